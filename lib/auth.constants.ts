@@ -1,0 +1,9 @@
+/** Injection token of the resolved, frozen module options ({@link ResolvedAuthOptions}). */
+export const AUTH_OPTIONS = Symbol('nest-gatekeeper:ResolvedOptions');
+/** Injection token of the resolved route shape ({@link ResolvedAuthRoutes}). */
+export const AUTH_ROUTES = Symbol('nest-gatekeeper:Routes');
+
+/** @internal metadata key of `@Public()`. */
+export const IS_PUBLIC_KEY = 'nest-gatekeeper:isPublic';
+/** @internal metadata key of `@Roles()`. */
+export const ROLES_KEY = 'nest-gatekeeper:roles';

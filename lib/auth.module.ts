@@ -1,0 +1,160 @@
+import {
+  ConfigurableModuleBuilder,
+  Module,
+  type DynamicModule,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, ModuleRef } from '@nestjs/core';
+import { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
+import { AuthService } from './auth.service.js';
+import { AuthController } from './controllers/auth.controller.js';
+import { mountController } from './controllers/mount-controller.js';
+import { PasswordController } from './controllers/password.controller.js';
+import { SessionsController } from './controllers/sessions.controller.js';
+import { Argon2idPasswordHasher } from './crypto/argon2id-password.hasher.js';
+import { PASSWORD_HASHER } from './crypto/password-hasher.js';
+import { AuthRoutesProblemFilter } from './errors/auth-routes-problem.filter.js';
+import { AuthConfigError } from './errors/auth-config.error.js';
+import { AccessTokenGuard } from './guards/access-token.guard.js';
+import { RolesGuard } from './guards/roles.guard.js';
+import type { AuthModuleExtras, AuthModuleOptions } from './options/auth-module-options.interface.js';
+import { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options.js';
+import { resolveProvider } from './options/resolve-provider.js';
+import type { ResolvedAuthRoutes } from './options/resolved-auth-options.js';
+import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
+import { SessionService } from './sessions/session.service.js';
+import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
+import { MemorySessionStore } from './stores/memory/memory-session.store.js';
+import { RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
+import type { UserStore } from './stores/user.store.js';
+import { AccessTokenService } from './tokens/access-token.service.js';
+import { createTokenTransport } from './transport/create-token-transport.js';
+import { TOKEN_TRANSPORT } from './transport/token-transport.js';
+import { AUTH_CLOCK, systemClock } from './util/clock.js';
+
+const builder = new ConfigurableModuleBuilder<AuthModuleOptions>({ moduleName: 'Auth' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createAuthOptions')
+  .setExtras<AuthModuleExtras>({ routes: {}, globalGuard: true }, (definition, extras) =>
+    withShape(definition, resolveAuthRoutes(extras)),
+  )
+  .build();
+
+const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = builder;
+
+/** What `AuthModule.forRoot()` takes: the options plus the shape extras (`routes`, `globalGuard`). */
+export type AuthModuleForRootOptions = typeof builder.OPTIONS_TYPE;
+/** What `AuthModule.forRootAsync()` takes: `imports`, `inject`, `useFactory | useClass | useExisting`, plus the extras. */
+export type AuthModuleAsyncOptions = typeof builder.ASYNC_OPTIONS_TYPE;
+
+function controllersFor(routes: ResolvedAuthRoutes): Type<unknown>[] {
+  const guards = routes.globalGuard ? [] : [AccessTokenGuard, RolesGuard];
+  const { paths } = routes;
+  const controllers: Type<unknown>[] = [
+    mountController(
+      AuthController,
+      routes.prefix,
+      {
+        ...(routes.registration ? { register: paths.register } : {}),
+        login: paths.login,
+        refresh: paths.refresh,
+        me: paths.me,
+        logout: paths.logout,
+      },
+      guards,
+    ),
+  ];
+  if (routes.sessions) {
+    controllers.push(mountController(SessionsController, routes.prefix, { list: paths.sessions, revoke: paths.session }, guards));
+  }
+  if (routes.password) {
+    controllers.push(mountController(PasswordController, routes.prefix, { change: paths.passwordChange }, guards));
+  }
+  return controllers;
+}
+
+function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): DynamicModule {
+  const providers: Provider[] = [
+    ...(definition.providers ?? []),
+    { provide: AUTH_ROUTES, useValue: routes },
+    { provide: AUTH_OPTIONS, useFactory: resolveAuthOptions, inject: [MODULE_OPTIONS_TOKEN] },
+    { provide: AUTH_CLOCK, useValue: systemClock },
+    {
+      provide: USER_STORE,
+      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef): Promise<UserStore> =>
+        resolveProvider(raw.userStore, moduleRef, () => {
+          throw new AuthConfigError(['userStore: is required']);
+        }),
+      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
+    },
+    {
+      provide: SESSION_STORE,
+      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
+        resolveProvider(raw.sessionStore, moduleRef, () => new MemorySessionStore()),
+      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
+    },
+    {
+      provide: RATE_LIMIT_STORE,
+      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
+        resolveProvider(raw.rateLimit?.store, moduleRef, () => new MemoryRateLimitStore()),
+      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
+    },
+    {
+      provide: PASSWORD_HASHER,
+      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
+        resolveProvider(raw.passwordHasher, moduleRef, () => new Argon2idPasswordHasher()),
+      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
+    },
+    { provide: TOKEN_TRANSPORT, useFactory: createTokenTransport, inject: [AUTH_OPTIONS] },
+    AccessTokenService,
+    SessionService,
+    LoginRateLimiter,
+    AuthService,
+    AccessTokenGuard,
+    RolesGuard,
+    { provide: APP_FILTER, useClass: AuthRoutesProblemFilter },
+    ...(routes.globalGuard
+      ? [
+          { provide: APP_GUARD, useExisting: AccessTokenGuard },
+          { provide: APP_GUARD, useExisting: RolesGuard },
+        ]
+      : []),
+  ];
+  return {
+    ...definition,
+    global: true,
+    controllers: controllersFor(routes),
+    providers,
+    exports: [
+      AUTH_OPTIONS,
+      AUTH_ROUTES,
+      AUTH_CLOCK,
+      USER_STORE,
+      SESSION_STORE,
+      RATE_LIMIT_STORE,
+      PASSWORD_HASHER,
+      TOKEN_TRANSPORT,
+      AccessTokenService,
+      SessionService,
+      AuthService,
+      AccessTokenGuard,
+      RolesGuard,
+    ],
+  };
+}
+
+/**
+ * The authentication module. Import it once, in the root module:
+ *
+ * ```ts
+ * AuthModule.forRoot({ jwt: { secret: process.env.JWT_SECRET }, userStore: MyUserStore })
+ * AuthModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: (c) => ({...}) })
+ * ```
+ *
+ * It is global (its guards, services and stores can be injected anywhere), registers the access
+ * guard app-wide unless `globalGuard: false`, and mounts its routes under `routes.prefix`.
+ * Invalid options fail at start-up with one {@link AuthConfigError} listing every problem.
+ */
+@Module({})
+export class AuthModule extends ConfigurableModuleClass {}

@@ -1,0 +1,197 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { AUTH_OPTIONS } from './auth.constants.js';
+import { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
+import { AuthException } from './errors/auth.exception.js';
+import { DuplicateUserError } from './errors/store.errors.js';
+import type { ResolvedAuthOptions } from './options/resolved-auth-options.js';
+import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
+import { SessionService, type SessionContext, type SessionView } from './sessions/session.service.js';
+import { USER_STORE } from './stores/store.tokens.js';
+import type { AuthUser, JsonValue, UserStore } from './stores/user.store.js';
+import type { AuthPrincipal } from './tokens/access-token.claims.js';
+import type { TokenGrant } from './transport/token-transport.js';
+import { normaliseIdentifier, toPublicUser, type PublicUser } from './users/public-user.js';
+
+/** Login input: one identifier and the password. */
+export interface LoginInput {
+  /** A username, or an e-mail address (recognised by its `@`). */
+  identifier: string;
+  password: string;
+  /** Requested access-token lifetime in minutes, at most `jwt.maxAccessTokenTtl`. */
+  expiresInMins?: number;
+}
+
+/** Registration input. */
+export interface RegisterInput {
+  username: string;
+  email: string;
+  password: string;
+  profile?: Record<string, JsonValue>;
+}
+
+/** Messages of the token responses. */
+const MESSAGES = { login: 'Login successful.', refresh: 'Token refreshed.' } as const;
+
+/**
+ * The use cases: register, log in, refresh, read the profile, log out, manage sessions and change
+ * the password. Controllers are thin adapters around this service; inject it to build your own.
+ */
+@Injectable()
+export class AuthService implements OnModuleInit {
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(USER_STORE) private readonly users: UserStore,
+    @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionService,
+    private readonly limiter: LoginRateLimiter,
+  ) {}
+
+  /** Computes the dummy hash at start-up, so the first unknown-user login costs no more than later ones. */
+  onModuleInit(): void {
+    void this.getDummyHash().catch(() => undefined);
+  }
+
+  /** Creates an account. `CONFLICT` when the username or e-mail is taken. */
+  async register(input: RegisterInput): Promise<PublicUser> {
+    this.assertPasswordPolicy(input.password, 'password');
+    const passwordHash = await this.hasher.hash(input.password);
+    try {
+      const user = await this.users.create({
+        username: normaliseIdentifier(input.username),
+        email: normaliseIdentifier(input.email),
+        passwordHash,
+        roles: [...this.options.defaultRoles],
+        ...(input.profile ? { profile: input.profile } : {}),
+      });
+      return toPublicUser(user);
+    } catch (error) {
+      if (error instanceof DuplicateUserError) throw new AuthException('CONFLICT');
+      throw error;
+    }
+  }
+
+  /**
+   * Checks the password and starts a session. Unknown users and wrong passwords get the same
+   * `INVALID_CREDENTIALS` after the same work (a dummy hash verification); locked accounts and
+   * addresses get 429 whatever the password.
+   */
+  async login(input: LoginInput, context: SessionContext): Promise<TokenGrant> {
+    const accessTtl = this.accessTtl(input.expiresInMins);
+    const identifier = normaliseIdentifier(input.identifier);
+    this.assertPasswordLength(input.password);
+    const user = identifier.includes('@')
+      ? await this.users.findByEmail(identifier)
+      : await this.users.findByUsername(identifier);
+    const accountKey = user ? `id:${user.id}` : `name:${identifier}`;
+    await this.limiter.assertAllowed(accountKey, context.ip);
+
+    const valid = user
+      ? await this.hasher.verify(user.passwordHash, input.password)
+      : await this.hasher.verify(await this.getDummyHash(), input.password).then(() => false);
+    if (!user || !valid || user.disabled) {
+      await this.limiter.recordFailure(accountKey, context.ip);
+      throw new AuthException('INVALID_CREDENTIALS');
+    }
+    await this.limiter.recordSuccess(accountKey);
+    await this.rehashIfNeeded(user, input.password);
+    const tokens = await this.sessions.start(user, context, accessTtl);
+    return { tokens, user: toPublicUser(user), message: MESSAGES.login };
+  }
+
+  /** Rotates a refresh token (see {@link SessionService.refresh}). */
+  async refresh(refreshToken: string | null, expiresInMins?: number): Promise<TokenGrant> {
+    if (refreshToken === null || refreshToken === '') throw new AuthException('REFRESH_TOKEN_MISSING');
+    const accessTtl = this.accessTtl(expiresInMins);
+    const { tokens, user } = await this.sessions.refresh(refreshToken, (id) => this.users.findById(id), accessTtl);
+    return { tokens, user: toPublicUser(user), message: MESSAGES.refresh };
+  }
+
+  /** The caller's public profile; `TOKEN_USER_INVALID` when the user is gone or disabled. */
+  async me(principal: AuthPrincipal): Promise<PublicUser> {
+    return toPublicUser(await this.requireUser(principal.id));
+  }
+
+  /** Revokes the caller's session, or all of their sessions. */
+  async logout(principal: AuthPrincipal, allSessions = false): Promise<void> {
+    if (allSessions) await this.sessions.revokeAll(principal.id);
+    else await this.sessions.revoke(principal.sessionId);
+  }
+
+  /** The caller's live sessions. */
+  listSessions(principal: AuthPrincipal): Promise<SessionView[]> {
+    return this.sessions.list(principal.id, principal.sessionId);
+  }
+
+  /** Revokes one of the caller's sessions. */
+  revokeSession(principal: AuthPrincipal, sessionId: string): Promise<void> {
+    return this.sessions.revokeOwn(principal.id, sessionId);
+  }
+
+  /**
+   * Changes the caller's password after checking the current one (rate-limited like login), then
+   * revokes every other session.
+   */
+  async changePassword(principal: AuthPrincipal, currentPassword: string, newPassword: string, ip?: string): Promise<void> {
+    this.assertPasswordLength(currentPassword);
+    this.assertPasswordPolicy(newPassword, 'newPassword');
+    const user = await this.requireUser(principal.id);
+    const accountKey = `id:${user.id}`;
+    await this.limiter.assertAllowed(accountKey, ip);
+    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      await this.limiter.recordFailure(accountKey, ip);
+      throw new AuthException('INVALID_CREDENTIALS', { detail: 'The current password is wrong.' });
+    }
+    await this.limiter.recordSuccess(accountKey);
+    await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
+    await this.sessions.revokeAll(user.id, principal.sessionId);
+  }
+
+  private async requireUser(id: string): Promise<AuthUser> {
+    const user = await this.users.findById(id);
+    if (!user || user.disabled) throw new AuthException('TOKEN_USER_INVALID');
+    return user;
+  }
+
+  private accessTtl(expiresInMins: number | undefined): number | undefined {
+    if (expiresInMins === undefined) return undefined;
+    const max = this.options.jwt.maxAccessTokenTtlSeconds;
+    if (!Number.isInteger(expiresInMins) || expiresInMins < 1 || expiresInMins * 60 > max) {
+      throw new AuthException('VALIDATION_FAILED', {
+        errors: [{ field: 'expiresInMins', message: `must be an integer from 1 to ${Math.floor(max / 60)}` }],
+      });
+    }
+    return expiresInMins * 60;
+  }
+
+  /** Long inputs are refused before any hashing (argon2 cost must not be attacker-chosen). */
+  private assertPasswordLength(password: string): void {
+    const { maxLength } = this.options.password;
+    if (password.length > maxLength || Buffer.byteLength(password, 'utf8') > maxLength * 4) {
+      throw new AuthException('VALIDATION_FAILED', {
+        errors: [{ field: 'password', message: `must be at most ${maxLength} characters` }],
+      });
+    }
+  }
+
+  private assertPasswordPolicy(password: string, field: string): void {
+    const { minLength, maxLength } = this.options.password;
+    if (password.length < minLength || password.length > maxLength || Buffer.byteLength(password, 'utf8') > maxLength * 4) {
+      throw new AuthException('VALIDATION_FAILED', {
+        errors: [{ field, message: `must be ${minLength} to ${maxLength} characters` }],
+      });
+    }
+  }
+
+  private async rehashIfNeeded(user: AuthUser, password: string): Promise<void> {
+    if (this.hasher.needsRehash?.(user.passwordHash)) {
+      await this.users.updatePasswordHash(user.id, await this.hasher.hash(password));
+    }
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= this.hasher.hash('nest-gatekeeper dummy password for unknown users');
+    return this.dummyHash;
+  }
+}

@@ -1,0 +1,124 @@
+import { Controller, Get, Header, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AUTH_OPTIONS } from '../auth.constants.js';
+import { AuthService } from '../auth.service.js';
+import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
+import { CurrentUser } from '../decorators/current-user.decorator.js';
+import { authValidationPipe, JsonBody } from '../decorators/json-body.decorator.js';
+import { Public } from '../decorators/public.decorator.js';
+import { LoginDto, LogoutDto, RefreshDto, RegisterDto } from '../dto/auth-requests.dto.js';
+import {
+  MessageResponseDto,
+  PublicUserDto,
+  RegisterResponseDto,
+  TokenResponseDto,
+} from '../dto/auth-responses.dto.js';
+import { AuthException } from '../errors/auth.exception.js';
+import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import type { AuthPrincipal } from '../tokens/access-token.claims.js';
+import { clientAddress } from '../transport/client-address.js';
+import { headerValue, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
+import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
+import type { PublicUser } from '../users/public-user.js';
+
+/**
+ * Register, login, refresh, me and logout. Paths are set by `routes` (this class is mounted under the
+ * configured prefix by `AuthModule`); responses are written by the configured {@link TokenTransport}.
+ */
+@ApiTags('auth')
+@Controller()
+@UseFilters(ProblemDetailsFilter)
+export class AuthController {
+  constructor(
+    protected readonly auth: AuthService,
+    @Inject(TOKEN_TRANSPORT) protected readonly transport: TokenTransport,
+    @Inject(AUTH_OPTIONS) protected readonly options: ResolvedAuthOptions,
+  ) {}
+
+  @Public()
+  @Post('register')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create an account' })
+  @ApiBody({ type: RegisterDto })
+  @ApiCreatedResponse({ type: RegisterResponseDto })
+  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'CONFLICT', 'PAYLOAD_TOO_LARGE')
+  async register(@JsonBody(authValidationPipe) dto: RegisterDto): Promise<{ user: PublicUser }> {
+    return { user: await this.auth.register(dto) };
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Log in with username or e-mail and password' })
+  @ApiBody({ type: LoginDto })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'INVALID_CREDENTIALS', 'TOO_MANY_REQUESTS')
+  async login(
+    @JsonBody(authValidationPipe) dto: LoginDto,
+    @Req() req: AuthRequest,
+    @Res({ passthrough: true }) res: AuthResponse,
+  ): Promise<TokenResponseBody> {
+    if ((dto.username === undefined) === (dto.email === undefined)) {
+      throw new AuthException('VALIDATION_FAILED', {
+        errors: [{ field: 'username', message: 'send either username or email' }],
+      });
+    }
+    const grant = await this.auth.login(
+      { identifier: (dto.username ?? dto.email) as string, password: dto.password, expiresInMins: dto.expiresInMins },
+      { userAgent: headerValue(req, 'user-agent'), ip: clientAddress(req, this.options.trustProxyHeaders) },
+    );
+    return this.transport.writeTokens(res, grant);
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Rotate the refresh token and get a new access token' })
+  @ApiBody({ type: RefreshDto, required: false })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiProblemResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_REQUEST',
+    'REFRESH_TOKEN_MISSING',
+    'REFRESH_TOKEN_INVALID',
+    'REFRESH_TOKEN_REUSED',
+    'TOKEN_USER_INVALID',
+  )
+  async refresh(
+    @JsonBody(authValidationPipe) dto: RefreshDto,
+    @Req() req: AuthRequest,
+    @Res({ passthrough: true }) res: AuthResponse,
+  ): Promise<TokenResponseBody> {
+    const token = this.transport.readRefreshToken(req, dto.refreshToken);
+    return this.transport.writeTokens(res, await this.auth.refresh(token, dto.expiresInMins));
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'The current user' })
+  @ApiOkResponse({ type: PublicUserDto })
+  @ApiProblemResponses('UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID', 'TOKEN_USER_INVALID')
+  me(@CurrentUser() user: AuthPrincipal): Promise<PublicUser> {
+    return this.auth.me(user);
+  }
+
+  @Post('logout')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Revoke this session (or all of them)' })
+  @ApiBody({ type: LogoutDto, required: false })
+  @ApiOkResponse({ type: MessageResponseDto })
+  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID')
+  async logout(
+    @JsonBody(authValidationPipe) dto: LogoutDto,
+    @CurrentUser() user: AuthPrincipal,
+    @Res({ passthrough: true }) res: AuthResponse,
+  ): Promise<{ message: string }> {
+    await this.auth.logout(user, dto.allSessions === true);
+    this.transport.clearTokens(res);
+    return { message: dto.allSessions ? 'Logged out of all sessions.' : 'Logged out.' };
+  }
+}

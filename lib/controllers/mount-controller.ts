@@ -1,0 +1,36 @@
+import { UseGuards, type CanActivate, type Type } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+
+/**
+ * Returns a subclass of `base` mounted at `prefix`, with each listed handler at its configured path.
+ * Handlers are wrapped so the path can differ per module instance without touching `base`; every
+ * other piece of metadata (HTTP method, Swagger, status codes, guards) is copied to the wrapper.
+ */
+export function mountController<T extends object>(
+  base: Type<T>,
+  prefix: string,
+  paths: Partial<Record<keyof T & string, string>>,
+  guards: Type<CanActivate>[] = [],
+): Type<T> {
+  const mounted = class extends (base as Type<object>) {} as Type<T>;
+  Object.defineProperty(mounted, 'name', { value: base.name });
+  const proto = base.prototype as Record<string, unknown>;
+  for (const [method, path] of Object.entries(paths) as [string, string][]) {
+    const original = proto[method];
+    if (typeof original !== 'function') throw new Error(`${base.name}.${method} is not a handler`);
+    const handler = original as (...args: unknown[]) => unknown;
+    const wrapper = {
+      [method](this: unknown, ...args: unknown[]): unknown {
+        return handler.apply(this, args);
+      },
+    }[method];
+    for (const key of Reflect.getMetadataKeys(handler)) {
+      Reflect.defineMetadata(key, Reflect.getMetadata(key, handler), wrapper);
+    }
+    Reflect.defineMetadata(PATH_METADATA, path, wrapper);
+    Object.defineProperty(mounted.prototype, method, { value: wrapper, writable: true, configurable: true });
+  }
+  Reflect.defineMetadata(PATH_METADATA, prefix, mounted);
+  if (guards.length > 0) UseGuards(...guards)(mounted);
+  return mounted;
+}

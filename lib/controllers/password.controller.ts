@@ -1,0 +1,54 @@
+import { Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Inject } from '@nestjs/common';
+import { AUTH_OPTIONS } from '../auth.constants.js';
+import { AuthService } from '../auth.service.js';
+import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
+import { CurrentUser } from '../decorators/current-user.decorator.js';
+import { authValidationPipe, JsonBody } from '../decorators/json-body.decorator.js';
+import { ChangePasswordDto } from '../dto/auth-requests.dto.js';
+import { MessageResponseDto } from '../dto/auth-responses.dto.js';
+import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import type { AuthPrincipal } from '../tokens/access-token.claims.js';
+import { clientAddress } from '../transport/client-address.js';
+import type { AuthRequest } from '../transport/http.types.js';
+
+/** `POST /password/change` (switch off with `routes.password: false`). */
+@ApiTags('auth')
+@ApiBearerAuth()
+@Controller()
+@UseFilters(ProblemDetailsFilter)
+export class PasswordController {
+  constructor(
+    protected readonly auth: AuthService,
+    @Inject(AUTH_OPTIONS) protected readonly options: ResolvedAuthOptions,
+  ) {}
+
+  @Post('password/change')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change the password; every other session is revoked' })
+  @ApiBody({ type: ChangePasswordDto })
+  @ApiOkResponse({ type: MessageResponseDto })
+  @ApiProblemResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_REQUEST',
+    'UNAUTHENTICATED',
+    'ACCESS_TOKEN_INVALID',
+    'INVALID_CREDENTIALS',
+    'TOO_MANY_REQUESTS',
+  )
+  async change(
+    @JsonBody(authValidationPipe) dto: ChangePasswordDto,
+    @CurrentUser() user: AuthPrincipal,
+    @Req() req: AuthRequest,
+  ): Promise<{ message: string }> {
+    await this.auth.changePassword(
+      user,
+      dto.currentPassword,
+      dto.newPassword,
+      clientAddress(req, this.options.trustProxyHeaders),
+    );
+    return { message: 'Password changed. Other sessions were signed out.' };
+  }
+}

@@ -1,0 +1,48 @@
+import { createParamDecorator, ValidationPipe, type ExecutionContext, type ValidationError } from '@nestjs/common';
+import { AuthException } from '../errors/auth.exception.js';
+import type { FieldError } from '../errors/problem-details.js';
+import { headerValue, type AuthRequest } from '../transport/http.types.js';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * The request's JSON body as an object: `{}` when the request has no body, `MALFORMED_REQUEST` for
+ * another content type or a body that is not a JSON object. Combine with {@link authValidationPipe}.
+ */
+export const JsonBody = createParamDecorator((_data: unknown, ctx: ExecutionContext): object => {
+  const req = ctx.switchToHttp().getRequest<AuthRequest>();
+  const length = headerValue(req, 'content-length');
+  const chunked = headerValue(req, 'transfer-encoding') !== undefined;
+  if (!chunked && (length === undefined || length === '0')) return {};
+  if (!JSON_TYPE.test(headerValue(req, 'content-type') ?? '')) {
+    throw new AuthException('MALFORMED_REQUEST', { detail: 'Expected a JSON body (Content-Type: application/json).' });
+  }
+  const body = req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AuthException('MALFORMED_REQUEST', { detail: 'The JSON body must be an object.' });
+  }
+  return body;
+});
+
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+/**
+ * The module's validation: whitelist, unknown fields refused, no implicit conversion (a number where
+ * a string belongs is an error, `{"$ne": null}` is an error), errors as `VALIDATION_FAILED`.
+ */
+export const authValidationPipe = new ValidationPipe({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  transform: true,
+  transformOptions: { enableImplicitConversion: false },
+  validateCustomDecorators: true,
+  stopAtFirstError: false,
+  exceptionFactory: (errors) => new AuthException('VALIDATION_FAILED', { errors: flatten(errors) }),
+});

@@ -1,0 +1,111 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsBoolean,
+  IsEmail,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+/** The hard cap on any password field, before the configured policy; keeps hashing cheap to refuse. */
+export const PASSWORD_FIELD_MAX = 1024;
+
+/** `POST /auth/register` */
+export class RegisterDto {
+  @ApiProperty({ description: 'Letters, digits, dot, dash, underscore; stored lower-case.', example: 'emilys', minLength: 3, maxLength: 32 })
+  @IsString()
+  @Length(3, 32)
+  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'username may contain letters, digits, dot, dash and underscore only' })
+  username!: string;
+
+  @ApiProperty({ description: 'E-mail address; stored lower-case.', example: 'emily.johnson@example.com', maxLength: 254 })
+  @IsString()
+  @MaxLength(254)
+  @IsEmail()
+  email!: string;
+
+  @ApiProperty({ description: 'Password (policy: 8 to 128 characters by default).', example: 'emilyspass', minLength: 8, maxLength: 128 })
+  @IsString()
+  @MaxLength(PASSWORD_FIELD_MAX)
+  password!: string;
+}
+
+/** `POST /auth/login` — `username` or `email`, and `password`. */
+export class LoginDto {
+  @ApiPropertyOptional({ description: 'Username (or an e-mail address). Send this or `email`.', example: 'emilys', maxLength: 254 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(254)
+  username?: string;
+
+  @ApiPropertyOptional({ description: 'E-mail address. Send this or `username`.', example: 'emily.johnson@example.com', maxLength: 254 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(254)
+  email?: string;
+
+  @ApiProperty({ description: 'The password.', example: 'emilyspass', maxLength: 128 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_FIELD_MAX)
+  password!: string;
+
+  @ApiPropertyOptional({ description: 'Access-token lifetime in minutes (at most `jwt.maxAccessTokenTtl`).', example: 30, minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(525_600)
+  expiresInMins?: number;
+
+  @ApiPropertyOptional({ description: 'A trusted-device token from an earlier MFA verification.', maxLength: 512 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  trustToken?: string;
+}
+
+/** `POST /auth/refresh` */
+export class RefreshDto {
+  @ApiPropertyOptional({ description: 'The refresh token (else the refresh cookie, in cookie modes).', example: 'q1b2…', maxLength: 512 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  refreshToken?: string;
+
+  @ApiPropertyOptional({ description: 'Access-token lifetime in minutes (at most `jwt.maxAccessTokenTtl`).', example: 30, minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(525_600)
+  expiresInMins?: number;
+}
+
+/** `POST /auth/logout` */
+export class LogoutDto {
+  @ApiPropertyOptional({ description: 'Revoke every session of the user, not only this one.', example: false, default: false })
+  @IsOptional()
+  @IsBoolean()
+  allSessions?: boolean;
+}
+
+/** `POST /auth/password/change` */
+export class ChangePasswordDto {
+  @ApiProperty({ description: 'The current password.', example: 'emilyspass' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_FIELD_MAX)
+  currentPassword!: string;
+
+  @ApiProperty({ description: 'The new password (policy: 8 to 128 characters by default).', example: 'a-new-long-passphrase' })
+  @IsString()
+  @MaxLength(PASSWORD_FIELD_MAX)
+  newPassword!: string;
+}

@@ -1,0 +1,35 @@
+import { Catch, Inject, type ArgumentsHost } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import { AUTH_ROUTES } from '../auth.constants.js';
+import type { ResolvedAuthRoutes } from '../options/resolved-auth-options.js';
+import { AuthException } from './auth.exception.js';
+import { renderProblem, writeProblem } from './problem-details.filter.js';
+
+/**
+ * The module's app-wide filter, registered for you. It writes problem+json for (a) every
+ * {@link AuthException}, wherever it is thrown (e.g. the access guard on your own routes), and (b)
+ * every error on the module's own routes, including those raised before routing (malformed JSON,
+ * oversized bodies). Everything else goes to Nest's default handling, untouched.
+ */
+@Catch()
+export class AuthRoutesProblemFilter extends BaseExceptionFilter {
+  private readonly prefix: RegExp;
+
+  constructor(@Inject(AUTH_ROUTES) routes: ResolvedAuthRoutes) {
+    super();
+    const escaped = routes.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.prefix = new RegExp(`^(?:/[^?#]*)?/${escaped}(?:[/?#]|$)`);
+  }
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return super.catch(exception, host);
+    const http = host.switchToHttp();
+    const req = http.getRequest<{ originalUrl?: string; url?: string }>();
+    const url = req.originalUrl ?? req.url ?? '';
+    if (exception instanceof AuthException || this.prefix.test(url)) {
+      writeProblem(http.getResponse(), renderProblem(exception));
+      return;
+    }
+    super.catch(exception, host);
+  }
+}

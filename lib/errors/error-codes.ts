@@ -1,0 +1,41 @@
+/**
+ * The error-code catalogue: every problem the module answers with, by machine-readable `code`.
+ * Each entry fixes the HTTP status, the RFC 9457 `title` and the default `detail`.
+ */
+export const AuthErrorCodes = {
+  VALIDATION_FAILED: { status: 400, title: 'Bad Request', detail: 'The request has invalid fields.' },
+  MALFORMED_REQUEST: { status: 400, title: 'Bad Request', detail: 'The request body could not be read.' },
+  INVALID_CREDENTIALS: { status: 401, title: 'Unauthorized', detail: 'Invalid credentials.' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthorized', detail: 'Authentication is required.' },
+  ACCESS_TOKEN_INVALID: { status: 401, title: 'Unauthorized', detail: 'Invalid or expired access token.' },
+  REFRESH_TOKEN_MISSING: { status: 401, title: 'Unauthorized', detail: 'Refresh token not provided.' },
+  REFRESH_TOKEN_INVALID: { status: 401, title: 'Unauthorized', detail: 'Invalid or expired refresh token.' },
+  REFRESH_TOKEN_REUSED: {
+    status: 401,
+    title: 'Unauthorized',
+    detail: 'The refresh token was already used; the session was revoked.',
+  },
+  TOKEN_USER_INVALID: { status: 401, title: 'Unauthorized', detail: 'Invalid token user.' },
+  MFA_TOKEN_INVALID: { status: 401, title: 'Unauthorized', detail: 'Invalid or expired MFA token.' },
+  MFA_CODE_INVALID: { status: 401, title: 'Unauthorized', detail: 'Invalid verification code.' },
+  FORBIDDEN: { status: 403, title: 'Forbidden', detail: 'You do not have access to this resource.' },
+  CSRF_TOKEN_INVALID: { status: 403, title: 'Forbidden', detail: 'Missing or invalid CSRF token.' },
+  NOT_FOUND: { status: 404, title: 'Not Found', detail: 'The resource was not found.' },
+  CONFLICT: { status: 409, title: 'Conflict', detail: 'The username or e-mail is already taken.' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload Too Large', detail: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported Media Type',
+    detail: 'The request content type is not supported.',
+  },
+  TOO_MANY_REQUESTS: { status: 429, title: 'Too Many Requests', detail: 'Too many attempts. Try again later.' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal Server Error', detail: 'An unexpected error occurred.' },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    title: 'Service Unavailable',
+    detail: 'A backing store is unavailable. Try again later.',
+  },
+} as const satisfies Record<string, { status: number; title: string; detail: string }>;
+
+/** A machine-readable error code, the `code` member of every problem response. */
+export type AuthErrorCode = keyof typeof AuthErrorCodes;

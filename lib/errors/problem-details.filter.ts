@@ -1,0 +1,119 @@
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { AuthException } from './auth.exception.js';
+import { AuthErrorCodes, type AuthErrorCode } from './error-codes.js';
+import type { ProblemDetails } from './problem-details.js';
+import { StoreUnavailableError } from './store.errors.js';
+
+const BY_STATUS: Partial<Record<number, AuthErrorCode>> = {
+  400: 'MALFORMED_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'STORE_UNAVAILABLE',
+};
+
+/** A problem document with the headers that belong to it. */
+export interface RenderedProblem {
+  problem: ProblemDetails;
+  headers: Record<string, string>;
+}
+
+const logger = new Logger('nest-gatekeeper');
+
+/**
+ * Turns any exception into an RFC 9457 problem. Nothing of the exception's own text reaches the
+ * client unless it is an {@link AuthException}: no stack, no driver message, no library error name.
+ */
+export function renderProblem(exception: unknown): RenderedProblem {
+  if (exception instanceof AuthException) {
+    const problem = exception.problem;
+    const headers: Record<string, string> = {};
+    if (problem.status === 401) {
+      headers['WWW-Authenticate'] = exception.tokenPresented ? 'Bearer error="invalid_token"' : 'Bearer';
+    }
+    if (exception.retryAfterSeconds !== undefined) headers['Retry-After'] = String(exception.retryAfterSeconds);
+    return { problem, headers };
+  }
+  if (exception instanceof StoreUnavailableError) {
+    return renderProblem(new AuthException('STORE_UNAVAILABLE'));
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = BY_STATUS[status];
+    if (code) return renderProblem(new AuthException(code));
+    if (status < 500) {
+      const title = STATUS_CODES[status] ?? 'Error';
+      return {
+        problem: {
+          type: 'about:blank',
+          title,
+          status,
+          detail: `${title}.`,
+          code: title.toUpperCase().replace(/[^A-Z0-9]+/g, '_'),
+        },
+        headers: {},
+      };
+    }
+  }
+  const error = exception instanceof Error ? exception : new Error(String(exception));
+  logger.error(`Unhandled ${error.name}`, error.stack);
+  return renderProblem(new AuthException('INTERNAL_ERROR'));
+}
+
+interface ExpressLike {
+  status(code: number): ExpressLike;
+  setHeader(name: string, value: string): unknown;
+  send(body: string): unknown;
+  headersSent?: boolean;
+}
+interface FastifyLike {
+  code(code: number): FastifyLike;
+  header(name: string, value: string): FastifyLike;
+  send(body: string): unknown;
+  sent?: boolean;
+}
+
+/** Writes a rendered problem on an Express or Fastify response. */
+export function writeProblem(response: unknown, { problem, headers }: RenderedProblem): void {
+  const all = { ...headers, 'Content-Type': 'application/problem+json; charset=utf-8', 'Cache-Control': 'no-store' };
+  const body = JSON.stringify(problem);
+  const express = response as ExpressLike;
+  if (typeof express.status === 'function' && typeof express.setHeader === 'function') {
+    if (express.headersSent) return;
+    for (const [name, value] of Object.entries(all)) express.setHeader(name, value);
+    express.status(problem.status).send(body);
+    return;
+  }
+  const fastify = response as FastifyLike;
+  if (fastify.sent) return;
+  for (const [name, value] of Object.entries(all)) fastify.header(name, value);
+  fastify.code(problem.status).send(body);
+}
+
+/**
+ * Writes every exception as `application/problem+json`. The module applies it to its own routes;
+ * install it app-wide with `app.useGlobalFilters(new ProblemDetailsFilter())` to get the same format
+ * on the host app's routes (including body-parser errors such as malformed JSON or 413).
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    writeProblem(host.switchToHttp().getResponse(), renderProblem(exception));
+  }
+}
+
+/** Re-exported catalogue entry type for docs. */
+export type { AuthErrorCode };
+export { AuthErrorCodes };

@@ -1,0 +1,71 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AUTH_OPTIONS, IS_PUBLIC_KEY } from '../auth.constants.js';
+import { AuthException } from '../errors/auth.exception.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import { SESSION_STORE } from '../stores/store.tokens.js';
+import type { SessionStore } from '../stores/session.store.js';
+import { AccessTokenService } from '../tokens/access-token.service.js';
+import type { AuthPrincipal } from '../tokens/access-token.claims.js';
+import type { AuthRequest } from '../transport/http.types.js';
+import { TOKEN_TRANSPORT, type TokenTransport } from '../transport/token-transport.js';
+import { AUTH_CLOCK, type Clock } from '../util/clock.js';
+
+/**
+ * Requires a valid access token, except on `@Public()` routes. Registered app-wide by default
+ * (`globalGuard: true`); also usable with `@UseGuards(AccessTokenGuard)`.
+ *
+ * The hot path verifies the JWT only: no store read, no promise, unless `sessionCheck` is on.
+ * Subclass it and override the protected hooks to change how a request or a principal is found.
+ */
+@Injectable()
+export class AccessTokenGuard implements CanActivate {
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly tokens: AccessTokenService,
+    @Inject(TOKEN_TRANSPORT) protected readonly transport: TokenTransport,
+    @Inject(AUTH_OPTIONS) protected readonly options: ResolvedAuthOptions,
+    @Inject(SESSION_STORE) protected readonly sessions: SessionStore,
+    @Inject(AUTH_CLOCK) protected readonly clock: Clock,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (this.isPublic(context)) return true;
+    const request = this.getRequest(context);
+    const token = this.transport.readAccessToken(request);
+    if (token === null) throw new AuthException('UNAUTHENTICATED');
+    const principal = this.tokens.verify(token);
+    request.user = principal;
+    return this.options.sessionCheck ? this.checkSession(principal) : true;
+  }
+
+  /** Whether the route is `@Public()`. */
+  protected isPublic(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]) === true;
+  }
+
+  /** The HTTP request (override for GraphQL or other transports). */
+  protected getRequest(context: ExecutionContext): AuthRequest {
+    if (context.getType() !== 'http') throw new AuthException('UNAUTHENTICATED');
+    return context.switchToHttp().getRequest<AuthRequest>();
+  }
+
+  /** With `sessionCheck`: the token's session must still be live. */
+  protected async checkSession(principal: AuthPrincipal): Promise<boolean> {
+    const session = await this.sessions.findById(principal.sessionId);
+    const now = this.clock.now();
+    if (
+      !session ||
+      session.userId !== principal.id ||
+      session.revokedAt !== null ||
+      session.expiresAt <= now ||
+      session.absoluteExpiresAt <= now
+    ) {
+      throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
+    }
+    return true;
+  }
+}

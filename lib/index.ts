@@ -1,0 +1,81 @@
+// The public API of nest-gatekeeper: named exports only.
+
+export { AuthModule, type AuthModuleForRootOptions, type AuthModuleAsyncOptions } from './auth.module.js';
+export { AuthService, type LoginInput, type RegisterInput } from './auth.service.js';
+export { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
+
+export type {
+  AccessTokenType,
+  AttemptLimit,
+  AuthModuleExtras,
+  AuthModuleOptions,
+  AuthRouteName,
+  CookieOptions,
+  Duration,
+  JwtAlgorithm,
+  JwtOptions,
+  MfaOptions,
+  PasswordPolicyOptions,
+  ProviderOption,
+  RateLimitOptions,
+  RefreshTokenOptions,
+  RoutesOptions,
+} from './options/auth-module-options.interface.js';
+export type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved-auth-options.js';
+export { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options.js';
+
+export { AccessTokenGuard } from './guards/access-token.guard.js';
+export { RolesGuard } from './guards/roles.guard.js';
+export { Public } from './decorators/public.decorator.js';
+export { Roles } from './decorators/roles.decorator.js';
+export { CurrentUser } from './decorators/current-user.decorator.js';
+export { ApiProblemResponses } from './decorators/api-problem-responses.decorator.js';
+
+export { AuthController } from './controllers/auth.controller.js';
+export { SessionsController } from './controllers/sessions.controller.js';
+export { PasswordController } from './controllers/password.controller.js';
+export { ChangePasswordDto, LoginDto, LogoutDto, RefreshDto, RegisterDto } from './dto/auth-requests.dto.js';
+export {
+  FieldErrorDto,
+  MessageResponseDto,
+  ProblemDto,
+  PublicUserDto,
+  RegisterResponseDto,
+  SessionDto,
+  TokenResponseDto,
+} from './dto/auth-responses.dto.js';
+
+export { AuthErrorCodes, type AuthErrorCode } from './errors/error-codes.js';
+export { AuthException, type AuthExceptionOptions } from './errors/auth.exception.js';
+export { AuthConfigError } from './errors/auth-config.error.js';
+export { DuplicateUserError, StoreUnavailableError } from './errors/store.errors.js';
+export { ProblemDetailsFilter, renderProblem } from './errors/problem-details.filter.js';
+export type { FieldError, ProblemDetails } from './errors/problem-details.js';
+
+export type { AuthUser, JsonValue, MfaMethod, NewUser, UserStore } from './stores/user.store.js';
+export type { SessionRotation, SessionStore, StoredSession } from './stores/session.store.js';
+export type { CounterState, RateLimitStore } from './stores/rate-limit.store.js';
+export { RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
+export { MemoryUserStore } from './stores/memory/memory-user.store.js';
+export { MemorySessionStore } from './stores/memory/memory-session.store.js';
+export { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
+
+export { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
+export { Argon2idPasswordHasher, type Argon2idParams } from './crypto/argon2id-password.hasher.js';
+
+export { AccessTokenService, ACCESS_TOKEN_TYPE, type AccessTokenSubject, type SignedAccessToken } from './tokens/access-token.service.js';
+export type { AuthPrincipal } from './tokens/access-token.claims.js';
+export { SessionService, type SessionContext, type SessionView } from './sessions/session.service.js';
+export { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
+
+export {
+  TOKEN_TRANSPORT,
+  type IssuedTokens,
+  type TokenGrant,
+  type TokenResponseBody,
+  type TokenTransport,
+} from './transport/token-transport.js';
+export { HeaderTokenTransport } from './transport/header.transport.js';
+export type { AuthRequest, AuthResponse } from './transport/http.types.js';
+export { toPublicUser, type PublicUser } from './users/public-user.js';
+export { AUTH_CLOCK, systemClock, type Clock } from './util/clock.js';

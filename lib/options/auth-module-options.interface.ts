@@ -1,0 +1,210 @@
+import type { InjectionToken, Type } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
+import type { PasswordHasher } from '../crypto/password-hasher.js';
+import type { RateLimitStore } from '../stores/rate-limit.store.js';
+import type { SessionStore } from '../stores/session.store.js';
+import type { MfaMethod, UserStore } from '../stores/user.store.js';
+
+/**
+ * A duration: a number of seconds, or a string such as `'90s'`, `'15m'`, `'24h'`, `'7d'`, `'2w'`.
+ */
+export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}` | `${number}`;
+
+/** How tokens travel between client and server. */
+export type AccessTokenType = 'header' | 'cookie' | 'both';
+
+/** The JWT algorithms the module can be pinned to. */
+export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
+
+/**
+ * A pluggable dependency: a class (instantiated by Nest's injector, so it can inject providers of
+ * the host app), a ready instance, or a factory with its injection tokens.
+ */
+export type ProviderOption<T> =
+  | Type<T>
+  | T
+  | {
+      useFactory: (...args: never[]) => T | Promise<T>;
+      inject?: InjectionToken[];
+    };
+
+/** Access-token signing. */
+export interface JwtOptions {
+  /** Shared secret for HS256; at least 32 bytes. */
+  secret?: string | Buffer;
+  /** Private key (PEM string, Buffer or KeyObject) for RS256 / ES256 / EdDSA. */
+  privateKey?: string | Buffer | KeyObject;
+  /** Public key (PEM string, Buffer or KeyObject) for RS256 / ES256 / EdDSA. */
+  publicKey?: string | Buffer | KeyObject;
+  /**
+   * The one algorithm tokens are signed and verified with; every other algorithm (and `none`) is refused.
+   * @default 'HS256'
+   */
+  algorithm?: JwtAlgorithm;
+  /** The `iss` claim written and required. @default 'nest-gatekeeper' */
+  issuer?: string;
+  /** The `aud` claim written and required. @default 'nest-gatekeeper' */
+  audience?: string;
+  /** Access-token lifetime. @default '15m' */
+  accessTokenTtl?: Duration;
+  /** Upper bound for a client's `expiresInMins`. @default '24h' */
+  maxAccessTokenTtl?: Duration;
+  /** Clock skew tolerated when checking `exp`/`iat`. @default 0 */
+  clockToleranceSeconds?: number;
+}
+
+/** Refresh tokens and session lifetimes. */
+export interface RefreshTokenOptions {
+  /** Idle lifetime: a session not refreshed for this long ends. @default '7d' */
+  ttl?: Duration;
+  /** Absolute lifetime: a session ends this long after login, however active. @default '30d' */
+  absoluteTtl?: Duration;
+  /**
+   * Seconds during which a just-rotated refresh token still returns the same successor pair
+   * (two tabs refreshing at once). Afterwards, presenting it revokes the session. @default 10
+   */
+  reuseGraceSeconds?: number;
+}
+
+/** Cookie names and attributes (cookie and dual modes). */
+export interface CookieOptions {
+  names?: {
+    /** @default 'access_token' */
+    access?: string;
+    /** @default 'refresh_token' */
+    refresh?: string;
+    /** @default 'trust_token' */
+    trust?: string;
+    /** @default 'csrf_token' */
+    csrf?: string;
+  };
+  /** The `Domain` attribute; unset means host-only. */
+  domain?: string;
+  /** The `Secure` attribute. Turn off only for plain-HTTP development. @default true */
+  secure?: boolean;
+  /** The `SameSite` attribute. @default 'lax' */
+  sameSite?: 'lax' | 'strict' | 'none';
+  /** CSRF protection (signed double-submit) for cookie-authenticated unsafe requests. @default true */
+  csrf?: boolean;
+}
+
+/** Multi-factor authentication. */
+export interface MfaOptions {
+  /** The second factors offered. @default [] */
+  methods?: MfaMethod[];
+  /** The issuer shown in authenticator apps. @default 'nest-gatekeeper' */
+  issuer?: string;
+  /** Lifetime of e-mail and SMS codes. @default '10m' */
+  codeTtl?: Duration;
+  /** Wrong codes allowed per user before the pending login dies. @default 5 */
+  maxAttempts?: number;
+  /** Lifetime of a trusted device. @default '30d' */
+  trustedDeviceTtl?: Duration;
+}
+
+/** Route names whose path can be changed with {@link RoutesOptions.paths}. */
+export type AuthRouteName =
+  | 'register'
+  | 'login'
+  | 'refresh'
+  | 'me'
+  | 'logout'
+  | 'sessions'
+  | 'session'
+  | 'passwordChange';
+
+/** The shape of the module's HTTP surface. Part of the module's structure (a builder extra). */
+export interface RoutesOptions {
+  /** Prefix of every route. @default 'auth' */
+  prefix?: string;
+  /** A path per endpoint, relative to the prefix (e.g. `{ me: 'profile' }`). */
+  paths?: Partial<Record<AuthRouteName, string>>;
+  /** Mount `POST /register`. @default true */
+  registration?: boolean;
+  /** Mount `GET /sessions` and `DELETE /sessions/:id`. @default true */
+  sessions?: boolean;
+  /** Mount `POST /password/change`. @default true */
+  password?: boolean;
+}
+
+/** One attempt limit: at most `max` failures per `window`. */
+export interface AttemptLimit {
+  max?: number;
+  window?: Duration;
+}
+
+/** Brute-force protection. Only failures are counted; a success resets the account's count. */
+export interface RateLimitOptions {
+  /** Turn every limit off (not recommended). @default true */
+  enabled?: boolean;
+  /**
+   * Per account: after `maxFailures` failures the account is locked for `lockout`, doubling with every
+   * further failure up to `maxLockout`. Failures are forgotten `window` after the first one.
+   */
+  account?: {
+    /** @default 5 */
+    maxFailures?: number;
+    /** @default '1h' */
+    window?: Duration;
+    /** @default '30s' */
+    lockout?: Duration;
+    /** @default '15m' */
+    maxLockout?: Duration;
+  };
+  /** Per client address: failed logins allowed per window. @default { max: 100, window: '15m' } */
+  address?: AttemptLimit;
+  /** Where counters live. @default an in-memory store */
+  store?: ProviderOption<RateLimitStore>;
+}
+
+/** Password policy. */
+export interface PasswordPolicyOptions {
+  /** @default 8 */
+  minLength?: number;
+  /** Checked (in characters and in UTF-8 bytes ×4) before hashing. @default 128 */
+  maxLength?: number;
+}
+
+/** The options of {@link AuthModule}. */
+export interface AuthModuleOptions {
+  /** How tokens travel. @default 'header' */
+  accessTokenType?: AccessTokenType;
+  /** Access-token signing and lifetime. */
+  jwt: JwtOptions;
+  /** Refresh-token lifetime and rotation. */
+  refreshToken?: RefreshTokenOptions;
+  /** Cookie names and attributes. */
+  cookies?: CookieOptions;
+  /** Where users live. Required. */
+  userStore: ProviderOption<UserStore>;
+  /** Where sessions live. @default an in-memory store */
+  sessionStore?: ProviderOption<SessionStore>;
+  /** How passwords are hashed. @default argon2id, m=19 MiB, t=2, p=1 */
+  passwordHasher?: ProviderOption<PasswordHasher>;
+  /** Multi-factor authentication. */
+  mfa?: MfaOptions;
+  /** Brute-force protection. */
+  rateLimit?: RateLimitOptions;
+  /** Password policy. */
+  password?: PasswordPolicyOptions;
+  /**
+   * Check the session store on every authenticated request, so a revoked session's access token stops
+   * working at once instead of at its expiry. Costs one store read per request. @default false
+   */
+  sessionCheck?: boolean;
+  /** Roles given to users created by `POST /register`. @default ['user'] */
+  defaultRoles?: string[];
+  /**
+   * Trust `X-Forwarded-For` for the client address of rate limits and session records. Enable only
+   * behind a proxy you control (better: configure Express's `trust proxy`). @default false
+   */
+  trustProxyHeaders?: boolean;
+}
+
+/** Extras of `forRoot`/`forRootAsync` that shape the module itself (not resolvable by a factory). */
+export interface AuthModuleExtras {
+  /** Route prefix, paths and switches. */
+  routes?: RoutesOptions;
+  /** Register {@link AccessTokenGuard} and {@link RolesGuard} app-wide. @default true */
+  globalGuard?: boolean;
+}

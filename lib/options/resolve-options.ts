@@ -1,0 +1,351 @@
+import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
+import { AuthConfigError } from '../errors/auth-config.error.js';
+import type {
+  AuthModuleExtras,
+  AuthModuleOptions,
+  AuthRouteName,
+  JwtAlgorithm,
+} from './auth-module-options.interface.js';
+import { parseDurationMs } from './duration.js';
+import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './resolved-auth-options.js';
+import type { MfaMethod } from '../stores/user.store.js';
+
+const ALGORITHMS: readonly JwtAlgorithm[] = ['HS256', 'RS256', 'ES256', 'EdDSA'];
+const TOKEN_TYPES = ['header', 'cookie', 'both'] as const;
+const MFA_METHODS: readonly MfaMethod[] = ['totp', 'email', 'sms'];
+const SAME_SITE = ['lax', 'strict', 'none'] as const;
+const MIN_HS256_SECRET_BYTES = 32;
+
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  '': [
+    'accessTokenType', 'jwt', 'refreshToken', 'cookies', 'userStore', 'sessionStore', 'passwordHasher',
+    'mfa', 'rateLimit', 'password', 'sessionCheck', 'defaultRoles', 'trustProxyHeaders',
+  ],
+  jwt: [
+    'secret', 'privateKey', 'publicKey', 'algorithm', 'issuer', 'audience', 'accessTokenTtl',
+    'maxAccessTokenTtl', 'clockToleranceSeconds',
+  ],
+  refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds'],
+  cookies: ['names', 'domain', 'secure', 'sameSite', 'csrf'],
+  'cookies.names': ['access', 'refresh', 'trust', 'csrf'],
+  mfa: ['methods', 'issuer', 'codeTtl', 'maxAttempts', 'trustedDeviceTtl'],
+  rateLimit: ['enabled', 'account', 'address', 'store'],
+  'rateLimit.account': ['maxFailures', 'window', 'lockout', 'maxLockout'],
+  'rateLimit.address': ['max', 'window'],
+  password: ['minLength', 'maxLength'],
+};
+
+/** Collects every problem; `fail()` throws them together. */
+class Problems {
+  readonly list: string[] = [];
+  add(path: string, message: string): void {
+    this.list.push(`${path}: ${message}`);
+  }
+}
+
+type Dict = Record<string, unknown>;
+
+function isDict(value: unknown): value is Dict {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof KeyObject);
+}
+
+function section(problems: Problems, root: Dict, path: string): Dict {
+  const value = path.split('.').reduce<unknown>((obj, key) => (isDict(obj) ? obj[key] : undefined), root);
+  if (value === undefined) return {};
+  if (!isDict(value)) {
+    problems.add(path, 'must be an object');
+    return {};
+  }
+  const known = KNOWN_KEYS[path];
+  if (known) for (const key of Object.keys(value)) if (!known.includes(key)) problems.add(`${path}.${key}`, 'unknown option');
+  return value;
+}
+
+function duration(problems: Problems, path: string, value: unknown, fallback: string): number {
+  const ms = parseDurationMs(value ?? fallback);
+  if (ms === undefined) {
+    problems.add(path, `must be a positive duration such as '15m' or a number of seconds (got ${JSON.stringify(value)})`);
+    return parseDurationMs(fallback) as number;
+  }
+  return ms;
+}
+
+function integer(problems: Problems, path: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    problems.add(path, `must be an integer ≥ ${min} (got ${JSON.stringify(value)})`);
+    return fallback;
+  }
+  return value;
+}
+
+function bool(problems: Problems, path: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    problems.add(path, `must be true or false (got ${JSON.stringify(value)})`);
+    return fallback;
+  }
+  return value;
+}
+
+function text(problems: Problems, path: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.trim() === '') {
+    problems.add(path, 'must be a non-empty string');
+    return fallback;
+  }
+  return value;
+}
+
+function oneOf<T extends string>(problems: Problems, path: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    problems.add(path, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got ${JSON.stringify(value)})`);
+    return fallback;
+  }
+  return value as T;
+}
+
+const KEY_CHECKS: Record<Exclude<JwtAlgorithm, 'HS256'>, (key: KeyObject) => string | undefined> = {
+  RS256: (key) =>
+    key.asymmetricKeyType !== 'rsa'
+      ? 'must be an RSA key for RS256'
+      : (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048
+        ? 'must be an RSA key of at least 2048 bits'
+        : undefined,
+  ES256: (key) =>
+    key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
+      ? 'must be a P-256 EC key for ES256'
+      : undefined,
+  EdDSA: (key) => (key.asymmetricKeyType !== 'ed25519' ? 'must be an Ed25519 key for EdDSA' : undefined),
+};
+
+function resolveKeys(problems: Problems, jwt: Dict, algorithm: JwtAlgorithm): { sign: KeyObject; verify: KeyObject } | undefined {
+  if (algorithm === 'HS256') {
+    const secret = jwt.secret;
+    if (jwt.privateKey !== undefined || jwt.publicKey !== undefined) {
+      problems.add('jwt.privateKey', "is only used with RS256, ES256 or EdDSA; HS256 takes 'jwt.secret'");
+    }
+    if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
+      problems.add('jwt.secret', 'is required for HS256 (a string or Buffer of at least 32 bytes)');
+      return undefined;
+    }
+    const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+    if (bytes.length < MIN_HS256_SECRET_BYTES) {
+      problems.add('jwt.secret', `at least ${MIN_HS256_SECRET_BYTES} bytes for HS256 (got ${bytes.length})`);
+      return undefined;
+    }
+    const key = createSecretKey(Buffer.from(bytes));
+    return { sign: key, verify: key };
+  }
+  if (jwt.secret !== undefined) problems.add('jwt.secret', `is only used with HS256; ${algorithm} takes 'jwt.privateKey' and 'jwt.publicKey'`);
+  let sign: KeyObject | undefined;
+  let verify: KeyObject | undefined;
+  try {
+    if (jwt.privateKey === undefined) problems.add('jwt.privateKey', `is required for ${algorithm}`);
+    else sign = jwt.privateKey instanceof KeyObject ? jwt.privateKey : createPrivateKey(jwt.privateKey as string | Buffer);
+    if (sign && sign.type !== 'private') {
+      problems.add('jwt.privateKey', 'must be a private key');
+      sign = undefined;
+    }
+  } catch {
+    problems.add('jwt.privateKey', 'could not be read as a PEM private key');
+  }
+  try {
+    if (jwt.publicKey !== undefined) {
+      verify = jwt.publicKey instanceof KeyObject ? jwt.publicKey : createPublicKey(jwt.publicKey as string | Buffer);
+    } else if (sign) {
+      verify = createPublicKey(sign);
+    }
+  } catch {
+    problems.add('jwt.publicKey', 'could not be read as a PEM public key');
+  }
+  if (!sign || !verify) return undefined;
+  const check = KEY_CHECKS[algorithm];
+  const signProblem = check(sign);
+  const verifyProblem = check(verify);
+  if (signProblem) problems.add('jwt.privateKey', signProblem);
+  if (verifyProblem) problems.add('jwt.publicKey', verifyProblem);
+  return signProblem || verifyProblem ? undefined : { sign, verify };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !(value instanceof KeyObject) && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Validates the raw options and resolves them into the frozen, fully defaulted object every class
+ * injects. Collects every problem and throws them together as one {@link AuthConfigError}, so
+ * `forRoot` and `forRootAsync` fail the same way.
+ */
+export function resolveAuthOptions(raw: AuthModuleOptions | undefined): ResolvedAuthOptions {
+  const problems = new Problems();
+  if (!isDict(raw)) throw new AuthConfigError(['options: must be an object']);
+  for (const key of Object.keys(raw)) if (!KNOWN_KEYS[''].includes(key)) problems.add(key, 'unknown option');
+
+  if (raw.userStore === undefined || raw.userStore === null) {
+    problems.add('userStore', 'is required (a class, an instance or { useFactory, inject } implementing UserStore)');
+  }
+  const accessTokenType = oneOf(problems, 'accessTokenType', raw.accessTokenType, TOKEN_TYPES, 'header');
+
+  if (raw.jwt === undefined) problems.add('jwt', "is required (at least 'jwt.secret')");
+  const jwt = section(problems, raw as unknown as Dict, 'jwt');
+  const algorithm = oneOf(problems, 'jwt.algorithm', jwt.algorithm, ALGORITHMS, 'HS256');
+  const keys = raw.jwt === undefined ? undefined : resolveKeys(problems, jwt, algorithm);
+  const accessTtl = duration(problems, 'jwt.accessTokenTtl', jwt.accessTokenTtl, '15m');
+  const maxAccessTtl = duration(problems, 'jwt.maxAccessTokenTtl', jwt.maxAccessTokenTtl, '24h');
+  if (accessTtl > maxAccessTtl) problems.add('jwt.accessTokenTtl', 'must not exceed jwt.maxAccessTokenTtl');
+  if (accessTtl < 1000) problems.add('jwt.accessTokenTtl', 'must be at least 1 second');
+
+  const refresh = section(problems, raw as unknown as Dict, 'refreshToken');
+  const refreshTtl = duration(problems, 'refreshToken.ttl', refresh.ttl, '7d');
+  const absoluteTtl = duration(problems, 'refreshToken.absoluteTtl', refresh.absoluteTtl, '30d');
+  if (refreshTtl > absoluteTtl) problems.add('refreshToken.ttl', 'must not exceed refreshToken.absoluteTtl');
+  const grace = integer(problems, 'refreshToken.reuseGraceSeconds', refresh.reuseGraceSeconds, 10, 0);
+
+  const cookies = section(problems, raw as unknown as Dict, 'cookies');
+  const names = section(problems, raw as unknown as Dict, 'cookies.names');
+  const cookieName = (key: string, fallback: string): string => {
+    const name = text(problems, `cookies.names.${key}`, names[key], fallback);
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) problems.add(`cookies.names.${key}`, 'is not a valid cookie name');
+    return name;
+  };
+  const sameSite = oneOf(problems, 'cookies.sameSite', cookies.sameSite, SAME_SITE, 'lax');
+  const secure = bool(problems, 'cookies.secure', cookies.secure, true);
+  if (sameSite === 'none' && !secure) problems.add('cookies.sameSite', "'none' requires cookies.secure: true");
+
+  const mfa = section(problems, raw as unknown as Dict, 'mfa');
+  let methods: MfaMethod[] = [];
+  if (mfa.methods !== undefined) {
+    if (!Array.isArray(mfa.methods) || mfa.methods.some((m) => !MFA_METHODS.includes(m as MfaMethod))) {
+      problems.add('mfa.methods', `must be an array of ${MFA_METHODS.map((m) => `'${m}'`).join(', ')}`);
+    } else methods = [...new Set(mfa.methods as MfaMethod[])];
+  }
+
+  const rate = section(problems, raw as unknown as Dict, 'rateLimit');
+  const account = section(problems, raw as unknown as Dict, 'rateLimit.account');
+  const address = section(problems, raw as unknown as Dict, 'rateLimit.address');
+  const lockout = duration(problems, 'rateLimit.account.lockout', account.lockout, '30s');
+  const maxLockout = duration(problems, 'rateLimit.account.maxLockout', account.maxLockout, '15m');
+  if (lockout > maxLockout) problems.add('rateLimit.account.lockout', 'must not exceed rateLimit.account.maxLockout');
+
+  const password = section(problems, raw as unknown as Dict, 'password');
+  const minLength = integer(problems, 'password.minLength', password.minLength, 8, 1);
+  const maxLength = integer(problems, 'password.maxLength', password.maxLength, 128, 1);
+  if (maxLength > 1024) problems.add('password.maxLength', 'must be at most 1024');
+  if (minLength > maxLength) problems.add('password.minLength', 'must not exceed password.maxLength');
+
+  let defaultRoles: string[] = ['user'];
+  if (raw.defaultRoles !== undefined) {
+    if (!Array.isArray(raw.defaultRoles) || raw.defaultRoles.some((r) => typeof r !== 'string' || r === '')) {
+      problems.add('defaultRoles', 'must be an array of non-empty strings');
+    } else defaultRoles = [...raw.defaultRoles];
+  }
+
+  const resolved: ResolvedAuthOptions = {
+    accessTokenType,
+    jwt: {
+      algorithm,
+      signingKey: keys?.sign as KeyObject,
+      verificationKey: keys?.verify as KeyObject,
+      issuer: text(problems, 'jwt.issuer', jwt.issuer, 'nest-gatekeeper'),
+      audience: text(problems, 'jwt.audience', jwt.audience, 'nest-gatekeeper'),
+      accessTokenTtlSeconds: Math.floor(accessTtl / 1000),
+      maxAccessTokenTtlSeconds: Math.floor(maxAccessTtl / 1000),
+      clockToleranceSeconds: integer(problems, 'jwt.clockToleranceSeconds', jwt.clockToleranceSeconds, 0, 0),
+    },
+    refreshToken: { ttlMs: refreshTtl, absoluteTtlMs: absoluteTtl, reuseGraceMs: grace * 1000 },
+    cookies: {
+      names: {
+        access: cookieName('access', 'access_token'),
+        refresh: cookieName('refresh', 'refresh_token'),
+        trust: cookieName('trust', 'trust_token'),
+        csrf: cookieName('csrf', 'csrf_token'),
+      },
+      domain: cookies.domain === undefined ? undefined : text(problems, 'cookies.domain', cookies.domain, ''),
+      secure,
+      sameSite,
+      csrf: bool(problems, 'cookies.csrf', cookies.csrf, true),
+    },
+    mfa: {
+      methods,
+      issuer: text(problems, 'mfa.issuer', mfa.issuer, 'nest-gatekeeper'),
+      codeTtlMs: duration(problems, 'mfa.codeTtl', mfa.codeTtl, '10m'),
+      maxAttempts: integer(problems, 'mfa.maxAttempts', mfa.maxAttempts, 5, 1),
+      trustedDeviceTtlMs: duration(problems, 'mfa.trustedDeviceTtl', mfa.trustedDeviceTtl, '30d'),
+    },
+    rateLimit: {
+      enabled: bool(problems, 'rateLimit.enabled', rate.enabled, true),
+      account: {
+        maxFailures: integer(problems, 'rateLimit.account.maxFailures', account.maxFailures, 5, 1),
+        windowMs: duration(problems, 'rateLimit.account.window', account.window, '1h'),
+        lockoutMs: lockout,
+        maxLockoutMs: maxLockout,
+      },
+      address: {
+        max: integer(problems, 'rateLimit.address.max', address.max, 100, 1),
+        windowMs: duration(problems, 'rateLimit.address.window', address.window, '15m'),
+      },
+    },
+    password: { minLength, maxLength },
+    sessionCheck: bool(problems, 'sessionCheck', raw.sessionCheck, false),
+    defaultRoles,
+    trustProxyHeaders: bool(problems, 'trustProxyHeaders', raw.trustProxyHeaders, false),
+  };
+  if (problems.list.length > 0) throw new AuthConfigError(problems.list);
+  return deepFreeze(resolved);
+}
+
+const ROUTE_DEFAULTS: Record<AuthRouteName, string> = {
+  register: 'register',
+  login: 'login',
+  refresh: 'refresh',
+  me: 'me',
+  logout: 'logout',
+  sessions: 'sessions',
+  session: 'sessions/:id',
+  passwordChange: 'password/change',
+};
+
+const PATH = /^[A-Za-z0-9._~\-/:]*$/;
+
+/** Validates and resolves the shape extras (routes, global guard); throws {@link AuthConfigError}. */
+export function resolveAuthRoutes(extras: AuthModuleExtras): ResolvedAuthRoutes {
+  const problems = new Problems();
+  const routes = extras.routes ?? {};
+  if (!isDict(routes)) throw new AuthConfigError(['routes: must be an object']);
+  for (const key of Object.keys(routes)) {
+    if (!['prefix', 'paths', 'registration', 'sessions', 'password'].includes(key)) problems.add(`routes.${key}`, 'unknown option');
+  }
+  const clean = (path: string, value: unknown, fallback: string): string => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || !PATH.test(value)) {
+      problems.add(path, 'must be a URL path of letters, digits and - . _ ~ / :');
+      return fallback;
+    }
+    return value.replace(/^\/+|\/+$/g, '');
+  };
+  const paths = { ...ROUTE_DEFAULTS };
+  const given = routes.paths ?? {};
+  if (!isDict(given)) problems.add('routes.paths', 'must be an object');
+  else {
+    for (const [name, value] of Object.entries(given)) {
+      if (!(name in ROUTE_DEFAULTS)) problems.add(`routes.paths.${name}`, 'unknown route');
+      else paths[name as AuthRouteName] = clean(`routes.paths.${name}`, value, ROUTE_DEFAULTS[name as AuthRouteName]);
+    }
+  }
+  const resolved: ResolvedAuthRoutes = {
+    prefix: clean('routes.prefix', routes.prefix, 'auth'),
+    paths,
+    registration: bool(problems, 'routes.registration', routes.registration, true),
+    sessions: bool(problems, 'routes.sessions', routes.sessions, true),
+    password: bool(problems, 'routes.password', routes.password, true),
+    globalGuard: bool(problems, 'globalGuard', extras.globalGuard, true),
+  };
+  if (problems.list.length > 0) throw new AuthConfigError(problems.list);
+  return deepFreeze(resolved);
+}

@@ -1,0 +1,74 @@
+import type { KeyObject } from 'node:crypto';
+import type { AccessTokenType, JwtAlgorithm } from './auth-module-options.interface.js';
+import type { MfaMethod } from '../stores/user.store.js';
+
+/**
+ * The module's options after validation: every default filled in, durations in milliseconds (or
+ * seconds where named so), keys as `KeyObject`s, deeply frozen. Every class injects this, via
+ * `AUTH_OPTIONS`; nothing reads the raw options.
+ */
+export interface ResolvedAuthOptions {
+  readonly accessTokenType: AccessTokenType;
+  readonly jwt: {
+    readonly algorithm: JwtAlgorithm;
+    readonly signingKey: KeyObject;
+    readonly verificationKey: KeyObject;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTokenTtlSeconds: number;
+    readonly maxAccessTokenTtlSeconds: number;
+    readonly clockToleranceSeconds: number;
+  };
+  readonly refreshToken: {
+    readonly ttlMs: number;
+    readonly absoluteTtlMs: number;
+    readonly reuseGraceMs: number;
+  };
+  readonly cookies: {
+    readonly names: { readonly access: string; readonly refresh: string; readonly trust: string; readonly csrf: string };
+    readonly domain: string | undefined;
+    readonly secure: boolean;
+    readonly sameSite: 'lax' | 'strict' | 'none';
+    readonly csrf: boolean;
+  };
+  readonly mfa: {
+    readonly methods: readonly MfaMethod[];
+    readonly issuer: string;
+    readonly codeTtlMs: number;
+    readonly maxAttempts: number;
+    readonly trustedDeviceTtlMs: number;
+  };
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    readonly account: {
+      readonly maxFailures: number;
+      readonly windowMs: number;
+      readonly lockoutMs: number;
+      readonly maxLockoutMs: number;
+    };
+    readonly address: { readonly max: number; readonly windowMs: number };
+  };
+  readonly password: { readonly minLength: number; readonly maxLength: number };
+  readonly sessionCheck: boolean;
+  readonly defaultRoles: readonly string[];
+  readonly trustProxyHeaders: boolean;
+}
+
+/** The resolved shape extras (routes, global guard). */
+export interface ResolvedAuthRoutes {
+  readonly prefix: string;
+  readonly paths: {
+    readonly register: string;
+    readonly login: string;
+    readonly refresh: string;
+    readonly me: string;
+    readonly logout: string;
+    readonly sessions: string;
+    readonly session: string;
+    readonly passwordChange: string;
+  };
+  readonly registration: boolean;
+  readonly sessions: boolean;
+  readonly password: boolean;
+  readonly globalGuard: boolean;
+}

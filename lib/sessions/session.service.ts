@@ -1,0 +1,207 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AUTH_OPTIONS } from '../auth.constants.js';
+import { constantTimeEqual } from '../crypto/secrets.js';
+import { open, seal } from '../crypto/sealed-box.js';
+import { AuthException } from '../errors/auth.exception.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import { SESSION_STORE } from '../stores/store.tokens.js';
+import type { SessionStore, StoredSession } from '../stores/session.store.js';
+import type { AuthUser } from '../stores/user.store.js';
+import { AccessTokenService } from '../tokens/access-token.service.js';
+import { hashRefreshToken, newRefreshToken, newSessionId, refreshTokenSessionId } from '../tokens/refresh-token.js';
+import type { IssuedTokens } from '../transport/token-transport.js';
+import { AUTH_CLOCK, type Clock } from '../util/clock.js';
+
+/** Where a session was started from (shown in the session list). */
+export interface SessionContext {
+  userAgent?: string;
+  ip?: string;
+}
+
+/** A session as `GET /sessions` lists it. */
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+/** The result of a refresh: the new pair and the session's user. */
+export interface RefreshOutcome {
+  tokens: IssuedTokens;
+  user: AuthUser;
+}
+
+/**
+ * Sessions and refresh-token families: start, rotate (with reuse detection and a grace window for
+ * concurrent tabs), list and revoke.
+ *
+ * Rotation: the presented token's hash must equal the session's current hash, and the store swaps it
+ * in one atomic operation. The successor pair is sealed under a key derived from the presented token
+ * and kept with the session, so a second presentation within `reuseGraceSeconds` (another tab, a
+ * retried request) returns the very same pair. Later, or for any older token, presenting a rotated
+ * token revokes the whole session (`REFRESH_TOKEN_REUSED`).
+ */
+@Injectable()
+export class SessionService {
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(SESSION_STORE) private readonly store: SessionStore,
+    @Inject(AUTH_CLOCK) private readonly clock: Clock,
+    private readonly accessTokens: AccessTokenService,
+  ) {}
+
+  /** Starts a session for the user and issues its first token pair. */
+  async start(user: AuthUser, context: SessionContext, accessTtlSeconds?: number): Promise<IssuedTokens> {
+    const now = this.clock.now();
+    const id = newSessionId();
+    const refreshToken = newRefreshToken(id);
+    const absoluteExpiresAt = now + this.options.refreshToken.absoluteTtlMs;
+    const session: StoredSession = {
+      id,
+      userId: user.id,
+      refreshTokenHash: hashRefreshToken(refreshToken),
+      previousTokenHash: null,
+      previousSuccessor: null,
+      rotatedAt: null,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: Math.min(now + this.options.refreshToken.ttlMs, absoluteExpiresAt),
+      absoluteExpiresAt,
+      revokedAt: null,
+      userAgent: context.userAgent?.slice(0, 256) ?? null,
+      ip: context.ip?.slice(0, 64) ?? null,
+    };
+    await this.store.create(session);
+    return this.issue(user, session, refreshToken, accessTtlSeconds, now);
+  }
+
+  /**
+   * Rotates a refresh token. `loadUser` is asked for the session's user (it must exist and be enabled,
+   * else `TOKEN_USER_INVALID`). Throws `REFRESH_TOKEN_INVALID` or `REFRESH_TOKEN_REUSED`.
+   */
+  async refresh(
+    token: string,
+    loadUser: (userId: string) => Promise<AuthUser | null>,
+    accessTtlSeconds?: number,
+  ): Promise<RefreshOutcome> {
+    const sessionId = refreshTokenSessionId(token);
+    if (!sessionId) throw new AuthException('REFRESH_TOKEN_INVALID');
+    const hash = hashRefreshToken(token);
+    let session = await this.liveSession(sessionId);
+
+    if (constantTimeEqual(hash, session.refreshTokenHash)) {
+      const user = await this.activeUser(session, loadUser);
+      const now = this.clock.now();
+      const successor = newRefreshToken(sessionId);
+      const tokens = this.issue(user, session, successor, accessTtlSeconds, now);
+      const rotated = await this.store.rotate(sessionId, hash, {
+        refreshTokenHash: hashRefreshToken(successor),
+        previousSuccessor: seal(token, JSON.stringify(tokens)),
+        rotatedAt: now,
+        lastUsedAt: now,
+        expiresAt: Math.min(now + this.options.refreshToken.ttlMs, session.absoluteExpiresAt),
+      });
+      if (rotated) return { tokens, user };
+      // Another request rotated this token first: fall through to the grace path.
+      session = await this.liveSession(sessionId);
+    }
+
+    if (session.previousTokenHash !== null && constantTimeEqual(hash, session.previousTokenHash)) {
+      const withinGrace =
+        session.rotatedAt !== null && this.clock.now() - session.rotatedAt <= this.options.refreshToken.reuseGraceMs;
+      const sealed = withinGrace && session.previousSuccessor ? open(token, session.previousSuccessor) : undefined;
+      if (sealed !== undefined) {
+        const user = await this.activeUser(session, loadUser);
+        return { tokens: JSON.parse(sealed) as IssuedTokens, user };
+      }
+      return this.reuseDetected(sessionId);
+    }
+    if (await this.store.wasRotated(sessionId, hash)) return this.reuseDetected(sessionId);
+    throw new AuthException('REFRESH_TOKEN_INVALID');
+  }
+
+  /** The user's live sessions, newest first, marking the caller's own. */
+  async list(userId: string, currentSessionId: string): Promise<SessionView[]> {
+    const sessions = await this.store.listActiveByUser(userId, this.clock.now());
+    return sessions.map((s) => ({
+      id: s.id,
+      createdAt: new Date(s.createdAt).toISOString(),
+      lastUsedAt: new Date(s.lastUsedAt).toISOString(),
+      expiresAt: new Date(Math.min(s.expiresAt, s.absoluteExpiresAt)).toISOString(),
+      userAgent: s.userAgent,
+      ip: s.ip,
+      current: s.id === currentSessionId,
+    }));
+  }
+
+  /** Revokes one of the user's sessions; `NOT_FOUND` when it is not theirs or not live. */
+  async revokeOwn(userId: string, sessionId: string): Promise<void> {
+    const session = await this.store.findById(sessionId);
+    const now = this.clock.now();
+    if (!session || session.userId !== userId || session.revokedAt !== null || !isLive(session, now)) {
+      throw new AuthException('NOT_FOUND', { detail: 'Session not found.' });
+    }
+    await this.store.revoke(sessionId, now);
+  }
+
+  /** Revokes one session (no ownership check). */
+  async revoke(sessionId: string): Promise<void> {
+    await this.store.revoke(sessionId, this.clock.now());
+  }
+
+  /** Revokes all of the user's sessions, except `exceptSessionId`; resolves how many. */
+  revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
+    return this.store.revokeAllForUser(userId, this.clock.now(), exceptSessionId);
+  }
+
+  private issue(
+    user: AuthUser,
+    session: StoredSession,
+    refreshToken: string,
+    accessTtlSeconds: number | undefined,
+    now: number,
+  ): IssuedTokens {
+    const access = this.accessTokens.sign({ userId: user.id, sessionId: session.id, roles: user.roles }, accessTtlSeconds);
+    const refreshEnds = Math.min(now + this.options.refreshToken.ttlMs, session.absoluteExpiresAt);
+    return {
+      accessToken: access.token,
+      refreshToken,
+      expiresIn: access.expiresIn,
+      refreshExpiresIn: Math.max(0, Math.floor((refreshEnds - now) / 1000)),
+      sessionId: session.id,
+    };
+  }
+
+  private async liveSession(sessionId: string): Promise<StoredSession> {
+    const session = await this.store.findById(sessionId);
+    if (!session || session.revokedAt !== null || !isLive(session, this.clock.now())) {
+      throw new AuthException('REFRESH_TOKEN_INVALID');
+    }
+    return session;
+  }
+
+  private async activeUser(
+    session: StoredSession,
+    loadUser: (userId: string) => Promise<AuthUser | null>,
+  ): Promise<AuthUser> {
+    const user = await loadUser(session.userId);
+    if (!user || user.disabled) {
+      await this.store.revoke(session.id, this.clock.now());
+      throw new AuthException('TOKEN_USER_INVALID');
+    }
+    return user;
+  }
+
+  private async reuseDetected(sessionId: string): Promise<never> {
+    await this.store.revoke(sessionId, this.clock.now());
+    throw new AuthException('REFRESH_TOKEN_REUSED');
+  }
+}
+
+function isLive(session: StoredSession, now: number): boolean {
+  return session.expiresAt > now && session.absoluteExpiresAt > now;
+}

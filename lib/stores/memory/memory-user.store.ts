@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { DuplicateUserError } from '../../errors/store.errors.js';
+import type { AuthUser, NewUser, UserStore } from '../user.store.js';
+
+/**
+ * An in-memory {@link UserStore}: for tests, demos and prototypes. Data is lost on restart.
+ * Returned users are copies, so callers cannot change the stored state by accident.
+ */
+export class MemoryUserStore implements UserStore {
+  private readonly byId = new Map<string, AuthUser>();
+  private readonly idByUsername = new Map<string, string>();
+  private readonly idByEmail = new Map<string, string>();
+
+  /** @param users users to start with (their ids are kept). */
+  constructor(users: readonly AuthUser[] = []) {
+    for (const user of users) this.put(structuredClone(user));
+  }
+
+  findById(id: string): Promise<AuthUser | null> {
+    return Promise.resolve(this.copy(this.byId.get(id)));
+  }
+
+  findByUsername(username: string): Promise<AuthUser | null> {
+    const id = this.idByUsername.get(username);
+    return Promise.resolve(this.copy(id === undefined ? undefined : this.byId.get(id)));
+  }
+
+  findByEmail(email: string): Promise<AuthUser | null> {
+    const id = this.idByEmail.get(email);
+    return Promise.resolve(this.copy(id === undefined ? undefined : this.byId.get(id)));
+  }
+
+  create(input: NewUser): Promise<AuthUser> {
+    if (this.idByUsername.has(input.username)) return Promise.reject(new DuplicateUserError('username'));
+    if (this.idByEmail.has(input.email)) return Promise.reject(new DuplicateUserError('email'));
+    const user: AuthUser = {
+      id: randomUUID(),
+      username: input.username,
+      email: input.email,
+      passwordHash: input.passwordHash,
+      roles: [...input.roles],
+      mfaEnabled: false,
+      mfaMethods: [],
+      ...(input.profile ? { profile: structuredClone(input.profile) } : {}),
+    };
+    this.put(user);
+    return Promise.resolve(structuredClone(user));
+  }
+
+  updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
+    const user = this.byId.get(id);
+    if (!user) return Promise.resolve(false);
+    user.passwordHash = passwordHash;
+    return Promise.resolve(true);
+  }
+
+  private put(user: AuthUser): void {
+    this.byId.set(user.id, user);
+    this.idByUsername.set(user.username, user.id);
+    this.idByEmail.set(user.email, user.id);
+  }
+
+  private copy(user: AuthUser | undefined): AuthUser | null {
+    return user ? structuredClone(user) : null;
+  }
+}

@@ -1,0 +1,26 @@
+/** The state of one counter in a {@link RateLimitStore}. Times are epoch milliseconds. */
+export interface CounterState {
+  /** How many increments the counter holds (0 when absent or expired). */
+  count: number;
+  /** When the counter expires (0 when absent). */
+  resetAt: number;
+  /** When it was last incremented (0 when absent). */
+  lastAt: number;
+}
+
+/**
+ * Counters with a fixed window, used for login and MFA attempt limits.
+ * The default is {@link MemoryRateLimitStore}; share one (Redis, SQL) across instances.
+ */
+export interface RateLimitStore {
+  /**
+   * Adds one to the counter and returns its new state. A counter that is absent or expired starts at
+   * 1 and lives `windowMs` from now; later increments do not extend it.
+   * Guarantee: N concurrent increments raise the count by exactly N.
+   */
+  increment(key: string, windowMs: number, now: number): Promise<CounterState>;
+  /** The counter's state (count 0 when absent or expired). */
+  peek(key: string, now: number): Promise<CounterState>;
+  /** Deletes the counter. */
+  reset(key: string): Promise<void>;
+}

@@ -1,0 +1,57 @@
+/** A second factor the module knows. */
+export type MfaMethod = 'totp' | 'email' | 'sms';
+
+/** A JSON value, for profile fields the module passes through to clients untouched. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A user as the module sees it. A store may keep more columns; the module reads only these.
+ * `username` and `email` are stored normalised (trimmed, lower-case); the module normalises input
+ * before every look-up.
+ */
+export interface AuthUser {
+  id: string;
+  username: string;
+  email: string;
+  /** The encoded password hash (PHC string); never leaves the server. */
+  passwordHash: string;
+  roles: string[];
+  /** Whether the user completes login with a second factor. */
+  mfaEnabled: boolean;
+  /** The enabled second factors, the first being the default. */
+  mfaMethods: MfaMethod[];
+  /** A disabled user cannot log in or refresh. */
+  disabled?: boolean;
+  /** Extra public profile fields returned with the user (e.g. `firstName`). Never secrets. */
+  profile?: Record<string, JsonValue>;
+}
+
+/** What {@link UserStore.create} receives. */
+export interface NewUser {
+  username: string;
+  email: string;
+  passwordHash: string;
+  roles: string[];
+  profile?: Record<string, JsonValue>;
+}
+
+/**
+ * Where users live. Implement this to plug the module onto your own user table.
+ * Stores never throw HTTP errors: a duplicate is a {@link DuplicateUserError}, an unreachable
+ * backend a {@link StoreUnavailableError}.
+ */
+export interface UserStore {
+  /** The user with this id, or `null`. */
+  findById(id: string): Promise<AuthUser | null>;
+  /** The user with this (normalised) username, or `null`. */
+  findByUsername(username: string): Promise<AuthUser | null>;
+  /** The user with this (normalised) e-mail, or `null`. */
+  findByEmail(email: string): Promise<AuthUser | null>;
+  /**
+   * Creates a user and returns it with its new id. Guarantee: of concurrent creations with the same
+   * username or e-mail exactly one succeeds; the others reject with `DuplicateUserError`.
+   */
+  create(user: NewUser): Promise<AuthUser>;
+  /** Replaces the password hash. Resolves `false` when the user does not exist. */
+  updatePasswordHash(id: string, passwordHash: string): Promise<boolean>;
+}

@@ -1,0 +1,11 @@
+/** The authenticated caller, as {@link AccessTokenGuard} puts it on `request.user`. */
+export interface AuthPrincipal {
+  /** The user id (`sub`). */
+  id: string;
+  /** The session id (`sid`). */
+  sessionId: string;
+  /** The user's roles when the token was issued. */
+  roles: string[];
+  /** When the access token expires (epoch seconds). */
+  expiresAt: number;
+}

@@ -1,0 +1,126 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createSigner, createVerifier } from 'fast-jwt';
+import type { KeyObject } from 'node:crypto';
+import { AUTH_OPTIONS } from '../auth.constants.js';
+import { AuthException } from '../errors/auth.exception.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import { AUTH_CLOCK, type Clock } from '../util/clock.js';
+import type { AuthPrincipal } from './access-token.claims.js';
+
+/** The JOSE `typ` of access tokens (RFC 9068). Other token kinds use other types. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** What {@link AccessTokenService.sign} needs. */
+export interface AccessTokenSubject {
+  userId: string;
+  sessionId: string;
+  roles: readonly string[];
+}
+
+/** A signed access token. */
+export interface SignedAccessToken {
+  token: string;
+  /** Lifetime in seconds. */
+  expiresIn: number;
+}
+
+interface AccessTokenPayload {
+  sub: string;
+  sid: string;
+  roles: string[];
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+}
+
+/** fast-jwt takes secrets as bytes and asymmetric keys as PEM. */
+function keyMaterial(key: KeyObject): string | Buffer {
+  if (key.type === 'secret') return key.export();
+  return key.type === 'private'
+    ? (key.export({ format: 'pem', type: 'pkcs8' }) as string)
+    : (key.export({ format: 'pem', type: 'spki' }) as string);
+}
+
+/**
+ * Signs and verifies access tokens (JWT, through fast-jwt). The algorithm is pinned to the configured
+ * one: `none` and every other algorithm are refused, and header parameters such as `kid`, `jku`,
+ * `x5u` or `jwk` never select a key (the configured key is the only key). `typ` must be `at+jwt`;
+ * `iss`, `aud`, `sub`, `sid` and `exp` are required. Expiry is checked against the injected
+ * {@link Clock}. An HS256 verification costs about ten microseconds.
+ */
+@Injectable()
+export class AccessTokenService {
+  private readonly signer: (payload: AccessTokenPayload) => string;
+  private readonly verifier: (token: string) => { header: Record<string, unknown>; payload: unknown };
+
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_CLOCK) private readonly clock: Clock,
+  ) {
+    const { algorithm, issuer, audience, signingKey, verificationKey } = options.jwt;
+    this.signer = createSigner({
+      key: keyMaterial(signingKey),
+      algorithm,
+      header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE },
+      noTimestamp: true,
+    });
+    this.verifier = createVerifier({
+      key: keyMaterial(verificationKey),
+      algorithms: [algorithm],
+      allowedIss: issuer,
+      allowedAud: audience,
+      checkTyp: ACCESS_TOKEN_TYPE,
+      requiredClaims: ['sub', 'sid', 'exp', 'iss', 'aud'],
+      ignoreExpiration: true,
+      ignoreNotBefore: true,
+      complete: true,
+    }) as (token: string) => { header: Record<string, unknown>; payload: unknown };
+  }
+
+  /** Signs an access token living `ttlSeconds` (the configured TTL by default). */
+  sign(subject: AccessTokenSubject, ttlSeconds = this.options.jwt.accessTokenTtlSeconds): SignedAccessToken {
+    const iat = Math.floor(this.clock.now() / 1000);
+    const token = this.signer({
+      sub: subject.userId,
+      sid: subject.sessionId,
+      roles: [...subject.roles],
+      iss: this.options.jwt.issuer,
+      aud: this.options.jwt.audience,
+      iat,
+      exp: iat + ttlSeconds,
+    });
+    return { token, expiresIn: ttlSeconds };
+  }
+
+  /**
+   * Verifies an access token and returns its principal. Throws `ACCESS_TOKEN_INVALID` for a bad
+   * signature, another algorithm, a wrong `typ`, `iss` or `aud`, a missing or past `exp`, a future
+   * `nbf`, or missing `sub`/`sid`.
+   */
+  verify(token: string): AuthPrincipal {
+    let payload: unknown;
+    try {
+      payload = this.verifier(token).payload;
+    } catch {
+      throw invalid();
+    }
+    const { sub, sid, exp, nbf, roles } = payload as Record<string, unknown>;
+    const now = this.clock.now() / 1000;
+    const tolerance = this.options.jwt.clockToleranceSeconds;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number' || exp + tolerance <= now) {
+      throw invalid();
+    }
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf - tolerance > now)) throw invalid();
+    return {
+      id: sub,
+      sessionId: sid,
+      roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
+      expiresAt: exp,
+    };
+  }
+}
+
+function invalid(): AuthException {
+  return new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
+}

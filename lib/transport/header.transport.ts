@@ -1,0 +1,48 @@
+import { AuthException } from '../errors/auth.exception.js';
+import { headerValue, type AuthRequest, type AuthResponse } from './http.types.js';
+import type { TokenGrant, TokenResponseBody, TokenTransport } from './token-transport.js';
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/**
+ * Reads the `Authorization: Bearer` header only. Shared by every transport: a Bearer header is
+ * never CSRF-prone.
+ */
+export function readBearer(req: AuthRequest): string | null {
+  const header = headerValue(req, 'authorization');
+  if (header === undefined || header === '') return null;
+  if (!/^bearer(\s|$)/i.test(header)) return null;
+  const match = BEARER.exec(header);
+  if (!match) throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
+  return match[1];
+}
+
+/**
+ * Header mode (`accessTokenType: 'header'`): tokens in the JSON body, the access token back as
+ * `Authorization: Bearer`. Cookies are neither set nor read.
+ */
+export class HeaderTokenTransport implements TokenTransport {
+  readAccessToken(req: AuthRequest): string | null {
+    return readBearer(req);
+  }
+
+  readRefreshToken(_req: AuthRequest, fromBody: string | undefined): string | null {
+    return fromBody ?? null;
+  }
+
+  writeTokens(_res: AuthResponse, grant: TokenGrant): TokenResponseBody {
+    return {
+      accessToken: grant.tokens.accessToken,
+      refreshToken: grant.tokens.refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: grant.tokens.expiresIn,
+      isRequiresMfa: false,
+      message: grant.message,
+      user: grant.user,
+    };
+  }
+
+  clearTokens(): void {
+    // Nothing was set outside the body.
+  }
+}

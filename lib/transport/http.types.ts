@@ -1,0 +1,34 @@
+import type { AuthPrincipal } from '../tokens/access-token.claims.js';
+
+/** The parts of an HTTP request (Express or Fastify) the module reads. */
+export interface AuthRequest {
+  method: string;
+  url: string;
+  originalUrl?: string;
+  headers: Record<string, string | string[] | undefined>;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+  /** Parsed cookies (cookie-parser / @fastify/cookie). */
+  cookies?: Record<string, string | undefined>;
+  body?: unknown;
+  /** Set by {@link AccessTokenGuard} once the access token is verified. */
+  user?: AuthPrincipal;
+}
+
+/** The parts of an HTTP response the module writes, on Express (`setHeader`) or Fastify (`header`). */
+export interface AuthResponse {
+  setHeader?(name: string, value: string | string[]): unknown;
+  header?(name: string, value: string | string[]): unknown;
+}
+
+/** Sets a response header on Express or Fastify. */
+export function setHeader(res: AuthResponse, name: string, value: string | string[]): void {
+  if (typeof res.setHeader === 'function') res.setHeader(name, value);
+  else if (typeof res.header === 'function') res.header(name, value);
+}
+
+/** The first value of a request header, or `undefined`. */
+export function headerValue(req: AuthRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
