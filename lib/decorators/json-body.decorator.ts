@@ -4,6 +4,23 @@ import type { FieldError } from '../errors/problem-details.js';
 import { headerValue, type AuthRequest } from '../transport/http.types.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const POISONED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The first key path that could rewrite a prototype when the body is copied onto a DTO instance.
+ * (`JSON.parse` keeps `"__proto__"` as an own key; class-transformer would assign it as a prototype,
+ * which whitelisting never sees.) Depth is bounded by the body size limit.
+ */
+function poisonedKey(value: unknown, path = ''): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const key of Object.keys(value)) {
+    const field = path ? `${path}.${key}` : key;
+    if (POISONED_KEYS.has(key)) return field;
+    const nested = poisonedKey((value as Record<string, unknown>)[key], field);
+    if (nested) return nested;
+  }
+  return undefined;
+}
 
 /**
  * The request's JSON body as an object: `{}` when the request has no body, `MALFORMED_REQUEST` for
@@ -20,6 +37,10 @@ export const JsonBody = createParamDecorator((_data: unknown, ctx: ExecutionCont
   const body = req.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AuthException('MALFORMED_REQUEST', { detail: 'The JSON body must be an object.' });
+  }
+  const poisoned = poisonedKey(body);
+  if (poisoned) {
+    throw new AuthException('VALIDATION_FAILED', { errors: [{ field: poisoned, message: 'property is not allowed' }] });
   }
   return body;
 });

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createSigner, createVerifier } from 'fast-jwt';
 import type { KeyObject } from 'node:crypto';
+import { randomToken } from '../crypto/secrets.js';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
@@ -32,6 +33,7 @@ interface AccessTokenPayload {
   aud: string;
   iat: number;
   exp: number;
+  jti: string;
 }
 
 /** fast-jwt takes secrets as bytes and asymmetric keys as PEM. */
@@ -63,7 +65,6 @@ export class AccessTokenService {
       key: keyMaterial(signingKey),
       algorithm,
       header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE },
-      noTimestamp: true,
     });
     this.verifier = createVerifier({
       key: keyMaterial(verificationKey),
@@ -89,6 +90,7 @@ export class AccessTokenService {
       aud: this.options.jwt.audience,
       iat,
       exp: iat + ttlSeconds,
+      jti: randomToken(12),
     });
     return { token, expiresIn: ttlSeconds };
   }

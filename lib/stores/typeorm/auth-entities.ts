@@ -1,0 +1,175 @@
+import type { EntitySchema, ValueTransformer } from 'typeorm';
+import { typeorm } from './typeorm-runtime.js';
+import type { StoredSession } from '../session.store.js';
+import type { JsonValue, MfaMethod } from '../user.store.js';
+
+/**
+ * One row of `auth_users`, as the TypeORM adapters read and write it.
+ * Column names are snake_case; times are epoch milliseconds.
+ */
+export interface AuthUserRow {
+  id: string;
+  username: string;
+  email: string;
+  passwordHash: string;
+  roles: string[];
+  mfaEnabled: boolean;
+  mfaMethods: MfaMethod[];
+  disabled: boolean;
+  profile: Record<string, JsonValue> | null;
+  createdAt: number;
+}
+
+/** One row of `auth_sessions`: exactly a {@link StoredSession}. */
+export type AuthSessionRow = StoredSession;
+
+/**
+ * One row of `auth_refresh_history`: a refresh-token hash that was rotated out of a session.
+ * The primary key is (`session_id`, `token_hash`); rows are deleted with their session.
+ */
+export interface AuthRefreshHistoryRow {
+  sessionId: string;
+  tokenHash: string;
+}
+
+/**
+ * The entity schemas of the TypeORM adapters. Pass the object itself (`entities: authEntities`) or its
+ * values (`entities: [...Object.values(authEntities), ...]`) to your DataSource, and the same object
+ * to the stores' constructors. (A type alias, not an interface, so that it fits TypeORM's
+ * `MixedList` object form.)
+ */
+export type AuthEntities = {
+  readonly user: EntitySchema<AuthUserRow>;
+  readonly session: EntitySchema<AuthSessionRow>;
+  readonly refreshHistory: EntitySchema<AuthRefreshHistoryRow>;
+};
+
+/** Options of {@link createAuthEntities}. */
+export interface AuthEntitiesOptions {
+  /**
+   * Prepended to every table, constraint and index name (and to the entity names, so several sets
+   * can share one DataSource). Default `''`.
+   */
+  tablePrefix?: string;
+}
+
+/**
+ * Maps epoch milliseconds to `bigint` columns and back. Drivers return `bigint` as a string
+ * (pg, mysql) or a number (better-sqlite3); the entity always sees a JS number (or `null`).
+ * Values stay exact up to `Number.MAX_SAFE_INTEGER`, far beyond any epoch-millisecond time.
+ */
+const epochMs: ValueTransformer = {
+  to: (value: number | null | undefined): number | null | undefined => value,
+  from: (value: string | number | bigint | null | undefined): number | null =>
+    value === null || value === undefined ? null : Number(value),
+};
+
+/** Column lengths: ids and hashes are indexed, so they are bounded `varchar`s (portable to MySQL). */
+const ID_LENGTH = 128;
+const HASH_LENGTH = 128;
+
+/**
+ * Builds the entity schemas (`EntitySchema`, no decorators) of the TypeORM adapters:
+ * - `<prefix>auth_users`: unique `username` and `email`; `roles`, `mfa_methods`, `profile` as
+ *   JSON text (`simple-json`); times as `bigint` epoch milliseconds.
+ * - `<prefix>auth_sessions`: indexed on `user_id`; times as `bigint` epoch milliseconds.
+ * - `<prefix>auth_refresh_history`: primary key (`session_id`, `token_hash`), foreign key to the
+ *   session with `ON DELETE CASCADE`.
+ *
+ * Column types are portable across PostgreSQL, SQLite (better-sqlite3) and MySQL/MariaDB.
+ * Every constraint and index has an explicit, prefixed name (the user store relies on the unique
+ * constraint names to report which field was duplicated).
+ */
+export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntities {
+  const prefix = options.tablePrefix ?? '';
+  const users = `${prefix}auth_users`;
+  const sessions = `${prefix}auth_sessions`;
+  const history = `${prefix}auth_refresh_history`;
+
+  const user = new (typeorm().EntitySchema)<AuthUserRow>({
+    name: `${prefix}AuthUser`,
+    tableName: users,
+    columns: {
+      id: { type: 'varchar', length: ID_LENGTH, primary: true },
+      username: { type: 'varchar', length: 255 },
+      email: { type: 'varchar', length: 255 },
+      passwordHash: { name: 'password_hash', type: 'varchar', length: 1024 },
+      roles: { type: 'simple-json' },
+      mfaEnabled: { name: 'mfa_enabled', type: 'boolean', default: false },
+      mfaMethods: { name: 'mfa_methods', type: 'simple-json' },
+      disabled: { type: 'boolean', default: false },
+      profile: { type: 'simple-json', nullable: true },
+      createdAt: { name: 'created_at', type: 'bigint', transformer: epochMs },
+    },
+    uniques: [
+      { name: uniqueName(users, 'username'), columns: ['username'] },
+      { name: uniqueName(users, 'email'), columns: ['email'] },
+    ],
+  });
+
+  const session = new (typeorm().EntitySchema)<AuthSessionRow>({
+    name: `${prefix}AuthSession`,
+    tableName: sessions,
+    columns: {
+      id: { type: 'varchar', length: ID_LENGTH, primary: true },
+      userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH },
+      refreshTokenHash: { name: 'refresh_token_hash', type: 'varchar', length: HASH_LENGTH },
+      previousTokenHash: { name: 'previous_token_hash', type: 'varchar', length: HASH_LENGTH, nullable: true },
+      previousSuccessor: { name: 'previous_successor', type: 'text', nullable: true },
+      rotatedAt: { name: 'rotated_at', type: 'bigint', nullable: true, transformer: epochMs },
+      createdAt: { name: 'created_at', type: 'bigint', transformer: epochMs },
+      lastUsedAt: { name: 'last_used_at', type: 'bigint', transformer: epochMs },
+      expiresAt: { name: 'expires_at', type: 'bigint', transformer: epochMs },
+      absoluteExpiresAt: { name: 'absolute_expires_at', type: 'bigint', transformer: epochMs },
+      revokedAt: { name: 'revoked_at', type: 'bigint', nullable: true, transformer: epochMs },
+      userAgent: { name: 'user_agent', type: 'text', nullable: true },
+      ip: { type: 'varchar', length: 64, nullable: true },
+    },
+    indices: [{ name: `IDX_${sessions}_user_id`, columns: ['userId'] }],
+  });
+
+  const refreshHistory = new (typeorm().EntitySchema)<AuthRefreshHistoryRow>({
+    name: `${prefix}AuthRefreshHistory`,
+    tableName: history,
+    columns: {
+      sessionId: { name: 'session_id', type: 'varchar', length: ID_LENGTH, primary: true },
+      tokenHash: { name: 'token_hash', type: 'varchar', length: HASH_LENGTH, primary: true },
+    },
+    foreignKeys: [
+      {
+        name: `FK_${history}_session_id`,
+        target: session,
+        columnNames: ['sessionId'],
+        referencedColumnNames: ['id'],
+        onDelete: 'CASCADE',
+      },
+    ],
+  });
+
+  return Object.freeze({ user, session, refreshHistory });
+}
+
+/** The name of the unique constraint on `column` of `table`. */
+function uniqueName(table: string, column: 'username' | 'email'): string {
+  return `UQ_${table}_${column}`;
+}
+
+/**
+ * The default entity set (no table prefix): `auth_users`, `auth_sessions`, `auth_refresh_history`.
+ * Add it to your DataSource (`entities: [...Object.values(authEntities), ...yourEntities]`);
+ * the TypeORM stores use it unless given another set.
+ */
+let defaults: AuthEntities | undefined;
+const defaultEntities = (): AuthEntities => (defaults ??= createAuthEntities());
+
+export const authEntities: AuthEntities = Object.freeze({
+  get user() {
+    return defaultEntities().user;
+  },
+  get session() {
+    return defaultEntities().session;
+  },
+  get refreshHistory() {
+    return defaultEntities().refreshHistory;
+  },
+});

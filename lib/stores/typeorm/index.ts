@@ -1,0 +1,22 @@
+/**
+ * TypeORM adapters of the stores (PostgreSQL, SQLite via better-sqlite3, MySQL/MariaDB).
+ * Requires the optional peer dependency `typeorm`.
+ */
+export {
+  authEntities,
+  createAuthEntities,
+  type AuthEntities,
+  type AuthEntitiesOptions,
+  type AuthRefreshHistoryRow,
+  type AuthSessionRow,
+  type AuthUserRow,
+} from './auth-entities.js';
+export {
+  createRateLimitEntity,
+  rateLimitEntity,
+  type AuthRateLimitRow,
+  type RateLimitEntityOptions,
+} from './rate-limit.entity.js';
+export { TypeOrmRateLimitStore } from './typeorm-rate-limit.store.js';
+export { TypeOrmSessionStore } from './typeorm-session.store.js';
+export { TypeOrmUserStore } from './typeorm-user.store.js';

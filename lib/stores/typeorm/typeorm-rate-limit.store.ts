@@ -1,0 +1,127 @@
+import type { DataSource, EntityManager, EntitySchema, FindOperator } from 'typeorm';
+import { typeorm } from './typeorm-runtime.js';
+import type { CounterState, RateLimitStore } from '../rate-limit.store.js';
+import { rateLimitEntity, type AuthRateLimitRow } from './rate-limit.entity.js';
+import { toStoreError } from './typeorm-error.mapper.js';
+import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
+
+/** How often `increment` retries when concurrent callers keep racing it (practically never twice). */
+const MAX_ATTEMPTS = 10;
+
+/**
+ * A {@link RateLimitStore} on a TypeORM `DataSource` (PostgreSQL, SQLite via better-sqlite3,
+ * MySQL/MariaDB) using the `auth_rate_limits` table of {@link createRateLimitEntity}; share it
+ * across instances. The entity must be registered in the DataSource's `entities`.
+ *
+ * Guarantees:
+ * - `increment` runs in one READ COMMITTED transaction of conditional statements: add one to a live
+ *   counter (`WHERE reset_at > now`), else make sure the row exists (`INSERT ... ON CONFLICT DO
+ *   NOTHING` / `INSERT IGNORE`), else restart an expired one (`WHERE reset_at <= now`). The row
+ *   lock serialises concurrent callers, so N concurrent increments raise the count by exactly N and
+ *   each caller gets the count its own increment produced, across processes.
+ * - A new or expired counter starts at 1 and lives `windowMs`; later increments never extend it.
+ * - An unreachable database rejects with `StoreUnavailableError`.
+ * - Expired rows stay until {@link deleteExpired} removes them (they read as absent meanwhile).
+ */
+export class TypeOrmRateLimitStore implements RateLimitStore {
+  /**
+   * @param dataSource an initialised DataSource whose `entities` include `entity`.
+   * @param entity the counter entity (default {@link rateLimitEntity}).
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly entity: EntitySchema<AuthRateLimitRow> = rateLimitEntity(),
+  ) {}
+
+  async increment(key: string, windowMs: number, now: number): Promise<CounterState> {
+    return this.guard(() =>
+      inTransaction(this.dataSource, async (manager) => {
+        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          const live = await this.update(manager, key, typeorm().MoreThan(now), { count: this.plusOne(), lastAt: now });
+          if (live === 1) {
+            const row = await manager.findOne(this.entity, { where: { key } });
+            if (!row) throw new Error(`Rate-limit counter ${key} vanished inside its transaction.`);
+            return { count: row.count, resetAt: row.resetAt, lastAt: row.lastAt };
+          }
+          // Absent: insert a placeholder that reads as expired (a concurrent insert wins silently).
+          await manager
+            .createQueryBuilder()
+            .insert()
+            .into(this.entity)
+            .values({ key, count: 0, resetAt: 0, lastAt: 0 })
+            .orIgnore()
+            .updateEntity(false)
+            .execute();
+          const state: CounterState = { count: 1, resetAt: now + windowMs, lastAt: now };
+          if ((await this.update(manager, key, typeorm().LessThanOrEqual(now), state)) === 1) return state;
+          // A concurrent caller restarted the window between our statements: count on it.
+        }
+        throw new Error(`Rate-limit counter ${key}: too much contention.`);
+      }),
+    );
+  }
+
+  async peek(key: string, now: number): Promise<CounterState> {
+    const row = await this.guard(() => this.dataSource.getRepository(this.entity).findOne({ where: { key } }));
+    return row && row.resetAt > now
+      ? { count: row.count, resetAt: row.resetAt, lastAt: row.lastAt }
+      : { count: 0, resetAt: 0, lastAt: 0 };
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.guard(() =>
+      serializeWrite(this.dataSource, () => this.dataSource.getRepository(this.entity).delete({ key })),
+    );
+  }
+
+  /**
+   * Deletes counters whose window ended before `before` (they already read as absent); resolves how
+   * many. Call it periodically to keep the table small.
+   */
+  async deleteExpired(before: number): Promise<number> {
+    const result = await this.guard(() =>
+      serializeWrite(this.dataSource, () =>
+        this.dataSource.getRepository(this.entity).delete({ resetAt: typeorm().LessThan(before) }),
+      ),
+    );
+    if (typeof result.affected !== 'number') {
+      throw new Error('The TypeORM driver does not report affected rows; TypeOrmRateLimitStore cannot use it.');
+    }
+    return result.affected;
+  }
+
+  /** `count + 1` as raw SQL on the escaped column. */
+  private plusOne(): () => string {
+    const column = this.dataSource.getMetadata(this.entity).findColumnWithPropertyName('count')?.databaseName ?? 'count';
+    const escaped = this.dataSource.driver.escape(column);
+    return () => `${escaped} + 1`;
+  }
+
+  /** A conditional update of the counter; resolves the number of affected rows. */
+  private async update(
+    manager: EntityManager,
+    key: string,
+    resetAt: FindOperator<number>,
+    values: { count: number | (() => string); resetAt?: number; lastAt: number },
+  ): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(this.entity)
+      .set(values)
+      .where({ key, resetAt })
+      .execute();
+    if (typeof result.affected !== 'number') {
+      throw new Error('The TypeORM driver does not report affected rows; TypeOrmRateLimitStore cannot use it.');
+    }
+    return result.affected;
+  }
+
+  /** Runs `work`, rethrowing connection failures as `StoreUnavailableError`. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}

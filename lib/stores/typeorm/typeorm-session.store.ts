@@ -1,0 +1,188 @@
+import type { DataSource, EntityManager, Repository } from 'typeorm';
+import { typeorm } from './typeorm-runtime.js';
+import type { SessionRotation, SessionStore, StoredSession } from '../session.store.js';
+import { authEntities, type AuthEntities, type AuthSessionRow } from './auth-entities.js';
+import { toStoreError } from './typeorm-error.mapper.js';
+import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
+
+/**
+ * A {@link SessionStore} on a TypeORM `DataSource` (PostgreSQL, SQLite via better-sqlite3, MySQL/MariaDB)
+ * using the `auth_sessions` and `auth_refresh_history` tables of {@link createAuthEntities}.
+ * The entity set must be registered in the DataSource's `entities`.
+ *
+ * Guarantees:
+ * - `rotate` is one conditional `UPDATE ... WHERE id = ? AND refresh_token_hash = ? AND
+ *   revoked_at IS NULL` whose affected-row count decides the outcome, followed in the same
+ *   transaction by the insertion of the rotated hash into `auth_refresh_history`. The database's
+ *   row lock makes exactly one of any number of concurrent rotations with the same expected hash
+ *   succeed, across processes (PostgreSQL, MySQL) or within the process (SQLite, whose writes the
+ *   adapters serialise because TypeORM shares one connection).
+ * - `revoke` and `revokeAllForUser` are conditional updates too: a session is revoked at most once.
+ * - Times are returned as JS numbers (stored as `bigint` epoch milliseconds).
+ * - An unreachable database rejects with `StoreUnavailableError` (driver error as `cause`).
+ * - Returned sessions are fresh objects.
+ */
+export class TypeOrmSessionStore implements SessionStore {
+  private readonly sessions: Repository<AuthSessionRow>;
+
+  /**
+   * @param dataSource an initialised DataSource whose `entities` include `entities`.
+   * @param entities the entity set (default {@link authEntities}; pass your own for a table prefix).
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly entities: AuthEntities = authEntities,
+  ) {
+    this.sessions = dataSource.getRepository(entities.session);
+  }
+
+  async create(session: StoredSession): Promise<void> {
+    await this.guard(() =>
+      serializeWrite(this.dataSource, () =>
+        this.dataSource
+          .createQueryBuilder()
+          .insert()
+          .into(this.entities.session)
+          .values(toRow(session))
+          .updateEntity(false)
+          .execute(),
+      ),
+    );
+  }
+
+  async findById(id: string): Promise<StoredSession | null> {
+    const row = await this.guard(() => this.sessions.findOne({ where: { id } }));
+    return row ? toRow(row) : null;
+  }
+
+  async rotate(id: string, expectedHash: string, rotation: SessionRotation): Promise<boolean> {
+    return this.guard(() =>
+      inTransaction(this.dataSource, async (manager: EntityManager) => {
+        const result = await manager
+          .createQueryBuilder()
+          .update(this.entities.session)
+          .set({
+            refreshTokenHash: rotation.refreshTokenHash,
+            previousTokenHash: expectedHash,
+            previousSuccessor: rotation.previousSuccessor,
+            rotatedAt: rotation.rotatedAt,
+            lastUsedAt: rotation.lastUsedAt,
+            expiresAt: rotation.expiresAt,
+          })
+          .where({ id, refreshTokenHash: expectedHash, revokedAt: typeorm().IsNull() })
+          .execute();
+        if (affectedRows(result.affected) !== 1) return false;
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(this.entities.refreshHistory)
+          .values({ sessionId: id, tokenHash: expectedHash })
+          .orIgnore()
+          .updateEntity(false)
+          .execute();
+        return true;
+      }),
+    );
+  }
+
+  async wasRotated(id: string, hash: string): Promise<boolean> {
+    return this.guard(() =>
+      this.dataSource.getRepository(this.entities.refreshHistory).exists({ where: { sessionId: id, tokenHash: hash } }),
+    );
+  }
+
+  async listActiveByUser(userId: string, now: number): Promise<StoredSession[]> {
+    const rows = await this.guard(() =>
+      this.sessions.find({
+        where: { userId, revokedAt: typeorm().IsNull(), expiresAt: typeorm().MoreThan(now), absoluteExpiresAt: typeorm().MoreThan(now) },
+        order: { createdAt: 'DESC', id: 'ASC' },
+      }),
+    );
+    return rows.map(toRow);
+  }
+
+  async revoke(id: string, at: number): Promise<boolean> {
+    const result = await this.guard(() =>
+      serializeWrite(this.dataSource, () => this.sessions.update({ id, revokedAt: typeorm().IsNull() }, { revokedAt: at })),
+    );
+    return affectedRows(result.affected) === 1;
+  }
+
+  async revokeAllForUser(userId: string, at: number, exceptId?: string): Promise<number> {
+    const where =
+      exceptId === undefined
+        ? { userId, revokedAt: typeorm().IsNull() }
+        : { userId, revokedAt: typeorm().IsNull(), id: typeorm().Not(exceptId) };
+    const result = await this.guard(() =>
+      serializeWrite(this.dataSource, () => this.sessions.update(where, { revokedAt: at })),
+    );
+    return affectedRows(result.affected);
+  }
+
+  async deleteExpired(before: number): Promise<number> {
+    return this.guard(() =>
+      inTransaction(this.dataSource, async (manager: EntityManager) => {
+        const ended = [
+          { expiresAt: typeorm().LessThan(before) },
+          { absoluteExpiresAt: typeorm().LessThan(before) },
+          { revokedAt: typeorm().LessThan(before) },
+        ];
+        // The history also goes by ON DELETE CASCADE; deleting it first keeps schemas without the
+        // foreign key (hand-written migrations) clean too.
+        const endedIds = manager
+          .createQueryBuilder()
+          .subQuery()
+          .select('ended.id')
+          .from(this.entities.session, 'ended')
+          .where(ended);
+        const historyMetadata = this.dataSource.getMetadata(this.entities.refreshHistory);
+        const sessionIdColumn = historyMetadata.findColumnWithPropertyName('sessionId')?.databaseName ?? 'session_id';
+        await manager
+          .createQueryBuilder()
+          .delete()
+          .from(this.entities.refreshHistory)
+          .where(`${this.dataSource.driver.escape(sessionIdColumn)} IN ${endedIds.getQuery()}`)
+          .setParameters(endedIds.getParameters())
+          .execute();
+        const result = await manager.createQueryBuilder().delete().from(this.entities.session).where(ended).execute();
+        return affectedRows(result.affected);
+      }),
+    );
+  }
+
+  /** Runs `work`, rethrowing connection failures as `StoreUnavailableError`. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}
+
+/** The number of affected rows, or an error when the driver does not report it. */
+function affectedRows(affected: number | null | undefined): number {
+  if (typeof affected !== 'number') {
+    throw new Error('The TypeORM driver does not report affected rows; TypeOrmSessionStore cannot use it.');
+  }
+  return affected;
+}
+
+/** A fresh session object with exactly the {@link StoredSession} fields. */
+function toRow(s: StoredSession): AuthSessionRow {
+  return {
+    id: s.id,
+    userId: s.userId,
+    refreshTokenHash: s.refreshTokenHash,
+    previousTokenHash: s.previousTokenHash,
+    previousSuccessor: s.previousSuccessor,
+    rotatedAt: s.rotatedAt,
+    createdAt: s.createdAt,
+    lastUsedAt: s.lastUsedAt,
+    expiresAt: s.expiresAt,
+    absoluteExpiresAt: s.absoluteExpiresAt,
+    revokedAt: s.revokedAt,
+    userAgent: s.userAgent,
+    ip: s.ip,
+  };
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityMetadata, ObjectLiteral, Repository } from 'typeorm';
+import { DuplicateUserError } from '../../errors/store.errors.js';
+import type { AuthUser, NewUser, UserStore } from '../user.store.js';
+import { authEntities, type AuthEntities, type AuthUserRow } from './auth-entities.js';
+import { toStoreError, uniqueViolation } from './typeorm-error.mapper.js';
+import { serializeWrite } from './typeorm-write.lock.js';
+
+/**
+ * A {@link UserStore} on a TypeORM `DataSource` (PostgreSQL, SQLite via better-sqlite3, MySQL/MariaDB)
+ * using the `auth_users` table of {@link createAuthEntities}. The entity set must be registered in
+ * the DataSource's `entities`, and the DataSource initialised before the store is used.
+ *
+ * Guarantees:
+ * - Uniqueness of `username` and `email` is enforced by the database's unique constraints, so of
+ *   concurrent creations with the same username or e-mail exactly one succeeds, across processes;
+ *   the others reject with `DuplicateUserError('username' | 'email')` (`'unknown'` when the driver
+ *   does not say which constraint failed).
+ * - An unreachable database rejects with `StoreUnavailableError` (driver error as `cause`).
+ * - Ids are random UUIDs; new users have `mfaEnabled: false`, no MFA methods and are not disabled.
+ * - Returned users are fresh objects: changing them never changes the stored state.
+ */
+export class TypeOrmUserStore implements UserStore {
+  private readonly repository: Repository<AuthUserRow>;
+
+  /**
+   * @param dataSource an initialised DataSource whose `entities` include `entities`.
+   * @param entities the entity set (default {@link authEntities}; pass your own for a table prefix).
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly entities: AuthEntities = authEntities,
+  ) {
+    this.repository = dataSource.getRepository(entities.user);
+  }
+
+  async findById(id: string): Promise<AuthUser | null> {
+    return this.findOne({ id });
+  }
+
+  async findByUsername(username: string): Promise<AuthUser | null> {
+    return this.findOne({ username });
+  }
+
+  async findByEmail(email: string): Promise<AuthUser | null> {
+    return this.findOne({ email });
+  }
+
+  async create(input: NewUser): Promise<AuthUser> {
+    const row: AuthUserRow = {
+      id: randomUUID(),
+      username: input.username,
+      email: input.email,
+      passwordHash: input.passwordHash,
+      roles: [...input.roles],
+      mfaEnabled: false,
+      mfaMethods: [],
+      disabled: false,
+      profile: input.profile ? structuredClone(input.profile) : null,
+      createdAt: Date.now(),
+    };
+    try {
+      // updateEntity(false): no RETURNING / re-SELECT of the defaulted columns, we know them.
+      // into<ObjectLiteral>: TypeORM's QueryDeepPartialEntity recurses forever on the recursive
+      // JsonValue type of `profile` (TS2589); `row` is typed as AuthUserRow above.
+      await serializeWrite(this.dataSource, () =>
+        this.dataSource
+          .createQueryBuilder()
+          .insert()
+          .into<ObjectLiteral>(this.entities.user)
+          .values(row)
+          .updateEntity(false)
+          .execute(),
+      );
+    } catch (error) {
+      const violation = uniqueViolation(error);
+      if (violation) throw new DuplicateUserError(this.duplicateField(violation.constraint, violation.columns));
+      throw toStoreError(error);
+    }
+    return toAuthUser(row);
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
+    try {
+      const result = await serializeWrite(this.dataSource, () => this.repository.update({ id }, { passwordHash }));
+      return affectedRows(result.affected) === 1;
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  private async findOne(where: Pick<AuthUserRow, 'id'> | Pick<AuthUserRow, 'username'> | Pick<AuthUserRow, 'email'>): Promise<AuthUser | null> {
+    try {
+      const row = await this.repository.findOne({ where });
+      return row ? toAuthUser(row) : null;
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /** Which field a unique violation is about, from the constraint name or the column names. */
+  private duplicateField(constraint: string | null, columns: readonly string[]): 'username' | 'email' | 'unknown' {
+    const metadata: EntityMetadata = this.dataSource.getMetadata(this.entities.user);
+    for (const field of ['username', 'email'] as const) {
+      const column = metadata.findColumnWithPropertyName(field)?.databaseName ?? field;
+      const named = metadata.uniques.some(
+        (u) => u.name === constraint && u.columns.length === 1 && u.columns[0].propertyName === field,
+      );
+      if (named || (columns.length === 1 && columns[0] === column)) return field;
+    }
+    return 'unknown';
+  }
+}
+
+/** The number of affected rows, or an error when the driver does not report it. */
+function affectedRows(affected: number | null | undefined): number {
+  if (typeof affected !== 'number') {
+    throw new Error('The TypeORM driver does not report affected rows; TypeOrmUserStore cannot use it.');
+  }
+  return affected;
+}
+
+/** A fresh {@link AuthUser} from a row (arrays and profile copied). */
+function toAuthUser(row: AuthUserRow): AuthUser {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    passwordHash: row.passwordHash,
+    roles: [...row.roles],
+    mfaEnabled: row.mfaEnabled,
+    mfaMethods: [...row.mfaMethods],
+    disabled: row.disabled,
+    ...(row.profile ? { profile: structuredClone(row.profile) } : {}),
+  };
+}

@@ -1,0 +1,44 @@
+import { DataSource } from 'typeorm';
+import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
+import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
+import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
+import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
+import { runRateLimitStoreContract } from './rate-limit-store.contract.js';
+import { runSessionStoreContract } from './session-store.contract.js';
+import { runTypeOrmAdapterChecks, seedUsers } from './typeorm-fixture.js';
+import { runUserStoreContract } from './user-store.contract.js';
+
+/** A fresh in-memory SQLite database (better-sqlite3) with the entity set synchronised. */
+async function openSqlite(entities: AuthEntities = authEntities): Promise<DataSource> {
+  const dataSource = new DataSource({
+    type: 'better-sqlite3',
+    database: ':memory:',
+    entities: [...Object.values(entities), rateLimitEntityOf()],
+    synchronize: true,
+  });
+  return dataSource.initialize();
+}
+
+runUserStoreContract('typeorm/better-sqlite3', async (seed = []) => {
+  const dataSource = await openSqlite();
+  await seedUsers(dataSource, authEntities, seed);
+  return { store: new TypeOrmUserStore(dataSource), teardown: () => dataSource.destroy() };
+});
+
+runSessionStoreContract('typeorm/better-sqlite3', async () => {
+  const dataSource = await openSqlite();
+  return { store: new TypeOrmSessionStore(dataSource), teardown: () => dataSource.destroy() };
+});
+
+runRateLimitStoreContract('typeorm/better-sqlite3', async () => {
+  const dataSource = await openSqlite();
+  return { store: new TypeOrmRateLimitStore(dataSource), teardown: () => dataSource.destroy() };
+});
+
+runTypeOrmAdapterChecks('better-sqlite3', {
+  open: async (entities) => {
+    const dataSource = await openSqlite(entities);
+    return { dataSource, close: () => dataSource.destroy() };
+  },
+});

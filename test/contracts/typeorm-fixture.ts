@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, ObjectLiteral } from 'typeorm';
+import { DuplicateUserError, StoreUnavailableError } from '../../lib/errors/store.errors.js';
+import type { StoredSession } from '../../lib/stores/session.store.js';
+import { createAuthEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
+import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
+import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
+import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
+import type { AuthUser } from '../../lib/stores/user.store.js';
+
+/** Inserts users as they are (ids, MFA methods, disabled flag) into the entity set's user table. */
+export async function seedUsers(dataSource: DataSource, entities: AuthEntities, users: readonly AuthUser[]): Promise<void> {
+  if (users.length === 0) return;
+  await dataSource
+    .createQueryBuilder()
+    .insert()
+    .into<ObjectLiteral>(entities.user) // see TypeOrmUserStore.create (TS2589)
+    .values(
+      users.map((u) => ({
+        id: u.id,
+        username: u.username,
+        email: u.email,
+        passwordHash: u.passwordHash,
+        roles: u.roles,
+        mfaEnabled: u.mfaEnabled,
+        mfaMethods: u.mfaMethods,
+        disabled: u.disabled ?? false,
+        profile: u.profile ?? null,
+        createdAt: Date.now(),
+      })),
+    )
+    .execute();
+}
+
+/** Deletes every row of the entity set's tables (children first). */
+export async function clearTables(dataSource: DataSource, entities: AuthEntities): Promise<void> {
+  await dataSource.createQueryBuilder().delete().from(entities.refreshHistory).execute();
+  await dataSource.createQueryBuilder().delete().from(entities.session).execute();
+  await dataSource.createQueryBuilder().delete().from(entities.user).execute();
+}
+
+function session(overrides: Partial<StoredSession> = {}): StoredSession {
+  const now = 1_750_000_000_000;
+  return {
+    id: randomUUID(),
+    userId: randomUUID(),
+    refreshTokenHash: randomUUID(),
+    previousTokenHash: null,
+    previousSuccessor: null,
+    rotatedAt: null,
+    createdAt: now,
+    lastUsedAt: now,
+    expiresAt: now + 60_000,
+    absoluteExpiresAt: now + 86_400_000,
+    revokedAt: null,
+    userAgent: null,
+    ip: null,
+    ...overrides,
+  };
+}
+
+/** How a spec gives the TypeORM-specific checks a DataSource. */
+export interface TypeOrmHarness {
+  /** An initialised DataSource registering `entities` (synchronised), and how to dispose of it. */
+  open(entities: AuthEntities): Promise<{ dataSource: DataSource; close: () => Promise<void> }>;
+}
+
+/**
+ * Checks of the TypeORM adapters beyond the store contracts: table prefixes, the SQL shape of the
+ * data, and error mapping.
+ */
+export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): void {
+  describe(`TypeORM adapters: ${name}`, () => {
+    it('uses prefixed tables and still reports which field was duplicated', async () => {
+      const prefix = `p${randomUUID().slice(0, 6)}_`;
+      const entities = createAuthEntities({ tablePrefix: prefix });
+      const { dataSource, close } = await harness.open(entities);
+      try {
+        const runner = dataSource.createQueryRunner();
+        try {
+          for (const table of ['auth_users', 'auth_sessions', 'auth_refresh_history']) {
+            expect(await runner.hasTable(`${prefix}${table}`)).toBe(true);
+          }
+        } finally {
+          await runner.release();
+        }
+        const users = new TypeOrmUserStore(dataSource, entities);
+        const user = await users.create({ username: 'prefixed', email: 'prefixed@example.test', passwordHash: 'h', roles: [] });
+        expect((await users.findByUsername('prefixed'))?.id).toBe(user.id);
+        await expect(
+          users.create({ username: 'prefixed', email: 'other@example.test', passwordHash: 'h', roles: [] }),
+        ).rejects.toMatchObject({ name: 'DuplicateUserError', field: 'username' });
+        await expect(
+          users.create({ username: 'other', email: 'prefixed@example.test', passwordHash: 'h', roles: [] }),
+        ).rejects.toMatchObject({ name: 'DuplicateUserError', field: 'email' });
+
+        const sessions = new TypeOrmSessionStore(dataSource, entities);
+        const s = session({ userId: user.id });
+        await sessions.create(s);
+        expect(await sessions.rotate(s.id, s.refreshTokenHash, {
+          refreshTokenHash: 'next', previousSuccessor: 'enc', rotatedAt: 1, lastUsedAt: 1, expiresAt: s.expiresAt,
+        })).toBe(true);
+        expect(await sessions.wasRotated(s.id, s.refreshTokenHash)).toBe(true);
+      } finally {
+        await close();
+      }
+    });
+
+    it('stores times as bigint and JSON fields as text, readable by plain SQL', async () => {
+      const entities = createAuthEntities({ tablePrefix: `q${randomUUID().slice(0, 6)}_` });
+      const { dataSource, close } = await harness.open(entities);
+      try {
+        const sessions = new TypeOrmSessionStore(dataSource, entities);
+        const s = session({ expiresAt: 8_000_000_000_000 });
+        await sessions.create(s);
+        const table = dataSource.getMetadata(entities.session).tablePath;
+        const escaped = table.split('.').map((part) => dataSource.driver.escape(part)).join('.');
+        const rows: { expires_at: unknown }[] = await dataSource.query(
+          `SELECT expires_at FROM ${escaped} WHERE id = '${s.id}'`,
+        );
+        // The raw value may be a string (pg: int8) or a number; it is exact either way.
+        expect(String(rows[0].expires_at)).toBe('8000000000000');
+        expect((await sessions.findById(s.id))?.expiresAt).toBe(8_000_000_000_000);
+
+        const users = new TypeOrmUserStore(dataSource, entities);
+        const u = await users.create({ username: 'json', email: 'json@example.test', passwordHash: 'h', roles: ['a'] });
+        const userTable = dataSource.getMetadata(entities.user).tablePath.split('.').map((p) => dataSource.driver.escape(p)).join('.');
+        const userRows: { roles: unknown; mfa_methods: unknown }[] = await dataSource.query(
+          `SELECT roles, mfa_methods FROM ${userTable} WHERE id = '${u.id}'`,
+        );
+        expect(JSON.parse(String(userRows[0].roles))).toEqual(['a']);
+        expect(JSON.parse(String(userRows[0].mfa_methods))).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+
+    it('deletes expired rate-limit counters only (TypeOrmRateLimitStore.deleteExpired)', async () => {
+      const { dataSource, close } = await harness.open(createAuthEntities({ tablePrefix: `t${randomUUID().slice(0, 6)}_` }));
+      try {
+        const limits = new TypeOrmRateLimitStore(dataSource);
+        const [expiredA, expiredB, live] = [randomUUID(), randomUUID(), randomUUID()];
+        await limits.increment(expiredA, 1_000, 10_000);
+        await limits.increment(expiredB, 1_000, 10_500);
+        await limits.increment(live, 1_000, 11_000);
+
+        expect(await limits.deleteExpired(12_000)).toBeGreaterThanOrEqual(2);
+
+        const remaining = await dataSource.getRepository(rateLimitEntityOf()).find({
+          where: [{ key: expiredA }, { key: expiredB }, { key: live }],
+        });
+        expect(remaining.map((r) => r.key)).toEqual([live]);
+        expect(await limits.peek(live, 11_500)).toEqual({ count: 1, resetAt: 12_000, lastAt: 11_000 });
+      } finally {
+        await close();
+      }
+    });
+
+    it('rejects with StoreUnavailableError once the DataSource is closed', async () => {
+      const entities = createAuthEntities({ tablePrefix: `r${randomUUID().slice(0, 6)}_` });
+      const { dataSource, close } = await harness.open(entities);
+      const users = new TypeOrmUserStore(dataSource, entities);
+      const sessions = new TypeOrmSessionStore(dataSource, entities);
+      await users.create({ username: 'gone', email: 'gone@example.test', passwordHash: 'h', roles: [] });
+      await close();
+
+      await expect(users.findByUsername('gone')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(
+        users.create({ username: 'x', email: 'x@example.test', passwordHash: 'h', roles: [] }),
+      ).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(sessions.findById('x')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(sessions.rotate('x', 'y', {
+        refreshTokenHash: 'n', previousSuccessor: 'e', rotatedAt: 1, lastUsedAt: 1, expiresAt: 1,
+      })).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(sessions.revokeAllForUser('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      const limits = new TypeOrmRateLimitStore(dataSource);
+      await expect(limits.increment('x', 1_000, 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(limits.peek('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+    });
+
+    it('does not turn other database errors into DuplicateUserError or StoreUnavailableError', async () => {
+      const entities = createAuthEntities({ tablePrefix: `s${randomUUID().slice(0, 6)}_` });
+      const { dataSource, close } = await harness.open(entities);
+      try {
+        const users = new TypeOrmUserStore(dataSource, entities);
+        // NOT NULL violation: a programming error, not a duplicate nor an outage.
+        const error: unknown = await users
+          .create({ username: 'n', email: null as unknown as string, passwordHash: 'h', roles: [] })
+          .then(() => null, (e: unknown) => e);
+        expect(error).toBeInstanceOf(Error);
+        expect(error).not.toBeInstanceOf(DuplicateUserError);
+        expect(error).not.toBeInstanceOf(StoreUnavailableError);
+      } finally {
+        await close();
+      }
+    });
+  });
+}

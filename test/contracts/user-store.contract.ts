@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { DuplicateUserError } from '../../lib/errors/store.errors.js';
+import type { AuthUser, NewUser, UserStore } from '../../lib/stores/user.store.js';
+import { settle, useFixture, type StoreFixture } from './store-fixture.js';
+
+/**
+ * Builds a fresh, empty {@link UserStore}, or one holding exactly `seed` (ids and every field kept,
+ * e.g. `mfaMethods`, `disabled`, which `create` cannot set).
+ */
+export type UserStoreFactory = (seed?: readonly AuthUser[]) => Promise<StoreFixture<UserStore>>;
+
+/** A unique, normalised new user. */
+function newUser(overrides: Partial<NewUser> = {}): NewUser {
+  const tag = randomUUID().slice(0, 8);
+  return {
+    username: `user-${tag}`,
+    email: `user-${tag}@example.test`,
+    passwordHash: `$argon2id$v=19$m=19456,t=2,p=1$${tag}$hash`,
+    roles: ['user'],
+    ...overrides,
+  };
+}
+
+async function expectDuplicate(promise: Promise<unknown>, field: 'username' | 'email'): Promise<void> {
+  const error: unknown = await promise.then(
+    () => new Error('expected a DuplicateUserError, but create resolved'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DuplicateUserError);
+  expect((error as DuplicateUserError).field).toBe(field);
+}
+
+/**
+ * The {@link UserStore} contract. Every implementation must pass it; the memory store is the
+ * reference.
+ */
+export function runUserStoreContract(name: string, factory: UserStoreFactory): void {
+  describe(`UserStore contract: ${name}`, () => {
+    const fixture = useFixture<UserStore, [seed?: readonly AuthUser[]]>(factory);
+    const store = (): UserStore => fixture.store();
+
+    it('creates a user and finds it by id, username and e-mail', async () => {
+      const input = newUser({ roles: ['user', 'admin'] });
+      const created = await store().create(input);
+
+      expect(typeof created.id).toBe('string');
+      expect(created.id.length).toBeGreaterThan(0);
+      expect(created).toMatchObject({
+        username: input.username,
+        email: input.email,
+        passwordHash: input.passwordHash,
+        roles: ['user', 'admin'],
+        mfaEnabled: false,
+        mfaMethods: [],
+      });
+      expect(created.disabled ?? false).toBe(false);
+      expect(await store().findById(created.id)).toEqual(created);
+      expect(await store().findByUsername(input.username)).toEqual(created);
+      expect(await store().findByEmail(input.email)).toEqual(created);
+    });
+
+    it('gives every user its own id', async () => {
+      const a = await store().create(newUser());
+      const b = await store().create(newUser());
+      expect(a.id).not.toBe(b.id);
+      expect((await store().findById(a.id))?.username).toBe(a.username);
+      expect((await store().findById(b.id))?.username).toBe(b.username);
+    });
+
+    it('resolves null for an unknown id, username or e-mail', async () => {
+      const existing = await store().create(newUser());
+      expect(await store().findById(randomUUID())).toBeNull();
+      expect(await store().findByUsername('nobody')).toBeNull();
+      expect(await store().findByEmail('nobody@example.test')).toBeNull();
+      // Look-ups are exact: no prefix or pattern matching.
+      expect(await store().findByUsername(existing.username.slice(0, -1))).toBeNull();
+      expect(await store().findByEmail('%')).toBeNull();
+    });
+
+    it('rejects a duplicate username with DuplicateUserError("username") and stores nothing', async () => {
+      const first = await store().create(newUser());
+      const second = newUser({ username: first.username });
+      await expectDuplicate(store().create(second), 'username');
+      expect(await store().findByEmail(second.email)).toBeNull();
+      expect((await store().findByUsername(first.username))?.id).toBe(first.id);
+    });
+
+    it('rejects a duplicate e-mail with DuplicateUserError("email") and stores nothing', async () => {
+      const first = await store().create(newUser());
+      const second = newUser({ email: first.email });
+      await expectDuplicate(store().create(second), 'email');
+      expect(await store().findByUsername(second.username)).toBeNull();
+      expect((await store().findByEmail(first.email))?.id).toBe(first.id);
+    });
+
+    it('lets exactly one of 10 concurrent creations with the same username succeed', async () => {
+      const username = newUser().username;
+      const inputs = Array.from({ length: 10 }, () => newUser({ username }));
+      const { values, errors } = await settle(inputs.map((u) => store().create(u)));
+
+      expect(values).toHaveLength(1);
+      expect(errors).toHaveLength(9);
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(DuplicateUserError);
+        expect((e as DuplicateUserError).field).toBe('username');
+      }
+      expect(await store().findByUsername(username)).toEqual(values[0]);
+      const stored = await Promise.all(inputs.map((u) => store().findByEmail(u.email)));
+      expect(stored.filter((u) => u !== null)).toHaveLength(1);
+    });
+
+    it('lets exactly one of 10 concurrent creations with the same e-mail succeed', async () => {
+      const email = newUser().email;
+      const inputs = Array.from({ length: 10 }, () => newUser({ email }));
+      const { values, errors } = await settle(inputs.map((u) => store().create(u)));
+
+      expect(values).toHaveLength(1);
+      expect(errors).toHaveLength(9);
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(DuplicateUserError);
+        expect((e as DuplicateUserError).field).toBe('email');
+      }
+      expect(await store().findByEmail(email)).toEqual(values[0]);
+    });
+
+    it('updates the password hash of an existing user only', async () => {
+      const a = await store().create(newUser());
+      const b = await store().create(newUser());
+
+      expect(await store().updatePasswordHash(a.id, 'new-hash')).toBe(true);
+      expect((await store().findById(a.id))?.passwordHash).toBe('new-hash');
+      expect((await store().findById(b.id))?.passwordHash).toBe(b.passwordHash);
+      // Same value again is still an existing user.
+      expect(await store().updatePasswordHash(a.id, 'new-hash')).toBe(true);
+    });
+
+    it('resolves false when updating the password hash of an unknown user', async () => {
+      await store().create(newUser());
+      expect(await store().updatePasswordHash(randomUUID(), 'x')).toBe(false);
+    });
+
+    it('round-trips roles and a nested JSON profile', async () => {
+      const profile = {
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        age: 36,
+        tags: ['math', 'engines'],
+        address: { city: 'London', zip: null, verified: true },
+        unicode: 'Zoë ✓ 日本',
+      };
+      const created = await store().create(newUser({ roles: ['a', 'b', 'c'], profile }));
+      const found = await store().findById(created.id);
+      expect(found?.roles).toEqual(['a', 'b', 'c']);
+      expect(found?.profile).toEqual(profile);
+      expect(created.profile).toEqual(profile);
+    });
+
+    it('keeps an empty role list and omits an absent profile', async () => {
+      const created = await store().create(newUser({ roles: [] }));
+      const found = await store().findById(created.id);
+      expect(found?.roles).toEqual([]);
+      expect(found?.profile).toBeUndefined();
+    });
+
+    it('round-trips seeded users with MFA methods, disabled flag and profile', async () => {
+      const seeded: AuthUser[] = [
+        {
+          id: randomUUID(),
+          username: 'mfa-user',
+          email: 'mfa@example.test',
+          passwordHash: 'hash-1',
+          roles: ['admin'],
+          mfaEnabled: true,
+          mfaMethods: ['totp', 'email', 'sms'],
+          disabled: false,
+          profile: { firstName: 'Grace' },
+        },
+        {
+          id: randomUUID(),
+          username: 'disabled-user',
+          email: 'disabled@example.test',
+          passwordHash: 'hash-2',
+          roles: [],
+          mfaEnabled: false,
+          mfaMethods: [],
+          disabled: true,
+        },
+      ];
+      const s = await fixture.rebuild(seeded);
+
+      const mfa = await s.findByUsername('mfa-user');
+      expect(mfa).toEqual(seeded[0]);
+      expect(mfa?.mfaMethods).toEqual(['totp', 'email', 'sms']);
+      const disabled = await s.findByEmail('disabled@example.test');
+      expect(disabled).toMatchObject({ id: seeded[1].id, disabled: true, mfaEnabled: false, mfaMethods: [] });
+      expect(disabled?.profile).toBeUndefined();
+      // Seeded users take part in uniqueness.
+      await expectDuplicate(s.create(newUser({ username: 'mfa-user' })), 'username');
+      await expectDuplicate(s.create(newUser({ email: 'disabled@example.test' })), 'email');
+    });
+
+    it('returns copies: changing a returned user or the input never changes the stored one', async () => {
+      const input = newUser({ roles: ['user'], profile: { firstName: 'Ada', tags: ['x'] } });
+      const created = await store().create(input);
+      input.roles.push('admin-from-input');
+      (input.profile?.['tags'] as string[]).push('from-input');
+
+      created.roles.push('admin');
+      created.mfaMethods.push('totp');
+      created.passwordHash = 'tampered';
+      (created.profile?.['tags'] as string[]).push('y');
+
+      const found = await store().findById(created.id);
+      expect(found?.roles).toEqual(['user']);
+      expect(found?.mfaMethods).toEqual([]);
+      expect(found?.passwordHash).toBe(input.passwordHash);
+      expect(found?.profile).toEqual({ firstName: 'Ada', tags: ['x'] });
+
+      found?.roles.push('admin');
+      const again = await store().findByUsername(input.username);
+      expect(again).not.toBe(found);
+      expect(again?.roles).toEqual(['user']);
+    });
+  });
+}
