@@ -56,7 +56,7 @@ function controllersFor(routes: ResolvedAuthRoutes): Type<unknown>[] {
       AuthController,
       routes.prefix,
       {
-        ...(routes.registration ? { register: paths.register } : {}),
+        register: routes.registration ? paths.register : null,
         login: paths.login,
         refresh: paths.refresh,
         me: paths.me,

@@ -5,19 +5,28 @@ import { PATH_METADATA } from '@nestjs/common/constants.js';
  * Returns a subclass of `base` mounted at `prefix`, with each listed handler at its configured path.
  * Handlers are wrapped so the path can differ per module instance without touching `base`; every
  * other piece of metadata (HTTP method, Swagger, status codes, guards) is copied to the wrapper.
+ * A handler mapped to `null` is switched off: it is shadowed by a method without route metadata, so
+ * Nest does not mount the inherited one.
  */
 export function mountController<T extends object>(
   base: Type<T>,
   prefix: string,
-  paths: Partial<Record<keyof T & string, string>>,
+  paths: Partial<Record<keyof T & string, string | null>>,
   guards: Type<CanActivate>[] = [],
 ): Type<T> {
   const mounted = class extends (base as Type<object>) {} as Type<T>;
   Object.defineProperty(mounted, 'name', { value: base.name });
   const proto = base.prototype as Record<string, unknown>;
-  for (const [method, path] of Object.entries(paths) as [string, string][]) {
+  for (const [method, path] of Object.entries(paths) as [string, string | null][]) {
     const original = proto[method];
     if (typeof original !== 'function') throw new Error(`${base.name}.${method} is not a handler`);
+    if (path === null) {
+      const switchedOff = function (): never {
+        throw new Error(`${base.name}.${method} is switched off`);
+      };
+      Object.defineProperty(mounted.prototype, method, { value: switchedOff, writable: true, configurable: true });
+      continue;
+    }
     const handler = original as (...args: unknown[]) => unknown;
     const wrapper = {
       [method](this: unknown, ...args: unknown[]): unknown {

@@ -1,0 +1,42 @@
+import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
+
+describe('route configuration (prefix, paths, switches)', () => {
+  let t: TestApp;
+  afterEach(() => t.close());
+
+  it('serves every route under a custom prefix and custom paths', async () => {
+    t = await createTestApp({
+      extras: { routes: { prefix: '/api/v1/auth/', paths: { me: 'profile', refresh: 'refresh-token', login: 'sign-in' } } },
+    });
+    await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' }).expect(404);
+    const login = await t.http.post('/api/v1/auth/sign-in').send({ username: 'emilys', password: 'emilyspass' }).expect(200);
+    await t.http.get('/api/v1/auth/profile').set('Authorization', `Bearer ${login.body.accessToken}`).expect(200);
+    await t.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${login.body.accessToken}`).expect(404);
+    await t.http.post('/api/v1/auth/refresh-token').send({ refreshToken: login.body.refreshToken }).expect(200);
+    const problem = await t.http.post('/api/v1/auth/sign-in').set('Content-Type', 'application/json').send('{oops');
+    expect(problem.status).toBe(400);
+    expect(problem.body.code).toBe('MALFORMED_REQUEST');
+  });
+
+  it('registration, sessions and password routes can be switched off', async () => {
+    t = await createTestApp({ extras: { routes: { registration: false, sessions: false, password: false } } });
+    const { accessToken } = await t.login();
+    await t.http.post('/auth/register').send({ username: 'someone', email: 'someone@example.com', password: 'long enough' }).expect(404);
+    await t.http.get('/auth/sessions').set('Authorization', `Bearer ${accessToken}`).expect(404);
+    await t.http.post('/auth/password/change').set('Authorization', `Bearer ${accessToken}`).send({}).expect(404);
+    await t.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(200);
+  });
+
+  it('two differently configured apps in one process do not share route metadata', async () => {
+    t = await createTestApp({ extras: { routes: { paths: { me: 'profile' } } } });
+    const other = await createTestApp();
+    try {
+      const { accessToken } = await other.login();
+      await other.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(200);
+      const mine = await t.login();
+      await t.http.get('/auth/profile').set('Authorization', `Bearer ${mine.accessToken}`).expect(200);
+    } finally {
+      await other.close();
+    }
+  });
+});

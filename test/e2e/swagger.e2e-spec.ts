@@ -1,0 +1,57 @@
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
+
+type Operation = {
+  requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+  responses: Record<string, { content?: Record<string, { schema: { $ref?: string; type?: string; items?: { $ref?: string } } }> }>;
+  security?: Record<string, string[]>[];
+};
+
+describe('Swagger document', () => {
+  let t: TestApp;
+  let doc: OpenAPIObject;
+  beforeAll(async () => {
+    t = await createTestApp();
+    doc = SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').addBearerAuth().build());
+  });
+  afterAll(() => t.close());
+  const op = (path: string, method: string) => (doc.paths[path] as Record<string, Operation>)[method];
+
+  it.each([
+    ['/auth/register', 'post', 'RegisterDto', '201', 'RegisterResponseDto'],
+    ['/auth/login', 'post', 'LoginDto', '200', 'TokenResponseDto'],
+    ['/auth/refresh', 'post', 'RefreshDto', '200', 'TokenResponseDto'],
+    ['/auth/logout', 'post', 'LogoutDto', '200', 'MessageResponseDto'],
+    ['/auth/password/change', 'post', 'ChangePasswordDto', '200', 'MessageResponseDto'],
+  ])('%s documents its request DTO, success DTO and problem responses', (path, method, request, status, response) => {
+    const operation = op(path, method);
+    expect(operation.requestBody?.content['application/json'].schema.$ref).toBe(`#/components/schemas/${request}`);
+    expect(operation.responses[status].content?.['application/json'].schema.$ref).toBe(`#/components/schemas/${response}`);
+    const problems = Object.entries(operation.responses).filter(([code]) => Number(code) >= 400);
+    expect(problems.length).toBeGreaterThan(0);
+    for (const [, res] of problems) {
+      expect(res.content?.['application/problem+json'].schema.$ref).toBe('#/components/schemas/ProblemDto');
+    }
+  });
+
+  it('GET routes document their responses, and protected routes the bearer scheme', () => {
+    expect(op('/auth/me', 'get').responses['200'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/PublicUserDto');
+    expect(op('/auth/sessions', 'get').responses['200'].content?.['application/json'].schema.items?.$ref).toBe('#/components/schemas/SessionDto');
+    expect(op('/auth/sessions/{id}', 'delete').responses['204']).toBeDefined();
+    for (const [path, method] of [['/auth/me', 'get'], ['/auth/logout', 'post'], ['/auth/sessions', 'get'], ['/auth/password/change', 'post']]) {
+      expect(op(path, method).security).toEqual([{ bearer: [] }]);
+    }
+    expect(op('/auth/login', 'post').security).toBeUndefined();
+    expect(doc.components?.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('the DTO schemas describe their fields with examples', () => {
+    const schemas = doc.components?.schemas as Record<string, { properties: Record<string, { example?: unknown; description?: string }>; required?: string[] }>;
+    expect(Object.keys(schemas.LoginDto.properties).sort()).toEqual(['email', 'expiresInMins', 'password', 'trustToken', 'username']);
+    expect(schemas.LoginDto.required).toEqual(['password']);
+    expect(Object.keys(schemas.TokenResponseDto.properties)).toEqual(
+      expect.arrayContaining(['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'isRequiresMfa', 'message', 'user']),
+    );
+    expect(schemas.ProblemDto.properties.code.example).toBe('INVALID_CREDENTIALS');
+  });
+});
