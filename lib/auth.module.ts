@@ -23,6 +23,7 @@ import { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options
 import { resolveProvider } from './options/resolve-provider.js';
 import type { ResolvedAuthRoutes } from './options/resolved-auth-options.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
+import { SessionJanitor } from './sessions/session.janitor.js';
 import { SessionService } from './sessions/session.service.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
@@ -50,26 +51,20 @@ export type AuthModuleAsyncOptions = typeof builder.ASYNC_OPTIONS_TYPE;
 
 function controllersFor(routes: ResolvedAuthRoutes): Type<unknown>[] {
   const guards = routes.globalGuard ? [] : [AccessTokenGuard, RolesGuard];
-  const { paths } = routes;
+  const { paths, prefix } = routes;
   const controllers: Type<unknown>[] = [
     mountController(
       AuthController,
-      routes.prefix,
-      {
-        register: routes.registration ? paths.register : null,
-        login: paths.login,
-        refresh: paths.refresh,
-        me: paths.me,
-        logout: paths.logout,
-      },
+      prefix,
+      { register: paths.register, login: paths.login, refresh: paths.refresh, me: paths.me, logout: paths.logout },
       guards,
     ),
   ];
-  if (routes.sessions) {
-    controllers.push(mountController(SessionsController, routes.prefix, { list: paths.sessions, revoke: paths.session }, guards));
+  if (paths.sessions !== null || paths.session !== null) {
+    controllers.push(mountController(SessionsController, prefix, { list: paths.sessions, revoke: paths.session }, guards));
   }
-  if (routes.password) {
-    controllers.push(mountController(PasswordController, routes.prefix, { change: paths.passwordChange }, guards));
+  if (paths.passwordChange !== null) {
+    controllers.push(mountController(PasswordController, prefix, { change: paths.passwordChange }, guards));
   }
   return controllers;
 }
@@ -109,6 +104,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     { provide: TOKEN_TRANSPORT, useFactory: createTokenTransport, inject: [AUTH_OPTIONS] },
     AccessTokenService,
     SessionService,
+    SessionJanitor,
     LoginRateLimiter,
     AuthService,
     AccessTokenGuard,

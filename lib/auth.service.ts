@@ -14,8 +14,13 @@ import { normaliseIdentifier, toPublicUser, type PublicUser } from './users/publ
 
 /** Login input: one identifier and the password. */
 export interface LoginInput {
-  /** A username, or an e-mail address (recognised by its `@`). */
+  /** A username or an e-mail address. */
   identifier: string;
+  /**
+   * How to look the identifier up: `'email'` by e-mail only; `'username'` (default) by username, or by
+   * e-mail when the value contains `@` (a "username or e-mail" field).
+   */
+  identifierType?: 'username' | 'email';
   password: string;
   /** Requested access-token lifetime in minutes, at most `jwt.maxAccessTokenTtl`. */
   expiresInMins?: number;
@@ -81,10 +86,12 @@ export class AuthService implements OnModuleInit {
     const accessTtl = this.accessTtl(input.expiresInMins);
     const identifier = normaliseIdentifier(input.identifier);
     this.assertPasswordLength(input.password);
-    const user = identifier.includes('@')
+    const user =
+      input.identifierType === 'email' || identifier.includes('@')
       ? await this.users.findByEmail(identifier)
       : await this.users.findByUsername(identifier);
     const accountKey = user ? `id:${user.id}` : `name:${identifier}`;
+
     await this.limiter.assertAllowed(accountKey, context.ip);
 
     const valid = user

@@ -30,6 +30,15 @@ export { Public } from './decorators/public.decorator.js';
 export { Roles } from './decorators/roles.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';
 export { ApiProblemResponses } from './decorators/api-problem-responses.decorator.js';
+export {
+  InjectAuthClock,
+  InjectAuthOptions,
+  InjectPasswordHasher,
+  InjectRateLimitStore,
+  InjectSessionStore,
+  InjectTokenTransport,
+  InjectUserStore,
+} from './decorators/inject.decorators.js';
 
 export { AuthController } from './controllers/auth.controller.js';
 export { SessionsController } from './controllers/sessions.controller.js';
@@ -67,6 +76,7 @@ export { AccessTokenService, ACCESS_TOKEN_TYPE, type AccessTokenSubject, type Si
 export type { AuthPrincipal } from './tokens/access-token.claims.js';
 export { SessionService, type SessionContext, type SessionView } from './sessions/session.service.js';
 export { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
+export { SessionJanitor } from './sessions/session.janitor.js';
 
 export {
   TOKEN_TRANSPORT,
@@ -79,3 +89,4 @@ export { HeaderTokenTransport } from './transport/header.transport.js';
 export type { AuthRequest, AuthResponse } from './transport/http.types.js';
 export { toPublicUser, type PublicUser } from './users/public-user.js';
 export { AUTH_CLOCK, systemClock, type Clock } from './util/clock.js';
+export * from './stores/typeorm/index.js';

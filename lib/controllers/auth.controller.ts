@@ -66,7 +66,12 @@ export class AuthController {
       });
     }
     const grant = await this.auth.login(
-      { identifier: (dto.username ?? dto.email) as string, password: dto.password, expiresInMins: dto.expiresInMins },
+      {
+        identifier: (dto.username ?? dto.email) as string,
+        identifierType: dto.email === undefined ? 'username' : 'email',
+        password: dto.password,
+        expiresInMins: dto.expiresInMins,
+      },
       { userAgent: headerValue(req, 'user-agent'), ip: clientAddress(req, this.options.trustProxyHeaders) },
     );
     return this.transport.writeTokens(res, grant);

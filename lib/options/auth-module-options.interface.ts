@@ -113,17 +113,33 @@ export type AuthRouteName =
   | 'session'
   | 'passwordChange';
 
-/** The shape of the module's HTTP surface. Part of the module's structure (a builder extra). */
+/**
+ * The shape of the module's HTTP surface (a builder extra: it shapes the module, so it is given
+ * beside `useFactory` in `forRootAsync`, not returned by it). Every route takes a path relative to
+ * the prefix (e.g. `me: 'profile'`), or `false` to leave it out.
+ */
 export interface RoutesOptions {
   /** Prefix of every route. @default 'auth' */
   prefix?: string;
-  /** A path per endpoint, relative to the prefix (e.g. `{ me: 'profile' }`). */
-  paths?: Partial<Record<AuthRouteName, string>>;
-  /** Mount `POST /register`. @default true */
+  /** `POST /register`. @default 'register' */
+  register?: string | false;
+  /** `POST /login`. @default 'login' */
+  login?: string | false;
+  /** `POST /refresh`. @default 'refresh' */
+  refresh?: string | false;
+  /** `GET /me`. @default 'me' */
+  me?: string | false;
+  /** `POST /logout`. @default 'logout' */
+  logout?: string | false;
+  /** `GET /sessions`; `false` leaves out both session routes. @default 'sessions' */
+  sessions?: string | false;
+  /** `DELETE /sessions/:id` (must contain `:id`). @default 'sessions/:id' */
+  session?: string | false;
+  /** `POST /password/change`. @default 'password/change' */
+  passwordChange?: string | false;
+  /** Switch for the registration route (same as `register: false`). @default true */
   registration?: boolean;
-  /** Mount `GET /sessions` and `DELETE /sessions/:id`. @default true */
-  sessions?: boolean;
-  /** Mount `POST /password/change`. @default true */
+  /** Switch for the password route (same as `passwordChange: false`). @default true */
   password?: boolean;
 }
 

@@ -7,7 +7,8 @@ const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/;
  */
 export function parseDurationMs(value: unknown): number | undefined {
   if (typeof value === 'number') {
-    return Number.isFinite(value) && value > 0 ? Math.round(value * 1000) : undefined;
+    const ms = Math.round(value * 1000);
+    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
   }
   if (typeof value !== 'string') return undefined;
   const match = DURATION.exec(value.trim());

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, KeyObject, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { AuthConfigError } from '../errors/auth-config.error.js';
 import type {
   AuthModuleExtras,
@@ -166,7 +166,14 @@ function resolveKeys(problems: Problems, jwt: Dict, algorithm: JwtAlgorithm): { 
   const verifyProblem = check(verify);
   if (signProblem) problems.add('jwt.privateKey', signProblem);
   if (verifyProblem) problems.add('jwt.publicKey', verifyProblem);
-  return signProblem || verifyProblem ? undefined : { sign, verify };
+  if (signProblem || verifyProblem) return undefined;
+  const probe = Buffer.from('nest-gatekeeper key pair check');
+  const digest = algorithm === 'EdDSA' ? null : 'sha256';
+  if (!cryptoVerify(digest, probe, verify, cryptoSign(digest, probe, sign))) {
+    problems.add('jwt.publicKey', 'does not belong to jwt.privateKey (a token signed with one would not verify with the other)');
+    return undefined;
+  }
+  return { sign, verify };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -312,38 +319,41 @@ const ROUTE_DEFAULTS: Record<AuthRouteName, string> = {
 };
 
 const PATH = /^[A-Za-z0-9._~\-/:]*$/;
+const SWITCHES = { registration: 'register', password: 'passwordChange' } as const;
 
 /** Validates and resolves the shape extras (routes, global guard); throws {@link AuthConfigError}. */
 export function resolveAuthRoutes(extras: AuthModuleExtras): ResolvedAuthRoutes {
   const problems = new Problems();
-  const routes = extras.routes ?? {};
+  const routes = (extras.routes ?? {}) as Dict;
   if (!isDict(routes)) throw new AuthConfigError(['routes: must be an object']);
-  for (const key of Object.keys(routes)) {
-    if (!['prefix', 'paths', 'registration', 'sessions', 'password'].includes(key)) problems.add(`routes.${key}`, 'unknown option');
-  }
   const clean = (path: string, value: unknown, fallback: string): string => {
     if (value === undefined) return fallback;
     if (typeof value !== 'string' || !PATH.test(value)) {
-      problems.add(path, 'must be a URL path of letters, digits and - . _ ~ / :');
+      problems.add(path, `must be a URL path of letters, digits and - . _ ~ / :${path === 'routes.prefix' ? '' : ', or false'}`);
       return fallback;
     }
     return value.replace(/^\/+|\/+$/g, '');
   };
-  const paths = { ...ROUTE_DEFAULTS };
-  const given = routes.paths ?? {};
-  if (!isDict(given)) problems.add('routes.paths', 'must be an object');
-  else {
-    for (const [name, value] of Object.entries(given)) {
-      if (!(name in ROUTE_DEFAULTS)) problems.add(`routes.paths.${name}`, 'unknown route');
-      else paths[name as AuthRouteName] = clean(`routes.paths.${name}`, value, ROUTE_DEFAULTS[name as AuthRouteName]);
+  const paths: Record<AuthRouteName, string | null> = { ...ROUTE_DEFAULTS };
+  for (const [key, value] of Object.entries(routes)) {
+    if (key === 'prefix') continue;
+    if (key in SWITCHES) {
+      if (bool(problems, `routes.${key}`, value, true) === false) paths[SWITCHES[key as keyof typeof SWITCHES]] = null;
+    } else if (key in ROUTE_DEFAULTS) {
+      const name = key as AuthRouteName;
+      if (value === false) paths[name] = null;
+      else if (paths[name] !== null) paths[name] = clean(`routes.${key}`, value, ROUTE_DEFAULTS[name]);
+    } else {
+      problems.add(`routes.${key}`, 'unknown option');
     }
+  }
+  if (paths.sessions === null) paths.session = null;
+  if (paths.session !== null && !paths.session.split('/').includes(':id')) {
+    problems.add('routes.session', "must contain the ':id' segment");
   }
   const resolved: ResolvedAuthRoutes = {
     prefix: clean('routes.prefix', routes.prefix, 'auth'),
     paths,
-    registration: bool(problems, 'routes.registration', routes.registration, true),
-    sessions: bool(problems, 'routes.sessions', routes.sessions, true),
-    password: bool(problems, 'routes.password', routes.password, true),
     globalGuard: bool(problems, 'globalGuard', extras.globalGuard, true),
   };
   if (problems.list.length > 0) throw new AuthConfigError(problems.list);

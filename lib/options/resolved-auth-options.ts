@@ -54,21 +54,18 @@ export interface ResolvedAuthOptions {
   readonly trustProxyHeaders: boolean;
 }
 
-/** The resolved shape extras (routes, global guard). */
+/** The resolved shape extras (routes, global guard). A `null` path is a route left out. */
 export interface ResolvedAuthRoutes {
   readonly prefix: string;
   readonly paths: {
-    readonly register: string;
-    readonly login: string;
-    readonly refresh: string;
-    readonly me: string;
-    readonly logout: string;
-    readonly sessions: string;
-    readonly session: string;
-    readonly passwordChange: string;
+    readonly register: string | null;
+    readonly login: string | null;
+    readonly refresh: string | null;
+    readonly me: string | null;
+    readonly logout: string | null;
+    readonly sessions: string | null;
+    readonly session: string | null;
+    readonly passwordChange: string | null;
   };
-  readonly registration: boolean;
-  readonly sessions: boolean;
-  readonly password: boolean;
   readonly globalGuard: boolean;
 }

@@ -6,7 +6,7 @@ describe('route configuration (prefix, paths, switches)', () => {
 
   it('serves every route under a custom prefix and custom paths', async () => {
     t = await createTestApp({
-      extras: { routes: { prefix: '/api/v1/auth/', paths: { me: 'profile', refresh: 'refresh-token', login: 'sign-in' } } },
+      extras: { routes: { prefix: '/api/v1/auth/', me: 'profile', refresh: 'refresh-token', login: 'sign-in' } },
     });
     await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' }).expect(404);
     const login = await t.http.post('/api/v1/auth/sign-in').send({ username: 'emilys', password: 'emilyspass' }).expect(200);
@@ -27,8 +27,17 @@ describe('route configuration (prefix, paths, switches)', () => {
     await t.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(200);
   });
 
+  it('each route can be left out with false; the switches are aliases', async () => {
+    t = await createTestApp({ extras: { routes: { register: false, passwordChange: false, session: false } } });
+    const { accessToken } = await t.login();
+    await t.http.post('/auth/register').send({ username: 'someone', email: 'someone@example.com', password: 'long enough' }).expect(404);
+    await t.http.post('/auth/password/change').set('Authorization', `Bearer ${accessToken}`).send({}).expect(404);
+    await t.http.delete(`/auth/sessions/${accessToken.slice(0, 22)}`).set('Authorization', `Bearer ${accessToken}`).expect(404);
+    await t.http.get('/auth/sessions').set('Authorization', `Bearer ${accessToken}`).expect(200);
+  });
+
   it('two differently configured apps in one process do not share route metadata', async () => {
-    t = await createTestApp({ extras: { routes: { paths: { me: 'profile' } } } });
+    t = await createTestApp({ extras: { routes: { me: 'profile' } } });
     const other = await createTestApp();
     try {
       const { accessToken } = await other.login();

@@ -112,3 +112,21 @@ describe('sessions, logout and password change', () => {
     await t.login('emilys', 'a-new-long-passphrase');
   });
 });
+
+describe('session purge', () => {
+  it('the janitor deletes sessions that ended more than a day ago, and keeps live ones', async () => {
+    const { SessionJanitor } = await import('../../lib/index.js');
+    const t = await createTestApp({ options: { refreshToken: { ttl: '1h', absoluteTtl: '2h' } } });
+    try {
+      const old = await t.login();
+      t.clock.advanceSeconds(26 * 3600);
+      const fresh = await t.login();
+      const purged = await t.app.get(SessionJanitor).purge();
+      expect(purged).toBe(1);
+      expect(await t.sessions.findById(old.refreshToken.split('.')[0])).toBeNull();
+      expect(await t.sessions.findById(fresh.refreshToken.split('.')[0])).not.toBeNull();
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -22,6 +22,12 @@ describe('no user enumeration at login', () => {
     }
   });
 
+  it('the email field looks up e-mails only; the username field accepts either', async () => {
+    await t.http.post('/auth/login').send({ email: 'emilys', password: 'emilyspass' }).expect(401);
+    await t.http.post('/auth/login').send({ email: 'emily.johnson@example.com', password: 'emilyspass' }).expect(200);
+    await t.http.post('/auth/login').send({ username: 'emily.johnson@example.com', password: 'emilyspass' }).expect(200);
+  });
+
   it('an unknown user costs a full password verification (against a dummy hash)', async () => {
     const hasher = t.app.get<PasswordHasher>(PASSWORD_HASHER);
     const calls: string[] = [];

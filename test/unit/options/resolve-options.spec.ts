@@ -1,0 +1,347 @@
+import { Logger } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import { AuthModule } from '../../../lib/auth.module.js';
+import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
+import type { AuthModuleExtras, AuthModuleOptions } from '../../../lib/options/auth-module-options.interface.js';
+import { resolveAuthOptions, resolveAuthRoutes } from '../../../lib/options/resolve-options.js';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
+const userStore = { findById: () => Promise.resolve(undefined) };
+
+/** Minimal valid options, with `overrides` on top (cast: bad inputs on purpose). */
+function opts(overrides: Record<string, unknown> = {}): AuthModuleOptions {
+  return { jwt: { secret: SECRET }, userStore, ...overrides } as unknown as AuthModuleOptions;
+}
+
+/** Runs `fn`, which must throw an AuthConfigError, and returns it. */
+function configError(fn: () => unknown): AuthConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AuthConfigError);
+    return error as AuthConfigError;
+  }
+  throw new Error('expected an AuthConfigError, nothing was thrown');
+}
+
+function expectFrozenDeep(value: unknown, path = 'resolved'): void {
+  if (typeof value !== 'object' || value === null || value instanceof KeyObject) return;
+  expect({ path, frozen: Object.isFrozen(value) }).toEqual({ path, frozen: true });
+  for (const [key, child] of Object.entries(value)) expectFrozenDeep(child, `${path}.${key}`);
+}
+
+describe('resolveAuthOptions', () => {
+  describe('defaults', () => {
+    const resolved = resolveAuthOptions(opts());
+
+    it('fills in every default', () => {
+      const { jwt, ...rest } = resolved;
+      expect(jwt).toEqual({
+        algorithm: 'HS256',
+        signingKey: expect.any(KeyObject),
+        verificationKey: expect.any(KeyObject),
+        issuer: 'nest-gatekeeper',
+        audience: 'nest-gatekeeper',
+        accessTokenTtlSeconds: 900,
+        maxAccessTokenTtlSeconds: 86_400,
+        clockToleranceSeconds: 0,
+      });
+      expect(rest).toEqual({
+        accessTokenType: 'header',
+        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000 },
+        cookies: {
+          names: { access: 'access_token', refresh: 'refresh_token', trust: 'trust_token', csrf: 'csrf_token' },
+          domain: undefined,
+          secure: true,
+          sameSite: 'lax',
+          csrf: true,
+        },
+        mfa: { methods: [], issuer: 'nest-gatekeeper', codeTtlMs: 600_000, maxAttempts: 5, trustedDeviceTtlMs: 30 * 86_400_000 },
+        rateLimit: {
+          enabled: true,
+          account: { maxFailures: 5, windowMs: 3_600_000, lockoutMs: 30_000, maxLockoutMs: 900_000 },
+          address: { max: 100, windowMs: 900_000 },
+        },
+        password: { minLength: 8, maxLength: 128 },
+        sessionCheck: false,
+        defaultRoles: ['user'],
+        trustProxyHeaders: false,
+      });
+    });
+
+    it('turns the HS256 secret into one secret KeyObject holding its bytes', () => {
+      expect(resolved.jwt.signingKey.type).toBe('secret');
+      expect(resolved.jwt.verificationKey).toBe(resolved.jwt.signingKey);
+      expect(resolved.jwt.signingKey.export().toString('utf8')).toBe(SECRET);
+    });
+
+    it('is deeply frozen', () => {
+      expectFrozenDeep(resolved);
+      expect(() => {
+        (resolved as { sessionCheck: boolean }).sessionCheck = true;
+      }).toThrow(TypeError);
+      expect(() => {
+        (resolved.jwt as { issuer: string }).issuer = 'evil';
+      }).toThrow(TypeError);
+      expect(() => (resolved.defaultRoles as string[]).push('admin')).toThrow(TypeError);
+      expect(resolved.jwt.issuer).toBe('nest-gatekeeper');
+    });
+
+    it('does not freeze or keep the caller’s arrays and Buffers', () => {
+      const defaultRoles = ['member'];
+      const secret = Buffer.from(SECRET);
+      const r = resolveAuthOptions(opts({ defaultRoles, jwt: { secret } }));
+      expect(Object.isFrozen(defaultRoles)).toBe(false);
+      defaultRoles.push('admin');
+      secret.fill(0);
+      expect(r.defaultRoles).toEqual(['member']);
+      expect(r.jwt.signingKey.export().toString('utf8')).toBe(SECRET);
+    });
+
+    it('resolves given values: durations (text and seconds), switches, names', () => {
+      const r = resolveAuthOptions(
+        opts({
+          accessTokenType: 'both',
+          jwt: { secret: SECRET, accessTokenTtl: '5m', maxAccessTokenTtl: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 },
+          refreshToken: { ttl: '1d', absoluteTtl: '2w', reuseGraceSeconds: 0 },
+          cookies: { names: { access: 'at' }, secure: false, sameSite: 'strict', domain: 'example.com' },
+          mfa: { methods: ['totp', 'email', 'totp'] },
+          rateLimit: { account: { lockout: '1m', maxLockout: '1h' } },
+          sessionCheck: true,
+        }),
+      );
+      expect(r.accessTokenType).toBe('both');
+      expect(r.jwt).toMatchObject({ accessTokenTtlSeconds: 300, maxAccessTokenTtlSeconds: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 });
+      expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0 });
+      expect(r.cookies).toMatchObject({ names: { access: 'at', refresh: 'refresh_token' }, secure: false, sameSite: 'strict', domain: 'example.com' });
+      expect(r.mfa.methods).toEqual(['totp', 'email']);
+      expect(r.rateLimit.account).toMatchObject({ lockoutMs: 60_000, maxLockoutMs: 3_600_000 });
+      expect(r.sessionCheck).toBe(true);
+    });
+  });
+
+  describe('each bad input is named by its path', () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    it.each<[string, Record<string, unknown>, RegExp]>([
+      ['missing userStore', { userStore: undefined }, /^userStore: is required/],
+      ['a null userStore', { userStore: null }, /^userStore: is required/],
+      ['an HS256 secret < 32 bytes', { jwt: { secret: '0123456789' } }, /^jwt\.secret: at least 32 bytes for HS256 \(got 10\)$/],
+      ['a 31-byte secret', { jwt: { secret: 'x'.repeat(31) } }, /^jwt\.secret: at least 32 bytes for HS256 \(got 31\)$/],
+      ['a missing secret', { jwt: {} }, /^jwt\.secret: is required for HS256/],
+      ['a missing jwt', { jwt: undefined }, /^jwt: is required/],
+      ["accessTokenType: 'cookies'", { accessTokenType: 'cookies' }, /^accessTokenType: must be one of 'header', 'cookie', 'both' \(got "cookies"\)$/],
+      ["a bad duration '15 minutes'", { jwt: { secret: SECRET, accessTokenTtl: '15 minutes' } }, /^jwt\.accessTokenTtl: must be a positive duration .*\(got "15 minutes"\)$/],
+      ['a zero refresh ttl', { refreshToken: { ttl: 0 } }, /^refreshToken\.ttl: must be a positive duration/],
+      ['a negative reuseGraceSeconds', { refreshToken: { reuseGraceSeconds: -1 } }, /^refreshToken\.reuseGraceSeconds: must be an integer ≥ 0 \(got -1\)$/],
+      ['a fractional reuseGraceSeconds', { refreshToken: { reuseGraceSeconds: 2.5 } }, /^refreshToken\.reuseGraceSeconds: must be an integer/],
+      ['an unknown top-level key', { accessTokenTyp: 'header' }, /^accessTokenTyp: unknown option$/],
+      ['an unknown nested key', { jwt: { secret: SECRET, expiresIn: '15m' } }, /^jwt\.expiresIn: unknown option$/],
+      ['an unknown deeply nested key', { rateLimit: { account: { maxFailure: 3 } } }, /^rateLimit\.account\.maxFailure: unknown option$/],
+      ['a section that is not an object', { refreshToken: '7d' }, /^refreshToken: must be an object$/],
+      ['RS256 without privateKey', { jwt: { algorithm: 'RS256' } }, /^jwt\.privateKey: is required for RS256$/],
+      ['RS256 with an EC key', { jwt: { algorithm: 'RS256', privateKey: ec.privateKey, publicKey: ec.publicKey } }, /^jwt\.privateKey: must be an RSA key for RS256$/],
+      ['RS256 with a secret', { jwt: { algorithm: 'RS256', secret: SECRET } }, /^jwt\.secret: is only used with HS256/],
+      ['HS256 with a private key', { jwt: { secret: SECRET, privateKey: ec.privateKey } }, /^jwt\.privateKey: is only used with RS256, ES256 or EdDSA/],
+      ['an unreadable private key', { jwt: { algorithm: 'ES256', privateKey: 'not a pem' } }, /^jwt\.privateKey: could not be read as a PEM private key$/],
+      ['an unknown algorithm', { jwt: { secret: SECRET, algorithm: 'HS512' } }, /^jwt\.algorithm: must be one of 'HS256', 'RS256', 'ES256', 'EdDSA' \(got "HS512"\)$/],
+      ['accessTokenTtl > maxAccessTokenTtl', { jwt: { secret: SECRET, accessTokenTtl: '25h' } }, /^jwt\.accessTokenTtl: must not exceed jwt\.maxAccessTokenTtl$/],
+      ['accessTokenTtl < 1 s', { jwt: { secret: SECRET, accessTokenTtl: '500ms' } }, /^jwt\.accessTokenTtl: must be at least 1 second$/],
+      ['refresh ttl > absoluteTtl', { refreshToken: { ttl: '31d' } }, /^refreshToken\.ttl: must not exceed refreshToken\.absoluteTtl$/],
+      ["sameSite 'none' without secure", { cookies: { sameSite: 'none', secure: false } }, /^cookies\.sameSite: 'none' requires cookies\.secure: true$/],
+      ['a bad cookie name', { cookies: { names: { access: 'my token' } } }, /^cookies\.names\.access: is not a valid cookie name$/],
+      ['an unknown MFA method', { mfa: { methods: ['carrier-pigeon'] } }, /^mfa\.methods: must be an array of/],
+      ['a non-boolean switch', { sessionCheck: 'yes' }, /^sessionCheck: must be true or false \(got "yes"\)$/],
+      ['empty default roles', { defaultRoles: [''] }, /^defaultRoles: must be an array of non-empty strings$/],
+      ['password minLength > maxLength', { password: { minLength: 20, maxLength: 10 } }, /^password\.minLength: must not exceed password\.maxLength$/],
+    ])('%s', (_label, overrides, problem) => {
+      const error = configError(() => resolveAuthOptions(opts(overrides)));
+      expect(error.name).toBe('AuthConfigError');
+      expect(error.problems).toContainEqual(expect.stringMatching(problem));
+      // The message names the path too, one problem per line.
+      const path = problem.source.replace(/^\^/, '').split(':')[0].replace(/\\/g, '');
+      expect(error.message).toMatch(new RegExp(`^  - ${path.replace(/\./g, '\\.')}: `, 'm'));
+    });
+
+    it('RS256 with an RSA key under 2048 bits', () => {
+      const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
+      const error = configError(() => resolveAuthOptions(opts({ jwt: { algorithm: 'RS256', privateKey: small.privateKey } })));
+      expect(error.problems).toContain('jwt.privateKey: must be an RSA key of at least 2048 bits');
+    });
+
+    it('ES256 with a P-384 key, EdDSA with an Ed448 key', () => {
+      const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+      expect(configError(() => resolveAuthOptions(opts({ jwt: { algorithm: 'ES256', privateKey: p384.privateKey } }))).problems).toContain(
+        'jwt.privateKey: must be a P-256 EC key for ES256',
+      );
+      const ed448 = generateKeyPairSync('ed448');
+      expect(configError(() => resolveAuthOptions(opts({ jwt: { algorithm: 'EdDSA', privateKey: ed448.privateKey } }))).problems).toContain(
+        'jwt.privateKey: must be an Ed25519 key for EdDSA',
+      );
+    });
+
+    // GAP (lib/options/resolve-options.ts, resolveKeys): a privateKey and publicKey from two different
+    // pairs pass validation, so the app starts and every token it issues fails verification (all logins
+    // yield unusable tokens) instead of failing at start-up. A sign/verify self-test would catch it.
+    // Remove `.failing` once fixed.
+    it('refuses RS256 with a private and a public key that are not a pair', () => {
+      const a = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const b = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const error = configError(() => resolveAuthOptions(opts({ jwt: { algorithm: 'RS256', privateKey: a.privateKey, publicKey: b.publicKey } })));
+      expect(error.problems).toContainEqual(expect.stringMatching(/^jwt\.publicKey: /));
+    });
+
+    it('a non-object → one problem', () => {
+      expect(configError(() => resolveAuthOptions(undefined)).problems).toEqual(['options: must be an object']);
+      expect(configError(() => resolveAuthOptions('x' as unknown as AuthModuleOptions)).problems).toEqual(['options: must be an object']);
+    });
+  });
+
+  it('lists ALL problems together in one error, not just the first', () => {
+    const error = configError(() =>
+      resolveAuthOptions({
+        accessTokenType: 'cookies',
+        jwt: { secret: 'short', accessTokenTtl: '15 minutes', expiresIn: 1 },
+        refreshToken: { reuseGraceSeconds: -1 },
+        bogus: true,
+      } as unknown as AuthModuleOptions),
+    );
+    const paths = error.problems.map((p) => p.split(':')[0]);
+    expect(paths.sort()).toEqual(
+      ['bogus', 'userStore', 'accessTokenType', 'jwt.secret', 'jwt.accessTokenTtl', 'jwt.expiresIn', 'refreshToken.reuseGraceSeconds'].sort(),
+    );
+    for (const problem of error.problems) expect(error.message).toContain(`  - ${problem}`);
+    expect(error.message.split('\n')).toHaveLength(1 + error.problems.length);
+    expect(error.message.split('\n')[0]).toBe('Invalid AuthModule options:');
+  });
+
+  it('accepts asymmetric keys as PEM strings, Buffers or KeyObjects, deriving the public key when missing', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = rsa.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+    for (const privateKey of [pem, Buffer.from(pem), rsa.privateKey]) {
+      const r = resolveAuthOptions(opts({ jwt: { algorithm: 'RS256', privateKey } }));
+      expect(r.jwt.signingKey.type).toBe('private');
+      expect(r.jwt.verificationKey.type).toBe('public');
+      expect(r.jwt.verificationKey.equals(rsa.publicKey)).toBe(true);
+    }
+    const ed = generateKeyPairSync('ed25519');
+    const r = resolveAuthOptions(opts({ jwt: { algorithm: 'EdDSA', privateKey: ed.privateKey, publicKey: ed.publicKey } }));
+    expect(r.jwt.verificationKey.equals(ed.publicKey)).toBe(true);
+  });
+});
+
+describe('resolveAuthRoutes', () => {
+  it('defaults', () => {
+    expect(resolveAuthRoutes({})).toEqual({
+      prefix: 'auth',
+      paths: {
+        register: 'register', login: 'login', refresh: 'refresh', me: 'me', logout: 'logout',
+        sessions: 'sessions', session: 'sessions/:id', passwordChange: 'password/change',
+      },
+      globalGuard: true,
+    });
+    expect(Object.isFrozen(resolveAuthRoutes({}).paths)).toBe(true);
+  });
+
+  it('cleans leading and trailing slashes off the prefix and paths', () => {
+    const r = resolveAuthRoutes({ routes: { prefix: '/api/v1/auth/', me: '//profile/', login: '/sign-in' } });
+    expect(r.prefix).toBe('api/v1/auth');
+    expect(r.paths.me).toBe('profile');
+    expect(r.paths.login).toBe('sign-in');
+    expect(r.paths.logout).toBe('logout');
+  });
+
+  it('applies switches: false leaves a route out; registration/password are aliases; sessions: false takes both session routes', () => {
+    const r = resolveAuthRoutes({ routes: { registration: false, sessions: false, password: false }, globalGuard: false });
+    expect(r.paths).toMatchObject({ register: null, sessions: null, session: null, passwordChange: null, me: 'me' });
+    expect(r.globalGuard).toBe(false);
+    expect(resolveAuthRoutes({ routes: { me: false } }).paths.me).toBeNull();
+  });
+
+  it("refuses a session path without ':id'", () => {
+    expect(configError(() => resolveAuthRoutes({ routes: { session: 'sessions/x' } })).problems).toEqual([
+      "routes.session: must contain the ':id' segment",
+    ]);
+  });
+
+  it.each([
+    ['a blank', 'my profile'],
+    ['a query', 'me?x=1'],
+    ['a fragment', 'me#x'],
+    ['a backslash', 'me\\x'],
+    ['a percent escape', 'me%2F'],
+    ['a non-string', 42],
+  ])('refuses a path with %s', (_label, value) => {
+    const error = configError(() => resolveAuthRoutes({ routes: { me: value } } as unknown as AuthModuleExtras));
+    expect(error.problems).toEqual(['routes.me: must be a URL path of letters, digits and - . _ ~ / :, or false']);
+  });
+
+  it('refuses a bad prefix', () => {
+    expect(configError(() => resolveAuthRoutes({ routes: { prefix: 'auth v2' } })).problems).toEqual([
+      'routes.prefix: must be a URL path of letters, digits and - . _ ~ / :',
+    ]);
+  });
+
+  it('refuses an unknown route name and an unknown routes key, together', () => {
+    const error = configError(() =>
+      resolveAuthRoutes({ routes: { profile: 'me', prefx: 'x' } } as unknown as AuthModuleExtras),
+    );
+    expect(error.problems).toEqual(expect.arrayContaining(['routes.profile: unknown option', 'routes.prefx: unknown option']));
+    expect(error.problems).toHaveLength(2);
+  });
+
+  it('refuses a non-boolean switch and a bad globalGuard', () => {
+    const error = configError(() =>
+      resolveAuthRoutes({ routes: { registration: 'no' }, globalGuard: 1 } as unknown as AuthModuleExtras),
+    );
+    expect(error.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^routes\.registration: /), expect.stringMatching(/^globalGuard: /)]));
+  });
+});
+
+describe('AuthModule start-up with bad options', () => {
+  const SHORT = '0123456789'; // 10 bytes
+
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
+
+  async function startUpError(imports: Parameters<typeof Test.createTestingModule>[0]['imports']): Promise<unknown> {
+    try {
+      const moduleRef = await Test.createTestingModule({ imports }).compile();
+      await moduleRef.close();
+    } catch (error) {
+      return error;
+    }
+    throw new Error('the module started with bad options');
+  }
+
+  it('forRoot and forRootAsync (ConfigService) fail the same way', async () => {
+    const viaForRoot = await startUpError([AuthModule.forRoot({ jwt: { secret: SHORT } } as unknown as AuthModuleOptions)]);
+    const viaAsync = await startUpError([
+      AuthModule.forRootAsync({
+        imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ JWT_SECRET: SHORT })] })],
+        inject: [ConfigService],
+        useFactory: (config: ConfigService) => ({ jwt: { secret: config.getOrThrow<string>('JWT_SECRET') } }) as unknown as AuthModuleOptions,
+      }),
+    ]);
+    expect(viaForRoot).toBeInstanceOf(AuthConfigError);
+    expect(viaAsync).toBeInstanceOf(AuthConfigError);
+    const problems = (viaForRoot as AuthConfigError).problems;
+    expect(problems).toEqual([
+      'userStore: is required (a class, an instance or { useFactory, inject } implementing UserStore)',
+      'jwt.secret: at least 32 bytes for HS256 (got 10)',
+    ]);
+    expect((viaAsync as AuthConfigError).problems).toEqual(problems);
+    expect((viaAsync as AuthConfigError).message).toBe((viaForRoot as AuthConfigError).message);
+  });
+
+  it('bad routes fail as soon as forRoot / forRootAsync is called', () => {
+    const routes = { me: 'my profile' };
+    const a = configError(() => AuthModule.forRoot({ jwt: { secret: SECRET }, userStore, routes } as never));
+    const b = configError(() =>
+      AuthModule.forRootAsync({ useFactory: () => ({ jwt: { secret: SECRET }, userStore }) as never, routes }),
+    );
+    expect(a.problems).toEqual(['routes.me: must be a URL path of letters, digits and - . _ ~ / :, or false']);
+    expect(b.problems).toEqual(a.problems);
+  });
+});
