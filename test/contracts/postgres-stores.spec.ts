@@ -10,7 +10,7 @@ import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.st
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
 import { runRateLimitStoreContract } from './rate-limit-store.contract.js';
 import { runSessionStoreContract } from './session-store.contract.js';
-import { clearTables, runTypeOrmAdapterChecks, seedUsers } from './typeorm-fixture.js';
+import { clearTables, runTypeOrmAdapterChecks, seedUsers, session } from './typeorm-fixture.js';
 import { runUserStoreContract } from './user-store.contract.js';
 
 /**
@@ -91,24 +91,6 @@ runTypeOrmAdapterChecks('postgres', {
 });
 
 describe('TypeORM adapters: postgres only', () => {
-  function session(): StoredSession {
-    const now = 1_750_000_000_000;
-    return {
-      id: randomUUID(),
-      userId: randomUUID(),
-      refreshTokenHash: randomUUID(),
-      previousTokenHash: null,
-      previousSuccessor: null,
-      rotatedAt: null,
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: now + 60_000,
-      absoluteExpiresAt: now + 86_400_000,
-      revokedAt: null,
-      userAgent: null,
-      ip: null,
-    };
-  }
 
   it('lets exactly one rotation win across two DataSources (two app instances)', async () => {
     const other = await openPostgres(authEntities);

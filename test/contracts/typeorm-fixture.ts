@@ -40,7 +40,8 @@ export async function clearTables(dataSource: DataSource, entities: AuthEntities
   await dataSource.createQueryBuilder().delete().from(entities.user).execute();
 }
 
-function session(overrides: Partial<StoredSession> = {}): StoredSession {
+/** A session with every field set, for adapter-level checks. */
+export function session(overrides: Partial<StoredSession> = {}): StoredSession {
   const now = 1_750_000_000_000;
   return {
     id: randomUUID(),

@@ -119,3 +119,11 @@ export function isUnavailable(error: unknown): boolean {
 export function toStoreError(error: unknown): unknown {
   return isUnavailable(error) && !(error instanceof StoreUnavailableError) ? new StoreUnavailableError(error) : error;
 }
+
+/** The number of affected rows, or an error when the driver does not report it (the stores rely on it). */
+export function affectedRows(affected: number | null | undefined, store: string): number {
+  if (typeof affected !== 'number') {
+    throw new Error(`The TypeORM driver does not report affected rows; ${store} cannot use it.`);
+  }
+  return affected;
+}

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
 import type { SessionRotation, SessionStore, StoredSession } from '../session.store.js';
 import { authEntities, type AuthEntities, type AuthSessionRow } from './auth-entities.js';
-import { toStoreError } from './typeorm-error.mapper.js';
+import { affectedRows, toStoreError } from './typeorm-error.mapper.js';
 import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
 
 /**
@@ -71,7 +71,7 @@ export class TypeOrmSessionStore implements SessionStore {
           })
           .where({ id, refreshTokenHash: expectedHash, revokedAt: typeorm().IsNull() })
           .execute();
-        if (affectedRows(result.affected) !== 1) return false;
+        if (affectedRows(result.affected, 'TypeOrmSessionStore') !== 1) return false;
         await manager
           .createQueryBuilder()
           .insert()
@@ -105,7 +105,7 @@ export class TypeOrmSessionStore implements SessionStore {
     const result = await this.guard(() =>
       serializeWrite(this.dataSource, () => this.sessions.update({ id, revokedAt: typeorm().IsNull() }, { revokedAt: at })),
     );
-    return affectedRows(result.affected) === 1;
+    return affectedRows(result.affected, 'TypeOrmSessionStore') === 1;
   }
 
   async revokeAllForUser(userId: string, at: number, exceptId?: string): Promise<number> {
@@ -116,7 +116,7 @@ export class TypeOrmSessionStore implements SessionStore {
     const result = await this.guard(() =>
       serializeWrite(this.dataSource, () => this.sessions.update(where, { revokedAt: at })),
     );
-    return affectedRows(result.affected);
+    return affectedRows(result.affected, 'TypeOrmSessionStore');
   }
 
   async deleteExpired(before: number): Promise<number> {
@@ -145,7 +145,7 @@ export class TypeOrmSessionStore implements SessionStore {
           .setParameters(endedIds.getParameters())
           .execute();
         const result = await manager.createQueryBuilder().delete().from(this.entities.session).where(ended).execute();
-        return affectedRows(result.affected);
+        return affectedRows(result.affected, 'TypeOrmSessionStore');
       }),
     );
   }
@@ -160,13 +160,6 @@ export class TypeOrmSessionStore implements SessionStore {
   }
 }
 
-/** The number of affected rows, or an error when the driver does not report it. */
-function affectedRows(affected: number | null | undefined): number {
-  if (typeof affected !== 'number') {
-    throw new Error('The TypeORM driver does not report affected rows; TypeOrmSessionStore cannot use it.');
-  }
-  return affected;
-}
 
 /** A fresh session object with exactly the {@link StoredSession} fields. */
 function toRow(s: StoredSession): AuthSessionRow {

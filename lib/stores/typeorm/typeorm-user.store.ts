@@ -3,7 +3,7 @@ import type { DataSource, EntityMetadata, ObjectLiteral, Repository } from 'type
 import { DuplicateUserError } from '../../errors/store.errors.js';
 import type { AuthUser, NewUser, UserStore } from '../user.store.js';
 import { authEntities, type AuthEntities, type AuthUserRow } from './auth-entities.js';
-import { toStoreError, uniqueViolation } from './typeorm-error.mapper.js';
+import { affectedRows, toStoreError, uniqueViolation } from './typeorm-error.mapper.js';
 import { serializeWrite } from './typeorm-write.lock.js';
 
 /**
@@ -83,7 +83,7 @@ export class TypeOrmUserStore implements UserStore {
   async updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
     try {
       const result = await serializeWrite(this.dataSource, () => this.repository.update({ id }, { passwordHash }));
-      return affectedRows(result.affected) === 1;
+      return affectedRows(result.affected, 'TypeOrmUserStore') === 1;
     } catch (error) {
       throw toStoreError(error);
     }
@@ -112,13 +112,6 @@ export class TypeOrmUserStore implements UserStore {
   }
 }
 
-/** The number of affected rows, or an error when the driver does not report it. */
-function affectedRows(affected: number | null | undefined): number {
-  if (typeof affected !== 'number') {
-    throw new Error('The TypeORM driver does not report affected rows; TypeOrmUserStore cannot use it.');
-  }
-  return affected;
-}
 
 /** A fresh {@link AuthUser} from a row (arrays and profile copied). */
 function toAuthUser(row: AuthUserRow): AuthUser {
