@@ -1,0 +1,339 @@
+// `npm run bench`: throughput of the sample app, measured with autocannon in one run.
+//
+// Builds the library and the sample app, starts the app as a child process (free port, SQLite in a
+// temp file, SESSION_STORE=memory, LOG_LEVEL=warn), logs in as emilys, then measures:
+//   1. GET /health     (public: the baseline of the machine, Nest and Express)
+//   2. GET /protected  (access-token guard, no database) — health and protected alternate twice and
+//                       each figure is the mean of its two runs, to cancel drift
+//   3. POST /auth/refresh — every request presents the refresh token returned by an earlier
+//                       response of the same chain: a real rotation every time, never a replay
+//   4. POST /auth/login — argon2id verification dominates
+// Prints a table and writes docs/benchmarks.md. Settings can be changed with BENCH_DURATION (s),
+// BENCH_CONNECTIONS and BENCH_WARMUP (s).
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const LOGIN_DURATION = 5;
+const LOGIN_CONNECTIONS = 4;
+const USER = { username: 'emilys', password: 'emilyspass' };
+const TARGETS = { protectedRatio: 0.9, refreshPerSecond: 2000 };
+
+let child = null;
+let tempDir = null;
+
+function cleanup() {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  child = null;
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  tempDir = null;
+}
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
+
+/**
+ * CPU time (user + system, µs) the server process has used so far, from /proc (Linux); `null`
+ * elsewhere. CPU per request is far less sensitive to a noisy machine than req/s.
+ */
+function serverCpuMicros() {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return null;
+  }
+}
+
+/** Runs autocannon and records the server's CPU time per request. */
+async function measured(run) {
+  const before = serverCpuMicros();
+  const out = await run();
+  const after = serverCpuMicros();
+  const result = out.result ?? out;
+  out.cpuPerRequest = before === null || after === null ? null : (after - before) / result.requests.total;
+  return out;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startApp(port) {
+  tempDir = mkdtempSync(join(os.tmpdir(), 'gatekeeper-bench-'));
+  child = spawn(process.execPath, [SAMPLE_MAIN], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      SESSION_STORE: 'memory',
+      DATABASE_URL: `sqlite:${join(tempDir, 'bench.sqlite')}`,
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+    },
+  });
+  const exited = new Promise((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`the sample app exited (${signal ?? code}) before it was ready`))),
+  );
+  exited.catch(() => undefined);
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const ready = await Promise.race([
+      fetch(`${base}/health`).then((r) => r.ok, () => false),
+      exited,
+    ]);
+    if (ready) return base;
+    await sleep(200);
+  }
+  throw new Error('the sample app did not answer /health within 60 s');
+}
+
+async function login(base) {
+  const res = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(USER),
+  });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+function cannon(options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, duration: DURATION, ...options }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+/** Chained refreshes: each token comes from the pool, each 200 response puts its successor back. */
+async function refreshRun(base, sessions, duration) {
+  // A shared pool rather than autocannon's per-connection `context`: with a single request in
+  // `requests`, autocannon resets the context to `initialContext` before every request.
+  const pool = [];
+  for (let i = 0; i < sessions; i++) pool.push((await login(base)).refreshToken);
+  let ok = 0;
+  let broken = 0;
+  const before = serverCpuMicros();
+  const result = await cannon({
+    url: base,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        path: '/auth/refresh',
+        headers: { 'content-type': 'application/json' },
+        setupRequest(req, context) {
+          // An empty pool only happens after a failure broke a chain; the request then fails (401).
+          context.token = pool.shift() ?? 'no-token-left';
+          return { ...req, body: JSON.stringify({ refreshToken: context.token }) };
+        },
+        onResponse(status, body) {
+          if (status === 200) {
+            ok++;
+            pool.push(JSON.parse(body).refreshToken);
+          } else {
+            broken++;
+          }
+        },
+      },
+    ],
+  });
+  const after = serverCpuMicros();
+  const cpuPerRequest = before === null || after === null ? null : (after - before) / result.requests.total;
+  return { result, ok, broken, rate: ok / result.duration, cpuPerRequest };
+}
+
+function row(name, result, extra = {}) {
+  return {
+    name,
+    rps: extra.rps ?? result.requests.average,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors + result.timeouts,
+    total: result.requests.total,
+    cpu: extra.cpu ?? result.cpuPerRequest ?? null,
+  };
+}
+
+function mean(a, b) {
+  return {
+    name: a.name,
+    rps: (a.rps + b.rps) / 2,
+    p99: (a.p99 + b.p99) / 2,
+    non2xx: a.non2xx + b.non2xx,
+    total: a.total + b.total,
+    cpu: a.cpu === null || b.cpu === null ? null : (a.cpu * a.total + b.cpu * b.total) / (a.total + b.total),
+    runs: [a.rps, b.rps],
+  };
+}
+
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main() {
+  buildLibraryIfStale();
+  buildSampleApp();
+
+  const port = await freePort();
+  const base = await startApp(port);
+  console.log(`[bench] sample app on ${base} (SESSION_STORE=memory, SQLite in ${tempDir})`);
+  const { accessToken } = await login(base);
+  const bearer = { authorization: `Bearer ${accessToken}` };
+
+  console.log(`[bench] warm-up ${WARMUP} s each: /health, /protected, /auth/refresh`);
+  // /health gets the same Authorization header as /protected: the two requests are byte-for-byte the
+  // same size, so the pair differs only by the guard's work (verify the JWT, @CurrentUser).
+  await cannon({ url: `${base}/health`, headers: bearer, duration: WARMUP });
+  await cannon({ url: `${base}/protected`, headers: bearer, duration: WARMUP });
+  await refreshRun(base, 3, WARMUP);
+
+  const runs = { health: [], protected: [] };
+  for (let round = 1; round <= 2; round++) {
+    console.log(`[bench] round ${round}/2: GET /health ${DURATION} s, GET /protected ${DURATION} s (${CONNECTIONS} connections)`);
+    runs.health.push(row('GET /health', await measured(() => cannon({ url: `${base}/health`, headers: bearer }))));
+    runs.protected.push(row('GET /protected', await measured(() => cannon({ url: `${base}/protected`, headers: bearer }))));
+  }
+  const health = mean(...runs.health);
+  const protectedRow = mean(...runs.protected);
+
+  console.log(`[bench] POST /auth/refresh ${DURATION} s (${CONNECTIONS} connections, ${CONNECTIONS + 5} sessions)`);
+  const refresh = await refreshRun(base, CONNECTIONS + 5, DURATION);
+  const refreshRow = {
+    ...row('POST /auth/refresh', refresh.result, { rps: refresh.rate, cpu: refresh.cpuPerRequest }),
+    non2xx: refresh.broken,
+  };
+
+  console.log(`[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)`);
+  const loginResult = await measured(() => cannon({
+    url: `${base}/auth/login`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(USER),
+    connections: LOGIN_CONNECTIONS,
+    duration: LOGIN_DURATION,
+  }));
+  const loginRow = {
+    ...row('POST /auth/login', loginResult, { rps: loginResult['2xx'] / loginResult.duration }),
+    connections: LOGIN_CONNECTIONS,
+  };
+
+  cleanup();
+
+  const rows = [health, protectedRow, refreshRow, loginRow];
+  const machine = {
+    date: new Date().toISOString(),
+    cpu: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    nproc: os.availableParallelism(),
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+  const protectedRatio = protectedRow.rps / health.rps;
+  const checks = [
+    {
+      target: `GET /protected ≥ ${TARGETS.protectedRatio} × GET /health`,
+      value: `${fmt(protectedRatio, 3)} ×`,
+      met: protectedRatio >= TARGETS.protectedRatio,
+    },
+    {
+      target: `refresh ≥ ${fmt(TARGETS.refreshPerSecond)}/s (in-memory session store)`,
+      value: `${fmt(refreshRow.rps)}/s`,
+      met: refreshRow.rps >= TARGETS.refreshPerSecond,
+    },
+  ];
+
+  console.log('');
+  console.table(
+    Object.fromEntries(
+      rows.map((r) => [
+        r.name,
+        {
+          'req/s': Math.round(r.rps),
+          'p99 ms': r.p99,
+          'vs /health': Number((r.rps / health.rps).toFixed(3)),
+          'non-2xx': r.non2xx,
+          'server CPU µs/req': r.cpu === null ? 'n/a' : Math.round(r.cpu),
+        },
+      ]),
+    ),
+  );
+  for (const c of checks) console.log(`${c.met ? 'MET   ' : 'MISSED'} ${c.target}: ${c.value}`);
+
+  const markdown = `# Benchmarks
+
+Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes from the same run.
+
+- Date: ${machine.date}
+- Machine: ${machine.cpu}, ${machine.nproc} CPUs (nproc), ${machine.memory} RAM, ${machine.platform}
+- Node ${machine.node}. The load generator runs on the same machine and competes with the server for the CPUs.
+- Sample app: \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, \`SESSION_STORE=memory\`, users in SQLite
+  (better-sqlite3, temp file), header tokens, HS256.
+- Load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s
+  warm-up of each route.
+- \`/health\` and \`/protected\` alternate twice; each figure is the mean of its two runs. Both send the
+  same \`Authorization: Bearer …\` header (ignored on the public \`/health\`), so the pair differs only
+  by the guard's work (verifying the JWT, \`@CurrentUser\`).
+- Refresh: ${CONNECTIONS} connections over ${CONNECTIONS + 5} sessions; every request presents the refresh
+  token returned by an earlier refresh of the same session (a real rotation, never a replay); only
+  200 responses count.
+- Login: ${LOGIN_CONNECTIONS} connections, ${LOGIN_DURATION} s, correct password (argon2id m=19 MiB, t=2, p=1).
+- Server CPU per request: the server process's user + system CPU time during the run (from
+  \`/proc\`, including its GC and thread-pool threads) divided by the requests served. It is much less
+  sensitive than req/s to other load on the machine.
+
+| Scenario | req/s | p99 latency (ms) | vs \`/health\` | non-2xx / errors | server CPU per request (µs) |
+|---|---:|---:|---:|---:|---:|
+${rows
+  .map(
+    (r) =>
+      `| \`${r.name}\` | ${fmt(r.rps)} | ${r.p99} | ${fmt(r.rps / health.rps, 3)} | ${r.non2xx} | ${r.cpu === null ? 'n/a' : fmt(r.cpu)} |`,
+  )
+  .join('\n')}
+
+Runs: \`/health\` ${health.runs.map((v) => fmt(v)).join(' and ')} req/s; \`/protected\` ${protectedRow.runs
+    .map((v) => fmt(v))
+    .join(' and ')} req/s.
+
+| Target | Measured | |
+|---|---:|---|
+${checks.map((c) => `| ${c.target} | ${c.value} | ${c.met ? 'met' : '**missed**'} |`).join('\n')}
+`;
+  mkdirSync(join(ROOT, 'docs'), { recursive: true });
+  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), markdown);
+  console.log('\n[bench] wrote docs/benchmarks.md');
+}
+
+main().then(
+  () => {
+    cleanup();
+    process.exit(0);
+  },
+  (error) => {
+    console.error(`[bench] ${error.stack ?? error}`);
+    cleanup();
+    process.exit(1);
+  },
+);
