@@ -1,15 +1,19 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 const INFO = Buffer.from('nest-gatekeeper/refresh-successor/v1');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/**
+ * The box key: HMAC-SHA256(secret, info). For a secret that is already 256 uniformly random bits
+ * (a refresh token), this single PRF call is as strong as HKDF, at a quarter of its cost.
+ */
 function keyFrom(secret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), INFO, 32));
+  return createHmac('sha256', secret).update(INFO).digest();
 }
 
 /**
- * Encrypts `plaintext` (AES-256-GCM) under a key derived (HKDF-SHA256) from a high-entropy secret
+ * Encrypts `plaintext` (AES-256-GCM) under a key derived (HMAC-SHA256) from a high-entropy secret
  * that is not stored anywhere: only a holder of the secret can open the box. Used to keep a rotated
  * refresh token's successor pair readable by the holder of the rotated token alone.
  */

@@ -51,6 +51,12 @@ export interface JwtOptions {
   maxAccessTokenTtl?: Duration;
   /** Clock skew tolerated when checking `exp`/`iat`. @default 0 */
   clockToleranceSeconds?: number;
+  /**
+   * How many verified access tokens to remember (oldest evicted first), so a client that sends the
+   * same token again skips the signature check; `exp` is still checked every time. 0 turns it off.
+   * @default 10000
+   */
+  verifiedTokenCacheSize?: number;
 }
 
 /** Refresh tokens and session lifetimes. */

@@ -23,7 +23,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   ],
   jwt: [
     'secret', 'privateKey', 'publicKey', 'algorithm', 'issuer', 'audience', 'accessTokenTtl',
-    'maxAccessTokenTtl', 'clockToleranceSeconds',
+    'maxAccessTokenTtl', 'clockToleranceSeconds', 'verifiedTokenCacheSize',
   ],
   refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds'],
   cookies: ['names', 'domain', 'secure', 'sameSite', 'csrf'],
@@ -264,6 +264,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
       accessTokenTtlSeconds: Math.floor(accessTtl / 1000),
       maxAccessTokenTtlSeconds: Math.floor(maxAccessTtl / 1000),
       clockToleranceSeconds: integer(problems, 'jwt.clockToleranceSeconds', jwt.clockToleranceSeconds, 0, 0),
+      verifiedTokenCacheSize: integer(problems, 'jwt.verifiedTokenCacheSize', jwt.verifiedTokenCacheSize, 10_000, 0),
     },
     refreshToken: { ttlMs: refreshTtl, absoluteTtlMs: absoluteTtl, reuseGraceMs: grace * 1000 },
     cookies: {

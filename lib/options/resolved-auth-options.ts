@@ -18,6 +18,7 @@ export interface ResolvedAuthOptions {
     readonly accessTokenTtlSeconds: number;
     readonly maxAccessTokenTtlSeconds: number;
     readonly clockToleranceSeconds: number;
+    readonly verifiedTokenCacheSize: number;
   };
   readonly refreshToken: {
     readonly ttlMs: number;

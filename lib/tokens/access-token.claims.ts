@@ -4,8 +4,8 @@ export interface AuthPrincipal {
   id: string;
   /** The session id (`sid`). */
   sessionId: string;
-  /** The user's roles when the token was issued. */
-  roles: string[];
+  /** The user's roles when the token was issued (shared, read-only). */
+  roles: readonly string[];
   /** When the access token expires (epoch seconds). */
   expiresAt: number;
 }

@@ -47,6 +47,7 @@ describe('resolveAuthOptions', () => {
         accessTokenTtlSeconds: 900,
         maxAccessTokenTtlSeconds: 86_400,
         clockToleranceSeconds: 0,
+        verifiedTokenCacheSize: 10_000,
       });
       expect(rest).toEqual({
         accessTokenType: 'header',
