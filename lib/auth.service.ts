@@ -91,7 +91,6 @@ export class AuthService implements OnModuleInit {
       ? await this.users.findByEmail(identifier)
       : await this.users.findByUsername(identifier);
     const accountKey = user ? `id:${user.id}` : `name:${identifier}`;
-
     await this.limiter.assertAllowed(accountKey, context.ip);
 
     const valid = user

@@ -192,6 +192,7 @@ function deepFreeze<T>(value: T): T {
 export function resolveAuthOptions(raw: AuthModuleOptions | undefined): ResolvedAuthOptions {
   const problems = new Problems();
   if (!isDict(raw)) throw new AuthConfigError(['options: must be an object']);
+  const root = raw as unknown as Dict;
   for (const key of Object.keys(raw)) if (!KNOWN_KEYS[''].includes(key)) problems.add(key, 'unknown option');
 
   if (raw.userStore === undefined || raw.userStore === null) {
@@ -200,7 +201,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   const accessTokenType = oneOf(problems, 'accessTokenType', raw.accessTokenType, TOKEN_TYPES, 'header');
 
   if (raw.jwt === undefined) problems.add('jwt', "is required (at least 'jwt.secret')");
-  const jwt = section(problems, raw as unknown as Dict, 'jwt');
+  const jwt = section(problems, root, 'jwt');
   const algorithm = oneOf(problems, 'jwt.algorithm', jwt.algorithm, ALGORITHMS, 'HS256');
   const keys = raw.jwt === undefined ? undefined : resolveKeys(problems, jwt, algorithm);
   const accessTtl = duration(problems, 'jwt.accessTokenTtl', jwt.accessTokenTtl, '15m');
@@ -208,14 +209,14 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   if (accessTtl > maxAccessTtl) problems.add('jwt.accessTokenTtl', 'must not exceed jwt.maxAccessTokenTtl');
   if (accessTtl < 1000) problems.add('jwt.accessTokenTtl', 'must be at least 1 second');
 
-  const refresh = section(problems, raw as unknown as Dict, 'refreshToken');
+  const refresh = section(problems, root, 'refreshToken');
   const refreshTtl = duration(problems, 'refreshToken.ttl', refresh.ttl, '7d');
   const absoluteTtl = duration(problems, 'refreshToken.absoluteTtl', refresh.absoluteTtl, '30d');
   if (refreshTtl > absoluteTtl) problems.add('refreshToken.ttl', 'must not exceed refreshToken.absoluteTtl');
   const grace = integer(problems, 'refreshToken.reuseGraceSeconds', refresh.reuseGraceSeconds, 10, 0);
 
-  const cookies = section(problems, raw as unknown as Dict, 'cookies');
-  const names = section(problems, raw as unknown as Dict, 'cookies.names');
+  const cookies = section(problems, root, 'cookies');
+  const names = section(problems, root, 'cookies.names');
   const cookieName = (key: string, fallback: string): string => {
     const name = text(problems, `cookies.names.${key}`, names[key], fallback);
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) problems.add(`cookies.names.${key}`, 'is not a valid cookie name');
@@ -225,7 +226,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   const secure = bool(problems, 'cookies.secure', cookies.secure, true);
   if (sameSite === 'none' && !secure) problems.add('cookies.sameSite', "'none' requires cookies.secure: true");
 
-  const mfa = section(problems, raw as unknown as Dict, 'mfa');
+  const mfa = section(problems, root, 'mfa');
   let methods: MfaMethod[] = [];
   if (mfa.methods !== undefined) {
     if (!Array.isArray(mfa.methods) || mfa.methods.some((m) => !MFA_METHODS.includes(m as MfaMethod))) {
@@ -233,14 +234,14 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     } else methods = [...new Set(mfa.methods as MfaMethod[])];
   }
 
-  const rate = section(problems, raw as unknown as Dict, 'rateLimit');
-  const account = section(problems, raw as unknown as Dict, 'rateLimit.account');
-  const address = section(problems, raw as unknown as Dict, 'rateLimit.address');
+  const rate = section(problems, root, 'rateLimit');
+  const account = section(problems, root, 'rateLimit.account');
+  const address = section(problems, root, 'rateLimit.address');
   const lockout = duration(problems, 'rateLimit.account.lockout', account.lockout, '30s');
   const maxLockout = duration(problems, 'rateLimit.account.maxLockout', account.maxLockout, '15m');
   if (lockout > maxLockout) problems.add('rateLimit.account.lockout', 'must not exceed rateLimit.account.maxLockout');
 
-  const password = section(problems, raw as unknown as Dict, 'password');
+  const password = section(problems, root, 'password');
   const minLength = integer(problems, 'password.minLength', password.minLength, 8, 1);
   const maxLength = integer(problems, 'password.maxLength', password.maxLength, 128, 1);
   if (maxLength > 1024) problems.add('password.maxLength', 'must be at most 1024');
