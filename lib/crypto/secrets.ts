@@ -1,13 +1,34 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
+
+/**
+ * CSPRNG output is drawn in blocks and handed out once, front to back: one `randomFillSync` call per
+ * 4 KiB instead of one per token (the same buffering Node applies to `crypto.randomUUID`). Every byte
+ * is used at most once; a request larger than the block skips the pool.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/** `n` fresh bytes from the CSPRNG (a view of the pool: copy it if it must outlive the call). */
+export function randomBytesFromPool(n: number): Buffer {
+  if (n > POOL_BYTES) return randomFillSync(Buffer.allocUnsafe(n));
+  if (poolOffset + n > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES));
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + n);
+  poolOffset += n;
+  return bytes;
+}
 
 /** `n` random bytes from the CSPRNG, base64url-encoded. */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return randomBytesFromPool(bytes).toString('base64url');
 }
 
 /** SHA-256 of a high-entropy secret, base64url-encoded (how opaque tokens are stored). */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return hash('sha256', value, 'base64url');
 }
 
 /** Compares two strings in time independent of where they differ (lengths are not secret here). */

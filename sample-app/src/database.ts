@@ -18,7 +18,8 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     if (!raw) throw new Error('DATABASE_URL: sqlite:<file> needs a file name');
     const database = raw === ':memory:' ? raw : isAbsolute(raw) ? raw : resolve(process.cwd(), raw);
     if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
-    return { type: 'better-sqlite3', database, entities, synchronize: true };
+    // WAL: readers do not block the writer, and a read needs no file lock (fewer system calls).
+    return { type: 'better-sqlite3', database, entities, synchronize: true, enableWAL: database !== ':memory:' };
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     return { type: 'postgres', url: databaseUrl, entities, synchronize: true };

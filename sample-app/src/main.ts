@@ -25,6 +25,7 @@ async function bootstrap(): Promise<void> {
   });
   app.useBodyParser('json', { limit: '1mb' });
   app.disable('x-powered-by');
+  app.set('etag', false);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
 

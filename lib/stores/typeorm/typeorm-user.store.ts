@@ -145,7 +145,7 @@ export class TypeOrmUserStore implements UserStore {
 }
 
 
-/** A fresh {@link AuthUser} from a row (arrays and profile copied). */
+/** A fresh {@link AuthUser} from a row (arrays copied; a hydrated profile is already a fresh object). */
 function toAuthUser(row: AuthUserRow): AuthUser {
   return {
     id: row.id,
@@ -156,6 +156,6 @@ function toAuthUser(row: AuthUserRow): AuthUser {
     mfaEnabled: row.mfaEnabled,
     mfaMethods: [...row.mfaMethods],
     disabled: row.disabled,
-    ...(row.profile ? { profile: structuredClone(row.profile) } : {}),
+    ...(row.profile ? { profile: row.profile } : {}),
   };
 }
