@@ -3,13 +3,13 @@
 // Builds the library and the sample app, starts the app as a child process (free port, SQLite in a
 // temp file, SESSION_STORE=memory, LOG_LEVEL=warn), logs in as emilys, then measures:
 //   1. GET /health     (public: the baseline of the machine, Nest and Express)
-//   2. GET /protected  (access-token guard, no database) — health and protected alternate twice and
-//                       each figure is the mean of its two runs, to cancel drift
+//   2. GET /protected  (access-token guard, no database)
 //   3. POST /auth/refresh — every request presents the refresh token returned by an earlier
 //                       response of the same chain: a real rotation every time, never a replay
+//   (1–3 alternate over BENCH_ROUNDS rounds; each figure is the mean of its runs, to cancel drift)
 //   4. POST /auth/login — argon2id verification dominates
 // Prints a table and writes docs/benchmarks.md. Settings can be changed with BENCH_DURATION (s),
-// BENCH_CONNECTIONS and BENCH_WARMUP (s).
+// BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_WARMUP (s).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const DURATION = Number(process.env.BENCH_DURATION ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const LOGIN_DURATION = 5;
@@ -179,15 +180,18 @@ function row(name, result, extra = {}) {
   };
 }
 
-function mean(a, b) {
+/** One row from several runs of a scenario: mean req/s and p99, CPU per request over all requests. */
+function mean(runs) {
+  const sum = (pick) => runs.reduce((total, r) => total + pick(r), 0);
+  const total = sum((r) => r.total);
   return {
-    name: a.name,
-    rps: (a.rps + b.rps) / 2,
-    p99: (a.p99 + b.p99) / 2,
-    non2xx: a.non2xx + b.non2xx,
-    total: a.total + b.total,
-    cpu: a.cpu === null || b.cpu === null ? null : (a.cpu * a.total + b.cpu * b.total) / (a.total + b.total),
-    runs: [a.rps, b.rps],
+    name: runs[0].name,
+    rps: sum((r) => r.rps) / runs.length,
+    p99: sum((r) => r.p99) / runs.length,
+    non2xx: sum((r) => r.non2xx),
+    total,
+    cpu: runs.some((r) => r.cpu === null) ? null : sum((r) => r.cpu * r.total) / total,
+    runs: runs.map((r) => r.rps),
   };
 }
 
@@ -210,21 +214,24 @@ async function main() {
   await cannon({ url: `${base}/protected`, headers: bearer, duration: WARMUP });
   await refreshRun(base, 3, WARMUP);
 
-  const runs = { health: [], protected: [] };
-  for (let round = 1; round <= 2; round++) {
-    console.log(`[bench] round ${round}/2: GET /health ${DURATION} s, GET /protected ${DURATION} s (${CONNECTIONS} connections)`);
+  // The three scenarios alternate over ROUNDS rounds and each figure is the mean of its runs: a slower
+  // stretch of the shared machine then weighs on every scenario alike (one 8 s run can be 15 % off).
+  const runs = { health: [], protected: [], refresh: [] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(
+      `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected, POST /auth/refresh, ${DURATION} s each (${CONNECTIONS} connections)`,
+    );
     runs.health.push(row('GET /health', await measured(() => cannon({ url: `${base}/health`, headers: bearer }))));
     runs.protected.push(row('GET /protected', await measured(() => cannon({ url: `${base}/protected`, headers: bearer }))));
+    const refresh = await refreshRun(base, CONNECTIONS + 5, DURATION);
+    runs.refresh.push({
+      ...row('POST /auth/refresh', refresh.result, { rps: refresh.rate, cpu: refresh.cpuPerRequest }),
+      non2xx: refresh.broken,
+    });
   }
-  const health = mean(...runs.health);
-  const protectedRow = mean(...runs.protected);
-
-  console.log(`[bench] POST /auth/refresh ${DURATION} s (${CONNECTIONS} connections, ${CONNECTIONS + 5} sessions)`);
-  const refresh = await refreshRun(base, CONNECTIONS + 5, DURATION);
-  const refreshRow = {
-    ...row('POST /auth/refresh', refresh.result, { rps: refresh.rate, cpu: refresh.cpuPerRequest }),
-    non2xx: refresh.broken,
-  };
+  const health = mean(runs.health);
+  const protectedRow = mean(runs.protected);
+  const refreshRow = mean(runs.refresh);
 
   console.log(`[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)`);
   const loginResult = await measured(() => cannon({
@@ -293,9 +300,9 @@ Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes 
   (better-sqlite3, temp file), header tokens, HS256.
 - Load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s
   warm-up of each route.
-- \`/health\` and \`/protected\` alternate twice; each figure is the mean of its two runs. Both send the
-  same \`Authorization: Bearer …\` header (ignored on the public \`/health\`), so the pair differs only
-  by the guard's work (verifying the JWT, \`@CurrentUser\`).
+- \`/health\`, \`/protected\` and refresh alternate over ${ROUNDS} rounds; each figure is the mean of its
+  ${ROUNDS} runs. \`/health\` and \`/protected\` send the same \`Authorization: Bearer …\` header (ignored on the
+  public \`/health\`), so the pair differs only by the guard's work (verifying the JWT, \`@CurrentUser\`).
 - Refresh: ${CONNECTIONS} connections over ${CONNECTIONS + 5} sessions; every request presents the refresh
   token returned by an earlier refresh of the same session (a real rotation, never a replay); only
   200 responses count.
@@ -313,9 +320,9 @@ ${rows
   )
   .join('\n')}
 
-Runs: \`/health\` ${health.runs.map((v) => fmt(v)).join(' and ')} req/s; \`/protected\` ${protectedRow.runs
+Runs, in order: \`/health\` ${health.runs.map((v) => fmt(v)).join(', ')} req/s; \`/protected\` ${protectedRow.runs
     .map((v) => fmt(v))
-    .join(' and ')} req/s.
+    .join(', ')} req/s; refresh ${refreshRow.runs.map((v) => fmt(v)).join(', ')}/s.
 
 | Target | Measured | |
 |---|---:|---|

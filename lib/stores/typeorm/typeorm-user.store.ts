@@ -23,6 +23,8 @@ import { serializeWrite } from './typeorm-write.lock.js';
 export class TypeOrmUserStore implements UserStore {
   private readonly repository: Repository<AuthUserRow>;
   private finders: Record<'id' | 'username' | 'email', string> | undefined;
+  /** The user entity's columns, looked up once (getMetadata scans every entity). */
+  private userColumns: EntityMetadata['columns'] | undefined;
 
   /**
    * @param dataSource an initialised DataSource whose `entities` include `entities`.
@@ -124,7 +126,8 @@ export class TypeOrmUserStore implements UserStore {
   private hydrate(raw: Record<string, unknown>): AuthUserRow {
     const { driver } = this.dataSource;
     const row: Record<string, unknown> = {};
-    for (const column of this.dataSource.getMetadata(this.entities.user).columns) {
+    this.userColumns ??= this.dataSource.getMetadata(this.entities.user).columns;
+    for (const column of this.userColumns) {
       row[column.propertyName] = driver.prepareHydratedValue(raw[column.databaseName], column);
     }
     return row as unknown as AuthUserRow;
