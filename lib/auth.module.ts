@@ -5,7 +5,7 @@ import {
   type Provider,
   type Type,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, ModuleRef } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, ApplicationConfig, ModuleRef } from '@nestjs/core';
 import { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
 import { AuthService } from './auth.service.js';
 import { AuthController } from './controllers/auth.controller.js';
@@ -101,7 +101,11 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
         resolveProvider(raw.passwordHasher, moduleRef, () => new Argon2idPasswordHasher()),
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
-    { provide: TOKEN_TRANSPORT, useFactory: createTokenTransport, inject: [AUTH_OPTIONS] },
+    {
+      provide: TOKEN_TRANSPORT,
+      useFactory: createTokenTransport,
+      inject: [AUTH_OPTIONS, AUTH_ROUTES, { token: ApplicationConfig, optional: true }],
+    },
     AccessTokenService,
     SessionService,
     SessionJanitor,

@@ -17,6 +17,7 @@ import { AuthException } from '../errors/auth.exception.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
+import { refreshTokenSessionId } from '../tokens/refresh-token.js';
 import { clientAddress } from '../transport/client-address.js';
 import { headerValue, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
@@ -91,14 +92,18 @@ export class AuthController {
     'REFRESH_TOKEN_INVALID',
     'REFRESH_TOKEN_REUSED',
     'TOKEN_USER_INVALID',
+    'CSRF_TOKEN_INVALID',
   )
   async refresh(
     @JsonBody(authValidationPipe) dto: RefreshDto,
     @Req() req: AuthRequest,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody> {
-    const token = this.transport.readRefreshToken(req, dto.refreshToken);
-    return this.transport.writeTokens(res, await this.auth.refresh(token, dto.expiresInMins));
+    const presented = this.transport.readRefreshToken(req, dto.refreshToken ?? dto.refresh);
+    const sessionId = presented === null ? undefined : refreshTokenSessionId(presented.token);
+    // A refresh by cookie is a cookie-authenticated state change: it needs the CSRF header.
+    if (presented?.source === 'cookie' && sessionId !== undefined) this.transport.assertCsrf(req, sessionId);
+    return this.transport.writeTokens(res, await this.auth.refresh(presented?.token ?? null, dto.expiresInMins));
   }
 
   @Get('me')
@@ -116,7 +121,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Revoke this session (or all of them)' })
   @ApiBody({ type: LogoutDto, required: false })
   @ApiOkResponse({ type: MessageResponseDto })
-  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID')
+  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID', 'CSRF_TOKEN_INVALID')
   async logout(
     @JsonBody(authValidationPipe) dto: LogoutDto,
     @CurrentUser() user: AuthPrincipal,

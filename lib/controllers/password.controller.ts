@@ -34,6 +34,7 @@ export class PasswordController {
     'MALFORMED_REQUEST',
     'UNAUTHENTICATED',
     'ACCESS_TOKEN_INVALID',
+    'CSRF_TOKEN_INVALID',
     'INVALID_CREDENTIALS',
     'TOO_MANY_REQUESTS',
   )

@@ -31,7 +31,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Revoke one of the caller’s sessions' })
   @ApiParam({ name: 'id', description: 'Session id from GET /sessions' })
   @ApiNoContentResponse({ description: 'Revoked.' })
-  @ApiProblemResponses('UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID', 'NOT_FOUND')
+  @ApiProblemResponses('UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID', 'CSRF_TOKEN_INVALID', 'NOT_FOUND')
   async revoke(@CurrentUser() user: AuthPrincipal, @Param('id') id: string): Promise<void> {
     if (!isSessionId(id)) throw new AuthException('NOT_FOUND', { detail: 'Session not found.' });
     await this.auth.revokeSession(user, id);

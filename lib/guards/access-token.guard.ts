@@ -7,6 +7,7 @@ import { SESSION_STORE } from '../stores/store.tokens.js';
 import type { SessionStore } from '../stores/session.store.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
+import { isUnsafeMethod } from '../transport/cookies.js';
 import type { AuthRequest } from '../transport/http.types.js';
 import { TOKEN_TRANSPORT, type TokenTransport } from '../transport/token-transport.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
@@ -32,9 +33,14 @@ export class AccessTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.isPublic(context)) return true;
     const request = this.getRequest(context);
-    const token = this.transport.readAccessToken(request);
-    if (token === null) throw new AuthException('UNAUTHENTICATED');
-    const principal = this.tokens.verify(token);
+    const presented = this.transport.readAccessToken(request);
+    if (presented === null) throw new AuthException('UNAUTHENTICATED');
+    const principal = this.tokens.verify(presented.token);
+    // Two credentials (cookie modes): a header and a different access cookie must name one session.
+    if (presented.cookieBeside !== undefined && this.tokens.sessionIdOf(presented.cookieBeside) !== principal.sessionId) {
+      throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
+    }
+    if (presented.source === 'cookie' && isUnsafeMethod(request)) this.transport.assertCsrf(request, principal.sessionId);
     request.user = principal;
     return this.options.sessionCheck ? this.checkSession(principal) : true;
   }

@@ -90,8 +90,25 @@ export interface CookieOptions {
   secure?: boolean;
   /** The `SameSite` attribute. @default 'lax' */
   sameSite?: 'lax' | 'strict' | 'none';
-  /** CSRF protection (signed double-submit) for cookie-authenticated unsafe requests. @default true */
+  /**
+   * CSRF protection (signed double-submit) for cookie-authenticated unsafe requests (POST, PUT,
+   * PATCH, DELETE): they must send the `csrf_token` cookie's value in `X-CSRF-Token`. @default true
+   */
   csrf?: boolean;
+  /**
+   * A cookie-name prefix that browsers enforce. `'__Host-'`: the access, CSRF and trust cookies become
+   * `__Host-access_token` etc. (Secure, `Path=/`, no `Domain`, so no subdomain can set or read them);
+   * the refresh cookie, whose path is scoped, gets `'__Secure-'`. `'__Secure-'`: every cookie gets
+   * `__Secure-` (Secure required). Both need `secure: true`; `'__Host-'` also needs no `domain`.
+   * @default none
+   */
+  prefix?: '__Host-' | '__Secure-';
+  /**
+   * The refresh cookie's `Path`. By default the auth routes' prefix, after the app's global prefix
+   * (`/auth`, or `/api/auth` after `app.setGlobalPrefix('api')`), so the refresh token is only sent
+   * to the auth routes.
+   */
+  refreshPath?: string;
 }
 
 /** Multi-factor authentication. */

@@ -12,6 +12,7 @@ import type { MfaMethod } from '../stores/user.store.js';
 
 const ALGORITHMS: readonly JwtAlgorithm[] = ['HS256', 'RS256', 'ES256', 'EdDSA'];
 const TOKEN_TYPES = ['header', 'cookie', 'both'] as const;
+const COOKIE_PREFIXES = ['__Host-', '__Secure-'] as const;
 const MFA_METHODS: readonly MfaMethod[] = ['totp', 'email', 'sms'];
 const SAME_SITE = ['lax', 'strict', 'none'] as const;
 const MIN_HS256_SECRET_BYTES = 32;
@@ -26,7 +27,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     'maxAccessTokenTtl', 'clockToleranceSeconds', 'verifiedTokenCacheSize',
   ],
   refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds'],
-  cookies: ['names', 'domain', 'secure', 'sameSite', 'csrf'],
+  cookies: ['names', 'domain', 'secure', 'sameSite', 'csrf', 'prefix', 'refreshPath'],
   'cookies.names': ['access', 'refresh', 'trust', 'csrf'],
   mfa: ['methods', 'issuer', 'codeTtl', 'maxAttempts', 'trustedDeviceTtl'],
   rateLimit: ['enabled', 'account', 'address', 'store'],
@@ -225,6 +226,19 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   const sameSite = oneOf(problems, 'cookies.sameSite', cookies.sameSite, SAME_SITE, 'lax');
   const secure = bool(problems, 'cookies.secure', cookies.secure, true);
   if (sameSite === 'none' && !secure) problems.add('cookies.sameSite', "'none' requires cookies.secure: true");
+  const domain = cookies.domain === undefined ? undefined : text(problems, 'cookies.domain', cookies.domain, '');
+  if (domain !== undefined && !/^\.?[A-Za-z0-9.-]+$/.test(domain)) problems.add('cookies.domain', 'is not a valid domain');
+  const cookiePrefix =
+    cookies.prefix === undefined ? '' : oneOf(problems, 'cookies.prefix', cookies.prefix, COOKIE_PREFIXES, '__Secure-');
+  if (cookiePrefix !== '' && !secure) problems.add('cookies.prefix', `'${cookiePrefix}' requires cookies.secure: true`);
+  if (cookiePrefix === '__Host-' && domain !== undefined) problems.add('cookies.prefix', "'__Host-' cookies cannot have cookies.domain");
+  let refreshPath: string | undefined;
+  if (cookies.refreshPath !== undefined) {
+    refreshPath = text(problems, 'cookies.refreshPath', cookies.refreshPath, '/');
+    if (!/^\/[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/.test(refreshPath)) problems.add('cookies.refreshPath', "must be a path starting with '/'");
+  }
+  const prefixed = (name: string, scopedPath = false): string =>
+    cookiePrefix === '__Host-' && scopedPath ? `__Secure-${name}` : `${cookiePrefix}${name}`;
 
   const mfa = section(problems, root, 'mfa');
   let methods: MfaMethod[] = [];
@@ -270,15 +284,16 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     refreshToken: { ttlMs: refreshTtl, absoluteTtlMs: absoluteTtl, reuseGraceMs: grace * 1000 },
     cookies: {
       names: {
-        access: cookieName('access', 'access_token'),
-        refresh: cookieName('refresh', 'refresh_token'),
-        trust: cookieName('trust', 'trust_token'),
-        csrf: cookieName('csrf', 'csrf_token'),
+        access: prefixed(cookieName('access', 'access_token')),
+        refresh: prefixed(cookieName('refresh', 'refresh_token'), true),
+        trust: prefixed(cookieName('trust', 'trust_token')),
+        csrf: prefixed(cookieName('csrf', 'csrf_token')),
       },
-      domain: cookies.domain === undefined ? undefined : text(problems, 'cookies.domain', cookies.domain, ''),
+      domain,
       secure,
       sameSite,
       csrf: bool(problems, 'cookies.csrf', cookies.csrf, true),
+      refreshPath,
     },
     mfa: {
       methods,

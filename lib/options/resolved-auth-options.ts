@@ -26,11 +26,14 @@ export interface ResolvedAuthOptions {
     readonly reuseGraceMs: number;
   };
   readonly cookies: {
+    /** The full cookie names, prefix (`__Host-` / `__Secure-`) included. */
     readonly names: { readonly access: string; readonly refresh: string; readonly trust: string; readonly csrf: string };
     readonly domain: string | undefined;
     readonly secure: boolean;
     readonly sameSite: 'lax' | 'strict' | 'none';
     readonly csrf: boolean;
+    /** The refresh cookie's path when set explicitly; else derived from the routes at first use. */
+    readonly refreshPath: string | undefined;
   };
   readonly mfa: {
     readonly methods: readonly MfaMethod[];

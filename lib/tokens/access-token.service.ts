@@ -125,6 +125,21 @@ export class AccessTokenService {
     return principal;
   }
 
+  /**
+   * The session id (`sid`) of a token whose signature and claims verify, expired or not; `undefined`
+   * for anything else. Used to compare a second credential with the one that authenticates.
+   */
+  sessionIdOf(token: string): string | undefined {
+    const cached = this.verified.get(token);
+    if (cached !== undefined) return cached.sessionId;
+    try {
+      const { sid } = this.verifier(token).payload as Record<string, unknown>;
+      return typeof sid === 'string' ? sid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   private verifyFully(token: string): AuthPrincipal {
     let payload: unknown;
     try {

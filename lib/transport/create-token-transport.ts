@@ -1,17 +1,31 @@
-import { AuthConfigError } from '../errors/auth-config.error.js';
-import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import type { ApplicationConfig } from '@nestjs/core';
+import type { ResolvedAuthOptions, ResolvedAuthRoutes } from '../options/resolved-auth-options.js';
+import { CookieTokenTransport } from './cookie.transport.js';
+import { CsrfTokens } from './csrf.js';
 import { HeaderTokenTransport } from './header.transport.js';
 import type { TokenTransport } from './token-transport.js';
 
-/** Picks the transport once, at start-up, from `accessTokenType`. */
-export function createTokenTransport(options: ResolvedAuthOptions): TokenTransport {
-  switch (options.accessTokenType) {
-    case 'header':
-      return new HeaderTokenTransport();
-    case 'cookie':
-    case 'both':
-      throw new AuthConfigError([
-        `accessTokenType: '${options.accessTokenType}' is not available in this version yet; use 'header'`,
-      ]);
-  }
+/** `/<global prefix>/<auth prefix>` without empty or doubled slashes. */
+export function joinPath(...parts: string[]): string {
+  const path = parts
+    .flatMap((part) => part.split('/'))
+    .filter((segment) => segment !== '')
+    .join('/');
+  return `/${path}`;
+}
+
+/**
+ * Picks the transport once, at start-up, from `accessTokenType`. The refresh cookie's default path is
+ * the auth routes' prefix after the app's global prefix, read at the first write (the app sets its
+ * global prefix after the module is built).
+ */
+export function createTokenTransport(
+  options: ResolvedAuthOptions,
+  routes: ResolvedAuthRoutes,
+  appConfig: ApplicationConfig | undefined,
+): TokenTransport {
+  if (options.accessTokenType === 'header') return new HeaderTokenTransport();
+  const csrf = new CsrfTokens(options.jwt.signingKey);
+  const refreshPath = (): string => joinPath(appConfig?.getGlobalPrefix() ?? '', routes.prefix);
+  return new CookieTokenTransport(options, csrf, options.accessTokenType === 'both', refreshPath);
 }

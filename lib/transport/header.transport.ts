@@ -1,6 +1,6 @@
 import { AuthException } from '../errors/auth.exception.js';
 import { headerValue, type AuthRequest, type AuthResponse } from './http.types.js';
-import type { TokenGrant, TokenResponseBody, TokenTransport } from './token-transport.js';
+import type { PresentedAccessToken, PresentedToken, TokenGrant, TokenResponseBody, TokenTransport } from './token-transport.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
@@ -22,18 +22,32 @@ export function readBearer(req: AuthRequest): string | null {
  * `Authorization: Bearer`. Cookies are neither set nor read.
  */
 export class HeaderTokenTransport implements TokenTransport {
-  readAccessToken(req: AuthRequest): string | null {
-    return readBearer(req);
+  readAccessToken(req: AuthRequest): PresentedAccessToken | null {
+    const token = readBearer(req);
+    return token === null ? null : { token, source: 'header' };
   }
 
-  readRefreshToken(_req: AuthRequest, fromBody: string | undefined): string | null {
-    return fromBody ?? null;
+  readRefreshToken(_req: AuthRequest, fromBody: string | undefined): PresentedToken | null {
+    return fromBody === undefined ? null : { token: fromBody, source: 'body' };
+  }
+
+  assertCsrf(): void {
+    // Header mode never authenticates by cookie, so there is nothing a cross-site form could use.
   }
 
   writeTokens(_res: AuthResponse, grant: TokenGrant): TokenResponseBody {
+    return tokenBody(grant, true);
+  }
+
+  clearTokens(): void {
+    // Nothing was set outside the body.
+  }
+}
+
+/** The JSON token response (CONTRACT §4), with or without the tokens themselves. */
+export function tokenBody(grant: TokenGrant, withTokens: boolean): TokenResponseBody {
+  if (!withTokens) {
     return {
-      accessToken: grant.tokens.accessToken,
-      refreshToken: grant.tokens.refreshToken,
       tokenType: 'Bearer',
       expiresIn: grant.tokens.expiresIn,
       isRequiresMfa: false,
@@ -41,8 +55,13 @@ export class HeaderTokenTransport implements TokenTransport {
       user: grant.user,
     };
   }
-
-  clearTokens(): void {
-    // Nothing was set outside the body.
-  }
+  return {
+    accessToken: grant.tokens.accessToken,
+    refreshToken: grant.tokens.refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: grant.tokens.expiresIn,
+    isRequiresMfa: false,
+    message: grant.message,
+    user: grant.user,
+  };
 }

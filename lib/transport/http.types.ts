@@ -18,6 +18,7 @@ export interface AuthRequest {
 /** The parts of an HTTP response the module writes, on Express (`setHeader`) or Fastify (`header`). */
 export interface AuthResponse {
   setHeader?(name: string, value: string | string[]): unknown;
+  getHeader?(name: string): string | number | string[] | undefined;
   header?(name: string, value: string | string[]): unknown;
 }
 

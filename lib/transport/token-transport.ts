@@ -33,18 +33,47 @@ export interface TokenResponseBody {
   user: PublicUser;
 }
 
+/** Where a credential came from. Cookie-borne credentials need CSRF protection on unsafe requests. */
+export type CredentialSource = 'header' | 'cookie' | 'body';
+
+/** A token the request presented, and where it came from. */
+export interface PresentedToken {
+  token: string;
+  source: CredentialSource;
+}
+
+/** The access token a request presented. */
+export interface PresentedAccessToken extends PresentedToken {
+  source: 'header' | 'cookie';
+  /**
+   * An access-token cookie sent beside an `Authorization` header, when it differs from the header's
+   * token (cookie and dual modes). The guard refuses the request unless it names the same session.
+   */
+  cookieBeside?: string;
+}
+
 /**
  * How tokens travel: chosen once at start-up from `accessTokenType`. Controllers and guards call
  * this interface only and never branch on the mode.
  */
 export interface TokenTransport {
   /**
-   * The access token the request carries, or `null` when it carries none.
-   * Throws `ACCESS_TOKEN_INVALID` when it carries conflicting ones.
+   * The access token the request carries, or `null` when it carries none. The `Authorization`
+   * header comes first, then (cookie modes) the access cookie. Throws `ACCESS_TOKEN_INVALID` for a
+   * malformed header or two access cookies.
    */
-  readAccessToken(req: AuthRequest): string | null;
-  /** The refresh token: the body's value first, else (cookie modes) the cookie; `null` when none. */
-  readRefreshToken(req: AuthRequest, fromBody: string | undefined): string | null;
+  readAccessToken(req: AuthRequest): PresentedAccessToken | null;
+  /**
+   * The refresh token: the body's value first, else (cookie modes) the refresh cookie; `null` when
+   * there is none. Throws `REFRESH_TOKEN_INVALID` for two refresh cookies.
+   */
+  readRefreshToken(req: AuthRequest, fromBody: string | undefined): PresentedToken | null;
+  /**
+   * Throws `CSRF_TOKEN_INVALID` unless the request's `X-CSRF-Token` header and CSRF cookie both hold
+   * the session's CSRF token. Called for unsafe requests authenticated by a cookie; a no-op when CSRF
+   * protection is off (or in header mode, which never authenticates by cookie).
+   */
+  assertCsrf(req: AuthRequest, sessionId: string): void;
   /** Writes the grant's tokens (cookies, headers) and returns the JSON body. */
   writeTokens(res: AuthResponse, grant: TokenGrant): TokenResponseBody;
   /** Clears whatever {@link writeTokens} set (logout). */
