@@ -114,8 +114,12 @@ export class AuthService implements OnModuleInit {
     return { tokens, user: toPublicUser(user), message: MESSAGES.refresh };
   }
 
-  /** The caller's public profile; `TOKEN_USER_INVALID` when the user is gone or disabled. */
+  /**
+   * The caller's public profile. `ACCESS_TOKEN_INVALID` when the token's session has ended (logout,
+   * revocation); `TOKEN_USER_INVALID` when the user is gone or disabled.
+   */
   async me(principal: AuthPrincipal): Promise<PublicUser> {
+    await this.sessions.assertLive(principal);
     return toPublicUser(await this.requireUser(principal.id));
   }
 
@@ -125,13 +129,15 @@ export class AuthService implements OnModuleInit {
     else await this.sessions.revoke(principal.sessionId);
   }
 
-  /** The caller's live sessions. */
-  listSessions(principal: AuthPrincipal): Promise<SessionView[]> {
+  /** The caller's live sessions (the caller's own session must be live). */
+  async listSessions(principal: AuthPrincipal): Promise<SessionView[]> {
+    await this.sessions.assertLive(principal);
     return this.sessions.list(principal.id, principal.sessionId);
   }
 
-  /** Revokes one of the caller's sessions. */
-  revokeSession(principal: AuthPrincipal, sessionId: string): Promise<void> {
+  /** Revokes one of the caller's sessions (the caller's own session must be live). */
+  async revokeSession(principal: AuthPrincipal, sessionId: string): Promise<void> {
+    await this.sessions.assertLive(principal);
     return this.sessions.revokeOwn(principal.id, sessionId);
   }
 
@@ -142,6 +148,7 @@ export class AuthService implements OnModuleInit {
   async changePassword(principal: AuthPrincipal, currentPassword: string, newPassword: string, ip?: string): Promise<void> {
     this.assertPasswordLength(currentPassword);
     this.assertPasswordPolicy(newPassword, 'newPassword');
+    await this.sessions.assertLive(principal);
     const user = await this.requireUser(principal.id);
     const accountKey = `id:${user.id}`;
     await this.limiter.assertAllowed(accountKey, ip);

@@ -240,6 +240,10 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   const prefixed = (name: string, scopedPath = false): string =>
     cookiePrefix === '__Host-' && scopedPath ? `__Secure-${name}` : `${cookiePrefix}${name}`;
 
+  const allNames = ['access', 'refresh', 'trust', 'csrf'].map((key) => names[key] ?? `${key}_token`);
+  const twice = allNames.find((name, i) => allNames.indexOf(name) !== i);
+  if (twice !== undefined) problems.add('cookies.names', `every cookie needs its own name (${String(twice)} is used twice)`);
+
   const mfa = section(problems, root, 'mfa');
   let methods: MfaMethod[] = [];
   if (mfa.methods !== undefined) {

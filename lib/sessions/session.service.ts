@@ -148,6 +148,19 @@ export class SessionService {
     await this.store.revoke(sessionId, now);
   }
 
+  /**
+   * Throws `ACCESS_TOKEN_INVALID` unless the access token's session is still live (not revoked, not
+   * expired) and belongs to its user. The module's own authenticated endpoints call this (one store
+   * read), so a logged-out token stops working there at once; host routes do the same only with
+   * `sessionCheck: true`.
+   */
+  async assertLive(principal: { id: string; sessionId: string }): Promise<void> {
+    const session = await this.store.findById(principal.sessionId);
+    if (!session || session.userId !== principal.id || session.revokedAt !== null || !isLive(session, this.clock.now())) {
+      throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
+    }
+  }
+
   /** Revokes one session (no ownership check). */
   async revoke(sessionId: string): Promise<void> {
     await this.store.revoke(sessionId, this.clock.now());
