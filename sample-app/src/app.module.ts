@@ -11,6 +11,7 @@ import {
 import { DataSource } from 'typeorm';
 import type { SampleConfig } from './config.js';
 import { DatabaseModule } from './database.module.js';
+import { DemoPageController } from './demo-page.controller.js';
 import { DemoController } from './demo.controller.js';
 import { seedDemoUsers } from './seed.js';
 
@@ -49,7 +50,7 @@ export class AppModule {
           useFactory: (dataSource: DataSource) => authOptions(config, dataSource),
         }),
       ],
-      controllers: [DemoController],
+      controllers: [DemoController, DemoPageController],
       providers: [DemoSeeder],
     };
   }

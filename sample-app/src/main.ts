@@ -2,11 +2,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
-import { ProblemDetailsFilter } from 'nest-gatekeeper';
 import { AppModule } from './app.module.js';
 import { loadConfig } from './config.js';
+import { setUpSampleApp } from './setup.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
@@ -23,22 +22,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: config.logLevels,
   });
-  app.useBodyParser('json', { limit: '1mb' });
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
-
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('nest-gatekeeper sample app')
-      .setDescription('Authentication endpoints of nest-gatekeeper plus three demo routes.')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  setUpSampleApp(app);
 
   await app.listen(config.port);
   const { port } = app.getHttpServer().address() as AddressInfo;

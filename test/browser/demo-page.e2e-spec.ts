@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { AUTH_CLOCK } from '../../lib/index.js';
+import { AppModule } from '../../sample-app/src/app.module.js';
+import { loadConfig } from '../../sample-app/src/config.js';
+import { setUpSampleApp } from '../../sample-app/src/setup.js';
+import { TestClock } from '../fixtures/test-clock.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+/** Set WRITE_DOCS_SCREENSHOT=1 to refresh the README's screenshot; otherwise it goes to the temp dir. */
+const SCREENSHOT = process.env.WRITE_DOCS_SCREENSHOT
+  ? join(ROOT, 'docs', 'img', 'demo-logged-in.png')
+  : join(os.tmpdir(), 'nest-gatekeeper-demo-logged-in.png');
+
+/** Debian's Chromium, installed on first use when this machine allows it (scripts/ensure-chromium.mjs). */
+function chromiumPath(): string {
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'ensure-chromium.mjs')], { encoding: 'utf8', timeout: 600_000 });
+  if (result.status !== 0) throw new Error(`no Chromium for the browser tests:\n${result.stderr}`);
+  return result.stdout.trim();
+}
+
+describe('browser demo page (sample app in cookie mode, real Chromium)', () => {
+  let app: INestApplication;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  const clock = new TestClock();
+  const apiCalls: { method: string; path: string; status: number; csrf: string | undefined; authorization: string | undefined }[] = [];
+
+  beforeAll(async () => {
+    const executablePath = chromiumPath();
+    const config = loadConfig({
+      PORT: '0',
+      AUTH_ACCESS_TOKEN_TYPE: 'cookie',
+      DATABASE_URL: 'sqlite::memory:',
+      JWT_SECRET: 'browser-test-secret-that-is-long-enough-0123456789',
+      LOG_LEVEL: 'error',
+    });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+      .overrideProvider(AUTH_CLOCK)
+      .useValue(clock)
+      .compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
+    setUpSampleApp(app as NestExpressApplication);
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+
+    browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+        '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+    context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    page = await context.newPage();
+    // Every API response the page receives, in arrival order.
+    page.on('response', (response: Response) => {
+      const request = response.request();
+      const url = new URL(request.url());
+      if (url.pathname === '/' || url.pathname === '/app.js') return;
+      apiCalls.push({
+        method: request.method(),
+        path: url.pathname,
+        status: response.status(),
+        csrf: request.headers()['x-csrf-token'],
+        authorization: request.headers().authorization,
+      });
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const calls = (path: string, from = 0) => apiCalls.slice(from).filter((c) => c.path === path);
+  /** `document.cookie` as the page's own scripts see it. */
+  const documentCookie = () => page.evaluate<string>('document.cookie');
+
+  it('shows the sign-in form to a visitor without a session', async () => {
+    await page.goto(`${base}/`);
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    expect(await page.locator('#app-view').isHidden()).toBe(true);
+  });
+
+  it('logs in with cookie mode and shows the profile from /auth/me', async () => {
+    await page.fill('#username', 'emilys');
+    await page.fill('#password', 'emilyspass');
+    await page.click('#login-button');
+    await page.locator('#app-view').waitFor({ state: 'visible' });
+    expect(await page.textContent('#who')).toBe('emilys');
+    const profile = JSON.parse((await page.textContent('#profile')) ?? '{}') as Record<string, unknown>;
+    expect(profile).toMatchObject({ username: 'emilys', email: 'emily.johnson@example.com', roles: ['user'], firstName: 'Emily' });
+    expect(await page.locator('#sessions tr').count()).toBe(1);
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it("the page's script cannot read the access or refresh token (HttpOnly), only the CSRF token", async () => {
+    const cookies = await context.cookies();
+    const access = cookies.find((c) => c.name === 'access_token');
+    const refresh = cookies.find((c) => c.name === 'refresh_token');
+    const csrf = cookies.find((c) => c.name === 'csrf_token');
+    expect(access?.httpOnly).toBe(true);
+    expect(refresh?.httpOnly).toBe(true);
+    expect(refresh?.path).toBe('/auth');
+    expect(csrf?.httpOnly).toBe(false);
+
+    const visible = await documentCookie();
+    expect(visible).toContain(`csrf_token=${csrf?.value}`);
+    expect(visible).not.toContain('access_token');
+    expect(visible).not.toContain('refresh_token');
+    expect(visible).not.toContain(access?.value ?? '<none>');
+    expect(visible).not.toContain(refresh?.value ?? '<none>');
+    // Nor does any response body the page received carry them.
+    const bodies = await page.evaluate(async () => (await fetch('/auth/me', { credentials: 'same-origin' })).text());
+    expect(bodies).not.toContain(access?.value ?? '<none>');
+  });
+
+  it('after the access token expires, the page refreshes once for two parallel calls and carries on', async () => {
+    const mark = apiCalls.length;
+    clock.advance(16 * 60 * 1000); // the 15-minute access token is now expired for the server
+    await page.click('#reload'); // /auth/me and /auth/sessions in parallel
+    await page.waitForFunction("document.getElementById('refresh-count').textContent === '1'");
+    await page.locator('#sessions tr').first().waitFor();
+    expect(await page.textContent('#who')).toBe('emilys');
+
+    const refreshes = calls('/auth/refresh', mark);
+    expect(refreshes).toHaveLength(1);
+    expect(refreshes[0].status).toBe(200);
+    expect(refreshes[0].csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Both calls first got 401, then succeeded after the one refresh.
+    expect(calls('/auth/me', mark).map((c) => c.status)).toEqual([401, 200]);
+    expect(calls('/auth/sessions', mark).map((c) => c.status)).toEqual([401, 200]);
+
+    await page.click('#call-protected');
+    await page.waitForFunction("document.getElementById('protected-result').textContent.startsWith('200')");
+    expect(calls('/protected').every((c) => c.authorization === undefined)).toBe(true);
+  });
+
+  it('logs out (with the CSRF header): the cookies are gone and a reload shows the sign-in form', async () => {
+    await page.click('#logout');
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    const logout = calls('/auth/logout').at(-1);
+    expect(logout?.status).toBe(200);
+    expect(logout?.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const names = (await context.cookies()).map((c) => c.name);
+    expect(names).not.toContain('access_token');
+    expect(names).not.toContain('refresh_token');
+    expect(names).not.toContain('csrf_token');
+    expect(await documentCookie()).toBe('');
+
+    await page.reload();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    expect(await page.locator('#app-view').isHidden()).toBe(true);
+  });
+});
