@@ -27,13 +27,16 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const LOGIN_DURATION = 5;
 const LOGIN_CONNECTIONS = 4;
 const USER = { username: 'emilys', password: 'emilyspass' };
-const TARGETS = { protectedRatio: 0.9, refreshPerSecond: 2000 };
+const TARGETS = { protectedRatio: 0.9, cookieRatio: 0.9, refreshPerSecond: 2000 };
 
+/** The sample apps started (header mode, cookie mode); `child` is the one being measured. */
+const children = [];
 let child = null;
 let tempDir = null;
 
 function cleanup() {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.length = 0;
   child = null;
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   tempDir = null;
@@ -81,8 +84,8 @@ function freePort() {
   });
 }
 
-async function startApp(port) {
-  tempDir = mkdtempSync(join(os.tmpdir(), 'gatekeeper-bench-'));
+async function startApp(port, accessTokenType = 'header') {
+  tempDir ??= mkdtempSync(join(os.tmpdir(), 'gatekeeper-bench-'));
   child = spawn(process.execPath, [SAMPLE_MAIN], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -92,10 +95,12 @@ async function startApp(port) {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       SESSION_STORE: 'memory',
-      DATABASE_URL: `sqlite:${join(tempDir, 'bench.sqlite')}`,
+      AUTH_ACCESS_TOKEN_TYPE: accessTokenType,
+      DATABASE_URL: `sqlite:${join(tempDir, `bench-${accessTokenType}.sqlite`)}`,
       JWT_SECRET: randomBytes(32).toString('base64url'),
     },
   });
+  children.push(child);
   const exited = new Promise((_, reject) =>
     child.once('exit', (code, signal) => reject(new Error(`the sample app exited (${signal ?? code}) before it was ready`))),
   );
@@ -201,11 +206,27 @@ async function main() {
   buildLibraryIfStale();
   buildSampleApp();
 
-  const port = await freePort();
-  const base = await startApp(port);
-  console.log(`[bench] sample app on ${base} (SESSION_STORE=memory, SQLite in ${tempDir})`);
+  // A second sample app in cookie mode, for the cookie-authenticated GET /protected. It idles while
+  // the header-mode app is measured, and the other way round.
+  const cookieBase = await startApp(await freePort(), 'cookie');
+  const cookieApp = child;
+  const base = await startApp(await freePort(), 'header');
+  const headerApp = child;
+  console.log(`[bench] sample apps on ${base} (header mode) and ${cookieBase} (cookie mode); SESSION_STORE=memory, SQLite in ${tempDir}`);
   const { accessToken } = await login(base);
   const bearer = { authorization: `Bearer ${accessToken}` };
+  const cookieLogin = await fetch(`${cookieBase}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(USER),
+  });
+  // What a browser sends to /protected: the access and CSRF cookies (the refresh cookie's path is /auth).
+  const cookies = cookieLogin.headers
+    .getSetCookie()
+    .map((line) => line.split(';')[0])
+    .filter((pair) => !pair.startsWith('refresh_token='));
+  if (cookieLogin.status !== 200 || cookies.length !== 2) throw new Error(`cookie-mode login failed: ${cookieLogin.status}`);
+  const cookieHeaders = { cookie: cookies.join('; ') };
 
   console.log(`[bench] warm-up ${WARMUP} s each: /health, /protected, /auth/refresh`);
   // /health gets the same Authorization header as /protected: the two requests are byte-for-byte the
@@ -213,16 +234,23 @@ async function main() {
   await cannon({ url: `${base}/health`, headers: bearer, duration: WARMUP });
   await cannon({ url: `${base}/protected`, headers: bearer, duration: WARMUP });
   await refreshRun(base, 3, WARMUP);
+  await cannon({ url: `${cookieBase}/protected`, headers: cookieHeaders, duration: WARMUP });
 
   // The three scenarios alternate over ROUNDS rounds and each figure is the mean of its runs: a slower
   // stretch of the shared machine then weighs on every scenario alike (one 8 s run can be 15 % off).
-  const runs = { health: [], protected: [], refresh: [] };
+  const runs = { health: [], protected: [], cookieProtected: [], refresh: [] };
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(
-      `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected, POST /auth/refresh, ${DURATION} s each (${CONNECTIONS} connections)`,
+      `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected (header, then cookie), POST /auth/refresh, ${DURATION} s each (${CONNECTIONS} connections)`,
     );
+    child = headerApp;
     runs.health.push(row('GET /health', await measured(() => cannon({ url: `${base}/health`, headers: bearer }))));
     runs.protected.push(row('GET /protected', await measured(() => cannon({ url: `${base}/protected`, headers: bearer }))));
+    child = cookieApp;
+    runs.cookieProtected.push(
+      row('GET /protected (cookie mode)', await measured(() => cannon({ url: `${cookieBase}/protected`, headers: cookieHeaders }))),
+    );
+    child = headerApp;
     const refresh = await refreshRun(base, CONNECTIONS + 5, DURATION);
     runs.refresh.push({
       ...row('POST /auth/refresh', refresh.result, { rps: refresh.rate, cpu: refresh.cpuPerRequest }),
@@ -231,6 +259,7 @@ async function main() {
   }
   const health = mean(runs.health);
   const protectedRow = mean(runs.protected);
+  const cookieProtectedRow = mean(runs.cookieProtected);
   const refreshRow = mean(runs.refresh);
 
   console.log(`[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)`);
@@ -249,7 +278,7 @@ async function main() {
 
   cleanup();
 
-  const rows = [health, protectedRow, refreshRow, loginRow];
+  const rows = [health, protectedRow, cookieProtectedRow, refreshRow, loginRow];
   const machine = {
     date: new Date().toISOString(),
     cpu: os.cpus()[0]?.model?.trim() ?? 'unknown',
@@ -259,7 +288,13 @@ async function main() {
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
   };
   const protectedRatio = protectedRow.rps / health.rps;
+  const cookieRatio = cookieProtectedRow.rps / protectedRow.rps;
   const checks = [
+    {
+      target: `cookie-mode GET /protected within ${Math.round((1 - TARGETS.cookieRatio) * 100)} % of header mode`,
+      value: `${fmt(cookieRatio, 3)} ×`,
+      met: cookieRatio >= TARGETS.cookieRatio,
+    },
     {
       target: `GET /protected ≥ ${TARGETS.protectedRatio} × GET /health`,
       value: `${fmt(protectedRatio, 3)} ×`,

@@ -11,7 +11,7 @@ const BEARER_PREFIX = /^Bearer\s+/i;
 
 /** A cookie value stored as `Bearer <token>` (some clients do) is read as `<token>`. */
 function normaliseToken(value: string): string | null {
-  const token = value.replace(BEARER_PREFIX, '').trim();
+  const token = (value.charCodeAt(0) | 0x20) === 0x62 /* b or B */ ? value.replace(BEARER_PREFIX, '').trim() : value.trim();
   return token === '' ? null : token;
 }
 

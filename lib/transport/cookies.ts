@@ -10,9 +10,6 @@ export interface RequestCookie {
   count: number;
 }
 
-const PARSED = Symbol('nest-gatekeeper:cookies');
-type WithParsedCookies = AuthRequest & { [PARSED]?: Record<string, string | undefined> };
-
 /** Every `Cookie` header line of the request, joined as one header (HTTP/2 may send several). */
 function cookieHeader(req: AuthRequest): string {
   const raw = req.headers.cookie;
@@ -20,17 +17,16 @@ function cookieHeader(req: AuthRequest): string {
 }
 
 /**
- * One cookie of the request, read from the raw `Cookie` header with the `cookie` package (parsed once
- * per request). The raw header is used rather than `req.cookies`: it is the same on Express and
+ * One cookie of the request, read from the raw `Cookie` header with the `cookie` package. (Not
+ * cached on the request: adding a property to Node's request object costs more than this parse of a
+ * few pairs, and a request reads at most two cookies.) The raw header is used rather than `req.cookies`: it is the same on Express and
  * Fastify, needs no cookie-parser or @fastify/cookie, and shows duplicates, which parsers drop (a
  * second `access_token` can be planted by a sibling subdomain; the caller refuses the request).
  */
 export function readCookie(req: AuthRequest, name: string): RequestCookie | undefined {
   const header = cookieHeader(req);
   if (header === '' || !header.includes(name)) return undefined;
-  const request = req as WithParsedCookies;
-  const cookies = (request[PARSED] ??= parseCookieHeader(header));
-  const value = cookies[name];
+  const value = parseCookieHeader(header)[name];
   if (value === undefined) return undefined;
   return { value, count: countCookies(header, name) };
 }
