@@ -100,9 +100,12 @@ export class AuthController {
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody> {
     const presented = this.transport.readRefreshToken(req, dto.refreshToken ?? dto.refresh);
-    const sessionId = presented === null ? undefined : refreshTokenSessionId(presented.token);
-    // A refresh by cookie is a cookie-authenticated state change: it needs the CSRF header.
-    if (presented?.source === 'cookie' && sessionId !== undefined) this.transport.assertCsrf(req, sessionId);
+    // A refresh by cookie is a cookie-authenticated state change: it needs the CSRF header. (A
+    // malformed token has no session id; the refresh refuses it as REFRESH_TOKEN_INVALID.)
+    if (presented?.source === 'cookie') {
+      const sessionId = refreshTokenSessionId(presented.token);
+      if (sessionId !== undefined) this.transport.assertCsrf(req, sessionId);
+    }
     return this.transport.writeTokens(res, await this.auth.refresh(presented?.token ?? null, dto.expiresInMins));
   }
 

@@ -46,22 +46,13 @@ export class HeaderTokenTransport implements TokenTransport {
 
 /** The JSON token response (CONTRACT §4), with or without the tokens themselves. */
 export function tokenBody(grant: TokenGrant, withTokens: boolean): TokenResponseBody {
-  if (!withTokens) {
-    return {
-      tokenType: 'Bearer',
-      expiresIn: grant.tokens.expiresIn,
-      isRequiresMfa: false,
-      message: grant.message,
-      user: grant.user,
-    };
-  }
-  return {
-    accessToken: grant.tokens.accessToken,
-    refreshToken: grant.tokens.refreshToken,
+  const { tokens } = grant;
+  const body: TokenResponseBody = {
     tokenType: 'Bearer',
-    expiresIn: grant.tokens.expiresIn,
+    expiresIn: tokens.expiresIn,
     isRequiresMfa: false,
     message: grant.message,
     user: grant.user,
   };
+  return withTokens ? { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, ...body } : body;
 }
