@@ -5,7 +5,7 @@
 //   each caller retries once.
 
 const $ = (id) => document.getElementById(id);
-const state = { accessToken: null, refreshToken: null, refreshCount: 0, refreshing: null };
+const state = { accessToken: null, refreshToken: null, refreshCount: 0, refreshing: null, generation: 0 };
 
 function readCookie(name) {
   const pair = document.cookie.split('; ').find((p) => p.startsWith(`${name}=`));
@@ -54,6 +54,7 @@ function refreshOnce() {
       if (body.accessToken) state.accessToken = body.accessToken;
       if (body.refreshToken) state.refreshToken = body.refreshToken;
       state.refreshCount += 1;
+      state.generation += 1;
       $('refresh-count').textContent = String(state.refreshCount);
       return true;
     } finally {
@@ -63,10 +64,16 @@ function refreshOnce() {
   return state.refreshing;
 }
 
-/** A call that refreshes once on a 401 and retries. */
+/**
+ * A call that refreshes once on a 401 and retries. A 401 to a request sent before a refresh that has
+ * since finished only retries: the tokens it carried are already replaced.
+ */
 async function api(method, path, body) {
+  const sentAt = state.generation;
   let res = await send(method, path, body);
-  if (res.status === 401 && (await refreshOnce())) res = await send(method, path, body);
+  if (res.status !== 401) return res;
+  const renewed = state.generation !== sentAt || (await refreshOnce());
+  if (renewed) res = await send(method, path, body);
   return res;
 }
 

@@ -129,7 +129,8 @@ describe('browser demo page (sample app in cookie mode, real Chromium)', () => {
     const mark = apiCalls.length;
     clock.advance(16 * 60 * 1000); // the 15-minute access token is now expired for the server
     await page.click('#reload'); // /auth/me and /auth/sessions in parallel
-    await page.waitForFunction("document.getElementById('refresh-count').textContent === '1'");
+    // Locator waits, not waitForFunction: polling a string predicate needs eval, which the page's CSP forbids.
+    await page.locator('#refresh-count', { hasText: /^1$/ }).waitFor();
     await page.locator('#sessions tr').first().waitFor();
     expect(await page.textContent('#who')).toBe('emilys');
 
@@ -142,7 +143,7 @@ describe('browser demo page (sample app in cookie mode, real Chromium)', () => {
     expect(calls('/auth/sessions', mark).map((c) => c.status)).toEqual([401, 200]);
 
     await page.click('#call-protected');
-    await page.waitForFunction("document.getElementById('protected-result').textContent.startsWith('200')");
+    await page.locator('#protected-result', { hasText: /^200 / }).waitFor();
     expect(calls('/protected').every((c) => c.authorization === undefined)).toBe(true);
   });
 
