@@ -10,6 +10,7 @@ import { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
 import { AuthService } from './auth.service.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { mountController } from './controllers/mount-controller.js';
+import { MfaController } from './controllers/mfa.controller.js';
 import { PasswordController } from './controllers/password.controller.js';
 import { SessionsController } from './controllers/sessions.controller.js';
 import { Argon2idPasswordHasher } from './crypto/argon2id-password.hasher.js';
@@ -22,14 +23,18 @@ import type { AuthModuleExtras, AuthModuleOptions } from './options/auth-module-
 import { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options.js';
 import { resolveProvider } from './options/resolve-provider.js';
 import type { ResolvedAuthRoutes } from './options/resolved-auth-options.js';
+import { EMAIL_SENDER, SMS_SENDER, type EmailSender, type SmsSender } from './mfa/mfa-senders.js';
+import { MfaService } from './mfa/mfa.service.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
 import { SessionJanitor } from './sessions/session.janitor.js';
 import { SessionService } from './sessions/session.service.js';
+import { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
-import { RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
+import { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
 import type { UserStore } from './stores/user.store.js';
 import { AccessTokenService } from './tokens/access-token.service.js';
+import { MfaTokenService } from './tokens/mfa-token.service.js';
 import { createTokenTransport } from './transport/create-token-transport.js';
 import { TOKEN_TRANSPORT } from './transport/token-transport.js';
 import { AUTH_CLOCK, systemClock } from './util/clock.js';
@@ -66,6 +71,18 @@ function controllersFor(routes: ResolvedAuthRoutes): Type<unknown>[] {
   if (paths.passwordChange !== null) {
     controllers.push(mountController(PasswordController, prefix, { change: paths.passwordChange }, guards));
   }
+  const mfaPaths = {
+    send: paths.mfaSend,
+    verify: paths.mfaVerify,
+    setupTotp: paths.totpSetup,
+    enableTotp: paths.totpEnable,
+    disable: paths.mfaDisable,
+    devices: paths.mfaDevices,
+    revokeDevice: paths.mfaDevice,
+  };
+  if (Object.values(mfaPaths).some((path) => path !== null)) {
+    controllers.push(mountController(MfaController, prefix, mfaPaths, guards));
+  }
   return controllers;
 }
 
@@ -96,6 +113,24 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
     {
+      provide: MFA_STORE,
+      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
+        resolveProvider(raw.mfa?.store, moduleRef, () => new MemoryMfaStore()),
+      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
+    },
+    {
+      provide: EMAIL_SENDER,
+      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
+        resolveProvider<EmailSender | undefined>(raw.mfa?.senders?.email, moduleRef, () => undefined),
+      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
+    },
+    {
+      provide: SMS_SENDER,
+      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
+        resolveProvider<SmsSender | undefined>(raw.mfa?.senders?.sms, moduleRef, () => undefined),
+      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
+    },
+    {
       provide: PASSWORD_HASHER,
       useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
         resolveProvider(raw.passwordHasher, moduleRef, () => new Argon2idPasswordHasher()),
@@ -107,9 +142,11 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       inject: [AUTH_OPTIONS, AUTH_ROUTES, { token: ApplicationConfig, optional: true }],
     },
     AccessTokenService,
+    MfaTokenService,
     SessionService,
     SessionJanitor,
     LoginRateLimiter,
+    MfaService,
     AuthService,
     AccessTokenGuard,
     RolesGuard,
@@ -133,10 +170,14 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       USER_STORE,
       SESSION_STORE,
       RATE_LIMIT_STORE,
+      MFA_STORE,
+      EMAIL_SENDER,
+      SMS_SENDER,
       PASSWORD_HASHER,
       TOKEN_TRANSPORT,
       AccessTokenService,
       SessionService,
+      MfaService,
       AuthService,
       AccessTokenGuard,
       RolesGuard,

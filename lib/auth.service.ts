@@ -4,10 +4,11 @@ import { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.j
 import { AuthException } from './errors/auth.exception.js';
 import { DuplicateUserError } from './errors/store.errors.js';
 import type { ResolvedAuthOptions } from './options/resolved-auth-options.js';
+import { MfaService, type MfaVerifyMethod, type PendingMfaBody, type TrustedDeviceView } from './mfa/mfa.service.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
 import { SessionService, type SessionContext, type SessionView } from './sessions/session.service.js';
 import { USER_STORE } from './stores/store.tokens.js';
-import type { AuthUser, JsonValue, UserStore } from './stores/user.store.js';
+import type { AuthUser, JsonValue, MfaMethod, UserStore } from './stores/user.store.js';
 import type { AuthPrincipal } from './tokens/access-token.claims.js';
 import type { TokenGrant } from './transport/token-transport.js';
 import { normaliseIdentifier, toPublicUser, type PublicUser } from './users/public-user.js';
@@ -24,6 +25,26 @@ export interface LoginInput {
   password: string;
   /** Requested access-token lifetime in minutes, at most `jwt.maxAccessTokenTtl`. */
   expiresInMins?: number;
+  /** A trusted-device token (body or cookie): a valid one of the same user skips the second factor. */
+  trustToken?: string;
+}
+
+/** What a login ends with: tokens, or a pending second factor (no token issued). */
+export type LoginOutcome = { grant: TokenGrant; pending?: undefined } | { grant?: undefined; pending: PendingMfaBody };
+
+/** `POST /mfa/verify` input. */
+export interface VerifyMfaInput {
+  mfaToken: string;
+  method: MfaVerifyMethod;
+  code: string;
+  /** Remember this device: the result carries a trust token. */
+  trustDevice?: boolean;
+}
+
+/** A completed MFA login: the grant, and the trust token when one was asked for. */
+export interface MfaLoginResult {
+  grant: TokenGrant;
+  trust?: { token: string; maxAgeSeconds: number };
 }
 
 /** Registration input. */
@@ -51,6 +72,7 @@ export class AuthService implements OnModuleInit {
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
     private readonly limiter: LoginRateLimiter,
+    private readonly mfa: MfaService,
   ) {}
 
   /** Computes the dummy hash at start-up, so the first unknown-user login costs no more than later ones. */
@@ -78,11 +100,12 @@ export class AuthService implements OnModuleInit {
   }
 
   /**
-   * Checks the password and starts a session. Unknown users and wrong passwords get the same
-   * `INVALID_CREDENTIALS` after the same work (a dummy hash verification); locked accounts and
-   * addresses get 429 whatever the password.
+   * Checks the password, then either starts a session or, for a user with a second factor (and no
+   * valid trust token), returns a pending MFA step with an `mfaToken` and issues no token. Unknown
+   * users and wrong passwords get the same `INVALID_CREDENTIALS` after the same work (a dummy hash
+   * verification); locked accounts and addresses get 429 whatever the password.
    */
-  async login(input: LoginInput, context: SessionContext): Promise<TokenGrant> {
+  async login(input: LoginInput, context: SessionContext): Promise<LoginOutcome> {
     const accessTtl = this.accessTtl(input.expiresInMins);
     const identifier = normaliseIdentifier(input.identifier);
     this.assertPasswordLength(input.password);
@@ -102,8 +125,60 @@ export class AuthService implements OnModuleInit {
     }
     await this.limiter.recordSuccess(accountKey);
     await this.rehashIfNeeded(user, input.password);
+    const challenge = await this.mfa.challengeFor(user);
+    if (challenge !== null && !(await this.mfa.isTrustedDevice(user, input.trustToken))) {
+      return { pending: await this.mfa.beginPending(user, challenge, context.ip, accessTtl) };
+    }
     const tokens = await this.sessions.start(user, context, accessTtl);
-    return { tokens, user: toPublicUser(user), message: MESSAGES.login };
+    return { grant: { tokens, user: toPublicUser(user), message: MESSAGES.login } };
+  }
+
+  /**
+   * Completes a pending login with its second factor (see {@link MfaService.verify}) and starts the
+   * session; with `trustDevice`, also remembers the device.
+   */
+  async verifyMfa(input: VerifyMfaInput, context: SessionContext): Promise<MfaLoginResult> {
+    const { user, accessTtlSeconds } = await this.mfa.verify(input.mfaToken, input.method, input.code, context.ip);
+    const tokens = await this.sessions.start(user, context, accessTtlSeconds);
+    const grant: TokenGrant = { tokens, user: toPublicUser(user), message: MESSAGES.login };
+    if (input.trustDevice !== true) return { grant };
+    return { grant, trust: await this.mfa.trustDevice(user.id, context.userAgent) };
+  }
+
+  /** Starts a TOTP setup for the caller (a fully verified, live session). */
+  async setupTotp(principal: AuthPrincipal): Promise<{ secret: string; otpauthUrl: string }> {
+    await this.sessions.assertLive(principal);
+    return this.mfa.setupTotp(await this.requireUser(principal.id));
+  }
+
+  /** Confirms the caller's TOTP setup; returns the new recovery codes. */
+  async enableTotp(principal: AuthPrincipal, code: string, ip?: string): Promise<{ recoveryCodes: string[] }> {
+    await this.sessions.assertLive(principal);
+    return this.mfa.enableTotp(await this.requireUser(principal.id), code, ip);
+  }
+
+  /**
+   * Turns one of the caller's second factors off after checking the password (rate-limited like
+   * login); revokes every trusted device.
+   */
+  async disableMfa(principal: AuthPrincipal, method: MfaMethod, password: string, ip?: string): Promise<void> {
+    this.assertPasswordLength(password);
+    await this.sessions.assertLive(principal);
+    const user = await this.requireUser(principal.id);
+    await this.checkPassword(user, password, ip);
+    await this.mfa.disable(user, method);
+  }
+
+  /** The caller's trusted devices. */
+  async listTrustedDevices(principal: AuthPrincipal): Promise<TrustedDeviceView[]> {
+    await this.sessions.assertLive(principal);
+    return this.mfa.listTrustedDevices(principal.id);
+  }
+
+  /** Revokes one of the caller's trusted devices. */
+  async revokeTrustedDevice(principal: AuthPrincipal, id: string): Promise<void> {
+    await this.sessions.assertLive(principal);
+    return this.mfa.revokeTrustedDevice(principal.id, id);
   }
 
   /** Rotates a refresh token (see {@link SessionService.refresh}). */
@@ -123,10 +198,12 @@ export class AuthService implements OnModuleInit {
     return toPublicUser(await this.requireUser(principal.id));
   }
 
-  /** Revokes the caller's session, or all of their sessions. */
+  /** Revokes the caller's session, or all of their sessions (and then their trusted devices too). */
   async logout(principal: AuthPrincipal, allSessions = false): Promise<void> {
-    if (allSessions) await this.sessions.revokeAll(principal.id);
-    else await this.sessions.revoke(principal.sessionId);
+    if (allSessions) {
+      await this.sessions.revokeAll(principal.id);
+      await this.mfa.revokeTrustedDevices(principal.id);
+    } else await this.sessions.revoke(principal.sessionId);
   }
 
   /** The caller's live sessions (the caller's own session must be live). */
@@ -143,22 +220,28 @@ export class AuthService implements OnModuleInit {
 
   /**
    * Changes the caller's password after checking the current one (rate-limited like login), then
-   * revokes every other session.
+   * revokes every other session and every trusted device.
    */
   async changePassword(principal: AuthPrincipal, currentPassword: string, newPassword: string, ip?: string): Promise<void> {
     this.assertPasswordLength(currentPassword);
     this.assertPasswordPolicy(newPassword, 'newPassword');
     await this.sessions.assertLive(principal);
     const user = await this.requireUser(principal.id);
+    await this.checkPassword(user, currentPassword, ip);
+    await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
+    await this.sessions.revokeAll(user.id, principal.sessionId);
+    await this.mfa.revokeTrustedDevices(user.id);
+  }
+
+  /** Re-checks the password of a signed-in user (rate-limited like login). */
+  private async checkPassword(user: AuthUser, password: string, ip: string | undefined): Promise<void> {
     const accountKey = `id:${user.id}`;
     await this.limiter.assertAllowed(accountKey, ip);
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
       await this.limiter.recordFailure(accountKey, ip);
       throw new AuthException('INVALID_CREDENTIALS', { detail: 'The current password is wrong.' });
     }
     await this.limiter.recordSuccess(accountKey);
-    await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
-    await this.sessions.revokeAll(user.id, principal.sessionId);
   }
 
   private async requireUser(id: string): Promise<AuthUser> {

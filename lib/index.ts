@@ -1,7 +1,14 @@
 // The public API of nest-gatekeeper: named exports only.
 
 export { AuthModule, type AuthModuleForRootOptions, type AuthModuleAsyncOptions } from './auth.module.js';
-export { AuthService, type LoginInput, type RegisterInput } from './auth.service.js';
+export {
+  AuthService,
+  type LoginInput,
+  type LoginOutcome,
+  type MfaLoginResult,
+  type RegisterInput,
+  type VerifyMfaInput,
+} from './auth.service.js';
 export { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
 
 export type {
@@ -15,6 +22,7 @@ export type {
   JwtAlgorithm,
   JwtOptions,
   MfaOptions,
+  MfaSendersOptions,
   PasswordPolicyOptions,
   ProviderOption,
   RateLimitOptions,
@@ -43,15 +51,41 @@ export {
 export { AuthController } from './controllers/auth.controller.js';
 export { SessionsController } from './controllers/sessions.controller.js';
 export { PasswordController } from './controllers/password.controller.js';
-export { ChangePasswordDto, LoginDto, LogoutDto, RefreshDto, RegisterDto } from './dto/auth-requests.dto.js';
+export { MfaController } from './controllers/mfa.controller.js';
+export {
+  MfaService,
+  type MfaChallenge,
+  type MfaSendResult,
+  type MfaVerifyMethod,
+  type PendingMfaBody,
+  type TrustedDeviceView,
+  type VerifiedMfa,
+} from './mfa/mfa.service.js';
+export { EMAIL_SENDER, SMS_SENDER, type EmailSender, type MfaCodeMessage, type SmsSender } from './mfa/mfa-senders.js';
+export { MfaTokenService, MFA_TOKEN_TYPE, type PendingMfaLogin } from './tokens/mfa-token.service.js';
+export {
+  ChangePasswordDto,
+  LoginDto,
+  LogoutDto,
+  MfaDisableDto,
+  MfaSendDto,
+  MfaVerifyDto,
+  RefreshDto,
+  RegisterDto,
+  TotpEnableDto,
+} from './dto/auth-requests.dto.js';
 export {
   FieldErrorDto,
   MessageResponseDto,
   ProblemDto,
   PublicUserDto,
   RegisterResponseDto,
+  MfaSendResponseDto,
+  RecoveryCodesResponseDto,
   SessionDto,
   TokenResponseDto,
+  TotpSetupResponseDto,
+  TrustedDeviceDto,
 } from './dto/auth-responses.dto.js';
 
 export { AuthErrorCodes, type AuthErrorCode } from './errors/error-codes.js';
@@ -64,7 +98,9 @@ export type { FieldError, ProblemDetails } from './errors/problem-details.js';
 export type { AuthUser, JsonValue, MfaMethod, NewUser, UserStore } from './stores/user.store.js';
 export type { SessionRotation, SessionStore, StoredSession } from './stores/session.store.js';
 export type { CounterState, RateLimitStore } from './stores/rate-limit.store.js';
-export { RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
+export type { DeliveredMfaMethod, MfaStore, MfaUserState, StoredOneTimeCode, StoredTrustedDevice } from './stores/mfa.store.js';
+export { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
+export { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
 export { MemoryUserStore } from './stores/memory/memory-user.store.js';
 export { MemorySessionStore } from './stores/memory/memory-session.store.js';
 export { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';

@@ -22,6 +22,7 @@ import { clientAddress } from '../transport/client-address.js';
 import { headerValue, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
 import type { PublicUser } from '../users/public-user.js';
+import type { PendingMfaBody } from '../mfa/mfa.service.js';
 
 /**
  * Register, login, refresh, me and logout. Paths are set by `routes` (this class is mounted under the
@@ -52,30 +53,35 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Log in with username or e-mail and password' })
+  @ApiOperation({
+    summary: 'Log in with username or e-mail and password',
+    description:
+      'Returns tokens, or — for a user with a second factor and no valid trust token — `isRequiresMfa: true` with an `mfaToken` and no token at all (complete it at `/mfa/verify`).',
+  })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'INVALID_CREDENTIALS', 'TOO_MANY_REQUESTS')
+  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'INVALID_CREDENTIALS', 'MFA_ENROLLMENT_REQUIRED', 'TOO_MANY_REQUESTS')
   async login(
     @JsonBody(authValidationPipe) dto: LoginDto,
     @Req() req: AuthRequest,
     @Res({ passthrough: true }) res: AuthResponse,
-  ): Promise<TokenResponseBody> {
+  ): Promise<TokenResponseBody | PendingMfaBody> {
     if ((dto.username === undefined) === (dto.email === undefined)) {
       throw new AuthException('VALIDATION_FAILED', {
         errors: [{ field: 'username', message: 'send either username or email' }],
       });
     }
-    const grant = await this.auth.login(
+    const outcome = await this.auth.login(
       {
         identifier: (dto.username ?? dto.email) as string,
         identifierType: dto.email === undefined ? 'username' : 'email',
         password: dto.password,
         expiresInMins: dto.expiresInMins,
+        trustToken: dto.trustToken ?? this.transport.readTrustToken(req),
       },
       { userAgent: headerValue(req, 'user-agent'), ip: clientAddress(req, this.options.trustProxyHeaders) },
     );
-    return this.transport.writeTokens(res, grant);
+    return outcome.pending ?? this.transport.writeTokens(res, outcome.grant);
   }
 
   @Public()
@@ -132,6 +138,8 @@ export class AuthController {
   ): Promise<{ message: string }> {
     await this.auth.logout(user, dto.allSessions === true);
     this.transport.clearTokens(res);
+    // Logging out everywhere also revokes the trusted devices: their cookie is useless now.
+    if (dto.allSessions === true) this.transport.clearTrustToken(res);
     return { message: dto.allSessions ? 'Logged out of all sessions.' : 'Logged out.' };
   }
 }

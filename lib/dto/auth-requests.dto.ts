@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
   IsEmail,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -65,7 +66,11 @@ export class LoginDto {
   @Max(525_600)
   expiresInMins?: number;
 
-  @ApiPropertyOptional({ description: 'A trusted-device token from an earlier MFA verification.', maxLength: 512 })
+  @ApiPropertyOptional({
+    description: 'A trusted-device token from an earlier MFA verification (cookie modes also read the `trust_token` cookie). A valid one of the same user skips the second factor; it never replaces the password.',
+    example: 'Zk3m1Qa9…',
+    maxLength: 512,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)
@@ -114,4 +119,69 @@ export class ChangePasswordDto {
   @IsString()
   @MaxLength(PASSWORD_FIELD_MAX)
   newPassword!: string;
+}
+
+const MFA_TOKEN_DOC = { description: 'The `mfaToken` of the login response (valid 5 minutes).', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6Im1mYStqd3QifQ…', maxLength: 4096 };
+
+/** `POST /auth/mfa/send` */
+export class MfaSendDto {
+  @ApiProperty(MFA_TOKEN_DOC)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  mfaToken!: string;
+
+  @ApiProperty({ description: 'Where to send a new code.', enum: ['email', 'sms'], example: 'email' })
+  @IsIn(['email', 'sms'])
+  method!: 'email' | 'sms';
+}
+
+/** `POST /auth/mfa/verify` */
+export class MfaVerifyDto {
+  @ApiProperty(MFA_TOKEN_DOC)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  mfaToken!: string;
+
+  @ApiProperty({ description: 'The second factor used.', enum: ['totp', 'email', 'sms', 'recovery'], example: 'totp' })
+  @IsIn(['totp', 'email', 'sms', 'recovery'])
+  method!: 'totp' | 'email' | 'sms' | 'recovery';
+
+  @ApiProperty({
+    description: 'The code: 6 digits (authenticator), the digits of the e-mail/SMS code, or a recovery code `xxxx-xxxx-xxxx`. A JSON string, never a number.',
+    example: '123456',
+    maxLength: 64,
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  code!: string;
+
+  @ApiPropertyOptional({ description: 'Remember this device: the response carries a `trustToken` (and, in cookie modes, a `trust_token` cookie).', example: false, default: false })
+  @IsOptional()
+  @IsBoolean()
+  trustDevice?: boolean;
+}
+
+/** `POST /auth/mfa/totp/enable` */
+export class TotpEnableDto {
+  @ApiProperty({ description: 'A current code from the authenticator app set up with `/mfa/totp/setup`.', example: '123456', maxLength: 64 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  code!: string;
+}
+
+/** `POST /auth/mfa/disable` */
+export class MfaDisableDto {
+  @ApiProperty({ description: 'The second factor to turn off.', enum: ['totp', 'email', 'sms'], example: 'totp' })
+  @IsIn(['totp', 'email', 'sms'])
+  method!: 'totp' | 'email' | 'sms';
+
+  @ApiProperty({ description: 'The current password.', example: 'emilyspass' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_FIELD_MAX)
+  password!: string;
 }

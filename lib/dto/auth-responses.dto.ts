@@ -22,22 +22,77 @@ export class RegisterResponseDto {
   user!: PublicUserDto;
 }
 
-/** The token response (CONTRACT §4). In cookie mode the tokens travel as cookies instead. */
+/**
+ * The token response (CONTRACT §4), MFA-aware. Without a pending second factor: the tokens (header
+ * and dual modes; cookie mode sets cookies instead), `tokenType`, `expiresIn`, `user`. With one
+ * (`isRequiresMfa: true`): no token at all, but `mfaMethods`, `defaultMfaMethod` and `mfaToken`.
+ */
 export class TokenResponseDto {
-  @ApiPropertyOptional({ description: 'JWT access token (header and dual modes).', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9…' })
+  @ApiPropertyOptional({ description: 'JWT access token (header and dual modes; absent while MFA is pending).', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9…' })
   accessToken?: string;
-  @ApiPropertyOptional({ description: 'Opaque refresh token (header and dual modes).', example: 'b3Jx…' })
+  @ApiPropertyOptional({ description: 'Opaque refresh token (header and dual modes; absent while MFA is pending).', example: 'kq3P0l1n2b3v4c5x6z7a8s.b3Jx…' })
   refreshToken?: string;
-  @ApiProperty({ example: 'Bearer' })
-  tokenType!: string;
-  @ApiProperty({ description: 'Access-token lifetime in seconds.', example: 900 })
-  expiresIn!: number;
+  @ApiPropertyOptional({ description: 'Always `Bearer` (absent while MFA is pending).', example: 'Bearer' })
+  tokenType?: string;
+  @ApiPropertyOptional({ description: 'Access-token lifetime in seconds (absent while MFA is pending).', example: 900 })
+  expiresIn?: number;
   @ApiProperty({ description: 'Whether a second factor is needed before tokens are issued.', example: false })
   isRequiresMfa!: boolean;
+  @ApiPropertyOptional({
+    description: 'While MFA is pending: the methods `/mfa/verify` accepts for this user (`recovery` when recovery codes are left).',
+    enum: ['totp', 'email', 'sms', 'recovery'],
+    isArray: true,
+    example: ['totp', 'recovery'],
+  })
+  mfaMethods?: string[];
+  @ApiPropertyOptional({ description: 'While MFA is pending: the method to offer first (an e-mail/SMS code was already sent when it is `email` or `sms`).', enum: ['totp', 'email', 'sms'], example: 'totp' })
+  defaultMfaMethod?: string;
+  @ApiPropertyOptional({ description: 'While MFA is pending: the token for `/mfa/send` and `/mfa/verify` (5 minutes; useless anywhere else).', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6Im1mYStqd3QifQ…' })
+  mfaToken?: string;
+  @ApiPropertyOptional({ description: 'After `/mfa/verify` with `trustDevice: true`: the trusted-device token to send at the next login (`trustToken`).', example: 'Zk3m1Qa9bC2dE4fG.x8…' })
+  trustToken?: string;
   @ApiProperty({ example: 'Login successful.' })
   message!: string;
-  @ApiProperty({ type: PublicUserDto })
-  user!: PublicUserDto;
+  @ApiPropertyOptional({ type: PublicUserDto, description: 'The user (absent while MFA is pending).' })
+  user?: PublicUserDto;
+}
+
+/** `200` of `POST /auth/mfa/send`. */
+export class MfaSendResponseDto {
+  @ApiProperty({ example: 'A verification code was sent to e•••@example.com.' })
+  message!: string;
+  @ApiProperty({ enum: ['email', 'sms'], example: 'email' })
+  method!: string;
+  @ApiProperty({ description: 'Seconds the code stays valid.', example: 600 })
+  expiresIn!: number;
+}
+
+/** `200` of `POST /auth/mfa/totp/setup`. */
+export class TotpSetupResponseDto {
+  @ApiProperty({ description: 'The new TOTP secret (base32, 160 bits), shown this once; confirm it with `/mfa/totp/enable`.', example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' })
+  secret!: string;
+  @ApiProperty({ description: 'The `otpauth://` URI for a QR code.', example: 'otpauth://totp/nest-gatekeeper:emilys?issuer=nest-gatekeeper&secret=…&algorithm=SHA1&digits=6&period=30' })
+  otpauthUrl!: string;
+}
+
+/** `200` of `POST /auth/mfa/totp/enable`. */
+export class RecoveryCodesResponseDto {
+  @ApiProperty({ description: 'Ten single-use recovery codes, shown this once (stored hashed).', type: [String], example: ['k7mq-2xhp-a9dr', 'pw3n-ve8t-c2jk'] })
+  recoveryCodes!: string[];
+}
+
+/** One entry of `GET /auth/mfa/devices`. */
+export class TrustedDeviceDto {
+  @ApiProperty({ example: 'Zk3m1Qa9bC2dE4fG' })
+  id!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'From the User-Agent at creation.', example: 'Chrome on Linux' })
+  label!: string | null;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  lastUsedAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
 }
 
 /** A plain message. */

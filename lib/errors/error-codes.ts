@@ -18,6 +18,18 @@ export const AuthErrorCodes = {
   TOKEN_USER_INVALID: { status: 401, title: 'Unauthorized', detail: 'Invalid token user.' },
   MFA_TOKEN_INVALID: { status: 401, title: 'Unauthorized', detail: 'Invalid or expired MFA token.' },
   MFA_CODE_INVALID: { status: 401, title: 'Unauthorized', detail: 'Invalid verification code.' },
+  MFA_ENROLLMENT_REQUIRED: {
+    status: 403,
+    title: 'Forbidden',
+    detail: 'This account must use multi-factor authentication but has no second factor enrolled. Ask an administrator to enrol one.',
+  },
+  MFA_METHOD_UNAVAILABLE: { status: 400, title: 'Bad Request', detail: 'This second factor is not available for this account.' },
+  MFA_ALREADY_ENABLED: { status: 409, title: 'Conflict', detail: 'This second factor is already enabled.' },
+  MFA_DELIVERY_FAILED: {
+    status: 503,
+    title: 'Service Unavailable',
+    detail: 'The verification code could not be sent. Try again later.',
+  },
   FORBIDDEN: { status: 403, title: 'Forbidden', detail: 'You do not have access to this resource.' },
   CSRF_TOKEN_INVALID: { status: 403, title: 'Forbidden', detail: 'Missing or invalid CSRF token.' },
   NOT_FOUND: { status: 404, title: 'Not Found', detail: 'The resource was not found.' },

@@ -1,6 +1,8 @@
 import type { InjectionToken, Type } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
+import type { EmailSender, SmsSender } from '../mfa/mfa-senders.js';
+import type { MfaStore } from '../stores/mfa.store.js';
 import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import type { SessionStore } from '../stores/session.store.js';
 import type { MfaMethod, UserStore } from '../stores/user.store.js';
@@ -96,9 +98,9 @@ export interface CookieOptions {
    */
   csrf?: boolean;
   /**
-   * A cookie-name prefix that browsers enforce. `'__Host-'`: the access, CSRF and trust cookies become
+   * A cookie-name prefix that browsers enforce. `'__Host-'`: the access and CSRF cookies become
    * `__Host-access_token` etc. (Secure, `Path=/`, no `Domain`, so no subdomain can set or read them);
-   * the refresh cookie, whose path is scoped, gets `'__Secure-'`. `'__Secure-'`: every cookie gets
+   * the refresh and trust cookies, whose path is scoped to the auth routes, get `'__Secure-'`. `'__Secure-'`: every cookie gets
    * `__Secure-` (Secure required). Both need `secure: true`; `'__Host-'` also needs no `domain`.
    * @default none
    */
@@ -111,18 +113,56 @@ export interface CookieOptions {
   refreshPath?: string;
 }
 
+/** Where the module's e-mail and SMS codes go (the module never sends anything by itself). */
+export interface MfaSendersOptions {
+  /** Delivers e-mail codes; required when `methods` includes `'email'`. */
+  email?: ProviderOption<EmailSender>;
+  /** Delivers SMS codes; required when `methods` includes `'sms'`. */
+  sms?: ProviderOption<SmsSender>;
+}
+
 /** Multi-factor authentication. */
 export interface MfaOptions {
-  /** The second factors offered. @default [] */
+  /**
+   * The second factors offered. Users enable them one by one (TOTP through `/mfa/totp/setup` and
+   * `/mfa/totp/enable`); login asks for a second factor once a user has one. @default [] (MFA off)
+   */
   methods?: MfaMethod[];
+  /**
+   * Every user must complete a second factor: a user without one gets 403
+   * `MFA_ENROLLMENT_REQUIRED` at login instead of tokens (never a free pass). @default false
+   */
+  required?: boolean;
+  /**
+   * Key(s) that encrypt TOTP secrets at rest (AES-256-GCM, each key ≥ 32 bytes). Required when
+   * `methods` includes `'totp'`. The first key encrypts; every key is tried to decrypt, so a new key
+   * goes first and the old one stays after it until every secret has been re-enrolled.
+   */
+  encryptionKey?: string | Buffer | ReadonlyArray<string | Buffer>;
   /** The issuer shown in authenticator apps. @default 'nest-gatekeeper' */
   issuer?: string;
-  /** Lifetime of e-mail and SMS codes. @default '10m' */
+  /** Lifetime of e-mail and SMS codes, at most 10 minutes. @default '10m' */
   codeTtl?: Duration;
-  /** Wrong codes allowed per user before the pending login dies. @default 5 */
+  /** Digits of e-mail and SMS codes (6 to 10). @default 6 */
+  codeLength?: number;
+  /**
+   * Wrong codes allowed per user (over every pending login) before further tries are refused until
+   * `lockout` has passed since the first wrong code; the pending login in use dies. @default 5
+   */
   maxAttempts?: number;
+  /** The cool-down after `maxAttempts` wrong codes. @default '15m' */
+  lockout?: Duration;
+  /**
+   * E-mail/SMS sends allowed per user and per client address. Every send counts, the one at login
+   * included. @default { perUser: { max: 5, window: '15m' }, perAddress: { max: 20, window: '15m' } }
+   */
+  sendLimit?: { perUser?: AttemptLimit; perAddress?: AttemptLimit };
   /** Lifetime of a trusted device. @default '30d' */
   trustedDeviceTtl?: Duration;
+  /** The code senders. */
+  senders?: MfaSendersOptions;
+  /** Where MFA state lives (TOTP secrets, codes, recovery codes, trusted devices). @default in memory */
+  store?: ProviderOption<MfaStore>;
 }
 
 /** Route names whose path can be changed with {@link RoutesOptions.paths}. */
@@ -134,7 +174,14 @@ export type AuthRouteName =
   | 'logout'
   | 'sessions'
   | 'session'
-  | 'passwordChange';
+  | 'passwordChange'
+  | 'mfaSend'
+  | 'mfaVerify'
+  | 'totpSetup'
+  | 'totpEnable'
+  | 'mfaDisable'
+  | 'mfaDevices'
+  | 'mfaDevice';
 
 /**
  * The shape of the module's HTTP surface (a builder extra: it shapes the module, so it is given
@@ -160,6 +207,22 @@ export interface RoutesOptions {
   session?: string | false;
   /** `POST /password/change`. @default 'password/change' */
   passwordChange?: string | false;
+  /** `POST /mfa/send`. @default 'mfa/send' */
+  mfaSend?: string | false;
+  /** `POST /mfa/verify`. @default 'mfa/verify' */
+  mfaVerify?: string | false;
+  /** `POST /mfa/totp/setup`. @default 'mfa/totp/setup' */
+  totpSetup?: string | false;
+  /** `POST /mfa/totp/enable`. @default 'mfa/totp/enable' */
+  totpEnable?: string | false;
+  /** `POST /mfa/disable`. @default 'mfa/disable' */
+  mfaDisable?: string | false;
+  /** `GET /mfa/devices`. @default 'mfa/devices' */
+  mfaDevices?: string | false;
+  /** `DELETE /mfa/devices/:id` (must contain `:id`). @default 'mfa/devices/:id' */
+  mfaDevice?: string | false;
+  /** Switch for every MFA route. @default true */
+  mfa?: boolean;
   /** Switch for the registration route (same as `register: false`). @default true */
   registration?: boolean;
   /** Switch for the password route (same as `passwordChange: false`). @default true */

@@ -29,7 +29,14 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds'],
   cookies: ['names', 'domain', 'secure', 'sameSite', 'csrf', 'prefix', 'refreshPath'],
   'cookies.names': ['access', 'refresh', 'trust', 'csrf'],
-  mfa: ['methods', 'issuer', 'codeTtl', 'maxAttempts', 'trustedDeviceTtl'],
+  mfa: [
+    'methods', 'required', 'encryptionKey', 'issuer', 'codeTtl', 'codeLength', 'maxAttempts', 'lockout',
+    'sendLimit', 'trustedDeviceTtl', 'senders', 'store',
+  ],
+  'mfa.sendLimit': ['perUser', 'perAddress'],
+  'mfa.sendLimit.perUser': ['max', 'window'],
+  'mfa.sendLimit.perAddress': ['max', 'window'],
+  'mfa.senders': ['email', 'sms'],
   rateLimit: ['enabled', 'account', 'address', 'store'],
   'rateLimit.account': ['maxFailures', 'window', 'lockout', 'maxLockout'],
   'rateLimit.address': ['max', 'window'],
@@ -177,6 +184,27 @@ function resolveKeys(problems: Problems, jwt: Dict, algorithm: JwtAlgorithm): { 
   return { sign, verify };
 }
 
+const MIN_ENCRYPTION_KEY_BYTES = 32;
+
+/** `mfa.encryptionKey`: one key or a list (first encrypts), each at least 32 bytes. */
+function resolveEncryptionKeys(problems: Problems, value: unknown, needed: boolean): KeyObject[] {
+  if (value === undefined || value === null) {
+    if (needed) problems.add('mfa.encryptionKey', "is required when mfa.methods includes 'totp' (TOTP secrets are stored encrypted; at least 32 bytes)");
+    return [];
+  }
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (list.length === 0) problems.add('mfa.encryptionKey', 'must hold at least one key');
+  const keys: KeyObject[] = [];
+  list.forEach((key, i) => {
+    const path = Array.isArray(value) ? `mfa.encryptionKey[${i}]` : 'mfa.encryptionKey';
+    const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.isBuffer(key) ? key : undefined;
+    if (bytes === undefined) problems.add(path, 'must be a string or a Buffer');
+    else if (bytes.length < MIN_ENCRYPTION_KEY_BYTES) problems.add(path, `must be at least ${MIN_ENCRYPTION_KEY_BYTES} bytes (got ${bytes.length})`);
+    else keys.push(createSecretKey(Buffer.from(bytes)));
+  });
+  return keys;
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !(value instanceof KeyObject) && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
@@ -251,6 +279,22 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
       problems.add('mfa.methods', `must be an array of ${MFA_METHODS.map((m) => `'${m}'`).join(', ')}`);
     } else methods = [...new Set(mfa.methods as MfaMethod[])];
   }
+  const mfaRequired = bool(problems, 'mfa.required', mfa.required, false);
+  if (mfaRequired && methods.length === 0) problems.add('mfa.required', 'needs at least one method in mfa.methods');
+  const encryptionKeys = resolveEncryptionKeys(problems, mfa.encryptionKey, methods.includes('totp'));
+  const senders = section(problems, root, 'mfa.senders');
+  for (const method of ['email', 'sms'] as const) {
+    if (methods.includes(method) && (senders[method] === undefined || senders[method] === null)) {
+      problems.add(`mfa.senders.${method}`, `is required when mfa.methods includes '${method}' (the module never sends by itself)`);
+    }
+  }
+  const codeTtl = duration(problems, 'mfa.codeTtl', mfa.codeTtl, '10m');
+  if (codeTtl > 600_000) problems.add('mfa.codeTtl', 'must be at most 10 minutes');
+  const codeLength = integer(problems, 'mfa.codeLength', mfa.codeLength, 6, 6);
+  if (codeLength > 10) problems.add('mfa.codeLength', 'must be at most 10');
+  section(problems, root, 'mfa.sendLimit');
+  const perUser = section(problems, root, 'mfa.sendLimit.perUser');
+  const perAddress = section(problems, root, 'mfa.sendLimit.perAddress');
 
   const rate = section(problems, root, 'rateLimit');
   const account = section(problems, root, 'rateLimit.account');
@@ -290,7 +334,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
       names: {
         access: prefixed(cookieName('access', 'access_token')),
         refresh: prefixed(cookieName('refresh', 'refresh_token'), true),
-        trust: prefixed(cookieName('trust', 'trust_token')),
+        trust: prefixed(cookieName('trust', 'trust_token'), true),
         csrf: prefixed(cookieName('csrf', 'csrf_token')),
       },
       domain,
@@ -301,10 +345,25 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     },
     mfa: {
       methods,
+      required: mfaRequired,
+      encryptionKeys,
       issuer: text(problems, 'mfa.issuer', mfa.issuer, 'nest-gatekeeper'),
-      codeTtlMs: duration(problems, 'mfa.codeTtl', mfa.codeTtl, '10m'),
+      codeTtlMs: codeTtl,
+      codeLength,
       maxAttempts: integer(problems, 'mfa.maxAttempts', mfa.maxAttempts, 5, 1),
+      lockoutMs: duration(problems, 'mfa.lockout', mfa.lockout, '15m'),
+      sendLimit: {
+        perUser: {
+          max: integer(problems, 'mfa.sendLimit.perUser.max', perUser.max, 5, 1),
+          windowMs: duration(problems, 'mfa.sendLimit.perUser.window', perUser.window, '15m'),
+        },
+        perAddress: {
+          max: integer(problems, 'mfa.sendLimit.perAddress.max', perAddress.max, 20, 1),
+          windowMs: duration(problems, 'mfa.sendLimit.perAddress.window', perAddress.window, '15m'),
+        },
+      },
       trustedDeviceTtlMs: duration(problems, 'mfa.trustedDeviceTtl', mfa.trustedDeviceTtl, '30d'),
+      pendingTtlSeconds: 300,
     },
     rateLimit: {
       enabled: bool(problems, 'rateLimit.enabled', rate.enabled, true),
@@ -337,7 +396,15 @@ const ROUTE_DEFAULTS: Record<AuthRouteName, string> = {
   sessions: 'sessions',
   session: 'sessions/:id',
   passwordChange: 'password/change',
+  mfaSend: 'mfa/send',
+  mfaVerify: 'mfa/verify',
+  totpSetup: 'mfa/totp/setup',
+  totpEnable: 'mfa/totp/enable',
+  mfaDisable: 'mfa/disable',
+  mfaDevices: 'mfa/devices',
+  mfaDevice: 'mfa/devices/:id',
 };
+const MFA_ROUTES = ['mfaSend', 'mfaVerify', 'totpSetup', 'totpEnable', 'mfaDisable', 'mfaDevices', 'mfaDevice'] as const;
 
 const PATH = /^[A-Za-z0-9._~\-/:]*$/;
 const SWITCHES = { registration: 'register', password: 'passwordChange' } as const;
@@ -358,6 +425,10 @@ export function resolveAuthRoutes(extras: AuthModuleExtras): ResolvedAuthRoutes 
   const paths: Record<AuthRouteName, string | null> = { ...ROUTE_DEFAULTS };
   for (const [key, value] of Object.entries(routes)) {
     if (key === 'prefix') continue;
+    if (key === 'mfa') {
+      if (bool(problems, 'routes.mfa', value, true) === false) for (const name of MFA_ROUTES) paths[name] = null;
+      continue;
+    }
     if (key in SWITCHES) {
       if (bool(problems, `routes.${key}`, value, true) === false) paths[SWITCHES[key as keyof typeof SWITCHES]] = null;
     } else if (key in ROUTE_DEFAULTS) {
@@ -369,6 +440,10 @@ export function resolveAuthRoutes(extras: AuthModuleExtras): ResolvedAuthRoutes 
     }
   }
   if (paths.sessions === null) paths.session = null;
+  if (paths.mfaDevices === null) paths.mfaDevice = null;
+  if (paths.mfaDevice !== null && !paths.mfaDevice.split('/').includes(':id')) {
+    problems.add('routes.mfaDevice', "must contain the ':id' segment");
+  }
   if (paths.session !== null && !paths.session.split('/').includes(':id')) {
     problems.add('routes.session', "must contain the ':id' segment");
   }

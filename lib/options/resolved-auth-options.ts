@@ -37,10 +37,21 @@ export interface ResolvedAuthOptions {
   };
   readonly mfa: {
     readonly methods: readonly MfaMethod[];
+    readonly required: boolean;
+    /** TOTP encryption keys, the first one encrypting. Empty when TOTP is off. */
+    readonly encryptionKeys: readonly KeyObject[];
     readonly issuer: string;
     readonly codeTtlMs: number;
+    readonly codeLength: number;
     readonly maxAttempts: number;
+    readonly lockoutMs: number;
+    readonly sendLimit: {
+      readonly perUser: { readonly max: number; readonly windowMs: number };
+      readonly perAddress: { readonly max: number; readonly windowMs: number };
+    };
     readonly trustedDeviceTtlMs: number;
+    /** Lifetime of an `mfaToken` (the pending login), in seconds: 300. */
+    readonly pendingTtlSeconds: number;
   };
   readonly rateLimit: {
     readonly enabled: boolean;
@@ -70,6 +81,13 @@ export interface ResolvedAuthRoutes {
     readonly sessions: string | null;
     readonly session: string | null;
     readonly passwordChange: string | null;
+    readonly mfaSend: string | null;
+    readonly mfaVerify: string | null;
+    readonly totpSetup: string | null;
+    readonly totpEnable: string | null;
+    readonly mfaDisable: string | null;
+    readonly mfaDevices: string | null;
+    readonly mfaDevice: string | null;
   };
   readonly globalGuard: boolean;
 }

@@ -20,6 +20,8 @@ export interface AuthUser {
   mfaEnabled: boolean;
   /** The enabled second factors, the first being the default. */
   mfaMethods: MfaMethod[];
+  /** Phone number in E.164 form (`+15551234567`), where SMS codes go. Optional. */
+  phone?: string | null;
   /** A disabled user cannot log in or refresh. */
   disabled?: boolean;
   /** Extra public profile fields returned with the user (e.g. `firstName`). Never secrets. */
@@ -54,4 +56,9 @@ export interface UserStore {
   create(user: NewUser): Promise<AuthUser>;
   /** Replaces the password hash. Resolves `false` when the user does not exist. */
   updatePasswordHash(id: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Replaces the user's enabled second factors (the first is the default) and sets `mfaEnabled` to
+   * `methods.length > 0`. Resolves `false` when the user does not exist.
+   */
+  setMfaMethods(id: string, methods: readonly MfaMethod[]): Promise<boolean>;
 }

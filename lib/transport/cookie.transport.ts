@@ -99,6 +99,22 @@ export class CookieTokenTransport implements TokenTransport {
     ]);
   }
 
+  readTrustToken(req: AuthRequest): string | undefined {
+    const cookie = readCookie(req, this.options.cookies.names.trust);
+    // Two trust cookies: read as none (the login then asks for the second factor).
+    if (cookie === undefined || cookie.count > 1) return undefined;
+    return normaliseToken(cookie.value) ?? undefined;
+  }
+
+  /** The trust cookie is only needed at login: HttpOnly, scoped to the auth routes like the refresh cookie. */
+  writeTrustToken(res: AuthResponse, token: string, maxAgeSeconds: number): void {
+    appendSetCookie(res, [setCookieLine(this.options.cookies.names.trust, token, this.attributes(true, this.refreshCookiePath(), maxAgeSeconds))]);
+  }
+
+  clearTrustToken(res: AuthResponse): void {
+    appendSetCookie(res, [setCookieLine(this.options.cookies.names.trust, '', this.attributes(true, this.refreshCookiePath(), 0))]);
+  }
+
   private refreshCookiePath(): string {
     return (this.refreshPath ??= this.options.cookies.refreshPath ?? this.defaultRefreshPath());
   }

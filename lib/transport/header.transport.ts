@@ -42,6 +42,18 @@ export class HeaderTokenTransport implements TokenTransport {
   clearTokens(): void {
     // Nothing was set outside the body.
   }
+
+  readTrustToken(): undefined {
+    return undefined;
+  }
+
+  writeTrustToken(): void {
+    // The trust token travels in the body only.
+  }
+
+  clearTrustToken(): void {
+    // Nothing to clear.
+  }
 }
 
 /** The JSON token response (CONTRACT §4), with or without the tokens themselves. */

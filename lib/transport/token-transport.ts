@@ -31,6 +31,8 @@ export interface TokenResponseBody {
   isRequiresMfa: false;
   message: string;
   user: PublicUser;
+  /** A trusted-device token, after an MFA verification with `trustDevice: true`. */
+  trustToken?: string;
 }
 
 /** Where a credential came from. Cookie-borne credentials need CSRF protection on unsafe requests. */
@@ -76,8 +78,14 @@ export interface TokenTransport {
   assertCsrf(req: AuthRequest, sessionId: string): void;
   /** Writes the grant's tokens (cookies, headers) and returns the JSON body. */
   writeTokens(res: AuthResponse, grant: TokenGrant): TokenResponseBody;
-  /** Clears whatever {@link writeTokens} set (logout). */
+  /** Clears whatever {@link writeTokens} set (logout). The trust cookie stays. */
   clearTokens(res: AuthResponse): void;
+  /** The trusted-device token a cookie carries (cookie modes), else `undefined`. */
+  readTrustToken(req: AuthRequest): string | undefined;
+  /** Sets the trusted-device cookie (cookie modes; a no-op in header mode). */
+  writeTrustToken(res: AuthResponse, token: string, maxAgeSeconds: number): void;
+  /** Clears the trusted-device cookie (cookie modes; a no-op in header mode). */
+  clearTrustToken(res: AuthResponse): void;
 }
 
 /** Injection token of the {@link TokenTransport}. */

@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createSigner, createVerifier } from 'fast-jwt';
+import type { KeyObject } from 'node:crypto';
+import { AUTH_OPTIONS } from '../auth.constants.js';
+import { randomToken } from '../crypto/secrets.js';
+import { AuthException } from '../errors/auth.exception.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import { AUTH_CLOCK, type Clock } from '../util/clock.js';
+
+/** The JOSE `typ` of `mfaToken`s: never accepted where an access token (`at+jwt`) is expected. */
+export const MFA_TOKEN_TYPE = 'mfa+jwt';
+
+/** What an `mfaToken` says: a password check passed, a second factor is pending. */
+export interface PendingMfaLogin {
+  /** The user id. */
+  userId: string;
+  /** The pending login's random id (single use). */
+  pendingId: string;
+  /** Expiry, epoch seconds. */
+  expiresAt: number;
+  /** The access-token lifetime asked for at login, in seconds. */
+  accessTtlSeconds?: number;
+}
+
+interface MfaTokenPayload {
+  sub: string;
+  pid: string;
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  att?: number;
+}
+
+function keyMaterial(key: KeyObject): string | Buffer {
+  if (key.type === 'secret') return key.export();
+  return key.type === 'private'
+    ? (key.export({ format: 'pem', type: 'pkcs8' }) as string)
+    : (key.export({ format: 'pem', type: 'spki' }) as string);
+}
+
+/**
+ * Signs and verifies `mfaToken`s: JWTs with `typ: mfa+jwt` and the audience `<jwt.audience>/mfa`,
+ * valid 5 minutes, signed with the pinned JWT algorithm and key. The access guard refuses them (wrong
+ * `typ` and audience); only `/mfa/send` and `/mfa/verify` read them.
+ */
+@Injectable()
+export class MfaTokenService {
+  private readonly signer: (payload: MfaTokenPayload) => string;
+  private readonly verifier: (token: string) => unknown;
+  private readonly audience: string;
+
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_CLOCK) private readonly clock: Clock,
+  ) {
+    const { algorithm, issuer, audience, signingKey, verificationKey } = options.jwt;
+    this.audience = `${audience}/mfa`;
+    this.signer = createSigner({ key: keyMaterial(signingKey), algorithm, header: { alg: algorithm, typ: MFA_TOKEN_TYPE } });
+    this.verifier = createVerifier({
+      key: keyMaterial(verificationKey),
+      algorithms: [algorithm],
+      allowedIss: issuer,
+      allowedAud: this.audience,
+      checkTyp: MFA_TOKEN_TYPE,
+      requiredClaims: ['sub', 'pid', 'exp', 'iss', 'aud'],
+      ignoreExpiration: true,
+      ignoreNotBefore: true,
+    }) as (token: string) => unknown;
+  }
+
+  /** A new pending login for the user, and its token. */
+  issue(userId: string, accessTtlSeconds?: number): { token: string; pending: PendingMfaLogin } {
+    const iat = Math.floor(this.clock.now() / 1000);
+    const exp = iat + this.options.mfa.pendingTtlSeconds;
+    const pid = randomToken(16);
+    const token = this.signer({
+      sub: userId,
+      pid,
+      iss: this.options.jwt.issuer,
+      aud: this.audience,
+      iat,
+      exp,
+      ...(accessTtlSeconds === undefined ? {} : { att: accessTtlSeconds }),
+    });
+    return { token, pending: { userId, pendingId: pid, expiresAt: exp, accessTtlSeconds } };
+  }
+
+  /** The pending login of a valid token; `MFA_TOKEN_INVALID` for anything else (expired included). */
+  verify(token: string): PendingMfaLogin {
+    let payload: Record<string, unknown>;
+    try {
+      payload = this.verifier(token) as Record<string, unknown>;
+    } catch {
+      throw new AuthException('MFA_TOKEN_INVALID');
+    }
+    const { sub, pid, exp, att } = payload;
+    if (typeof sub !== 'string' || typeof pid !== 'string' || typeof exp !== 'number' || exp <= this.clock.now() / 1000) {
+      throw new AuthException('MFA_TOKEN_INVALID');
+    }
+    return {
+      userId: sub,
+      pendingId: pid,
+      expiresAt: exp,
+      accessTtlSeconds: typeof att === 'number' && Number.isInteger(att) && att > 0 ? att : undefined,
+    };
+  }
+}
