@@ -5,9 +5,11 @@ import { StoreUnavailableError } from '../../lib/errors/store.errors.js';
 import type { StoredSession } from '../../lib/stores/session.store.js';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
+import { runMfaStoreContract } from './mfa-store.contract.js';
 import { runRateLimitStoreContract } from './rate-limit-store.contract.js';
 import { runSessionStoreContract } from './session-store.contract.js';
 import { clearTables, runTypeOrmAdapterChecks, seedUsers, session } from './typeorm-fixture.js';
@@ -83,6 +85,12 @@ runRateLimitStoreContract('typeorm/postgres', async () => {
   return { store: new TypeOrmRateLimitStore(dataSource) };
 });
 
+runMfaStoreContract('typeorm/postgres', async () => {
+  const dataSource = sharedDataSource();
+  await clearTables(dataSource, authEntities);
+  return { store: new TypeOrmMfaStore(dataSource) };
+});
+
 runTypeOrmAdapterChecks('postgres', {
   open: async (entities) => {
     const dataSource = await openPostgres(entities);
@@ -113,6 +121,37 @@ describe('TypeORM adapters: postgres only', () => {
       const winner = results.indexOf(true);
       expect((await b.findById(s.id))?.refreshTokenHash).toBe(`next-${winner}`);
       expect(await b.wasRotated(s.id, s.refreshTokenHash)).toBe(true);
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('keeps the MFA store’s once-only guarantees across two DataSources (two app instances)', async () => {
+    const other = await openPostgres(authEntities);
+    try {
+      const a = new TypeOrmMfaStore(sharedDataSource());
+      const b = new TypeOrmMfaStore(other);
+      const pick = (i: number): TypeOrmMfaStore => (i % 2 === 0 ? a : b);
+      const count = (results: boolean[]): number => results.filter((ok) => ok).length;
+      const userId = randomUUID();
+      const step = 58_333_333;
+
+      await a.setPendingTotp(userId, 'enc-secret');
+      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).activateTotp(userId, 'enc-secret', step))))).toBe(1);
+      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).acceptTotpStep(userId, step + 1))))).toBe(1);
+      expect((await b.getState(userId)).totpLastStep).toBe(step + 1);
+
+      await a.replaceRecoveryCodes(userId, ['r1', 'r2']);
+      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).consumeRecoveryCode(userId, 'r1'))))).toBe(1);
+      const sets = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => `set${i}-${j}`));
+      await Promise.all(sets.map((set, i) => pick(i).replaceRecoveryCodes(userId, set)));
+      expect((await a.getState(userId)).recoveryCodesLeft).toBe(10);
+
+      await b.putCode(userId, { pendingId: 'p', method: 'email', codeHash: 'c', expiresAt: step });
+      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).consumeCode(userId, 'p', 'email', 'c', 1))))).toBe(1);
+
+      const pendingId = randomUUID();
+      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).finishPending(pendingId, step))))).toBe(1);
     } finally {
       await other.destroy();
     }

@@ -1,9 +1,11 @@
 import { DataSource } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
+import { runMfaStoreContract } from './mfa-store.contract.js';
 import { runRateLimitStoreContract } from './rate-limit-store.contract.js';
 import { runSessionStoreContract } from './session-store.contract.js';
 import { runTypeOrmAdapterChecks, seedUsers } from './typeorm-fixture.js';
@@ -34,6 +36,11 @@ runSessionStoreContract('typeorm/better-sqlite3', async () => {
 runRateLimitStoreContract('typeorm/better-sqlite3', async () => {
   const dataSource = await openSqlite();
   return { store: new TypeOrmRateLimitStore(dataSource), teardown: () => dataSource.destroy() };
+});
+
+runMfaStoreContract('typeorm/better-sqlite3', async () => {
+  const dataSource = await openSqlite();
+  return { store: new TypeOrmMfaStore(dataSource), teardown: () => dataSource.destroy() };
 });
 
 runTypeOrmAdapterChecks('better-sqlite3', {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { DuplicateUserError, StoreUnavailableError } from '../../lib/errors/store.errors.js';
 import type { StoredSession } from '../../lib/stores/session.store.js';
 import { createAuthEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
@@ -27,6 +28,7 @@ export async function seedUsers(dataSource: DataSource, entities: AuthEntities, 
         mfaMethods: u.mfaMethods,
         disabled: u.disabled ?? false,
         profile: u.profile ?? null,
+        phone: u.phone ?? null,
         createdAt: Date.now(),
       })),
     )
@@ -35,6 +37,16 @@ export async function seedUsers(dataSource: DataSource, entities: AuthEntities, 
 
 /** Deletes every row of the entity set's tables (children first). */
 export async function clearTables(dataSource: DataSource, entities: AuthEntities): Promise<void> {
+  const mfaTables: EntityTarget<ObjectLiteral>[] = [
+    entities.mfa,
+    entities.mfaRecoveryCode,
+    entities.mfaCode,
+    entities.mfaFinishedPending,
+    entities.trustedDevice,
+  ];
+  for (const entity of mfaTables) {
+    await dataSource.createQueryBuilder().delete().from(entity).execute();
+  }
   await dataSource.createQueryBuilder().delete().from(entities.refreshHistory).execute();
   await dataSource.createQueryBuilder().delete().from(entities.session).execute();
   await dataSource.createQueryBuilder().delete().from(entities.user).execute();
@@ -80,7 +92,16 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
       try {
         const runner = dataSource.createQueryRunner();
         try {
-          for (const table of ['auth_users', 'auth_sessions', 'auth_refresh_history']) {
+          for (const table of [
+            'auth_users',
+            'auth_sessions',
+            'auth_refresh_history',
+            'auth_mfa',
+            'auth_mfa_recovery_codes',
+            'auth_mfa_codes',
+            'auth_mfa_finished_pending',
+            'auth_trusted_devices',
+          ]) {
             expect(await runner.hasTable(`${prefix}${table}`)).toBe(true);
           }
         } finally {
@@ -103,6 +124,26 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
           refreshTokenHash: 'next', previousSuccessor: 'enc', rotatedAt: 1, lastUsedAt: 1, expiresAt: s.expiresAt,
         })).toBe(true);
         expect(await sessions.wasRotated(s.id, s.refreshTokenHash)).toBe(true);
+
+        const mfa = new TypeOrmMfaStore(dataSource, entities);
+        await mfa.setPendingTotp(user.id, 'enc-secret');
+        expect(await mfa.activateTotp(user.id, 'enc-secret', 7)).toBe(true);
+        expect(await mfa.acceptTotpStep(user.id, 8)).toBe(true);
+        await mfa.replaceRecoveryCodes(user.id, ['r1', 'r2']);
+        expect(await mfa.consumeRecoveryCode(user.id, 'r1')).toBe(true);
+        expect(await mfa.getState(user.id)).toEqual({
+          totpSecret: 'enc-secret', totpLastStep: 8, totpPendingSecret: null, recoveryCodesLeft: 1,
+        });
+        await mfa.putCode(user.id, { pendingId: 'p', method: 'sms', codeHash: 'c', expiresAt: 10 });
+        expect(await mfa.consumeCode(user.id, 'p', 'sms', 'c', 5)).toBe(true);
+        expect(await mfa.finishPending('p', 10)).toBe(true);
+        expect(await mfa.finishPending('p', 10)).toBe(false);
+        const device = { id: 'd', userId: user.id, tokenHash: 't', label: null, createdAt: 1, lastUsedAt: 1, expiresAt: 10 };
+        await mfa.addTrustedDevice(device);
+        expect(await mfa.listTrustedDevices(user.id, 5)).toEqual([device]);
+        await mfa.deleteExpired(10);
+        expect(await mfa.findTrustedDevice('d')).toBeNull();
+        expect(await mfa.isPendingFinished('p', 5)).toBe(false);
       } finally {
         await close();
       }
@@ -132,6 +173,18 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
         );
         expect(JSON.parse(String(userRows[0].roles))).toEqual(['a']);
         expect(JSON.parse(String(userRows[0].mfa_methods))).toEqual([]);
+
+        // TOTP steps are bigint, -1 by the column default when a row is written by plain SQL.
+        const mfa = new TypeOrmMfaStore(dataSource, entities);
+        const mfaTable = dataSource.getMetadata(entities.mfa).tablePath.split('.').map((p) => dataSource.driver.escape(p)).join('.');
+        await dataSource.query(`INSERT INTO ${mfaTable} (user_id, totp_secret) VALUES ('${u.id}', 'enc')`);
+        expect(await mfa.getState(u.id)).toEqual({ totpSecret: 'enc', totpLastStep: -1, totpPendingSecret: null, recoveryCodesLeft: 0 });
+        expect(await mfa.acceptTotpStep(u.id, 6_000_000_000)).toBe(true);
+        const mfaRows: { totp_last_step: unknown }[] = await dataSource.query(
+          `SELECT totp_last_step FROM ${mfaTable} WHERE user_id = '${u.id}'`,
+        );
+        expect(String(mfaRows[0].totp_last_step)).toBe('6000000000');
+        expect((await mfa.getState(u.id)).totpLastStep).toBe(6_000_000_000);
       } finally {
         await close();
       }
@@ -178,6 +231,13 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
       const limits = new TypeOrmRateLimitStore(dataSource);
       await expect(limits.increment('x', 1_000, 1)).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(limits.peek('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      const mfa = new TypeOrmMfaStore(dataSource, entities);
+      await expect(mfa.getState('x')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(mfa.acceptTotpStep('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(mfa.setPendingTotp('x', 'enc')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(mfa.replaceRecoveryCodes('x', ['h'])).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(mfa.finishPending('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(mfa.listTrustedDevices('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
     });
 
     it('does not turn other database errors into DuplicateUserError or StoreUnavailableError', async () => {

@@ -139,6 +139,64 @@ export function runUserStoreContract(name: string, factory: UserStoreFactory): v
       expect(await store().updatePasswordHash(randomUUID(), 'x')).toBe(false);
     });
 
+    it('replaces the MFA methods in order and derives mfaEnabled from them', async () => {
+      const a = await store().create(newUser());
+      const b = await store().create(newUser());
+
+      expect(await store().setMfaMethods(a.id, ['totp', 'email'])).toBe(true);
+      expect(await store().findById(a.id)).toEqual({ ...a, mfaEnabled: true, mfaMethods: ['totp', 'email'] });
+      // The first method is the default: order is kept.
+      expect(await store().setMfaMethods(a.id, ['sms', 'totp'])).toBe(true);
+      expect((await store().findByUsername(a.username))?.mfaMethods).toEqual(['sms', 'totp']);
+      // The same value again is still an existing user.
+      expect(await store().setMfaMethods(a.id, ['sms', 'totp'])).toBe(true);
+      expect(await store().setMfaMethods(a.id, [])).toBe(true);
+      expect(await store().findByEmail(a.email)).toEqual({ ...a, mfaEnabled: false, mfaMethods: [] });
+
+      expect(await store().findById(b.id)).toEqual(b);
+      expect(await store().setMfaMethods(randomUUID(), ['totp'])).toBe(false);
+    });
+
+    it('copies the MFA methods it is given', async () => {
+      const created = await store().create(newUser());
+      const methods: ('totp' | 'email' | 'sms')[] = ['email'];
+      await store().setMfaMethods(created.id, methods);
+      methods.push('sms');
+      expect((await store().findById(created.id))?.mfaMethods).toEqual(['email']);
+    });
+
+    it('round-trips a seeded phone number and keeps it when the MFA methods change', async () => {
+      const withPhone: AuthUser = {
+        id: randomUUID(),
+        username: 'sms-user',
+        email: 'sms@example.test',
+        passwordHash: 'hash-3',
+        roles: [],
+        mfaEnabled: true,
+        mfaMethods: ['sms'],
+        phone: '+15551234567',
+      };
+      const withoutPhone: AuthUser = {
+        id: randomUUID(),
+        username: 'no-phone',
+        email: 'no-phone@example.test',
+        passwordHash: 'hash-4',
+        roles: [],
+        mfaEnabled: false,
+        mfaMethods: [],
+      };
+      const s = await fixture.rebuild([withPhone, withoutPhone]);
+
+      expect((await s.findById(withPhone.id))?.phone).toBe('+15551234567');
+      expect((await s.findByUsername('no-phone'))?.phone ?? null).toBeNull();
+      expect(await s.setMfaMethods(withPhone.id, ['totp', 'sms'])).toBe(true);
+      expect(await s.findByEmail('sms@example.test')).toMatchObject({ phone: '+15551234567', mfaMethods: ['totp', 'sms'] });
+      // A created user has no phone.
+      const created = await s.create(newUser());
+      expect(created.phone ?? null).toBeNull();
+      expect((await s.findById(created.id))?.phone ?? null).toBeNull();
+    });
+
     it('round-trips roles and a nested JSON profile', async () => {
       const profile = {
         firstName: 'Ada',

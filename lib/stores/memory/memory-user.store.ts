@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DuplicateUserError } from '../../errors/store.errors.js';
-import type { AuthUser, NewUser, UserStore } from '../user.store.js';
+import type { AuthUser, MfaMethod, NewUser, UserStore } from '../user.store.js';
 
 /**
  * An in-memory {@link UserStore}: for tests, demos and prototypes. Data is lost on restart.
@@ -51,6 +51,14 @@ export class MemoryUserStore implements UserStore {
     const user = this.byId.get(id);
     if (!user) return Promise.resolve(false);
     user.passwordHash = passwordHash;
+    return Promise.resolve(true);
+  }
+
+  setMfaMethods(id: string, methods: readonly MfaMethod[]): Promise<boolean> {
+    const user = this.byId.get(id);
+    if (!user) return Promise.resolve(false);
+    user.mfaMethods = [...methods];
+    user.mfaEnabled = methods.length > 0;
     return Promise.resolve(true);
   }
 

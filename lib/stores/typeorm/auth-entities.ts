@@ -1,5 +1,6 @@
 import type { EntitySchema, ValueTransformer } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
+import type { StoredOneTimeCode, StoredTrustedDevice } from '../mfa.store.js';
 import type { StoredSession } from '../session.store.js';
 import type { JsonValue, MfaMethod } from '../user.store.js';
 
@@ -17,6 +18,8 @@ export interface AuthUserRow {
   mfaMethods: MfaMethod[];
   disabled: boolean;
   profile: Record<string, JsonValue> | null;
+  /** E.164 phone number, or `null`. */
+  phone: string | null;
   createdAt: number;
 }
 
@@ -33,6 +36,38 @@ export interface AuthRefreshHistoryRow {
 }
 
 /**
+ * One row of `auth_mfa`: a user's TOTP state (see `MfaUserState`). A user without a row reads as
+ * having no TOTP; rows are created on the first write and never deleted by the store.
+ */
+export interface AuthMfaRow {
+  userId: string;
+  /** Encrypted active secret, or `null` when TOTP is off. */
+  totpSecret: string | null;
+  /** The last accepted time step; `-1` when none. */
+  totpLastStep: number;
+  /** Encrypted secret of an unconfirmed setup, or `null`. */
+  totpPendingSecret: string | null;
+}
+
+/** One row of `auth_mfa_recovery_codes`: an unused recovery code's hash. Primary key (`user_id`, `code_hash`). */
+export interface AuthMfaRecoveryCodeRow {
+  userId: string;
+  codeHash: string;
+}
+
+/** One row of `auth_mfa_codes`: the user's e-mail/SMS code (at most one per user). */
+export type AuthMfaCodeRow = StoredOneTimeCode & { userId: string };
+
+/** One row of `auth_mfa_finished_pending`: a pending login that was finished, until `expiresAt`. */
+export interface AuthMfaFinishedPendingRow {
+  pendingId: string;
+  expiresAt: number;
+}
+
+/** One row of `auth_trusted_devices`: exactly a {@link StoredTrustedDevice}. */
+export type AuthTrustedDeviceRow = StoredTrustedDevice;
+
+/**
  * The entity schemas of the TypeORM adapters. Pass the object itself (`entities: authEntities`) or its
  * values (`entities: [...Object.values(authEntities), ...]`) to your DataSource, and the same object
  * to the stores' constructors. (A type alias, not an interface, so that it fits TypeORM's
@@ -42,6 +77,11 @@ export type AuthEntities = {
   readonly user: EntitySchema<AuthUserRow>;
   readonly session: EntitySchema<AuthSessionRow>;
   readonly refreshHistory: EntitySchema<AuthRefreshHistoryRow>;
+  readonly mfa: EntitySchema<AuthMfaRow>;
+  readonly mfaRecoveryCode: EntitySchema<AuthMfaRecoveryCodeRow>;
+  readonly mfaCode: EntitySchema<AuthMfaCodeRow>;
+  readonly mfaFinishedPending: EntitySchema<AuthMfaFinishedPendingRow>;
+  readonly trustedDevice: EntitySchema<AuthTrustedDeviceRow>;
 };
 
 /** Options of {@link createAuthEntities}. */
@@ -54,7 +94,7 @@ export interface AuthEntitiesOptions {
 }
 
 /**
- * Maps epoch milliseconds to `bigint` columns and back. Drivers return `bigint` as a string
+ * Maps epoch milliseconds (and other integers, e.g. TOTP steps) to `bigint` columns and back. Drivers return `bigint` as a string
  * (pg, mysql) or a number (better-sqlite3); the entity always sees a JS number (or `null`).
  * Values stay exact up to `Number.MAX_SAFE_INTEGER`, far beyond any epoch-millisecond time.
  */
@@ -75,6 +115,11 @@ const HASH_LENGTH = 128;
  * - `<prefix>auth_sessions`: indexed on `user_id`; times as `bigint` epoch milliseconds.
  * - `<prefix>auth_refresh_history`: primary key (`session_id`, `token_hash`), foreign key to the
  *   session with `ON DELETE CASCADE`.
+ * - `<prefix>auth_mfa` (primary key `user_id`), `<prefix>auth_mfa_recovery_codes` (primary key
+ *   (`user_id`, `code_hash`)), `<prefix>auth_mfa_codes` (primary key `user_id`: one code per user),
+ *   `<prefix>auth_mfa_finished_pending` (primary key `pending_id`) and `<prefix>auth_trusted_devices`
+ *   (indexed on `user_id`): the state of `TypeOrmMfaStore`. No foreign keys to `auth_users`, so
+ *   that users may live in another store.
  *
  * Column types are portable across PostgreSQL, SQLite (better-sqlite3) and MySQL/MariaDB.
  * Every constraint and index has an explicit, prefixed name (the user store relies on the unique
@@ -85,6 +130,11 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
   const users = `${prefix}auth_users`;
   const sessions = `${prefix}auth_sessions`;
   const history = `${prefix}auth_refresh_history`;
+  const mfaTable = `${prefix}auth_mfa`;
+  const recoveryCodes = `${prefix}auth_mfa_recovery_codes`;
+  const codes = `${prefix}auth_mfa_codes`;
+  const finishedPending = `${prefix}auth_mfa_finished_pending`;
+  const devices = `${prefix}auth_trusted_devices`;
 
   const user = new (typeorm().EntitySchema)<AuthUserRow>({
     name: `${prefix}AuthUser`,
@@ -99,6 +149,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
       mfaMethods: { name: 'mfa_methods', type: 'simple-json' },
       disabled: { type: 'boolean', default: false },
       profile: { type: 'simple-json', nullable: true },
+      phone: { type: 'varchar', length: 32, nullable: true },
       createdAt: { name: 'created_at', type: 'bigint', transformer: epochMs },
     },
     uniques: [
@@ -146,7 +197,63 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
     ],
   });
 
-  return Object.freeze({ user, session, refreshHistory });
+  const mfa = new (typeorm().EntitySchema)<AuthMfaRow>({
+    name: `${prefix}AuthMfa`,
+    tableName: mfaTable,
+    columns: {
+      userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH, primary: true },
+      totpSecret: { name: 'totp_secret', type: 'text', nullable: true },
+      totpLastStep: { name: 'totp_last_step', type: 'bigint', default: -1, transformer: epochMs },
+      totpPendingSecret: { name: 'totp_pending_secret', type: 'text', nullable: true },
+    },
+  });
+
+  const mfaRecoveryCode = new (typeorm().EntitySchema)<AuthMfaRecoveryCodeRow>({
+    name: `${prefix}AuthMfaRecoveryCode`,
+    tableName: recoveryCodes,
+    columns: {
+      userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH, primary: true },
+      codeHash: { name: 'code_hash', type: 'varchar', length: HASH_LENGTH, primary: true },
+    },
+  });
+
+  const mfaCode = new (typeorm().EntitySchema)<AuthMfaCodeRow>({
+    name: `${prefix}AuthMfaCode`,
+    tableName: codes,
+    columns: {
+      userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH, primary: true },
+      pendingId: { name: 'pending_id', type: 'varchar', length: ID_LENGTH },
+      method: { type: 'varchar', length: 16 },
+      codeHash: { name: 'code_hash', type: 'varchar', length: HASH_LENGTH },
+      expiresAt: { name: 'expires_at', type: 'bigint', transformer: epochMs },
+    },
+  });
+
+  const mfaFinishedPending = new (typeorm().EntitySchema)<AuthMfaFinishedPendingRow>({
+    name: `${prefix}AuthMfaFinishedPending`,
+    tableName: finishedPending,
+    columns: {
+      pendingId: { name: 'pending_id', type: 'varchar', length: ID_LENGTH, primary: true },
+      expiresAt: { name: 'expires_at', type: 'bigint', transformer: epochMs },
+    },
+  });
+
+  const trustedDevice = new (typeorm().EntitySchema)<AuthTrustedDeviceRow>({
+    name: `${prefix}AuthTrustedDevice`,
+    tableName: devices,
+    columns: {
+      id: { type: 'varchar', length: ID_LENGTH, primary: true },
+      userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH },
+      tokenHash: { name: 'token_hash', type: 'varchar', length: HASH_LENGTH },
+      label: { type: 'text', nullable: true },
+      createdAt: { name: 'created_at', type: 'bigint', transformer: epochMs },
+      lastUsedAt: { name: 'last_used_at', type: 'bigint', transformer: epochMs },
+      expiresAt: { name: 'expires_at', type: 'bigint', transformer: epochMs },
+    },
+    indices: [{ name: `IDX_${devices}_user_id`, columns: ['userId'] }],
+  });
+
+  return Object.freeze({ user, session, refreshHistory, mfa, mfaRecoveryCode, mfaCode, mfaFinishedPending, trustedDevice });
 }
 
 /** The name of the unique constraint on `column` of `table`. */
@@ -155,7 +262,9 @@ function uniqueName(table: string, column: 'username' | 'email'): string {
 }
 
 /**
- * The default entity set (no table prefix): `auth_users`, `auth_sessions`, `auth_refresh_history`.
+ * The default entity set (no table prefix): `auth_users`, `auth_sessions`, `auth_refresh_history`,
+ * `auth_mfa`, `auth_mfa_recovery_codes`, `auth_mfa_codes`, `auth_mfa_finished_pending`,
+ * `auth_trusted_devices`.
  * Add it to your DataSource (`entities: [...Object.values(authEntities), ...yourEntities]`);
  * the TypeORM stores use it unless given another set.
  */
@@ -171,5 +280,20 @@ export const authEntities: AuthEntities = Object.freeze({
   },
   get refreshHistory() {
     return defaultEntities().refreshHistory;
+  },
+  get mfa() {
+    return defaultEntities().mfa;
+  },
+  get mfaRecoveryCode() {
+    return defaultEntities().mfaRecoveryCode;
+  },
+  get mfaCode() {
+    return defaultEntities().mfaCode;
+  },
+  get mfaFinishedPending() {
+    return defaultEntities().mfaFinishedPending;
+  },
+  get trustedDevice() {
+    return defaultEntities().trustedDevice;
   },
 });

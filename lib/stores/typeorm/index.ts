@@ -7,8 +7,13 @@ export {
   createAuthEntities,
   type AuthEntities,
   type AuthEntitiesOptions,
+  type AuthMfaCodeRow,
+  type AuthMfaFinishedPendingRow,
+  type AuthMfaRecoveryCodeRow,
+  type AuthMfaRow,
   type AuthRefreshHistoryRow,
   type AuthSessionRow,
+  type AuthTrustedDeviceRow,
   type AuthUserRow,
 } from './auth-entities.js';
 export {
@@ -17,6 +22,7 @@ export {
   type AuthRateLimitRow,
   type RateLimitEntityOptions,
 } from './rate-limit.entity.js';
+export { TypeOrmMfaStore } from './typeorm-mfa.store.js';
 export { TypeOrmRateLimitStore } from './typeorm-rate-limit.store.js';
 export { TypeOrmSessionStore } from './typeorm-session.store.js';
 export { TypeOrmUserStore } from './typeorm-user.store.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityMetadata, ObjectLiteral, Repository } from 'typeorm';
 import { DuplicateUserError } from '../../errors/store.errors.js';
-import type { AuthUser, NewUser, UserStore } from '../user.store.js';
+import type { AuthUser, MfaMethod, NewUser, UserStore } from '../user.store.js';
 import { authEntities, type AuthEntities, type AuthUserRow } from './auth-entities.js';
 import { affectedRows, toStoreError, uniqueViolation } from './typeorm-error.mapper.js';
 import { serializeWrite } from './typeorm-write.lock.js';
@@ -17,7 +17,9 @@ import { serializeWrite } from './typeorm-write.lock.js';
  *   the others reject with `DuplicateUserError('username' | 'email')` (`'unknown'` when the driver
  *   does not say which constraint failed).
  * - An unreachable database rejects with `StoreUnavailableError` (driver error as `cause`).
- * - Ids are random UUIDs; new users have `mfaEnabled: false`, no MFA methods and are not disabled.
+ * - Ids are random UUIDs; new users have `mfaEnabled: false`, no MFA methods, no phone and are not
+ *   disabled. `setMfaMethods` writes the methods and `mfaEnabled` in one `UPDATE`.
+ * - `phone` (column `phone`, nullable) is returned only when set.
  * - Returned users are fresh objects: changing them never changes the stored state.
  */
 export class TypeOrmUserStore implements UserStore {
@@ -60,6 +62,7 @@ export class TypeOrmUserStore implements UserStore {
       mfaMethods: [],
       disabled: false,
       profile: input.profile ? structuredClone(input.profile) : null,
+      phone: null,
       createdAt: Date.now(),
     };
     try {
@@ -86,6 +89,17 @@ export class TypeOrmUserStore implements UserStore {
   async updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
     try {
       const result = await serializeWrite(this.dataSource, () => this.repository.update({ id }, { passwordHash }));
+      return affectedRows(result.affected, 'TypeOrmUserStore') === 1;
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  async setMfaMethods(id: string, methods: readonly MfaMethod[]): Promise<boolean> {
+    try {
+      const result = await serializeWrite(this.dataSource, () =>
+        this.repository.update({ id }, { mfaMethods: [...methods], mfaEnabled: methods.length > 0 }),
+      );
       return affectedRows(result.affected, 'TypeOrmUserStore') === 1;
     } catch (error) {
       throw toStoreError(error);
@@ -159,6 +173,7 @@ function toAuthUser(row: AuthUserRow): AuthUser {
     mfaEnabled: row.mfaEnabled,
     mfaMethods: [...row.mfaMethods],
     disabled: row.disabled,
+    ...(row.phone ? { phone: row.phone } : {}),
     ...(row.profile ? { profile: row.profile } : {}),
   };
 }
