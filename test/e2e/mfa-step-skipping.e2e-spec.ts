@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createSigner } from 'fast-jwt';
+import type { Response } from 'supertest';
+import { setCookies } from '../fixtures/cookie-jar.js';
+import { TEST_SECRET } from '../fixtures/create-test-app.js';
+import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
+
+function problem(res: Response, status: number, code: string): void {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body.code).toBe(code);
+}
+
+describe('skipping the MFA step', () => {
+  let t: MfaTestApp;
+  afterEach(() => t.close());
+
+  const pendingToken = async (): Promise<string> => {
+    const body = await t.loginBody(MFA_USERS.totp.username, MFA_USERS.totp.password);
+    return body.mfaToken as string;
+  };
+
+  it('a login that needs MFA issues no access or refresh token, only the pending step of CONTRACT §4', async () => {
+    t = await createMfaTestApp();
+    const res = await t.http.post('/auth/login').send({ username: 'totp.user', password: 'totppass123' });
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(Object.keys(res.body).sort()).toEqual(['defaultMfaMethod', 'isRequiresMfa', 'message', 'mfaMethods', 'mfaToken']);
+    expect(res.body).toMatchObject({ isRequiresMfa: true, mfaMethods: ['totp'], defaultMfaMethod: 'totp' });
+    const [header] = (res.body.mfaToken as string).split('.');
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toMatchObject({ typ: 'mfa+jwt', alg: 'HS256' });
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('cookie mode: the pending step sets no auth cookie; the verified step sets them', async () => {
+    t = await createMfaTestApp({ options: { accessTokenType: 'cookie' } });
+    const res = await t.http.post('/auth/login').send({ username: 'totp.user', password: 'totppass123' });
+    expect(res.body.isRequiresMfa).toBe(true);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    const done = await t.http.post('/auth/mfa/verify').send({ mfaToken: res.body.mfaToken, method: 'totp', code: t.totpCode() });
+    expect(done.status).toBe(200);
+    expect([...setCookies(done).keys()].sort()).toEqual(['access_token', 'csrf_token', 'refresh_token']);
+    expect(done.body).not.toHaveProperty('accessToken');
+  });
+
+  it('the pending token is refused at /auth/me as a Bearer token (401)', async () => {
+    t = await createMfaTestApp();
+    const res = await t.http.get('/auth/me').set('Authorization', `Bearer ${await pendingToken()}`);
+    problem(res, 401, 'ACCESS_TOKEN_INVALID');
+    expect(res.headers['www-authenticate']).toContain('invalid_token');
+  });
+
+  it('the pending token is refused at /auth/me as the access cookie in cookie mode (401)', async () => {
+    t = await createMfaTestApp({ options: { accessTokenType: 'cookie' } });
+    const res = await t.http.get('/auth/me').set('Cookie', `access_token=${await pendingToken()}`);
+    problem(res, 401, 'ACCESS_TOKEN_INVALID');
+  });
+
+  it('the pending token is refused at /auth/refresh (401)', async () => {
+    t = await createMfaTestApp();
+    problem(await t.http.post('/auth/refresh').send({ refreshToken: await pendingToken() }), 401, 'REFRESH_TOKEN_INVALID');
+  });
+
+  it('the pending token is refused at password change, TOTP setup/enable, MFA disable, sessions, devices and host routes (401)', async () => {
+    t = await createMfaTestApp();
+    const auth = `Bearer ${await pendingToken()}`;
+    const attempts = [
+      t.http.post('/auth/password/change').set('Authorization', auth).send({ currentPassword: 'totppass123', newPassword: 'a-whole-new-password' }),
+      t.http.post('/auth/mfa/totp/setup').set('Authorization', auth),
+      t.http.post('/auth/mfa/totp/enable').set('Authorization', auth).send({ code: t.totpCode() }),
+      t.http.post('/auth/mfa/disable').set('Authorization', auth).send({ method: 'totp', password: 'totppass123' }),
+      t.http.get('/auth/sessions').set('Authorization', auth),
+      t.http.get('/auth/mfa/devices').set('Authorization', auth),
+      t.http.get('/protected').set('Authorization', auth),
+      t.http.post('/auth/logout').set('Authorization', auth),
+    ];
+    for (const res of await Promise.all(attempts)) problem(res, 401, 'ACCESS_TOKEN_INVALID');
+    // and the password is still the old one
+    expect((await t.http.post('/auth/login').send({ username: 'totp.user', password: 'totppass123' })).status).toBe(200);
+  });
+
+  it('an access token is not an mfaToken (401 MFA_TOKEN_INVALID)', async () => {
+    t = await createMfaTestApp();
+    const { accessToken } = await t.login();
+    problem(await t.http.post('/auth/mfa/verify').send({ mfaToken: accessToken, method: 'totp', code: t.totpCode() }), 401, 'MFA_TOKEN_INVALID');
+  });
+
+  it('a forged mfaToken (another key, alg none, edited claims) is refused', async () => {
+    t = await createMfaTestApp();
+    const genuine = await pendingToken();
+    const payload = JSON.parse(Buffer.from(genuine.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    const otherKey = createSigner({ key: 'another-secret-that-is-at-least-32-bytes!!', header: { typ: 'mfa+jwt' } })(payload);
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'mfa+jwt' })).toString('base64url')}.${genuine.split('.')[1]}.`;
+    const edited = `${genuine.split('.')[0]}.${Buffer.from(JSON.stringify({ ...payload, sub: 'u-emily' })).toString('base64url')}.${genuine.split('.')[2]}`;
+    const wrongTyp = createSigner({ key: TEST_SECRET, header: { typ: 'at+jwt' } })(payload);
+    for (const mfaToken of [otherKey, none, edited, wrongTyp, 'x', genuine + 'x']) {
+      problem(await t.http.post('/auth/mfa/verify').send({ mfaToken, method: 'totp', code: t.totpCode() }), 401, 'MFA_TOKEN_INVALID');
+    }
+  });
+
+  it('an mfaToken dies after 5 minutes', async () => {
+    t = await createMfaTestApp();
+    const mfaToken = await pendingToken();
+    t.clock.advanceSeconds(301);
+    problem(await t.http.post('/auth/mfa/verify').send({ mfaToken, method: 'totp', code: t.totpCode() }), 401, 'MFA_TOKEN_INVALID');
+  });
+
+  it('an mfaToken completes one login only: replaying it after success is refused', async () => {
+    t = await createMfaTestApp();
+    const mfaToken = await pendingToken();
+    expect((await t.http.post('/auth/mfa/verify').send({ mfaToken, method: 'totp', code: t.totpCode() })).status).toBe(200);
+    t.clock.advanceSeconds(30);
+    problem(await t.http.post('/auth/mfa/verify').send({ mfaToken, method: 'totp', code: t.totpCode() }), 401, 'MFA_TOKEN_INVALID');
+  });
+
+  it('the completed login carries the expiresInMins asked for at the password step', async () => {
+    t = await createMfaTestApp();
+    const body = await t.loginBody('totp.user', 'totppass123', { expiresInMins: 30 });
+    const done = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode() });
+    expect(done.body.expiresIn).toBe(1800);
+    const me = await t.http.get('/auth/me').set('Authorization', `Bearer ${done.body.accessToken as string}`);
+    expect(me.body).toMatchObject({ username: 'totp.user', mfaEnabled: true, mfaMethods: ['totp'] });
+  });
+
+  it('mfa.required: a user without a second factor gets 403 MFA_ENROLLMENT_REQUIRED, never tokens', async () => {
+    t = await createMfaTestApp({ mfa: { required: true } });
+    const res = await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' });
+    problem(res, 403, 'MFA_ENROLLMENT_REQUIRED');
+    expect(res.body).not.toHaveProperty('accessToken');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    // a wrong password still gets the ordinary answer (no hint that the account exists)
+    problem(await t.http.post('/auth/login').send({ username: 'emilys', password: 'wrong-password' }), 401, 'INVALID_CREDENTIALS');
+    // a user with a method gets the MFA step
+    expect((await t.loginBody('totp.user', 'totppass123')).isRequiresMfa).toBe(true);
+  });
+
+  it('a user whose only method is no longer offered is refused (fail closed), not let in', async () => {
+    t = await createMfaTestApp({ mfa: { methods: ['email'] } });
+    // totp.user was enrolled with TOTP by an earlier configuration:
+    await t.users.setMfaMethods(MFA_USERS.totp.id, ['totp']);
+    problem(await t.http.post('/auth/login').send({ username: 'totp.user', password: 'totppass123' }), 403, 'MFA_ENROLLMENT_REQUIRED');
+  });
+});
