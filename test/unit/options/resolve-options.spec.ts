@@ -59,7 +59,19 @@ describe('resolveAuthOptions', () => {
           sameSite: 'lax',
           csrf: true,
         },
-        mfa: { methods: [], issuer: 'nest-gatekeeper', codeTtlMs: 600_000, maxAttempts: 5, trustedDeviceTtlMs: 30 * 86_400_000 },
+        mfa: {
+          methods: [],
+          required: false,
+          encryptionKeys: [],
+          issuer: 'nest-gatekeeper',
+          codeTtlMs: 600_000,
+          codeLength: 6,
+          maxAttempts: 5,
+          lockoutMs: 900_000,
+          sendLimit: { perUser: { max: 5, windowMs: 900_000 }, perAddress: { max: 20, windowMs: 900_000 } },
+          trustedDeviceTtlMs: 30 * 86_400_000,
+          pendingTtlSeconds: 300,
+        },
         rateLimit: {
           enabled: true,
           account: { maxFailures: 5, windowMs: 3_600_000, lockoutMs: 30_000, maxLockoutMs: 900_000 },
@@ -108,7 +120,7 @@ describe('resolveAuthOptions', () => {
           jwt: { secret: SECRET, accessTokenTtl: '5m', maxAccessTokenTtl: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 },
           refreshToken: { ttl: '1d', absoluteTtl: '2w', reuseGraceSeconds: 0 },
           cookies: { names: { access: 'at' }, secure: false, sameSite: 'strict', domain: 'example.com' },
-          mfa: { methods: ['totp', 'email', 'totp'] },
+          mfa: { methods: ['totp', 'email', 'totp'], encryptionKey: SECRET, senders: { email: { sendEmail: () => Promise.resolve() } } },
           rateLimit: { account: { lockout: '1m', maxLockout: '1h' } },
           sessionCheck: true,
         }),
@@ -161,6 +173,16 @@ describe('resolveAuthOptions', () => {
       ['a refreshPath with a semicolon', { cookies: { refreshPath: '/auth; Domain=evil.test' } }, /^cookies\.refreshPath: must be a path starting with '\/'$/],
       ['a domain with a semicolon', { cookies: { domain: 'example.com; Path=/' } }, /^cookies\.domain: is not a valid domain$/],
       ['an unknown MFA method', { mfa: { methods: ['carrier-pigeon'] } }, /^mfa\.methods: must be an array of/],
+      ['TOTP without an encryption key', { mfa: { methods: ['totp'] } }, /^mfa\.encryptionKey: is required when mfa\.methods includes 'totp'/],
+      ['a short encryption key', { mfa: { methods: ['totp'], encryptionKey: 'short' } }, /^mfa\.encryptionKey: must be at least 32 bytes \(got 5\)$/],
+      ['a short key in a key list', { mfa: { methods: ['totp'], encryptionKey: [SECRET, 'old'] } }, /^mfa\.encryptionKey\[1\]: must be at least 32 bytes \(got 3\)$/],
+      ['e-mail codes without a sender', { mfa: { methods: ['email'] } }, /^mfa\.senders\.email: is required when mfa\.methods includes 'email'/],
+      ['SMS codes without a sender', { mfa: { methods: ['sms'] } }, /^mfa\.senders\.sms: is required when mfa\.methods includes 'sms'/],
+      ['mfa.required without a method', { mfa: { required: true } }, /^mfa\.required: needs at least one method in mfa\.methods$/],
+      ['codes living over 10 minutes', { mfa: { codeTtl: '11m' } }, /^mfa\.codeTtl: must be at most 10 minutes$/],
+      ['5-digit codes', { mfa: { codeLength: 5 } }, /^mfa\.codeLength: must be an integer ≥ 6/],
+      ['11-digit codes', { mfa: { codeLength: 11 } }, /^mfa\.codeLength: must be at most 10$/],
+      ['an unknown send-limit key', { mfa: { sendLimit: { perDay: 3 } } }, /^mfa\.sendLimit\.perDay: unknown option$/],
       ['a non-boolean switch', { sessionCheck: 'yes' }, /^sessionCheck: must be true or false \(got "yes"\)$/],
       ['empty default roles', { defaultRoles: [''] }, /^defaultRoles: must be an array of non-empty strings$/],
       ['password minLength > maxLength', { password: { minLength: 20, maxLength: 10 } }, /^password\.minLength: must not exceed password\.maxLength$/],
@@ -170,7 +192,7 @@ describe('resolveAuthOptions', () => {
       expect(error.problems).toContainEqual(expect.stringMatching(problem));
       // The message names the path too, one problem per line.
       const path = problem.source.replace(/^\^/, '').split(':')[0].replace(/\\/g, '');
-      expect(error.message).toMatch(new RegExp(`^  - ${path.replace(/\./g, '\\.')}: `, 'm'));
+      expect(error.message).toMatch(new RegExp(`^  - ${path.replace(/[.[\]]/g, '\\$&')}: `, 'm'));
     });
 
     it('RS256 with an RSA key under 2048 bits', () => {
@@ -247,6 +269,8 @@ describe('resolveAuthRoutes', () => {
       paths: {
         register: 'register', login: 'login', refresh: 'refresh', me: 'me', logout: 'logout',
         sessions: 'sessions', session: 'sessions/:id', passwordChange: 'password/change',
+        mfaSend: 'mfa/send', mfaVerify: 'mfa/verify', totpSetup: 'mfa/totp/setup', totpEnable: 'mfa/totp/enable',
+        mfaDisable: 'mfa/disable', mfaDevices: 'mfa/devices', mfaDevice: 'mfa/devices/:id',
       },
       globalGuard: true,
     });
@@ -266,6 +290,19 @@ describe('resolveAuthRoutes', () => {
     expect(r.paths).toMatchObject({ register: null, sessions: null, session: null, passwordChange: null, me: 'me' });
     expect(r.globalGuard).toBe(false);
     expect(resolveAuthRoutes({ routes: { me: false } }).paths.me).toBeNull();
+  });
+
+  it('mfa: false leaves out every MFA route (whatever the order of keys); mfaDevices: false takes the device route too', () => {
+    const off = ['mfaSend', 'mfaVerify', 'totpSetup', 'totpEnable', 'mfaDisable', 'mfaDevices', 'mfaDevice'];
+    for (const routes of [{ mfa: false, mfaSend: 'otp/send' }, { mfaSend: 'otp/send', mfa: false }]) {
+      const { paths } = resolveAuthRoutes({ routes });
+      for (const name of off) expect(paths[name as keyof typeof paths]).toBeNull();
+      expect(paths.login).toBe('login');
+    }
+    expect(resolveAuthRoutes({ routes: { mfaDevices: false } }).paths).toMatchObject({ mfaDevices: null, mfaDevice: null, mfaVerify: 'mfa/verify' });
+    expect(configError(() => resolveAuthRoutes({ routes: { mfaDevice: 'mfa/devices/x' } })).problems).toEqual([
+      "routes.mfaDevice: must contain the ':id' segment",
+    ]);
   });
 
   it("refuses a session path without ':id'", () => {
