@@ -23,6 +23,10 @@ describe('Swagger document', () => {
     ['/auth/refresh', 'post', 'RefreshDto', '200', 'TokenResponseDto'],
     ['/auth/logout', 'post', 'LogoutDto', '200', 'MessageResponseDto'],
     ['/auth/password/change', 'post', 'ChangePasswordDto', '200', 'MessageResponseDto'],
+    ['/auth/mfa/send', 'post', 'MfaSendDto', '200', 'MfaSendResponseDto'],
+    ['/auth/mfa/verify', 'post', 'MfaVerifyDto', '200', 'TokenResponseDto'],
+    ['/auth/mfa/totp/enable', 'post', 'TotpEnableDto', '200', 'RecoveryCodesResponseDto'],
+    ['/auth/mfa/disable', 'post', 'MfaDisableDto', '200', 'MessageResponseDto'],
   ])('%s documents its request DTO, success DTO and problem responses', (path, method, request, status, response) => {
     const operation = op(path, method);
     expect(operation.requestBody?.content['application/json'].schema.$ref).toBe(`#/components/schemas/${request}`);
@@ -53,5 +57,27 @@ describe('Swagger document', () => {
       expect.arrayContaining(['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'isRequiresMfa', 'message', 'user']),
     );
     expect(schemas.ProblemDto.properties.code.example).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('the MFA routes are documented, with their problems; the token response shows every MFA field', () => {
+    const schemas = doc.components?.schemas as Record<string, { properties: Record<string, { example?: unknown; description?: string; enum?: unknown[] }> }>;
+    const token = schemas.TokenResponseDto.properties;
+    for (const field of ['isRequiresMfa', 'mfaMethods', 'defaultMfaMethod', 'mfaToken', 'trustToken']) {
+      expect(token[field]).toBeDefined();
+      expect(token[field].description ?? '').not.toBe('');
+      expect(token[field].example).toBeDefined();
+    }
+    expect(schemas.MfaVerifyDto.properties.method.enum).toEqual(['totp', 'email', 'sms', 'recovery']);
+    expect(op('/auth/mfa/totp/setup', 'post').responses['200'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/TotpSetupResponseDto');
+    expect(op('/auth/mfa/devices', 'get').responses['200'].content?.['application/json'].schema.items?.$ref).toBe('#/components/schemas/TrustedDeviceDto');
+    expect(op('/auth/mfa/devices/{id}', 'delete').responses['204']).toBeDefined();
+    expect(Object.keys(op('/auth/mfa/verify', 'post').responses)).toEqual(expect.arrayContaining(['401', '429']));
+    expect(Object.keys(op('/auth/login', 'post').responses)).toEqual(expect.arrayContaining(['403']));
+    // the pending-step routes are public; enrolment and devices need a verified access token
+    expect(op('/auth/mfa/verify', 'post').security).toBeUndefined();
+    expect(op('/auth/mfa/send', 'post').security).toBeUndefined();
+    for (const [path, method] of [['/auth/mfa/totp/setup', 'post'], ['/auth/mfa/totp/enable', 'post'], ['/auth/mfa/disable', 'post'], ['/auth/mfa/devices', 'get']]) {
+      expect(op(path, method).security).toEqual([{ bearer: [] }]);
+    }
   });
 });
