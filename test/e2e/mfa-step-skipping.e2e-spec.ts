@@ -89,10 +89,10 @@ describe('skipping the MFA step', () => {
     t = await createMfaTestApp();
     const genuine = await pendingToken();
     const payload = JSON.parse(Buffer.from(genuine.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-    const otherKey = createSigner({ key: 'another-secret-that-is-at-least-32-bytes!!', header: { typ: 'mfa+jwt' } })(payload);
+    const otherKey = createSigner({ key: 'another-secret-that-is-at-least-32-bytes!!', header: { alg: 'HS256', typ: 'mfa+jwt' } })(payload);
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'mfa+jwt' })).toString('base64url')}.${genuine.split('.')[1]}.`;
     const edited = `${genuine.split('.')[0]}.${Buffer.from(JSON.stringify({ ...payload, sub: 'u-emily' })).toString('base64url')}.${genuine.split('.')[2]}`;
-    const wrongTyp = createSigner({ key: TEST_SECRET, header: { typ: 'at+jwt' } })(payload);
+    const wrongTyp = createSigner({ key: TEST_SECRET, header: { alg: 'HS256', typ: 'at+jwt' } })(payload);
     for (const mfaToken of [otherKey, none, edited, wrongTyp, 'x', genuine + 'x']) {
       problem(await t.http.post('/auth/mfa/verify').send({ mfaToken, method: 'totp', code: t.totpCode() }), 401, 'MFA_TOKEN_INVALID');
     }

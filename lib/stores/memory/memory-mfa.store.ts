@@ -8,12 +8,19 @@ interface UserRecord {
   recoveryCodes: Set<string>;
 }
 
+/** Finished pending logins are swept after this many new ones, to bound memory under a login flood. */
+const SWEEP_EVERY = 1000;
+
 /**
  * The default {@link MfaStore}: this process's memory (tests, development, one instance). Every
  * method completes synchronously inside its call, so the atomicity guarantees hold trivially.
+ * Expired codes, finished pending logins and devices are swept as the store is used.
  */
 export class MemoryMfaStore implements MfaStore {
   private readonly users = new Map<string, UserRecord>();
+  /** The latest time a caller passed in: what "expired" is measured against when sweeping. */
+  private latestNow = 0;
+  private finishedSinceSweep = 0;
   private readonly codes = new Map<string, StoredOneTimeCode>();
   private readonly finished = new Map<string, number>();
   private readonly devices = new Map<string, StoredTrustedDevice>();
@@ -86,6 +93,7 @@ export class MemoryMfaStore implements MfaStore {
   }
 
   consumeCode(userId: string, pendingId: string, method: DeliveredMfaMethod, codeHash: string, now: number): Promise<boolean> {
+    this.latestNow = Math.max(this.latestNow, now);
     const code = this.codes.get(userId);
     const matches =
       code !== undefined &&
@@ -105,10 +113,15 @@ export class MemoryMfaStore implements MfaStore {
   finishPending(pendingId: string, expiresAt: number): Promise<boolean> {
     if (this.finished.has(pendingId)) return Promise.resolve(false);
     this.finished.set(pendingId, expiresAt);
+    if (++this.finishedSinceSweep >= SWEEP_EVERY) {
+      this.finishedSinceSweep = 0;
+      void this.deleteExpired(this.latestNow);
+    }
     return Promise.resolve(true);
   }
 
   isPendingFinished(pendingId: string, now: number): Promise<boolean> {
+    this.latestNow = Math.max(this.latestNow, now);
     const until = this.finished.get(pendingId);
     return Promise.resolve(until !== undefined && until > now);
   }
