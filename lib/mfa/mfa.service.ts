@@ -65,9 +65,10 @@ const RECOVERY_CODE_COUNT = 10;
  * Multi-factor authentication: the pending login (`mfaToken`), TOTP (RFC 6238, through `otpauth`),
  * e-mail and SMS codes, recovery codes, attempt limits and trusted devices.
  *
- * - Wrong codes are counted per user (`mfa:fail:<user>`), over every pending login: after
- *   `mfa.maxAttempts` the pending login in use dies and every try is refused with 429 until
- *   `mfa.lockout` has passed since the first wrong code. A success clears the count.
+ * - Attempts are counted per user (`mfa:fail:<user>`), over every pending login, before the code is
+ *   checked (so parallel guesses cannot overshoot): after `mfa.maxAttempts` wrong codes the pending
+ *   login in use dies and every try is refused with 429 until `mfa.lockout` has passed since the
+ *   first one. A success clears the count.
  * - A TOTP code is accepted for the current step ± 1, and a step only once (the last accepted step
  *   is stored per user and must grow), so a code can never be replayed.
  * - E-mail/SMS codes are single-use, bound to one pending login, hashed at rest, valid `codeTtl`;
@@ -160,25 +161,10 @@ export class MfaService {
    */
   async verify(mfaToken: string, method: MfaVerifyMethod, code: string, ip: string | undefined): Promise<VerifiedMfa> {
     const { pending, user } = await this.openPending(mfaToken);
-    await this.assertNotLocked(user.id, ip);
-    let accepted: boolean;
-    if (method === 'recovery') {
-      const normalised = RecoveryCodes.normalise(code);
-      if (normalised === undefined) throw malformed('a recovery code looks like xxxx-xxxx-xxxx');
-      accepted = await this.store.consumeRecoveryCode(user.id, RecoveryCodes.hash(user.id, normalised));
-    } else {
-      if (!this.usableMethods(user).includes(method)) throw unavailable('method');
-      if (method === 'totp') {
-        if (!isDigits(code, TOTP_DIGITS)) throw malformed(`an authenticator code has ${TOTP_DIGITS} digits`);
-        accepted = await this.checkTotp(user.id, code);
-      } else {
-        if (!this.codes.isWellFormed(code)) throw malformed(`a code has ${this.options.mfa.codeLength} digits`);
-        const hash = this.codes.hash(user.id, pending.pendingId, method, code);
-        accepted = await this.store.consumeCode(user.id, pending.pendingId, method, hash, this.clock.now());
-      }
-    }
-    if (!accepted) {
-      await this.recordFailure(user.id, pending, ip);
+    const check = this.codeCheck(user, pending, method, code);
+    const attempt = await this.reserveAttempt(user.id, ip);
+    if (!(await check())) {
+      await this.recordFailure(user.id, attempt, pending, ip);
       throw new AuthException('MFA_CODE_INVALID');
     }
     if (!(await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000))) {
@@ -208,16 +194,16 @@ export class MfaService {
   async enableTotp(user: AuthUser, code: string, ip: string | undefined): Promise<{ recoveryCodes: string[] }> {
     this.assertOffered('totp');
     if (!isDigits(code, TOTP_DIGITS)) throw malformed(`an authenticator code has ${TOTP_DIGITS} digits`, 'code');
-    await this.assertNotLocked(user.id, ip);
     const state = await this.store.getState(user.id);
     const pendingBox = state.totpPendingSecret;
     const secret = pendingBox === null ? undefined : this.cipher.decrypt(pendingBox, user.id);
     if (pendingBox === null || secret === undefined) {
       throw new AuthException('MFA_METHOD_UNAVAILABLE', { detail: 'Start a TOTP setup first (POST /mfa/totp/setup).' });
     }
+    const attempt = await this.reserveAttempt(user.id, ip);
     const step = this.matchingStep(secret, code);
     if (step === undefined || !(await this.store.activateTotp(user.id, pendingBox, step))) {
-      await this.recordFailure(user.id, undefined, ip);
+      await this.recordFailure(user.id, attempt, undefined, ip);
       throw new AuthException('MFA_CODE_INVALID');
     }
     await this.counters.reset(failKey(user.id));
@@ -340,17 +326,51 @@ export class MfaService {
     if (byAddress && byAddress.count >= this.options.rateLimit.address.max) throw tooMany(byAddress.resetAt - now);
   }
 
-  /** Counts a wrong code; at the cap the pending login in use dies. */
-  private async recordFailure(userId: string, pending: PendingMfaLogin | undefined, ip: string | undefined): Promise<void> {
+  /**
+   * Counts an attempt before its code is checked (one atomic increment), so parallel guesses cannot
+   * get past the cap: the attempt numbered above `mfa.maxAttempts` is refused with 429 unchecked.
+   * A success clears the count again. Returns the attempt's number.
+   */
+  private async reserveAttempt(userId: string, ip: string | undefined): Promise<number> {
     const now = this.clock.now();
-    const state = await this.counters.increment(failKey(userId), this.options.mfa.lockoutMs, now);
     if (ip !== undefined && this.options.rateLimit.enabled) {
-      await this.counters.increment(`mfa:fail:addr:${ip}`, this.options.rateLimit.address.windowMs, now);
+      const byAddress = await this.counters.peek(`mfa:fail:addr:${ip}`, now);
+      if (byAddress.count >= this.options.rateLimit.address.max) throw tooMany(byAddress.resetAt - now);
     }
-    if (state.count >= this.options.mfa.maxAttempts && pending !== undefined) {
+    const state = await this.counters.increment(failKey(userId), this.options.mfa.lockoutMs, now);
+    if (state.count > this.options.mfa.maxAttempts) throw tooMany(state.resetAt - now);
+    return state.count;
+  }
+
+  /** A wrong code: counted against the address too; at the cap the pending login in use dies. */
+  private async recordFailure(userId: string, attempt: number, pending: PendingMfaLogin | undefined, ip: string | undefined): Promise<void> {
+    if (ip !== undefined && this.options.rateLimit.enabled) {
+      await this.counters.increment(`mfa:fail:addr:${ip}`, this.options.rateLimit.address.windowMs, this.clock.now());
+    }
+    if (attempt >= this.options.mfa.maxAttempts && pending !== undefined) {
       await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000);
       await this.store.deleteCode(userId);
     }
+  }
+
+  /**
+   * Validates the method and the code's shape (400 before anything is counted) and returns the check
+   * itself: it consumes the code (or the TOTP step) when it is right.
+   */
+  private codeCheck(user: AuthUser, pending: PendingMfaLogin, method: MfaVerifyMethod, code: string): () => Promise<boolean> {
+    if (method === 'recovery') {
+      const normalised = RecoveryCodes.normalise(code);
+      if (normalised === undefined) throw malformed('a recovery code looks like xxxx-xxxx-xxxx');
+      return () => this.store.consumeRecoveryCode(user.id, RecoveryCodes.hash(user.id, normalised));
+    }
+    if (!this.usableMethods(user).includes(method)) throw unavailable('method');
+    if (method === 'totp') {
+      if (!isDigits(code, TOTP_DIGITS)) throw malformed(`an authenticator code has ${TOTP_DIGITS} digits`);
+      return () => this.checkTotp(user.id, code);
+    }
+    if (!this.codes.isWellFormed(code)) throw malformed(`a code has ${this.options.mfa.codeLength} digits`);
+    const hash = this.codes.hash(user.id, pending.pendingId, method, code);
+    return () => this.store.consumeCode(user.id, pending.pendingId, method, hash, this.clock.now());
   }
 
   private async sendCode(user: AuthUser, pending: PendingMfaLogin, method: DeliveredMfaMethod, ip: string | undefined): Promise<MfaSendResult> {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
+import { MemoryRateLimitStore, type RateLimitStore } from '../../lib/index.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
 
 function problem(res: Response, status: number, code: string): void {
@@ -51,6 +52,26 @@ describe('MFA brute force: the attempt cap', () => {
     // another user is not affected
     const other = (await t.loginBody('email.user', 'emailpass123')).mfaToken as string;
     expect((await verify(other, t.outbox.lastCode(MFA_USERS.email.email), 'email')).status).toBe(200);
+  });
+
+  it('parallel guesses cannot get past the cap: of 20 concurrent wrong codes at most 5 are checked, the rest get 429', async () => {
+    // A counter store with network-like latency, so the 20 requests really overlap.
+    const counters = new MemoryRateLimitStore();
+    const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
+    const slow: RateLimitStore = {
+      increment: (key, windowMs, now) => later(counters.increment(key, windowMs, now)),
+      peek: (key, now) => later(counters.peek(key, now)),
+      reset: (key) => later(counters.reset(key)),
+    };
+    t = await createMfaTestApp({ options: { rateLimit: { store: slow } } });
+    const tokens = await Promise.all(Array.from({ length: 4 }, () => pending()));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => verify(tokens[i % 4], wrongTotp(t))));
+    const codes = results.map((r) => r.body.code as string);
+    // exactly 5 guesses were checked; the others were refused unchecked (429, or the pending token
+    // already killed by the cap)
+    expect(codes.filter((c) => c === 'MFA_CODE_INVALID')).toHaveLength(5);
+    expect(codes.filter((c) => c !== 'MFA_CODE_INVALID').every((c) => c === 'TOO_MANY_REQUESTS' || c === 'MFA_TOKEN_INVALID')).toBe(true);
+    problem(await verify(await pending(), t.totpCode()), 429, 'TOO_MANY_REQUESTS');
   });
 
   it('a success clears the count', async () => {
