@@ -410,16 +410,13 @@ export class MfaService {
   private async assertSendAllowed(userId: string, ip: string | undefined): Promise<void> {
     const { perUser, perAddress } = this.options.mfa.sendLimit;
     const now = this.clock.now();
+    // Counted before sending (atomic increments), so parallel sends cannot overshoot the limits.
     const [byUser, byAddress] = await Promise.all([
-      this.counters.peek(`mfa:send:user:${userId}`, now),
-      ip === undefined ? undefined : this.counters.peek(`mfa:send:addr:${ip}`, now),
-    ]);
-    if (byUser.count >= perUser.max) throw tooMany(byUser.resetAt - now);
-    if (byAddress && byAddress.count >= perAddress.max) throw tooMany(byAddress.resetAt - now);
-    await Promise.all([
       this.counters.increment(`mfa:send:user:${userId}`, perUser.windowMs, now),
       ip === undefined ? undefined : this.counters.increment(`mfa:send:addr:${ip}`, perAddress.windowMs, now),
     ]);
+    if (byUser.count > perUser.max) throw tooMany(byUser.resetAt - now);
+    if (byAddress && byAddress.count > perAddress.max) throw tooMany(byAddress.resetAt - now);
   }
 
   private async checkTotp(userId: string, code: string): Promise<boolean> {
