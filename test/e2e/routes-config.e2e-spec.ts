@@ -27,6 +27,22 @@ describe('route configuration (prefix, paths, switches)', () => {
     await t.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(200);
   });
 
+  it('the MFA routes move with their paths, and routes.mfa: false leaves them all out', async () => {
+    t = await createTestApp({ extras: { routes: { mfaVerify: 'otp/check', mfaDevices: 'trusted' } } });
+    const { accessToken } = await t.login();
+    expect((await t.http.post('/auth/otp/check').send({ mfaToken: 'x', method: 'totp', code: '123456' })).body.code).toBe('MFA_TOKEN_INVALID');
+    await t.http.post('/auth/mfa/verify').send({ mfaToken: 'x', method: 'totp', code: '123456' }).expect(404);
+    await t.http.get('/auth/trusted').set('Authorization', `Bearer ${accessToken}`).expect(200);
+    await t.close();
+    t = await createTestApp({ extras: { routes: { mfa: false } } });
+    const again = await t.login();
+    await t.http.post('/auth/mfa/verify').send({ mfaToken: 'x', method: 'totp', code: '123456' }).expect(404);
+    await t.http.post('/auth/mfa/send').send({ mfaToken: 'x', method: 'email' }).expect(404);
+    await t.http.post('/auth/mfa/totp/setup').set('Authorization', `Bearer ${again.accessToken}`).expect(404);
+    await t.http.get('/auth/mfa/devices').set('Authorization', `Bearer ${again.accessToken}`).expect(404);
+    await t.http.get('/auth/me').set('Authorization', `Bearer ${again.accessToken}`).expect(200);
+  });
+
   it('each route can be left out with false; the switches are aliases', async () => {
     t = await createTestApp({ extras: { routes: { register: false, passwordChange: false, session: false } } });
     const { accessToken } = await t.login();
