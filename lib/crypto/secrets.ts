@@ -1,4 +1,4 @@
-import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { hash, hkdfSync, randomFillSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * CSPRNG output is drawn in blocks and handed out once, front to back: one `randomFillSync` call per
@@ -36,4 +36,13 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, 'utf8');
   const right = Buffer.from(b, 'utf8');
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * A sub-key of the JWT signing key for another purpose (CSRF tokens, code hashes): HKDF-SHA256 over
+ * the key's bytes (a secret, or a private key in DER) with a purpose label, 32 bytes.
+ */
+export function deriveSubKey(signingKey: KeyObject, info: string): Buffer {
+  const bytes = signingKey.type === 'secret' ? signingKey.export() : signingKey.export({ format: 'der', type: 'pkcs8' });
+  return Buffer.from(hkdfSync('sha256', bytes, Buffer.alloc(0), info, 32));
 }

@@ -1,13 +1,9 @@
-import { createHmac, hash, hkdfSync, randomInt, type KeyObject } from 'node:crypto';
+import { createHmac, hash, randomInt, type KeyObject } from 'node:crypto';
+import { deriveSubKey } from '../crypto/secrets.js';
 
 const OTP_INFO = 'nest-gatekeeper/otp/v1';
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const RECOVERY_LENGTH = 12;
-
-/** The bytes of the JWT signing key (a secret, or a private key in DER). */
-function keyBytes(key: KeyObject): Buffer {
-  return key.type === 'secret' ? key.export() : key.export({ format: 'der', type: 'pkcs8' });
-}
 
 /**
  * E-mail/SMS codes: `length` decimal digits from the CSPRNG (`crypto.randomInt`, no modulo bias),
@@ -19,7 +15,7 @@ export class OneTimeCodes {
   private readonly key: Buffer;
 
   constructor(signingKey: KeyObject, private readonly length: number) {
-    this.key = Buffer.from(hkdfSync('sha256', keyBytes(signingKey), Buffer.alloc(0), OTP_INFO, 32));
+    this.key = deriveSubKey(signingKey, OTP_INFO);
   }
 
   /** A new code. */

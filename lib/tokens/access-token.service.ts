@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createSigner, createVerifier } from 'fast-jwt';
-import type { KeyObject } from 'node:crypto';
 import { randomToken } from '../crypto/secrets.js';
 import { AUTH_OPTIONS } from '../auth.constants.js';
+import { jwtKeyMaterial } from './jwt-key-material.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
@@ -36,13 +36,6 @@ interface AccessTokenPayload {
   jti: string;
 }
 
-/** fast-jwt takes secrets as bytes and asymmetric keys as PEM. */
-function keyMaterial(key: KeyObject): string | Buffer {
-  if (key.type === 'secret') return key.export();
-  return key.type === 'private'
-    ? (key.export({ format: 'pem', type: 'pkcs8' }) as string)
-    : (key.export({ format: 'pem', type: 'spki' }) as string);
-}
 
 /**
  * Signs and verifies access tokens (JWT, through fast-jwt). The algorithm is pinned to the configured
@@ -70,12 +63,12 @@ export class AccessTokenService {
     const { algorithm, issuer, audience, signingKey, verificationKey } = options.jwt;
     this.cacheSize = options.jwt.verifiedTokenCacheSize;
     this.signer = createSigner({
-      key: keyMaterial(signingKey),
+      key: jwtKeyMaterial(signingKey),
       algorithm,
       header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE },
     });
     this.verifier = createVerifier({
-      key: keyMaterial(verificationKey),
+      key: jwtKeyMaterial(verificationKey),
       algorithms: [algorithm],
       allowedIss: issuer,
       allowedAud: audience,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createSigner, createVerifier } from 'fast-jwt';
-import type { KeyObject } from 'node:crypto';
 import { AUTH_OPTIONS } from '../auth.constants.js';
+import { jwtKeyMaterial } from './jwt-key-material.js';
 import { randomToken } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
@@ -32,12 +32,6 @@ interface MfaTokenPayload {
   att?: number;
 }
 
-function keyMaterial(key: KeyObject): string | Buffer {
-  if (key.type === 'secret') return key.export();
-  return key.type === 'private'
-    ? (key.export({ format: 'pem', type: 'pkcs8' }) as string)
-    : (key.export({ format: 'pem', type: 'spki' }) as string);
-}
 
 /**
  * Signs and verifies `mfaToken`s: JWTs with `typ: mfa+jwt` and the audience `<jwt.audience>/mfa`,
@@ -56,9 +50,9 @@ export class MfaTokenService {
   ) {
     const { algorithm, issuer, audience, signingKey, verificationKey } = options.jwt;
     this.audience = `${audience}/mfa`;
-    this.signer = createSigner({ key: keyMaterial(signingKey), algorithm, header: { alg: algorithm, typ: MFA_TOKEN_TYPE } });
+    this.signer = createSigner({ key: jwtKeyMaterial(signingKey), algorithm, header: { alg: algorithm, typ: MFA_TOKEN_TYPE } });
     this.verifier = createVerifier({
-      key: keyMaterial(verificationKey),
+      key: jwtKeyMaterial(verificationKey),
       algorithms: [algorithm],
       allowedIss: issuer,
       allowedAud: this.audience,

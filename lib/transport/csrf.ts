@@ -1,12 +1,7 @@
-import { createHmac, hkdfSync, type KeyObject } from 'node:crypto';
-import { constantTimeEqual } from '../crypto/secrets.js';
+import { createHmac, type KeyObject } from 'node:crypto';
+import { constantTimeEqual, deriveSubKey } from '../crypto/secrets.js';
 
 const INFO = 'nest-gatekeeper/csrf/v1';
-
-/** The bytes of the JWT signing key (a secret, or a private key in DER). */
-function keyBytes(key: KeyObject): Buffer {
-  return key.type === 'secret' ? key.export() : key.export({ format: 'der', type: 'pkcs8' });
-}
 
 /**
  * CSRF tokens bound to a session: `HMAC-SHA256(k, session id)`, base64url, where `k` is derived
@@ -19,7 +14,7 @@ export class CsrfTokens {
   private readonly key: Buffer;
 
   constructor(signingKey: KeyObject) {
-    this.key = Buffer.from(hkdfSync('sha256', keyBytes(signingKey), Buffer.alloc(0), INFO, 32));
+    this.key = deriveSubKey(signingKey, INFO);
   }
 
   /** The session's CSRF token. */
