@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createSigner } from 'fast-jwt';
+import { generateKeyPairSync } from 'node:crypto';
 import type { Response } from 'supertest';
 import { setCookies } from '../fixtures/cookie-jar.js';
 import { TEST_SECRET } from '../fixtures/create-test-app.js';
@@ -96,6 +97,16 @@ describe('skipping the MFA step', () => {
     for (const mfaToken of [otherKey, none, edited, wrongTyp, 'x', genuine + 'x']) {
       problem(await t.http.post('/auth/mfa/verify').send({ mfaToken, method: 'totp', code: t.totpCode() }), 401, 'MFA_TOKEN_INVALID');
     }
+  });
+
+  it('with an asymmetric JWT key (ES256) the mfaToken is signed and checked with it too', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    t = await createMfaTestApp({ options: { jwt: { algorithm: 'ES256', privateKey } } });
+    const mfaToken = await pendingToken();
+    expect(JSON.parse(Buffer.from(mfaToken.split('.')[0], 'base64url').toString())).toMatchObject({ alg: 'ES256', typ: 'mfa+jwt' });
+    const done = await t.http.post('/auth/mfa/verify').send({ mfaToken, method: 'totp', code: t.totpCode() });
+    expect(done.status).toBe(200);
+    problem(await t.http.get('/auth/me').set('Authorization', `Bearer ${mfaToken}`), 401, 'ACCESS_TOKEN_INVALID');
   });
 
   it('an mfaToken dies after 5 minutes', async () => {
