@@ -88,8 +88,8 @@ export class MfaController {
     );
     const body = this.transport.writeTokens(res, grant);
     if (trust === undefined) return body;
-    this.transport.writeTrustToken(res, trust.token, trust.maxAgeSeconds);
-    return { ...body, trustToken: trust.token };
+    const trustToken = this.transport.writeTrustToken(res, trust.token, trust.maxAgeSeconds);
+    return trustToken === undefined ? body : { ...body, trustToken };
   }
 
   @Post('mfa/totp/setup')

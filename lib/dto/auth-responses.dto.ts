@@ -49,7 +49,7 @@ export class TokenResponseDto {
   defaultMfaMethod?: string;
   @ApiPropertyOptional({ description: 'While MFA is pending: the token for `/mfa/send` and `/mfa/verify` (5 minutes; useless anywhere else).', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6Im1mYStqd3QifQ…' })
   mfaToken?: string;
-  @ApiPropertyOptional({ description: 'After `/mfa/verify` with `trustDevice: true`: the trusted-device token to send at the next login (`trustToken`).', example: 'Zk3m1Qa9bC2dE4fG.x8…' })
+  @ApiPropertyOptional({ description: 'After `/mfa/verify` with `trustDevice: true` (header and dual modes; cookie mode sets the HttpOnly `trust_token` cookie instead): the trusted-device token to send at the next login.', example: 'Zk3m1Qa9bC2dE4fG.x8…' })
   trustToken?: string;
   @ApiProperty({ example: 'Login successful.' })
   message!: string;

@@ -107,8 +107,9 @@ export class CookieTokenTransport implements TokenTransport {
   }
 
   /** The trust cookie is only needed at login: HttpOnly, scoped to the auth routes like the refresh cookie. */
-  writeTrustToken(res: AuthResponse, token: string, maxAgeSeconds: number): void {
+  writeTrustToken(res: AuthResponse, token: string, maxAgeSeconds: number): string | undefined {
     appendSetCookie(res, [setCookieLine(this.options.cookies.names.trust, token, this.attributes(true, this.refreshCookiePath(), maxAgeSeconds))]);
+    return this.tokensInBody ? token : undefined;
   }
 
   clearTrustToken(res: AuthResponse): void {

@@ -47,8 +47,8 @@ export class HeaderTokenTransport implements TokenTransport {
     return undefined;
   }
 
-  writeTrustToken(): void {
-    // The trust token travels in the body only.
+  writeTrustToken(_res: AuthResponse, token: string): string {
+    return token; // the trust token travels in the body only
   }
 
   clearTrustToken(): void {

@@ -82,8 +82,11 @@ export interface TokenTransport {
   clearTokens(res: AuthResponse): void;
   /** The trusted-device token a cookie carries (cookie modes), else `undefined`. */
   readTrustToken(req: AuthRequest): string | undefined;
-  /** Sets the trusted-device cookie (cookie modes; a no-op in header mode). */
-  writeTrustToken(res: AuthResponse, token: string, maxAgeSeconds: number): void;
+  /**
+   * Sets the trusted-device cookie (cookie modes) and returns the token for the JSON body: header and
+   * dual modes put it there, cookie mode leaves it out like every other token (`undefined`).
+   */
+  writeTrustToken(res: AuthResponse, token: string, maxAgeSeconds: number): string | undefined;
   /** Clears the trusted-device cookie (cookie modes; a no-op in header mode). */
   clearTrustToken(res: AuthResponse): void;
 }

@@ -136,7 +136,9 @@ describe('trusted devices', () => {
     const res = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
     const cookie = setCookies(res).get('trust_token')!;
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'lax', path: '/auth', maxAge: 30 * 86_400 });
-    expect(cookie.value).toBe(res.body.trustToken);
+    expect(cookie.value).toMatch(/^[\w-]{16}\.[\w-]{43}$/);
+    // like the other tokens, it stays out of the body in cookie mode (scripts cannot read it)
+    expect(res.body).not.toHaveProperty('trustToken');
     const again = await t.http.post('/auth/login').set('Cookie', `trust_token=${cookie.value as string}`).send({ username: 'totp.user', password: 'totppass123' });
     expect(again.body.isRequiresMfa).toBe(false);
     expect(setCookies(again).has('access_token')).toBe(true);
@@ -148,6 +150,13 @@ describe('trusted devices', () => {
       .set('Cookie', `trust_token=${cookie.value as string}; trust_token=${cookie.value as string}`)
       .send({ username: 'totp.user', password: 'totppass123' });
     expect(twice.body.isRequiresMfa).toBe(true);
+  });
+
+  it('dual mode: the trust token in the body and in the cookie', async () => {
+    t = await createMfaTestApp({ options: { accessTokenType: 'both' } });
+    const body = await t.loginBody('totp.user', 'totppass123');
+    const res = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
+    expect(setCookies(res).get('trust_token')?.value).toBe(res.body.trustToken);
   });
 
   it('header mode never reads a trust cookie', async () => {
