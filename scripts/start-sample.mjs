@@ -1,6 +1,6 @@
 // `npm start`: builds the library if stale, compiles the sample app, then runs it.
 // Environment (CONTRACT §7): PORT, AUTH_ACCESS_TOKEN_TYPE, DATABASE_URL, JWT_SECRET, COOKIE_SECURE,
-// plus SESSION_STORE=memory|database and LOG_LEVEL.
+// plus MFA_ENCRYPTION_KEY, SESSION_STORE=memory|database, LOG_LEVEL and NODE_ENV (production: no /dev/outbox).
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';

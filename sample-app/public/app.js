@@ -3,9 +3,21 @@
 // - Header / dual mode: the tokens from the JSON body are kept in memory only (never in storage).
 // - A 401 triggers one refresh shared by every caller waiting at that moment (single flight), then
 //   each caller retries once.
+// - A login answered with `isRequiresMfa` shows the second-factor step (POST /auth/mfa/verify, and
+//   /auth/mfa/send to resend an e-mail or SMS code). "Trust this device": in cookie mode the server
+//   sets an HttpOnly trust_token cookie that the browser sends at the next login by itself; in header
+//   mode the page keeps the trust token in localStorage and sends it as `trustToken` at login. It only
+//   skips the second factor: the password is still needed.
 
 const $ = (id) => document.getElementById(id);
-const state = { accessToken: null, refreshToken: null, refreshCount: 0, refreshing: null, generation: 0 };
+const state = { accessToken: null, refreshToken: null, refreshCount: 0, refreshing: null, generation: 0, mfa: null };
+const TRUST_KEY = 'nest-gatekeeper-demo.trustToken';
+const METHOD_LABELS = {
+  totp: 'Authenticator app (TOTP)',
+  email: 'Code sent by e-mail',
+  sms: 'Code sent by SMS',
+  recovery: 'Recovery code',
+};
 
 function readCookie(name) {
   const pair = document.cookie.split('; ').find((p) => p.startsWith(`${name}=`));
@@ -77,12 +89,36 @@ async function api(method, path, body) {
   return res;
 }
 
-async function problemText(res) {
+/** A problem response as `{ code, text }` (text: status, code, detail and field errors). */
+async function readProblem(res) {
   try {
     const p = await res.json();
-    return `${res.status} ${p.code ?? ''}: ${p.detail ?? p.title ?? ''}`;
+    const fields = Array.isArray(p.errors) ? p.errors.map((e) => ` ${e.field}: ${e.message}.`).join('') : '';
+    return { code: p.code ?? null, text: `${res.status} ${p.code ?? ''}: ${p.detail ?? p.title ?? ''}${fields}` };
   } catch {
-    return `${res.status}`;
+    return { code: null, text: `${res.status}` };
+  }
+}
+
+async function problemText(res) {
+  return (await readProblem(res)).text;
+}
+
+/** The stored trust token (header mode), or null; storage can be unavailable (private modes). */
+function storedTrustToken() {
+  try {
+    return localStorage.getItem(TRUST_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function storeTrustToken(token) {
+  try {
+    if (token) localStorage.setItem(TRUST_KEY, token);
+    else localStorage.removeItem(TRUST_KEY);
+  } catch {
+    // Without storage the device is simply not remembered.
   }
 }
 
@@ -120,6 +156,7 @@ async function loadApp() {
     }
   }
   $('login-view').hidden = true;
+  $('mfa-view').hidden = true;
   $('app-view').hidden = false;
   setStatus('Signed in.');
 }
@@ -127,9 +164,20 @@ async function loadApp() {
 function showLogin() {
   state.accessToken = null;
   state.refreshToken = null;
+  state.mfa = null;
   $('app-view').hidden = true;
+  $('mfa-view').hidden = true;
   $('login-view').hidden = false;
   setStatus('Signed out.');
+}
+
+/** After a login or a second factor: keep the tokens (header mode) and show the signed-in view. */
+async function signedIn(grant) {
+  state.mfa = null;
+  state.accessToken = grant.accessToken ?? null;
+  state.refreshToken = grant.refreshToken ?? null;
+  $('mode').textContent = grant.accessToken ? 'tokens in the response body (kept in memory)' : 'HttpOnly cookies';
+  await loadApp();
 }
 
 $('login-form').addEventListener('submit', async (event) => {
@@ -139,13 +187,109 @@ $('login-form').addEventListener('submit', async (event) => {
   const body = identifier.includes('@')
     ? { email: identifier, password: $('password').value }
     : { username: identifier, password: $('password').value };
+  // Header mode: a remembered device. (Cookie mode: the HttpOnly trust_token cookie goes by itself.)
+  const trustToken = storedTrustToken();
+  if (trustToken) body.trustToken = trustToken;
   const res = await send('POST', '/auth/login', body);
   if (!res.ok) return showError(await problemText(res));
   const grant = await res.json();
-  state.accessToken = grant.accessToken ?? null;
-  state.refreshToken = grant.refreshToken ?? null;
-  $('mode').textContent = grant.accessToken ? 'tokens in the response body (kept in memory)' : 'HttpOnly cookies';
-  await loadApp();
+  if (grant.isRequiresMfa) {
+    // The stored trust token did not skip the step (expired, revoked, or another user's): drop it.
+    if (trustToken) storeTrustToken(null);
+    return showMfaStep(grant);
+  }
+  await signedIn(grant);
+});
+
+// ---------------------------------------------------------------- the second-factor step
+
+/** Whether a method's code is delivered by message (and so can be re-sent). */
+const isDelivered = (method) => method === 'email' || method === 'sms';
+
+function showMfaStep(challenge) {
+  const sent = new Set(isDelivered(challenge.defaultMfaMethod) ? [challenge.defaultMfaMethod] : []);
+  state.mfa = { token: challenge.mfaToken, sent };
+  const select = $('mfa-method');
+  select.replaceChildren();
+  for (const method of challenge.mfaMethods) {
+    const option = document.createElement('option');
+    option.value = method;
+    option.textContent = METHOD_LABELS[method] ?? method;
+    option.selected = method === challenge.defaultMfaMethod;
+    select.append(option);
+  }
+  $('mfa-message').textContent = challenge.message ?? 'A second factor is required.';
+  $('mfa-code').value = '';
+  $('trust-device').checked = false;
+  updateMfaMethod();
+  $('login-view').hidden = true;
+  $('app-view').hidden = true;
+  $('mfa-view').hidden = false;
+  setStatus('Second factor required.');
+  $('mfa-code').focus();
+}
+
+/** Shows "Send code" / "Resend code" for e-mail and SMS only, and a fitting code placeholder. */
+function updateMfaMethod() {
+  const method = $('mfa-method').value;
+  const resend = $('mfa-resend');
+  resend.hidden = !isDelivered(method);
+  resend.textContent = state.mfa?.sent.has(method) ? 'Resend code' : 'Send code';
+  $('mfa-code').placeholder = method === 'recovery' ? 'xxxxx-xxxxx' : '6 digits';
+}
+
+/** A problem that ended the pending login (expired, finished, too many wrong codes): back to sign-in. */
+function pendingLoginEnded(problem) {
+  showLogin();
+  showError(`${problem.text} Please sign in again.`);
+}
+
+$('mfa-method').addEventListener('change', () => {
+  showError('');
+  updateMfaMethod();
+});
+
+$('mfa-resend').addEventListener('click', async () => {
+  if (!state.mfa) return;
+  showError('');
+  const method = $('mfa-method').value;
+  const res = await send('POST', '/auth/mfa/send', { mfaToken: state.mfa.token, method });
+  if (!res.ok) {
+    const problem = await readProblem(res);
+    return problem.code === 'MFA_TOKEN_INVALID' ? pendingLoginEnded(problem) : showError(problem.text);
+  }
+  const sent = await res.json();
+  state.mfa.sent.add(method);
+  updateMfaMethod();
+  $('mfa-message').textContent = sent.message;
+});
+
+$('mfa-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (!state.mfa) return;
+  showError('');
+  const body = {
+    mfaToken: state.mfa.token,
+    method: $('mfa-method').value,
+    code: $('mfa-code').value.trim(),
+    trustDevice: $('trust-device').checked,
+  };
+  const res = await send('POST', '/auth/mfa/verify', body);
+  if (!res.ok) {
+    const problem = await readProblem(res);
+    if (problem.code === 'MFA_TOKEN_INVALID') return pendingLoginEnded(problem);
+    $('mfa-code').select();
+    return showError(problem.text);
+  }
+  const grant = await res.json();
+  // Header and dual mode: remember the device here. Cookie mode: the HttpOnly cookie does it.
+  if (grant.trustToken && grant.accessToken) storeTrustToken(grant.trustToken);
+  await signedIn(grant);
+});
+
+$('mfa-cancel').addEventListener('click', () => {
+  showError('');
+  showLogin();
 });
 
 $('call-protected').addEventListener('click', async () => {

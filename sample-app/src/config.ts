@@ -5,6 +5,12 @@ import type { LogLevel } from '@nestjs/common';
 /** The development JWT secret: used only when JWT_SECRET is unset, with a warning at start-up. */
 export const DEVELOPMENT_JWT_SECRET = 'nest-gatekeeper-sample-app-development-secret-do-not-use';
 
+/**
+ * The development key that encrypts TOTP secrets at rest: used only when MFA_ENCRYPTION_KEY is unset,
+ * with a warning at start-up.
+ */
+export const DEVELOPMENT_MFA_ENCRYPTION_KEY = 'nest-gatekeeper-sample-app-development-mfa-key-do-not-use';
+
 /** The sample app's settings, read once from the environment (CONTRACT §7). */
 export interface SampleConfig {
   port: number;
@@ -13,6 +19,12 @@ export interface SampleConfig {
   jwtSecret: string;
   /** True when JWT_SECRET was unset and the development secret is in use. */
   usingDevelopmentSecret: boolean;
+  /** The key(s) that encrypt TOTP secrets at rest (`mfa.encryptionKey`, at least 32 bytes). */
+  mfaEncryptionKey: string;
+  /** True when MFA_ENCRYPTION_KEY was unset and the development key is in use. */
+  usingDevelopmentMfaKey: boolean;
+  /** NODE_ENV is `production`: the development-only routes (`/dev/outbox`) are left out. */
+  production: boolean;
   cookieSecure: boolean;
   /** Where sessions live: the user database (default) or process memory (benchmarks). */
   sessionStore: 'memory' | 'database';
@@ -47,14 +59,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   if (index < 0) throw new Error(`LOG_LEVEL: expected one of ${LEVELS.join(', ')}, got '${env.LOG_LEVEL}'`);
 
   const jwtSecret = env.JWT_SECRET || DEVELOPMENT_JWT_SECRET;
+  const mfaEncryptionKey = env.MFA_ENCRYPTION_KEY || DEVELOPMENT_MFA_ENCRYPTION_KEY;
   return {
     port,
     accessTokenType,
     databaseUrl: env.DATABASE_URL || defaultDatabaseUrl(),
     jwtSecret,
     usingDevelopmentSecret: jwtSecret === DEVELOPMENT_JWT_SECRET,
+    mfaEncryptionKey,
+    usingDevelopmentMfaKey: mfaEncryptionKey === DEVELOPMENT_MFA_ENCRYPTION_KEY,
+    production: env.NODE_ENV === 'production',
     cookieSecure: flag(env.COOKIE_SECURE, env.NODE_ENV === 'production'),
     sessionStore,
     logLevels: LEVELS.slice(0, index + 1),
   };
+}
+
+/** The warnings `main.ts` logs at start-up for settings that are only fit for development. */
+export function startupWarnings(config: SampleConfig): string[] {
+  const warnings: string[] = [];
+  if (config.usingDevelopmentSecret) {
+    warnings.push(
+      'JWT_SECRET is not set: signing tokens with the PUBLIC DEVELOPMENT SECRET. ' +
+        'Anyone can forge tokens for this server. Set JWT_SECRET (at least 32 bytes) outside development.',
+    );
+  }
+  if (config.usingDevelopmentMfaKey) {
+    warnings.push(
+      'MFA_ENCRYPTION_KEY is not set: encrypting TOTP secrets with the PUBLIC DEVELOPMENT KEY. ' +
+        'Anyone with the database can read them. Set MFA_ENCRYPTION_KEY (at least 32 bytes) outside development.',
+    );
+  }
+  if (config.production) {
+    warnings.push(
+      'NODE_ENV=production: the demo outbox (GET /dev/outbox) is not served, so e-mail codes of the demo ' +
+        'senders reach nobody. Plug a real EmailSender / SmsSender into mfa.senders.',
+    );
+  }
+  return warnings;
 }

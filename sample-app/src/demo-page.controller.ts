@@ -14,7 +14,8 @@ const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-sr
 
 /**
  * The browser demo at `/`: plain HTML and a few lines of script (no build step) that log in, show
- * `/auth/me`, refresh on a 401 with a single-flight refresh, list sessions and log out.
+ * `/auth/me`, refresh on a 401 with a single-flight refresh, list sessions and log out; a login that
+ * needs a second factor gets an MFA step (method, code, resend, "Trust this device").
  */
 @ApiExcludeController()
 @Public()

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
-import { loadConfig } from './config.js';
+import { loadConfig, startupWarnings } from './config.js';
 import { setUpSampleApp } from './setup.js';
 
 async function bootstrap(): Promise<void> {
@@ -12,12 +12,7 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('SampleApp');
   Logger.overrideLogger(config.logLevels);
 
-  if (config.usingDevelopmentSecret) {
-    logger.warn(
-      'JWT_SECRET is not set: signing tokens with the PUBLIC DEVELOPMENT SECRET. ' +
-        'Anyone can forge tokens for this server. Set JWT_SECRET (at least 32 bytes) outside development.',
-    );
-  }
+  for (const warning of startupWarnings(config)) logger.warn(warning);
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: config.logLevels,
@@ -28,6 +23,7 @@ async function bootstrap(): Promise<void> {
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`Listening on http://localhost:${port} (Swagger UI: http://localhost:${port}/docs)`);
   logger.log(`Sessions: ${config.sessionStore === 'memory' ? 'in memory' : 'in the database'}; tokens: ${config.accessTokenType}`);
+  if (!config.production) logger.log(`Demo outbox (e-mail and SMS codes): http://localhost:${port}/dev/outbox?to=email@example.com`);
 }
 
 bootstrap().catch((error: unknown) => {

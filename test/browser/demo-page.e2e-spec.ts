@@ -1,64 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
-import { AUTH_CLOCK } from '../../lib/index.js';
-import { AppModule } from '../../sample-app/src/app.module.js';
-import { loadConfig } from '../../sample-app/src/config.js';
-import { setUpSampleApp } from '../../sample-app/src/setup.js';
-import { TestClock } from '../fixtures/test-clock.js';
+import { CHROMIUM_ARGS, chromiumPath, screenshotPath, startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
+import type { TestClock } from '../fixtures/test-clock.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 /** Set WRITE_DOCS_SCREENSHOT=1 to refresh the README's screenshot; otherwise it goes to the temp dir. */
-const SCREENSHOT = process.env.WRITE_DOCS_SCREENSHOT
-  ? join(ROOT, 'docs', 'img', 'demo-logged-in.png')
-  : join(os.tmpdir(), 'nest-gatekeeper-demo-logged-in.png');
-
-/** Debian's Chromium, installed on first use when this machine allows it (scripts/ensure-chromium.mjs). */
-function chromiumPath(): string {
-  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'ensure-chromium.mjs')], { encoding: 'utf8', timeout: 600_000 });
-  if (result.status !== 0) throw new Error(`no Chromium for the browser tests:\n${result.stderr}`);
-  return result.stdout.trim();
-}
+const SCREENSHOT = screenshotPath('demo-logged-in');
 
 describe('browser demo page (sample app in cookie mode, real Chromium)', () => {
-  let app: INestApplication;
+  let sample: SampleApp;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let base: string;
-  const clock = new TestClock();
+  let clock: TestClock;
   const apiCalls: { method: string; path: string; status: number; csrf: string | undefined; authorization: string | undefined }[] = [];
 
   beforeAll(async () => {
     const executablePath = chromiumPath();
-    const config = loadConfig({
-      PORT: '0',
-      AUTH_ACCESS_TOKEN_TYPE: 'cookie',
-      DATABASE_URL: 'sqlite::memory:',
-      JWT_SECRET: 'browser-test-secret-that-is-long-enough-0123456789',
-      LOG_LEVEL: 'error',
-    });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-      .overrideProvider(AUTH_CLOCK)
-      .useValue(clock)
-      .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
-    setUpSampleApp(app as NestExpressApplication);
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    sample = await startSampleApp({ AUTH_ACCESS_TOKEN_TYPE: 'cookie' });
+    ({ base, clock } = sample);
 
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-        '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     page = await context.newPage();
     // Every API response the page receives, in arrival order.
@@ -78,7 +42,7 @@ describe('browser demo page (sample app in cookie mode, real Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
+    await sample?.close();
   });
 
   const calls = (path: string, from = 0) => apiCalls.slice(from).filter((c) => c.path === path);
