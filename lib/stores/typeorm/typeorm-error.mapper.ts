@@ -121,6 +121,15 @@ export function toStoreError(error: unknown): unknown {
 }
 
 /** The number of affected rows, or an error when the driver does not report it (the stores rely on it). */
+/** Runs `work`, rethrowing connection failures as `StoreUnavailableError` (see {@link toStoreError}). */
+export async function withStoreErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toStoreError(error);
+  }
+}
+
 export function affectedRows(affected: number | null | undefined, store: string): number {
   if (typeof affected !== 'number') {
     throw new Error(`The TypeORM driver does not report affected rows; ${store} cannot use it.`);

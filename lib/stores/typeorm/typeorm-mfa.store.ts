@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, EntitySchema, InsertQueryBuilder, Objec
 import { typeorm } from './typeorm-runtime.js';
 import type { DeliveredMfaMethod, MfaStore, MfaUserState, StoredOneTimeCode, StoredTrustedDevice } from '../mfa.store.js';
 import { authEntities, type AuthEntities, type AuthMfaRow, type AuthTrustedDeviceRow } from './auth-entities.js';
-import { affectedRows, toStoreError } from './typeorm-error.mapper.js';
+import { affectedRows, withStoreErrors } from './typeorm-error.mapper.js';
 import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
 
 const STORE = 'TypeOrmMfaStore';
@@ -49,7 +49,7 @@ export class TypeOrmMfaStore implements MfaStore {
   ) {}
 
   async getState(userId: string): Promise<MfaUserState> {
-    return this.guard(async () => {
+    return withStoreErrors(async () => {
       const row = await this.dataSource.getRepository(this.entities.mfa).findOne({ where: { userId } });
       const recoveryCodesLeft = await this.dataSource.getRepository(this.entities.mfaRecoveryCode).count({ where: { userId } });
       return {
@@ -66,7 +66,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async activateTotp(userId: string, encryptedSecret: string, step: number): Promise<boolean> {
-    const result = await this.guard(() =>
+    const result = await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource
           .createQueryBuilder()
@@ -87,7 +87,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async clearTotp(userId: string): Promise<void> {
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource
           .createQueryBuilder()
@@ -101,7 +101,7 @@ export class TypeOrmMfaStore implements MfaStore {
 
   async acceptTotpStep(userId: string, step: number): Promise<boolean> {
     const { IsNull, LessThan, Not } = typeorm();
-    const result = await this.guard(() =>
+    const result = await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource
           .createQueryBuilder()
@@ -116,7 +116,7 @@ export class TypeOrmMfaStore implements MfaStore {
 
   async replaceRecoveryCodes(userId: string, codeHashes: readonly string[]): Promise<void> {
     const unique = [...new Set(codeHashes)];
-    await this.guard(() =>
+    await withStoreErrors(() =>
       inTransaction(this.dataSource, async (manager: EntityManager) => {
         // Make sure the user's auth_mfa row exists, then lock it (a no-op UPDATE takes the row lock
         // on PostgreSQL and InnoDB): concurrent replacements queue here instead of interleaving.
@@ -149,7 +149,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async consumeRecoveryCode(userId: string, codeHash: string): Promise<boolean> {
-    const result = await this.guard(() =>
+    const result = await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource.createQueryBuilder().delete().from(this.entities.mfaRecoveryCode).where({ userId, codeHash }).execute(),
       ),
@@ -158,7 +158,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async deleteRecoveryCodes(userId: string): Promise<void> {
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource.createQueryBuilder().delete().from(this.entities.mfaRecoveryCode).where({ userId }).execute(),
       ),
@@ -167,7 +167,7 @@ export class TypeOrmMfaStore implements MfaStore {
 
   async putCode(userId: string, code: StoredOneTimeCode): Promise<void> {
     const row = { userId, pendingId: code.pendingId, method: code.method, codeHash: code.codeHash, expiresAt: code.expiresAt };
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource
           .createQueryBuilder()
@@ -184,7 +184,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async consumeCode(userId: string, pendingId: string, method: DeliveredMfaMethod, codeHash: string, now: number): Promise<boolean> {
-    const result = await this.guard(() =>
+    const result = await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource
           .createQueryBuilder()
@@ -198,7 +198,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async deleteCode(userId: string): Promise<void> {
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource.createQueryBuilder().delete().from(this.entities.mfaCode).where({ userId }).execute(),
       ),
@@ -219,7 +219,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async isPendingFinished(pendingId: string, now: number): Promise<boolean> {
-    return this.guard(() =>
+    return withStoreErrors(() =>
       this.dataSource
         .getRepository(this.entities.mfaFinishedPending)
         .exists({ where: { pendingId, expiresAt: typeorm().MoreThan(now) } }),
@@ -227,7 +227,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async addTrustedDevice(device: StoredTrustedDevice): Promise<void> {
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource
           .createQueryBuilder()
@@ -241,12 +241,12 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async findTrustedDevice(id: string): Promise<StoredTrustedDevice | null> {
-    const row = await this.guard(() => this.dataSource.getRepository(this.entities.trustedDevice).findOne({ where: { id } }));
+    const row = await withStoreErrors(() => this.dataSource.getRepository(this.entities.trustedDevice).findOne({ where: { id } }));
     return row ? toDevice(row) : null;
   }
 
   async touchTrustedDevice(id: string, now: number): Promise<void> {
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource.createQueryBuilder().update(this.entities.trustedDevice).set({ lastUsedAt: now }).where({ id }).execute(),
       ),
@@ -254,7 +254,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async listTrustedDevices(userId: string, now: number): Promise<StoredTrustedDevice[]> {
-    const rows = await this.guard(() =>
+    const rows = await withStoreErrors(() =>
       this.dataSource.getRepository(this.entities.trustedDevice).find({
         where: { userId, expiresAt: typeorm().MoreThan(now) },
         order: { createdAt: 'DESC', id: 'ASC' },
@@ -264,7 +264,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async deleteTrustedDevice(userId: string, id: string): Promise<boolean> {
-    const result = await this.guard(() =>
+    const result = await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource.createQueryBuilder().delete().from(this.entities.trustedDevice).where({ id, userId }).execute(),
       ),
@@ -273,7 +273,7 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async deleteTrustedDevices(userId: string): Promise<number> {
-    const result = await this.guard(() =>
+    const result = await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource.createQueryBuilder().delete().from(this.entities.trustedDevice).where({ userId }).execute(),
       ),
@@ -284,7 +284,7 @@ export class TypeOrmMfaStore implements MfaStore {
   /** Deletes codes, finished-pending marks and trusted devices that expired at or before `now`. */
   async deleteExpired(now: number): Promise<void> {
     const expired = { expiresAt: typeorm().LessThanOrEqual(now) };
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, async () => {
         for (const entity of [this.entities.mfaCode, this.entities.mfaFinishedPending, this.entities.trustedDevice]) {
           await this.dataSource.createQueryBuilder().delete().from(entity).where(expired).execute();
@@ -295,7 +295,7 @@ export class TypeOrmMfaStore implements MfaStore {
 
   /** Inserts the `auth_mfa` row or, when the user has one, overwrites the `overwrite` properties. */
   private async upsertMfa(row: AuthMfaRow, overwrite: readonly (keyof AuthMfaRow)[]): Promise<void> {
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource
           .createQueryBuilder()
@@ -316,7 +316,7 @@ export class TypeOrmMfaStore implements MfaStore {
    * `affectedRows`; 0 when an insert-or-ignore ignored the row).
    */
   private async insertedBy(build: () => InsertQueryBuilder<ObjectLiteral>): Promise<number> {
-    return this.guard(() =>
+    return withStoreErrors(() =>
       serializeWrite(this.dataSource, async () => {
         const [sql, parameters] = build().getQueryAndParameters();
         const runner = this.dataSource.createQueryRunner();
@@ -346,14 +346,6 @@ export class TypeOrmMfaStore implements MfaStore {
     return properties.map((p) => this.column(entity, p));
   }
 
-  /** Runs `work`, rethrowing connection failures as `StoreUnavailableError`. */
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw toStoreError(error);
-    }
-  }
 }
 
 /** A fresh trusted device with exactly the {@link StoredTrustedDevice} fields. */

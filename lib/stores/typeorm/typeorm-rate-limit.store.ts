@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, EntitySchema, FindOperator } from 'type
 import { typeorm } from './typeorm-runtime.js';
 import type { CounterState, RateLimitStore } from '../rate-limit.store.js';
 import { rateLimitEntity, type AuthRateLimitRow } from './rate-limit.entity.js';
-import { toStoreError } from './typeorm-error.mapper.js';
+import { withStoreErrors } from './typeorm-error.mapper.js';
 import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
 
 /** How often `increment` retries when concurrent callers keep racing it (practically never twice). */
@@ -34,7 +34,7 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
   ) {}
 
   async increment(key: string, windowMs: number, now: number): Promise<CounterState> {
-    return this.guard(() =>
+    return withStoreErrors(() =>
       inTransaction(this.dataSource, async (manager) => {
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
           const live = await this.update(manager, key, typeorm().MoreThan(now), { count: this.plusOne(), lastAt: now });
@@ -62,14 +62,14 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
   }
 
   async peek(key: string, now: number): Promise<CounterState> {
-    const row = await this.guard(() => this.dataSource.getRepository(this.entity).findOne({ where: { key } }));
+    const row = await withStoreErrors(() => this.dataSource.getRepository(this.entity).findOne({ where: { key } }));
     return row && row.resetAt > now
       ? { count: row.count, resetAt: row.resetAt, lastAt: row.lastAt }
       : { count: 0, resetAt: 0, lastAt: 0 };
   }
 
   async reset(key: string): Promise<void> {
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, () => this.dataSource.getRepository(this.entity).delete({ key })),
     );
   }
@@ -79,7 +79,7 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
    * many. Call it periodically to keep the table small.
    */
   async deleteExpired(before: number): Promise<number> {
-    const result = await this.guard(() =>
+    const result = await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource.getRepository(this.entity).delete({ resetAt: typeorm().LessThan(before) }),
       ),
@@ -116,12 +116,4 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
     return result.affected;
   }
 
-  /** Runs `work`, rethrowing connection failures as `StoreUnavailableError`. */
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw toStoreError(error);
-    }
-  }
 }

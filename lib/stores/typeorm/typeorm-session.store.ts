@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
 import type { SessionRotation, SessionStore, StoredSession } from '../session.store.js';
 import { authEntities, type AuthEntities, type AuthSessionRow } from './auth-entities.js';
-import { affectedRows, toStoreError } from './typeorm-error.mapper.js';
+import { affectedRows, withStoreErrors } from './typeorm-error.mapper.js';
 import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
 
 /**
@@ -37,7 +37,7 @@ export class TypeOrmSessionStore implements SessionStore {
   }
 
   async create(session: StoredSession): Promise<void> {
-    await this.guard(() =>
+    await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
         this.dataSource
           .createQueryBuilder()
@@ -51,12 +51,12 @@ export class TypeOrmSessionStore implements SessionStore {
   }
 
   async findById(id: string): Promise<StoredSession | null> {
-    const row = await this.guard(() => this.sessions.findOne({ where: { id } }));
+    const row = await withStoreErrors(() => this.sessions.findOne({ where: { id } }));
     return row ? toRow(row) : null;
   }
 
   async rotate(id: string, expectedHash: string, rotation: SessionRotation): Promise<boolean> {
-    return this.guard(() =>
+    return withStoreErrors(() =>
       inTransaction(this.dataSource, async (manager: EntityManager) => {
         const result = await manager
           .createQueryBuilder()
@@ -86,13 +86,13 @@ export class TypeOrmSessionStore implements SessionStore {
   }
 
   async wasRotated(id: string, hash: string): Promise<boolean> {
-    return this.guard(() =>
+    return withStoreErrors(() =>
       this.dataSource.getRepository(this.entities.refreshHistory).exists({ where: { sessionId: id, tokenHash: hash } }),
     );
   }
 
   async listActiveByUser(userId: string, now: number): Promise<StoredSession[]> {
-    const rows = await this.guard(() =>
+    const rows = await withStoreErrors(() =>
       this.sessions.find({
         where: { userId, revokedAt: typeorm().IsNull(), expiresAt: typeorm().MoreThan(now), absoluteExpiresAt: typeorm().MoreThan(now) },
         order: { createdAt: 'DESC', id: 'ASC' },
@@ -102,7 +102,7 @@ export class TypeOrmSessionStore implements SessionStore {
   }
 
   async revoke(id: string, at: number): Promise<boolean> {
-    const result = await this.guard(() =>
+    const result = await withStoreErrors(() =>
       serializeWrite(this.dataSource, () => this.sessions.update({ id, revokedAt: typeorm().IsNull() }, { revokedAt: at })),
     );
     return affectedRows(result.affected, 'TypeOrmSessionStore') === 1;
@@ -113,14 +113,14 @@ export class TypeOrmSessionStore implements SessionStore {
       exceptId === undefined
         ? { userId, revokedAt: typeorm().IsNull() }
         : { userId, revokedAt: typeorm().IsNull(), id: typeorm().Not(exceptId) };
-    const result = await this.guard(() =>
+    const result = await withStoreErrors(() =>
       serializeWrite(this.dataSource, () => this.sessions.update(where, { revokedAt: at })),
     );
     return affectedRows(result.affected, 'TypeOrmSessionStore');
   }
 
   async deleteExpired(before: number): Promise<number> {
-    return this.guard(() =>
+    return withStoreErrors(() =>
       inTransaction(this.dataSource, async (manager: EntityManager) => {
         const ended = [
           { expiresAt: typeorm().LessThan(before) },
@@ -150,16 +150,7 @@ export class TypeOrmSessionStore implements SessionStore {
     );
   }
 
-  /** Runs `work`, rethrowing connection failures as `StoreUnavailableError`. */
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw toStoreError(error);
-    }
-  }
 }
-
 
 /** A fresh session object with exactly the {@link StoredSession} fields. */
 function toRow(s: StoredSession): AuthSessionRow {
