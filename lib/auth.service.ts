@@ -201,6 +201,9 @@ export class AuthService implements OnModuleInit {
   /** Revokes the caller's session, or all of their sessions (and then their trusted devices too). */
   async logout(principal: AuthPrincipal, allSessions = false): Promise<void> {
     if (allSessions) {
+      // Signing out everywhere (and forgetting every trusted device) needs a live session: a token
+      // of an already revoked session must not be able to do it.
+      await this.sessions.assertLive(principal);
       await this.sessions.revokeAll(principal.id);
       await this.mfa.revokeTrustedDevices(principal.id);
     } else await this.sessions.revoke(principal.sessionId);

@@ -142,6 +142,7 @@ export class MfaController {
     'CSRF_TOKEN_INVALID',
     'INVALID_CREDENTIALS',
     'MFA_METHOD_UNAVAILABLE',
+    'MFA_REQUIRED',
     'TOO_MANY_REQUESTS',
   )
   async disable(

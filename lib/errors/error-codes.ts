@@ -25,6 +25,11 @@ export const AuthErrorCodes = {
   },
   MFA_METHOD_UNAVAILABLE: { status: 400, title: 'Bad Request', detail: 'This second factor is not available for this account.' },
   MFA_ALREADY_ENABLED: { status: 409, title: 'Conflict', detail: 'This second factor is already enabled.' },
+  MFA_REQUIRED: {
+    status: 409,
+    title: 'Conflict',
+    detail: 'Multi-factor authentication is required: the last second factor cannot be turned off. Enable another one first.',
+  },
   MFA_DELIVERY_FAILED: {
     status: 503,
     title: 'Service Unavailable',

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { Secret, TOTP } from 'otpauth';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { SecretCipher } from '../crypto/secret-cipher.js';
@@ -6,6 +6,8 @@ import { constantTimeEqual, randomBytesFromPool } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { DeliveredMfaMethod, MfaStore, StoredTrustedDevice } from '../stores/mfa.store.js';
+import { MemoryMfaStore } from '../stores/memory/memory-mfa.store.js';
+import { MemoryRateLimitStore } from '../stores/memory/memory-rate-limit.store.js';
 import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import { MFA_STORE, RATE_LIMIT_STORE, USER_STORE } from '../stores/store.tokens.js';
 import type { AuthUser, MfaMethod, UserStore } from '../stores/user.store.js';
@@ -66,9 +68,10 @@ const RECOVERY_CODE_COUNT = 10;
  * e-mail and SMS codes, recovery codes, attempt limits and trusted devices.
  *
  * - Attempts are counted per user (`mfa:fail:<user>`), over every pending login, before the code is
- *   checked (so parallel guesses cannot overshoot): after `mfa.maxAttempts` wrong codes the pending
- *   login in use dies and every try is refused with 429 until `mfa.lockout` has passed since the
- *   first one. A success clears the count.
+ *   checked (so parallel guesses cannot overshoot): the wrong code that reaches `mfa.maxAttempts`
+ *   kills the pending login in use and locks the user's second factor (429) for `mfa.lockout` from
+ *   then, doubling with each lock in 24 hours. A success clears the count. Attempts per client
+ *   address are capped by `rateLimit.address`.
  * - A TOTP code is accepted for the current step ± 1, and a step only once (the last accepted step
  *   is stored per user and must grow), so a code can never be replayed.
  * - E-mail/SMS codes are single-use, bound to one pending login, hashed at rest, valid `codeTtl`;
@@ -76,7 +79,7 @@ const RECOVERY_CODE_COUNT = 10;
  * - A pending login finishes once: after a success (or the attempt cap) its `mfaToken` is dead.
  */
 @Injectable()
-export class MfaService {
+export class MfaService implements OnModuleInit {
   private readonly logger = new Logger('AuthModule');
   private readonly cipher: SecretCipher;
   private readonly codes: OneTimeCodes;
@@ -93,6 +96,18 @@ export class MfaService {
   ) {
     this.cipher = new SecretCipher(options.mfa.encryptionKeys);
     this.codes = new OneTimeCodes(options.jwt.signingKey, options.mfa.codeLength);
+  }
+
+  /**
+   * Warns when MFA state is shared (a non-memory `mfa.store`) but the attempt counters are not: each
+   * instance would then count `mfa.maxAttempts` on its own.
+   */
+  onModuleInit(): void {
+    if (this.options.mfa.methods.length > 0 && !(this.store instanceof MemoryMfaStore) && this.counters instanceof MemoryRateLimitStore) {
+      this.logger.warn(
+        'mfa.store is shared but rateLimit.store is in memory: with several instances each one counts MFA attempts on its own. Set rateLimit.store to a shared store.',
+      );
+    }
   }
 
   // ---------------------------------------------------------------- login
@@ -120,7 +135,10 @@ export class MfaService {
     const { token, pending } = this.tokens.issue(user.id, accessTtlSeconds);
     let message = 'Multi-factor authentication required.';
     const method = challenge.defaultMethod;
-    if (method === 'email' || method === 'sms') {
+    if ((await this.counters.peek(lockKey(user.id), this.clock.now())).count > 0) {
+      // A locked second factor gets no new code (it could not be used before the lock ends).
+      message = 'Multi-factor authentication required. Too many wrong codes: try again later.';
+    } else if (method === 'email' || method === 'sms') {
       try {
         const sent = await this.sendCode(user, pending, method, ip);
         message = `Multi-factor authentication required. ${sent.message}`;
@@ -150,7 +168,7 @@ export class MfaService {
     const { pending, user } = await this.openPending(mfaToken);
     if (method !== 'email' && method !== 'sms') throw unavailable('method', 'only email and sms codes are sent');
     if (!this.usableMethods(user).includes(method)) throw unavailable('method');
-    await this.assertNotLocked(user.id, ip);
+    await this.assertNotLocked(user.id);
     return this.sendCode(user, pending, method, ip);
   }
 
@@ -164,7 +182,7 @@ export class MfaService {
     const check = this.codeCheck(user, pending, method, code);
     const attempt = await this.reserveAttempt(user.id, ip);
     if (!(await check())) {
-      await this.recordFailure(user.id, attempt, pending, ip);
+      await this.recordFailure(user.id, attempt, pending);
       throw new AuthException('MFA_CODE_INVALID');
     }
     if (!(await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000))) {
@@ -203,7 +221,7 @@ export class MfaService {
     const attempt = await this.reserveAttempt(user.id, ip);
     const step = this.matchingStep(secret, code);
     if (step === undefined || !(await this.store.activateTotp(user.id, pendingBox, step))) {
-      await this.recordFailure(user.id, attempt, undefined, ip);
+      await this.recordFailure(user.id, attempt, undefined);
       throw new AuthException('MFA_CODE_INVALID');
     }
     await this.counters.reset(failKey(user.id));
@@ -213,11 +231,15 @@ export class MfaService {
 
   /**
    * Turns one method off (the caller has checked the password). TOTP also loses its secret; with no
-   * method left the recovery codes go too. Every trusted device of the user is revoked.
+   * method left the recovery codes go too. Every trusted device of the user is revoked. With
+   * `mfa.required` the last usable method cannot be turned off (409 `MFA_REQUIRED`).
    */
   async disable(user: AuthUser, method: MfaMethod): Promise<void> {
     if (!user.mfaMethods.includes(method)) throw unavailable('method', 'this method is not enabled');
     const remaining = user.mfaMethods.filter((m) => m !== method);
+    if (this.options.mfa.required && this.usableMethods({ ...user, mfaMethods: remaining }).length === 0) {
+      throw new AuthException('MFA_REQUIRED');
+    }
     await this.users.setMfaMethods(user.id, remaining);
     if (method === 'totp') await this.store.clearTotp(user.id);
     if (remaining.length === 0) await this.store.deleteRecoveryCodes(user.id);
@@ -315,39 +337,45 @@ export class MfaService {
     return { pending, user };
   }
 
-  /** 429 while the user is over `mfa.maxAttempts`, or the address over the address limit. */
-  private async assertNotLocked(userId: string, ip: string | undefined): Promise<void> {
+  /** 429 while the user's second factor is locked (after `mfa.maxAttempts` wrong codes). */
+  private async assertNotLocked(userId: string): Promise<void> {
     const now = this.clock.now();
-    const [byUser, byAddress] = await Promise.all([
-      this.counters.peek(failKey(userId), now),
-      ip !== undefined && this.options.rateLimit.enabled ? this.counters.peek(`mfa:fail:addr:${ip}`, now) : undefined,
-    ]);
-    if (byUser.count >= this.options.mfa.maxAttempts) throw tooMany(byUser.resetAt - now);
-    if (byAddress && byAddress.count >= this.options.rateLimit.address.max) throw tooMany(byAddress.resetAt - now);
+    const lock = await this.counters.peek(lockKey(userId), now);
+    if (lock.count > 0) throw tooMany(lock.resetAt - now);
   }
 
   /**
-   * Counts an attempt before its code is checked (one atomic increment), so parallel guesses cannot
-   * get past the cap: the attempt numbered above `mfa.maxAttempts` is refused with 429 unchecked.
-   * A success clears the count again. Returns the attempt's number.
+   * Counts an attempt before its code is checked (atomic increments), so parallel guesses cannot get
+   * past the limits: refused with 429 unchecked while the user is locked, when the address has made
+   * `rateLimit.address.max` attempts in its window, or when the attempt is numbered above
+   * `mfa.maxAttempts` (a race with the attempt that reached the cap). Returns the attempt's number.
    */
   private async reserveAttempt(userId: string, ip: string | undefined): Promise<number> {
+    await this.assertNotLocked(userId);
     const now = this.clock.now();
     if (ip !== undefined && this.options.rateLimit.enabled) {
-      const byAddress = await this.counters.peek(`mfa:fail:addr:${ip}`, now);
-      if (byAddress.count >= this.options.rateLimit.address.max) throw tooMany(byAddress.resetAt - now);
+      const { max, windowMs } = this.options.rateLimit.address;
+      const byAddress = await this.counters.increment(`mfa:addr:${ip}`, windowMs, now);
+      if (byAddress.count > max) throw tooMany(byAddress.resetAt - now);
     }
     const state = await this.counters.increment(failKey(userId), this.options.mfa.lockoutMs, now);
     if (state.count > this.options.mfa.maxAttempts) throw tooMany(state.resetAt - now);
     return state.count;
   }
 
-  /** A wrong code: counted against the address too; at the cap the pending login in use dies. */
-  private async recordFailure(userId: string, attempt: number, pending: PendingMfaLogin | undefined, ip: string | undefined): Promise<void> {
-    if (ip !== undefined && this.options.rateLimit.enabled) {
-      await this.counters.increment(`mfa:fail:addr:${ip}`, this.options.rateLimit.address.windowMs, this.clock.now());
-    }
-    if (attempt >= this.options.mfa.maxAttempts && pending !== undefined) {
+  /**
+   * A wrong code. The one that reaches `mfa.maxAttempts` locks the user's second factor for
+   * `mfa.lockout` from now, doubling with each lock in the last 24 hours (at most 24 hours), and
+   * kills the pending login in use.
+   */
+  private async recordFailure(userId: string, attempt: number, pending: PendingMfaLogin | undefined): Promise<void> {
+    if (attempt < this.options.mfa.maxAttempts) return;
+    const now = this.clock.now();
+    const strikes = await this.counters.increment(`mfa:strikes:${userId}`, DAY_MS, now);
+    const lockMs = Math.min(this.options.mfa.lockoutMs * 2 ** Math.min(strikes.count - 1, 20), Math.max(DAY_MS, this.options.mfa.lockoutMs));
+    await this.counters.increment(lockKey(userId), lockMs, now);
+    await this.counters.reset(failKey(userId));
+    if (pending !== undefined) {
       await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000);
       await this.store.deleteCode(userId);
     }
@@ -456,8 +484,14 @@ export class MfaService {
   }
 }
 
+const DAY_MS = 86_400_000;
+
 function failKey(userId: string): string {
   return `mfa:fail:${userId}`;
+}
+
+function lockKey(userId: string): string {
+  return `mfa:lock:${userId}`;
 }
 
 function isDigits(value: string, length: number): boolean {

@@ -4,6 +4,7 @@ import {
   MemorySessionStore,
   MfaService,
   TypeOrmMfaStore,
+  TypeOrmRateLimitStore,
   TypeOrmSessionStore,
   TypeOrmUserStore,
   USER_STORE,
@@ -41,6 +42,8 @@ export function authOptions(config: SampleConfig, dataSource: DataSource, outbox
     cookies: { secure: config.cookieSecure },
     userStore: new TypeOrmUserStore(dataSource),
     sessionStore: config.sessionStore === 'memory' ? new MemorySessionStore() : new TypeOrmSessionStore(dataSource),
+    // Login and MFA attempt counters beside the MFA state, so every instance sees the same counts.
+    rateLimit: { store: new TypeOrmRateLimitStore(dataSource) },
     mfa: {
       methods: ['totp', 'email'],
       encryptionKey: config.mfaEncryptionKey,

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { authEntities } from 'nest-gatekeeper';
+import { authEntities, rateLimitEntity } from 'nest-gatekeeper';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 /**
@@ -12,7 +12,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
  * `synchronize: true` creates the tables at start-up: fine for a demo, use migrations in production.
  */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
-  const entities = Object.values(authEntities);
+  const entities = [...Object.values(authEntities), rateLimitEntity()];
   if (databaseUrl.startsWith('sqlite:')) {
     const raw = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!raw) throw new Error('DATABASE_URL: sqlite:<file> needs a file name');

@@ -74,6 +74,53 @@ describe('MFA brute force: the attempt cap', () => {
     problem(await verify(await pending(), t.totpCode()), 429, 'TOO_MANY_REQUESTS');
   });
 
+  it('the cool-down runs from the attempt that reached the cap (not from the first wrong code) and doubles for a repeat offender', async () => {
+    t = await createMfaTestApp();
+    problem(await verify(await pending(), wrongTotp(t)), 401, 'MFA_CODE_INVALID');
+    t.clock.advance(14 * 60_000 + 59_000);
+    for (let i = 0; i < 4; i++) problem(await verify(await pending(), wrongTotp(t)), 401, 'MFA_CODE_INVALID');
+    const locked = await verify(await pending(), t.totpCode());
+    problem(locked, 429, 'TOO_MANY_REQUESTS');
+    expect(Number(locked.headers['retry-after'])).toBe(900);
+    t.clock.advance(900_000 + 1000);
+    for (let i = 0; i < 5; i++) problem(await verify(await pending(), wrongTotp(t)), 401, 'MFA_CODE_INVALID');
+    expect(Number((await verify(await pending(), t.totpCode())).headers['retry-after'])).toBe(1800);
+  });
+
+  it('a locked user gets no new e-mail code at login', async () => {
+    t = await createMfaTestApp({ mfa: { maxAttempts: 2 } });
+    for (let i = 0; i < 2; i++) {
+      const token = (await t.loginBody('email.user', 'emailpass123')).mfaToken as string;
+      const right = t.outbox.lastCode(MFA_USERS.email.email);
+      problem(await verify(token, right === '000000' ? '000001' : '000000', 'email'), 401, 'MFA_CODE_INVALID');
+    }
+    const sent = t.outbox.sent.length;
+    const again = await t.loginBody('email.user', 'emailpass123');
+    expect(again.message).toMatch(/Too many wrong codes/);
+    expect(t.outbox.sent).toHaveLength(sent);
+  });
+
+  it('parallel guesses from one address across accounts cannot get past the address limit', async () => {
+    const counters = new MemoryRateLimitStore();
+    const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
+    const slow: RateLimitStore = {
+      increment: (key, windowMs, now) => later(counters.increment(key, windowMs, now)),
+      peek: (key, now) => later(counters.peek(key, now)),
+      reset: (key) => later(counters.reset(key)),
+    };
+    t = await createMfaTestApp({ options: { rateLimit: { store: slow, address: { max: 2, window: '15m' } } } });
+    const tokens = [
+      (await t.loginBody('totp.user', 'totppass123')).mfaToken as string,
+      (await t.loginBody('email.user', 'emailpass123')).mfaToken as string,
+      (await t.loginBody('sms.user', 'smspass1234')).mfaToken as string,
+    ];
+    const methods = ['totp', 'email', 'sms'];
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => verify(tokens[i % 3], i % 3 === 0 ? wrongTotp(t) : '000000', methods[i % 3])));
+    const codes = results.map((r) => r.body.code as string);
+    expect(codes.filter((c) => c === 'MFA_CODE_INVALID').length).toBeLessThanOrEqual(2);
+    expect(codes.filter((c) => c === 'TOO_MANY_REQUESTS').length).toBeGreaterThanOrEqual(10);
+  });
+
   it('a success clears the count', async () => {
     t = await createMfaTestApp();
     for (let i = 0; i < 4; i++) problem(await verify(await pending(), wrongTotp(t)), 401, 'MFA_CODE_INVALID');

@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { MemoryMfaStore, type MfaStore } from '../../lib/index.js';
 import { createSigner } from 'fast-jwt';
 import { generateKeyPairSync } from 'node:crypto';
 import type { Response } from 'supertest';
@@ -109,6 +111,22 @@ describe('skipping the MFA step', () => {
     problem(await t.http.get('/auth/me').set('Authorization', `Bearer ${mfaToken}`), 401, 'ACCESS_TOKEN_INVALID');
   });
 
+  it('start-up warns when MFA state is shared but the attempt counters are per instance', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      // a store that is not the in-memory one (as a shared SQL or Redis store would be)
+      const memory = new MemoryMfaStore();
+      t = await createMfaTestApp({ mfa: { store: { useFactory: () => wrapStore(memory) } } });
+      expect(warn.mock.calls.some(([message]) => String(message).includes('rateLimit.store is in memory'))).toBe(true);
+      await t.close();
+      warn.mockClear();
+      t = await createMfaTestApp();
+      expect(warn.mock.calls.some(([message]) => String(message).includes('rateLimit.store is in memory'))).toBe(false);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('an mfaToken dies after 5 minutes', async () => {
     t = await createMfaTestApp();
     const mfaToken = await pendingToken();
@@ -152,3 +170,11 @@ describe('skipping the MFA step', () => {
     problem(await t.http.post('/auth/login').send({ username: 'totp.user', password: 'totppass123' }), 403, 'MFA_ENROLLMENT_REQUIRED');
   });
 });
+
+/** An MfaStore that delegates to another one without being a `MemoryMfaStore` itself. */
+function wrapStore(inner: MfaStore): MfaStore {
+  const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(inner)).filter((name) => name !== 'constructor');
+  return Object.fromEntries(
+    methods.map((name) => [name, (...args: unknown[]) => (inner as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args)]),
+  ) as unknown as MfaStore;
+}

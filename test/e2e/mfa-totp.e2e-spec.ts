@@ -161,6 +161,18 @@ describe('TOTP enrolment: setup, enable, recovery codes, disable', () => {
     problem(await useRecovery('not-a-code'), 400, 'VALIDATION_FAILED');
   });
 
+  it('with mfa.required the last second factor cannot be turned off (409 MFA_REQUIRED)', async () => {
+    t = await createMfaTestApp({ mfa: { required: true } });
+    const login = await t.loginBody('totp.user', 'totppass123');
+    const done = await t.http.post('/auth/mfa/verify').send({ mfaToken: login.mfaToken, method: 'totp', code: t.totpCode() });
+    const auth = { Authorization: `Bearer ${done.body.accessToken as string}` };
+    problem(await t.http.post('/auth/mfa/disable').set(auth).send({ method: 'totp', password: 'totppass123' }), 409, 'MFA_REQUIRED');
+    expect((await t.loginBody('totp.user', 'totppass123')).isRequiresMfa).toBe(true);
+    // with a second method enabled, one of them can go
+    await t.mfa.enableDeliveredMethod(MFA_USERS.totp.id, 'email');
+    expect((await t.http.post('/auth/mfa/disable').set(auth).send({ method: 'totp', password: 'totppass123' })).status).toBe(200);
+  });
+
   it('disable needs the password; afterwards login needs no second factor and the secret is gone', async () => {
     t = await createMfaTestApp();
     alignToStep(t);

@@ -120,6 +120,30 @@ describe('trusted devices', () => {
     expect((await loginWith(b.trustToken)).body.isRequiresMfa).toBe(true);
   });
 
+  it('a token of an already revoked session cannot log out everywhere (nor wipe the trusted devices)', async () => {
+    t = await createMfaTestApp();
+    const stolen = await trustedLogin();
+    const mine = await trustedLogin();
+    // the victim changes the password: the stolen session is revoked, its access token not yet expired
+    await t.http
+      .post('/auth/password/change')
+      .set('Authorization', `Bearer ${mine.accessToken as string}`)
+      .send({ currentPassword: 'totppass123', newPassword: 'a-brand-new-password' })
+      .expect(200);
+    const fresh = await trustedLogin({}).catch(() => undefined);
+    expect(fresh).toBeUndefined(); // the old password no longer works
+    const body = await t.loginBody('totp.user', 'a-brand-new-password');
+    t.clock.advance(30_000);
+    const device = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
+    problem(
+      await t.http.post('/auth/logout').set('Authorization', `Bearer ${stolen.accessToken as string}`).send({ allSessions: true }),
+      401,
+      'ACCESS_TOKEN_INVALID',
+    );
+    expect((await loginWith(device.body.trustToken, 'totp.user', 'a-brand-new-password')).body.isRequiresMfa).toBe(false);
+    await t.http.get('/auth/me').set('Authorization', `Bearer ${mine.accessToken as string}`).expect(200);
+  });
+
   it('a user cannot revoke another user’s device (404)', async () => {
     t = await createMfaTestApp();
     const { trustToken } = await trustedLogin();
