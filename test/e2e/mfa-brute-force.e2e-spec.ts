@@ -9,6 +9,17 @@ function problem(res: Response, status: number, code: string): void {
   expect(res.body.code).toBe(code);
 }
 
+/** An in-memory counter store that answers after 5 ms, like a network store, so parallel requests overlap. */
+function slowCounters(): RateLimitStore {
+  const counters = new MemoryRateLimitStore();
+  const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
+  return {
+    increment: (key, windowMs, now) => later(counters.increment(key, windowMs, now)),
+    peek: (key, now) => later(counters.peek(key, now)),
+    reset: (key) => later(counters.reset(key)),
+  };
+}
+
 /** A six-digit code that is not the current, previous or next TOTP code. */
 function wrongTotp(t: MfaTestApp): string {
   const valid = new Set([t.totpCode(-1), t.totpCode(), t.totpCode(1)]);
@@ -56,14 +67,7 @@ describe('MFA brute force: the attempt cap', () => {
 
   it('parallel guesses cannot get past the cap: of 20 concurrent wrong codes at most 5 are checked, the rest get 429', async () => {
     // A counter store with network-like latency, so the 20 requests really overlap.
-    const counters = new MemoryRateLimitStore();
-    const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
-    const slow: RateLimitStore = {
-      increment: (key, windowMs, now) => later(counters.increment(key, windowMs, now)),
-      peek: (key, now) => later(counters.peek(key, now)),
-      reset: (key) => later(counters.reset(key)),
-    };
-    t = await createMfaTestApp({ options: { rateLimit: { store: slow } } });
+    t = await createMfaTestApp({ options: { rateLimit: { store: slowCounters() } } });
     const tokens = await Promise.all(Array.from({ length: 4 }, () => pending()));
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => verify(tokens[i % 4], wrongTotp(t))));
     const codes = results.map((r) => r.body.code as string);
@@ -101,14 +105,7 @@ describe('MFA brute force: the attempt cap', () => {
   });
 
   it('parallel guesses from one address across accounts cannot get past the address limit', async () => {
-    const counters = new MemoryRateLimitStore();
-    const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
-    const slow: RateLimitStore = {
-      increment: (key, windowMs, now) => later(counters.increment(key, windowMs, now)),
-      peek: (key, now) => later(counters.peek(key, now)),
-      reset: (key) => later(counters.reset(key)),
-    };
-    t = await createMfaTestApp({ options: { rateLimit: { store: slow, address: { max: 2, window: '15m' } } } });
+    t = await createMfaTestApp({ options: { rateLimit: { store: slowCounters(), address: { max: 2, window: '15m' } } } });
     const tokens = [
       (await t.loginBody('totp.user', 'totppass123')).mfaToken as string,
       (await t.loginBody('email.user', 'emailpass123')).mfaToken as string,
