@@ -9,11 +9,11 @@ import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
-import { runMfaStoreContract } from './mfa-store.contract.js';
-import { runRateLimitStoreContract } from './rate-limit-store.contract.js';
-import { runSessionStoreContract } from './session-store.contract.js';
+import { runMfaStoreContract } from '../../lib/testing/index.js';
+import { runRateLimitStoreContract } from '../../lib/testing/index.js';
+import { runSessionStoreContract } from '../../lib/testing/index.js';
 import { clearTables, runTypeOrmAdapterChecks, seedUsers, session } from './typeorm-fixture.js';
-import { runUserStoreContract } from './user-store.contract.js';
+import { runUserStoreContract } from '../../lib/testing/index.js';
 
 /**
  * Runs against a real PostgreSQL (CI starts one). An unreachable server FAILS this suite: the

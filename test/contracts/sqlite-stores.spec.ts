@@ -5,11 +5,11 @@ import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
-import { runMfaStoreContract } from './mfa-store.contract.js';
-import { runRateLimitStoreContract } from './rate-limit-store.contract.js';
-import { runSessionStoreContract } from './session-store.contract.js';
+import { runMfaStoreContract } from '../../lib/testing/index.js';
+import { runRateLimitStoreContract } from '../../lib/testing/index.js';
+import { runSessionStoreContract } from '../../lib/testing/index.js';
 import { runTypeOrmAdapterChecks, seedUsers } from './typeorm-fixture.js';
-import { runUserStoreContract } from './user-store.contract.js';
+import { runUserStoreContract } from '../../lib/testing/index.js';
 
 /** A fresh in-memory SQLite database (better-sqlite3) with the entity set synchronised. */
 async function openSqlite(entities: AuthEntities = authEntities): Promise<DataSource> {

@@ -1,3 +1,5 @@
+import { afterEach, beforeEach } from './test-api.js';
+
 /** What a contract suite's factory returns: a fresh, empty store and how to dispose of it. */
 export interface StoreFixture<S> {
   store: S;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateUserError } from '../../lib/errors/store.errors.js';
-import type { AuthUser, NewUser, UserStore } from '../../lib/stores/user.store.js';
+import { describe, expect, it } from './test-api.js';
+import { DuplicateUserError } from '../errors/store.errors.js';
+import type { AuthUser, NewUser, UserStore } from '../stores/user.store.js';
 import { settle, useFixture, type StoreFixture } from './store-fixture.js';
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { RateLimitStore } from '../../lib/stores/rate-limit.store.js';
+import { describe, expect, it } from './test-api.js';
+import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import { useFixture, type StoreFixture } from './store-fixture.js';
 
 /** Builds a fresh, empty {@link RateLimitStore}. */

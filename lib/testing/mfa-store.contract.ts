@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { MfaStore, StoredOneTimeCode, StoredTrustedDevice } from '../../lib/stores/mfa.store.js';
+import { describe, expect, it } from './test-api.js';
+import type { MfaStore, StoredOneTimeCode, StoredTrustedDevice } from '../stores/mfa.store.js';
 import { settle, useFixture, type StoreFixture } from './store-fixture.js';
 
 /** Builds a fresh, empty {@link MfaStore}. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionRotation, SessionStore, StoredSession } from '../../lib/stores/session.store.js';
+import { describe, expect, it } from './test-api.js';
+import type { SessionRotation, SessionStore, StoredSession } from '../stores/session.store.js';
 import { useFixture, type StoreFixture } from './store-fixture.js';
 
 /** Builds a fresh, empty {@link SessionStore}. */

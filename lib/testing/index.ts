@@ -1,0 +1,19 @@
+/**
+ * `nest-gatekeeper/testing`: the store contract suites. Run them against your own adapter from a
+ * Jest (or Vitest `globals: true`) test file; this project runs them against every adapter it ships.
+ *
+ * ```ts
+ * import { runSessionStoreContract } from 'nest-gatekeeper/testing';
+ * runSessionStoreContract('my store', async () => ({ store: new MySessionStore(db), teardown: () => db.reset() }));
+ * ```
+ *
+ * Each factory is called before every test and must return a fresh, empty store; `teardown` runs
+ * after the test. The suites include the concurrency guarantees (100 parallel rotations of one token
+ * → exactly one winner; 100 parallel counter increments → the exact count).
+ */
+export { runMfaStoreContract, type MfaStoreFactory } from './mfa-store.contract.js';
+export { runRateLimitStoreContract, type RateLimitStoreFactory } from './rate-limit-store.contract.js';
+export { runSessionStoreContract, type SessionStoreFactory } from './session-store.contract.js';
+export { runUserStoreContract, type UserStoreFactory } from './user-store.contract.js';
+export type { StoreFixture } from './store-fixture.js';
+export { CONTRACT_TEST_TIMEOUT_MS, type ContractExpectation, type ContractMatchers } from './test-api.js';
