@@ -126,3 +126,8 @@ export type { AuthRequest, AuthResponse } from './transport/http.types.js';
 export { toPublicUser, type PublicUser } from './users/public-user.js';
 export { AUTH_CLOCK, systemClock, type Clock } from './util/clock.js';
 export * from './stores/typeorm/index.js';
+/**
+ * Runs `work`, rethrowing a TypeORM/driver connection failure as {@link StoreUnavailableError}
+ * (answered 503 `STORE_UNAVAILABLE`); other errors pass through. For your own TypeORM-based stores.
+ */
+export { withStoreErrors as withTypeOrmStoreErrors } from './stores/typeorm/typeorm-error.mapper.js';

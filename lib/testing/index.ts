@@ -14,6 +14,6 @@
 export { runMfaStoreContract, type MfaStoreFactory } from './mfa-store.contract.js';
 export { runRateLimitStoreContract, type RateLimitStoreFactory } from './rate-limit-store.contract.js';
 export { runSessionStoreContract, type SessionStoreFactory } from './session-store.contract.js';
-export { runUserStoreContract, type UserStoreFactory } from './user-store.contract.js';
+export { runUserStoreContract, type UserStoreContractOptions, type UserStoreFactory } from './user-store.contract.js';
 export type { StoreFixture } from './store-fixture.js';
 export { CONTRACT_TEST_TIMEOUT_MS, type ContractExpectation, type ContractMatchers } from './test-api.js';
