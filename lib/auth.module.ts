@@ -22,13 +22,15 @@ import { RolesGuard } from './guards/roles.guard.js';
 import type { AuthModuleExtras, AuthModuleOptions } from './options/auth-module-options.interface.js';
 import { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options.js';
 import { resolveProvider } from './options/resolve-provider.js';
-import type { ResolvedAuthRoutes } from './options/resolved-auth-options.js';
+import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved-auth-options.js';
 import { EMAIL_SENDER, SMS_SENDER, type EmailSender, type SmsSender } from './mfa/mfa-senders.js';
 import { MfaService } from './mfa/mfa.service.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
 import { SessionJanitor } from './sessions/session.janitor.js';
 import { SessionService } from './sessions/session.service.js';
 import { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
+import { MemoryUserStore } from './stores/memory/memory-user.store.js';
+import { withStoreTimeout } from './stores/store-timeout.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
 import { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
@@ -86,6 +88,16 @@ function controllersFor(routes: ResolvedAuthRoutes): Type<unknown>[] {
   return controllers;
 }
 
+/** The store with the `storeTimeout` safety net (the in-memory stores cannot hang and stay bare). */
+function timed<T extends object>(store: T, options: ResolvedAuthOptions, name: string): T {
+  const inMemory =
+    store instanceof MemoryUserStore ||
+    store instanceof MemorySessionStore ||
+    store instanceof MemoryRateLimitStore ||
+    store instanceof MemoryMfaStore;
+  return inMemory ? store : withStoreTimeout(store, options.storeTimeoutMs, name);
+}
+
 function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): DynamicModule {
   const providers: Provider[] = [
     ...(definition.providers ?? []),
@@ -94,28 +106,32 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     { provide: AUTH_CLOCK, useValue: systemClock },
     {
       provide: USER_STORE,
-      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef): Promise<UserStore> =>
-        resolveProvider(raw.userStore, moduleRef, () => {
-          throw new AuthConfigError(['userStore: is required']);
-        }),
+      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions): Promise<UserStore> =>
+        timed(
+          await resolveProvider(raw.userStore, moduleRef, () => {
+            throw new AuthConfigError(['userStore: is required']);
+          }),
+          options,
+          'UserStore',
+        ),
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
     {
       provide: SESSION_STORE,
-      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
-        resolveProvider(raw.sessionStore, moduleRef, () => new MemorySessionStore()),
+      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions) =>
+        timed(await resolveProvider(raw.sessionStore, moduleRef, () => new MemorySessionStore()), options, 'SessionStore'),
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
     {
       provide: RATE_LIMIT_STORE,
-      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
-        resolveProvider(raw.rateLimit?.store, moduleRef, () => new MemoryRateLimitStore()),
+      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions) =>
+        timed(await resolveProvider(raw.rateLimit?.store, moduleRef, () => new MemoryRateLimitStore()), options, 'RateLimitStore'),
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
     {
       provide: MFA_STORE,
-      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
-        resolveProvider(raw.mfa?.store, moduleRef, () => new MemoryMfaStore()),
+      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions) =>
+        timed(await resolveProvider(raw.mfa?.store, moduleRef, () => new MemoryMfaStore()), options, 'MfaStore'),
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
     {

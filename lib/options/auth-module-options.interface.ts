@@ -294,6 +294,13 @@ export interface AuthModuleOptions {
    * working at once instead of at its expiry. Costs one store read per request. @default false
    */
   sessionCheck?: boolean;
+  /**
+   * How long a store call may take before the request is answered 503 `STORE_UNAVAILABLE`: a safety
+   * net for a database or Redis that stops answering without closing its connections (set your
+   * driver's own timeouts too; see docs/stores.md). `false` turns it off. The in-memory stores are
+   * never wrapped. @default '5s'
+   */
+  storeTimeout?: Duration | false;
   /** Roles given to users created by `POST /register`. @default ['user'] */
   defaultRoles?: string[];
   /**

@@ -20,7 +20,7 @@ const MIN_HS256_SECRET_BYTES = 32;
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': [
     'accessTokenType', 'jwt', 'refreshToken', 'cookies', 'userStore', 'sessionStore', 'passwordHasher',
-    'mfa', 'rateLimit', 'password', 'sessionCheck', 'defaultRoles', 'trustProxyHeaders',
+    'mfa', 'rateLimit', 'password', 'sessionCheck', 'storeTimeout', 'defaultRoles', 'trustProxyHeaders',
   ],
   jwt: [
     'secret', 'privateKey', 'publicKey', 'algorithm', 'issuer', 'audience', 'accessTokenTtl',
@@ -380,6 +380,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     },
     password: { minLength, maxLength },
     sessionCheck: bool(problems, 'sessionCheck', raw.sessionCheck, false),
+    storeTimeoutMs: raw.storeTimeout === false ? null : duration(problems, 'storeTimeout', raw.storeTimeout, '5s'),
     defaultRoles,
     trustProxyHeaders: bool(problems, 'trustProxyHeaders', raw.trustProxyHeaders, false),
   };

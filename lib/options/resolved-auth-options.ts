@@ -65,6 +65,8 @@ export interface ResolvedAuthOptions {
   };
   readonly password: { readonly minLength: number; readonly maxLength: number };
   readonly sessionCheck: boolean;
+  /** Milliseconds a store call may take (see `storeTimeout`), or `null` when off. */
+  readonly storeTimeoutMs: number | null;
   readonly defaultRoles: readonly string[];
   readonly trustProxyHeaders: boolean;
 }

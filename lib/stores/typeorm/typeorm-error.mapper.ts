@@ -43,7 +43,7 @@ const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|NOTADB|CORRUPT|F
 
 /** Messages of errors that carry no code (pg pool, better-sqlite3 after close, TypeORM). */
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|not queryable|pool after calling end|database connection is not open|Connection is not established|not initialized|Driver not Connected|Cannot execute operation on .* connection because connection is not yet established/i;
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable|pool after calling end|database connection is not open|Connection is not established|not initialized|Driver not Connected|Cannot execute operation on .* connection because connection is not yet established/i;
 
 /** The error and what it wraps (`driverError`, `cause`), outermost first, without cycles. */
 function chain(error: unknown): Record<string, unknown>[] {

@@ -79,6 +79,7 @@ describe('resolveAuthOptions', () => {
         },
         password: { minLength: 8, maxLength: 128 },
         sessionCheck: false,
+        storeTimeoutMs: 5000,
         defaultRoles: ['user'],
         trustProxyHeaders: false,
       });
@@ -123,8 +124,11 @@ describe('resolveAuthOptions', () => {
           mfa: { methods: ['totp', 'email', 'totp'], encryptionKey: SECRET, senders: { email: { sendEmail: () => Promise.resolve() } } },
           rateLimit: { account: { lockout: '1m', maxLockout: '1h' } },
           sessionCheck: true,
+          storeTimeout: '1500ms',
         }),
       );
+      expect(r.storeTimeoutMs).toBe(1500);
+      expect(resolveAuthOptions(opts({ storeTimeout: false })).storeTimeoutMs).toBeNull();
       expect(r.accessTokenType).toBe('both');
       expect(r.jwt).toMatchObject({ accessTokenTtlSeconds: 300, maxAccessTokenTtlSeconds: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 });
       expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0 });
@@ -183,6 +187,7 @@ describe('resolveAuthOptions', () => {
       ['5-digit codes', { mfa: { codeLength: 5 } }, /^mfa\.codeLength: must be an integer ≥ 6/],
       ['11-digit codes', { mfa: { codeLength: 11 } }, /^mfa\.codeLength: must be at most 10$/],
       ['an unknown send-limit key', { mfa: { sendLimit: { perDay: 3 } } }, /^mfa\.sendLimit\.perDay: unknown option$/],
+      ['a store timeout that is not a duration', { storeTimeout: 'soon' }, /^storeTimeout: must be a positive duration/],
       ['a non-boolean switch', { sessionCheck: 'yes' }, /^sessionCheck: must be true or false \(got "yes"\)$/],
       ['empty default roles', { defaultRoles: [''] }, /^defaultRoles: must be an array of non-empty strings$/],
       ['password minLength > maxLength', { password: { minLength: 20, maxLength: 10 } }, /^password\.minLength: must not exceed password\.maxLength$/],

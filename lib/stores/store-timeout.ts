@@ -1,0 +1,54 @@
+import { StoreUnavailableError } from '../errors/store.errors.js';
+
+/**
+ * The `storeTimeout` safety net: every call of a store method that returns a promise is raced
+ * against a timer; a store that has not answered in `ms` rejects with {@link StoreUnavailableError}
+ * (answered 503 `STORE_UNAVAILABLE`), so a hung database or Redis never hangs a request. The late
+ * result of the timed-out call is ignored (a write may still land; the module tolerates that, e.g. a
+ * rotation that commits after its 503 leaves the client's token inside the reuse-grace window).
+ *
+ * Returns the store itself when `ms` is `null`. One timer per store call (about 1 µs).
+ */
+export function withStoreTimeout<T extends object>(store: T, ms: number | null, storeName: string): T {
+  if (ms === null) return store;
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, property, receiver): unknown {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      let fn = wrapped.get(property);
+      if (fn === undefined || (fn as { original?: unknown }).original !== value) {
+        const method = value as (...args: unknown[]) => unknown;
+        const call = (...args: unknown[]): unknown => {
+          const result = method.apply(target, args);
+          return isPromiseLike(result) ? race(result, ms, `${storeName}.${String(property)}`) : result;
+        };
+        fn = Object.assign(call, { original: value });
+        wrapped.set(property, fn);
+      }
+      return fn;
+    },
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function race(pending: PromiseLike<unknown>, ms: number, what: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new StoreUnavailableError(new Error(`${what} did not answer within ${ms} ms`)));
+    }, ms);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

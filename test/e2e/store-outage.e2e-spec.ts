@@ -1,0 +1,186 @@
+import { DataSource } from 'typeorm';
+import type { Response } from 'supertest';
+import {
+  authEntities,
+  rateLimitEntity,
+  TypeOrmRateLimitStore,
+  TypeOrmSessionStore,
+  TypeOrmUserStore,
+} from '../../lib/index.js';
+import { createTestApp, hashOnce, type TestApp } from '../fixtures/create-test-app.js';
+import { createPgDatabase, eventually, PG_URL, TcpProxy, withDatabase, type TestDatabase } from '../fixtures/services.js';
+
+/**
+ * Failure behaviour (issue 5): when the database cannot be reached, auth routes answer a 503
+ * `STORE_UNAVAILABLE` problem quickly (never a hang, never a 500 or a driver message), and they work
+ * again by themselves when it returns. The outage is a TCP proxy between the app and the real
+ * PostgreSQL that the test cuts and restores (the shared server keeps running).
+ */
+
+/** Words of driver errors that must never reach a response. */
+const DRIVER_WORDS = /ECONN|terminated|socket|postgres|pg_|typeorm|QueryFailed|timeout/i;
+
+function expectUnavailable(res: Response): void {
+  expect(res.status).toBe(503);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body.code).toBe('STORE_UNAVAILABLE');
+  expect(JSON.stringify(res.body)).not.toMatch(DRIVER_WORDS);
+}
+
+describe('PostgreSQL outage: users, sessions and counters in PostgreSQL', () => {
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  let dataSource: DataSource;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createPgDatabase('outage');
+    proxy = await TcpProxy.start(new URL(PG_URL).hostname, Number(new URL(PG_URL).port || 5432));
+    dataSource = await new DataSource({
+      type: 'postgres',
+      url: withDatabase(PG_URL, db.name, proxy.port),
+      entities: [...Object.values(authEntities), rateLimitEntity()],
+      synchronize: true,
+      // Fail fast when the server cannot be reached (pg waits forever by default).
+      connectTimeoutMS: 2000,
+    }).initialize();
+    const users = new TypeOrmUserStore(dataSource);
+    await users.create({
+      username: 'emilys',
+      email: 'emily.johnson@example.com',
+      passwordHash: await hashOnce('emilyspass'),
+      roles: ['user'],
+    });
+    t = await createTestApp({
+      options: {
+        userStore: users,
+        sessionStore: new TypeOrmSessionStore(dataSource),
+        rateLimit: { store: new TypeOrmRateLimitStore(dataSource) },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.close();
+    await dataSource?.destroy().catch(() => undefined);
+    await db?.drop();
+  });
+
+  it('answers 503 STORE_UNAVAILABLE within seconds while the database is down, and recovers by itself', async () => {
+    const before = await t.login();
+    await t.http.post('/auth/refresh').send({ refreshToken: before.refreshToken }).expect(200);
+    // The token this client holds now (the response above rotated it).
+    const held = (await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' }).expect(200)).body as {
+      accessToken: string;
+      refreshToken: string;
+    };
+
+    await proxy.cut();
+    const started = Date.now();
+    expectUnavailable(await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' }));
+    expectUnavailable(await t.http.post('/auth/refresh').send({ refreshToken: held.refreshToken }));
+    expectUnavailable(await t.http.get('/auth/me').set('Authorization', `Bearer ${held.accessToken}`));
+    expectUnavailable(await t.http.get('/auth/sessions').set('Authorization', `Bearer ${held.accessToken}`));
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    await proxy.restore();
+    // No restart, no new DataSource: the pool reconnects on its own.
+    await eventually(async () => (await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' })).status === 200);
+    // Nothing was lost: the session that existed before the outage refreshes (its token was not used up
+    // by the refused attempt).
+    const after = await t.http.post('/auth/refresh').send({ refreshToken: held.refreshToken });
+    expect(after.status).toBe(200);
+    expect(after.body.refreshToken).not.toBe(held.refreshToken);
+  });
+});
+
+describe('PostgreSQL that stops answering (connections open, no bytes through)', () => {
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  let dataSource: DataSource;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createPgDatabase('hang');
+    proxy = await TcpProxy.start(new URL(PG_URL).hostname, Number(new URL(PG_URL).port || 5432));
+    dataSource = await new DataSource({
+      type: 'postgres',
+      url: withDatabase(PG_URL, db.name, proxy.port),
+      entities: [...Object.values(authEntities), rateLimitEntity()],
+      synchronize: true,
+      connectTimeoutMS: 2000,
+      // The documented fail-fast settings: without a read timeout a query on a hung server waits for
+      // the operating system to give up on the TCP connection (many minutes).
+      extra: { query_timeout: 2000 },
+    }).initialize();
+    const users = new TypeOrmUserStore(dataSource);
+    await users.create({ username: 'emilys', email: 'emily.johnson@example.com', passwordHash: await hashOnce('emilyspass'), roles: ['user'] });
+    t = await createTestApp({ options: { userStore: users, sessionStore: new TypeOrmSessionStore(dataSource) } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.close();
+    await dataSource?.destroy().catch(() => undefined);
+    await db?.drop();
+  });
+
+  it('answers 503 once the read timeout passes, not a hang, and recovers when the server answers again', async () => {
+    const held = await t.login();
+    proxy.freeze();
+    const started = Date.now();
+    expectUnavailable(await t.http.post('/auth/refresh').send({ refreshToken: held.refreshToken }));
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(1500);
+    expect(elapsed).toBeLessThan(8000);
+
+    await proxy.restore();
+    await eventually(async () => (await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' })).status === 200);
+  });
+});
+
+describe('storeTimeout: the safety net when the driver has no timeout of its own', () => {
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  let dataSource: DataSource;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createPgDatabase('nettimeout');
+    proxy = await TcpProxy.start(new URL(PG_URL).hostname, Number(new URL(PG_URL).port || 5432));
+    // No connect or query timeout: pg would wait for the operating system to give up (minutes).
+    dataSource = await new DataSource({
+      type: 'postgres',
+      url: withDatabase(PG_URL, db.name, proxy.port),
+      entities: [...Object.values(authEntities), rateLimitEntity()],
+      synchronize: true,
+    }).initialize();
+    const users = new TypeOrmUserStore(dataSource);
+    await users.create({ username: 'emilys', email: 'emily.johnson@example.com', passwordHash: await hashOnce('emilyspass'), roles: ['user'] });
+    t = await createTestApp({
+      options: { userStore: users, sessionStore: new TypeOrmSessionStore(dataSource), storeTimeout: '1s' },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.close();
+    await dataSource?.destroy().catch(() => undefined);
+    await db?.drop();
+  });
+
+  it('answers 503 after storeTimeout when the database hangs, and works again afterwards', async () => {
+    const held = await t.login();
+    proxy.freeze();
+    const started = Date.now();
+    expectUnavailable(await t.http.post('/auth/refresh').send({ refreshToken: held.refreshToken }));
+    expectUnavailable(await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' }));
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(2 * 900);
+    expect(elapsed).toBeLessThan(6000);
+
+    await proxy.restore();
+    await eventually(async () => (await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' })).status === 200);
+  });
+});
