@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { authEntities, rateLimitEntity } from 'nest-gatekeeper';
+import { authEntities, createAuthMigrations, rateLimitEntity } from 'nest-gatekeeper';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 /**
@@ -8,26 +8,44 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
  * - `sqlite:<file>` (relative paths are taken from the working directory): SQLite via better-sqlite3;
  *   the file's directory is created when missing.
  * - `postgres://…` / `postgresql://…`: PostgreSQL via pg.
+ * - `mysql://…` / `mariadb://…`: MySQL or MariaDB via mysql2 (`mariadb://` uses TypeORM's `mariadb`
+ *   type, which reads MariaDB's catalogue correctly; both schemes work against either server).
  *
- * `synchronize: true` creates the tables at start-up: fine for a demo, use migrations in production.
+ * The tables come from the package's migrations (`createAuthMigrations()`), run at start-up
+ * (`migrationsRun`); `synchronize` stays off. A database whose tables an earlier version of the
+ * sample app made with `synchronize` is adopted as it is (the migrations skip existing tables).
  */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
-  const entities = [...Object.values(authEntities), rateLimitEntity()];
+  const common = {
+    entities: [...Object.values(authEntities), rateLimitEntity()],
+    migrations: createAuthMigrations(),
+    migrationsRun: true,
+    synchronize: false,
+  };
   if (databaseUrl.startsWith('sqlite:')) {
     const raw = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!raw) throw new Error('DATABASE_URL: sqlite:<file> needs a file name');
     const database = raw === ':memory:' ? raw : isAbsolute(raw) ? raw : resolve(process.cwd(), raw);
     if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
     // WAL: readers do not block the writer, and a read needs no file lock (fewer system calls).
-    return { type: 'better-sqlite3', database, entities, synchronize: true, enableWAL: database !== ':memory:' };
+    return { type: 'better-sqlite3', database, enableWAL: database !== ':memory:', ...common };
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    return { type: 'postgres', url: databaseUrl, entities, synchronize: true };
+    return { type: 'postgres', url: databaseUrl, ...common };
   }
-  throw new Error(`DATABASE_URL: unsupported scheme in '${redact(databaseUrl)}' (use sqlite:<file> or postgres://…)`);
+  const mysql = /^(mysql|mariadb):\/\//.exec(databaseUrl);
+  if (mysql) {
+    if (!/^[a-z]+:\/\/[^/]+\/[^/?#]+/.test(databaseUrl)) {
+      throw new Error(`DATABASE_URL: ${mysql[1]}://… needs a database name ('${redact(databaseUrl)}')`);
+    }
+    return { type: mysql[1] === 'mariadb' ? 'mariadb' : 'mysql', url: databaseUrl, ...common };
+  }
+  throw new Error(
+    `DATABASE_URL: unsupported scheme in '${redact(databaseUrl)}' (use sqlite:<file>, postgres://…, mysql://… or mariadb://…)`,
+  );
 }
 
-/** An initialised DataSource for `databaseUrl`. */
+/** An initialised DataSource for `databaseUrl`, its tables migrated. */
 export async function createDataSource(databaseUrl: string): Promise<DataSource> {
   const dataSource = new DataSource(dataSourceOptions(databaseUrl));
   await dataSource.initialize();

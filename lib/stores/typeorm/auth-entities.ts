@@ -123,7 +123,15 @@ const HASH_LENGTH = 128;
  *
  * Column types are portable across PostgreSQL, SQLite (better-sqlite3) and MySQL/MariaDB.
  * Every constraint and index has an explicit, prefixed name (the user store relies on the unique
- * constraint names to report which field was duplicated).
+ * constraint names to report which field was duplicated; on MySQL/MariaDB TypeORM makes them
+ * unique indices of the same names).
+ *
+ * Create the tables with {@link createAuthMigrations} (same schema) rather than `synchronize` in
+ * production. On MySQL/MariaDB this matters: the migrations give string columns a binary collation
+ * (`utf8mb4_bin`), whereas `synchronize` leaves them the database's default, usually
+ * case-insensitive (`utf8mb4_general_ci`), under which token hashes and ids that differ only in
+ * letter case compare equal. (TypeORM's MySQL schema diff ignores collations, so `synchronize` on
+ * migrated tables keeps them binary.)
  */
 export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntities {
   const prefix = options.tablePrefix ?? '';

@@ -17,6 +17,11 @@ export {
   type AuthUserRow,
 } from './auth-entities.js';
 export {
+  createAuthMigrations,
+  type AuthMigrationClass,
+  type AuthMigrationsOptions,
+} from './auth-migrations.js';
+export {
   createRateLimitEntity,
   rateLimitEntity,
   type AuthRateLimitRow,

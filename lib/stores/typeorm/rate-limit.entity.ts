@@ -27,7 +27,8 @@ const epochMs: ValueTransformer = {
  * table `<prefix>auth_rate_limits`, primary key `counter_key` (up to 512 characters), `count`
  * integer, `reset_at` / `last_at` as `bigint` epoch milliseconds. Portable across PostgreSQL,
  * SQLite (better-sqlite3) and MySQL/MariaDB. Kept apart from {@link createAuthEntities} so that
- * applications keeping counters elsewhere (Redis, memory) get no extra table.
+ * applications keeping counters elsewhere (Redis, memory) get no extra table. The table is created
+ * by {@link createAuthMigrations} too (option `rateLimitTable`).
  */
 export function createRateLimitEntity(options: RateLimitEntityOptions = {}): EntitySchema<AuthRateLimitRow> {
   const prefix = options.tablePrefix ?? '';

@@ -29,7 +29,11 @@ const NETWORK_CODES = new Set([
 /** PostgreSQL SQLSTATEs besides class 08 that mean the server is not serving us. */
 const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300']);
 
-/** MySQL/MariaDB codes that mean the server is not serving us. */
+/**
+ * MySQL/MariaDB codes that mean the server is not serving us (mysql2 also marks a lost connection
+ * `fatal`, which {@link isUnavailable} checks; e.g. `PROTOCOL_CONNECTION_LOST`, then `ECONNREFUSED`
+ * for new connections while the server is down).
+ */
 const MYSQL_UNAVAILABLE = new Set([
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
@@ -120,7 +124,6 @@ export function toStoreError(error: unknown): unknown {
   return isUnavailable(error) && !(error instanceof StoreUnavailableError) ? new StoreUnavailableError(error) : error;
 }
 
-/** The number of affected rows, or an error when the driver does not report it (the stores rely on it). */
 /** Runs `work`, rethrowing connection failures as `StoreUnavailableError` (see {@link toStoreError}). */
 export async function withStoreErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -130,6 +133,10 @@ export async function withStoreErrors<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The number of affected rows, or an error when the driver does not report it (the stores rely on
+ * it). On MySQL/MariaDB an UPDATE's count may be the rows it changed: see `updatedRows`.
+ */
 export function affectedRows(affected: number | null | undefined, store: string): number {
   if (typeof affected !== 'number') {
     throw new Error(`The TypeORM driver does not report affected rows; ${store} cannot use it.`);

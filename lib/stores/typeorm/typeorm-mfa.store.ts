@@ -1,7 +1,8 @@
-import type { DataSource, EntityManager, EntitySchema, InsertQueryBuilder, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityManager, EntitySchema, ObjectLiteral } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
 import type { DeliveredMfaMethod, MfaStore, MfaUserState, StoredOneTimeCode, StoredTrustedDevice } from '../mfa.store.js';
 import { authEntities, type AuthEntities, type AuthMfaRow, type AuthTrustedDeviceRow } from './auth-entities.js';
+import { insertIfAbsent, insertUnlessDuplicate } from './typeorm-dialect.js';
 import { affectedRows, withStoreErrors } from './typeorm-error.mapper.js';
 import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
 
@@ -23,14 +24,16 @@ const STORE = 'TypeOrmMfaStore';
  * - `consumeRecoveryCode`: `DELETE ... WHERE user_id = :id AND code_hash = :hash`.
  * - `consumeCode`: `DELETE ... WHERE user_id AND pending_id AND method AND code_hash AND
  *   expires_at > :now` (the hash is keyed, so comparing it in SQL leaks nothing useful by timing).
- * - `finishPending`: insert-or-ignore (`ON CONFLICT DO NOTHING` / `INSERT OR IGNORE` /
- *   `INSERT IGNORE`); the caller whose statement inserted the row (affected rows 1) wins. Any
+ * - `finishPending`: insert-or-ignore (`ON CONFLICT DO NOTHING`; on MySQL/MariaDB a plain INSERT
+ *   whose duplicate-key error means "already finished"); the caller that inserted the row wins. Any
  *   existing row counts as finished, even an expired one not yet removed by {@link deleteExpired}:
  *   pending ids are random, so a leftover row never meets a new login.
  * - `setPendingTotp`, `setActiveTotp`, `putCode` are single-statement upserts (`ON CONFLICT DO
  *   UPDATE` / `ON DUPLICATE KEY UPDATE`), safe under concurrency on every supported database.
  * - `replaceRecoveryCodes` runs in one READ COMMITTED transaction that first locks the user's
  *   `auth_mfa` row, so concurrent replacements apply one after the other (never a union of both).
+ * - No outcome depends on MySQL's CLIENT_FOUND_ROWS flag: every conditional UPDATE above changes
+ *   the row it matches, so "changed rows" and "matched rows" agree.
  * - Times and steps are returned as JS numbers (stored as `bigint`).
  * - An unreachable database rejects with `StoreUnavailableError` (driver error as `cause`).
  * - Returned objects are fresh.
@@ -120,14 +123,17 @@ export class TypeOrmMfaStore implements MfaStore {
       inTransaction(this.dataSource, async (manager: EntityManager) => {
         // Make sure the user's auth_mfa row exists, then lock it (a no-op UPDATE takes the row lock
         // on PostgreSQL and InnoDB): concurrent replacements queue here instead of interleaving.
-        await manager
-          .createQueryBuilder()
-          .insert()
-          .into(this.entities.mfa)
-          .values({ userId, totpSecret: null, totpLastStep: -1, totpPendingSecret: null })
-          .orIgnore()
-          .updateEntity(false)
-          .execute();
+        // (On MySQL the insert itself locks an existing row exclusively: see insertUnlessDuplicate.)
+        await insertUnlessDuplicate(
+          manager,
+          manager
+            .createQueryBuilder()
+            .insert()
+            .into(this.entities.mfa)
+            .values({ userId, totpSecret: null, totpLastStep: -1, totpPendingSecret: null })
+            .updateEntity(false),
+          this.column(this.entities.mfa, 'userId'),
+        );
         await manager
           .createQueryBuilder()
           .update(this.entities.mfa)
@@ -206,16 +212,20 @@ export class TypeOrmMfaStore implements MfaStore {
   }
 
   async finishPending(pendingId: string, expiresAt: number): Promise<boolean> {
-    const inserted = await this.insertedBy(() =>
-      this.dataSource
-        .createQueryBuilder()
-        .insert()
-        .into(this.entities.mfaFinishedPending)
-        .values({ pendingId, expiresAt })
-        .orIgnore()
-        .updateEntity(false),
+    return withStoreErrors(() =>
+      serializeWrite(this.dataSource, () =>
+        insertIfAbsent(
+          this.dataSource.manager,
+          this.dataSource
+            .createQueryBuilder()
+            .insert()
+            .into(this.entities.mfaFinishedPending)
+            .values({ pendingId, expiresAt })
+            .updateEntity(false),
+          STORE,
+        ),
+      ),
     );
-    return inserted === 1;
   }
 
   async isPendingFinished(pendingId: string, now: number): Promise<boolean> {
@@ -309,27 +319,6 @@ export class TypeOrmMfaStore implements MfaStore {
     );
   }
 
-  /**
-   * Runs an insert and resolves how many rows it inserted. TypeORM's `InsertResult` does not carry
-   * the count, so the statement goes through a query runner with a structured result, whose
-   * `affected` every supported driver fills in (pg `rowCount`, better-sqlite3 `changes`, mysql
-   * `affectedRows`; 0 when an insert-or-ignore ignored the row).
-   */
-  private async insertedBy(build: () => InsertQueryBuilder<ObjectLiteral>): Promise<number> {
-    return withStoreErrors(() =>
-      serializeWrite(this.dataSource, async () => {
-        const [sql, parameters] = build().getQueryAndParameters();
-        const runner = this.dataSource.createQueryRunner();
-        try {
-          const result = await runner.query(sql, parameters, true);
-          return affectedRows(result.affected, STORE);
-        } finally {
-          await runner.release();
-        }
-      }),
-    );
-  }
-
   /** The database column name of `property`. */
   private column<T extends ObjectLiteral>(entity: EntitySchema<T>, property: keyof T & string): string {
     let names = this.columnNames.get(entity as EntitySchema<ObjectLiteral>);
@@ -345,7 +334,6 @@ export class TypeOrmMfaStore implements MfaStore {
   private columns<T extends ObjectLiteral>(entity: EntitySchema<T>, properties: readonly (keyof T & string)[]): string[] {
     return properties.map((p) => this.column(entity, p));
   }
-
 }
 
 /** A fresh trusted device with exactly the {@link StoredTrustedDevice} fields. */

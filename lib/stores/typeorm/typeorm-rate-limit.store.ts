@@ -2,8 +2,11 @@ import type { DataSource, EntityManager, EntitySchema, FindOperator } from 'type
 import { typeorm } from './typeorm-runtime.js';
 import type { CounterState, RateLimitStore } from '../rate-limit.store.js';
 import { rateLimitEntity, type AuthRateLimitRow } from './rate-limit.entity.js';
-import { withStoreErrors } from './typeorm-error.mapper.js';
+import { insertUnlessDuplicate, updatedRows } from './typeorm-dialect.js';
+import { affectedRows, withStoreErrors } from './typeorm-error.mapper.js';
 import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
+
+const STORE = 'TypeOrmRateLimitStore';
 
 /** How often `increment` retries when concurrent callers keep racing it (practically never twice). */
 const MAX_ATTEMPTS = 10;
@@ -16,14 +19,19 @@ const MAX_ATTEMPTS = 10;
  * Guarantees:
  * - `increment` runs in one READ COMMITTED transaction of conditional statements: add one to a live
  *   counter (`WHERE reset_at > now`), else make sure the row exists (`INSERT ... ON CONFLICT DO
- *   NOTHING` / `INSERT IGNORE`), else restart an expired one (`WHERE reset_at <= now`). The row
- *   lock serialises concurrent callers, so N concurrent increments raise the count by exactly N and
- *   each caller gets the count its own increment produced, across processes.
+ *   NOTHING` / on MySQL `ON DUPLICATE KEY UPDATE counter_key = counter_key`, which locks an existing
+ *   row exclusively, so concurrent callers queue instead of deadlocking), else restart an expired
+ *   one (`WHERE reset_at <= now`). The row lock serialises concurrent callers, so N concurrent
+ *   increments raise the count by exactly N and each caller gets the count its own increment
+ *   produced, across processes. The outcome never depends on MySQL's CLIENT_FOUND_ROWS flag.
  * - A new or expired counter starts at 1 and lives `windowMs`; later increments never extend it.
  * - An unreachable database rejects with `StoreUnavailableError`.
  * - Expired rows stay until {@link deleteExpired} removes them (they read as absent meanwhile).
  */
 export class TypeOrmRateLimitStore implements RateLimitStore {
+  /** Database column names, looked up on first use. */
+  private columnNames: Record<'key' | 'count', string> | undefined;
+
   /**
    * @param dataSource an initialised DataSource whose `entities` include `entity`.
    * @param entity the counter entity (default {@link rateLimitEntity}).
@@ -44,16 +52,24 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
             return { count: row.count, resetAt: row.resetAt, lastAt: row.lastAt };
           }
           // Absent: insert a placeholder that reads as expired (a concurrent insert wins silently).
-          await manager
-            .createQueryBuilder()
-            .insert()
-            .into(this.entity)
-            .values({ key, count: 0, resetAt: 0, lastAt: 0 })
-            .orIgnore()
-            .updateEntity(false)
-            .execute();
+          await insertUnlessDuplicate(
+            manager,
+            manager
+              .createQueryBuilder()
+              .insert()
+              .into(this.entity)
+              .values({ key, count: 0, resetAt: 0, lastAt: 0 })
+              .updateEntity(false),
+            this.column('key'),
+          );
           const state: CounterState = { count: 1, resetAt: now + windowMs, lastAt: now };
-          if ((await this.update(manager, key, typeorm().LessThanOrEqual(now), state)) === 1) return state;
+          // With windowMs <= 0 a restart may write the values the row has (see updatedRows); the
+          // row then still matches `reset_at <= now`.
+          const recheck =
+            windowMs <= 0
+              ? async () => ((await manager.exists(this.entity, { where: { key, resetAt: typeorm().LessThanOrEqual(now) } })) ? 1 : 0)
+              : undefined;
+          if ((await this.update(manager, key, typeorm().LessThanOrEqual(now), state, recheck)) === 1) return state;
           // A concurrent caller restarted the window between our statements: count on it.
         }
         throw new Error(`Rate-limit counter ${key}: too much contention.`);
@@ -84,17 +100,22 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
         this.dataSource.getRepository(this.entity).delete({ resetAt: typeorm().LessThan(before) }),
       ),
     );
-    if (typeof result.affected !== 'number') {
-      throw new Error('The TypeORM driver does not report affected rows; TypeOrmRateLimitStore cannot use it.');
-    }
-    return result.affected;
+    return affectedRows(result.affected, STORE);
   }
 
   /** `count + 1` as raw SQL on the escaped column. */
   private plusOne(): () => string {
-    const column = this.dataSource.getMetadata(this.entity).findColumnWithPropertyName('count')?.databaseName ?? 'count';
-    const escaped = this.dataSource.driver.escape(column);
+    const escaped = this.dataSource.driver.escape(this.column('count'));
     return () => `${escaped} + 1`;
+  }
+
+  /** The database column name of `property`, looked up once (getMetadata scans every entity). */
+  private column(property: 'key' | 'count'): string {
+    this.columnNames ??= {
+      key: this.dataSource.getMetadata(this.entity).findColumnWithPropertyName('key')?.databaseName ?? 'counter_key',
+      count: this.dataSource.getMetadata(this.entity).findColumnWithPropertyName('count')?.databaseName ?? 'count',
+    };
+    return this.columnNames[property];
   }
 
   /** A conditional update of the counter; resolves the number of affected rows. */
@@ -103,6 +124,7 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
     key: string,
     resetAt: FindOperator<number>,
     values: { count: number | (() => string); resetAt?: number; lastAt: number },
+    recheck?: () => Promise<number>,
   ): Promise<number> {
     const result = await manager
       .createQueryBuilder()
@@ -110,10 +132,6 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
       .set(values)
       .where({ key, resetAt })
       .execute();
-    if (typeof result.affected !== 'number') {
-      throw new Error('The TypeORM driver does not report affected rows; TypeOrmRateLimitStore cannot use it.');
-    }
-    return result.affected;
+    return updatedRows(this.dataSource, result.affected, STORE, recheck);
   }
-
 }

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
 import type { SessionRotation, SessionStore, StoredSession } from '../session.store.js';
 import { authEntities, type AuthEntities, type AuthSessionRow } from './auth-entities.js';
+import { insertUnlessDuplicate, updatedRows } from './typeorm-dialect.js';
 import { affectedRows, withStoreErrors } from './typeorm-error.mapper.js';
 import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
 
@@ -18,12 +19,17 @@ import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
  *   succeed, across processes (PostgreSQL, MySQL) or within the process (SQLite, whose writes the
  *   adapters serialise because TypeORM shares one connection).
  * - `revoke` and `revokeAllForUser` are conditional updates too: a session is revoked at most once.
+ * - No outcome depends on MySQL's CLIENT_FOUND_ROWS flag (whether an UPDATE counts matched or only
+ *   changed rows): the conditional updates always change the row they match, and a rotation that
+ *   keeps the hash is re-checked.
  * - Times are returned as JS numbers (stored as `bigint` epoch milliseconds).
  * - An unreachable database rejects with `StoreUnavailableError` (driver error as `cause`).
  * - Returned sessions are fresh objects.
  */
 export class TypeOrmSessionStore implements SessionStore {
   private readonly sessions: Repository<AuthSessionRow>;
+  /** The history's `session_id` column name, looked up once (getMetadata scans every entity). */
+  private historyKey: string | undefined;
 
   /**
    * @param dataSource an initialised DataSource whose `entities` include `entities`.
@@ -58,6 +64,7 @@ export class TypeOrmSessionStore implements SessionStore {
   async rotate(id: string, expectedHash: string, rotation: SessionRotation): Promise<boolean> {
     return withStoreErrors(() =>
       inTransaction(this.dataSource, async (manager: EntityManager) => {
+        const matching = { id, refreshTokenHash: expectedHash, revokedAt: typeorm().IsNull() };
         const result = await manager
           .createQueryBuilder()
           .update(this.entities.session)
@@ -69,17 +76,29 @@ export class TypeOrmSessionStore implements SessionStore {
             lastUsedAt: rotation.lastUsedAt,
             expiresAt: rotation.expiresAt,
           })
-          .where({ id, refreshTokenHash: expectedHash, revokedAt: typeorm().IsNull() })
+          .where(matching)
           .execute();
-        if (affectedRows(result.affected, 'TypeOrmSessionStore') !== 1) return false;
-        await manager
-          .createQueryBuilder()
-          .insert()
-          .into(this.entities.refreshHistory)
-          .values({ sessionId: id, tokenHash: expectedHash })
-          .orIgnore()
-          .updateEntity(false)
-          .execute();
+        // A rotation to a new hash always changes the row. Only one that keeps the hash may write
+        // identical values, which MySQL without CLIENT_FOUND_ROWS reports as 0 rows; the row then
+        // still matches (and is locked by this transaction).
+        const recheck =
+          rotation.refreshTokenHash === expectedHash
+            ? async () => ((await manager.exists(this.entities.session, { where: matching })) ? 1 : 0)
+            : undefined;
+        if ((await updatedRows(this.dataSource, result.affected, 'TypeOrmSessionStore', recheck)) !== 1) return false;
+        this.historyKey ??=
+          this.dataSource.getMetadata(this.entities.refreshHistory).findColumnWithPropertyName('sessionId')?.databaseName ??
+          'session_id';
+        await insertUnlessDuplicate(
+          manager,
+          manager
+            .createQueryBuilder()
+            .insert()
+            .into(this.entities.refreshHistory)
+            .values({ sessionId: id, tokenHash: expectedHash })
+            .updateEntity(false),
+          this.historyKey,
+        );
         return true;
       }),
     );
@@ -149,7 +168,6 @@ export class TypeOrmSessionStore implements SessionStore {
       }),
     );
   }
-
 }
 
 /** A fresh session object with exactly the {@link StoredSession} fields. */

@@ -3,7 +3,8 @@ import type { DataSource, EntityMetadata, ObjectLiteral, Repository } from 'type
 import { DuplicateUserError } from '../../errors/store.errors.js';
 import type { AuthUser, MfaMethod, NewUser, UserStore } from '../user.store.js';
 import { authEntities, type AuthEntities, type AuthUserRow } from './auth-entities.js';
-import { affectedRows, toStoreError, uniqueViolation } from './typeorm-error.mapper.js';
+import { updatedRows } from './typeorm-dialect.js';
+import { toStoreError, uniqueViolation } from './typeorm-error.mapper.js';
 import { serializeWrite } from './typeorm-write.lock.js';
 
 /**
@@ -19,6 +20,9 @@ import { serializeWrite } from './typeorm-write.lock.js';
  * - An unreachable database rejects with `StoreUnavailableError` (driver error as `cause`).
  * - Ids are random UUIDs; new users have `mfaEnabled: false`, no MFA methods, no phone and are not
  *   disabled. `setMfaMethods` writes the methods and `mfaEnabled` in one `UPDATE`.
+ * - `updatePasswordHash` and `setMfaMethods` resolve whether the user exists, also when they write
+ *   the values it already has (on MySQL/MariaDB without CLIENT_FOUND_ROWS a 0-row UPDATE is
+ *   re-checked with a SELECT).
  * - `phone` (column `phone`, nullable) is returned only when set.
  * - Returned users are fresh objects: changing them never changes the stored state.
  */
@@ -87,20 +91,24 @@ export class TypeOrmUserStore implements UserStore {
   }
 
   async updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
-    try {
-      const result = await serializeWrite(this.dataSource, () => this.repository.update({ id }, { passwordHash }));
-      return affectedRows(result.affected, 'TypeOrmUserStore') === 1;
-    } catch (error) {
-      throw toStoreError(error);
-    }
+    return this.updateById(id, { passwordHash });
   }
 
   async setMfaMethods(id: string, methods: readonly MfaMethod[]): Promise<boolean> {
+    return this.updateById(id, { mfaMethods: [...methods], mfaEnabled: methods.length > 0 });
+  }
+
+  /**
+   * Updates the user `id`; resolves whether it exists. On MySQL/MariaDB an UPDATE writing the
+   * values the row already has may report 0 rows (see `updatedRows`), so a 0 is re-checked there.
+   */
+  private async updateById(id: string, values: Partial<Pick<AuthUserRow, 'passwordHash' | 'mfaMethods' | 'mfaEnabled'>>): Promise<boolean> {
     try {
-      const result = await serializeWrite(this.dataSource, () =>
-        this.repository.update({ id }, { mfaMethods: [...methods], mfaEnabled: methods.length > 0 }),
+      const result = await serializeWrite(this.dataSource, () => this.repository.update({ id }, values));
+      const rows = await updatedRows(this.dataSource, result.affected, 'TypeOrmUserStore', async () =>
+        (await this.repository.exists({ where: { id } })) ? 1 : 0,
       );
-      return affectedRows(result.affected, 'TypeOrmUserStore') === 1;
+      return rows === 1;
     } catch (error) {
       throw toStoreError(error);
     }
@@ -147,12 +155,17 @@ export class TypeOrmUserStore implements UserStore {
     return row as unknown as AuthUserRow;
   }
 
-  /** Which field a unique violation is about, from the constraint name or the column names. */
+  /**
+   * Which field a unique violation is about, from the constraint name or the column names. (TypeORM
+   * turns the entity's unique constraints into unique indices on MySQL/MariaDB, which have no named
+   * unique constraints; both are looked at.)
+   */
   private duplicateField(constraint: string | null, columns: readonly string[]): 'username' | 'email' | 'unknown' {
     const metadata: EntityMetadata = this.dataSource.getMetadata(this.entities.user);
+    const uniqueKeys = [...metadata.uniques, ...metadata.indices.filter((index) => index.isUnique)];
     for (const field of ['username', 'email'] as const) {
       const column = metadata.findColumnWithPropertyName(field)?.databaseName ?? field;
-      const named = metadata.uniques.some(
+      const named = uniqueKeys.some(
         (u) => u.name === constraint && u.columns.length === 1 && u.columns[0].propertyName === field,
       );
       if (named || (columns.length === 1 && columns[0] === column)) return field;
@@ -160,7 +173,6 @@ export class TypeOrmUserStore implements UserStore {
     return 'unknown';
   }
 }
-
 
 /** A fresh {@link AuthUser} from a row (arrays copied; a hydrated profile is already a fresh object). */
 function toAuthUser(row: AuthUserRow): AuthUser {

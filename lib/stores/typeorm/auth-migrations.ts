@@ -1,0 +1,329 @@
+import type { MigrationInterface, QueryRunner, TableColumnOptions } from 'typeorm';
+import { typeorm } from './typeorm-runtime.js';
+import type { AuthEntitiesOptions } from './auth-entities.js';
+import type { RateLimitEntityOptions } from './rate-limit.entity.js';
+import { isMySqlFamily } from './typeorm-dialect.js';
+
+/** Options of {@link createAuthMigrations}. */
+export interface AuthMigrationsOptions {
+  /**
+   * The table prefix, as given to {@link createAuthEntities} (`tablePrefix`). Also part of the
+   * migrations' names, so that sets with different prefixes can run on one database.
+   * @default ''
+   */
+  tablePrefix?: AuthEntitiesOptions['tablePrefix'];
+  /**
+   * The counter table of {@link TypeOrmRateLimitStore}: `true` creates the table of
+   * `createRateLimitEntity({ tablePrefix })` (the same prefix), an object the table of
+   * `createRateLimitEntity(object)`, `false` no table (when the counters live elsewhere). It is a
+   * migration of its own, so switching it on later adds just that table.
+   * @default true
+   */
+  rateLimitTable?: boolean | RateLimitEntityOptions;
+  /**
+   * MySQL/MariaDB only: the collation of every string column. Ids, token and code hashes are
+   * compared byte for byte on PostgreSQL and SQLite; MySQL's default collations compare
+   * case-insensitively (and accent-insensitively), which would make two base64url hashes that differ
+   * in letter case equal. The character set is the collation's prefix (`utf8mb4`). Trailing spaces
+   * are ignored in comparisons by `utf8mb4_bin` (PAD SPACE), which is harmless here: ids and hashes
+   * never end in spaces, usernames and e-mails are trimmed. On MariaDB, `utf8mb4_nopad_bin`
+   * compares them too.
+   * @default 'utf8mb4_bin'
+   */
+  mysqlCollation?: string;
+}
+
+/** A migration class, for a DataSource's `migrations` option. */
+export type AuthMigrationClass = new () => MigrationInterface;
+
+/**
+ * The JavaScript timestamps TypeORM reads from the end of the migration names (they order the
+ * migrations). Fixed: a released migration never changes; later schema changes come as new ones.
+ */
+const AUTH_TABLES_TIMESTAMP = 1795305600000;
+const RATE_LIMIT_TABLE_TIMESTAMP = 1795305600001;
+
+const ID_LENGTH = 128;
+const HASH_LENGTH = 128;
+
+/** Driver types whose boolean literals are `true`/`false` (elsewhere `1`/`0`). */
+const POSTGRES_TYPES: ReadonlySet<string> = new Set(['postgres', 'aurora-postgres', 'cockroachdb']);
+
+/** One column, in the portable types the entities use. */
+interface ColumnSpec {
+  name: string;
+  type: 'varchar' | 'text' | 'bigint' | 'integer' | 'boolean';
+  length?: number;
+  nullable?: boolean;
+  primary?: boolean;
+  default?: number | boolean;
+}
+
+/** How a migration builds columns for the database it runs on. */
+class ColumnBuilder {
+  private readonly mysql: boolean;
+  private readonly postgres: boolean;
+
+  constructor(
+    queryRunner: QueryRunner,
+    private readonly collation: string,
+  ) {
+    this.mysql = isMySqlFamily(queryRunner.connection);
+    this.postgres = POSTGRES_TYPES.has(queryRunner.connection.options.type);
+  }
+
+  column(spec: ColumnSpec): TableColumnOptions {
+    const options: TableColumnOptions = {
+      name: spec.name,
+      type: spec.type,
+      isNullable: spec.nullable ?? false,
+      isPrimary: spec.primary ?? false,
+    };
+    if (spec.length !== undefined) options.length = String(spec.length);
+    if (spec.default !== undefined) options.default = this.literal(spec.default);
+    if (this.mysql && (spec.type === 'varchar' || spec.type === 'text')) {
+      options.charset = this.collation.split('_')[0];
+      options.collation = this.collation;
+    }
+    return options;
+  }
+
+  /** A default as SQL: booleans are `true`/`false` on PostgreSQL, `1`/`0` elsewhere. */
+  private literal(value: number | boolean): string {
+    if (typeof value === 'number') return String(value);
+    if (this.postgres) return value ? 'true' : 'false';
+    return value ? '1' : '0';
+  }
+}
+
+/**
+ * Builds the TypeORM migrations that create exactly the schema of
+ * `createAuthEntities({ tablePrefix })` and (unless `rateLimitTable: false`) of
+ * `createRateLimitEntity(...)`: tables, primary keys, unique constraints, indices and the foreign
+ * key, with the same names. Pass them to your DataSource next to your own migrations and keep
+ * `synchronize` off:
+ *
+ * ```ts
+ * new DataSource({
+ *   type: 'postgres', url,
+ *   entities: [...Object.values(authEntities), rateLimitEntity(), ...yours],
+ *   migrations: [...createAuthMigrations(), ...yours],
+ *   migrationsRun: true,
+ * });
+ * ```
+ *
+ * - Written with TypeORM's portable schema API, so the same migrations run on PostgreSQL,
+ *   MySQL/MariaDB and SQLite (better-sqlite3).
+ * - `up` creates each table only when it does not exist yet (`createTable(table, true)`), so a
+ *   database created earlier by `synchronize` with the same entities is adopted as it is.
+ * - `down` drops the tables (and so their data).
+ * - Names: `NestGatekeeperAuth[_<prefix>]<timestamp>` and
+ *   `NestGatekeeperRateLimits[_<prefix>]<timestamp>`; different prefixes give different names.
+ * - On MySQL/MariaDB every string column gets {@link AuthMigrationsOptions.mysqlCollation}
+ *   (`utf8mb4_bin`): ids and hashes then compare case-sensitively, as on the other databases.
+ *   (TypeORM's MySQL schema diff ignores collations, so a later `synchronize` keeps them.)
+ *
+ * @returns the migration classes (the auth tables, then the counter table when wanted).
+ */
+export function createAuthMigrations(options: AuthMigrationsOptions = {}): AuthMigrationClass[] {
+  const prefix = options.tablePrefix ?? '';
+  const collation = options.mysqlCollation ?? 'utf8mb4_bin';
+  const migrations: AuthMigrationClass[] = [authTablesMigration(prefix, collation)];
+  const rateLimit = options.rateLimitTable ?? true;
+  if (rateLimit !== false) {
+    const rateLimitPrefix = rateLimit === true ? prefix : (rateLimit.tablePrefix ?? '');
+    migrations.push(rateLimitTableMigration(rateLimitPrefix, collation));
+  }
+  return migrations;
+}
+
+/** `_<prefix>` for a migration name, or nothing without a prefix. */
+function namePart(prefix: string): string {
+  return prefix === '' ? '' : `_${prefix}`;
+}
+
+/** The migration of the eight tables of `createAuthEntities({ tablePrefix: prefix })`. */
+function authTablesMigration(prefix: string, collation: string): AuthMigrationClass {
+  const users = `${prefix}auth_users`;
+  const sessions = `${prefix}auth_sessions`;
+  const history = `${prefix}auth_refresh_history`;
+  const mfa = `${prefix}auth_mfa`;
+  const recoveryCodes = `${prefix}auth_mfa_recovery_codes`;
+  const codes = `${prefix}auth_mfa_codes`;
+  const finishedPending = `${prefix}auth_mfa_finished_pending`;
+  const devices = `${prefix}auth_trusted_devices`;
+  const name = `NestGatekeeperAuth${namePart(prefix)}${AUTH_TABLES_TIMESTAMP}`;
+
+  return class NestGatekeeperAuthTables implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      const { Table, TableForeignKey, TableIndex, TableUnique } = typeorm();
+      const b = new ColumnBuilder(queryRunner, collation);
+      const id = (columnName: string, primary = false): TableColumnOptions =>
+        b.column({ name: columnName, type: 'varchar', length: ID_LENGTH, primary });
+      const hash = (columnName: string, primary = false): TableColumnOptions =>
+        b.column({ name: columnName, type: 'varchar', length: HASH_LENGTH, primary });
+      const epochMs = (columnName: string, nullable = false): TableColumnOptions =>
+        b.column({ name: columnName, type: 'bigint', nullable });
+      const text = (columnName: string): TableColumnOptions => b.column({ name: columnName, type: 'text', nullable: true });
+
+      await queryRunner.createTable(
+        new Table({
+          name: users,
+          columns: [
+            id('id', true),
+            b.column({ name: 'username', type: 'varchar', length: 255 }),
+            b.column({ name: 'email', type: 'varchar', length: 255 }),
+            b.column({ name: 'password_hash', type: 'varchar', length: 1024 }),
+            b.column({ name: 'roles', type: 'text' }),
+            b.column({ name: 'mfa_enabled', type: 'boolean', default: false }),
+            b.column({ name: 'mfa_methods', type: 'text' }),
+            b.column({ name: 'disabled', type: 'boolean', default: false }),
+            text('profile'),
+            b.column({ name: 'phone', type: 'varchar', length: 32, nullable: true }),
+            epochMs('created_at'),
+          ],
+          uniques: [
+            new TableUnique({ name: `UQ_${users}_username`, columnNames: ['username'] }),
+            new TableUnique({ name: `UQ_${users}_email`, columnNames: ['email'] }),
+          ],
+        }),
+        true,
+      );
+
+      await queryRunner.createTable(
+        new Table({
+          name: sessions,
+          columns: [
+            id('id', true),
+            id('user_id'),
+            hash('refresh_token_hash'),
+            b.column({ name: 'previous_token_hash', type: 'varchar', length: HASH_LENGTH, nullable: true }),
+            text('previous_successor'),
+            epochMs('rotated_at', true),
+            epochMs('created_at'),
+            epochMs('last_used_at'),
+            epochMs('expires_at'),
+            epochMs('absolute_expires_at'),
+            epochMs('revoked_at', true),
+            text('user_agent'),
+            b.column({ name: 'ip', type: 'varchar', length: 64, nullable: true }),
+          ],
+          indices: [new TableIndex({ name: `IDX_${sessions}_user_id`, columnNames: ['user_id'] })],
+        }),
+        true,
+      );
+
+      await queryRunner.createTable(
+        new Table({
+          name: history,
+          columns: [id('session_id', true), hash('token_hash', true)],
+          foreignKeys: [
+            new TableForeignKey({
+              name: `FK_${history}_session_id`,
+              columnNames: ['session_id'],
+              referencedTableName: sessions,
+              referencedColumnNames: ['id'],
+              onDelete: 'CASCADE',
+              onUpdate: 'NO ACTION',
+            }),
+          ],
+        }),
+        true,
+      );
+
+      await queryRunner.createTable(
+        new Table({
+          name: mfa,
+          columns: [
+            id('user_id', true),
+            text('totp_secret'),
+            b.column({ name: 'totp_last_step', type: 'bigint', default: -1 }),
+            text('totp_pending_secret'),
+          ],
+        }),
+        true,
+      );
+
+      await queryRunner.createTable(
+        new Table({ name: recoveryCodes, columns: [id('user_id', true), hash('code_hash', true)] }),
+        true,
+      );
+
+      await queryRunner.createTable(
+        new Table({
+          name: codes,
+          columns: [
+            id('user_id', true),
+            id('pending_id'),
+            b.column({ name: 'method', type: 'varchar', length: 16 }),
+            hash('code_hash'),
+            epochMs('expires_at'),
+          ],
+        }),
+        true,
+      );
+
+      await queryRunner.createTable(
+        new Table({ name: finishedPending, columns: [id('pending_id', true), epochMs('expires_at')] }),
+        true,
+      );
+
+      await queryRunner.createTable(
+        new Table({
+          name: devices,
+          columns: [
+            id('id', true),
+            id('user_id'),
+            hash('token_hash'),
+            text('label'),
+            epochMs('created_at'),
+            epochMs('last_used_at'),
+            epochMs('expires_at'),
+          ],
+          indices: [new TableIndex({ name: `IDX_${devices}_user_id`, columnNames: ['user_id'] })],
+        }),
+        true,
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      // Children first: the refresh history refers to the sessions.
+      for (const table of [devices, finishedPending, codes, recoveryCodes, mfa, history, sessions, users]) {
+        await queryRunner.dropTable(table, true);
+      }
+    }
+  };
+}
+
+/** The migration of the table of `createRateLimitEntity({ tablePrefix: prefix })`. */
+function rateLimitTableMigration(prefix: string, collation: string): AuthMigrationClass {
+  const table = `${prefix}auth_rate_limits`;
+  const name = `NestGatekeeperRateLimits${namePart(prefix)}${RATE_LIMIT_TABLE_TIMESTAMP}`;
+
+  return class NestGatekeeperRateLimitTable implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      const { Table } = typeorm();
+      const b = new ColumnBuilder(queryRunner, collation);
+      await queryRunner.createTable(
+        new Table({
+          name: table,
+          columns: [
+            b.column({ name: 'counter_key', type: 'varchar', length: 512, primary: true }),
+            b.column({ name: 'count', type: 'integer' }),
+            b.column({ name: 'reset_at', type: 'bigint' }),
+            b.column({ name: 'last_at', type: 'bigint' }),
+          ],
+        }),
+        true,
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropTable(table, true);
+    }
+  };
+}
