@@ -374,7 +374,9 @@ export class MfaService implements OnModuleInit {
     const strikes = await this.counters.increment(`mfa:strikes:${userId}`, DAY_MS, now);
     const lockMs = Math.min(this.options.mfa.lockoutMs * 2 ** Math.min(strikes.count - 1, 20), Math.max(DAY_MS, this.options.mfa.lockoutMs));
     await this.counters.increment(lockKey(userId), lockMs, now);
-    await this.counters.reset(failKey(userId));
+    // The attempt count is NOT reset here: requests already past the lock check must still find it
+    // over the cap. It expires with its window (mfa.lockout from the first wrong code), which ends no
+    // later than the lock, so counting starts afresh once the lock is over.
     if (pending !== undefined) {
       await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000);
       await this.store.deleteCode(userId);
