@@ -24,6 +24,7 @@ export default {
   moduleNameMapper: {
     '^nest-gatekeeper$': '<rootDir>/lib/index.ts',
     '^nest-gatekeeper/testing$': '<rootDir>/lib/testing/index.ts',
+    '^nest-gatekeeper/redis$': '<rootDir>/lib/stores/redis/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],

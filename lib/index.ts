@@ -101,6 +101,7 @@ export type { CounterState, RateLimitStore } from './stores/rate-limit.store.js'
 export type { DeliveredMfaMethod, MfaStore, MfaUserState, StoredOneTimeCode, StoredTrustedDevice } from './stores/mfa.store.js';
 export { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
 export { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
+export { SplitMfaStore } from './stores/split-mfa.store.js';
 export { MemoryUserStore } from './stores/memory/memory-user.store.js';
 export { MemorySessionStore } from './stores/memory/memory-session.store.js';
 export { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
