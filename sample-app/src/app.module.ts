@@ -3,6 +3,7 @@ import {
   AuthModule,
   MemorySessionStore,
   MfaService,
+  SplitMfaStore,
   TypeOrmMfaStore,
   TypeOrmRateLimitStore,
   TypeOrmSessionStore,
@@ -11,6 +12,8 @@ import {
   type AuthModuleOptions,
   type UserStore,
 } from 'nest-gatekeeper';
+import type { Redis } from 'ioredis';
+import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
 import { DataSource } from 'typeorm';
 import type { SampleConfig } from './config.js';
 import { DatabaseModule } from './database.module.js';
@@ -18,6 +21,7 @@ import { DemoOutbox } from './demo-outbox.js';
 import { DemoPageController } from './demo-page.controller.js';
 import { DemoController } from './demo.controller.js';
 import { DevOutboxController } from './dev-outbox.controller.js';
+import { REDIS_CLIENT, RedisModule } from './redis.module.js';
 import { seedDemoUsers } from './seed.js';
 
 /** Seeds the demo users (and their second factors) once the module graph is ready, before the server listens. */
@@ -34,21 +38,37 @@ class DemoSeeder implements OnApplicationBootstrap {
   }
 }
 
-/** The auth options of the sample app, from its settings, its DataSource and the demo outbox. */
-export function authOptions(config: SampleConfig, dataSource: DataSource, outbox: DemoOutbox): AuthModuleOptions {
+/**
+ * The auth options of the sample app, from its settings, its DataSource, its Redis client (or `null`)
+ * and the demo outbox. Users, TOTP secrets and recovery codes always live in SQL. With Redis, the
+ * sessions, the attempt counters, the e-mail codes and the trusted devices live there, shared by
+ * every instance.
+ */
+export function authOptions(config: SampleConfig, dataSource: DataSource, outbox: DemoOutbox, redis: Redis | null = null): AuthModuleOptions {
+  const keyPrefix = config.redisKeyPrefix;
+  const sessionStore =
+    config.sessionStore === 'memory'
+      ? new MemorySessionStore()
+      : config.sessionStore === 'redis' && redis !== null
+        ? new RedisSessionStore(redis, { keyPrefix })
+        : new TypeOrmSessionStore(dataSource);
   return {
     accessTokenType: config.accessTokenType,
     jwt: { secret: config.jwtSecret },
     cookies: { secure: config.cookieSecure },
+    ...(config.reuseGraceSeconds === undefined ? {} : { refreshToken: { reuseGraceSeconds: config.reuseGraceSeconds } }),
     userStore: new TypeOrmUserStore(dataSource),
-    sessionStore: config.sessionStore === 'memory' ? new MemorySessionStore() : new TypeOrmSessionStore(dataSource),
-    // Login and MFA attempt counters beside the MFA state, so every instance sees the same counts.
-    rateLimit: { store: new TypeOrmRateLimitStore(dataSource) },
+    sessionStore,
+    // Login and MFA attempt counters in a store every instance shares.
+    rateLimit: { store: redis !== null ? new RedisRateLimitStore(redis, { keyPrefix }) : new TypeOrmRateLimitStore(dataSource) },
     mfa: {
       methods: ['totp', 'email'],
       encryptionKey: config.mfaEncryptionKey,
       issuer: 'nest-gatekeeper demo',
-      store: new TypeOrmMfaStore(dataSource),
+      store:
+        redis !== null
+          ? new SplitMfaStore({ enrolment: new TypeOrmMfaStore(dataSource), ephemeral: new RedisMfaStore(redis, { keyPrefix }) })
+          : new TypeOrmMfaStore(dataSource),
       // A real app plugs its mailer and SMS gateway in here.
       senders: { email: outbox, sms: outbox },
     },
@@ -68,9 +88,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         DatabaseModule.forRoot(config.databaseUrl),
+        RedisModule.forRoot(config.redisUrl),
         AuthModule.forRootAsync({
-          inject: [DataSource],
-          useFactory: (dataSource: DataSource) => authOptions(config, dataSource, outbox),
+          inject: [DataSource, REDIS_CLIENT],
+          useFactory: (dataSource: DataSource, redis: Redis | null) => authOptions(config, dataSource, outbox, redis),
         }),
       ],
       controllers: [DemoController, DemoPageController, ...(config.production ? [] : [DevOutboxController])],

@@ -26,8 +26,17 @@ export interface SampleConfig {
   /** NODE_ENV is `production`: the development-only routes (`/dev/outbox`) are left out. */
   production: boolean;
   cookieSecure: boolean;
-  /** Where sessions live: the user database (default) or process memory (benchmarks). */
-  sessionStore: 'memory' | 'database';
+  /**
+   * Where sessions live: the user database (default without REDIS_URL), Redis (default with
+   * REDIS_URL) or process memory (benchmarks; one instance only).
+   */
+  sessionStore: 'memory' | 'database' | 'redis';
+  /** `redis://…` (REDIS_URL): sessions, attempt counters, e-mail codes and trusted devices go to Redis. */
+  redisUrl: string | null;
+  /** Prefix of every Redis key (REDIS_KEY_PREFIX, default `gk:`), so apps can share one Redis. */
+  redisKeyPrefix: string;
+  /** `refreshToken.reuseGraceSeconds` (REFRESH_REUSE_GRACE_SECONDS, default the module's 10 s). */
+  reuseGraceSeconds: number | undefined;
   logLevels: LogLevel[];
 }
 
@@ -49,9 +58,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
 
   const accessTokenType = (env.AUTH_ACCESS_TOKEN_TYPE || 'header') as AccessTokenType;
 
-  const sessionStore = (env.SESSION_STORE || 'database').toLowerCase();
-  if (sessionStore !== 'memory' && sessionStore !== 'database') {
-    throw new Error(`SESSION_STORE: expected 'memory' or 'database', got '${env.SESSION_STORE}'`);
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new Error(`REDIS_URL: expected redis://… or rediss://…, got '${redactUrl(redisUrl)}'`);
+  }
+  const sessionStore = (env.SESSION_STORE || (redisUrl ? 'redis' : 'database')).toLowerCase();
+  if (sessionStore !== 'memory' && sessionStore !== 'database' && sessionStore !== 'redis') {
+    throw new Error(`SESSION_STORE: expected 'memory', 'database' or 'redis', got '${env.SESSION_STORE}'`);
+  }
+  if (sessionStore === 'redis' && redisUrl === null) throw new Error('SESSION_STORE=redis needs REDIS_URL');
+
+  let reuseGraceSeconds: number | undefined;
+  if (env.REFRESH_REUSE_GRACE_SECONDS) {
+    reuseGraceSeconds = Number(env.REFRESH_REUSE_GRACE_SECONDS);
+    if (!Number.isInteger(reuseGraceSeconds) || reuseGraceSeconds < 0) {
+      throw new Error(`REFRESH_REUSE_GRACE_SECONDS: expected a whole number of seconds, got '${env.REFRESH_REUSE_GRACE_SECONDS}'`);
+    }
   }
 
   const level = (env.LOG_LEVEL || 'log').toLowerCase() as LogLevel;
@@ -71,8 +93,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     production: env.NODE_ENV === 'production',
     cookieSecure: flag(env.COOKIE_SECURE, env.NODE_ENV === 'production'),
     sessionStore,
+    redisUrl,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'gk:',
+    reuseGraceSeconds,
     logLevels: LEVELS.slice(0, index + 1),
   };
+}
+
+/** A URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
 /** The warnings `main.ts` logs at start-up for settings that are only fit for development. */

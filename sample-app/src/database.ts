@@ -31,14 +31,16 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     return { type: 'better-sqlite3', database, enableWAL: database !== ':memory:', ...common };
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    return { type: 'postgres', url: databaseUrl, ...common };
+    // Fail fast when the server is gone or hangs (pg waits without limit by default): a request
+    // then gets 503 STORE_UNAVAILABLE in seconds, and the pool reconnects by itself (docs/stores.md).
+    return { type: 'postgres', url: databaseUrl, connectTimeoutMS: 3000, extra: { query_timeout: 4000 }, ...common };
   }
   const mysql = /^(mysql|mariadb):\/\//.exec(databaseUrl);
   if (mysql) {
     if (!/^[a-z]+:\/\/[^/]+\/[^/?#]+/.test(databaseUrl)) {
       throw new Error(`DATABASE_URL: ${mysql[1]}://… needs a database name ('${redact(databaseUrl)}')`);
     }
-    return { type: mysql[1] === 'mariadb' ? 'mariadb' : 'mysql', url: databaseUrl, ...common };
+    return { type: mysql[1] === 'mariadb' ? 'mariadb' : 'mysql', url: databaseUrl, connectTimeout: 3000, ...common };
   }
   throw new Error(
     `DATABASE_URL: unsupported scheme in '${redact(databaseUrl)}' (use sqlite:<file>, postgres://…, mysql://… or mariadb://…)`,

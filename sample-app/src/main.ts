@@ -22,7 +22,8 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port);
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`Listening on http://localhost:${port} (Swagger UI: http://localhost:${port}/docs)`);
-  logger.log(`Sessions: ${config.sessionStore === 'memory' ? 'in memory' : 'in the database'}; tokens: ${config.accessTokenType}`);
+  const sessionsIn = { memory: 'in memory', database: 'in the database', redis: 'in Redis' }[config.sessionStore];
+  logger.log(`Sessions: ${sessionsIn}; attempt counters: ${config.redisUrl ? 'in Redis' : 'in the database'}; tokens: ${config.accessTokenType}`);
   if (!config.production) logger.log(`Demo outbox (e-mail and SMS codes): http://localhost:${port}/dev/outbox?to=email@example.com`);
 }
 

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Secret, TOTP } from 'otpauth';
+import { DEMO_TOTP_SECRET } from '../../sample-app/src/seed.js';
+import { createPgDatabase, redisTestPrefix, REDIS_URL, type TestDatabase } from '../fixtures/services.js';
+import { buildSampleApp, postJson, startSampleProcess, type SampleProcess } from '../fixtures/sample-process.js';
+
+/**
+ * Two sample-app PROCESSES on different ports share one PostgreSQL (users, TOTP enrolment) and one
+ * Redis (sessions, counters, codes, trusted devices), as two instances behind a load balancer would
+ * (issue 5). Every scenario crosses the instances.
+ */
+
+const GRACE_SECONDS = 2;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let db: TestDatabase;
+let prefix: string;
+let a: SampleProcess;
+let b: SampleProcess;
+
+beforeAll(async () => {
+  buildSampleApp();
+  db = await createPgDatabase('multi');
+  prefix = redisTestPrefix();
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS),
+  };
+  // One after the other: the first creates the schema and seeds the demo users.
+  a = await startSampleProcess(env);
+  b = await startSampleProcess(env);
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await db?.drop();
+  if (prefix) {
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+  }
+});
+
+async function login(on: SampleProcess, username = 'emilys', password = 'emilyspass', extra: Record<string, unknown> = {}) {
+  return postJson(`${on.base}/auth/login`, { username, password, ...extra });
+}
+
+async function loginTokens(on: SampleProcess): Promise<{ accessToken: string; refreshToken: string }> {
+  const res = await login(on);
+  expect(res.status).toBe(200);
+  return res.body as { accessToken: string; refreshToken: string };
+}
+
+const refresh = (on: SampleProcess, refreshToken: unknown) => postJson(`${on.base}/auth/refresh`, { refreshToken });
+
+describe('two sample-app processes sharing PostgreSQL and Redis', () => {
+  it('runs both instances on Redis sessions (the keys appear under the run’s prefix)', async () => {
+    await loginTokens(a);
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect((await redis.keys(`${prefix}*`)).length).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('refresh on A, then the old token on B after the grace window: the session is revoked on both', async () => {
+    const t0 = await loginTokens(a);
+    const r1 = await refresh(a, t0.refreshToken);
+    expect(r1.status).toBe(200);
+    const t1 = r1.body['refreshToken'];
+
+    await sleep(GRACE_SECONDS * 1000 + 500);
+    const reuse = await refresh(b, t0.refreshToken);
+    expect(reuse.status).toBe(401);
+    expect(reuse.body['code']).toBe('REFRESH_TOKEN_REUSED');
+
+    // The current token of the family is dead everywhere.
+    expect((await refresh(a, t1)).status).toBe(401);
+    expect((await refresh(b, t1)).status).toBe(401);
+  });
+
+  it('a refresh of one token split across A and B gives one successor', async () => {
+    const t0 = await loginTokens(a);
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => refresh(i % 2 === 0 ? a : b, t0.refreshToken)));
+    // Every caller gets the same pair (the losers from the reuse-grace cache), and it works on both.
+    expect(results.map((r) => r.status)).toEqual(Array(16).fill(200));
+    const successors = new Set(results.map((r) => r.body['refreshToken']));
+    expect(successors.size).toBe(1);
+    const [successor] = [...successors];
+    expect(successor).not.toBe(t0.refreshToken);
+    expect((await refresh(b, successor)).status).toBe(200);
+  });
+
+  it('counts a login lockout across both instances', async () => {
+    // maxFailures 5 (the module's default): wrong passwords alternate between the instances.
+    for (let i = 0; i < 5; i++) {
+      expect((await login(i % 2 === 0 ? a : b, 'admin', 'wrong-password')).status).toBe(401);
+    }
+    // Locked on both, even with the right password.
+    expect((await login(b, 'admin', 'adminpass123')).status).toBe(429);
+    expect((await login(a, 'admin', 'adminpass123')).status).toBe(429);
+  });
+
+  it('honours on B a trusted device created on A', async () => {
+    const pending = await login(a, 'totp.user', 'totppass123');
+    expect(pending.status).toBe(200);
+    expect(pending.body['isRequiresMfa']).toBe(true);
+    const code = TOTP.generate({ secret: Secret.fromBase32(DEMO_TOTP_SECRET) });
+    const verified = await postJson(`${a.base}/auth/mfa/verify`, {
+      mfaToken: pending.body['mfaToken'],
+      method: 'totp',
+      code,
+      trustDevice: true,
+    });
+    expect(verified.status).toBe(200);
+    const trustToken = verified.body['trustToken'];
+    expect(typeof trustToken).toBe('string');
+
+    const onB = await login(b, 'totp.user', 'totppass123', { trustToken });
+    expect(onB.status).toBe(200);
+    expect(onB.body['isRequiresMfa']).toBe(false);
+    expect(typeof onB.body['accessToken']).toBe('string');
+    // Without it, B still asks for the second factor.
+    expect((await login(b, 'totp.user', 'totppass123')).body['isRequiresMfa']).toBe(true);
+  });
+
+  it('logout on A: refresh refused on B', async () => {
+    const t = await loginTokens(a);
+    // The session works on B before the logout.
+    const before = await refresh(b, t.refreshToken);
+    expect(before.status).toBe(200);
+    const out = await postJson(`${a.base}/auth/logout`, {}, { authorization: `Bearer ${before.body['accessToken']}` });
+    expect(out.status).toBe(200);
+    const res = await refresh(b, before.body['refreshToken']);
+    expect(res.status).toBe(401);
+    expect(res.body['code']).toBe('REFRESH_TOKEN_INVALID');
+  });
+});
