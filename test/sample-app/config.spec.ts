@@ -62,3 +62,30 @@ describe('sample app settings: DATABASE_URL', () => {
     );
   });
 });
+
+describe('sample app settings: REDIS_URL, SESSION_STORE, REFRESH_REUSE_GRACE_SECONDS', () => {
+  it('without REDIS_URL sessions live in the database; with it, in Redis under REDIS_KEY_PREFIX (default gk:)', () => {
+    expect(loadConfig({})).toMatchObject({ redisUrl: null, sessionStore: 'database', redisKeyPrefix: 'gk:' });
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379', REDIS_KEY_PREFIX: 'app:' })).toMatchObject({
+      redisUrl: 'redis://cache:6379',
+      sessionStore: 'redis',
+      redisKeyPrefix: 'app:',
+    });
+    // An explicit SESSION_STORE wins (Redis still holds the counters).
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380', SESSION_STORE: 'database' }).sessionStore).toBe('database');
+  });
+
+  it('refuses a REDIS_URL of another scheme (without echoing its password) and SESSION_STORE=redis without REDIS_URL', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache' })).toThrow(/^REDIS_URL: expected redis:\/\/… or rediss:\/\/…, got 'http:\/\/user:\*\*\*@cache'$/);
+    expect(() => loadConfig({ SESSION_STORE: 'redis' })).toThrow('SESSION_STORE=redis needs REDIS_URL');
+    expect(() => loadConfig({ SESSION_STORE: 'memcached' })).toThrow(/^SESSION_STORE: expected 'memory', 'database' or 'redis'/);
+  });
+
+  it('REFRESH_REUSE_GRACE_SECONDS sets the grace window (whole seconds, 0 allowed)', () => {
+    expect(loadConfig({}).reuseGraceSeconds).toBeUndefined();
+    expect(loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '0' }).reuseGraceSeconds).toBe(0);
+    expect(loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '30' }).reuseGraceSeconds).toBe(30);
+    expect(() => loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '1.5' })).toThrow(/^REFRESH_REUSE_GRACE_SECONDS: expected a whole number/);
+    expect(() => loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '-1' })).toThrow(/^REFRESH_REUSE_GRACE_SECONDS/);
+  });
+});
