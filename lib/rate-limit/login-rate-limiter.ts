@@ -3,15 +3,20 @@ import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { RATE_LIMIT_STORE } from '../stores/store.tokens.js';
-import type { RateLimitStore } from '../stores/rate-limit.store.js';
+import type { CounterState, RateLimitStore } from '../stores/rate-limit.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 
 /**
- * Brute-force protection for password checks. Only failures count (an office behind one address can
- * still log in); a success clears the account's count. Per account: after `maxFailures` failures a
- * lock of `lockout`, doubling with each further failure up to `maxLockout`. Per client address: at
- * most `address.max` failures per window. A locked request is refused with 429 before the password
- * is looked at, so the right password gets the same answer as a wrong one.
+ * Brute-force protection for password checks. Per account: after `maxFailures` failures a lock of
+ * `lockout`, doubling with each further failure up to `maxLockout`. Per client address: at most
+ * `address.max` failures per window. A locked request is refused with 429 before the password is
+ * looked at, so the right password gets the same answer as a wrong one.
+ *
+ * Each attempt is counted on its account BEFORE its password is checked (one atomic increment), and
+ * a success clears the count, so only failures remain counted. Of concurrent attempts, only those
+ * within the cap are checked: a burst of parallel guesses, even spread over several instances
+ * sharing the store, cannot get more checks than a sequential attacker. Failures per address are
+ * counted after the check (a success must not count against an office behind one address).
  */
 @Injectable()
 export class LoginRateLimiter {
@@ -21,33 +26,40 @@ export class LoginRateLimiter {
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Throws 429 when the address or the account is locked. `accountKey` need not be a real user. */
+  /**
+   * Throws 429 when the address or the account is locked, else counts this attempt on the account
+   * (before the password check; see the class comment). `accountKey` need not be a real user.
+   */
   async assertAllowed(accountKey: string, address: string | undefined): Promise<void> {
     const { enabled, account, address: perAddress } = this.options.rateLimit;
     if (!enabled) return;
     const now = this.clock.now();
+    const key = `login:acct:${accountKey}`;
     const [byAccount, byAddress] = await Promise.all([
-      this.store.peek(`login:acct:${accountKey}`, now),
+      this.store.peek(key, now),
       address ? this.store.peek(`login:addr:${address}`, now) : undefined,
     ]);
     if (byAddress && byAddress.count >= perAddress.max) throw tooMany(byAddress.resetAt - now);
-    if (byAccount.count >= account.maxFailures) {
-      const doublings = Math.min(byAccount.count - account.maxFailures, 30);
-      const lockMs = Math.min(account.lockoutMs * 2 ** doublings, account.maxLockoutMs);
-      const until = byAccount.lastAt + lockMs;
-      if (now < until) throw tooMany(until - now);
+    const lockedUntil = (state: CounterState): number => {
+      if (state.count < account.maxFailures) return 0;
+      const doublings = Math.min(state.count - account.maxFailures, 30);
+      return state.lastAt + Math.min(account.lockoutMs * 2 ** doublings, account.maxLockoutMs);
+    };
+    const until = lockedUntil(byAccount);
+    if (now < until) throw tooMany(until - now);
+    // Reserve the attempt. Below the cap, attempts up to the cap are checked; at or above it (a lock
+    // that just ended), exactly one more. Concurrent attempts beyond that are refused unchecked.
+    const reserved = await this.store.increment(key, account.windowMs, now);
+    if (reserved.count > Math.max(account.maxFailures, byAccount.count + 1)) {
+      throw tooMany(Math.max(lockedUntil(reserved), now + 1000) - now);
     }
   }
 
-  /** Counts a failed password check against the account and the address. */
-  async recordFailure(accountKey: string, address: string | undefined): Promise<void> {
-    const { enabled, account, address: perAddress } = this.options.rateLimit;
-    if (!enabled) return;
-    const now = this.clock.now();
-    await Promise.all([
-      this.store.increment(`login:acct:${accountKey}`, account.windowMs, now),
-      address ? this.store.increment(`login:addr:${address}`, perAddress.windowMs, now) : undefined,
-    ]);
+  /** Counts a failed password check against the address (the account counted it at {@link assertAllowed}). */
+  async recordFailure(_accountKey: string, address: string | undefined): Promise<void> {
+    const { enabled, address: perAddress } = this.options.rateLimit;
+    if (!enabled || !address) return;
+    await this.store.increment(`login:addr:${address}`, perAddress.windowMs, this.clock.now());
   }
 
   /** Clears the account's failures after a correct password. */

@@ -1,4 +1,16 @@
+import { MemoryRateLimitStore, type RateLimitStore } from '../../lib/index.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
+
+/** The memory counters with network-like latency, so that concurrent requests really overlap. */
+function slowCounters(): RateLimitStore {
+  const counters = new MemoryRateLimitStore();
+  const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
+  return {
+    increment: (key, windowMs, now) => later(counters.increment(key, windowMs, now)),
+    peek: (key, now) => later(counters.peek(key, now)),
+    reset: (key) => later(counters.reset(key)),
+  };
+}
 
 describe('login brute force: lockout and address limits', () => {
   let t: TestApp;
@@ -20,6 +32,21 @@ describe('login brute force: lockout and address limits', () => {
     await attempt('emilyspass').expect(200);
     for (let i = 0; i < 4; i++) await attempt('wrong-password').expect(401);
     await attempt('emilyspass').expect(200);
+  });
+
+  it('parallel guesses cannot get past the cap: of 20 concurrent wrong passwords at most 5 are checked, the rest get 429', async () => {
+    t = await createTestApp({ options: { rateLimit: { store: slowCounters() } } });
+    const results = await Promise.all(Array.from({ length: 20 }, () => attempt('wrong-password')));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    // Locked afterwards, even for the right password.
+    const locked = await attempt('emilyspass');
+    expect(locked.status).toBe(429);
+    // After the lock exactly one more attempt is checked, even in a burst.
+    t.clock.advanceSeconds(Number(locked.headers['retry-after']) + 1);
+    const after = await Promise.all(Array.from({ length: 10 }, () => attempt('wrong-password')));
+    expect(after.filter((r) => r.status === 401)).toHaveLength(1);
   });
 
   it('the back-off grows with every further failure, up to the maximum', async () => {
