@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { SESSION_STORE } from '../stores/store.tokens.js';
+import { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE } from '../stores/store.tokens.js';
+import type { MfaStore } from '../stores/mfa.store.js';
+import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import type { SessionStore } from '../stores/session.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 
@@ -9,9 +11,11 @@ const INTERVAL_MS = 60 * 60 * 1000;
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Purges sessions that ended (expired or revoked) more than a day ago, once an hour, so no store
- * grows without bound. The timer is unref'd and stops on shutdown. With several instances each one
- * purges; `deleteExpired` is idempotent.
+ * Housekeeping, once an hour, so no store grows without bound: purges sessions that ended (expired or
+ * revoked) more than a day ago, and, where the stores offer `deleteExpired`, expired MFA codes,
+ * pending marks and trusted devices, and expired attempt counters (the SQL stores; memory and Redis
+ * expire their own). The timer is unref'd and stops on shutdown. With several instances each one
+ * purges; every `deleteExpired` is idempotent.
  */
 @Injectable()
 export class SessionJanitor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -21,15 +25,33 @@ export class SessionJanitor implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
+    @Inject(MFA_STORE) private readonly mfaStore: MfaStore,
+    @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.purge(), INTERVAL_MS);
+    this.timer = setInterval(() => void this.purgeAll(), INTERVAL_MS);
     this.timer.unref();
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+  }
+
+  /** One housekeeping pass: sessions, then MFA state and counters. Never rejects. */
+  async purgeAll(): Promise<void> {
+    await this.purge();
+    const now = this.clock.now();
+    for (const [what, work] of [
+      ['MFA', () => this.mfaStore.deleteExpired?.(now)],
+      ['Counter', () => this.counters.deleteExpired?.(now)],
+    ] as const) {
+      try {
+        await work();
+      } catch (error) {
+        this.logger.warn(`${what} purge failed: ${error instanceof Error ? error.name : 'error'}`);
+      }
+    }
   }
 
   /** Deletes sessions that ended before the retention window; resolves how many. Never rejects. */

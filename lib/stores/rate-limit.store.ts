@@ -23,4 +23,10 @@ export interface RateLimitStore {
   peek(key: string, now: number): Promise<CounterState>;
   /** Deletes the counter. */
   reset(key: string): Promise<void>;
+  /**
+   * Deletes counters whose window ended before `before` (they already read as absent); resolves how
+   * many. Housekeeping, optional: the module's janitor calls it hourly when present. Stores whose
+   * entries expire by themselves (memory, Redis) need not implement it.
+   */
+  deleteExpired?(before: number): Promise<number>;
 }

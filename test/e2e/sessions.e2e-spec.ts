@@ -130,3 +130,39 @@ describe('session purge', () => {
     }
   });
 });
+
+describe('housekeeping of the SQL stores', () => {
+  it('the janitor also deletes expired attempt counters and MFA marks of the TypeORM stores', async () => {
+    const { DataSource } = await import('typeorm');
+    const { SessionJanitor, authEntities, rateLimitEntity, TypeOrmMfaStore, TypeOrmRateLimitStore } = await import('../../lib/index.js');
+    const dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [...Object.values(authEntities), rateLimitEntity()],
+      synchronize: true,
+    }).initialize();
+    const mfaStore = new TypeOrmMfaStore(dataSource);
+    const t = await createTestApp({ options: { rateLimit: { store: new TypeOrmRateLimitStore(dataSource) }, mfa: { store: mfaStore } } });
+    try {
+      await t.http.post('/auth/login').send({ username: 'emilys', password: 'wrong-password' }).expect(401);
+      const counters = () => dataSource.getRepository(rateLimitEntity()).count();
+      const marks = () => dataSource.getRepository(authEntities.mfaFinishedPending).count();
+      expect(await counters()).toBe(2); // per account and per address
+      await mfaStore.finishPending('pending-1', t.clock.now() + 60_000);
+      expect(await marks()).toBe(1);
+
+      // Nothing has expired yet: nothing goes.
+      await t.app.get(SessionJanitor).purgeAll();
+      expect(await counters()).toBe(2);
+      expect(await marks()).toBe(1);
+
+      t.clock.advanceSeconds(2 * 3600); // past the account window (1 h), the address window and the mark
+      await t.app.get(SessionJanitor).purgeAll();
+      expect(await counters()).toBe(0);
+      expect(await marks()).toBe(0);
+    } finally {
+      await t.close();
+      await dataSource.destroy();
+    }
+  });
+});
