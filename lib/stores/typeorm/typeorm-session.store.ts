@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager, Repository } from 'typeorm';
+import type { DataSource, EntityManager, EntityMetadata, Repository } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
 import type { SessionRotation, SessionStore, StoredSession } from '../session.store.js';
 import { authEntities, type AuthEntities, type AuthSessionRow } from './auth-entities.js';
@@ -30,6 +30,8 @@ export class TypeOrmSessionStore implements SessionStore {
   private readonly sessions: Repository<AuthSessionRow>;
   /** The history's `session_id` column name, looked up once (getMetadata scans every entity). */
   private historyKey: string | undefined;
+  /** SQL built once from the entity metadata (escaped names, the driver's placeholders); see {@link compiled}. */
+  private sql: { findById: string; rotate: string | null; columns: EntityMetadata['columns'] } | undefined;
 
   /**
    * @param dataSource an initialised DataSource whose `entities` include `entities`.
@@ -56,12 +58,35 @@ export class TypeOrmSessionStore implements SessionStore {
     );
   }
 
+  /** One precompiled `SELECT` (a tenth of `Repository.findOne`'s cost; it runs on every refresh). */
   async findById(id: string): Promise<StoredSession | null> {
-    const row = await withStoreErrors(() => this.sessions.findOne({ where: { id } }));
-    return row ? toRow(row) : null;
+    const sql = this.compiled();
+    const rows = (await withStoreErrors(() => this.dataSource.query(sql.findById, [id]))) as Record<string, unknown>[];
+    if (rows.length === 0) return null;
+    const { driver } = this.dataSource;
+    const row: Record<string, unknown> = {};
+    for (const column of sql.columns) row[column.propertyName] = driver.prepareHydratedValue(rows[0][column.databaseName], column);
+    return toRow(row as unknown as StoredSession);
   }
 
   async rotate(id: string, expectedHash: string, rotation: SessionRotation): Promise<boolean> {
+    const single = this.compiled().rotate;
+    if (single !== null) {
+      // PostgreSQL: the conditional UPDATE and the history INSERT in one statement (data-modifying
+      // CTEs), so one round trip instead of a four-statement transaction, and just as atomic.
+      const rows = (await withStoreErrors(() =>
+        this.dataSource.query(single, [
+          id,
+          expectedHash,
+          rotation.refreshTokenHash,
+          rotation.previousSuccessor,
+          rotation.rotatedAt,
+          rotation.lastUsedAt,
+          rotation.expiresAt,
+        ]),
+      )) as { rotated: number }[];
+      return rows[0]?.rotated === 1;
+    }
     return withStoreErrors(() =>
       inTransaction(this.dataSource, async (manager: EntityManager) => {
         const matching = { id, refreshTokenHash: expectedHash, revokedAt: typeorm().IsNull() };
@@ -167,6 +192,32 @@ export class TypeOrmSessionStore implements SessionStore {
         return affectedRows(result.affected, 'TypeOrmSessionStore');
       }),
     );
+  }
+  /** The SQL of `findById` (every driver) and of the one-statement `rotate` (PostgreSQL only), built once. */
+  private compiled(): NonNullable<TypeOrmSessionStore['sql']> {
+    if (this.sql) return this.sql;
+    const { driver } = this.dataSource;
+    const path = (metadata: EntityMetadata): string => metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
+    const name = (metadata: EntityMetadata, property: string): string => {
+      const column = metadata.findColumnWithPropertyName(property);
+      if (!column) throw new Error(`TypeOrmSessionStore: the entity ${metadata.name} has no ${property} column`);
+      return driver.escape(column.databaseName);
+    };
+    const session = this.dataSource.getMetadata(this.entities.session);
+    const history = this.dataSource.getMetadata(this.entities.refreshHistory);
+    const s = (property: string): string => name(session, property);
+    const select = `SELECT ${session.columns.map((c) => driver.escape(c.databaseName)).join(', ')} FROM ${path(session)} WHERE ${s('id')} = :id`;
+    const [findById] = driver.escapeQueryWithParameters(select, { id: '' });
+    const rotate =
+      this.dataSource.options.type === 'postgres'
+        ? `WITH rotated AS (UPDATE ${path(session)} SET ${s('refreshTokenHash')} = $3, ${s('previousTokenHash')} = $2, ` +
+          `${s('previousSuccessor')} = $4, ${s('rotatedAt')} = $5, ${s('lastUsedAt')} = $6, ${s('expiresAt')} = $7 ` +
+          `WHERE ${s('id')} = $1 AND ${s('refreshTokenHash')} = $2 AND ${s('revokedAt')} IS NULL RETURNING ${s('id')} AS id), ` +
+          `history AS (INSERT INTO ${path(history)} (${name(history, 'sessionId')}, ${name(history, 'tokenHash')}) ` +
+          `SELECT id, $2 FROM rotated ON CONFLICT DO NOTHING) SELECT count(*)::int AS rotated FROM rotated`
+        : null;
+    this.sql = { findById, rotate, columns: session.columns };
+    return this.sql;
   }
 }
 
