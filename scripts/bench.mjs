@@ -7,10 +7,15 @@
 //   3. POST /auth/refresh — every request presents the refresh token returned by an earlier
 //                       response of the same chain: a real rotation every time, never a replay
 //   (1–3 alternate over BENCH_ROUNDS rounds; each figure is the mean of its runs, to cancel drift)
-//   4. POST /auth/login — argon2id verification dominates
+//   4. POST /auth/refresh with the sessions in SQLite, PostgreSQL and Redis (one more sample app
+//      each; BENCH_STORES=0 skips them), reported as ratios of the in-memory store's refresh/s
+//      measured in the same rounds
+//   5. POST /auth/login — argon2id verification dominates
 // Prints a table and writes docs/benchmarks.md. Settings can be changed with BENCH_DURATION (s),
-// BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_WARMUP (s).
+// BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_WARMUP (s); PG_URL and REDIS_URL point at the services.
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +32,13 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const LOGIN_DURATION = 5;
 const LOGIN_CONNECTIONS = 4;
 const USER = { username: 'emilys', password: 'emilyspass' };
-const TARGETS = { protectedRatio: 0.9, cookieRatio: 0.9, refreshPerSecond: 2000 };
+const TARGETS = { protectedRatio: 0.9, cookieRatio: 0.9, refreshPerSecond: 2000, redisRefresh: 1500, postgresRefresh: 500 };
+const STORES = process.env.BENCH_STORES !== '0';
+const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The PostgreSQL database and Redis key prefix of this run (removed at the end). */
+const BENCH_DB = `gk_bench_${randomBytes(4).toString('hex')}`;
+const BENCH_PREFIX = `gk_bench_${randomBytes(4).toString('hex')}:`;
 
 /** The sample apps started (header mode, cookie mode); `child` is the one being measured. */
 const children = [];
@@ -84,7 +95,7 @@ function freePort() {
   });
 }
 
-async function startApp(port, accessTokenType = 'header') {
+async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = accessTokenType) {
   tempDir ??= mkdtempSync(join(os.tmpdir(), 'gatekeeper-bench-'));
   child = spawn(process.execPath, [SAMPLE_MAIN], {
     cwd: ROOT,
@@ -96,8 +107,9 @@ async function startApp(port, accessTokenType = 'header') {
       LOG_LEVEL: 'warn',
       SESSION_STORE: 'memory',
       AUTH_ACCESS_TOKEN_TYPE: accessTokenType,
-      DATABASE_URL: `sqlite:${join(tempDir, `bench-${accessTokenType}.sqlite`)}`,
+      DATABASE_URL: `sqlite:${join(tempDir, `bench-${name}.sqlite`)}`,
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      ...extraEnv,
     },
   });
   children.push(child);
@@ -200,6 +212,55 @@ function mean(runs) {
   };
 }
 
+/** Runs SQL on the PostgreSQL server's `postgres` database. */
+async function pgAdmin(sql) {
+  const url = new URL(PG_URL);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops the run's PostgreSQL database and Redis keys (best effort). */
+async function cleanupServices() {
+  await pgAdmin(`DROP DATABASE IF EXISTS "${BENCH_DB}" WITH (FORCE)`).catch(() => undefined);
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const keys = await redis.keys(`${BENCH_PREFIX}*`);
+    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+  } catch {
+    // Redis not reachable: nothing was written there.
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * One more sample app per session store: SQLite (users and sessions in a temp file), PostgreSQL
+ * (users and sessions in a database of this run) and Redis (users in SQLite, sessions and counters in
+ * Redis under a prefix of this run).
+ */
+async function startStoreApps() {
+  const pgUrl = new URL(PG_URL);
+  pgUrl.pathname = `/${BENCH_DB}`;
+  await pgAdmin(`CREATE DATABASE "${BENCH_DB}"`);
+  const apps = [];
+  for (const [label, env] of [
+    ['SQLite', { SESSION_STORE: 'database' }],
+    ['PostgreSQL', { SESSION_STORE: 'database', DATABASE_URL: pgUrl.toString() }],
+    ['Redis', { SESSION_STORE: 'redis', REDIS_URL, REDIS_KEY_PREFIX: BENCH_PREFIX }],
+  ]) {
+    const base = await startApp(await freePort(), 'header', env, label.toLowerCase());
+    apps.push({ label, base, process: child });
+  }
+  return apps;
+}
+
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
@@ -213,6 +274,8 @@ async function main() {
   const base = await startApp(await freePort(), 'header');
   const headerApp = child;
   console.log(`[bench] sample apps on ${base} (header mode) and ${cookieBase} (cookie mode); SESSION_STORE=memory, SQLite in ${tempDir}`);
+  const storeApps = STORES ? await startStoreApps() : [];
+  for (const s of storeApps) console.log(`[bench] sample app on ${s.base}: sessions in ${s.label}`);
   const { accessToken } = await login(base);
   const bearer = { authorization: `Bearer ${accessToken}` };
   const cookieLogin = await fetch(`${cookieBase}/auth/login`, {
@@ -235,10 +298,11 @@ async function main() {
   await cannon({ url: `${base}/protected`, headers: bearer, duration: WARMUP });
   await refreshRun(base, 3, WARMUP);
   await cannon({ url: `${cookieBase}/protected`, headers: cookieHeaders, duration: WARMUP });
+  for (const s of storeApps) await refreshRun(s.base, 3, WARMUP);
 
   // The three scenarios alternate over ROUNDS rounds and each figure is the mean of its runs: a slower
   // stretch of the shared machine then weighs on every scenario alike (one 8 s run can be 15 % off).
-  const runs = { health: [], protected: [], cookieProtected: [], refresh: [] };
+  const runs = { health: [], protected: [], cookieProtected: [], refresh: [], stores: storeApps.map(() => []) };
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(
       `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected (header, then cookie), POST /auth/refresh, ${DURATION} s each (${CONNECTIONS} connections)`,
@@ -256,11 +320,21 @@ async function main() {
       ...row('POST /auth/refresh', refresh.result, { rps: refresh.rate, cpu: refresh.cpuPerRequest }),
       non2xx: refresh.broken,
     });
+    for (const [i, s] of storeApps.entries()) {
+      child = s.process;
+      const r = await refreshRun(s.base, CONNECTIONS + 5, DURATION);
+      runs.stores[i].push({
+        ...row(`POST /auth/refresh (${s.label} sessions)`, r.result, { rps: r.rate, cpu: r.cpuPerRequest }),
+        non2xx: r.broken,
+      });
+    }
+    child = headerApp;
   }
   const health = mean(runs.health);
   const protectedRow = mean(runs.protected);
   const cookieProtectedRow = mean(runs.cookieProtected);
   const refreshRow = mean(runs.refresh);
+  const storeRows = runs.stores.map(mean);
 
   console.log(`[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)`);
   const loginResult = await measured(() => cannon({
@@ -277,8 +351,10 @@ async function main() {
   };
 
   cleanup();
+  await cleanupServices();
 
-  const rows = [health, protectedRow, cookieProtectedRow, refreshRow, loginRow];
+  const rows = [health, protectedRow, cookieProtectedRow, refreshRow, ...storeRows, loginRow];
+  const storeRow = (label) => storeRows[storeApps.findIndex((s) => s.label === label)];
   const machine = {
     date: new Date().toISOString(),
     cpu: os.cpus()[0]?.model?.trim() ?? 'unknown',
@@ -305,6 +381,16 @@ async function main() {
       value: `${fmt(refreshRow.rps)}/s`,
       met: refreshRow.rps >= TARGETS.refreshPerSecond,
     },
+    ...[
+      ['Redis', TARGETS.redisRefresh],
+      ['PostgreSQL', TARGETS.postgresRefresh],
+    ]
+      .filter(([label]) => storeRow(label))
+      .map(([label, target]) => ({
+        target: `refresh ≥ ${fmt(target)}/s with ${label} sessions`,
+        value: `${fmt(storeRow(label).rps)}/s = ${fmt(storeRow(label).rps / refreshRow.rps, 3)} × in-memory`,
+        met: storeRow(label).rps >= target,
+      })),
   ];
 
   console.log('');
@@ -316,6 +402,7 @@ async function main() {
           'req/s': Math.round(r.rps),
           'p99 ms': r.p99,
           'vs /health': Number((r.rps / health.rps).toFixed(3)),
+          'vs in-memory refresh': r.name.startsWith('POST /auth/refresh') ? Number((r.rps / refreshRow.rps).toFixed(3)) : '',
           'non-2xx': r.non2xx,
           'server CPU µs/req': r.cpu === null ? 'n/a' : Math.round(r.cpu),
         },
@@ -341,17 +428,22 @@ Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes 
 - Refresh: ${CONNECTIONS} connections over ${CONNECTIONS + 5} sessions; every request presents the refresh
   token returned by an earlier refresh of the same session (a real rotation, never a replay); only
   200 responses count.
+- Session stores: the refresh scenario also runs against three more sample apps, one per session
+  store, in the same rounds: SQLite (users and sessions in a temp file, WAL), PostgreSQL (users and
+  sessions in a database of this run on the local server) and Redis (users in SQLite, sessions and
+  counters in the local Redis). Their figures are ratios of the in-memory store's refresh/s of the
+  same run. PostgreSQL and Redis run on the same 2 CPUs as the app and the load generator.
 - Login: ${LOGIN_CONNECTIONS} connections, ${LOGIN_DURATION} s, correct password (argon2id m=19 MiB, t=2, p=1).
 - Server CPU per request: the server process's user + system CPU time during the run (from
   \`/proc\`, including its GC and thread-pool threads) divided by the requests served. It is much less
   sensitive than req/s to other load on the machine.
 
-| Scenario | req/s | p99 latency (ms) | vs \`/health\` | non-2xx / errors | server CPU per request (µs) |
-|---|---:|---:|---:|---:|---:|
+| Scenario | req/s | p99 latency (ms) | vs \`/health\` | vs in-memory refresh | non-2xx / errors | server CPU per request (µs) |
+|---|---:|---:|---:|---:|---:|---:|
 ${rows
   .map(
     (r) =>
-      `| \`${r.name}\` | ${fmt(r.rps)} | ${r.p99} | ${fmt(r.rps / health.rps, 3)} | ${r.non2xx} | ${r.cpu === null ? 'n/a' : fmt(r.cpu)} |`,
+      `| \`${r.name}\` | ${fmt(r.rps)} | ${r.p99} | ${fmt(r.rps / health.rps, 3)} | ${r.name.startsWith('POST /auth/refresh') ? `${fmt(r.rps / refreshRow.rps, 3)} ×` : ''} | ${r.non2xx} | ${r.cpu === null ? 'n/a' : fmt(r.cpu)} |`,
   )
   .join('\n')}
 
@@ -373,9 +465,10 @@ main().then(
     cleanup();
     process.exit(0);
   },
-  (error) => {
+  async (error) => {
     console.error(`[bench] ${error.stack ?? error}`);
     cleanup();
+    await cleanupServices();
     process.exit(1);
   },
 );
