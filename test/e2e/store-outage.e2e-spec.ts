@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { Response } from 'supertest';
 import {
@@ -7,11 +8,21 @@ import {
   TypeOrmSessionStore,
   TypeOrmUserStore,
 } from '../../lib/index.js';
+import { RedisRateLimitStore, RedisSessionStore, redisClientOptions } from '../../lib/stores/redis/index.js';
 import { createTestApp, hashOnce, type TestApp } from '../fixtures/create-test-app.js';
-import { createPgDatabase, eventually, PG_URL, TcpProxy, withDatabase, type TestDatabase } from '../fixtures/services.js';
+import {
+  createPgDatabase,
+  eventually,
+  PG_URL,
+  REDIS_URL,
+  redisTestPrefix,
+  TcpProxy,
+  withDatabase,
+  type TestDatabase,
+} from '../fixtures/services.js';
 
 /**
- * Failure behaviour (issue 5): when the database cannot be reached, auth routes answer a 503
+ * Failure behaviour (issue 5): when the database or Redis cannot be reached, auth routes answer a 503
  * `STORE_UNAVAILABLE` problem quickly (never a hang, never a 500 or a driver message), and they work
  * again by themselves when it returns. The outage is a TCP proxy between the app and the real
  * PostgreSQL that the test cuts and restores (the shared server keeps running).
@@ -182,5 +193,58 @@ describe('storeTimeout: the safety net when the driver has no timeout of its own
 
     await proxy.restore();
     await eventually(async () => (await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' })).status === 200);
+  });
+});
+
+describe('Redis outage: sessions and counters in Redis, users in memory', () => {
+  let proxy: TcpProxy;
+  let redis: Redis;
+  let t: TestApp;
+  const prefix = redisTestPrefix();
+
+  beforeAll(async () => {
+    const target = new URL(REDIS_URL);
+    proxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));
+    // The documented client: fails fast while Redis is away, reconnects by itself.
+    redis = new Redis(`redis://127.0.0.1:${proxy.port}`, redisClientOptions({ lazyConnect: true }));
+    redis.on('error', () => undefined);
+    await redis.connect();
+    t = await createTestApp({
+      options: {
+        sessionStore: new RedisSessionStore(redis, { keyPrefix: prefix }),
+        rateLimit: { store: new RedisRateLimitStore(redis, { keyPrefix: prefix }) },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    const keys = await redis.keys(`${prefix}*`).catch(() => []);
+    if (keys.length > 0) await redis.del(...keys);
+    redis?.disconnect();
+    await proxy?.close();
+  });
+
+  it('answers 503 at once while Redis is down, and recovers by itself on the same client', async () => {
+    const held = await t.login();
+    await proxy.cut();
+    const started = Date.now();
+    expectUnavailable(await t.http.post('/auth/refresh').send({ refreshToken: held.refreshToken }));
+    expectUnavailable(await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' }));
+    expect(Date.now() - started).toBeLessThan(3000);
+
+    await proxy.restore();
+    await eventually(async () => (await t.http.post('/auth/refresh').send({ refreshToken: held.refreshToken })).status === 200);
+  });
+
+  it('answers 503 within seconds when Redis hangs (connection open, no reply), and recovers', async () => {
+    const held = await t.login();
+    proxy.freeze();
+    const started = Date.now();
+    expectUnavailable(await t.http.post('/auth/refresh').send({ refreshToken: held.refreshToken }));
+    expect(Date.now() - started).toBeLessThan(6000);
+
+    await proxy.restore();
+    await eventually(async () => (await t.http.post('/auth/refresh').send({ refreshToken: held.refreshToken })).status === 200);
   });
 });
