@@ -1,7 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { StoreUnavailableError } from '../../lib/errors/store.errors.js';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { createAuthMigrations } from '../../lib/stores/typeorm/auth-migrations.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
@@ -9,11 +7,8 @@ import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
-import { runMfaStoreContract } from '../../lib/testing/index.js';
-import { runRateLimitStoreContract } from '../../lib/testing/index.js';
-import { runSessionStoreContract } from '../../lib/testing/index.js';
-import { runUserStoreContract } from '../../lib/testing/index.js';
-import { clearTables, runTypeOrmAdapterChecks, seedUsers, session } from './typeorm-fixture.js';
+import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from '../../lib/testing/index.js';
+import { clearTables, runSharedDatabaseChecks, runTypeOrmAdapterChecks, seedUsers, session } from './typeorm-fixture.js';
 
 /**
  * Runs against a real MariaDB (CI starts one; MySQL works the same way through TypeORM's `mysql`
@@ -126,77 +121,20 @@ runTypeOrmAdapterChecks('mariadb', {
   },
 });
 
+runSharedDatabaseChecks('mariadb', {
+  shared: sharedDataSource,
+  // The other instance connects without CLIENT_FOUND_ROWS: the stores must not depend on it.
+  openOther: () => openShared({ flags: ['-FOUND_ROWS'] }),
+  openVia: (port) => {
+    const url = new URL(urlFor(DATABASE));
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
+    return new DataSource(options(authEntities, {}, url.toString())).initialize();
+  },
+  server: { host: new URL(MYSQL_URL).hostname, port: Number(new URL(MYSQL_URL).port || 3306) },
+});
+
 describe('TypeORM adapters: mariadb only', () => {
-  it('lets exactly one rotation win across two DataSources (two app instances)', async () => {
-    const other = await openShared();
-    try {
-      const a = new TypeOrmSessionStore(sharedDataSource());
-      const b = new TypeOrmSessionStore(other);
-      const s = session();
-      await a.create(s);
-      const calls = Array.from({ length: 60 }, (_, i) =>
-        (i % 2 === 0 ? a : b).rotate(s.id, s.refreshTokenHash, {
-          refreshTokenHash: `next-${i}`,
-          previousSuccessor: `enc-${i}`,
-          rotatedAt: s.createdAt + i,
-          lastUsedAt: s.createdAt + i,
-          expiresAt: s.expiresAt + i,
-        }),
-      );
-      const results = await Promise.all(calls);
-      expect(results.filter((ok) => ok)).toHaveLength(1);
-      const winner = results.indexOf(true);
-      expect((await b.findById(s.id))?.refreshTokenHash).toBe(`next-${winner}`);
-      expect(await b.wasRotated(s.id, s.refreshTokenHash)).toBe(true);
-    } finally {
-      await other.destroy();
-    }
-  });
-
-  it('keeps the MFA store’s once-only guarantees across two DataSources (two app instances)', async () => {
-    const other = await openShared();
-    try {
-      const a = new TypeOrmMfaStore(sharedDataSource());
-      const b = new TypeOrmMfaStore(other);
-      const pick = (i: number): TypeOrmMfaStore => (i % 2 === 0 ? a : b);
-      const count = (results: boolean[]): number => results.filter((ok) => ok).length;
-      const userId = randomUUID();
-      const step = 58_333_333;
-
-      await a.setPendingTotp(userId, 'enc-secret');
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).activateTotp(userId, 'enc-secret', step))))).toBe(1);
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).acceptTotpStep(userId, step + 1))))).toBe(1);
-      expect((await b.getState(userId)).totpLastStep).toBe(step + 1);
-
-      await a.replaceRecoveryCodes(userId, ['r1', 'r2']);
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).consumeRecoveryCode(userId, 'r1'))))).toBe(1);
-      const sets = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => `set${i}-${j}`));
-      await Promise.all(sets.map((set, i) => pick(i).replaceRecoveryCodes(userId, set)));
-      expect((await a.getState(userId)).recoveryCodesLeft).toBe(10);
-
-      await b.putCode(userId, { pendingId: 'p', method: 'email', codeHash: 'c', expiresAt: step });
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).consumeCode(userId, 'p', 'email', 'c', 1))))).toBe(1);
-
-      const pendingId = randomUUID();
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).finishPending(pendingId, step))))).toBe(1);
-    } finally {
-      await other.destroy();
-    }
-  });
-
-  it('counts parallel increments exactly across two DataSources (two app instances)', async () => {
-    const other = await openShared({ flags: ['-FOUND_ROWS'] });
-    try {
-      const a = new TypeOrmRateLimitStore(sharedDataSource());
-      const b = new TypeOrmRateLimitStore(other);
-      const key = `login:${randomUUID()}`;
-      const counts = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).increment(key, 60_000, 1_000)));
-      expect(counts.map((c) => c.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-    } finally {
-      await other.destroy();
-    }
-  });
-
   it('answers updates that write the values a row already has as the memory store does, without CLIENT_FOUND_ROWS', async () => {
     // Without the flag MySQL reports the rows an UPDATE CHANGED: 0 here, although the row matched.
     const dataSource = changedRowsDataSource();
@@ -272,54 +210,5 @@ describe('TypeORM adapters: mariadb only', () => {
         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'auth\\_%' AND COLLATION_NAME IS NOT NULL`,
     );
     expect(collations).toEqual([{ collation: 'utf8mb4_bin' }]);
-  });
-
-  it('rejects with StoreUnavailableError when the server stops answering', async () => {
-    // A TCP proxy in front of MariaDB that the test can cut.
-    const target = new URL(MYSQL_URL);
-    const sockets = new Set<Socket>();
-    const proxy: Server = createServer((client) => {
-      const upstream = connect(Number(target.port || 3306), target.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => s.destroy());
-        s.on('close', () => sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const address = proxy.address();
-    if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-    const viaProxy = new URL(urlFor(DATABASE));
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(address.port);
-
-    const dataSource = await new DataSource(options(authEntities, {}, viaProxy.toString())).initialize();
-    try {
-      const users = new TypeOrmUserStore(dataSource);
-      const sessions = new TypeOrmSessionStore(dataSource);
-      const mfa = new TypeOrmMfaStore(dataSource);
-      const limits = new TypeOrmRateLimitStore(dataSource);
-      expect(await users.findById(randomUUID())).toBeNull();
-
-      await new Promise<void>((resolve) => {
-        proxy.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-
-      await expect(users.findById(randomUUID())).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(
-        users.create({ username: 'down', email: 'down@example.test', passwordHash: 'h', roles: [] }),
-      ).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(users.updatePasswordHash(randomUUID(), 'h')).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(sessions.rotate('x', 'y', {
-        refreshTokenHash: 'n', previousSuccessor: 'e', rotatedAt: 1, lastUsedAt: 1, expiresAt: 1,
-      })).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(mfa.finishPending(randomUUID(), 1)).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(mfa.replaceRecoveryCodes(randomUUID(), ['h'])).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(limits.increment('x', 1_000, 1)).rejects.toBeInstanceOf(StoreUnavailableError);
-    } finally {
-      await dataSource.destroy().catch(() => undefined);
-    }
   });
 });

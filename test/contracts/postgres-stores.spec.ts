@@ -1,19 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { StoreUnavailableError } from '../../lib/errors/store.errors.js';
-import type { StoredSession } from '../../lib/stores/session.store.js';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
-import { runMfaStoreContract } from '../../lib/testing/index.js';
-import { runRateLimitStoreContract } from '../../lib/testing/index.js';
-import { runSessionStoreContract } from '../../lib/testing/index.js';
-import { clearTables, runTypeOrmAdapterChecks, seedUsers, session } from './typeorm-fixture.js';
-import { runUserStoreContract } from '../../lib/testing/index.js';
+import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from '../../lib/testing/index.js';
+import { clearTables, runSharedDatabaseChecks, runTypeOrmAdapterChecks, seedUsers } from './typeorm-fixture.js';
+import { withDatabase } from '../fixtures/services.js';
 
 /**
  * Runs against a real PostgreSQL (CI starts one). An unreachable server FAILS this suite: the
@@ -98,105 +93,9 @@ runTypeOrmAdapterChecks('postgres', {
   },
 });
 
-describe('TypeORM adapters: postgres only', () => {
-
-  it('lets exactly one rotation win across two DataSources (two app instances)', async () => {
-    const other = await openPostgres(authEntities);
-    try {
-      const a = new TypeOrmSessionStore(sharedDataSource());
-      const b = new TypeOrmSessionStore(other);
-      const s = session();
-      await a.create(s);
-      const calls = Array.from({ length: 60 }, (_, i) =>
-        (i % 2 === 0 ? a : b).rotate(s.id, s.refreshTokenHash, {
-          refreshTokenHash: `next-${i}`,
-          previousSuccessor: `enc-${i}`,
-          rotatedAt: s.createdAt + i,
-          lastUsedAt: s.createdAt + i,
-          expiresAt: s.expiresAt + i,
-        }),
-      );
-      const results = await Promise.all(calls);
-      expect(results.filter((ok) => ok)).toHaveLength(1);
-      const winner = results.indexOf(true);
-      expect((await b.findById(s.id))?.refreshTokenHash).toBe(`next-${winner}`);
-      expect(await b.wasRotated(s.id, s.refreshTokenHash)).toBe(true);
-    } finally {
-      await other.destroy();
-    }
-  });
-
-  it('keeps the MFA store’s once-only guarantees across two DataSources (two app instances)', async () => {
-    const other = await openPostgres(authEntities);
-    try {
-      const a = new TypeOrmMfaStore(sharedDataSource());
-      const b = new TypeOrmMfaStore(other);
-      const pick = (i: number): TypeOrmMfaStore => (i % 2 === 0 ? a : b);
-      const count = (results: boolean[]): number => results.filter((ok) => ok).length;
-      const userId = randomUUID();
-      const step = 58_333_333;
-
-      await a.setPendingTotp(userId, 'enc-secret');
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).activateTotp(userId, 'enc-secret', step))))).toBe(1);
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).acceptTotpStep(userId, step + 1))))).toBe(1);
-      expect((await b.getState(userId)).totpLastStep).toBe(step + 1);
-
-      await a.replaceRecoveryCodes(userId, ['r1', 'r2']);
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).consumeRecoveryCode(userId, 'r1'))))).toBe(1);
-      const sets = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => `set${i}-${j}`));
-      await Promise.all(sets.map((set, i) => pick(i).replaceRecoveryCodes(userId, set)));
-      expect((await a.getState(userId)).recoveryCodesLeft).toBe(10);
-
-      await b.putCode(userId, { pendingId: 'p', method: 'email', codeHash: 'c', expiresAt: step });
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).consumeCode(userId, 'p', 'email', 'c', 1))))).toBe(1);
-
-      const pendingId = randomUUID();
-      expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).finishPending(pendingId, step))))).toBe(1);
-    } finally {
-      await other.destroy();
-    }
-  });
-
-  it('rejects with StoreUnavailableError when the server stops answering', async () => {
-    // A TCP proxy in front of PostgreSQL that the test can cut.
-    const target = new URL(PG_URL);
-    const sockets = new Set<Socket>();
-    const proxy: Server = createServer((client) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => s.destroy());
-        s.on('close', () => sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const address = proxy.address();
-    if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-    const viaProxy = new URL(PG_URL);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(address.port);
-
-    const dataSource = await new DataSource(options(authEntities, viaProxy.toString())).initialize();
-    try {
-      const users = new TypeOrmUserStore(dataSource);
-      const sessions = new TypeOrmSessionStore(dataSource);
-      expect(await users.findById(randomUUID())).toBeNull();
-
-      await new Promise<void>((resolve) => {
-        proxy.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-
-      await expect(users.findById(randomUUID())).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(
-        users.create({ username: 'down', email: 'down@example.test', passwordHash: 'h', roles: [] }),
-      ).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(sessions.rotate('x', 'y', {
-        refreshTokenHash: 'n', previousSuccessor: 'e', rotatedAt: 1, lastUsedAt: 1, expiresAt: 1,
-      })).rejects.toBeInstanceOf(StoreUnavailableError);
-    } finally {
-      await dataSource.destroy().catch(() => undefined);
-    }
-  });
+runSharedDatabaseChecks('postgres', {
+  shared: sharedDataSource,
+  openOther: () => openPostgres(authEntities),
+  openVia: (port) => new DataSource(options(authEntities, withDatabase(PG_URL, new URL(PG_URL).pathname.slice(1), port))).initialize(),
+  server: { host: new URL(PG_URL).hostname, port: Number(new URL(PG_URL).port || 5432) },
 });

@@ -5,11 +5,8 @@ import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
-import { runMfaStoreContract } from '../../lib/testing/index.js';
-import { runRateLimitStoreContract } from '../../lib/testing/index.js';
-import { runSessionStoreContract } from '../../lib/testing/index.js';
+import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from '../../lib/testing/index.js';
 import { runTypeOrmAdapterChecks, seedUsers } from './typeorm-fixture.js';
-import { runUserStoreContract } from '../../lib/testing/index.js';
 
 /** A fresh in-memory SQLite database (better-sqlite3) with the entity set synchronised. */
 async function openSqlite(entities: AuthEntities = authEntities): Promise<DataSource> {

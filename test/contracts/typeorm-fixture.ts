@@ -9,6 +9,7 @@ import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-lim
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
 import type { AuthUser } from '../../lib/stores/user.store.js';
+import { TcpProxy } from '../fixtures/services.js';
 
 /** Inserts users as they are (ids, MFA methods, disabled flag) into the entity set's user table. */
 export async function seedUsers(dataSource: DataSource, entities: AuthEntities, users: readonly AuthUser[]): Promise<void> {
@@ -254,6 +255,126 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
         expect(error).not.toBeInstanceOf(StoreUnavailableError);
       } finally {
         await close();
+      }
+    });
+  });
+}
+
+/** A database shared by several DataSources (app instances), for {@link runSharedDatabaseChecks}. */
+export interface SharedDatabase {
+  /** The spec's shared DataSource (its tables exist). */
+  shared(): DataSource;
+  /** Another initialised DataSource on the same database: a second app instance. */
+  openOther(): Promise<DataSource>;
+  /** An initialised DataSource on the same database, reached through `127.0.0.1:<port>`. */
+  openVia(port: number): Promise<DataSource>;
+  /** Where the server listens (the target of the test's proxy). */
+  server: { host: string; port: number };
+}
+
+/**
+ * The checks that need a real server: the stores' once-only guarantees across two DataSources (two
+ * app instances), and `StoreUnavailableError` from every store once the server stops answering.
+ */
+export function runSharedDatabaseChecks(name: string, db: SharedDatabase): void {
+  describe(`TypeORM adapters: ${name}, two instances and outages`, () => {
+    it('lets exactly one rotation win across two DataSources (two app instances)', async () => {
+      const other = await db.openOther();
+      try {
+        const a = new TypeOrmSessionStore(db.shared());
+        const b = new TypeOrmSessionStore(other);
+        const s = session();
+        await a.create(s);
+        const calls = Array.from({ length: 60 }, (_, i) =>
+          (i % 2 === 0 ? a : b).rotate(s.id, s.refreshTokenHash, {
+            refreshTokenHash: `next-${i}`,
+            previousSuccessor: `enc-${i}`,
+            rotatedAt: s.createdAt + i,
+            lastUsedAt: s.createdAt + i,
+            expiresAt: s.expiresAt + i,
+          }),
+        );
+        const results = await Promise.all(calls);
+        expect(results.filter((ok) => ok)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect((await b.findById(s.id))?.refreshTokenHash).toBe(`next-${winner}`);
+        expect(await b.wasRotated(s.id, s.refreshTokenHash)).toBe(true);
+      } finally {
+        await other.destroy();
+      }
+    });
+
+    it('keeps the MFA store’s once-only guarantees across two DataSources (two app instances)', async () => {
+      const other = await db.openOther();
+      try {
+        const a = new TypeOrmMfaStore(db.shared());
+        const b = new TypeOrmMfaStore(other);
+        const pick = (i: number): TypeOrmMfaStore => (i % 2 === 0 ? a : b);
+        const count = (results: boolean[]): number => results.filter((ok) => ok).length;
+        const userId = randomUUID();
+        const step = 58_333_333;
+
+        await a.setPendingTotp(userId, 'enc-secret');
+        expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).activateTotp(userId, 'enc-secret', step))))).toBe(1);
+        expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).acceptTotpStep(userId, step + 1))))).toBe(1);
+        expect((await b.getState(userId)).totpLastStep).toBe(step + 1);
+
+        await a.replaceRecoveryCodes(userId, ['r1', 'r2']);
+        expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).consumeRecoveryCode(userId, 'r1'))))).toBe(1);
+        const sets = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => `set${i}-${j}`));
+        await Promise.all(sets.map((set, i) => pick(i).replaceRecoveryCodes(userId, set)));
+        expect((await a.getState(userId)).recoveryCodesLeft).toBe(10);
+
+        await b.putCode(userId, { pendingId: 'p', method: 'email', codeHash: 'c', expiresAt: step });
+        expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).consumeCode(userId, 'p', 'email', 'c', 1))))).toBe(1);
+
+        const pendingId = randomUUID();
+        expect(count(await Promise.all(Array.from({ length: 40 }, (_, i) => pick(i).finishPending(pendingId, step))))).toBe(1);
+      } finally {
+        await other.destroy();
+      }
+    });
+
+    it('counts parallel increments exactly across two DataSources (two app instances)', async () => {
+      const other = await db.openOther();
+      try {
+        const a = new TypeOrmRateLimitStore(db.shared());
+        const b = new TypeOrmRateLimitStore(other);
+        const key = `login:${randomUUID()}`;
+        const counts = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).increment(key, 60_000, 1_000)));
+        expect(counts.map((c) => c.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      } finally {
+        await other.destroy();
+      }
+    });
+
+    it('rejects with StoreUnavailableError from every store when the server stops answering', async () => {
+      const proxy = await TcpProxy.start(db.server.host, db.server.port);
+      const dataSource = await db.openVia(proxy.port);
+      try {
+        const users = new TypeOrmUserStore(dataSource);
+        const sessions = new TypeOrmSessionStore(dataSource);
+        const mfa = new TypeOrmMfaStore(dataSource);
+        const limits = new TypeOrmRateLimitStore(dataSource);
+        expect(await users.findById(randomUUID())).toBeNull();
+
+        await proxy.cut();
+
+        await expect(users.findById(randomUUID())).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(users.create({ username: 'down', email: 'down@example.test', passwordHash: 'h', roles: [] })).rejects.toBeInstanceOf(
+          StoreUnavailableError,
+        );
+        await expect(users.updatePasswordHash(randomUUID(), 'h')).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(
+          sessions.rotate('x', 'y', { refreshTokenHash: 'n', previousSuccessor: 'e', rotatedAt: 1, lastUsedAt: 1, expiresAt: 1 }),
+        ).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(sessions.findById('x')).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(mfa.finishPending(randomUUID(), 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(mfa.replaceRecoveryCodes(randomUUID(), ['h'])).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(limits.increment('x', 1_000, 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      } finally {
+        await dataSource.destroy().catch(() => undefined);
+        await proxy.close();
       }
     });
   });

@@ -7,6 +7,7 @@ import {
   TypeOrmRateLimitStore,
   TypeOrmSessionStore,
   TypeOrmUserStore,
+  type AuthModuleOptions,
 } from '../../lib/index.js';
 import { RedisRateLimitStore, RedisSessionStore, redisClientOptions } from '../../lib/stores/redis/index.js';
 import { createTestApp, hashOnce, type TestApp } from '../fixtures/create-test-app.js';
@@ -18,7 +19,6 @@ import {
   redisTestPrefix,
   TcpProxy,
   withDatabase,
-  type TestDatabase,
 } from '../fixtures/services.js';
 
 /**
@@ -38,45 +38,59 @@ function expectUnavailable(res: Response): void {
   expect(JSON.stringify(res.body)).not.toMatch(DRIVER_WORDS);
 }
 
+/** A test app whose users, sessions and counters live in a fresh PostgreSQL database behind a proxy. */
+interface PgBehindProxy {
+  proxy: TcpProxy;
+  t: TestApp;
+  close(): Promise<void>;
+}
+
+async function pgBehindProxy(
+  tag: string,
+  driver: { connectTimeoutMS?: number; extra?: Record<string, unknown> },
+  options: Partial<AuthModuleOptions> = {},
+): Promise<PgBehindProxy> {
+  const db = await createPgDatabase(tag);
+  const proxy = await TcpProxy.start(new URL(PG_URL).hostname, Number(new URL(PG_URL).port || 5432));
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url: withDatabase(PG_URL, db.name, proxy.port),
+    entities: [...Object.values(authEntities), rateLimitEntity()],
+    synchronize: true,
+    ...driver,
+  }).initialize();
+  const users = new TypeOrmUserStore(dataSource);
+  await users.create({ username: 'emilys', email: 'emily.johnson@example.com', passwordHash: await hashOnce('emilyspass'), roles: ['user'] });
+  const t = await createTestApp({
+    options: {
+      userStore: users,
+      sessionStore: new TypeOrmSessionStore(dataSource),
+      rateLimit: { store: new TypeOrmRateLimitStore(dataSource) },
+      ...options,
+    },
+  });
+  return {
+    proxy,
+    t,
+    async close() {
+      await t.close();
+      await proxy.close();
+      await dataSource.destroy().catch(() => undefined);
+      await db.drop();
+    },
+  };
+}
+
 describe('PostgreSQL outage: users, sessions and counters in PostgreSQL', () => {
-  let db: TestDatabase;
+  let env: PgBehindProxy;
   let proxy: TcpProxy;
-  let dataSource: DataSource;
   let t: TestApp;
 
   beforeAll(async () => {
-    db = await createPgDatabase('outage');
-    proxy = await TcpProxy.start(new URL(PG_URL).hostname, Number(new URL(PG_URL).port || 5432));
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: withDatabase(PG_URL, db.name, proxy.port),
-      entities: [...Object.values(authEntities), rateLimitEntity()],
-      synchronize: true,
-      // Fail fast when the server cannot be reached (pg waits forever by default).
-      connectTimeoutMS: 2000,
-    }).initialize();
-    const users = new TypeOrmUserStore(dataSource);
-    await users.create({
-      username: 'emilys',
-      email: 'emily.johnson@example.com',
-      passwordHash: await hashOnce('emilyspass'),
-      roles: ['user'],
-    });
-    t = await createTestApp({
-      options: {
-        userStore: users,
-        sessionStore: new TypeOrmSessionStore(dataSource),
-        rateLimit: { store: new TypeOrmRateLimitStore(dataSource) },
-      },
-    });
+    env = await pgBehindProxy('outage', { connectTimeoutMS: 2000 });
+    ({ proxy, t } = env);
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await proxy?.close();
-    await dataSource?.destroy().catch(() => undefined);
-    await db?.drop();
-  });
+  afterAll(() => env?.close());
 
   it('answers 503 STORE_UNAVAILABLE within seconds while the database is down, and recovers by itself', async () => {
     const before = await t.login();
@@ -107,35 +121,20 @@ describe('PostgreSQL outage: users, sessions and counters in PostgreSQL', () => 
 });
 
 describe('PostgreSQL that stops answering (connections open, no bytes through)', () => {
-  let db: TestDatabase;
+  let env: PgBehindProxy;
   let proxy: TcpProxy;
-  let dataSource: DataSource;
   let t: TestApp;
 
   beforeAll(async () => {
-    db = await createPgDatabase('hang');
-    proxy = await TcpProxy.start(new URL(PG_URL).hostname, Number(new URL(PG_URL).port || 5432));
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: withDatabase(PG_URL, db.name, proxy.port),
-      entities: [...Object.values(authEntities), rateLimitEntity()],
-      synchronize: true,
+    env = await pgBehindProxy('hang', {
       connectTimeoutMS: 2000,
       // The documented fail-fast settings: without a read timeout a query on a hung server waits for
       // the operating system to give up on the TCP connection (many minutes).
       extra: { query_timeout: 2000 },
-    }).initialize();
-    const users = new TypeOrmUserStore(dataSource);
-    await users.create({ username: 'emilys', email: 'emily.johnson@example.com', passwordHash: await hashOnce('emilyspass'), roles: ['user'] });
-    t = await createTestApp({ options: { userStore: users, sessionStore: new TypeOrmSessionStore(dataSource) } });
+    });
+    ({ proxy, t } = env);
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await proxy?.close();
-    await dataSource?.destroy().catch(() => undefined);
-    await db?.drop();
-  });
+  afterAll(() => env?.close());
 
   it('answers 503 once the read timeout passes, not a hang, and recovers when the server answers again', async () => {
     const held = await t.login();
@@ -152,34 +151,15 @@ describe('PostgreSQL that stops answering (connections open, no bytes through)',
 });
 
 describe('storeTimeout: the safety net when the driver has no timeout of its own', () => {
-  let db: TestDatabase;
+  let env: PgBehindProxy;
   let proxy: TcpProxy;
-  let dataSource: DataSource;
   let t: TestApp;
 
   beforeAll(async () => {
-    db = await createPgDatabase('nettimeout');
-    proxy = await TcpProxy.start(new URL(PG_URL).hostname, Number(new URL(PG_URL).port || 5432));
-    // No connect or query timeout: pg would wait for the operating system to give up (minutes).
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: withDatabase(PG_URL, db.name, proxy.port),
-      entities: [...Object.values(authEntities), rateLimitEntity()],
-      synchronize: true,
-    }).initialize();
-    const users = new TypeOrmUserStore(dataSource);
-    await users.create({ username: 'emilys', email: 'emily.johnson@example.com', passwordHash: await hashOnce('emilyspass'), roles: ['user'] });
-    t = await createTestApp({
-      options: { userStore: users, sessionStore: new TypeOrmSessionStore(dataSource), storeTimeout: '1s' },
-    });
+    env = await pgBehindProxy('nettimeout', {}, { storeTimeout: '1s' });
+    ({ proxy, t } = env);
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await proxy?.close();
-    await dataSource?.destroy().catch(() => undefined);
-    await db?.drop();
-  });
+  afterAll(() => env?.close());
 
   it('answers 503 after storeTimeout when the database hangs, and works again afterwards', async () => {
     const held = await t.login();

@@ -8,6 +8,7 @@ import {
   fieldsReply,
   integerOption,
   integerReply,
+  LIST_INDEXED_HASHES,
   optionalString,
   requiredNumber,
   requiredString,
@@ -139,20 +140,6 @@ redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1])
 return 1
 `;
 
-/** `listTrustedDevices`: KEYS user's device index; ARGV device key prefix. Returns id, fields, id, fields… */
-const LIST_DEVICES = `
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local fields = redis.call('HGETALL', ARGV[1] .. id)
-  if #fields == 0 then
-    redis.call('SREM', KEYS[1], id)
-  else
-    out[#out + 1] = id
-    out[#out + 1] = fields
-  end
-end
-return out
-`;
 
 /** `deleteTrustedDevice`: KEYS device, user's device index, device expiry index; ARGV userId, id. */
 const DELETE_DEVICE = `
@@ -293,7 +280,7 @@ export class RedisMfaStore implements MfaStore {
       finishPending: defineScript(redis, 'mfa_finish_pending', 2, FINISH_PENDING),
       addDevice: defineScript(redis, 'mfa_add_device', 3, ADD_DEVICE),
       touchDevice: defineScript(redis, 'mfa_touch_device', 1, TOUCH_DEVICE),
-      listDevices: defineScript(redis, 'mfa_list_devices', 1, LIST_DEVICES),
+      listDevices: defineScript(redis, 'mfa_list_devices', 1, LIST_INDEXED_HASHES),
       deleteDevice: defineScript(redis, 'mfa_delete_device', 3, DELETE_DEVICE),
       deleteDevices: defineScript(redis, 'mfa_delete_devices', 2, DELETE_DEVICES),
       deleteExpired: defineScript(redis, 'mfa_delete_expired', 1, DELETE_EXPIRED),

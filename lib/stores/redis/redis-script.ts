@@ -166,3 +166,22 @@ export function integerOption(problems: string[], name: string, value: number | 
 export function assertOptions(store: string, problems: readonly string[]): void {
   if (problems.length > 0) throw new RangeError(`Invalid ${store} options: ${problems.join('; ')}`);
 }
+
+/**
+ * Reads the hashes a set indexes (the user's sessions, the user's trusted devices): KEYS the index
+ * set; ARGV the hashes' key prefix. Drops index entries whose hash has expired. Returns
+ * id, fields, id, fields…
+ */
+export const LIST_INDEXED_HASHES = `
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local fields = redis.call('HGETALL', ARGV[1] .. id)
+  if #fields == 0 then
+    redis.call('SREM', KEYS[1], id)
+  else
+    out[#out + 1] = id
+    out[#out + 1] = fields
+  end
+end
+return out
+`;

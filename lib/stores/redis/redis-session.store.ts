@@ -8,6 +8,7 @@ import {
   fieldsReply,
   integerOption,
   integerReply,
+  LIST_INDEXED_HASHES,
   MAX_TTL_MS,
   numberField,
   optionalString,
@@ -101,20 +102,6 @@ end
 return count
 `;
 
-/** `listActiveByUser`: KEYS user index; ARGV session key prefix. Returns id, fields, id, fields… */
-const LIST = `
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local fields = redis.call('HGETALL', ARGV[1] .. id)
-  if #fields == 0 then
-    redis.call('SREM', KEYS[1], id)
-  else
-    out[#out + 1] = id
-    out[#out + 1] = fields
-  end
-end
-return out
-`;
 
 /**
  * `deleteExpired`, one batch: KEYS end index; ARGV before, batch size, session key prefix, rotated
@@ -200,7 +187,7 @@ export class RedisSessionStore implements SessionStore {
     this.rotateScript = defineScript(redis, 'session_rotate', 3, ROTATE);
     this.revokeScript = defineScript(redis, 'session_revoke', 3, REVOKE);
     this.revokeAllScript = defineScript(redis, 'session_revoke_all', 2, REVOKE_ALL);
-    this.listScript = defineScript(redis, 'session_list', 1, LIST);
+    this.listScript = defineScript(redis, 'session_list', 1, LIST_INDEXED_HASHES);
     this.deleteExpiredScript = defineScript(redis, 'session_delete_expired', 1, DELETE_EXPIRED);
   }
 
