@@ -12,6 +12,7 @@ import { AuthController } from './controllers/auth.controller.js';
 import { mountController } from './controllers/mount-controller.js';
 import { MfaController } from './controllers/mfa.controller.js';
 import { PasswordController } from './controllers/password.controller.js';
+import { TokenController } from './controllers/token.controller.js';
 import { SessionsController } from './controllers/sessions.controller.js';
 import { Argon2idPasswordHasher } from './crypto/argon2id-password.hasher.js';
 import { PASSWORD_HASHER } from './crypto/password-hasher.js';
@@ -67,6 +68,7 @@ function controllersFor(routes: ResolvedAuthRoutes): Type<unknown>[] {
       guards,
     ),
   ];
+  if (paths.token !== null) controllers.push(mountController(TokenController, prefix, { token: paths.token }, guards));
   if (paths.sessions !== null || paths.session !== null) {
     controllers.push(mountController(SessionsController, prefix, { list: paths.sessions, revoke: paths.session }, guards));
   }

@@ -50,6 +50,8 @@ export {
 
 export { AuthController } from './controllers/auth.controller.js';
 export { SessionsController } from './controllers/sessions.controller.js';
+export { OAuthProblemFilter, TokenController, type OAuthTokenResponse } from './controllers/token.controller.js';
+export { FormBody, type FormFields } from './decorators/form-body.decorator.js';
 export { PasswordController } from './controllers/password.controller.js';
 export { MfaController } from './controllers/mfa.controller.js';
 export {
@@ -72,6 +74,7 @@ export {
   MfaVerifyDto,
   RefreshDto,
   RegisterDto,
+  TokenRequestDto,
   TotpEnableDto,
 } from './dto/auth-requests.dto.js';
 export {

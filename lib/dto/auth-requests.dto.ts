@@ -185,3 +185,30 @@ export class MfaDisableDto {
   @MaxLength(PASSWORD_FIELD_MAX)
   password!: string;
 }
+
+/**
+ * `POST /auth/token` (OAuth 2.0 token endpoint, `application/x-www-form-urlencoded`). Documents the
+ * form for Swagger; the controller reads the fields itself (RFC 6749: unknown fields are ignored).
+ */
+export class TokenRequestDto {
+  @ApiProperty({ description: "`password` (log in) or `refresh_token` (rotate).", enum: ['password', 'refresh_token'], example: 'password' })
+  grant_type!: string;
+
+  @ApiPropertyOptional({ description: 'Username or e-mail (grant `password`).', example: 'emilys', maxLength: 320 })
+  username?: string;
+
+  @ApiPropertyOptional({ description: 'Password (grant `password`).', example: 'emilyspass', format: 'password' })
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'The refresh token (grant `refresh_token`).', example: 'q1b2…', maxLength: 512 })
+  refresh_token?: string;
+
+  @ApiPropertyOptional({ description: 'Accepted and ignored (the access token carries the user’s roles).', example: '' })
+  scope?: string;
+
+  @ApiPropertyOptional({ description: 'Accepted and ignored: this endpoint serves first-party clients only.', example: 'web' })
+  client_id?: string;
+
+  @ApiPropertyOptional({ description: 'Accepted and ignored (first-party clients have no secret).', example: '' })
+  client_secret?: string;
+}

@@ -142,3 +142,15 @@ export class ProblemDto {
   @ApiPropertyOptional({ type: [FieldErrorDto] })
   errors?: FieldErrorDto[];
 }
+
+/** The OAuth 2.0 token response of `POST /auth/token` (RFC 6749 §5.1). */
+export class OAuthTokenResponseDto {
+  @ApiProperty({ description: 'JWT access token for the `Authorization: Bearer` header.', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9…' })
+  access_token!: string;
+  @ApiProperty({ description: 'Opaque refresh token (single use: every refresh rotates it).', example: 'q1b2…' })
+  refresh_token!: string;
+  @ApiProperty({ description: 'Always `bearer`.', example: 'bearer', enum: ['bearer'] })
+  token_type!: 'bearer';
+  @ApiProperty({ description: 'Seconds until the access token expires.', example: 900 })
+  expires_in!: number;
+}

@@ -30,6 +30,16 @@ export const AuthErrorCodes = {
     title: 'Conflict',
     detail: 'Multi-factor authentication is required: the last second factor cannot be turned off. Enable another one first.',
   },
+  MFA_VERIFICATION_REQUIRED: {
+    status: 403,
+    title: 'Forbidden',
+    detail: 'A second factor is required: complete the login at /mfa/verify with the mfaToken.',
+  },
+  UNSUPPORTED_GRANT_TYPE: {
+    status: 400,
+    title: 'Bad Request',
+    detail: "Unsupported grant_type: use 'password' or 'refresh_token'.",
+  },
   MFA_DELIVERY_FAILED: {
     status: 503,
     title: 'Service Unavailable',

@@ -169,6 +169,7 @@ export interface MfaOptions {
 export type AuthRouteName =
   | 'register'
   | 'login'
+  | 'token'
   | 'refresh'
   | 'me'
   | 'logout'
@@ -195,6 +196,11 @@ export interface RoutesOptions {
   register?: string | false;
   /** `POST /login`. @default 'login' */
   login?: string | false;
+  /**
+   * `POST /token`, the OAuth 2.0 token endpoint (form body; password and refresh_token grants) for
+   * first-party clients such as Swagger UI's "Authorize". @default 'token'
+   */
+  token?: string | false;
   /** `POST /refresh`. @default 'refresh' */
   refresh?: string | false;
   /** `GET /me`. @default 'me' */

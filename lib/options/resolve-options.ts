@@ -391,6 +391,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
 const ROUTE_DEFAULTS: Record<AuthRouteName, string> = {
   register: 'register',
   login: 'login',
+  token: 'token',
   refresh: 'refresh',
   me: 'me',
   logout: 'logout',

@@ -77,6 +77,7 @@ export interface ResolvedAuthRoutes {
   readonly paths: {
     readonly register: string | null;
     readonly login: string | null;
+    readonly token: string | null;
     readonly refresh: string | null;
     readonly me: string | null;
     readonly logout: string | null;

@@ -272,7 +272,7 @@ describe('resolveAuthRoutes', () => {
     expect(resolveAuthRoutes({})).toEqual({
       prefix: 'auth',
       paths: {
-        register: 'register', login: 'login', refresh: 'refresh', me: 'me', logout: 'logout',
+        register: 'register', login: 'login', token: 'token', refresh: 'refresh', me: 'me', logout: 'logout',
         sessions: 'sessions', session: 'sessions/:id', passwordChange: 'password/change',
         mfaSend: 'mfa/send', mfaVerify: 'mfa/verify', totpSetup: 'mfa/totp/setup', totpEnable: 'mfa/totp/enable',
         mfaDisable: 'mfa/disable', mfaDevices: 'mfa/devices', mfaDevice: 'mfa/devices/:id',

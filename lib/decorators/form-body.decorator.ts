@@ -1,0 +1,46 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { AuthException } from '../errors/auth.exception.js';
+import { headerValue, type AuthRequest } from '../transport/http.types.js';
+
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
+/** The largest form the token endpoint reads itself (when no body parser ran): credentials are small. */
+const MAX_FORM_BYTES = 16 * 1024;
+
+/** A form body: each field's value (a field sent twice is refused, as RFC 6749 §3.2 requires). */
+export type FormFields = Readonly<Record<string, string>>;
+
+/**
+ * The request's `application/x-www-form-urlencoded` body as string fields. Works whether or not the
+ * host app parsed it already (Express's urlencoded parser, or none: the body is then read here with a
+ * 16 KiB limit and parsed by `URLSearchParams`). Another content type is `MALFORMED_REQUEST`; a field
+ * sent twice, or a nested value (`a[b]=c` under the `extended` parser) is `VALIDATION_FAILED`.
+ */
+export const FormBody = createParamDecorator(async (_data: unknown, ctx: ExecutionContext): Promise<FormFields> => {
+  const req = ctx.switchToHttp().getRequest<AuthRequest & AsyncIterable<Buffer> & { readableEnded?: boolean }>();
+  if (!FORM_TYPE.test(headerValue(req, 'content-type') ?? '')) {
+    throw new AuthException('MALFORMED_REQUEST', { detail: 'Expected a form body (Content-Type: application/x-www-form-urlencoded).' });
+  }
+  const parsed = req.body;
+  if (typeof parsed === 'object' && parsed !== null && !Buffer.isBuffer(parsed)) return fields(Object.entries(parsed));
+  if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return fields(new URLSearchParams(parsed.toString()).entries());
+  if (req.readableEnded) return {};
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) throw new AuthException('PAYLOAD_TOO_LARGE');
+    chunks.push(chunk);
+  }
+  return fields(new URLSearchParams(Buffer.concat(chunks).toString('utf8')).entries());
+});
+
+function fields(entries: Iterable<[string, unknown]>): FormFields {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string' || key in out) {
+      throw new AuthException('VALIDATION_FAILED', { errors: [{ field: key, message: 'must be sent once, as text' }] });
+    }
+    out[key] = value;
+  }
+  return out;
+}
