@@ -2,9 +2,11 @@ import {
   ConfigurableModuleBuilder,
   Module,
   type DynamicModule,
+  type INestApplicationContext,
   type Provider,
   type Type,
 } from '@nestjs/common';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { APP_FILTER, APP_GUARD, ApplicationConfig, ModuleRef } from '@nestjs/core';
 import { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
 import { AuthService } from './auth.service.js';
@@ -32,6 +34,7 @@ import { SessionService } from './sessions/session.service.js';
 import { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
 import { MemoryUserStore } from './stores/memory/memory-user.store.js';
 import { withStoreTimeout } from './stores/store-timeout.js';
+import { setupAuthSwagger } from './swagger/auth-swagger.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
 import { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
@@ -216,4 +219,17 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
  * Invalid options fail at start-up with one {@link AuthConfigError} listing every problem.
  */
 @Module({})
-export class AuthModule extends ConfigurableModuleClass {}
+export class AuthModule extends ConfigurableModuleClass {
+  /**
+   * Adds the module's security schemes (bearer JWT, the OAuth 2.0 password flow on `POST /token`,
+   * and in cookie modes the access cookie and CSRF header) to a Swagger document, so that Swagger
+   * UI's **Authorize** button logs in. See {@link setupAuthSwagger}.
+   *
+   * ```ts
+   * SwaggerModule.setup('docs', app, AuthModule.setupSwagger(app, SwaggerModule.createDocument(app, config)));
+   * ```
+   */
+  static setupSwagger(app: INestApplicationContext, document: OpenAPIObject): OpenAPIObject {
+    return setupAuthSwagger(app, document);
+  }
+}

@@ -10,6 +10,7 @@ export {
   type VerifyMfaInput,
 } from './auth.service.js';
 export { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
+export { AUTH_SECURITY_SCHEMES, setupAuthSwagger } from './swagger/auth-swagger.js';
 
 export type {
   AccessTokenType,

@@ -81,3 +81,45 @@ describe('Swagger document', () => {
     }
   });
 });
+
+describe('AuthModule.setupSwagger: the security schemes behind the Authorize button', () => {
+  const documentOf = async (config: Parameters<typeof createTestApp>[0], globalPrefix?: string) => {
+    const t = await createTestApp({ ...config, beforeInit: globalPrefix ? (app) => app.setGlobalPrefix(globalPrefix) : undefined });
+    try {
+      const { AuthModule } = await import('../../lib/index.js');
+      return AuthModule.setupSwagger(t.app, SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').build()));
+    } finally {
+      await t.close();
+    }
+  };
+  const security = (doc: OpenAPIObject, path: string, method: string) => (doc.paths[path] as Record<string, Operation>)[method].security;
+
+  it('header mode: bearer JWT and the OAuth 2.0 password flow on /auth/token, on every authenticated operation', async () => {
+    const doc = await documentOf({});
+    expect(doc.components?.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+      oauth2: expect.objectContaining({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } } }),
+    });
+    expect(security(doc, '/auth/me', 'get')).toEqual([{ bearer: [] }, { oauth2: [] }]);
+    expect(security(doc, '/auth/sessions', 'get')).toEqual([{ bearer: [] }, { oauth2: [] }]);
+    expect(security(doc, '/auth/login', 'post')).toBeUndefined();
+    // The token endpoint documents its form and its response.
+    const token = (doc.paths['/auth/token'] as Record<string, Operation>)['post'];
+    expect(token.requestBody?.content['application/x-www-form-urlencoded'].schema.$ref).toBe('#/components/schemas/TokenRequestDto');
+    expect(token.responses['200'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/OAuthTokenResponseDto');
+  });
+
+  it('cookie mode adds the access cookie and the CSRF header; the token URL follows a global prefix and routes', async () => {
+    const doc = await documentOf({ options: { accessTokenType: 'cookie' }, extras: { routes: { token: 'oauth/token' } } }, 'api');
+    expect(doc.components?.securitySchemes?.['cookie']).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'access_token' });
+    expect(doc.components?.securitySchemes?.['csrf']).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-CSRF-Token' });
+    expect(doc.components?.securitySchemes?.['oauth2']).toMatchObject({ flows: { password: { tokenUrl: '/api/auth/oauth/token' } } });
+    expect(security(doc, '/api/auth/me', 'get')).toEqual([{ bearer: [] }, { oauth2: [] }, { cookie: [], csrf: [] }]);
+  });
+
+  it('without the token route there is no OAuth 2.0 scheme', async () => {
+    const doc = await documentOf({ extras: { routes: { token: false } } });
+    expect(Object.keys(doc.components?.securitySchemes ?? {})).toEqual(['bearer']);
+    expect(security(doc, '/auth/me', 'get')).toEqual([{ bearer: [] }]);
+  });
+});
