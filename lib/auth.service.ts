@@ -56,7 +56,6 @@ export interface RegisterInput {
 }
 
 /** Messages of the token responses. */
-const MESSAGES = { login: 'Login successful.', refresh: 'Token refreshed.' } as const;
 
 /**
  * The use cases: register, log in, refresh, read the profile, log out, manage sessions and change
@@ -130,7 +129,7 @@ export class AuthService implements OnModuleInit {
       return { pending: await this.mfa.beginPending(user, challenge, context.ip, accessTtl) };
     }
     const tokens = await this.sessions.start(user, context, accessTtl);
-    return { grant: { tokens, user: toPublicUser(user), message: MESSAGES.login } };
+    return { grant: { tokens, user: toPublicUser(user), message: this.options.responses.messages.login } };
   }
 
   /**
@@ -140,7 +139,7 @@ export class AuthService implements OnModuleInit {
   async verifyMfa(input: VerifyMfaInput, context: SessionContext): Promise<MfaLoginResult> {
     const { user, accessTtlSeconds } = await this.mfa.verify(input.mfaToken, input.method, input.code, context.ip);
     const tokens = await this.sessions.start(user, context, accessTtlSeconds);
-    const grant: TokenGrant = { tokens, user: toPublicUser(user), message: MESSAGES.login };
+    const grant: TokenGrant = { tokens, user: toPublicUser(user), message: this.options.responses.messages.login };
     if (input.trustDevice !== true) return { grant };
     return { grant, trust: await this.mfa.trustDevice(user.id, context.userAgent) };
   }
@@ -186,7 +185,7 @@ export class AuthService implements OnModuleInit {
     if (refreshToken === null || refreshToken === '') throw new AuthException('REFRESH_TOKEN_MISSING');
     const accessTtl = this.accessTtl(expiresInMins);
     const { tokens, user } = await this.sessions.refresh(refreshToken, (id) => this.users.findById(id), accessTtl);
-    return { tokens, user: toPublicUser(user), message: MESSAGES.refresh };
+    return { tokens, user: toPublicUser(user), message: this.options.responses.messages.refresh };
   }
 
   /**

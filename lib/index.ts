@@ -21,6 +21,7 @@ export type {
   CookieOptions,
   Duration,
   JwtAlgorithm,
+  JsonObject,
   JwtOptions,
   MfaOptions,
   MfaSendersOptions,
@@ -28,7 +29,10 @@ export type {
   ProviderOption,
   RateLimitOptions,
   RefreshTokenOptions,
+  ResponsesOptions,
   RoutesOptions,
+  TokenBodyContext,
+  TokenResponseRoute,
 } from './options/auth-module-options.interface.js';
 export type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved-auth-options.js';
 export { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options.js';

@@ -15,11 +15,13 @@ import {
 } from '../dto/auth-responses.dto.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
+import type { JsonObject } from '../options/auth-module-options.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
 import { refreshTokenSessionId } from '../tokens/refresh-token.js';
 import { clientAddress } from '../transport/client-address.js';
 import { headerValue, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
+import { shapeTokenBody, shapeUserBody } from '../transport/response-shaping.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
 import type { PublicUser } from '../users/public-user.js';
 import type { PendingMfaBody } from '../mfa/mfa.service.js';
@@ -65,10 +67,16 @@ export class AuthController {
     @JsonBody(authValidationPipe) dto: LoginDto,
     @Req() req: AuthRequest,
     @Res({ passthrough: true }) res: AuthResponse,
-  ): Promise<TokenResponseBody | PendingMfaBody> {
+  ): Promise<TokenResponseBody | PendingMfaBody | JsonObject> {
+    const accepted = this.options.loginIdentifiers;
+    for (const field of ['username', 'email'] as const) {
+      if (dto[field] !== undefined && !accepted.includes(field)) {
+        throw new AuthException('VALIDATION_FAILED', { errors: [{ field, message: `log in with ${accepted.join(' or ')}` }] });
+      }
+    }
     if ((dto.username === undefined) === (dto.email === undefined)) {
       throw new AuthException('VALIDATION_FAILED', {
-        errors: [{ field: 'username', message: 'send either username or email' }],
+        errors: [{ field: accepted[0], message: accepted.length > 1 ? 'send either username or email' : 'is required' }],
       });
     }
     const outcome = await this.auth.login(
@@ -81,7 +89,7 @@ export class AuthController {
       },
       { userAgent: headerValue(req, 'user-agent'), ip: clientAddress(req, this.options.trustProxyHeaders) },
     );
-    return outcome.pending ?? this.transport.writeTokens(res, outcome.grant);
+    return outcome.pending ?? shapeTokenBody(this.options, this.transport.writeTokens(res, outcome.grant), 'login');
   }
 
   @Public()
@@ -104,15 +112,16 @@ export class AuthController {
     @JsonBody(authValidationPipe) dto: RefreshDto,
     @Req() req: AuthRequest,
     @Res({ passthrough: true }) res: AuthResponse,
-  ): Promise<TokenResponseBody> {
-    const presented = this.transport.readRefreshToken(req, dto.refreshToken ?? dto.refresh);
+  ): Promise<TokenResponseBody | JsonObject> {
+    const presented = this.transport.readRefreshToken(req, dto.refreshToken ?? dto.refresh ?? dto.refresh_token);
     // A refresh by cookie is a cookie-authenticated state change: it needs the CSRF header. (A
     // malformed token has no session id; the refresh refuses it as REFRESH_TOKEN_INVALID.)
     if (presented?.source === 'cookie') {
       const sessionId = refreshTokenSessionId(presented.token);
       if (sessionId !== undefined) this.transport.assertCsrf(req, sessionId);
     }
-    return this.transport.writeTokens(res, await this.auth.refresh(presented?.token ?? null, dto.expiresInMins));
+    const grant = await this.auth.refresh(presented?.token ?? null, dto.expiresInMins);
+    return shapeTokenBody(this.options, this.transport.writeTokens(res, grant), 'refresh');
   }
 
   @Get('me')
@@ -120,8 +129,8 @@ export class AuthController {
   @ApiOperation({ summary: 'The current user' })
   @ApiOkResponse({ type: PublicUserDto })
   @ApiProblemResponses('UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID', 'TOKEN_USER_INVALID')
-  me(@CurrentUser() user: AuthPrincipal): Promise<PublicUser> {
-    return this.auth.me(user);
+  async me(@CurrentUser() user: AuthPrincipal): Promise<PublicUser | JsonObject> {
+    return shapeUserBody(this.options, await this.auth.me(user));
   }
 
   @Post('logout')
@@ -140,6 +149,7 @@ export class AuthController {
     this.transport.clearTokens(res);
     // Logging out everywhere also revokes the trusted devices: their cookie is useless now.
     if (dto.allSessions === true) this.transport.clearTrustToken(res);
-    return { message: dto.allSessions ? 'Logged out of all sessions.' : 'Logged out.' };
+    const { messages } = this.options.responses;
+    return { message: dto.allSessions ? messages.logoutAll : messages.logout };
   }
 }

@@ -26,10 +26,12 @@ import {
 import { AuthException } from '../errors/auth.exception.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import { MfaService, type MfaSendResult, type TrustedDeviceView } from '../mfa/mfa.service.js';
+import type { JsonObject } from '../options/auth-module-options.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
 import { clientAddress } from '../transport/client-address.js';
 import { headerValue, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
+import { shapeTokenBody } from '../transport/response-shaping.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
 
 const DEVICE_ID = /^[A-Za-z0-9_-]{16}$/;
@@ -81,15 +83,14 @@ export class MfaController {
     @JsonBody(authValidationPipe) dto: MfaVerifyDto,
     @Req() req: AuthRequest,
     @Res({ passthrough: true }) res: AuthResponse,
-  ): Promise<TokenResponseBody> {
+  ): Promise<TokenResponseBody | JsonObject> {
     const { grant, trust } = await this.auth.verifyMfa(
       { mfaToken: dto.mfaToken, method: dto.method, code: dto.code, trustDevice: dto.trustDevice },
       { userAgent: headerValue(req, 'user-agent'), ip: clientAddress(req, this.options.trustProxyHeaders) },
     );
     const body = this.transport.writeTokens(res, grant);
-    if (trust === undefined) return body;
-    const trustToken = this.transport.writeTrustToken(res, trust.token, trust.maxAgeSeconds);
-    return trustToken === undefined ? body : { ...body, trustToken };
+    const trustToken = trust === undefined ? undefined : this.transport.writeTrustToken(res, trust.token, trust.maxAgeSeconds);
+    return shapeTokenBody(this.options, trustToken === undefined ? body : { ...body, trustToken }, 'mfaVerify');
   }
 
   @Post('mfa/totp/setup')

@@ -85,11 +85,17 @@ export class RefreshDto {
   @MaxLength(512)
   refreshToken?: string;
 
-  @ApiPropertyOptional({ description: 'Another name for `refreshToken` (read when `refreshToken` is absent).', maxLength: 512 })
+  @ApiPropertyOptional({ description: 'Another name for `refreshToken` (read when `refreshToken` is absent).', example: 'q1b2…', maxLength: 512 })
   @IsOptional()
   @IsString()
   @MaxLength(512)
   refresh?: string;
+
+  @ApiPropertyOptional({ description: 'Another name for `refreshToken` (read when `refreshToken` and `refresh` are absent).', example: 'q1b2…', maxLength: 512 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  refresh_token?: string;
 
   @ApiPropertyOptional({ description: 'Access-token lifetime in minutes (at most `jwt.maxAccessTokenTtl`).', example: 30, minimum: 1 })
   @IsOptional()

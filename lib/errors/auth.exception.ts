@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import { AuthErrorCodes, type AuthErrorCode } from './error-codes.js';
 import type { FieldError, ProblemDetails } from './problem-details.js';
 
@@ -14,6 +15,8 @@ export interface AuthExceptionOptions {
   tokenPresented?: boolean;
   /** Extra problem members. */
   extensions?: Record<string, unknown>;
+  /** Replaces the catalogue's status (and its title), e.g. 422 for `VALIDATION_FAILED` (`responses.validationStatus`). */
+  status?: number;
 }
 
 /**
@@ -28,16 +31,17 @@ export class AuthException extends HttpException {
 
   constructor(code: AuthErrorCode, options: AuthExceptionOptions = {}) {
     const entry = AuthErrorCodes[code];
+    const status = options.status ?? entry.status;
     const problem: ProblemDetails = {
       type: 'about:blank',
-      title: entry.title,
-      status: entry.status,
+      title: status === entry.status ? entry.title : (STATUS_CODES[status] ?? entry.title),
+      status,
       detail: options.detail ?? entry.detail,
       code,
       ...(options.errors ? { errors: options.errors } : {}),
       ...options.extensions,
     };
-    super(problem, entry.status);
+    super(problem, status);
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.tokenPresented = options.tokenPresented ?? false;

@@ -5,7 +5,9 @@ import type { EmailSender, SmsSender } from '../mfa/mfa-senders.js';
 import type { MfaStore } from '../stores/mfa.store.js';
 import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import type { SessionStore } from '../stores/session.store.js';
-import type { MfaMethod, UserStore } from '../stores/user.store.js';
+import type { JsonValue, MfaMethod, UserStore } from '../stores/user.store.js';
+import type { TokenResponseBody } from '../transport/token-transport.js';
+import type { PublicUser } from '../users/public-user.js';
 
 /**
  * A duration: a number of seconds, or a string such as `'90s'`, `'15m'`, `'24h'`, `'7d'`, `'2w'`.
@@ -273,6 +275,54 @@ export interface PasswordPolicyOptions {
   maxLength?: number;
 }
 
+/** The routes whose JSON body {@link ResponsesOptions.tokenBody} shapes. */
+export type TokenResponseRoute = 'login' | 'refresh' | 'mfaVerify';
+
+/** What {@link ResponsesOptions.tokenBody} is told besides the module's body. */
+export interface TokenBodyContext {
+  /** Which route answers. */
+  route: TokenResponseRoute;
+  /** The user the tokens were issued to (public fields only). */
+  user: PublicUser;
+  /** Whether the access and refresh tokens are in `body` (header and dual modes) or only in cookies. */
+  tokensInBody: boolean;
+}
+
+/** A JSON object: what the response-shaping hooks return. */
+export type JsonObject = { [key: string]: JsonValue | undefined };
+
+/**
+ * How the module's responses look, for teams that must keep an existing API (see docs/recipes.md).
+ * The defaults are CONTRACT §4.
+ */
+export interface ResponsesOptions {
+  /** The `message` of the token responses and of logout. */
+  messages?: {
+    /** @default 'Login successful.' */
+    login?: string;
+    /** @default 'Token refreshed.' */
+    refresh?: string;
+    /** @default 'Logged out.' */
+    logout?: string;
+    /** @default 'Logged out of all sessions.' */
+    logoutAll?: string;
+  };
+  /**
+   * Reshapes the JSON body of every token response (login, refresh, MFA verification) — e.g.
+   * `({ accessToken, refreshToken }) => ({ access_token: accessToken, refresh_token: refreshToken })`.
+   * Cookies are set as usual whatever it returns; in cookie mode `body` holds no token, and the hook
+   * cannot get one. The pending-MFA answer of login is not reshaped.
+   */
+  tokenBody?: (body: TokenResponseBody, context: TokenBodyContext) => JsonObject;
+  /** Reshapes the body of `GET /me` (the public user). */
+  userBody?: (user: PublicUser) => JsonObject;
+  /**
+   * The status of `VALIDATION_FAILED` problems: 400 (RFC 9110) or 422 (what FastAPI-style clients
+   * expect). @default 400
+   */
+  validationStatus?: 400 | 422;
+}
+
 /** The options of {@link AuthModule}. */
 export interface AuthModuleOptions {
   /** How tokens travel. @default 'header' */
@@ -314,6 +364,14 @@ export interface AuthModuleOptions {
    * behind a proxy you control (better: configure Express's `trust proxy`). @default false
    */
   trustProxyHeaders?: boolean;
+  /**
+   * Which login fields `POST /login` accepts: `['username', 'email']` (either one per request; a
+   * `username` containing `@` is looked up as an e-mail), `['username']` or `['email']`.
+   * @default ['username', 'email']
+   */
+  loginIdentifiers?: ('username' | 'email')[];
+  /** Messages, body shapes and the validation status of the module's responses. */
+  responses?: ResponsesOptions;
 }
 
 /** Extras of `forRoot`/`forRootAsync` that shape the module itself (not resolvable by a factory). */

@@ -21,7 +21,10 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': [
     'accessTokenType', 'jwt', 'refreshToken', 'cookies', 'userStore', 'sessionStore', 'passwordHasher',
     'mfa', 'rateLimit', 'password', 'sessionCheck', 'storeTimeout', 'defaultRoles', 'trustProxyHeaders',
+    'loginIdentifiers', 'responses',
   ],
+  responses: ['messages', 'tokenBody', 'userBody', 'validationStatus'],
+  'responses.messages': ['login', 'refresh', 'logout', 'logoutAll'],
   jwt: [
     'secret', 'privateKey', 'publicKey', 'algorithm', 'issuer', 'audience', 'accessTokenTtl',
     'maxAccessTokenTtl', 'clockToleranceSeconds', 'verifiedTokenCacheSize',
@@ -383,9 +386,51 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     storeTimeoutMs: raw.storeTimeout === false ? null : duration(problems, 'storeTimeout', raw.storeTimeout, '5s'),
     defaultRoles,
     trustProxyHeaders: bool(problems, 'trustProxyHeaders', raw.trustProxyHeaders, false),
+    loginIdentifiers: resolveIdentifiers(problems, raw.loginIdentifiers),
+    responses: resolveResponses(problems, root),
   };
   if (problems.list.length > 0) throw new AuthConfigError(problems.list);
   return deepFreeze(resolved);
+}
+
+function resolveIdentifiers(problems: Problems, value: unknown): readonly ('username' | 'email')[] {
+  if (value === undefined) return ['username', 'email'];
+  const valid =
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => v === 'username' || v === 'email') &&
+    new Set(value).size === value.length;
+  if (!valid) {
+    problems.add('loginIdentifiers', `must be ['username'], ['email'] or ['username', 'email'] (got ${JSON.stringify(value)})`);
+    return ['username', 'email'];
+  }
+  return [...(value as ('username' | 'email')[])];
+}
+
+function resolveResponses(problems: Problems, root: Dict): ResolvedAuthOptions['responses'] {
+  const responses = section(problems, root, 'responses');
+  const messages = section(problems, root, 'responses.messages');
+  const hook = <F>(name: string, value: unknown): F | null => {
+    if (value === undefined) return null;
+    if (typeof value !== 'function') {
+      problems.add(`responses.${name}`, 'must be a function');
+      return null;
+    }
+    return value as F;
+  };
+  const status = responses['validationStatus'] ?? 400;
+  if (status !== 400 && status !== 422) problems.add('responses.validationStatus', `must be 400 or 422 (got ${JSON.stringify(status)})`);
+  return {
+    messages: {
+      login: text(problems, 'responses.messages.login', messages['login'], 'Login successful.'),
+      refresh: text(problems, 'responses.messages.refresh', messages['refresh'], 'Token refreshed.'),
+      logout: text(problems, 'responses.messages.logout', messages['logout'], 'Logged out.'),
+      logoutAll: text(problems, 'responses.messages.logoutAll', messages['logoutAll'], 'Logged out of all sessions.'),
+    },
+    tokenBody: hook<NonNullable<ResolvedAuthOptions['responses']['tokenBody']>>('tokenBody', responses['tokenBody']),
+    userBody: hook<NonNullable<ResolvedAuthOptions['responses']['userBody']>>('userBody', responses['userBody']),
+    validationStatus: status === 422 ? 422 : 400,
+  };
 }
 
 const ROUTE_DEFAULTS: Record<AuthRouteName, string> = {

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { AccessTokenType, JwtAlgorithm } from './auth-module-options.interface.js';
+import type { AccessTokenType, JwtAlgorithm, ResponsesOptions } from './auth-module-options.interface.js';
 import type { MfaMethod } from '../stores/user.store.js';
 
 /**
@@ -69,6 +69,13 @@ export interface ResolvedAuthOptions {
   readonly storeTimeoutMs: number | null;
   readonly defaultRoles: readonly string[];
   readonly trustProxyHeaders: boolean;
+  readonly loginIdentifiers: readonly ('username' | 'email')[];
+  readonly responses: {
+    readonly messages: { readonly login: string; readonly refresh: string; readonly logout: string; readonly logoutAll: string };
+    readonly tokenBody: NonNullable<ResponsesOptions['tokenBody']> | null;
+    readonly userBody: NonNullable<ResponsesOptions['userBody']> | null;
+    readonly validationStatus: 400 | 422;
+  };
 }
 
 /** The resolved shape extras (routes, global guard). A `null` path is a route left out. */

@@ -82,6 +82,13 @@ describe('resolveAuthOptions', () => {
         storeTimeoutMs: 5000,
         defaultRoles: ['user'],
         trustProxyHeaders: false,
+        loginIdentifiers: ['username', 'email'],
+        responses: {
+          messages: { login: 'Login successful.', refresh: 'Token refreshed.', logout: 'Logged out.', logoutAll: 'Logged out of all sessions.' },
+          tokenBody: null,
+          userBody: null,
+          validationStatus: 400,
+        },
       });
     });
 
@@ -188,6 +195,12 @@ describe('resolveAuthOptions', () => {
       ['11-digit codes', { mfa: { codeLength: 11 } }, /^mfa\.codeLength: must be at most 10$/],
       ['an unknown send-limit key', { mfa: { sendLimit: { perDay: 3 } } }, /^mfa\.sendLimit\.perDay: unknown option$/],
       ['a store timeout that is not a duration', { storeTimeout: 'soon' }, /^storeTimeout: must be a positive duration/],
+      ['an unknown login field', { loginIdentifiers: ['phone'] }, /^loginIdentifiers: must be \['username'\], \['email'\] or/],
+      ['no login field', { loginIdentifiers: [] }, /^loginIdentifiers: must be/],
+      ['a shaping hook that is not a function', { responses: { tokenBody: 'snake' } }, /^responses\.tokenBody: must be a function$/],
+      ['a validation status other than 400 or 422', { responses: { validationStatus: 418 } }, /^responses\.validationStatus: must be 400 or 422/],
+      ['an unknown message', { responses: { messages: { welcome: 'hi' } } }, /^responses\.messages\.welcome: unknown option$/],
+      ['an empty message', { responses: { messages: { login: ' ' } } }, /^responses\.messages\.login: must be a non-empty string$/],
       ['a non-boolean switch', { sessionCheck: 'yes' }, /^sessionCheck: must be true or false \(got "yes"\)$/],
       ['empty default roles', { defaultRoles: [''] }, /^defaultRoles: must be an array of non-empty strings$/],
       ['password minLength > maxLength', { password: { minLength: 20, maxLength: 10 } }, /^password\.minLength: must not exceed password\.maxLength$/],

@@ -1,0 +1,24 @@
+import type { JsonObject, TokenResponseRoute } from '../options/auth-module-options.interface.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import type { PublicUser } from '../users/public-user.js';
+import type { TokenResponseBody } from './token-transport.js';
+
+/**
+ * The token response body as `responses.tokenBody` shapes it (unchanged without the hook). The
+ * cookies were set before; the hook sees the tokens only when they are in the body anyway.
+ */
+export function shapeTokenBody(
+  options: ResolvedAuthOptions,
+  body: TokenResponseBody,
+  route: TokenResponseRoute,
+): TokenResponseBody | JsonObject {
+  const hook = options.responses.tokenBody;
+  if (hook === null) return body;
+  return hook(body, { route, user: body.user, tokensInBody: body.accessToken !== undefined });
+}
+
+/** The `GET /me` body as `responses.userBody` shapes it (unchanged without the hook). */
+export function shapeUserBody(options: ResolvedAuthOptions, user: PublicUser): PublicUser | JsonObject {
+  const hook = options.responses.userBody;
+  return hook === null ? user : hook(user);
+}
