@@ -2,23 +2,23 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** A user as clients see it (store profile fields may be added). */
 export class PublicUserDto {
-  @ApiProperty({ example: '6f1c2a6e-6a5e-4a4e-9a55-7d3c7f1f2b10' })
+  @ApiProperty({ description: 'The user id.', example: '6f1c2a6e-6a5e-4a4e-9a55-7d3c7f1f2b10' })
   id!: string;
-  @ApiProperty({ example: 'emilys' })
+  @ApiProperty({ description: 'Username (stored lower-case).', example: 'emilys' })
   username!: string;
-  @ApiProperty({ example: 'emily.johnson@example.com' })
+  @ApiProperty({ description: 'E-mail address (stored lower-case).', example: 'emily.johnson@example.com' })
   email!: string;
-  @ApiProperty({ type: [String], example: ['user'] })
+  @ApiProperty({ type: [String], description: 'Roles, as checked by `@Roles()`.', example: ['user'] })
   roles!: string[];
-  @ApiProperty({ example: false })
+  @ApiProperty({ description: 'Whether login needs a second factor.', example: false })
   mfaEnabled!: boolean;
-  @ApiProperty({ enum: ['totp', 'email', 'sms'], isArray: true, example: [] })
+  @ApiProperty({ enum: ['totp', 'email', 'sms'], isArray: true, description: 'Enabled second factors, the default first.', example: [] })
   mfaMethods!: string[];
 }
 
 /** `201` of `POST /auth/register`. */
 export class RegisterResponseDto {
-  @ApiProperty({ type: PublicUserDto })
+  @ApiProperty({ type: PublicUserDto, description: 'The new user.' })
   user!: PublicUserDto;
 }
 
@@ -51,7 +51,7 @@ export class TokenResponseDto {
   mfaToken?: string;
   @ApiPropertyOptional({ description: 'After `/mfa/verify` with `trustDevice: true` (header and dual modes; cookie mode sets the HttpOnly `trust_token` cookie instead): the trusted-device token to send at the next login.', example: 'Zk3m1Qa9bC2dE4fG.x8…' })
   trustToken?: string;
-  @ApiProperty({ example: 'Login successful.' })
+  @ApiProperty({ description: 'A human-readable outcome (`responses.messages`).', example: 'Login successful.' })
   message!: string;
   @ApiPropertyOptional({ type: PublicUserDto, description: 'The user (absent while MFA is pending).' })
   user?: PublicUserDto;
@@ -59,9 +59,9 @@ export class TokenResponseDto {
 
 /** `200` of `POST /auth/mfa/send`. */
 export class MfaSendResponseDto {
-  @ApiProperty({ example: 'A verification code was sent to e•••@example.com.' })
+  @ApiProperty({ description: 'Where the code went (the address masked).', example: 'A verification code was sent to e•••@example.com.' })
   message!: string;
-  @ApiProperty({ enum: ['email', 'sms'], example: 'email' })
+  @ApiProperty({ enum: ['email', 'sms'], description: 'The delivery method used.', example: 'email' })
   method!: string;
   @ApiProperty({ description: 'Seconds the code stays valid.', example: 600 })
   expiresIn!: number;
@@ -83,63 +83,63 @@ export class RecoveryCodesResponseDto {
 
 /** One entry of `GET /auth/mfa/devices`. */
 export class TrustedDeviceDto {
-  @ApiProperty({ example: 'Zk3m1Qa9bC2dE4fG' })
+  @ApiProperty({ description: 'The device id (for `DELETE /mfa/devices/:id`).', example: 'Zk3m1Qa9bC2dE4fG' })
   id!: string;
   @ApiProperty({ type: String, nullable: true, description: 'From the User-Agent at creation.', example: 'Chrome on Linux' })
   label!: string | null;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', description: 'When the device was trusted.', example: '2026-11-22T10:15:00.000Z' })
   createdAt!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', description: 'When it last skipped the second factor.', example: '2026-11-22T18:40:00.000Z' })
   lastUsedAt!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', description: 'When the trust ends (`mfa.trustedDeviceTtl`).', example: '2026-12-22T10:15:00.000Z' })
   expiresAt!: string;
 }
 
 /** A plain message. */
 export class MessageResponseDto {
-  @ApiProperty({ example: 'Logged out.' })
+  @ApiProperty({ description: 'A human-readable outcome.', example: 'Logged out.' })
   message!: string;
 }
 
 /** One entry of `GET /auth/sessions`. */
 export class SessionDto {
-  @ApiProperty({ example: 'kq3P0l1n2b3v4c5x6z7a8s' })
+  @ApiProperty({ description: 'The session id (for `DELETE /sessions/:id`).', example: 'kq3P0l1n2b3v4c5x6z7a8s' })
   id!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', description: 'When the session started (login).', example: '2026-11-22T10:15:00.000Z' })
   createdAt!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', description: 'When it was last refreshed.', example: '2026-11-22T18:40:00.000Z' })
   lastUsedAt!: string;
-  @ApiProperty({ format: 'date-time', description: 'When the session ends unless refreshed.' })
+  @ApiProperty({ format: 'date-time', description: 'When the session ends unless refreshed.', example: '2026-11-29T18:40:00.000Z' })
   expiresAt!: string;
-  @ApiProperty({ type: String, nullable: true, example: 'Mozilla/5.0 …' })
+  @ApiProperty({ type: String, nullable: true, description: 'The User-Agent at login.', example: 'Mozilla/5.0 …' })
   userAgent!: string | null;
-  @ApiProperty({ type: String, nullable: true, example: '203.0.113.7' })
+  @ApiProperty({ type: String, nullable: true, description: 'The client address at login.', example: '203.0.113.7' })
   ip!: string | null;
-  @ApiProperty({ description: 'Whether this is the session of the calling access token.' })
+  @ApiProperty({ description: 'Whether this is the session of the calling access token.', example: true })
   current!: boolean;
 }
 
 /** One field error of a validation problem. */
 export class FieldErrorDto {
-  @ApiProperty({ example: 'password' })
+  @ApiProperty({ description: 'The field (a dotted path for nested ones).', example: 'password' })
   field!: string;
-  @ApiProperty({ example: 'password must be a string' })
+  @ApiProperty({ description: 'What is wrong with it.', example: 'password must be a string' })
   message!: string;
 }
 
 /** An RFC 9457 problem (`application/problem+json`). */
 export class ProblemDto {
-  @ApiProperty({ example: 'about:blank' })
+  @ApiProperty({ description: 'RFC 9457 problem type.', example: 'about:blank' })
   type!: string;
-  @ApiProperty({ example: 'Unauthorized' })
+  @ApiProperty({ description: 'The HTTP status text.', example: 'Unauthorized' })
   title!: string;
-  @ApiProperty({ example: 401 })
+  @ApiProperty({ description: 'The HTTP status.', example: 401 })
   status!: number;
-  @ApiProperty({ example: 'Invalid credentials.' })
+  @ApiProperty({ description: 'A human-readable explanation.', example: 'Invalid credentials.' })
   detail!: string;
   @ApiProperty({ description: 'Machine-readable error code.', example: 'INVALID_CREDENTIALS' })
   code!: string;
-  @ApiPropertyOptional({ type: [FieldErrorDto] })
+  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Field errors (`VALIDATION_FAILED` only).' })
   errors?: FieldErrorDto[];
 }
 
