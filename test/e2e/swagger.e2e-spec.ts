@@ -98,6 +98,16 @@ describe('Swagger DTOs', () => {
       }
       expect(missing).toEqual([]);
       expect(Object.keys(doc.components?.schemas ?? {}).length).toBeGreaterThan(15);
+      // Every route of the module lists its problem responses.
+      const withoutProblems: string[] = [];
+      for (const [path, item] of Object.entries(doc.paths)) {
+        if (!path.startsWith('/auth/')) continue;
+        for (const [method, operation] of Object.entries(item as Record<string, Operation>)) {
+          const problems = Object.entries(operation.responses).filter(([code]) => Number(code) >= 400);
+          if (problems.length === 0 || problems.some(([, r]) => !r.content?.['application/problem+json'])) withoutProblems.push(`${method} ${path}`);
+        }
+      }
+      expect(withoutProblems).toEqual([]);
     } finally {
       await t.close();
     }
