@@ -1,12 +1,10 @@
-import { UseGuards, UseInterceptors, type CanActivate, type Type } from '@nestjs/common';
-import { ValidationStatusInterceptor } from '../errors/validation-status.interceptor.js';
+import { UseGuards, type CanActivate, type Type } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 
 /**
  * Returns a subclass of `base` mounted at `prefix`, with each listed handler at its configured path.
  * Handlers are wrapped so the path can differ per module instance without touching `base`; every
- * other piece of metadata (HTTP method, Swagger, status codes, guards) is copied to the wrapper. Every
- * mounted controller gets the {@link ValidationStatusInterceptor}.
+ * other piece of metadata (HTTP method, Swagger, status codes, guards) is copied to the wrapper.
  * A handler mapped to `null` is switched off: it is shadowed by a method without route metadata, so
  * Nest does not mount the inherited one.
  */
@@ -43,6 +41,5 @@ export function mountController<T extends object>(
   }
   Reflect.defineMetadata(PATH_METADATA, prefix, mounted);
   if (guards.length > 0) UseGuards(...guards)(mounted);
-  UseInterceptors(ValidationStatusInterceptor)(mounted);
   return mounted;
 }

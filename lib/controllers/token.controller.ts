@@ -1,4 +1,4 @@
-import { Catch, Controller, Header, HttpCode, Inject, Post, Req, UseFilters, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Controller, Header, HttpCode, Inject, Optional, Post, Req, UseFilters, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthService } from '../auth.service.js';
@@ -9,7 +9,7 @@ import { TokenRequestDto } from '../dto/auth-requests.dto.js';
 import { OAuthTokenResponseDto } from '../dto/auth-responses.dto.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { AuthErrorCode } from '../errors/error-codes.js';
-import { renderProblem, writeProblem } from '../errors/problem-details.filter.js';
+import { renderProblem, withValidationStatus, writeProblem } from '../errors/problem-details.filter.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { clientAddress } from '../transport/client-address.js';
 import { headerValue, type AuthRequest } from '../transport/http.types.js';
@@ -46,9 +46,12 @@ const OAUTH_ERRORS: Partial<Record<AuthErrorCode, string>> = {
  */
 @Catch()
 export class OAuthProblemFilter implements ExceptionFilter {
+  /** @param options the module's options (injected on the module's routes). */
+  constructor(@Optional() @Inject(AUTH_OPTIONS) private readonly options?: ResolvedAuthOptions) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
-    const rendered = renderProblem(exception);
+    const rendered = renderProblem(withValidationStatus(exception, this.options));
     const error = OAUTH_ERRORS[rendered.problem.code as AuthErrorCode] ?? (rendered.problem.status >= 500 ? 'server_error' : 'invalid_request');
     writeProblem(host.switchToHttp().getResponse(), {
       ...rendered,

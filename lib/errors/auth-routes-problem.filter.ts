@@ -1,9 +1,9 @@
 import { Catch, Inject, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { AUTH_ROUTES } from '../auth.constants.js';
-import type { ResolvedAuthRoutes } from '../options/resolved-auth-options.js';
+import { AUTH_OPTIONS, AUTH_ROUTES } from '../auth.constants.js';
+import type { ResolvedAuthOptions, ResolvedAuthRoutes } from '../options/resolved-auth-options.js';
 import { AuthException } from './auth.exception.js';
-import { renderProblem, writeProblem } from './problem-details.filter.js';
+import { renderProblem, withValidationStatus, writeProblem } from './problem-details.filter.js';
 
 /**
  * The module's app-wide filter, registered for you. It writes problem+json for (a) every
@@ -15,7 +15,10 @@ import { renderProblem, writeProblem } from './problem-details.filter.js';
 export class AuthRoutesProblemFilter extends BaseExceptionFilter {
   private readonly prefix: RegExp;
 
-  constructor(@Inject(AUTH_ROUTES) routes: ResolvedAuthRoutes) {
+  constructor(
+    @Inject(AUTH_ROUTES) routes: ResolvedAuthRoutes,
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {
     super();
     const escaped = routes.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     this.prefix = new RegExp(`^(?:/[^?#]*)?/${escaped}(?:[/?#]|$)`);
@@ -27,7 +30,7 @@ export class AuthRoutesProblemFilter extends BaseExceptionFilter {
     const req = http.getRequest<{ originalUrl?: string; url?: string }>();
     const url = req.originalUrl ?? req.url ?? '';
     if (exception instanceof AuthException || this.prefix.test(url)) {
-      writeProblem(http.getResponse(), renderProblem(exception));
+      writeProblem(http.getResponse(), renderProblem(withValidationStatus(exception, this.options)));
       return;
     }
     super.catch(exception, host);

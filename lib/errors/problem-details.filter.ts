@@ -1,10 +1,14 @@
 import {
   Catch,
   HttpException,
+  Inject,
   Logger,
+  Optional,
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
+import { AUTH_OPTIONS } from '../auth.constants.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { STATUS_CODES } from 'node:http';
 import { AuthException } from './auth.exception.js';
 import { AuthErrorCodes, type AuthErrorCode } from './error-codes.js';
@@ -84,6 +88,19 @@ interface FastifyLike {
   sent?: boolean;
 }
 
+/**
+ * The exception with the configured status of `VALIDATION_FAILED` (`responses.validationStatus`):
+ * decided where problems are rendered, so the setting costs nothing on requests that succeed.
+ */
+export function withValidationStatus(exception: unknown, options: ResolvedAuthOptions | undefined): unknown {
+  const status = options?.responses.validationStatus ?? 400;
+  if (status === 400 || !(exception instanceof AuthException) || exception.code !== 'VALIDATION_FAILED' || exception.getStatus() === status) {
+    return exception;
+  }
+  const { detail, errors } = exception.problem;
+  return new AuthException('VALIDATION_FAILED', { detail, ...(errors ? { errors } : {}), status });
+}
+
 /** Writes a rendered problem on an Express or Fastify response. */
 export function writeProblem(response: unknown, { problem, headers }: RenderedProblem): void {
   const all = { ...headers, 'Content-Type': 'application/problem+json; charset=utf-8', 'Cache-Control': 'no-store' };
@@ -108,9 +125,12 @@ export function writeProblem(response: unknown, { problem, headers }: RenderedPr
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
+  /** @param options the module's options (injected on the module's routes; absent with `new`). */
+  constructor(@Optional() @Inject(AUTH_OPTIONS) private readonly options?: ResolvedAuthOptions) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
-    writeProblem(host.switchToHttp().getResponse(), renderProblem(exception));
+    writeProblem(host.switchToHttp().getResponse(), renderProblem(withValidationStatus(exception, this.options)));
   }
 }
 
