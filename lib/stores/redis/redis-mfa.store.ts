@@ -9,6 +9,7 @@ import {
   integerOption,
   integerReply,
   LIST_INDEXED_HASHES,
+  PUT_INDEXED_HASH,
   optionalString,
   requiredNumber,
   requiredString,
@@ -116,22 +117,6 @@ extend(KEYS[2], tonumber(ARGV[3]))
 return 1
 `;
 
-/**
- * `addTrustedDevice`: KEYS device, user's device index, device expiry index; ARGV id, TTL, expiresAt,
- * device key prefix, field/value pairs…
- */
-const ADD_DEVICE = `
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
-local ttl = tonumber(ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('SADD', KEYS[2], ARGV[1])
-extend(KEYS[2], ttl)
-prune(KEYS[3], ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-extend(KEYS[3], ttl)
-return 1
-`;
 
 /** `touchTrustedDevice`: KEYS device; ARGV now. Never creates a partial hash. */
 const TOUCH_DEVICE = `
@@ -278,7 +263,7 @@ export class RedisMfaStore implements MfaStore {
       consumeCode: defineScript(redis, 'mfa_consume_code', 2, CONSUME_CODE),
       deleteCode: defineScript(redis, 'mfa_delete_code', 2, DELETE_CODE),
       finishPending: defineScript(redis, 'mfa_finish_pending', 2, FINISH_PENDING),
-      addDevice: defineScript(redis, 'mfa_add_device', 3, ADD_DEVICE),
+      addDevice: defineScript(redis, 'mfa_add_device', 3, PUT_INDEXED_HASH),
       touchDevice: defineScript(redis, 'mfa_touch_device', 1, TOUCH_DEVICE),
       listDevices: defineScript(redis, 'mfa_list_devices', 1, LIST_INDEXED_HASHES),
       deleteDevice: defineScript(redis, 'mfa_delete_device', 3, DELETE_DEVICE),

@@ -185,3 +185,21 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return out
 `;
+
+/**
+ * Stores a hash and indexes it (a session, a trusted device), replacing one with the same key: KEYS
+ * the hash, its owner's index set, the expiry index (sorted set); ARGV id, TTL (ms), expiry score,
+ * the hashes' key prefix (for pruning the expiry index), then field/value pairs.
+ */
+export const PUT_INDEXED_HASH = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+local ttl = tonumber(ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('SADD', KEYS[2], ARGV[1])
+extend(KEYS[2], ttl)
+prune(KEYS[3], ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+extend(KEYS[3], ttl)
+return 1
+`;

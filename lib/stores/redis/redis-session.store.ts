@@ -9,6 +9,7 @@ import {
   integerOption,
   integerReply,
   LIST_INDEXED_HASHES,
+  PUT_INDEXED_HASH,
   MAX_TTL_MS,
   numberField,
   optionalString,
@@ -26,19 +27,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Sessions deleted per script call in `deleteExpired` (bounds the time Redis is busy with one call). */
 const DELETE_BATCH = 500;
 
-/** `create`: KEYS session, user index, end index; ARGV id, ttl, endedAt, session key prefix, field/value pairs… */
-const CREATE = `
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
-local ttl = tonumber(ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('SADD', KEYS[2], ARGV[1])
-extend(KEYS[2], ttl)
-prune(KEYS[3], ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-extend(KEYS[3], ttl)
-return 1
-`;
 
 /**
  * `rotate`: KEYS session, rotated set, end index; ARGV expectedHash, newHash, successor, rotatedAt,
@@ -183,7 +171,7 @@ export class RedisSessionStore implements SessionStore {
     this.luaPrefix = scriptKeyPrefix(redis, this.prefix);
     this.retentionMs = integerOption(problems, 'retentionMs', options.retentionMs, DAY_MS, 1);
     assertOptions('RedisSessionStore', problems);
-    this.createScript = defineScript(redis, 'session_create', 3, CREATE);
+    this.createScript = defineScript(redis, 'session_create', 3, PUT_INDEXED_HASH);
     this.rotateScript = defineScript(redis, 'session_rotate', 3, ROTATE);
     this.revokeScript = defineScript(redis, 'session_revoke', 3, REVOKE);
     this.revokeAllScript = defineScript(redis, 'session_revoke_all', 2, REVOKE_ALL);
