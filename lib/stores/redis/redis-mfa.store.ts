@@ -117,7 +117,6 @@ extend(KEYS[2], tonumber(ARGV[3]))
 return 1
 `;
 
-
 /** `touchTrustedDevice`: KEYS device; ARGV now. Never creates a partial hash. */
 const TOUCH_DEVICE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
