@@ -19,3 +19,21 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/**
+ * The error a store rethrows: a {@link StoreUnavailableError} (with the original as `cause`) when
+ * `isUnavailable` says the backend cannot be reached, the original error otherwise (a bug stays
+ * visible as such). Each adapter family passes its own driver classification.
+ */
+export function toStoreError(error: unknown, isUnavailable: (error: unknown) => boolean): unknown {
+  return !(error instanceof StoreUnavailableError) && isUnavailable(error) ? new StoreUnavailableError(error) : error;
+}
+
+/** Runs `work`, rethrowing what {@link toStoreError} maps. */
+export async function mapStoreErrors<T>(work: () => Promise<T>, isUnavailable: (error: unknown) => boolean): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toStoreError(error, isUnavailable);
+  }
+}

@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../../errors/store.errors.js';
+import { mapStoreErrors, StoreUnavailableError } from '../../errors/store.errors.js';
 
 /**
  * Error classification for the Redis adapters (internal; not re-exported). Works on the errors
@@ -63,19 +63,7 @@ export function isRedisUnavailable(error: unknown): boolean {
   });
 }
 
-/**
- * The error a store rethrows: a {@link StoreUnavailableError} (with the original as `cause`) when Redis
- * cannot be reached, the original error otherwise (a bug, e.g. a script error, stays visible as such).
- */
-export function toRedisStoreError(error: unknown): unknown {
-  return isRedisUnavailable(error) && !(error instanceof StoreUnavailableError) ? new StoreUnavailableError(error) : error;
-}
-
-/** Runs `work`, rethrowing connection failures as `StoreUnavailableError` (see {@link toRedisStoreError}). */
-export async function withRedisErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw toRedisStoreError(error);
-  }
+/** Runs `work`, rethrowing Redis connection failures as `StoreUnavailableError` (a script error stays as it is). */
+export function withRedisErrors<T>(work: () => Promise<T>): Promise<T> {
+  return mapStoreErrors(work, isRedisUnavailable);
 }

@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../../errors/store.errors.js';
+import { mapStoreErrors, StoreUnavailableError, toStoreError as toStoreErrorBy } from '../../errors/store.errors.js';
 
 /**
  * Driver-error classification for the TypeORM adapters (internal; not re-exported).
@@ -116,21 +116,14 @@ export function isUnavailable(error: unknown): boolean {
   });
 }
 
-/**
- * The error a store rethrows: a {@link StoreUnavailableError} (with the original as `cause`) when the
- * database cannot be reached, the original error otherwise.
- */
+/** The error a TypeORM store rethrows (see `toStoreError` in store.errors.ts, with {@link isUnavailable}). */
 export function toStoreError(error: unknown): unknown {
-  return isUnavailable(error) && !(error instanceof StoreUnavailableError) ? new StoreUnavailableError(error) : error;
+  return toStoreErrorBy(error, isUnavailable);
 }
 
-/** Runs `work`, rethrowing connection failures as `StoreUnavailableError` (see {@link toStoreError}). */
-export async function withStoreErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw toStoreError(error);
-  }
+/** Runs `work`, rethrowing database connection failures as `StoreUnavailableError`. */
+export function withStoreErrors<T>(work: () => Promise<T>): Promise<T> {
+  return mapStoreErrors(work, isUnavailable);
 }
 
 /**
