@@ -19,6 +19,13 @@ export interface RateLimitStore {
    * Guarantee: N concurrent increments raise the count by exactly N.
    */
   increment(key: string, windowMs: number, now: number): Promise<CounterState>;
+  /**
+   * Takes one back from a live counter (releases a reservation made with {@link increment}, e.g. an
+   * attempt that turned out to succeed). Never goes below 0, never creates or restarts a counter, and
+   * leaves its window and `lastAt` as they are; an absent or expired counter is left alone.
+   * Guarantee: N concurrent decrements of a counter of count C leave max(0, C − N).
+   */
+  decrement(key: string, now: number): Promise<void>;
   /** The counter's state (count 0 when absent or expired). */
   peek(key: string, now: number): Promise<CounterState>;
   /** Deletes the counter. */

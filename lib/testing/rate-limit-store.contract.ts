@@ -109,5 +109,38 @@ export function runRateLimitStoreContract(name: string, factory: RateLimitStoreF
       expect((await store().peek(other, T0)).count).toBe(1);
       expect(await store().increment(k, WINDOW, T0 + 1)).toEqual({ count: 1, resetAt: T0 + 1 + WINDOW, lastAt: T0 + 1 });
     });
+
+    it('decrements a live counter, keeping its window and lastAt', async () => {
+      const k = key();
+      await store().increment(k, WINDOW, T0);
+      await store().increment(k, WINDOW, T0 + 10);
+      await store().decrement(k, T0 + 20);
+      expect(await store().peek(k, T0 + 30)).toEqual({ count: 1, resetAt: T0 + WINDOW, lastAt: T0 + 10 });
+    });
+
+    it('never decrements below zero, and never creates or revives a counter', async () => {
+      const k = key();
+      await store().increment(k, WINDOW, T0);
+      await store().decrement(k, T0);
+      await store().decrement(k, T0);
+      expect((await store().peek(k, T0)).count).toBe(0);
+      expect((await store().increment(k, WINDOW, T0 + 1)).count).toBe(1);
+      const absent = key();
+      await store().decrement(absent, T0);
+      expect(await store().peek(absent, T0)).toEqual({ count: 0, resetAt: 0, lastAt: 0 });
+      const expired = key();
+      await store().increment(expired, WINDOW, T0);
+      await store().decrement(expired, T0 + WINDOW);
+      expect(await store().increment(expired, WINDOW, T0 + WINDOW + 1)).toEqual({ count: 1, resetAt: T0 + 2 * WINDOW + 1, lastAt: T0 + WINDOW + 1 });
+    });
+
+    it('releases reservations exactly under concurrency: 60 increments and 40 decrements in parallel leave 20', async () => {
+      const k = key();
+      await Promise.all(Array.from({ length: 60 }, () => store().increment(k, WINDOW, T0)));
+      await Promise.all(Array.from({ length: 40 }, () => store().decrement(k, T0 + 1)));
+      expect((await store().peek(k, T0 + 2)).count).toBe(20);
+      await Promise.all(Array.from({ length: 30 }, () => store().decrement(k, T0 + 3)));
+      expect((await store().peek(k, T0 + 4)).count).toBe(0);
+    });
   });
 }

@@ -15,6 +15,7 @@ function slowCounters(): RateLimitStore {
   const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
   return {
     increment: (key, windowMs, now) => later(counters.increment(key, windowMs, now)),
+    decrement: (key, now) => later(counters.decrement(key, now)),
     peek: (key, now) => later(counters.peek(key, now)),
     reset: (key) => later(counters.reset(key)),
   };

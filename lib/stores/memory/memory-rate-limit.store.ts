@@ -20,6 +20,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return Promise.resolve({ ...next });
   }
 
+  decrement(key: string, now: number): Promise<void> {
+    const current = this.counters.get(key);
+    if (current && current.resetAt > now && current.count > 0) this.counters.set(key, { ...current, count: current.count - 1 });
+    return Promise.resolve();
+  }
+
   peek(key: string, now: number): Promise<CounterState> {
     const current = this.counters.get(key);
     return Promise.resolve(current && current.resetAt > now ? { ...current } : { ...EMPTY });

@@ -32,6 +32,15 @@ redis.call('HSET', KEYS[1], 'lastAt', ARGV[1])
 return { count, resetAt, ARGV[1] }
 `;
 
+/** `decrement`: KEYS counter; ARGV now. Takes one from a live, positive counter. */
+const DECREMENT = `
+local s = redis.call('HMGET', KEYS[1], 'count', 'resetAt')
+if s[1] and s[2] and tonumber(s[2]) > tonumber(ARGV[1]) and tonumber(s[1]) > 0 then
+  redis.call('HINCRBY', KEYS[1], 'count', -1)
+end
+return 0
+`;
+
 function empty(): CounterState {
   return { count: 0, resetAt: 0, lastAt: 0 };
 }
@@ -55,6 +64,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly prefix: string;
   private readonly slackMs: number;
   private readonly incrementScript: RedisScript;
+  private readonly decrementScript: RedisScript;
 
   /**
    * @param redis an ioredis client (standalone or Sentinel), ideally built with {@link redisClientOptions}.
@@ -69,6 +79,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.slackMs = integerOption(problems, 'expirySlackMs', options.expirySlackMs, 60_000, 0);
     assertOptions('RedisRateLimitStore', problems);
     this.incrementScript = defineScript(redis, 'rate_increment', 1, INCREMENT);
+    this.decrementScript = defineScript(redis, 'rate_decrement', 1, DECREMENT);
   }
 
   /**
@@ -87,6 +98,11 @@ export class RedisRateLimitStore implements RateLimitStore {
       resetAt: Number(optionalString(reply[1], 'increment')),
       lastAt: Number(optionalString(reply[2], 'increment')),
     };
+  }
+
+  /** Takes one from a live, positive counter (one script; see {@link RateLimitStore.decrement}). */
+  async decrement(key: string, now: number): Promise<void> {
+    await this.run(() => this.decrementScript([this.counterKey(key)], [time(now)]));
   }
 
   /** The counter's state at `now` (count 0 when absent or expired). One HMGET. */

@@ -77,6 +77,21 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
     );
   }
 
+  /** One conditional `UPDATE ... SET count = count - 1 WHERE key = ? AND reset_at > now AND count > 0`. */
+  async decrement(key: string, now: number): Promise<void> {
+    const escaped = this.dataSource.driver.escape(this.column('count'));
+    await withStoreErrors(() =>
+      serializeWrite(this.dataSource, () =>
+        this.dataSource
+          .createQueryBuilder()
+          .update(this.entity)
+          .set({ count: () => `${escaped} - 1` })
+          .where({ key, resetAt: typeorm().MoreThan(now), count: typeorm().MoreThan(0) })
+          .execute(),
+      ),
+    );
+  }
+
   async peek(key: string, now: number): Promise<CounterState> {
     const row = await withStoreErrors(() => this.dataSource.getRepository(this.entity).findOne({ where: { key } }));
     return row && row.resetAt > now
