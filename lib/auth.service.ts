@@ -79,9 +79,15 @@ export class AuthService implements OnModuleInit {
     void this.getDummyHash().catch(() => undefined);
   }
 
-  /** Creates an account. `CONFLICT` when the username or e-mail is taken. */
-  async register(input: RegisterInput): Promise<PublicUser> {
+  /**
+   * Creates an account. Sign-ups are limited per client address (`registration.rateLimit`, reserved
+   * before hashing: 429 beyond it). A taken username or e-mail is `CONFLICT`, or — with
+   * `registration.revealConflicts: false` — resolves `null` after the same work, exactly as a fresh
+   * registration resolves its user, so that the caller can answer both alike.
+   */
+  async register(input: RegisterInput, context: SessionContext = {}): Promise<PublicUser | null> {
     this.assertPasswordPolicy(input.password, 'password');
+    await this.limiter.reserveRegistration(context.ip);
     const passwordHash = await this.hasher.hash(input.password);
     try {
       const user = await this.users.create({
@@ -93,8 +99,9 @@ export class AuthService implements OnModuleInit {
       });
       return toPublicUser(user);
     } catch (error) {
-      if (error instanceof DuplicateUserError) throw new AuthException('CONFLICT');
-      throw error;
+      if (!(error instanceof DuplicateUserError)) throw error;
+      if (this.options.registration.revealConflicts) throw new AuthException('CONFLICT');
+      return null;
     }
   }
 
@@ -112,17 +119,22 @@ export class AuthService implements OnModuleInit {
       input.identifierType === 'email' || identifier.includes('@')
       ? await this.users.findByEmail(identifier)
       : await this.users.findByUsername(identifier);
-    const accountKey = user ? `id:${user.id}` : `name:${identifier}`;
-    await this.limiter.assertAllowed(accountKey, context.ip);
-
-    const valid = user
-      ? await this.hasher.verify(user.passwordHash, input.password)
-      : await this.hasher.verify(await this.getDummyHash(), input.password).then(() => false);
+    const ticket = await this.limiter.begin({
+      identifier,
+      userId: user?.id,
+      address: context.ip,
+      provesAccount: user ? () => this.mfa.isTrustedDevice(user, input.trustToken) : undefined,
+    });
+    // An unchecked refusal (a lock the client must not see) does the same work as a wrong password.
+    const valid =
+      user && ticket.check
+        ? await this.hasher.verify(user.passwordHash, input.password)
+        : await this.hasher.verify(await this.getDummyHash(), input.password).then(() => false);
     if (!user || !valid || user.disabled) {
-      await this.limiter.recordFailure(accountKey, context.ip);
+      await this.limiter.settle(ticket, false);
       throw new AuthException('INVALID_CREDENTIALS');
     }
-    await this.limiter.recordSuccess(accountKey);
+    await this.limiter.settle(ticket, true);
     await this.rehashIfNeeded(user, input.password);
     const challenge = await this.mfa.challengeFor(user);
     if (challenge !== null && !(await this.mfa.isTrustedDevice(user, input.trustToken))) {
@@ -237,13 +249,12 @@ export class AuthService implements OnModuleInit {
 
   /** Re-checks the password of a signed-in user (rate-limited like login). */
   private async checkPassword(user: AuthUser, password: string, ip: string | undefined): Promise<void> {
-    const accountKey = `id:${user.id}`;
-    await this.limiter.assertAllowed(accountKey, ip);
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
-      await this.limiter.recordFailure(accountKey, ip);
+    const ticket = await this.limiter.begin(LoginRateLimiter.forUser(user.id, ip));
+    if (!ticket.check || !(await this.hasher.verify(user.passwordHash, password))) {
+      await this.limiter.settle(ticket, false);
       throw new AuthException('INVALID_CREDENTIALS', { detail: 'The current password is wrong.' });
     }
-    await this.limiter.recordSuccess(accountKey);
+    await this.limiter.settle(ticket, true);
   }
 
   private async requireUser(id: string): Promise<AuthUser> {

@@ -28,6 +28,7 @@ export type {
   PasswordPolicyOptions,
   ProviderOption,
   RateLimitOptions,
+  RegistrationOptions,
   RefreshTokenOptions,
   ResponsesOptions,
   RoutesOptions,

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
@@ -20,11 +20,14 @@ import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
 import { refreshTokenSessionId } from '../tokens/refresh-token.js';
 import { clientAddress } from '../transport/client-address.js';
-import { headerValue, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
+import { headerValue, setStatus, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
 import { shapeTokenBody, shapeUserBody } from '../transport/response-shaping.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
 import type { PublicUser } from '../users/public-user.js';
 import type { PendingMfaBody } from '../mfa/mfa.service.js';
+
+/** The answer of `POST /register` with `registration.revealConflicts: false`, taken or fresh alike. */
+const REGISTRATION_ACCEPTED = 'Registration received. If the username and e-mail were available, the account is ready to sign in.';
 
 /**
  * Register, login, refresh, me and logout. Paths are set by `routes` (this class is mounted under the
@@ -45,10 +48,22 @@ export class AuthController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an account' })
   @ApiBody({ type: RegisterDto })
-  @ApiCreatedResponse({ type: RegisterResponseDto })
-  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'CONFLICT', 'PAYLOAD_TOO_LARGE')
-  async register(@JsonBody(authValidationPipe) dto: RegisterDto): Promise<{ user: PublicUser }> {
-    return { user: await this.auth.register(dto) };
+  @ApiCreatedResponse({ type: RegisterResponseDto, description: 'The new user (with `registration.revealConflicts: true`, the default).' })
+  @ApiAcceptedResponse({
+    type: MessageResponseDto,
+    description: 'With `registration.revealConflicts: false`: the same answer whether the username or e-mail was free (account created) or taken (nothing changed).',
+  })
+  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS')
+  async register(
+    @JsonBody(authValidationPipe) dto: RegisterDto,
+    @Req() req: AuthRequest,
+    @Res({ passthrough: true }) res: AuthResponse,
+  ): Promise<{ user: PublicUser } | { message: string }> {
+    const user = await this.auth.register(dto, { ip: clientAddress(req, this.options.trustProxyHeaders) });
+    if (this.options.registration.revealConflicts && user !== null) return { user };
+    // Taken or fresh: one answer, so registration tells nobody who has an account.
+    setStatus(res, 202);
+    return { message: REGISTRATION_ACCEPTED };
   }
 
   @Public()

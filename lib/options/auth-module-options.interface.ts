@@ -243,13 +243,19 @@ export interface AttemptLimit {
   window?: Duration;
 }
 
-/** Brute-force protection. Only failures are counted; a success resets the account's count. */
+/**
+ * Brute-force protection for password checks (see docs/security.md for the threat model and what a
+ * guesser gets per hour). Only failures are counted; a success clears its client's count.
+ */
 export interface RateLimitOptions {
   /** Turn every limit off (not recommended). @default true */
   enabled?: boolean;
   /**
-   * Per account: after `maxFailures` failures the account is locked for `lockout`, doubling with every
-   * further failure up to `maxLockout`. Failures are forgotten `window` after the first one.
+   * The tight limit, per account AND client address (counted both by the identifier typed and by the
+   * account, so alternating username and e-mail gains nothing): after `maxFailures` failures that
+   * client is locked out of that account for `lockout`, doubling with every further failure up to
+   * `maxLockout`. Failures are forgotten `window` after the first one. Other addresses are not
+   * affected, so a guesser elsewhere cannot lock the owner out.
    */
   account?: {
     /** @default 5 */
@@ -261,10 +267,37 @@ export interface RateLimitOptions {
     /** @default '15m' */
     maxLockout?: Duration;
   };
-  /** Per client address: failed logins allowed per window. @default { max: 100, window: '15m' } */
+  /**
+   * The account-wide ceiling against distributed guessing: failures of the account from every
+   * address. Once `max` is reached within `window`, clients that cannot prove themselves (a valid
+   * trust token of the user, or an address with a successful login of the account within
+   * `provenFor`) are answered like a wrong password, unchecked, until the window ends.
+   * @default { max: 50, window: '1h' }
+   */
+  ceiling?: AttemptLimit;
+  /** How long an address with a successful login stays "proven" for that account (passes the ceiling). @default '30d' */
+  provenFor?: Duration;
+  /** Per client address: failed logins allowed per window, over all accounts. @default { max: 100, window: '15m' } */
   address?: AttemptLimit;
   /** Where counters live. @default an in-memory store */
   store?: ProviderOption<RateLimitStore>;
+}
+
+/** `POST /register`. */
+export interface RegistrationOptions {
+  /**
+   * `true` (the contract's default): a taken username or e-mail answers 409 `CONFLICT` — convenient,
+   * and it tells anyone who has an account. `false`: taken and fresh answer the same 202
+   * `{ message }` (after the same work), so registration reveals nothing; the new account can then
+   * log in, and the taken one is left untouched. See docs/security.md for the trade-off.
+   * @default true
+   */
+  revealConflicts?: boolean;
+  /**
+   * Sign-ups per client address (each costs a password hash); beyond it 429 with `Retry-After`.
+   * Reserved before hashing, so parallel bursts cannot overshoot. @default { max: 20, window: '1h' }
+   */
+  rateLimit?: AttemptLimit;
 }
 
 /** Password policy. */
@@ -345,6 +378,8 @@ export interface AuthModuleOptions {
   rateLimit?: RateLimitOptions;
   /** Password policy. */
   password?: PasswordPolicyOptions;
+  /** Registration: whether conflicts are revealed, and the sign-up limit per address. */
+  registration?: RegistrationOptions;
   /**
    * Check the session store on every authenticated request, so a revoked session's access token stops
    * working at once instead of at its expiry. Costs one store read per request. @default false

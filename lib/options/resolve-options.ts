@@ -21,8 +21,10 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': [
     'accessTokenType', 'jwt', 'refreshToken', 'cookies', 'userStore', 'sessionStore', 'passwordHasher',
     'mfa', 'rateLimit', 'password', 'sessionCheck', 'storeTimeout', 'defaultRoles', 'trustProxyHeaders',
-    'loginIdentifiers', 'responses',
+    'loginIdentifiers', 'responses', 'registration',
   ],
+  registration: ['revealConflicts', 'rateLimit'],
+  'registration.rateLimit': ['max', 'window'],
   responses: ['messages', 'tokenBody', 'userBody', 'validationStatus'],
   'responses.messages': ['login', 'refresh', 'logout', 'logoutAll'],
   jwt: [
@@ -40,7 +42,8 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'mfa.sendLimit.perUser': ['max', 'window'],
   'mfa.sendLimit.perAddress': ['max', 'window'],
   'mfa.senders': ['email', 'sms'],
-  rateLimit: ['enabled', 'account', 'address', 'store'],
+  rateLimit: ['enabled', 'account', 'ceiling', 'provenFor', 'address', 'store'],
+  'rateLimit.ceiling': ['max', 'window'],
   'rateLimit.account': ['maxFailures', 'window', 'lockout', 'maxLockout'],
   'rateLimit.address': ['max', 'window'],
   password: ['minLength', 'maxLength'],
@@ -302,6 +305,9 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   const rate = section(problems, root, 'rateLimit');
   const account = section(problems, root, 'rateLimit.account');
   const address = section(problems, root, 'rateLimit.address');
+  const ceiling = section(problems, root, 'rateLimit.ceiling');
+  const registration = section(problems, root, 'registration');
+  const registrationLimit = section(problems, root, 'registration.rateLimit');
   const lockout = duration(problems, 'rateLimit.account.lockout', account.lockout, '30s');
   const maxLockout = duration(problems, 'rateLimit.account.maxLockout', account.maxLockout, '15m');
   if (lockout > maxLockout) problems.add('rateLimit.account.lockout', 'must not exceed rateLimit.account.maxLockout');
@@ -376,9 +382,21 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
         lockoutMs: lockout,
         maxLockoutMs: maxLockout,
       },
+      ceiling: {
+        max: integer(problems, 'rateLimit.ceiling.max', ceiling.max, 50, 1),
+        windowMs: duration(problems, 'rateLimit.ceiling.window', ceiling.window, '1h'),
+      },
+      provenForMs: duration(problems, 'rateLimit.provenFor', rate.provenFor, '30d'),
       address: {
         max: integer(problems, 'rateLimit.address.max', address.max, 100, 1),
         windowMs: duration(problems, 'rateLimit.address.window', address.window, '15m'),
+      },
+    },
+    registration: {
+      revealConflicts: bool(problems, 'registration.revealConflicts', registration.revealConflicts, true),
+      rateLimit: {
+        max: integer(problems, 'registration.rateLimit.max', registrationLimit.max, 20, 1),
+        windowMs: duration(problems, 'registration.rateLimit.window', registrationLimit.window, '1h'),
       },
     },
     password: { minLength, maxLength },

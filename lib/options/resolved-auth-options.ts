@@ -61,7 +61,13 @@ export interface ResolvedAuthOptions {
       readonly lockoutMs: number;
       readonly maxLockoutMs: number;
     };
+    readonly ceiling: { readonly max: number; readonly windowMs: number };
+    readonly provenForMs: number;
     readonly address: { readonly max: number; readonly windowMs: number };
+  };
+  readonly registration: {
+    readonly revealConflicts: boolean;
+    readonly rateLimit: { readonly max: number; readonly windowMs: number };
   };
   readonly password: { readonly minLength: number; readonly maxLength: number };
   readonly sessionCheck: boolean;

@@ -1,22 +1,78 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
+import { sha256 } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { RATE_LIMIT_STORE } from '../stores/store.tokens.js';
 import type { CounterState, RateLimitStore } from '../stores/rate-limit.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 
+/** One password check about to happen. */
+export interface LoginAttempt {
+  /**
+   * What the client named the account by, normalised (the typed username or e-mail). Re-checks of a
+   * signed-in user's password pass a value of their own (see {@link LoginRateLimiter.forUser}).
+   */
+  identifier: string;
+  /** The account the identifier names, when it exists. */
+  userId?: string;
+  /** The client address (`undefined` outside HTTP: one shared bucket). */
+  address?: string;
+  /**
+   * Whether the client proves itself for this account otherwise than by its address (a valid trust
+   * token of the user). Asked only while the account-wide ceiling is reached.
+   */
+  provesAccount?: () => Promise<boolean>;
+}
+
+/** The outcome of {@link LoginRateLimiter.begin}: check the password, or refuse it unchecked. */
+export interface LoginTicket {
+  /**
+   * `false`: the attempt must be answered exactly like a wrong password (same work, same 401) without
+   * checking it. This is the answer of a lock the client cannot see through the identifier it typed
+   * (one set through another identifier of the same account, or the account-wide ceiling), so the
+   * answer reveals neither whether the account exists nor which identifiers belong together.
+   */
+  readonly check: boolean;
+  /** @internal the counters this attempt reserved. */
+  readonly keys: LoginKeys | null;
+}
+
+interface LoginKeys {
+  identifier: string;
+  account: string;
+  ceiling: string;
+  address: string;
+  proven: string;
+}
+
+const UNCHECKED: LoginTicket = Object.freeze({ check: true, keys: null });
+const DENIED: LoginTicket = Object.freeze({ check: false, keys: null });
+
 /**
- * Brute-force protection for password checks. Per account: after `maxFailures` failures a lock of
- * `lockout`, doubling with each further failure up to `maxLockout`. Per client address: at most
- * `address.max` failures per window. A locked request is refused with 429 before the password is
- * looked at, so the right password gets the same answer as a wrong one.
+ * Brute-force protection for password checks, after OWASP's authentication guidance: a tight limit
+ * per (account, client address), a much higher account-wide ceiling against distributed guessing,
+ * and clients that prove themselves pass the ceiling — so nobody can lock an owner out from afar.
  *
- * Each attempt is counted on its account BEFORE its password is checked (one atomic increment), and
- * a success clears the count, so only failures remain counted. Of concurrent attempts, only those
- * within the cap are checked: a burst of parallel guesses, even spread over several instances
- * sharing the store, cannot get more checks than a sequential attacker. Failures per address are
- * counted after the check (a success must not count against an office behind one address).
+ * Counters (in the {@link RateLimitStore}; identifiers enter keys only as SHA-256 digests):
+ * - **identifier × address** (`rateLimit.account`): after `maxFailures` failures a lock of `lockout`,
+ *   doubling with each further failure up to `maxLockout`, answered 429 with `Retry-After`. Keyed by
+ *   the identifier the client typed, whether or not the account exists, so `{username: N}` and
+ *   `{email: N}` share it and the answer is the same for real and unknown accounts.
+ * - **account × address**: the same schedule, keyed by the account (its user id), so a guesser gets
+ *   no more checks by alternating the username and the e-mail. A lock seen only here is answered like
+ *   a wrong password (401 after the same work, password unchecked): a 429 would link the identifiers.
+ * - **account** (`rateLimit.ceiling`): failures from every address; at `max` within `window`, clients
+ *   that do not prove themselves are answered like a wrong password until the window ends. A client
+ *   proves itself with a valid trust token of the user, or by calling from an address where the
+ *   account signed in successfully within `rateLimit.provenFor`.
+ * - **address** (`rateLimit.address`): failures of all accounts from one address; 429 beyond `max`.
+ *
+ * Each attempt is reserved on every counter BEFORE its password is checked (atomic increments):
+ * of concurrent attempts only those within each cap are checked, even spread over instances sharing
+ * the store. A success clears the identifier and account counters and releases its reservation on
+ * the ceiling and the address (decrement), so successful logins never count against an office behind
+ * one address. Locked attempts are refused before any reservation.
  */
 @Injectable()
 export class LoginRateLimiter {
@@ -26,46 +82,112 @@ export class LoginRateLimiter {
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
   ) {}
 
+  /** The attempt of a signed-in user re-entering their password (password change, MFA disable). */
+  static forUser(userId: string, address: string | undefined): LoginAttempt {
+    return { identifier: `\u0000user:${userId}`, userId, address };
+  }
+
   /**
-   * Throws 429 when the address or the account is locked, else counts this attempt on the account
-   * (before the password check; see the class comment). `accountKey` need not be a real user.
+   * Throws 429 (`Retry-After`) when the identifier at this address, or the address itself, is
+   * locked; resolves `{ check: false }` for a lock the client must not see (see {@link LoginTicket});
+   * else reserves the attempt on every counter and resolves `{ check: true }`. Settle the ticket with
+   * {@link settle} once the password was checked.
    */
-  async assertAllowed(accountKey: string, address: string | undefined): Promise<void> {
-    const { enabled, account, address: perAddress } = this.options.rateLimit;
-    if (!enabled) return;
+  async begin(attempt: LoginAttempt): Promise<LoginTicket> {
+    const { enabled, account, ceiling, address: perAddress } = this.options.rateLimit;
+    if (!enabled) return UNCHECKED;
     const now = this.clock.now();
-    const key = `login:acct:${accountKey}`;
-    const [byAccount, byAddress] = await Promise.all([
-      this.store.peek(key, now),
-      address ? this.store.peek(`login:addr:${address}`, now) : undefined,
+    const keys = loginKeys(attempt);
+    const [ident, acct, ceil, byAddress, proven] = await Promise.all([
+      this.store.peek(keys.identifier, now),
+      this.store.peek(keys.account, now),
+      this.store.peek(keys.ceiling, now),
+      this.store.peek(keys.address, now),
+      this.store.peek(keys.proven, now),
     ]);
-    if (byAddress && byAddress.count >= perAddress.max) throw tooMany(byAddress.resetAt - now);
-    const lockedUntil = (state: CounterState): number => {
-      if (state.count < account.maxFailures) return 0;
-      const doublings = Math.min(state.count - account.maxFailures, 30);
-      return state.lastAt + Math.min(account.lockoutMs * 2 ** doublings, account.maxLockoutMs);
-    };
-    const until = lockedUntil(byAccount);
-    if (now < until) throw tooMany(until - now);
-    // Reserve the attempt. Below the cap, attempts up to the cap are checked; at or above it (a lock
-    // that just ended), exactly one more. Concurrent attempts beyond that are refused unchecked.
-    const reserved = await this.store.increment(key, account.windowMs, now);
-    if (reserved.count > Math.max(account.maxFailures, byAccount.count + 1)) {
-      throw tooMany(Math.max(lockedUntil(reserved), now + 1000) - now);
-    }
+    if (byAddress.count >= perAddress.max) throw tooMany(byAddress.resetAt - now);
+    const identUntil = this.lockedUntil(ident);
+    if (now < identUntil) throw tooMany(identUntil - now);
+    if (now < this.lockedUntil(acct)) return DENIED;
+    // The ceiling binds only clients that cannot prove themselves for the account (asked once, lazily).
+    let proof: Promise<boolean> | undefined;
+    const proves = (): Promise<boolean> =>
+      (proof ??= proven.count > 0 ? Promise.resolve(true) : (attempt.provesAccount?.() ?? Promise.resolve(false)));
+    if (ceil.count >= ceiling.max && !(await proves())) return DENIED;
+
+    const [identNow, acctNow, ceilNow, addressNow] = await Promise.all([
+      this.store.increment(keys.identifier, account.windowMs, now),
+      this.store.increment(keys.account, account.windowMs, now),
+      this.store.increment(keys.ceiling, ceiling.windowMs, now),
+      this.store.increment(keys.address, perAddress.windowMs, now),
+    ]);
+    // Below a cap, attempts up to the cap are checked; at or above it (a lock that just ended),
+    // exactly one more. Concurrent attempts beyond that are refused unchecked (and stay counted).
+    if (addressNow.count > perAddress.max) throw tooMany(addressNow.resetAt - now);
+    if (this.beyondCap(identNow, ident)) throw tooMany(Math.max(this.lockedUntil(identNow), now + 1000) - now);
+    if (this.beyondCap(acctNow, acct)) return DENIED;
+    if (ceilNow.count > ceiling.max && !(await proves())) return DENIED;
+    return { check: true, keys };
   }
 
-  /** Counts a failed password check against the address (the account counted it at {@link assertAllowed}). */
-  async recordFailure(_accountKey: string, address: string | undefined): Promise<void> {
-    const { enabled, address: perAddress } = this.options.rateLimit;
-    if (!enabled || !address) return;
-    await this.store.increment(`login:addr:${address}`, perAddress.windowMs, this.clock.now());
+  /**
+   * Ends a checked attempt. A failure stays counted (it was reserved at {@link begin}). A success
+   * clears the identifier and account counters, releases its reservation on the ceiling and the
+   * address, and marks the address as proven for the account.
+   */
+  async settle(ticket: LoginTicket, success: boolean): Promise<void> {
+    const keys = ticket.keys;
+    if (keys === null || !success) return;
+    const now = this.clock.now();
+    await Promise.all([
+      this.store.reset(keys.identifier),
+      this.store.reset(keys.account),
+      this.store.decrement(keys.ceiling, now),
+      this.store.decrement(keys.address, now),
+      this.store.increment(keys.proven, this.options.rateLimit.provenForMs, now),
+    ]);
   }
 
-  /** Clears the account's failures after a correct password. */
-  async recordSuccess(accountKey: string): Promise<void> {
-    if (this.options.rateLimit.enabled) await this.store.reset(`login:acct:${accountKey}`);
+  /**
+   * Reserves one sign-up for the client address (before its password is hashed); 429 with
+   * `Retry-After` beyond `registration.rateLimit`. Every sign-up counts, refused ones included.
+   */
+  async reserveRegistration(address: string | undefined): Promise<void> {
+    if (!this.options.rateLimit.enabled) return;
+    const { max, windowMs } = this.options.registration.rateLimit;
+    const now = this.clock.now();
+    const state = await this.store.increment(`register:addr:${address ?? '-'}`, windowMs, now);
+    if (state.count > max) throw tooMany(state.resetAt - now);
   }
+
+  /** When the counter's lock ends (0: not locked). */
+  private lockedUntil(state: CounterState): number {
+    const { maxFailures, lockoutMs, maxLockoutMs } = this.options.rateLimit.account;
+    if (state.count < maxFailures) return 0;
+    const doublings = Math.min(state.count - maxFailures, 30);
+    return state.lastAt + Math.min(lockoutMs * 2 ** doublings, maxLockoutMs);
+  }
+
+  /** Whether a reservation overshot the cap (a concurrent burst), given the state seen before it. */
+  private beyondCap(reserved: CounterState, before: CounterState): boolean {
+    return reserved.count > Math.max(this.options.rateLimit.account.maxFailures, before.count + 1);
+  }
+}
+
+/** The counter keys of an attempt; identifiers and unknown accounts only as digests. */
+function loginKeys(attempt: LoginAttempt): LoginKeys {
+  const address = attempt.address ?? '-';
+  const identifier = sha256(attempt.identifier).slice(0, 27);
+  // An unknown account is named by its identifier's digest (in its own namespace, so the account
+  // counter is a separate key with the same history: every attempt costs the same store work).
+  const account = attempt.userId === undefined ? `~${identifier}` : `id:${attempt.userId}`;
+  return {
+    identifier: `login:ident:${identifier}|${address}`,
+    account: `login:acct:${account}|${address}`,
+    ceiling: `login:ceiling:${account}`,
+    address: `login:addr:${address}`,
+    proven: `login:ok:${account}|${address}`,
+  };
 }
 
 function tooMany(ms: number): AuthException {

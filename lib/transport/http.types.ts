@@ -20,6 +20,13 @@ export interface AuthResponse {
   setHeader?(name: string, value: string | string[]): unknown;
   getHeader?(name: string): string | number | string[] | undefined;
   header?(name: string, value: string | string[]): unknown;
+  /** Sets the status code (Express `status`, Fastify `status`/`code`). */
+  status?(code: number): unknown;
+}
+
+/** Sets the response status on Express or Fastify (inside a handler with `@Res({ passthrough: true })`). */
+export function setStatus(res: AuthResponse, code: number): void {
+  if (typeof res.status === 'function') res.status(code);
 }
 
 /** Sets a response header on Express or Fastify. */

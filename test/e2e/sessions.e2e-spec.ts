@@ -147,13 +147,13 @@ describe('housekeeping of the SQL stores', () => {
       await t.http.post('/auth/login').send({ username: 'emilys', password: 'wrong-password' }).expect(401);
       const counters = () => dataSource.getRepository(rateLimitEntity()).count();
       const marks = () => dataSource.getRepository(authEntities.mfaFinishedPending).count();
-      expect(await counters()).toBe(2); // per account and per address
+      expect(await counters()).toBe(4); // identifier × address, account × address, account ceiling, address
       await mfaStore.finishPending('pending-1', t.clock.now() + 60_000);
       expect(await marks()).toBe(1);
 
       // Nothing has expired yet: nothing goes.
       await t.app.get(SessionJanitor).purgeAll();
-      expect(await counters()).toBe(2);
+      expect(await counters()).toBe(4);
       expect(await marks()).toBe(1);
 
       t.clock.advanceSeconds(2 * 3600); // past the account window (1 h), the address window and the mark

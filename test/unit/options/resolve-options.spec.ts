@@ -75,8 +75,11 @@ describe('resolveAuthOptions', () => {
         rateLimit: {
           enabled: true,
           account: { maxFailures: 5, windowMs: 3_600_000, lockoutMs: 30_000, maxLockoutMs: 900_000 },
+          ceiling: { max: 50, windowMs: 3_600_000 },
+          provenForMs: 30 * 86_400_000,
           address: { max: 100, windowMs: 900_000 },
         },
+        registration: { revealConflicts: true, rateLimit: { max: 20, windowMs: 3_600_000 } },
         password: { minLength: 8, maxLength: 128 },
         sessionCheck: false,
         storeTimeoutMs: 5000,
