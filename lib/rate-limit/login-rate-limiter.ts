@@ -108,12 +108,17 @@ export class LoginRateLimiter {
     if (byAddress.count >= perAddress.max) throw tooMany(byAddress.resetAt - now);
     const identUntil = this.lockedUntil(ident);
     if (now < identUntil) throw tooMany(identUntil - now);
-    if (now < this.lockedUntil(acct)) return DENIED;
     // The ceiling binds only clients that cannot prove themselves for the account (asked once, lazily).
     let proof: Promise<boolean> | undefined;
     const proves = (): Promise<boolean> =>
       (proof ??= proven.count > 0 ? Promise.resolve(true) : (attempt.provesAccount?.() ?? Promise.resolve(false)));
-    if (ceil.count >= ceiling.max && !(await proves())) return DENIED;
+    if (now < this.lockedUntil(acct) || (ceil.count >= ceiling.max && !(await proves()))) {
+      // Answered like a failure, so it counts as one for the address: silent refusals cost a dummy
+      // hash each, and must not come in unlimited numbers.
+      const addressNow = await this.store.increment(keys.address, perAddress.windowMs, now);
+      if (addressNow.count > perAddress.max) throw tooMany(addressNow.resetAt - now);
+      return DENIED;
+    }
 
     const [identNow, acctNow, ceilNow, addressNow] = await Promise.all([
       this.store.increment(keys.identifier, account.windowMs, now),

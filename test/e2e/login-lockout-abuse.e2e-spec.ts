@@ -189,3 +189,21 @@ describe('login limiter: attacks on the limits themselves', () => {
     expect(own.body).toEqual(other.body);
   });
 });
+
+describe('login limiter: silent refusals', () => {
+  it('refusals answered like a wrong password still count against the address (no unlimited free hashing)', async () => {
+    const t = await createTestApp({ options: { trustProxyHeaders: true, rateLimit: { address: { max: 10, window: '15m' } } } });
+    try {
+      const login = (body: Record<string, unknown>) => t.http.post('/auth/login').set('X-Forwarded-For', '198.51.100.3').send(body);
+      // Lock the account at this address through its username, then keep going through its e-mail:
+      // those attempts are refused unchecked (401), and the address cap still ends them.
+      for (let i = 0; i < 5; i++) await login({ username: 'emilys', password: 'wrong-password' }).expect(401);
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push((await login({ email: 'emily.johnson@example.com', password: 'wrong-password' })).status);
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(statuses.slice(5)).toEqual([429, 429, 429, 429, 429]);
+    } finally {
+      await t.close();
+    }
+  });
+});
