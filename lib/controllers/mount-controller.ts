@@ -1,4 +1,4 @@
-import { UseGuards, type CanActivate, type Type } from '@nestjs/common';
+import { Header, UseGuards, type CanActivate, type Type } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 
 /**
@@ -6,7 +6,9 @@ import { PATH_METADATA } from '@nestjs/common/constants.js';
  * Handlers are wrapped so the path can differ per module instance without touching `base`; every
  * other piece of metadata (HTTP method, Swagger, status codes, guards) is copied to the wrapper.
  * A handler mapped to `null` is switched off: it is shadowed by a method without route metadata, so
- * Nest does not mount the inherited one.
+ * Nest does not mount the inherited one. Every mounted handler answers with
+ * `X-Content-Type-Options: nosniff` (set once by Nest with the route's other static headers; the
+ * problems the module writes carry it too, see `writeProblem`).
  */
 export function mountController<T extends object>(
   base: Type<T>,
@@ -37,6 +39,7 @@ export function mountController<T extends object>(
       Reflect.defineMetadata(key, Reflect.getMetadata(key, handler), wrapper);
     }
     Reflect.defineMetadata(PATH_METADATA, path, wrapper);
+    Header('X-Content-Type-Options', 'nosniff')(mounted.prototype, method, { value: wrapper });
     Object.defineProperty(mounted.prototype, method, { value: wrapper, writable: true, configurable: true });
   }
   Reflect.defineMetadata(PATH_METADATA, prefix, mounted);

@@ -101,9 +101,17 @@ export function withValidationStatus(exception: unknown, options: ResolvedAuthOp
   return new AuthException('VALIDATION_FAILED', { detail, ...(errors ? { errors } : {}), status });
 }
 
-/** Writes a rendered problem on an Express or Fastify response. */
+/**
+ * Writes a rendered problem on an Express or Fastify response, with `Cache-Control: no-store` and
+ * `X-Content-Type-Options: nosniff` (no browser may read a problem as HTML or script).
+ */
 export function writeProblem(response: unknown, { problem, headers }: RenderedProblem): void {
-  const all = { ...headers, 'Content-Type': 'application/problem+json; charset=utf-8', 'Cache-Control': 'no-store' };
+  const all = {
+    ...headers,
+    'Content-Type': 'application/problem+json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  };
   const body = JSON.stringify(problem);
   const express = response as ExpressLike;
   if (typeof express.status === 'function' && typeof express.setHeader === 'function') {

@@ -3,6 +3,7 @@ import { createSigner, createVerifier } from 'fast-jwt';
 import { randomToken } from '../crypto/secrets.js';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { jwtKeyMaterial } from './jwt-key-material.js';
+import { hasCanonicalSignature } from './jws-signature.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
@@ -98,8 +99,9 @@ export class AccessTokenService {
 
   /**
    * Verifies an access token and returns its principal. Throws `ACCESS_TOKEN_INVALID` for a bad
-   * signature, another algorithm, a wrong `typ`, `iss` or `aud`, a missing or past `exp`, a future
-   * `nbf`, or missing `sub`/`sid`.
+   * signature (including a signature not in canonical base64url: characters outside the alphabet,
+   * `=` padding, non-zero spare bits), another algorithm, a wrong `typ`, `iss` or `aud`, a missing or
+   * past `exp`, a future `nbf`, or missing `sub`/`sid`.
    */
   verify(token: string): AuthPrincipal {
     const cached = this.verified.get(token);
@@ -125,6 +127,7 @@ export class AccessTokenService {
   sessionIdOf(token: string): string | undefined {
     const cached = this.verified.get(token);
     if (cached !== undefined) return cached.sessionId;
+    if (!hasCanonicalSignature(token)) return undefined;
     try {
       const { sid } = this.verifier(token).payload as Record<string, unknown>;
       return typeof sid === 'string' ? sid : undefined;
@@ -134,6 +137,8 @@ export class AccessTokenService {
   }
 
   private verifyFully(token: string): AuthPrincipal {
+    // Before the verifier: a signature spelled another way would verify (decoders drop spare bits).
+    if (!hasCanonicalSignature(token)) throw invalid();
     let payload: unknown;
     try {
       payload = this.verifier(token).payload;

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createSigner, createVerifier } from 'fast-jwt';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { jwtKeyMaterial } from './jwt-key-material.js';
+import { hasCanonicalSignature } from './jws-signature.js';
 import { randomToken } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
@@ -80,8 +81,12 @@ export class MfaTokenService {
     return { token, pending: { userId, pendingId: pid, expiresAt: exp, accessTtlSeconds } };
   }
 
-  /** The pending login of a valid token; `MFA_TOKEN_INVALID` for anything else (expired included). */
+  /**
+   * The pending login of a valid token; `MFA_TOKEN_INVALID` for anything else (expired included, and
+   * a signature not in canonical base64url, so that one token has one spelling).
+   */
   verify(token: string): PendingMfaLogin {
+    if (!hasCanonicalSignature(token)) throw new AuthException('MFA_TOKEN_INVALID');
     let payload: Record<string, unknown>;
     try {
       payload = this.verifier(token) as Record<string, unknown>;

@@ -18,7 +18,7 @@ import { DataSource } from 'typeorm';
 import type { SampleConfig } from './config.js';
 import { DatabaseModule } from './database.module.js';
 import { DemoOutbox } from './demo-outbox.js';
-import { DemoPageController } from './demo-page.controller.js';
+import { DEMO_PAGE_OPTIONS, DemoPageController, type DemoPageOptions } from './demo-page.controller.js';
 import { DemoController } from './demo.controller.js';
 import { DevOutboxController } from './dev-outbox.controller.js';
 import { REDIS_CLIENT, RedisModule } from './redis.module.js';
@@ -77,13 +77,16 @@ export function authOptions(config: SampleConfig, dataSource: DataSource, outbox
 
 /**
  * The sample app: the auth module on TypeORM stores with TOTP and e-mail codes, three demo routes,
- * the browser demo, and (outside production) the demo outbox at `GET /dev/outbox`.
+ * the browser demo, and (outside production) the demo outbox at `GET /dev/outbox`. The demo users are
+ * seeded when `config.seedDemoUsers` is on (outside production by default; in production only with
+ * SEED_DEMO_USERS=on), and the demo page lists them only outside production.
  */
 @Module({})
 export class AppModule {
   static forRoot(config: SampleConfig): DynamicModule {
     // One outbox per app: the senders write to it, `/dev/outbox` reads it.
     const outbox = new DemoOutbox({ readAt: config.production ? undefined : '/dev/outbox' });
+    const demoPage: DemoPageOptions = { showDemoCredentials: !config.production };
     return {
       module: AppModule,
       imports: [
@@ -95,7 +98,11 @@ export class AppModule {
         }),
       ],
       controllers: [DemoController, DemoPageController, ...(config.production ? [] : [DevOutboxController])],
-      providers: [DemoSeeder, { provide: DemoOutbox, useValue: outbox }],
+      providers: [
+        ...(config.seedDemoUsers ? [DemoSeeder] : []),
+        { provide: DemoOutbox, useValue: outbox },
+        { provide: DEMO_PAGE_OPTIONS, useValue: demoPage },
+      ],
     };
   }
 }

@@ -2,14 +2,35 @@ import { resolve } from 'node:path';
 import type { AccessTokenType } from 'nest-gatekeeper';
 import type { LogLevel } from '@nestjs/common';
 
-/** The development JWT secret: used only when JWT_SECRET is unset, with a warning at start-up. */
+/**
+ * The development JWT secret: used only when JWT_SECRET is unset outside production, with a warning at
+ * start-up. Anyone can read it here, so with NODE_ENV=production it is refused (see {@link loadConfig}).
+ */
 export const DEVELOPMENT_JWT_SECRET = 'nest-gatekeeper-sample-app-development-secret-do-not-use';
 
 /**
- * The development key that encrypts TOTP secrets at rest: used only when MFA_ENCRYPTION_KEY is unset,
- * with a warning at start-up.
+ * The development key that encrypts TOTP secrets at rest: used only when MFA_ENCRYPTION_KEY is unset
+ * outside production, with a warning at start-up; refused with NODE_ENV=production.
  */
 export const DEVELOPMENT_MFA_ENCRYPTION_KEY = 'nest-gatekeeper-sample-app-development-mfa-key-do-not-use';
+
+/** Node HTTP server timeouts of the sample app, in milliseconds (0 switches one off). */
+export interface ServerTimeouts {
+  /** Whole request, headers and body (REQUEST_TIMEOUT_MS, default 15 000): a slow body is cut off with 408. */
+  requestTimeoutMs: number;
+  /** Request headers (HEADERS_TIMEOUT_MS, default 10 000, at most the request timeout). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection (KEEP_ALIVE_TIMEOUT_MS, default 5 000). */
+  keepAliveTimeoutMs: number;
+}
+
+/** The smallest secret or key the sample app accepts in production (the module's HS256 minimum). */
+export const MIN_SECRET_BYTES = 32;
+
+/** A setting the sample app refuses to start with; the message lists every problem, one a line. */
+export class SampleConfigError extends Error {
+  override readonly name = 'SampleConfigError';
+}
 
 /** The sample app's settings, read once from the environment (CONTRACT §7). */
 export interface SampleConfig {
@@ -23,8 +44,17 @@ export interface SampleConfig {
   mfaEncryptionKey: string;
   /** True when MFA_ENCRYPTION_KEY was unset and the development key is in use. */
   usingDevelopmentMfaKey: boolean;
-  /** NODE_ENV is `production`: the development-only routes (`/dev/outbox`) are left out. */
+  /**
+   * NODE_ENV is `production`: the development-only routes (`/dev/outbox`) are left out, the demo page
+   * lists no credentials, and JWT_SECRET and MFA_ENCRYPTION_KEY are required.
+   */
   production: boolean;
+  /** Seed the demo users at start-up (SEED_DEMO_USERS; on outside production, off in production). */
+  seedDemoUsers: boolean;
+  /** Serve Swagger UI at `/docs` and its JSON at `/docs-json` (SWAGGER; on outside production, off in production). */
+  swagger: boolean;
+  /** The HTTP server's timeouts (a never-ending request body must not hold a socket for minutes). */
+  server: ServerTimeouts;
   cookieSecure: boolean;
   /**
    * Where sessions live: the user database (default without REDIS_URL), Redis (default with
@@ -52,33 +82,79 @@ export function defaultDatabaseUrl(): string {
   return `sqlite:${resolve(import.meta.dirname, '..', 'data', 'gatekeeper.sqlite')}`;
 }
 
+/** A whole number of milliseconds from `env[name]`, or `fallback` when unset. */
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new SampleConfigError(`${name}: expected a whole number of milliseconds, got '${raw}'`);
+  return value;
+}
+
+/**
+ * The secret or key `name` in production: required, at least {@link MIN_SECRET_BYTES} bytes, and not
+ * the development value printed in this file. Returns the problems found (empty when fine).
+ */
+function productionSecretProblems(name: string, value: string | undefined, developmentValue: string): string[] {
+  const hint = `set ${name} to a random value of at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -base64 48)`;
+  if (!value) return [`${name}: is required with NODE_ENV=production; ${hint}`];
+  if (value === developmentValue) return [`${name}: is the public development value from the sample app's source; ${hint}`];
+  if (Buffer.byteLength(value) < MIN_SECRET_BYTES) return [`${name}: is ${Buffer.byteLength(value)} bytes long; ${hint}`];
+  return [];
+}
+
+/**
+ * Reads the settings. Throws a {@link SampleConfigError} for a malformed value, and with
+ * NODE_ENV=production for a missing, short or development JWT_SECRET or MFA_ENCRYPTION_KEY (every
+ * problem listed): a deployed sample app must never sign with a secret printed in its own source.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
+  const production = env.NODE_ENV === 'production';
+  if (production) {
+    const problems = [
+      ...productionSecretProblems('JWT_SECRET', env.JWT_SECRET, DEVELOPMENT_JWT_SECRET),
+      ...productionSecretProblems('MFA_ENCRYPTION_KEY', env.MFA_ENCRYPTION_KEY, DEVELOPMENT_MFA_ENCRYPTION_KEY),
+    ];
+    if (problems.length > 0) {
+      throw new SampleConfigError(`Refusing to start with NODE_ENV=production:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    }
+  }
+
   const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: not a port number: ${env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SampleConfigError(`PORT: not a port number: ${env.PORT}`);
 
   const accessTokenType = (env.AUTH_ACCESS_TOKEN_TYPE || 'header') as AccessTokenType;
 
   const redisUrl = env.REDIS_URL || null;
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
-    throw new Error(`REDIS_URL: expected redis://… or rediss://…, got '${redactUrl(redisUrl)}'`);
+    throw new SampleConfigError(`REDIS_URL: expected redis://… or rediss://…, got '${redactUrl(redisUrl)}'`);
   }
   const sessionStore = (env.SESSION_STORE || (redisUrl ? 'redis' : 'database')).toLowerCase();
   if (sessionStore !== 'memory' && sessionStore !== 'database' && sessionStore !== 'redis') {
-    throw new Error(`SESSION_STORE: expected 'memory', 'database' or 'redis', got '${env.SESSION_STORE}'`);
+    throw new SampleConfigError(`SESSION_STORE: expected 'memory', 'database' or 'redis', got '${env.SESSION_STORE}'`);
   }
-  if (sessionStore === 'redis' && redisUrl === null) throw new Error('SESSION_STORE=redis needs REDIS_URL');
+  if (sessionStore === 'redis' && redisUrl === null) throw new SampleConfigError('SESSION_STORE=redis needs REDIS_URL');
 
   let reuseGraceSeconds: number | undefined;
   if (env.REFRESH_REUSE_GRACE_SECONDS) {
     reuseGraceSeconds = Number(env.REFRESH_REUSE_GRACE_SECONDS);
     if (!Number.isInteger(reuseGraceSeconds) || reuseGraceSeconds < 0) {
-      throw new Error(`REFRESH_REUSE_GRACE_SECONDS: expected a whole number of seconds, got '${env.REFRESH_REUSE_GRACE_SECONDS}'`);
+      throw new SampleConfigError(`REFRESH_REUSE_GRACE_SECONDS: expected a whole number of seconds, got '${env.REFRESH_REUSE_GRACE_SECONDS}'`);
     }
   }
 
   const level = (env.LOG_LEVEL || 'log').toLowerCase() as LogLevel;
   const index = LEVELS.indexOf(level);
-  if (index < 0) throw new Error(`LOG_LEVEL: expected one of ${LEVELS.join(', ')}, got '${env.LOG_LEVEL}'`);
+  if (index < 0) throw new SampleConfigError(`LOG_LEVEL: expected one of ${LEVELS.join(', ')}, got '${env.LOG_LEVEL}'`);
+
+  const requestTimeoutMs = milliseconds(env, 'REQUEST_TIMEOUT_MS', 15_000);
+  const headersTimeoutMs = milliseconds(env, 'HEADERS_TIMEOUT_MS', 10_000);
+  const server: ServerTimeouts = {
+    requestTimeoutMs,
+    // Node requires headersTimeout <= requestTimeout (when both are on).
+    headersTimeoutMs: requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs ? requestTimeoutMs : headersTimeoutMs,
+    keepAliveTimeoutMs: milliseconds(env, 'KEEP_ALIVE_TIMEOUT_MS', 5_000),
+  };
 
   const jwtSecret = env.JWT_SECRET || DEVELOPMENT_JWT_SECRET;
   const mfaEncryptionKey = env.MFA_ENCRYPTION_KEY || DEVELOPMENT_MFA_ENCRYPTION_KEY;
@@ -90,8 +166,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     usingDevelopmentSecret: jwtSecret === DEVELOPMENT_JWT_SECRET,
     mfaEncryptionKey,
     usingDevelopmentMfaKey: mfaEncryptionKey === DEVELOPMENT_MFA_ENCRYPTION_KEY,
-    production: env.NODE_ENV === 'production',
-    cookieSecure: flag(env.COOKIE_SECURE, env.NODE_ENV === 'production'),
+    production,
+    seedDemoUsers: flag(env.SEED_DEMO_USERS, !production),
+    swagger: flag(env.SWAGGER, !production),
+    server,
+    cookieSecure: flag(env.COOKIE_SECURE, production),
     sessionStore,
     redisUrl,
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'gk:',
@@ -125,6 +204,13 @@ export function startupWarnings(config: SampleConfig): string[] {
       'NODE_ENV=production: the demo outbox (GET /dev/outbox) is not served, so e-mail codes of the demo ' +
         'senders reach nobody. Plug a real EmailSender / SmsSender into mfa.senders.',
     );
+    if (config.seedDemoUsers) {
+      warnings.push(
+        'SEED_DEMO_USERS=on with NODE_ENV=production: the demo users (admin included) are seeded with the ' +
+          'passwords published in the README. Anyone can log in as them.',
+      );
+    }
+    if (config.swagger) warnings.push('SWAGGER=on with NODE_ENV=production: Swagger UI is served at /docs.');
   }
   return warnings;
 }

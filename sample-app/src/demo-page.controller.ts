@@ -1,13 +1,64 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Public } from 'nest-gatekeeper';
+import { DEMO_USERS, type DemoUser } from './seed.js';
 
 /** The demo page's files (`sample-app/public`), read once at start-up. */
 const PUBLIC_DIR = resolve(import.meta.dirname, '..', 'public');
 const PAGE = readFileSync(resolve(PUBLIC_DIR, 'index.html'), 'utf8');
 const SCRIPT = readFileSync(resolve(PUBLIC_DIR, 'app.js'), 'utf8');
+
+/** Injection token of the {@link DemoPageOptions}. */
+export const DEMO_PAGE_OPTIONS = Symbol('DemoPageOptions');
+
+/** How the demo page is rendered. */
+export interface DemoPageOptions {
+  /**
+   * List the demo users (passwords and TOTP secret included), pre-fill the login form and link the
+   * demo outbox: outside production only. `public/index.html` itself holds none of it.
+   */
+  showDemoCredentials: boolean;
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+/** `html` with `search` replaced; throws when it is missing, so an edit of index.html cannot drop a part silently. */
+function replaceOnce(html: string, search: string | RegExp, replacement: string): string {
+  if (!(typeof search === 'string' ? html.includes(search) : search.test(html))) {
+    throw new Error(`demo page: ${String(search)} not found in public/index.html`);
+  }
+  return html.replace(search, replacement);
+}
+
+function credentialsOf({ username, password, mfa }: DemoUser): string {
+  const second = mfa === undefined ? '' : mfa.method === 'totp' ? ` (TOTP secret <code>${escapeHtml(mfa.secret)}</code>)` : ' (e-mail code)';
+  return `<code>${escapeHtml(username)}</code> / <code>${escapeHtml(password)}</code>${second}`;
+}
+
+/**
+ * The demo page's HTML. With `showDemoCredentials`, the demo users of `seed.ts` are listed under the
+ * login form, the form is pre-filled with the first one, and the MFA step links `/dev/outbox`.
+ */
+export function renderDemoPage(template: string, { showDemoCredentials }: DemoPageOptions): string {
+  if (!showDemoCredentials) return template;
+  const [first] = DEMO_USERS;
+  let html = replaceOnce(template, '<input id="username" ', `<input id="username" value="${escapeHtml(first.username)}" `);
+  html = replaceOnce(html, '<input id="password" ', `<input id="password" value="${escapeHtml(first.password)}" `);
+  html = replaceOnce(
+    html,
+    /<!-- demo-credentials:[^>]*-->/,
+    `<p class="muted">Demo users (development only): ${DEMO_USERS.map(credentialsOf).join(', ')}.</p>`,
+  );
+  return replaceOnce(
+    html,
+    /<!-- demo-outbox:[^>]*-->/,
+    '<p class="muted">Demo only: the e-mails the server "sent" are listed at\n' +
+      '      <a href="/dev/outbox" target="_blank" rel="noopener">/dev/outbox</a> (outside production).</p>',
+  );
+}
 
 /** Scripts only from this origin, no framing, nothing else loaded. */
 const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -15,12 +66,19 @@ const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-sr
 /**
  * The browser demo at `/`: plain HTML and a few lines of script (no build step) that log in, show
  * `/auth/me`, refresh on a 401 with a single-flight refresh, list sessions and log out; a login that
- * needs a second factor gets an MFA step (method, code, resend, "Trust this device").
+ * needs a second factor gets an MFA step (method, code, resend, "Trust this device"). Outside
+ * production it lists the demo users; in production it shows none (see {@link DemoPageOptions}).
  */
 @ApiExcludeController()
 @Public()
 @Controller()
 export class DemoPageController {
+  private readonly html: string;
+
+  constructor(@Inject(DEMO_PAGE_OPTIONS) options: DemoPageOptions) {
+    this.html = renderDemoPage(PAGE, options);
+  }
+
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Content-Security-Policy', CSP)
@@ -28,7 +86,7 @@ export class DemoPageController {
   @Header('Referrer-Policy', 'no-referrer')
   @Header('Cache-Control', 'no-cache')
   page(): string {
-    return PAGE;
+    return this.html;
   }
 
   @Get('app.js')

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
-import { loadConfig, startupWarnings } from './config.js';
+import { loadConfig, SampleConfigError, startupWarnings } from './config.js';
 import { setUpSampleApp } from './setup.js';
 
 async function bootstrap(): Promise<void> {
@@ -17,17 +17,19 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: config.logLevels,
   });
-  setUpSampleApp(app);
+  setUpSampleApp(app, config);
 
   await app.listen(config.port);
   const { port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(`Listening on http://localhost:${port} (Swagger UI: http://localhost:${port}/docs)`);
+  logger.log(`Listening on http://localhost:${port}${config.swagger ? ` (Swagger UI: http://localhost:${port}/docs)` : ''}`);
   const sessionsIn = { memory: 'in memory', database: 'in the database', redis: 'in Redis' }[config.sessionStore];
   logger.log(`Sessions: ${sessionsIn}; attempt counters: ${config.redisUrl ? 'in Redis' : 'in the database'}; tokens: ${config.accessTokenType}`);
   if (!config.production) logger.log(`Demo outbox (e-mail and SMS codes): http://localhost:${port}/dev/outbox?to=email@example.com`);
 }
 
 bootstrap().catch((error: unknown) => {
-  new Logger('SampleApp').fatal(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  // A refused setting is a message for the operator, not a stack trace.
+  const message = error instanceof SampleConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  new Logger('SampleApp').fatal(message);
   process.exit(1);
 });

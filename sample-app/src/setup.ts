@@ -1,19 +1,24 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Server } from 'node:http';
 import { AuthModule, ProblemDetailsFilter } from 'nest-gatekeeper';
+import type { SampleConfig, ServerTimeouts } from './config.js';
 
 /**
  * Everything the sample app sets on its Nest application before it listens (shared by `main.ts`
- * and the browser tests): JSON bodies up to 1 MB, no `X-Powered-By`, no ETags, problem+json for
- * every error, Swagger UI at `/docs` (with the module's security schemes) and its JSON at `/docs-json`.
+ * and the tests): JSON bodies up to 1 MB, the server timeouts, no `X-Powered-By`, no ETags,
+ * problem+json for every error, and, when `config.swagger` is on, Swagger UI at `/docs` (with the
+ * module's security schemes) and its JSON at `/docs-json`.
  */
-export function setUpSampleApp(app: NestExpressApplication): void {
+export function setUpSampleApp(app: NestExpressApplication, config: Pick<SampleConfig, 'swagger' | 'server'>): void {
   app.useBodyParser('json', { limit: '1mb' });
+  applyServerTimeouts(app.getHttpServer() as Server, config.server);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
 
+  if (!config.swagger) return;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -27,4 +32,23 @@ export function setUpSampleApp(app: NestExpressApplication): void {
   SwaggerModule.setup('docs', app, AuthModule.setupSwagger(app, document), {
     jsonDocumentUrl: 'docs-json',
   });
+}
+
+/**
+ * Sets Node's HTTP server timeouts (call it before the server listens). Node's defaults let a client
+ * that never finishes its request body hold a socket for 300 s plus a 30 s check interval; here a
+ * request has `requestTimeoutMs` in all (then 408 and the socket is closed), its headers
+ * `headersTimeoutMs`, and an idle keep-alive connection lives `keepAliveTimeoutMs`. Node checks the
+ * first two periodically (`connectionsCheckingInterval`, read when the server starts listening), so
+ * that interval is shortened to a quarter of the shorter timeout, between 100 ms and 1 s.
+ */
+export function applyServerTimeouts(server: Server, timeouts: ServerTimeouts): void {
+  const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = timeouts;
+  server.requestTimeout = requestTimeoutMs;
+  server.headersTimeout = headersTimeoutMs;
+  server.keepAliveTimeout = keepAliveTimeoutMs;
+  const shortest = Math.min(...[requestTimeoutMs, headersTimeoutMs].filter((ms) => ms > 0));
+  if (!Number.isFinite(shortest)) return;
+  // A constructor option in @types/node, but a plain property that `listen` reads.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, Math.max(100, Math.floor(shortest / 4)));
 }

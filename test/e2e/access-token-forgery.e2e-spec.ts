@@ -85,6 +85,36 @@ async function expectAccepted(t: TestApp, token: string, userId = 'u-emily'): Pr
   expect(me.body.id).toBe(userId);
 }
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The token with the spare bits of its signature's last character set (RFC 4648 §3.5): the same
+ * signature bytes spelled another way (for HS256, a final `A` becomes `B`). Asserts both decode alike.
+ */
+function withSpareBitsSet(token: string): string {
+  const dot = token.lastIndexOf('.');
+  const signature = token.slice(dot + 1);
+  const spare = { 2: 0x0f, 3: 0x03 }[signature.length % 4];
+  if (spare === undefined) throw new Error(`a ${signature.length}-character signature has no spare bits`);
+  const last = BASE64URL_ALPHABET.indexOf(signature.slice(-1));
+  expect(last & spare).toBe(0); // the issued spelling is canonical
+  const respelled = `${signature.slice(0, -1)}${BASE64URL_ALPHABET[last | spare]}`;
+  expect(respelled).not.toBe(signature);
+  expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+  return `${token.slice(0, dot + 1)}${respelled}`;
+}
+
+/**
+ * Token malleability: a non-canonical spelling of a real token's signature is refused (before and
+ * after the real token is cached), and the real token keeps working.
+ */
+async function expectRespelledSignatureRefused(t: TestApp, accessToken: string): Promise<void> {
+  const respelled = withSpareBitsSet(accessToken);
+  await expectInvalidToken(t, respelled);
+  await expectAccepted(t, accessToken);
+  await expectInvalidToken(t, respelled);
+}
+
 /** Asserts the shape of a token issued by the app. */
 function expectIssuedShape(token: string, alg: string): Json {
   const { header, payload } = decode(token);
@@ -162,6 +192,24 @@ describe('access-token forgery: HS256 app', () => {
     expect(admin.status).toBe(401);
     // The untouched original still works: only the tampering is refused.
     await expectAccepted(t, accessToken);
+  });
+
+  it('non-canonical base64url signature: spare bits set (same bytes, another spelling; token malleability)', async () => {
+    const { accessToken } = await t.login();
+    expect(accessToken.split('.')[2]).toHaveLength(43); // 32 bytes: 2 spare bits in the last character
+    await expectRespelledSignatureRefused(t, accessToken);
+  });
+
+  it.each([
+    ['with = padding', (s: string) => `${s}=`],
+    ['in padded standard base64', (s: string) => Buffer.from(s, 'base64url').toString('base64')],
+    ['with a + or / (standard base64 alphabet)', (s: string) => `${s.slice(0, -2)}+/`],
+    ['with a space inside', (s: string) => `${s.slice(0, 20)} ${s.slice(20)}`],
+    ['one character short of whole bytes (length 4n+1)', (s: string) => `${s}AA`],
+  ])('non-canonical base64url signature: %s', async (_label, respell) => {
+    const { accessToken } = await t.login();
+    const [h, p, s] = accessToken.split('.');
+    await expectInvalidToken(t, `${h}.${p}.${respell(s)}`);
   });
 
   it('tampered header (typ rewritten, signature kept)', async () => {
@@ -401,6 +449,12 @@ describe('access-token forgery: RS256 app', () => {
     await expectInvalidToken(t, forge({ alg, typ: 'at+jwt' }, claims(t)));
   });
 
+  it('non-canonical base64url signature: spare bits set (same bytes, another spelling; token malleability)', async () => {
+    const { accessToken } = await t.login();
+    expect(accessToken.split('.')[2]).toHaveLength(342); // 256 bytes: 4 spare bits in the last character
+    await expectRespelledSignatureRefused(t, accessToken);
+  });
+
   it('token signed with another RSA key', async () => {
     const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
     await expectInvalidToken(t, forge({ alg: 'RS256', typ: 'at+jwt' }, claims(t), rs256(attacker.privateKey)));
@@ -477,6 +531,12 @@ describe.each([
 
   it('positive control: a hand-crafted token signed with the private key is accepted', async () => {
     await expectAccepted(t, forge({ alg, typ: 'at+jwt' }, await liveClaims(t), signer(pair.privateKey)));
+  });
+
+  it('non-canonical base64url signature: spare bits set (same bytes, another spelling; token malleability)', async () => {
+    const { accessToken } = await t.login();
+    expect(accessToken.split('.')[2]).toHaveLength(86); // 64 bytes: 4 spare bits in the last character
+    await expectRespelledSignatureRefused(t, accessToken);
   });
 
   it('token signed with another key pair of the same type', async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { createAuthMigrations, type AuthMigrationClass } from '../../lib/index.js';
-import { DEVELOPMENT_MFA_ENCRYPTION_KEY, loadConfig, startupWarnings } from '../../sample-app/src/config.js';
+import {
+  DEVELOPMENT_JWT_SECRET,
+  DEVELOPMENT_MFA_ENCRYPTION_KEY,
+  loadConfig,
+  SampleConfigError,
+  startupWarnings,
+} from '../../sample-app/src/config.js';
 import { dataSourceOptions } from '../../sample-app/src/database.js';
 
 describe('sample app settings: MFA_ENCRYPTION_KEY and NODE_ENV', () => {
@@ -30,6 +36,97 @@ describe('sample app settings: MFA_ENCRYPTION_KEY and NODE_ENV', () => {
     expect(config.production).toBe(true);
     expect(startupWarnings(config)).toEqual([expect.stringMatching(/^NODE_ENV=production: the demo outbox/)]);
     expect(loadConfig({}).production).toBe(false);
+  });
+});
+
+describe('sample app settings: deployed as it is (NODE_ENV=production)', () => {
+  const SECRETS = { JWT_SECRET: 'j'.repeat(32), MFA_ENCRYPTION_KEY: 'm'.repeat(32) };
+  const production = (env: Record<string, string> = {}) => loadConfig({ NODE_ENV: 'production', ...SECRETS, ...env });
+
+  /** The message loadConfig throws for `env`, checking it is a SampleConfigError. */
+  function refusal(env: Record<string, string>): string {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(SampleConfigError);
+      return (error as Error).message;
+    }
+    throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+  }
+
+  it('forged admin token: refuses to start without JWT_SECRET (no signing with the development secret from the source)', () => {
+    const message = refusal({ NODE_ENV: 'production', MFA_ENCRYPTION_KEY: SECRETS.MFA_ENCRYPTION_KEY });
+    expect(message).toMatch(/^Refusing to start with NODE_ENV=production:\n {2}- JWT_SECRET: is required with NODE_ENV=production/);
+    expect(message).not.toMatch(/MFA_ENCRYPTION_KEY/);
+    expect(message).not.toContain(DEVELOPMENT_JWT_SECRET);
+  });
+
+  it('readable TOTP secrets: refuses to start without MFA_ENCRYPTION_KEY', () => {
+    expect(refusal({ NODE_ENV: 'production', JWT_SECRET: SECRETS.JWT_SECRET })).toMatch(/- MFA_ENCRYPTION_KEY: is required with NODE_ENV=production/);
+  });
+
+  it('lists both when both are missing, one a line', () => {
+    const lines = refusal({ NODE_ENV: 'production' }).split('\n');
+    expect(lines).toEqual([
+      'Refusing to start with NODE_ENV=production:',
+      expect.stringMatching(/^ {2}- JWT_SECRET: is required/),
+      expect.stringMatching(/^ {2}- MFA_ENCRYPTION_KEY: is required/),
+    ]);
+  });
+
+  it('refuses the development values themselves, passed explicitly', () => {
+    const message = refusal({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET, MFA_ENCRYPTION_KEY: DEVELOPMENT_MFA_ENCRYPTION_KEY });
+    expect(message).toMatch(/- JWT_SECRET: is the public development value/);
+    expect(message).toMatch(/- MFA_ENCRYPTION_KEY: is the public development value/);
+  });
+
+  it('refuses values shorter than 32 bytes (counted in bytes, not characters)', () => {
+    expect(refusal({ NODE_ENV: 'production', ...SECRETS, JWT_SECRET: 'j'.repeat(31) })).toMatch(/- JWT_SECRET: is 31 bytes long; set JWT_SECRET to a random value of at least 32 bytes/);
+    expect(refusal({ NODE_ENV: 'production', ...SECRETS, MFA_ENCRYPTION_KEY: 'm'.repeat(31) })).toMatch(/- MFA_ENCRYPTION_KEY: is 31 bytes long/);
+    // 16 two-byte characters are 32 bytes.
+    expect(production({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret).toBe('é'.repeat(16));
+    expect(production()).toMatchObject({ jwtSecret: SECRETS.JWT_SECRET, mfaEncryptionKey: SECRETS.MFA_ENCRYPTION_KEY, usingDevelopmentSecret: false });
+  });
+
+  it('outside production the development values still work (with their warnings)', () => {
+    expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({ usingDevelopmentSecret: true, usingDevelopmentMfaKey: true });
+  });
+
+  it('seeds no demo users and serves no Swagger in production unless SEED_DEMO_USERS=on / SWAGGER=on; both on by default outside', () => {
+    expect(production()).toMatchObject({ seedDemoUsers: false, swagger: false });
+    expect(production({ SEED_DEMO_USERS: 'on', SWAGGER: 'on' })).toMatchObject({ seedDemoUsers: true, swagger: true });
+    expect(loadConfig({})).toMatchObject({ seedDemoUsers: true, swagger: true });
+    expect(loadConfig({ SEED_DEMO_USERS: 'off', SWAGGER: 'off' })).toMatchObject({ seedDemoUsers: false, swagger: false });
+  });
+
+  it('warns when demo users or Swagger are switched on in production', () => {
+    expect(startupWarnings(production({ SEED_DEMO_USERS: 'on', SWAGGER: 'on' })).map((w) => w.split(' ')[0])).toEqual([
+      'NODE_ENV=production:',
+      'SEED_DEMO_USERS=on',
+      'SWAGGER=on',
+    ]);
+  });
+});
+
+describe('sample app settings: server timeouts (slow request bodies)', () => {
+  it('defaults to 15 s per request, 10 s for the headers and 5 s of keep-alive', () => {
+    expect(loadConfig({}).server).toEqual({ requestTimeoutMs: 15_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+  });
+
+  it('REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS and KEEP_ALIVE_TIMEOUT_MS set them; the headers timeout never exceeds the request timeout', () => {
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '30000', HEADERS_TIMEOUT_MS: '20000', KEEP_ALIVE_TIMEOUT_MS: '65000' }).server).toEqual({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 65_000,
+    });
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '1000' }).server).toMatchObject({ requestTimeoutMs: 1000, headersTimeoutMs: 1000 });
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '0' }).server).toMatchObject({ requestTimeoutMs: 0, headersTimeoutMs: 10_000 });
+  });
+
+  it('refuses values that are not whole milliseconds', () => {
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '15s' })).toThrow("REQUEST_TIMEOUT_MS: expected a whole number of milliseconds, got '15s'");
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '-1' })).toThrow(/^HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '1.5' })).toThrow(/^KEEP_ALIVE_TIMEOUT_MS/);
   });
 });
 

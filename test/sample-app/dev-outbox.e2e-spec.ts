@@ -127,7 +127,8 @@ describe('GET /dev/outbox (sample app, NODE_ENV=production)', () => {
   let sample: SampleApp;
 
   beforeAll(async () => {
-    sample = await startSampleApp({ NODE_ENV: 'production' });
+    // The demo users and Swagger are opt-in in production.
+    sample = await startSampleApp({ NODE_ENV: 'production', SEED_DEMO_USERS: 'on', SWAGGER: 'on' });
   });
 
   afterAll(async () => {

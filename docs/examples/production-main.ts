@@ -1,0 +1,222 @@
+/**
+ * A minimal production set-up of nest-gatekeeper: the example of docs/deployment.md. It is type-checked
+ * with the package (tsconfig.json includes docs/examples), so it stays true to the API.
+ *
+ * - secrets from the environment, refused when missing or short (no fallback, no default);
+ * - cookies `Secure`; the client address from Express's `trust proxy` (set to your proxy hops), never
+ *   from a header anyone can send;
+ * - a small JSON body limit and Node server timeouts (a slow body cannot hold a socket for minutes);
+ * - users in PostgreSQL, sessions, attempt counters, e-mail codes and trusted devices in Redis, so
+ *   any number of instances share them (no sticky sessions);
+ * - migrations run once per deployment (`node dist/main.js migrate`), not by every instance at start;
+ * - no Swagger UI, no demo users, no demo outbox: your mailer delivers the codes.
+ *
+ * Run: `node dist/main.js migrate` once (a release step), then `node dist/main.js` on every instance.
+ */
+import 'reflect-metadata';
+import { Controller, Get, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Redis } from 'ioredis';
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import {
+  AuthModule,
+  authEntities,
+  createAuthMigrations,
+  ProblemDetailsFilter,
+  Public,
+  rateLimitEntity,
+  SplitMfaStore,
+  TypeOrmMfaStore,
+  TypeOrmUserStore,
+  type EmailSender,
+  type MfaCodeMessage,
+} from 'nest-gatekeeper';
+import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore, redisClientOptions } from 'nest-gatekeeper/redis';
+import { DataSource } from 'typeorm';
+
+/** What the app reads from its environment, once. */
+export interface ProductionConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  jwtSecret: string;
+  mfaEncryptionKey: string;
+  /** Express's `trust proxy`: the number of proxies in front of the app (0: none, use the socket address). */
+  proxyHops: number;
+  /** Where your mail service accepts messages (an HTTP API here; use your own client). */
+  mailApiUrl: string;
+}
+
+/** Reads the settings; throws one error listing every missing or unfit value. */
+export function productionConfig(env: NodeJS.ProcessEnv = process.env): ProductionConfig {
+  const problems: string[] = [];
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) problems.push(`${name}: is required`);
+    return value ?? '';
+  };
+  const secret = (name: string): string => {
+    const value = required(name);
+    if (value && Buffer.byteLength(value) < 32) problems.push(`${name}: at least 32 bytes (e.g. openssl rand -base64 48)`);
+    return value;
+  };
+  const config: ProductionConfig = {
+    port: Number(env.PORT ?? 3000),
+    databaseUrl: required('DATABASE_URL'),
+    redisUrl: required('REDIS_URL'),
+    jwtSecret: secret('JWT_SECRET'),
+    mfaEncryptionKey: secret('MFA_ENCRYPTION_KEY'),
+    proxyHops: Number(env.PROXY_HOPS ?? 0),
+    mailApiUrl: required('MAIL_API_URL'),
+  };
+  if (!Number.isInteger(config.proxyHops) || config.proxyHops < 0) problems.push('PROXY_HOPS: a whole number of proxies');
+  if (problems.length > 0) throw new Error(`Refusing to start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return config;
+}
+
+/** The DataSource: the package's entities and migrations, `synchronize` off, fail-fast timeouts. */
+export function dataSource(config: ProductionConfig): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: config.databaseUrl,
+    entities: [...Object.values(authEntities), rateLimitEntity()],
+    migrations: createAuthMigrations(),
+    migrationsRun: false, // `node dist/main.js migrate` runs them once per deployment
+    synchronize: false,
+    connectTimeoutMS: 3000,
+    extra: { query_timeout: 4000 },
+  });
+}
+
+/** Your mailer behind the module's {@link EmailSender}: rejects when the message was not handed over. */
+class MailApiEmailSender implements EmailSender {
+  constructor(private readonly url: string) {}
+
+  async sendEmail({ to, subject, text }: MfaCodeMessage): Promise<void> {
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to, subject, text }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) throw new Error(`mail API answered ${res.status}`);
+  }
+}
+
+const DATA_SOURCE = Symbol('DataSource');
+const REDIS = Symbol('Redis');
+
+/** Your own routes: the guard is global, so everything but `@Public()` needs an access token. */
+@Controller()
+class HealthController {
+  @Public()
+  @Get('health')
+  health(): { status: string } {
+    return { status: 'ok' };
+  }
+}
+
+/** The app: the auth module on PostgreSQL and Redis, nothing from the sample app's demo parts. */
+@Module({})
+export class ProductionAppModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  static forRoot(config: ProductionConfig): DynamicModule {
+    const connections = {
+      module: ProductionAppModule,
+      global: true,
+      providers: [
+        { provide: DATA_SOURCE, useFactory: () => dataSource(config).initialize() },
+        { provide: REDIS, useFactory: () => new Redis(config.redisUrl, redisClientOptions()) },
+      ],
+      exports: [DATA_SOURCE, REDIS],
+    };
+    return {
+      ...connections,
+      controllers: [HealthController],
+      imports: [
+        AuthModule.forRootAsync({
+          inject: [DATA_SOURCE, REDIS],
+          useFactory: (db: DataSource, redis: Redis) => {
+            const keyPrefix = 'myapp:auth:';
+            return {
+              jwt: { secret: config.jwtSecret },
+              cookies: { secure: true },
+              // The client address (login throttling, activity) comes from Express's `trust proxy`
+              // below; `trustProxyHeaders: true` only when a proxy you control rewrites X-Forwarded-For.
+              trustProxyHeaders: false,
+              userStore: new TypeOrmUserStore(db),
+              sessionStore: new RedisSessionStore(redis, { keyPrefix }),
+              rateLimit: { store: new RedisRateLimitStore(redis, { keyPrefix }) },
+              mfa: {
+                methods: ['totp', 'email'],
+                encryptionKey: config.mfaEncryptionKey,
+                senders: { email: new MailApiEmailSender(config.mailApiUrl) },
+                store: new SplitMfaStore({ enrolment: new TypeOrmMfaStore(db), ephemeral: new RedisMfaStore(redis, { keyPrefix }) }),
+              },
+            };
+          },
+        }),
+      ],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit();
+    await this.db.destroy();
+  }
+}
+
+/** Runs the pending migrations once (a release step, before the new instances start). */
+export async function migrate(config: ProductionConfig): Promise<void> {
+  const db = await dataSource(config).initialize();
+  try {
+    await db.runMigrations({ transaction: 'each' });
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Starts one instance. */
+export async function bootstrap(config: ProductionConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ProductionAppModule.forRoot(config), {
+    bodyParser: false,
+    logger: ['fatal', 'error', 'warn', 'log'],
+  });
+  app.useBodyParser('json', { limit: '100kb' });
+  app.useBodyParser('urlencoded', { limit: '100kb', extended: false }); // POST /auth/token takes forms
+  app.set('trust proxy', config.proxyHops);
+  app.disable('x-powered-by');
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+
+  // A request (headers and body) gets 15 s, its headers 10 s; Node's defaults hold a never-ending body
+  // for about 5 minutes. Keep keepAliveTimeout above your load balancer's idle timeout.
+  const server = app.getHttpServer() as Server;
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 65_000;
+
+  // No Swagger UI, no demo users, no /dev/outbox.
+  await app.listen(config.port);
+  return app;
+}
+
+/** `node dist/main.js migrate` runs the migrations and exits; `node dist/main.js` starts an instance. */
+async function main(command: string | undefined): Promise<void> {
+  const config = productionConfig();
+  if (command === 'migrate') await migrate(config);
+  else await bootstrap(config);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv[2]).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
