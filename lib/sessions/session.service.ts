@@ -8,7 +8,7 @@ import { SESSION_STORE } from '../stores/store.tokens.js';
 import type { SessionStore, StoredSession } from '../stores/session.store.js';
 import type { AuthUser } from '../stores/user.store.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
-import { hashRefreshToken, newRefreshToken, newSessionId, refreshTokenSessionId } from '../tokens/refresh-token.js';
+import { hashRefreshToken, newSessionId, RefreshTokens, refreshTokenSessionId } from '../tokens/refresh-token.js';
 import type { IssuedTokens } from '../transport/token-transport.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 
@@ -44,21 +44,30 @@ export interface RefreshOutcome {
  * and kept with the session, so a second presentation within `reuseGraceSeconds` (another tab, a
  * retried request) returns the very same pair. Later, or for any older token, presenting a rotated
  * token revokes the whole session (`REFRESH_TOKEN_REUSED`).
+ *
+ * Older generations are recognised without any stored history: refresh tokens carry a MAC over their
+ * session id and random part ({@link RefreshTokens}), so a token that is neither the current nor the
+ * previous one but whose MAC verifies was issued for this session earlier → reuse. A token whose MAC
+ * does not verify is `REFRESH_TOKEN_INVALID` and leaves the session alone.
  */
 @Injectable()
 export class SessionService {
+  private readonly refreshTokens: RefreshTokens;
+
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
     private readonly accessTokens: AccessTokenService,
-  ) {}
+  ) {
+    this.refreshTokens = new RefreshTokens(options.jwt.signingKey);
+  }
 
   /** Starts a session for the user and issues its first token pair. */
   async start(user: AuthUser, context: SessionContext, accessTtlSeconds?: number): Promise<IssuedTokens> {
     const now = this.clock.now();
     const id = newSessionId();
-    const refreshToken = newRefreshToken(id);
+    const refreshToken = this.refreshTokens.issue(id);
     const absoluteExpiresAt = now + this.options.refreshToken.absoluteTtlMs;
     const session: StoredSession = {
       id,
@@ -96,7 +105,7 @@ export class SessionService {
     if (constantTimeEqual(hash, session.refreshTokenHash)) {
       const user = await this.activeUser(session, loadUser);
       const now = this.clock.now();
-      const successor = newRefreshToken(sessionId);
+      const successor = this.refreshTokens.issue(sessionId);
       const tokens = this.issue(user, session, successor, accessTtlSeconds, now);
       const rotated = await this.store.rotate(sessionId, hash, {
         refreshTokenHash: hashRefreshToken(successor),
@@ -120,7 +129,8 @@ export class SessionService {
       }
       return this.reuseDetected(sessionId);
     }
-    if (await this.store.wasRotated(sessionId, hash)) return this.reuseDetected(sessionId);
+    // Neither current nor previous: an authentic token of this session is an older generation.
+    if (this.refreshTokens.isAuthentic(token)) return this.reuseDetected(sessionId);
     throw new AuthException('REFRESH_TOKEN_INVALID');
   }
 

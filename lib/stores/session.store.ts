@@ -50,14 +50,13 @@ export interface SessionStore {
   findById(id: string): Promise<StoredSession | null>;
   /**
    * Rotates the session's refresh token, atomically: succeeds only when the session is not revoked
-   * and its current hash equals `expectedHash`; then `expectedHash` becomes `previousTokenHash`,
-   * is remembered as rotated (see {@link wasRotated}) and the fields of `rotation` are written.
+   * and its current hash equals `expectedHash`; then `expectedHash` becomes `previousTokenHash` and
+   * the fields of `rotation` are written. Nothing else is kept: no history of rotated hashes (older
+   * generations are recognised by the token's MAC), so a session's size does not grow with rotations.
    * Guarantee: of any number of concurrent calls with the same `expectedHash`, exactly one resolves
    * `true`; the others resolve `false` and change nothing.
    */
   rotate(id: string, expectedHash: string, rotation: SessionRotation): Promise<boolean>;
-  /** Whether `hash` was ever rotated out of this session (reuse detection for older tokens). */
-  wasRotated(id: string, hash: string): Promise<boolean>;
   /** The user's sessions that are neither revoked nor expired at `now`, newest first. */
   listActiveByUser(userId: string, now: number): Promise<StoredSession[]>;
   /** Revokes one session. Resolves `true` when it existed and was not yet revoked. Idempotent. */

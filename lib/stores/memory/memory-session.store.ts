@@ -7,7 +7,6 @@ import type { SessionRotation, SessionStore, StoredSession } from '../session.st
  */
 export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, StoredSession>();
-  private readonly rotated = new Map<string, Set<string>>();
   private readonly byUser = new Map<string, Set<string>>();
 
   create(session: StoredSession): Promise<void> {
@@ -28,9 +27,6 @@ export class MemorySessionStore implements SessionStore {
     if (!session || session.revokedAt !== null || session.refreshTokenHash !== expectedHash) {
       return Promise.resolve(false);
     }
-    let hashes = this.rotated.get(id);
-    if (!hashes) this.rotated.set(id, (hashes = new Set()));
-    hashes.add(expectedHash);
     session.previousTokenHash = expectedHash;
     session.refreshTokenHash = rotation.refreshTokenHash;
     session.previousSuccessor = rotation.previousSuccessor;
@@ -38,10 +34,6 @@ export class MemorySessionStore implements SessionStore {
     session.lastUsedAt = rotation.lastUsedAt;
     session.expiresAt = rotation.expiresAt;
     return Promise.resolve(true);
-  }
-
-  wasRotated(id: string, hash: string): Promise<boolean> {
-    return Promise.resolve(this.rotated.get(id)?.has(hash) ?? false);
   }
 
   listActiveByUser(userId: string, now: number): Promise<StoredSession[]> {
@@ -78,7 +70,6 @@ export class MemorySessionStore implements SessionStore {
       const endedAt = Math.min(s.expiresAt, s.absoluteExpiresAt, s.revokedAt ?? Infinity);
       if (endedAt < before) {
         this.sessions.delete(id);
-        this.rotated.delete(id);
         this.byUser.get(s.userId)?.delete(id);
         count++;
       }
