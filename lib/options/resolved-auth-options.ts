@@ -65,6 +65,7 @@ export interface ResolvedAuthOptions {
   };
   readonly password: { readonly minLength: number; readonly maxLength: number };
   readonly sessionCheck: boolean;
+  readonly revocation: { readonly enabled: boolean; readonly pollIntervalMs: number; readonly maxEntries: number };
   /** Milliseconds a store call may take (see `storeTimeout`), or `null` when off. */
   readonly storeTimeoutMs: number | null;
   readonly defaultRoles: readonly string[];

@@ -11,6 +11,7 @@ import { AccessTokenService } from '../tokens/access-token.service.js';
 import { hashRefreshToken, newSessionId, RefreshTokens, refreshTokenSessionId } from '../tokens/refresh-token.js';
 import type { IssuedTokens } from '../transport/token-transport.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
+import { RevocationFeed } from './revocation-feed.js';
 
 /** Where a session was started from (shown in the session list). */
 export interface SessionContext {
@@ -59,6 +60,7 @@ export class SessionService {
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
     private readonly accessTokens: AccessTokenService,
+    private readonly revocations: RevocationFeed,
   ) {
     this.refreshTokens = new RefreshTokens(options.jwt.signingKey);
   }
@@ -155,7 +157,7 @@ export class SessionService {
     if (!session || session.userId !== userId || session.revokedAt !== null || !isLive(session, now)) {
       throw new AuthException('NOT_FOUND', { detail: 'Session not found.' });
     }
-    await this.store.revoke(sessionId, now);
+    await this.revokeAt(sessionId, now);
   }
 
   /**
@@ -173,12 +175,26 @@ export class SessionService {
 
   /** Revokes one session (no ownership check). */
   async revoke(sessionId: string): Promise<void> {
-    await this.store.revoke(sessionId, this.clock.now());
+    await this.revokeAt(sessionId, this.clock.now());
   }
 
-  /** Revokes all of the user's sessions, except `exceptSessionId`; resolves how many. */
-  revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
-    return this.store.revokeAllForUser(userId, this.clock.now(), exceptSessionId);
+  /**
+   * Revokes all of the user's sessions, except `exceptSessionId`; resolves how many. The live ones
+   * are listed first so that this instance's revocation list has them at once (a session started
+   * in between reaches it through the feed).
+   */
+  async revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
+    const now = this.clock.now();
+    const live = await this.store.listActiveByUser(userId, now);
+    const count = await this.store.revokeAllForUser(userId, now, exceptSessionId);
+    for (const s of live) if (s.id !== exceptSessionId) this.revocations.record(s.id, now);
+    return count;
+  }
+
+  /** Revokes one session in the store and in this instance's revocation list. */
+  private async revokeAt(sessionId: string, at: number): Promise<void> {
+    await this.store.revoke(sessionId, at);
+    this.revocations.record(sessionId, at);
   }
 
   private issue(
@@ -213,14 +229,14 @@ export class SessionService {
   ): Promise<AuthUser> {
     const user = await loadUser(session.userId);
     if (!user || user.disabled) {
-      await this.store.revoke(session.id, this.clock.now());
+      await this.revokeAt(session.id, this.clock.now());
       throw new AuthException('TOKEN_USER_INVALID');
     }
     return user;
   }
 
   private async reuseDetected(sessionId: string): Promise<never> {
-    await this.store.revoke(sessionId, this.clock.now());
+    await this.revokeAt(sessionId, this.clock.now());
     throw new AuthException('REFRESH_TOKEN_REUSED');
   }
 }

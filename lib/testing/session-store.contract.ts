@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from './test-api.js';
-import type { SessionRotation, SessionStore, StoredSession } from '../stores/session.store.js';
+import type { SessionRevocation, SessionRotation, SessionStore, StoredSession } from '../stores/session.store.js';
 import { useFixture, type StoreFixture } from './store-fixture.js';
 
 /** Builds a fresh, empty {@link SessionStore}. */
@@ -44,6 +44,15 @@ function rotation(overrides: Partial<SessionRotation> = {}): SessionRotation {
     expiresAt: T0 + 31 * MINUTE,
     ...overrides,
   };
+}
+
+/** Resolves once `condition` holds (checked every 5 ms); rejects after `ms`. */
+async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /**
@@ -297,6 +306,67 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
         expect((await store().findById(keep.id))?.revokedAt).toBe(T0 + 60);
         expect(await store().revokeAllForUser(userId, T0 + 70)).toBe(0);
         expect(await store().revokeAllForUser(randomUUID(), T0 + 70)).toBe(0);
+      });
+    });
+
+    describe('listRevokedSince / watchRevocations (optional: the revocation feed)', () => {
+      it('lists the sessions revoked at or after `since`, oldest first, at most `limit`', async () => {
+        const list = store().listRevokedSince?.bind(store());
+        if (!list) return; // optional method
+        const userId = randomUUID();
+        const early = session();
+        const mine = [session({ userId }), session({ userId })];
+        const live = session();
+        const late = session();
+        for (const s of [early, ...mine, live, late]) await store().create(s);
+        await store().revoke(early.id, T0 + 10);
+        expect(await store().revokeAllForUser(userId, T0 + 20)).toBe(2);
+        await store().revoke(late.id, T0 + 30);
+        await store().revoke(late.id, T0 + 40); // already revoked: keeps T0 + 30
+
+        const all = await list(T0, 100);
+        expect(all.map((r) => r.revokedAt)).toEqual([T0 + 10, T0 + 20, T0 + 20, T0 + 30]);
+        expect(all[0]).toStrictEqual({ id: early.id, revokedAt: T0 + 10 });
+        expect(all.slice(1, 3).map((r) => r.id).sort()).toEqual(mine.map((s) => s.id).sort());
+        expect(all[3]).toStrictEqual({ id: late.id, revokedAt: T0 + 30 });
+        expect(await list(T0 + 20, 100)).toHaveLength(3);
+        expect(await list(T0 + 21, 100)).toStrictEqual([{ id: late.id, revokedAt: T0 + 30 }]);
+        expect(await list(T0 + 31, 100)).toEqual([]);
+        expect((await list(T0, 2)).map((r) => r.revokedAt)).toEqual([T0 + 10, T0 + 20]);
+      });
+
+      it('tells a watcher of every revocation (revoke and revokeAllForUser) until it unsubscribes', async () => {
+        const watch = store().watchRevocations?.bind(store());
+        if (!watch) return; // optional method
+        expect(typeof store().listRevokedSince).toBe('function');
+        const seen: SessionRevocation[] = [];
+        const unsubscribe = await watch({ revoked: (batch) => seen.push(...batch), resync: () => undefined });
+        const userId = randomUUID();
+        const one = session();
+        const all = [session({ userId }), session({ userId }), session({ userId })];
+        for (const s of [one, ...all]) await store().create(s);
+        try {
+          await store().revoke(one.id, T0 + 1);
+          await store().revoke(one.id, T0 + 2); // no second announcement
+          await store().revokeAllForUser(userId, T0 + 3, all[0].id);
+          await until(() => seen.length >= 3);
+          expect(seen.find((r) => r.id === one.id)).toStrictEqual({ id: one.id, revokedAt: T0 + 1 });
+          expect(seen.filter((r) => r.revokedAt === T0 + 3).map((r) => r.id).sort()).toEqual([all[1].id, all[2].id].sort());
+        } finally {
+          await unsubscribe();
+        }
+        const count = seen.length;
+        // A second watcher hears the next revocation; by then the first would have heard it too.
+        const second: SessionRevocation[] = [];
+        const unsubscribeSecond = await watch({ revoked: (batch) => second.push(...batch), resync: () => undefined });
+        try {
+          await store().revoke(all[0].id, T0 + 4);
+          await until(() => second.length >= 1);
+        } finally {
+          await unsubscribeSecond();
+        }
+        expect(second).toStrictEqual([{ id: all[0].id, revokedAt: T0 + 4 }]);
+        expect(seen).toHaveLength(count);
       });
     });
 

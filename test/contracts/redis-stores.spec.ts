@@ -319,7 +319,18 @@ describe('Redis stores: redis only', () => {
       expect((await sessions.listActiveByUser(userId, T0)).map((s) => s.id)).toEqual([b.id, a.id]);
       expect(await sessions.rotate(a.id, a.refreshTokenHash, rotation())).toBe(true);
       expect(await sessions.deleteExpired(T0)).toBe(1);
-      expect(await sessions.revokeAllForUser(userId, T0 + 5, a.id)).toBe(1);
+      // The revocation feed: pub/sub channel and index under the client's prefix too.
+      const heard: string[] = [];
+      const unsubscribe = await (sessions as RedisSessionStore).watchRevocations({ revoked: (r) => heard.push(...r.map((x) => x.id)), resync: () => undefined });
+      try {
+        expect(await sessions.revokeAllForUser(userId, T0 + 5, a.id)).toBe(1);
+        const deadline = Date.now() + 5000;
+        while (heard.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(heard).toEqual([b.id]);
+      } finally {
+        await unsubscribe();
+      }
+      expect(await (sessions as RedisSessionStore).listRevokedSince(T0, 10)).toStrictEqual([{ id: b.id, revokedAt: T0 + 5 }]);
       expect((await sessions.findById(b.id))?.revokedAt).toBe(T0 + 5);
 
       const device = { id: randomUUID(), userId, tokenHash: 't', label: 'l', createdAt: T0, lastUsedAt: T0, expiresAt: T0 + DAY };
@@ -393,6 +404,7 @@ describe('Redis stores: redis only', () => {
         'mfa-totp',
         'mfa-user-devices',
         'rate',
+        'revocations',
         'session',
         'sessions-by-end',
         'user-sessions',
@@ -509,6 +521,38 @@ describe('Redis stores: redis only', () => {
       await deleteKeysUnder(sharedClient(), keyPrefix);
     }
   });
+
+  it('a watcher resyncs after its connection was cut, and hears revocations again', async () => {
+    const proxy = new TcpProxy(new URL(REDIS_URL));
+    await proxy.listen();
+    const keyPrefix = freshPrefix();
+    const redis = await openClient(`redis://127.0.0.1:${proxy.port}`);
+    try {
+      const watched = new RedisSessionStore(redis, { keyPrefix });
+      const writer = new RedisSessionStore(sharedClient(), { keyPrefix });
+      const heard: string[] = [];
+      let resyncs = 0;
+      const unsubscribe = await watched.watchRevocations({ revoked: (r) => heard.push(...r.map((x) => x.id)), resync: () => resyncs++ });
+      try {
+        await proxy.cut();
+        await proxy.listen();
+        const deadline = Date.now() + 15_000;
+        while (resyncs === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(resyncs).toBe(1);
+        const s = session();
+        await writer.create(s);
+        await writer.revoke(s.id, T0 + 1);
+        while (heard.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(heard).toEqual([s.id]);
+      } finally {
+        await unsubscribe();
+      }
+    } finally {
+      redis.disconnect();
+      await proxy.cut();
+      await deleteKeysUnder(sharedClient(), keyPrefix);
+    }
+  }, 30_000);
 
   it('lets a non-connection error (a bug) through unchanged', async () => {
     const redis = sharedClient();

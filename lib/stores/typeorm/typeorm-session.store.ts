@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, EntityMetadata, Repository } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
-import type { SessionRotation, SessionStore, StoredSession } from '../session.store.js';
+import type { SessionRevocation, SessionRotation, SessionStore, StoredSession } from '../session.store.js';
 import { authEntities, type AuthEntities, type AuthSessionRow } from './auth-entities.js';
 import { updatedRows } from './typeorm-dialect.js';
 import { affectedRows, withStoreErrors } from './typeorm-error.mapper.js';
@@ -30,7 +30,7 @@ import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
 export class TypeOrmSessionStore implements SessionStore {
   private readonly sessions: Repository<AuthSessionRow>;
   /** SQL built once from the entity metadata (escaped names, the driver's placeholders); see {@link compiled}. */
-  private sql: { findById: string; rotate: string | null; columns: EntityMetadata['columns'] } | undefined;
+  private sql: { findById: string; rotate: string | null; revokedSince: string; columns: EntityMetadata['columns'] } | undefined;
 
   /**
    * @param dataSource an initialised DataSource whose `entities` include `entities`.
@@ -142,6 +142,17 @@ export class TypeOrmSessionStore implements SessionStore {
     return affectedRows(result.affected, 'TypeOrmSessionStore');
   }
 
+  /**
+   * Sessions revoked at or after `since`, oldest first: one precompiled `SELECT id, revoked_at …
+   * WHERE revoked_at >= ? ORDER BY revoked_at, id` on the `revoked_at` index (the revocation feed
+   * runs it every `revocation.pollInterval`).
+   */
+  async listRevokedSince(since: number, limit: number): Promise<SessionRevocation[]> {
+    const sql = this.compiled().revokedSince;
+    const rows = (await withStoreErrors(() => this.dataSource.query(sql, [since, limit]))) as { id: string; revoked_at: unknown }[];
+    return rows.map((row) => ({ id: String(row.id), revokedAt: Number(row.revoked_at) }));
+  }
+
   async deleteExpired(before: number): Promise<number> {
     return withStoreErrors(() =>
       inTransaction(this.dataSource, async (manager: EntityManager) => {
@@ -173,7 +184,7 @@ export class TypeOrmSessionStore implements SessionStore {
       }),
     );
   }
-  /** The SQL of `findById` (every driver) and of the one-statement `rotate` (PostgreSQL only), built once. */
+  /** The SQL of `findById` and `listRevokedSince` (every driver) and of the one-statement `rotate` (PostgreSQL only), built once. */
   private compiled(): NonNullable<TypeOrmSessionStore['sql']> {
     if (this.sql) return this.sql;
     const { driver } = this.dataSource;
@@ -194,7 +205,12 @@ export class TypeOrmSessionStore implements SessionStore {
           `WHERE ${s('id')} = $1 AND ${s('refreshTokenHash')} = $2 AND ${s('revokedAt')} IS NULL RETURNING ${s('id')} AS id) ` +
           `SELECT count(*)::int AS rotated FROM rotated`
         : null;
-    this.sql = { findById, rotate, columns: session.columns };
+    const [revokedSince] = driver.escapeQueryWithParameters(
+      `SELECT ${s('id')} AS id, ${s('revokedAt')} AS revoked_at FROM ${path(session)} WHERE ${s('revokedAt')} >= :since ` +
+        `ORDER BY ${s('revokedAt')}, ${s('id')} LIMIT :limit`,
+      { since: '', limit: '' }, // strings: placeholders (numbers would be inlined as literals)
+    );
+    this.sql = { findById, rotate, revokedSince, columns: session.columns };
     return this.sql;
   }
 }
