@@ -109,6 +109,14 @@ export interface RefreshTokenOptions {
    * (two tabs refreshing at once). Afterwards, presenting it revokes the session. @default 10
    */
   reuseGraceSeconds?: number;
+  /**
+   * The most live sessions a user may hold. A login beyond it revokes the user's oldest live sessions
+   * (by creation time, then id), which then also reach the revocation feed. Concurrent logins
+   * converge: each login, after creating its session, revokes everything beyond the newest N it sees,
+   * so exactly N stay live (a login that loses such a race gets a session revoked at once).
+   * @default undefined (no cap)
+   */
+  maxSessionsPerUser?: number;
 }
 
 /** Cookie names and attributes (cookie and dual modes). */

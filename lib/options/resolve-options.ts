@@ -30,7 +30,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     'secret', 'privateKey', 'publicKey', 'algorithm', 'issuer', 'audience', 'accessTokenTtl',
     'maxAccessTokenTtl', 'clockToleranceSeconds', 'verifiedTokenCacheSize',
   ],
-  refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds'],
+  refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds', 'maxSessionsPerUser'],
   cookies: ['names', 'domain', 'secure', 'sameSite', 'csrf', 'prefix', 'refreshPath'],
   'cookies.names': ['access', 'refresh', 'trust', 'csrf'],
   mfa: [
@@ -333,7 +333,13 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
       clockToleranceSeconds: integer(problems, 'jwt.clockToleranceSeconds', jwt.clockToleranceSeconds, 0, 0),
       verifiedTokenCacheSize: integer(problems, 'jwt.verifiedTokenCacheSize', jwt.verifiedTokenCacheSize, 10_000, 0),
     },
-    refreshToken: { ttlMs: refreshTtl, absoluteTtlMs: absoluteTtl, reuseGraceMs: grace * 1000 },
+    refreshToken: {
+      ttlMs: refreshTtl,
+      absoluteTtlMs: absoluteTtl,
+      reuseGraceMs: grace * 1000,
+      maxSessionsPerUser:
+        refresh.maxSessionsPerUser === undefined ? null : integer(problems, 'refreshToken.maxSessionsPerUser', refresh.maxSessionsPerUser, 1, 1),
+    },
     cookies: {
       names: {
         access: prefixed(cookieName('access', 'access_token')),

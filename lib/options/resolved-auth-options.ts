@@ -24,6 +24,8 @@ export interface ResolvedAuthOptions {
     readonly ttlMs: number;
     readonly absoluteTtlMs: number;
     readonly reuseGraceMs: number;
+    /** The cap on live sessions per user, or `null` for none. */
+    readonly maxSessionsPerUser: number | null;
   };
   readonly cookies: {
     /** The full cookie names, prefix (`__Host-` / `__Secure-`) included. */

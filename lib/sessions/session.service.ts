@@ -87,7 +87,23 @@ export class SessionService {
       ip: context.ip?.slice(0, 64) ?? null,
     };
     await this.store.create(session);
+    const cap = this.options.refreshToken.maxSessionsPerUser;
+    if (cap !== null) await this.enforceCap(user.id, cap, now);
     return this.issue(user, session, refreshToken, accessTtlSeconds, now);
+  }
+
+  /**
+   * `refreshToken.maxSessionsPerUser`: revokes the user's live sessions beyond the newest `cap`, newest
+   * by creation time, then by id (a total order every instance computes alike). Run after each
+   * creation, this converges under concurrent logins: a session among the newest `cap` of all is among
+   * the newest `cap` of any subset a login sees, so no login revokes it, and the login whose creation
+   * came last sees every session and revokes the rest.
+   */
+  private async enforceCap(userId: string, cap: number, now: number): Promise<void> {
+    const live = await this.store.listActiveByUser(userId, now);
+    if (live.length <= cap) return;
+    live.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    for (const old of live.slice(cap)) await this.revokeAt(old.id, now);
   }
 
   /**

@@ -51,7 +51,7 @@ describe('resolveAuthOptions', () => {
       });
       expect(rest).toEqual({
         accessTokenType: 'header',
-        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000 },
+        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000, maxSessionsPerUser: null },
         cookies: {
           names: { access: 'access_token', refresh: 'refresh_token', trust: 'trust_token', csrf: 'csrf_token' },
           domain: undefined,
@@ -127,7 +127,7 @@ describe('resolveAuthOptions', () => {
         opts({
           accessTokenType: 'both',
           jwt: { secret: SECRET, accessTokenTtl: '5m', maxAccessTokenTtl: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 },
-          refreshToken: { ttl: '1d', absoluteTtl: '2w', reuseGraceSeconds: 0 },
+          refreshToken: { ttl: '1d', absoluteTtl: '2w', reuseGraceSeconds: 0, maxSessionsPerUser: 3 },
           cookies: { names: { access: 'at' }, secure: false, sameSite: 'strict', domain: 'example.com' },
           mfa: { methods: ['totp', 'email', 'totp'], encryptionKey: SECRET, senders: { email: { sendEmail: () => Promise.resolve() } } },
           rateLimit: { account: { lockout: '1m', maxLockout: '1h' } },
@@ -141,7 +141,7 @@ describe('resolveAuthOptions', () => {
       expect(resolveAuthOptions(opts({ storeTimeout: false })).storeTimeoutMs).toBeNull();
       expect(r.accessTokenType).toBe('both');
       expect(r.jwt).toMatchObject({ accessTokenTtlSeconds: 300, maxAccessTokenTtlSeconds: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 });
-      expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0 });
+      expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0, maxSessionsPerUser: 3 });
       expect(r.cookies).toMatchObject({ names: { access: 'at', refresh: 'refresh_token' }, secure: false, sameSite: 'strict', domain: 'example.com' });
       expect(r.mfa.methods).toEqual(['totp', 'email']);
       expect(r.rateLimit.account).toMatchObject({ lockoutMs: 60_000, maxLockoutMs: 3_600_000 });
@@ -177,6 +177,8 @@ describe('resolveAuthOptions', () => {
       ['accessTokenTtl above the 1 h default maxAccessTokenTtl', { jwt: { secret: SECRET, accessTokenTtl: '2h' } }, /^jwt\.accessTokenTtl: must not exceed jwt\.maxAccessTokenTtl$/],
       ['a revocation poll interval under 10 ms', { revocation: { pollInterval: '5ms' } }, /^revocation\.pollInterval: must be between 10ms and 60s$/],
       ['a revocation poll interval that is not a duration', { revocation: { pollInterval: 'often' } }, /^revocation\.pollInterval: must be a positive duration/],
+      ['a zero session cap', { refreshToken: { maxSessionsPerUser: 0 } }, /^refreshToken\.maxSessionsPerUser: must be an integer ≥ 1 \(got 0\)$/],
+      ['a fractional session cap', { refreshToken: { maxSessionsPerUser: 2.5 } }, /^refreshToken\.maxSessionsPerUser: must be an integer ≥ 1/],
       ['a zero revocation cap', { revocation: { maxEntries: 0 } }, /^revocation\.maxEntries: must be an integer ≥ 1/],
       ['a non-boolean revocation switch', { revocation: { enabled: 'yes' } }, /^revocation\.enabled: must be true or false/],
       ['an unknown revocation key', { revocation: { interval: '1s' } }, /^revocation\.interval: unknown option$/],
