@@ -29,6 +29,7 @@ import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved
 import { EMAIL_SENDER, SMS_SENDER, type EmailSender, type SmsSender } from './mfa/mfa-senders.js';
 import { MfaService } from './mfa/mfa.service.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
+import { RevocationFeed } from './sessions/revocation-feed.js';
 import { SessionJanitor } from './sessions/session.janitor.js';
 import { SessionService } from './sessions/session.service.js';
 import { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
@@ -165,6 +166,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     AccessTokenService,
     MfaTokenService,
     SessionService,
+    RevocationFeed,
     SessionJanitor,
     LoginRateLimiter,
     MfaService,
@@ -198,6 +200,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       TOKEN_TRANSPORT,
       AccessTokenService,
       SessionService,
+      RevocationFeed,
       MfaService,
       AuthService,
       AccessTokenGuard,

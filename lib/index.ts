@@ -105,7 +105,7 @@ export { ProblemDetailsFilter, renderProblem } from './errors/problem-details.fi
 export type { FieldError, ProblemDetails } from './errors/problem-details.js';
 
 export type { AuthUser, JsonValue, MfaMethod, NewUser, UserStore } from './stores/user.store.js';
-export type { SessionRotation, SessionStore, StoredSession } from './stores/session.store.js';
+export type { RevocationWatcher, SessionRevocation, SessionRotation, SessionStore, StoredSession } from './stores/session.store.js';
 export type { CounterState, RateLimitStore } from './stores/rate-limit.store.js';
 export type { DeliveredMfaMethod, MfaStore, MfaUserState, StoredOneTimeCode, StoredTrustedDevice } from './stores/mfa.store.js';
 export { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
@@ -123,6 +123,7 @@ export type { AuthPrincipal } from './tokens/access-token.claims.js';
 export { SessionService, type SessionContext, type SessionView } from './sessions/session.service.js';
 export { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
 export { SessionJanitor } from './sessions/session.janitor.js';
+export { RevocationFeed } from './sessions/revocation-feed.js';
 
 export {
   TOKEN_TRANSPORT,

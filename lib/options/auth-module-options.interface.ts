@@ -51,7 +51,12 @@ export interface JwtOptions {
   audience?: string;
   /** Access-token lifetime. @default '15m' */
   accessTokenTtl?: Duration;
-  /** Upper bound for a client's `expiresInMins`. @default '24h' */
+  /**
+   * Upper bound for a client's `expiresInMins` (and for `accessTokenTtl`): the longest an access
+   * token can live. It is also how long each instance remembers a revoked session for the revocation
+   * feed (see {@link AuthModuleOptions.revocation}), so a longer bound costs memory there.
+   * @default '1h'
+   */
   maxAccessTokenTtl?: Duration;
   /** Clock skew tolerated when checking `exp`/`iat`. @default 0 */
   clockToleranceSeconds?: number;
@@ -61,6 +66,36 @@ export interface JwtOptions {
    * @default 10000
    */
   verifiedTokenCacheSize?: number;
+}
+
+/**
+ * The revocation feed. Each instance keeps in memory the ids of the sessions revoked during the last
+ * `jwt.maxAccessTokenTtl` (+ clock tolerance), loaded at start-up and kept current from the session
+ * store (memory store: at once; Redis: pub/sub, within milliseconds; SQL: a poll every
+ * `pollInterval`). `AccessTokenGuard` refuses (401 `ACCESS_TOKEN_INVALID`) an access token whose
+ * session is in that list: one map lookup per request, no store read. So after a logout, a logout
+ * everywhere, a password change, `DELETE /sessions/:id` or a detected refresh-token reuse, the old
+ * access token stops opening any route, on every instance, within about a second.
+ *
+ * A session store offering neither `listRevokedSince` nor `watchRevocations` cannot feed it: the
+ * module then warns at start-up that revocation reaches host routes only at token expiry (use
+ * `sessionCheck` for those stores).
+ */
+export interface RevocationOptions {
+  /** Turn the feed on or off. @default true */
+  enabled?: boolean;
+  /**
+   * How often a store without `watchRevocations` (the SQL store) is asked for new revocations: the
+   * longest a revocation made on another instance takes to arrive here. @default '500ms'
+   */
+  pollInterval?: Duration;
+  /**
+   * The most revoked sessions kept in memory (about 150 bytes each). Beyond it the oldest entries are
+   * dropped, and until every access token that could belong to them has expired the guard reads the
+   * session store for the tokens old enough to (as `sessionCheck` does), so a revoked token is still
+   * refused; an error is logged. @default 1000000
+   */
+  maxEntries?: number;
 }
 
 /** Refresh tokens and session lifetimes. */
@@ -74,6 +109,14 @@ export interface RefreshTokenOptions {
    * (two tabs refreshing at once). Afterwards, presenting it revokes the session. @default 10
    */
   reuseGraceSeconds?: number;
+  /**
+   * The most live sessions a user may hold. A login beyond it revokes the user's oldest live sessions
+   * (by creation time, then id), which then also reach the revocation feed. Concurrent logins
+   * converge: each login, after creating its session, revokes everything beyond the newest N it sees,
+   * so exactly N stay live (a login that loses such a race gets a session revoked at once).
+   * @default undefined (no cap)
+   */
+  maxSessionsPerUser?: number;
 }
 
 /** Cookie names and attributes (cookie and dual modes). */
@@ -382,9 +425,14 @@ export interface AuthModuleOptions {
   registration?: RegistrationOptions;
   /**
    * Check the session store on every authenticated request, so a revoked session's access token stops
-   * working at once instead of at its expiry. Costs one store read per request. @default false
+   * working at once instead of at its expiry. Costs one store read per request. Usually unnecessary:
+   * the revocation feed ({@link revocation}) gets the same result within about a second, without a
+   * store read per request; use this with a custom store that offers neither `listRevokedSince` nor
+   * `watchRevocations`. @default false
    */
   sessionCheck?: boolean;
+  /** The revocation feed: revoked sessions' access tokens refused on every route, on every instance. */
+  revocation?: RevocationOptions;
   /**
    * How long a store call may take before the request is answered 503 `STORE_UNAVAILABLE`: a safety
    * net for a database or Redis that stops answering without closing its connections (set your

@@ -20,18 +20,19 @@ const MIN_HS256_SECRET_BYTES = 32;
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': [
     'accessTokenType', 'jwt', 'refreshToken', 'cookies', 'userStore', 'sessionStore', 'passwordHasher',
-    'mfa', 'rateLimit', 'password', 'sessionCheck', 'storeTimeout', 'defaultRoles', 'trustProxyHeaders',
+    'mfa', 'rateLimit', 'password', 'sessionCheck', 'revocation', 'storeTimeout', 'defaultRoles', 'trustProxyHeaders',
     'loginIdentifiers', 'responses', 'registration',
   ],
   registration: ['revealConflicts', 'rateLimit'],
   'registration.rateLimit': ['max', 'window'],
+  revocation: ['enabled', 'pollInterval', 'maxEntries'],
   responses: ['messages', 'tokenBody', 'userBody', 'validationStatus'],
   'responses.messages': ['login', 'refresh', 'logout', 'logoutAll'],
   jwt: [
     'secret', 'privateKey', 'publicKey', 'algorithm', 'issuer', 'audience', 'accessTokenTtl',
     'maxAccessTokenTtl', 'clockToleranceSeconds', 'verifiedTokenCacheSize',
   ],
-  refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds'],
+  refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds', 'maxSessionsPerUser'],
   cookies: ['names', 'domain', 'secure', 'sameSite', 'csrf', 'prefix', 'refreshPath'],
   'cookies.names': ['access', 'refresh', 'trust', 'csrf'],
   mfa: [
@@ -240,7 +241,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   const algorithm = oneOf(problems, 'jwt.algorithm', jwt.algorithm, ALGORITHMS, 'HS256');
   const keys = raw.jwt === undefined ? undefined : resolveKeys(problems, jwt, algorithm);
   const accessTtl = duration(problems, 'jwt.accessTokenTtl', jwt.accessTokenTtl, '15m');
-  const maxAccessTtl = duration(problems, 'jwt.maxAccessTokenTtl', jwt.maxAccessTokenTtl, '24h');
+  const maxAccessTtl = duration(problems, 'jwt.maxAccessTokenTtl', jwt.maxAccessTokenTtl, '1h');
   if (accessTtl > maxAccessTtl) problems.add('jwt.accessTokenTtl', 'must not exceed jwt.maxAccessTokenTtl');
   if (accessTtl < 1000) problems.add('jwt.accessTokenTtl', 'must be at least 1 second');
 
@@ -338,7 +339,13 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
       clockToleranceSeconds: integer(problems, 'jwt.clockToleranceSeconds', jwt.clockToleranceSeconds, 0, 0),
       verifiedTokenCacheSize: integer(problems, 'jwt.verifiedTokenCacheSize', jwt.verifiedTokenCacheSize, 10_000, 0),
     },
-    refreshToken: { ttlMs: refreshTtl, absoluteTtlMs: absoluteTtl, reuseGraceMs: grace * 1000 },
+    refreshToken: {
+      ttlMs: refreshTtl,
+      absoluteTtlMs: absoluteTtl,
+      reuseGraceMs: grace * 1000,
+      maxSessionsPerUser:
+        refresh.maxSessionsPerUser === undefined ? null : integer(problems, 'refreshToken.maxSessionsPerUser', refresh.maxSessionsPerUser, 1, 1),
+    },
     cookies: {
       names: {
         access: prefixed(cookieName('access', 'access_token')),
@@ -401,6 +408,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     },
     password: { minLength, maxLength },
     sessionCheck: bool(problems, 'sessionCheck', raw.sessionCheck, false),
+    revocation: resolveRevocation(problems, root),
     storeTimeoutMs: raw.storeTimeout === false ? null : duration(problems, 'storeTimeout', raw.storeTimeout, '5s'),
     defaultRoles,
     trustProxyHeaders: bool(problems, 'trustProxyHeaders', raw.trustProxyHeaders, false),
@@ -409,6 +417,17 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   };
   if (problems.list.length > 0) throw new AuthConfigError(problems.list);
   return deepFreeze(resolved);
+}
+
+function resolveRevocation(problems: Problems, root: Dict): ResolvedAuthOptions['revocation'] {
+  const revocation = section(problems, root, 'revocation');
+  const pollIntervalMs = duration(problems, 'revocation.pollInterval', revocation.pollInterval, '500ms');
+  if (pollIntervalMs < 10 || pollIntervalMs > 60_000) problems.add('revocation.pollInterval', 'must be between 10ms and 60s');
+  return {
+    enabled: bool(problems, 'revocation.enabled', revocation.enabled, true),
+    pollIntervalMs,
+    maxEntries: integer(problems, 'revocation.maxEntries', revocation.maxEntries, 1_000_000, 1),
+  };
 }
 
 function resolveIdentifiers(problems: Problems, value: unknown): readonly ('username' | 'email')[] {

@@ -24,6 +24,8 @@ export interface ResolvedAuthOptions {
     readonly ttlMs: number;
     readonly absoluteTtlMs: number;
     readonly reuseGraceMs: number;
+    /** The cap on live sessions per user, or `null` for none. */
+    readonly maxSessionsPerUser: number | null;
   };
   readonly cookies: {
     /** The full cookie names, prefix (`__Host-` / `__Secure-`) included. */
@@ -71,6 +73,7 @@ export interface ResolvedAuthOptions {
   };
   readonly password: { readonly minLength: number; readonly maxLength: number };
   readonly sessionCheck: boolean;
+  readonly revocation: { readonly enabled: boolean; readonly pollIntervalMs: number; readonly maxEntries: number };
   /** Milliseconds a store call may take (see `storeTimeout`), or `null` when off. */
   readonly storeTimeoutMs: number | null;
   readonly defaultRoles: readonly string[];

@@ -8,9 +8,10 @@ import { SESSION_STORE } from '../stores/store.tokens.js';
 import type { SessionStore, StoredSession } from '../stores/session.store.js';
 import type { AuthUser } from '../stores/user.store.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
-import { hashRefreshToken, newRefreshToken, newSessionId, refreshTokenSessionId } from '../tokens/refresh-token.js';
+import { hashRefreshToken, newSessionId, RefreshTokens, refreshTokenSessionId } from '../tokens/refresh-token.js';
 import type { IssuedTokens } from '../transport/token-transport.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
+import { RevocationFeed } from './revocation-feed.js';
 
 /** Where a session was started from (shown in the session list). */
 export interface SessionContext {
@@ -44,21 +45,31 @@ export interface RefreshOutcome {
  * and kept with the session, so a second presentation within `reuseGraceSeconds` (another tab, a
  * retried request) returns the very same pair. Later, or for any older token, presenting a rotated
  * token revokes the whole session (`REFRESH_TOKEN_REUSED`).
+ *
+ * Older generations are recognised without any stored history: refresh tokens carry a MAC over their
+ * session id and random part ({@link RefreshTokens}), so a token that is neither the current nor the
+ * previous one but whose MAC verifies was issued for this session earlier → reuse. A token whose MAC
+ * does not verify is `REFRESH_TOKEN_INVALID` and leaves the session alone.
  */
 @Injectable()
 export class SessionService {
+  private readonly refreshTokens: RefreshTokens;
+
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
     private readonly accessTokens: AccessTokenService,
-  ) {}
+    private readonly revocations: RevocationFeed,
+  ) {
+    this.refreshTokens = new RefreshTokens(options.jwt.signingKey);
+  }
 
   /** Starts a session for the user and issues its first token pair. */
   async start(user: AuthUser, context: SessionContext, accessTtlSeconds?: number): Promise<IssuedTokens> {
     const now = this.clock.now();
     const id = newSessionId();
-    const refreshToken = newRefreshToken(id);
+    const refreshToken = this.refreshTokens.issue(id);
     const absoluteExpiresAt = now + this.options.refreshToken.absoluteTtlMs;
     const session: StoredSession = {
       id,
@@ -76,7 +87,23 @@ export class SessionService {
       ip: context.ip?.slice(0, 64) ?? null,
     };
     await this.store.create(session);
+    const cap = this.options.refreshToken.maxSessionsPerUser;
+    if (cap !== null) await this.enforceCap(user.id, cap, now);
     return this.issue(user, session, refreshToken, accessTtlSeconds, now);
+  }
+
+  /**
+   * `refreshToken.maxSessionsPerUser`: revokes the user's live sessions beyond the newest `cap`, newest
+   * by creation time, then by id (a total order every instance computes alike). Run after each
+   * creation, this converges under concurrent logins: a session among the newest `cap` of all is among
+   * the newest `cap` of any subset a login sees, so no login revokes it, and the login whose creation
+   * came last sees every session and revokes the rest.
+   */
+  private async enforceCap(userId: string, cap: number, now: number): Promise<void> {
+    const live = await this.store.listActiveByUser(userId, now);
+    if (live.length <= cap) return;
+    live.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    for (const old of live.slice(cap)) await this.revokeAt(old.id, now);
   }
 
   /**
@@ -96,7 +123,7 @@ export class SessionService {
     if (constantTimeEqual(hash, session.refreshTokenHash)) {
       const user = await this.activeUser(session, loadUser);
       const now = this.clock.now();
-      const successor = newRefreshToken(sessionId);
+      const successor = this.refreshTokens.issue(sessionId);
       const tokens = this.issue(user, session, successor, accessTtlSeconds, now);
       const rotated = await this.store.rotate(sessionId, hash, {
         refreshTokenHash: hashRefreshToken(successor),
@@ -120,7 +147,8 @@ export class SessionService {
       }
       return this.reuseDetected(sessionId);
     }
-    if (await this.store.wasRotated(sessionId, hash)) return this.reuseDetected(sessionId);
+    // Neither current nor previous: an authentic token of this session is an older generation.
+    if (this.refreshTokens.isAuthentic(token)) return this.reuseDetected(sessionId);
     throw new AuthException('REFRESH_TOKEN_INVALID');
   }
 
@@ -145,7 +173,7 @@ export class SessionService {
     if (!session || session.userId !== userId || session.revokedAt !== null || !isLive(session, now)) {
       throw new AuthException('NOT_FOUND', { detail: 'Session not found.' });
     }
-    await this.store.revoke(sessionId, now);
+    await this.revokeAt(sessionId, now);
   }
 
   /**
@@ -163,12 +191,26 @@ export class SessionService {
 
   /** Revokes one session (no ownership check). */
   async revoke(sessionId: string): Promise<void> {
-    await this.store.revoke(sessionId, this.clock.now());
+    await this.revokeAt(sessionId, this.clock.now());
   }
 
-  /** Revokes all of the user's sessions, except `exceptSessionId`; resolves how many. */
-  revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
-    return this.store.revokeAllForUser(userId, this.clock.now(), exceptSessionId);
+  /**
+   * Revokes all of the user's sessions, except `exceptSessionId`; resolves how many. The live ones
+   * are listed first so that this instance's revocation list has them at once (a session started
+   * in between reaches it through the feed).
+   */
+  async revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
+    const now = this.clock.now();
+    const live = await this.store.listActiveByUser(userId, now);
+    const count = await this.store.revokeAllForUser(userId, now, exceptSessionId);
+    for (const s of live) if (s.id !== exceptSessionId) this.revocations.record(s.id, now);
+    return count;
+  }
+
+  /** Revokes one session in the store and in this instance's revocation list. */
+  private async revokeAt(sessionId: string, at: number): Promise<void> {
+    await this.store.revoke(sessionId, at);
+    this.revocations.record(sessionId, at);
   }
 
   private issue(
@@ -203,14 +245,14 @@ export class SessionService {
   ): Promise<AuthUser> {
     const user = await loadUser(session.userId);
     if (!user || user.disabled) {
-      await this.store.revoke(session.id, this.clock.now());
+      await this.revokeAt(session.id, this.clock.now());
       throw new AuthException('TOKEN_USER_INVALID');
     }
     return user;
   }
 
   private async reuseDetected(sessionId: string): Promise<never> {
-    await this.store.revoke(sessionId, this.clock.now());
+    await this.revokeAt(sessionId, this.clock.now());
     throw new AuthException('REFRESH_TOKEN_REUSED');
   }
 }

@@ -39,6 +39,25 @@ export interface SessionRotation {
   expiresAt: number;
 }
 
+/** A session revocation, as the revocation feed sees it. */
+export interface SessionRevocation {
+  /** The revoked session's id. */
+  id: string;
+  /** When it was revoked (epoch milliseconds, the revoking instance's clock). */
+  revokedAt: number;
+}
+
+/** What {@link SessionStore.watchRevocations} calls. */
+export interface RevocationWatcher {
+  /** Sessions just revoked (through any store instance sharing the backend), one or more per call. */
+  revoked(revocations: readonly SessionRevocation[]): void;
+  /**
+   * The watch may have missed revocations (it reconnected): the caller re-reads the recent ones with
+   * {@link SessionStore.listRevokedSince}.
+   */
+  resync(): void;
+}
+
 /**
  * Where sessions (refresh-token families) live. The default is {@link MemorySessionStore}.
  * Implementations must pass the session-store contract suite (`test/contracts/`).
@@ -50,14 +69,13 @@ export interface SessionStore {
   findById(id: string): Promise<StoredSession | null>;
   /**
    * Rotates the session's refresh token, atomically: succeeds only when the session is not revoked
-   * and its current hash equals `expectedHash`; then `expectedHash` becomes `previousTokenHash`,
-   * is remembered as rotated (see {@link wasRotated}) and the fields of `rotation` are written.
+   * and its current hash equals `expectedHash`; then `expectedHash` becomes `previousTokenHash` and
+   * the fields of `rotation` are written. Nothing else is kept: no history of rotated hashes (older
+   * generations are recognised by the token's MAC), so a session's size does not grow with rotations.
    * Guarantee: of any number of concurrent calls with the same `expectedHash`, exactly one resolves
    * `true`; the others resolve `false` and change nothing.
    */
   rotate(id: string, expectedHash: string, rotation: SessionRotation): Promise<boolean>;
-  /** Whether `hash` was ever rotated out of this session (reuse detection for older tokens). */
-  wasRotated(id: string, hash: string): Promise<boolean>;
   /** The user's sessions that are neither revoked nor expired at `now`, newest first. */
   listActiveByUser(userId: string, now: number): Promise<StoredSession[]>;
   /** Revokes one session. Resolves `true` when it existed and was not yet revoked. Idempotent. */
@@ -68,4 +86,25 @@ export interface SessionStore {
   revokeAllForUser(userId: string, at: number, exceptId?: string): Promise<number>;
   /** Deletes sessions that expired (or were revoked) before `before`; resolves how many. */
   deleteExpired(before: number): Promise<number>;
+
+  /**
+   * Optional (the revocation feed): sessions revoked at or after `since` (by their `revokedAt`),
+   * ordered by `revokedAt` ascending, at most `limit`. Must be cheap for a recent `since` (an index
+   * on `revoked_at`, a sorted set): instances call it every `revocation.pollInterval` when the store
+   * has no {@link watchRevocations}, and at start-up for the last access-token lifetime. Revocations
+   * must stay listable for at least `jwt.maxAccessTokenTtl` (+ clock tolerance) after they happen.
+   *
+   * Without this method and {@link watchRevocations}, a revoked session's access tokens keep opening
+   * host routes until they expire (unless `sessionCheck` is on).
+   */
+  listRevokedSince?(since: number, limit: number): Promise<SessionRevocation[]>;
+
+  /**
+   * Optional (the revocation feed): calls `watcher.revoked` for every revocation made through any
+   * store instance sharing this backend (in this process at once, elsewhere within about a second),
+   * until the returned function is called. Best effort: when it may have missed some (a
+   * reconnection) it calls `watcher.resync()`. A store offering it must offer
+   * {@link listRevokedSince} too.
+   */
+  watchRevocations?(watcher: RevocationWatcher): Promise<() => Promise<void>>;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from './test-api.js';
-import type { SessionRotation, SessionStore, StoredSession } from '../stores/session.store.js';
+import type { SessionRevocation, SessionRotation, SessionStore, StoredSession } from '../stores/session.store.js';
 import { useFixture, type StoreFixture } from './store-fixture.js';
 
 /** Builds a fresh, empty {@link SessionStore}. */
@@ -44,6 +44,15 @@ function rotation(overrides: Partial<SessionRotation> = {}): SessionRotation {
     expiresAt: T0 + 31 * MINUTE,
     ...overrides,
   };
+}
+
+/** Resolves once `condition` holds (checked every 5 ms); rejects after `ms`. */
+async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /**
@@ -116,8 +125,8 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
       });
     });
 
-    describe('rotate / wasRotated', () => {
-      it('moves the expected hash to previousTokenHash, writes the rotation and remembers the hash', async () => {
+    describe('rotate', () => {
+      it('moves the expected hash to previousTokenHash and writes the rotation', async () => {
         const s = session();
         await store().create(s);
         const r = rotation();
@@ -133,12 +142,9 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
           lastUsedAt: r.lastUsedAt,
           expiresAt: r.expiresAt,
         });
-        expect(await store().wasRotated(s.id, s.refreshTokenHash)).toBe(true);
-        expect(await store().wasRotated(s.id, r.refreshTokenHash)).toBe(false);
-        expect(await store().wasRotated(randomUUID(), s.refreshTokenHash)).toBe(false);
       });
 
-      it('remembers every rotated hash across successive rotations', async () => {
+      it('keeps only the current and the previous hash across successive rotations', async () => {
         const s = session();
         await store().create(s);
         const r1 = rotation();
@@ -154,19 +160,36 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
         expect(found?.previousTokenHash).toBe(r1.refreshTokenHash);
         expect(found?.previousSuccessor).toBe(r2.previousSuccessor);
         expect(found?.expiresAt).toBe(r2.expiresAt);
-        expect(await store().wasRotated(s.id, s.refreshTokenHash)).toBe(true);
-        expect(await store().wasRotated(s.id, r1.refreshTokenHash)).toBe(true);
-        expect(await store().wasRotated(s.id, r2.refreshTokenHash)).toBe(false);
       });
 
-      it('keeps rotation history per session', async () => {
+      it('rotates one session 1,000 times without its stored size growing (no rotation history)', async () => {
+        const s = session();
+        await store().create(s);
+        const step = async (current: string, i: number): Promise<string> => {
+          // Same-length values every time, so a constant footprint means nothing accumulates.
+          const r = rotation({ rotatedAt: T0 + MINUTE + i, lastUsedAt: T0 + MINUTE + i, expiresAt: T0 + 31 * MINUTE + i });
+          expect(await store().rotate(s.id, current, r)).toBe(true);
+          return r.refreshTokenHash;
+        };
+        let current = s.refreshTokenHash;
+        for (let i = 0; i < 10; i++) current = await step(current, i);
+        const before = await fixture.footprint();
+        for (let i = 10; i < 1000; i++) current = await step(current, i);
+        const after = await fixture.footprint();
+
+        if (before !== undefined) expect(after).toBe(before);
+        const found = await store().findById(s.id);
+        expect(found?.refreshTokenHash).toBe(current);
+        expect(found?.lastUsedAt).toBe(T0 + MINUTE + 999);
+      });
+
+      it('keeps sessions apart', async () => {
         const a = session();
         const b = session({ userId: a.userId });
         await store().create(a);
         await store().create(b);
         expect(await store().rotate(a.id, a.refreshTokenHash, rotation())).toBe(true);
-        expect(await store().wasRotated(a.id, a.refreshTokenHash)).toBe(true);
-        expect(await store().wasRotated(b.id, a.refreshTokenHash)).toBe(false);
+        expect(await store().rotate(b.id, a.refreshTokenHash, rotation())).toBe(false);
         expect(await store().findById(b.id)).toStrictEqual(b);
       });
 
@@ -176,8 +199,6 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
         const wrong = hash();
         expect(await store().rotate(s.id, wrong, rotation())).toBe(false);
         expect(await store().findById(s.id)).toStrictEqual(s);
-        expect(await store().wasRotated(s.id, wrong)).toBe(false);
-        expect(await store().wasRotated(s.id, s.refreshTokenHash)).toBe(false);
       });
 
       it('resolves false and changes nothing on a revoked session', async () => {
@@ -188,7 +209,6 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
 
         expect(await store().rotate(s.id, s.refreshTokenHash, rotation())).toBe(false);
         expect(await store().findById(s.id)).toStrictEqual(revoked);
-        expect(await store().wasRotated(s.id, s.refreshTokenHash)).toBe(false);
       });
 
       it('resolves false for an unknown session', async () => {
@@ -215,7 +235,6 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
           lastUsedAt: winner.lastUsedAt,
           expiresAt: winner.expiresAt,
         });
-        expect(await store().wasRotated(s.id, s.refreshTokenHash)).toBe(true);
         // The winner's token rotates normally afterwards.
         expect(await store().rotate(s.id, winner.refreshTokenHash, rotation())).toBe(true);
       });
@@ -290,6 +309,67 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
       });
     });
 
+    describe('listRevokedSince / watchRevocations (optional: the revocation feed)', () => {
+      it('lists the sessions revoked at or after `since`, oldest first, at most `limit`', async () => {
+        const list = store().listRevokedSince?.bind(store());
+        if (!list) return; // optional method
+        const userId = randomUUID();
+        const early = session();
+        const mine = [session({ userId }), session({ userId })];
+        const live = session();
+        const late = session();
+        for (const s of [early, ...mine, live, late]) await store().create(s);
+        await store().revoke(early.id, T0 + 10);
+        expect(await store().revokeAllForUser(userId, T0 + 20)).toBe(2);
+        await store().revoke(late.id, T0 + 30);
+        await store().revoke(late.id, T0 + 40); // already revoked: keeps T0 + 30
+
+        const all = await list(T0, 100);
+        expect(all.map((r) => r.revokedAt)).toEqual([T0 + 10, T0 + 20, T0 + 20, T0 + 30]);
+        expect(all[0]).toStrictEqual({ id: early.id, revokedAt: T0 + 10 });
+        expect(all.slice(1, 3).map((r) => r.id).sort()).toEqual(mine.map((s) => s.id).sort());
+        expect(all[3]).toStrictEqual({ id: late.id, revokedAt: T0 + 30 });
+        expect(await list(T0 + 20, 100)).toHaveLength(3);
+        expect(await list(T0 + 21, 100)).toStrictEqual([{ id: late.id, revokedAt: T0 + 30 }]);
+        expect(await list(T0 + 31, 100)).toEqual([]);
+        expect((await list(T0, 2)).map((r) => r.revokedAt)).toEqual([T0 + 10, T0 + 20]);
+      });
+
+      it('tells a watcher of every revocation (revoke and revokeAllForUser) until it unsubscribes', async () => {
+        const watch = store().watchRevocations?.bind(store());
+        if (!watch) return; // optional method
+        expect(typeof store().listRevokedSince).toBe('function');
+        const seen: SessionRevocation[] = [];
+        const unsubscribe = await watch({ revoked: (batch) => seen.push(...batch), resync: () => undefined });
+        const userId = randomUUID();
+        const one = session();
+        const all = [session({ userId }), session({ userId }), session({ userId })];
+        for (const s of [one, ...all]) await store().create(s);
+        try {
+          await store().revoke(one.id, T0 + 1);
+          await store().revoke(one.id, T0 + 2); // no second announcement
+          await store().revokeAllForUser(userId, T0 + 3, all[0].id);
+          await until(() => seen.length >= 3);
+          expect(seen.find((r) => r.id === one.id)).toStrictEqual({ id: one.id, revokedAt: T0 + 1 });
+          expect(seen.filter((r) => r.revokedAt === T0 + 3).map((r) => r.id).sort()).toEqual([all[1].id, all[2].id].sort());
+        } finally {
+          await unsubscribe();
+        }
+        const count = seen.length;
+        // A second watcher hears the next revocation; by then the first would have heard it too.
+        const second: SessionRevocation[] = [];
+        const unsubscribeSecond = await watch({ revoked: (batch) => second.push(...batch), resync: () => undefined });
+        try {
+          await store().revoke(all[0].id, T0 + 4);
+          await until(() => second.length >= 1);
+        } finally {
+          await unsubscribeSecond();
+        }
+        expect(second).toStrictEqual([{ id: all[0].id, revokedAt: T0 + 4 }]);
+        expect(seen).toHaveLength(count);
+      });
+    });
+
     describe('deleteExpired', () => {
       it('deletes sessions that ended before the cut-off and returns how many', async () => {
         const before = T0 + DAY;
@@ -302,7 +382,7 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
         for (const s of [idleExpired, absoluteExpired, revokedBefore, revokedAfter, endsAtCutoff, live]) {
           await store().create(s);
         }
-        // A deleted session's rotation history goes with it.
+        // A rotated session is deleted all the same.
         expect(await store().rotate(idleExpired.id, idleExpired.refreshTokenHash, rotation({ expiresAt: before - 1 })))
           .toBe(true);
 
@@ -311,19 +391,20 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
         for (const gone of [idleExpired, absoluteExpired, revokedBefore]) {
           expect(await store().findById(gone.id)).toBeNull();
         }
-        expect(await store().wasRotated(idleExpired.id, idleExpired.refreshTokenHash)).toBe(false);
         for (const kept of [revokedAfter, endsAtCutoff, live]) {
           expect(await store().findById(kept.id)).toStrictEqual(kept);
         }
         expect(await store().deleteExpired(before)).toBe(0);
       });
 
-      it('keeps the rotation history of sessions that remain', async () => {
+      it('keeps rotated sessions that remain, with their previous hash', async () => {
         const s = session();
         await store().create(s);
-        await store().rotate(s.id, s.refreshTokenHash, rotation());
+        const r = rotation();
+        await store().rotate(s.id, s.refreshTokenHash, r);
         expect(await store().deleteExpired(T0)).toBe(0);
-        expect(await store().wasRotated(s.id, s.refreshTokenHash)).toBe(true);
+        expect((await store().findById(s.id))?.previousTokenHash).toBe(s.refreshTokenHash);
+        expect((await store().findById(s.id))?.refreshTokenHash).toBe(r.refreshTokenHash);
       });
     });
   });

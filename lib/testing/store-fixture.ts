@@ -5,6 +5,12 @@ export interface StoreFixture<S> {
   store: S;
   /** Called after each test. */
   teardown?: () => Promise<void>;
+  /**
+   * Optional: a measure of everything the store holds (rows, keys, bytes: any number that grows
+   * with the stored data). Suites that check a storage bound (the session store: rotations must not
+   * grow it) compare it before and after; without it they check behaviour only.
+   */
+  footprint?: () => Promise<number>;
 }
 
 /**
@@ -14,7 +20,7 @@ export interface StoreFixture<S> {
 export function useFixture<S, A extends unknown[] = []>(
   factory: (...args: A) => Promise<StoreFixture<S>>,
   ...args: A
-): { store: () => S; rebuild: (...args: A) => Promise<S> } {
+): { store: () => S; footprint: () => Promise<number> | undefined; rebuild: (...args: A) => Promise<S> } {
   let current: StoreFixture<S> | undefined;
   const dispose = async (): Promise<void> => {
     const teardown = current?.teardown;
@@ -30,6 +36,8 @@ export function useFixture<S, A extends unknown[] = []>(
       if (!current) throw new Error('No store: the factory failed or the test runs outside a hook.');
       return current.store;
     },
+    /** The fixture's footprint, or `undefined` when it has none. */
+    footprint: () => current?.footprint?.(),
     /** Replaces the current store by one built with other arguments (the old one is torn down). */
     rebuild: async (...next: A) => {
       await dispose();

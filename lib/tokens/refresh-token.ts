@@ -1,4 +1,5 @@
-import { randomToken, sha256 } from '../crypto/secrets.js';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { deriveSubKey, randomBytesFromPool, randomToken, sha256 } from '../crypto/secrets.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const REFRESH_TOKEN = /^([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
@@ -13,11 +14,67 @@ export function isSessionId(value: string): boolean {
   return SESSION_ID.test(value);
 }
 
+/** The HKDF label of the refresh-token MAC key (a sub-key of the JWT signing key). */
+const MAC_INFO = 'nest-gatekeeper/refresh/v1';
+/** Bytes of randomness and of (truncated) HMAC-SHA256 in a refresh token's secret part. */
+const RANDOM_BYTES = 16;
+const MAC_BYTES = 16;
+
 /**
- * A new opaque refresh token for the session: `<sessionId>.<256 random bits>`. The session id lets
- * the store find the family by primary key; the random part is what makes it a secret.
+ * Self-authenticating refresh tokens: `<sessionId>.<base64url(16 random bytes ‖ 16-byte
+ * HMAC-SHA256(k, sessionId ‖ random))>`, 66 characters, with `k` derived (HKDF) from the JWT signing
+ * key. The store keeps only the hashes of the current and the previous token; the MAC is what
+ * recognises every older generation of a session without storing it: a token whose MAC verifies for
+ * its session id was minted by this server for that session, so if it is neither current nor
+ * previous it is an older, rotated-out generation (a successor computed by a losing concurrent
+ * rotation never leaves the server). A guessed or forged secret part fails the MAC.
+ *
+ * Every instance that shares the signing key computes the same MACs. After a change of signing key,
+ * older generations are no longer recognised (answered as invalid, not as reuse); current and
+ * previous tokens keep working, since those are compared by hash.
  */
-export function newRefreshToken(sessionId: string): string {
+export class RefreshTokens {
+  private readonly key: Buffer;
+
+  constructor(signingKey: KeyObject) {
+    this.key = deriveSubKey(signingKey, MAC_INFO);
+  }
+
+  /** A new refresh token for the session: 128 random bits and their MAC. */
+  issue(sessionId: string): string {
+    const secret = Buffer.allocUnsafe(RANDOM_BYTES + MAC_BYTES);
+    randomBytesFromPool(RANDOM_BYTES).copy(secret, 0);
+    this.mac(sessionId, secret.subarray(0, RANDOM_BYTES)).copy(secret, RANDOM_BYTES, 0, MAC_BYTES);
+    return `${sessionId}.${secret.toString('base64url')}`;
+  }
+
+  /**
+   * Whether `token` (well formed, see {@link refreshTokenSessionId}) was minted by {@link issue} for
+   * the session it names: its MAC verifies (constant time) and its encoding is canonical.
+   */
+  isAuthentic(token: string): boolean {
+    const sessionId = refreshTokenSessionId(token);
+    if (sessionId === undefined) return false;
+    const encoded = token.slice(SESSION_ID_LENGTH + 1);
+    const secret = Buffer.from(encoded, 'base64url');
+    if (secret.length !== RANDOM_BYTES + MAC_BYTES || secret.toString('base64url') !== encoded) return false;
+    const expected = this.mac(sessionId, secret.subarray(0, RANDOM_BYTES)).subarray(0, MAC_BYTES);
+    return timingSafeEqual(expected, secret.subarray(RANDOM_BYTES));
+  }
+
+  private mac(sessionId: string, random: Buffer): Buffer {
+    return createHmac('sha256', this.key).update(sessionId).update(random).digest();
+  }
+}
+
+const SESSION_ID_LENGTH = 22;
+
+/**
+ * A refresh token with a purely random secret part (`<sessionId>.<256 random bits>`), the format of
+ * tokens issued before {@link RefreshTokens}: still accepted as current or previous tokens (compared
+ * by hash), never recognised as older generations. Kept for tests of that compatibility.
+ */
+export function newLegacyRefreshToken(sessionId: string): string {
   return `${sessionId}.${randomToken(32)}`;
 }
 

@@ -57,6 +57,7 @@ export function authOptions(config: SampleConfig, dataSource: DataSource, outbox
     jwt: { secret: config.jwtSecret },
     cookies: { secure: config.cookieSecure },
     ...(config.reuseGraceSeconds === undefined ? {} : { refreshToken: { reuseGraceSeconds: config.reuseGraceSeconds } }),
+    ...(config.revocationFeed ? {} : { revocation: { enabled: false } }),
     userStore: new TypeOrmUserStore(dataSource),
     sessionStore,
     // Login and MFA attempt counters in a store every instance shares.

@@ -67,6 +67,8 @@ export interface SampleConfig {
   redisKeyPrefix: string;
   /** `refreshToken.reuseGraceSeconds` (REFRESH_REUSE_GRACE_SECONDS, default the module's 10 s). */
   reuseGraceSeconds: number | undefined;
+  /** The revocation feed (`revocation.enabled`); REVOCATION_FEED=off turns it off (benchmark comparison). */
+  revocationFeed: boolean;
   logLevels: LogLevel[];
 }
 
@@ -175,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     redisUrl,
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'gk:',
     reuseGraceSeconds,
+    revocationFeed: flag(env.REVOCATION_FEED, true),
     logLevels: LEVELS.slice(0, index + 1),
   };
 }

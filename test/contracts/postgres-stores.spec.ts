@@ -7,7 +7,7 @@ import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-lim
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
 import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from '../../lib/testing/index.js';
-import { clearTables, runSharedDatabaseChecks, runTypeOrmAdapterChecks, seedUsers } from './typeorm-fixture.js';
+import { clearTables, runSharedDatabaseChecks, runTypeOrmAdapterChecks, seedUsers, sessionRowCount } from './typeorm-fixture.js';
 import { withDatabase } from '../fixtures/services.js';
 
 /**
@@ -71,7 +71,7 @@ runUserStoreContract('typeorm/postgres', async (seed = []) => {
 runSessionStoreContract('typeorm/postgres', async () => {
   const dataSource = sharedDataSource();
   await clearTables(dataSource, authEntities);
-  return { store: new TypeOrmSessionStore(dataSource) };
+  return { store: new TypeOrmSessionStore(dataSource), footprint: () => sessionRowCount(dataSource, authEntities) };
 });
 
 runRateLimitStoreContract('typeorm/postgres', async () => {

@@ -88,7 +88,23 @@ afterAll(async () => {
   }
 });
 
-runSessionStoreContract('redis', fixture((redis, keyPrefix) => new RedisSessionStore(redis, { keyPrefix })));
+runSessionStoreContract('redis', async () => {
+  const redis = sharedClient();
+  const keyPrefix = freshPrefix();
+  return {
+    store: new RedisSessionStore(redis, { keyPrefix }),
+    teardown: () => deleteKeysUnder(redis, keyPrefix),
+    footprint: () => redisFootprint(redis, keyPrefix),
+  };
+});
+
+/** What the keys under `prefix` hold: their number, and their bytes (MEMORY USAGE, every element counted). */
+async function redisFootprint(redis: Redis, prefix: string): Promise<number> {
+  const keys = await keysUnder(redis, prefix);
+  let bytes = 0;
+  for (const key of keys) bytes += Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+  return keys.length * 1_000_000 + bytes;
+}
 runRateLimitStoreContract('redis', fixture((redis, keyPrefix) => new RedisRateLimitStore(redis, { keyPrefix })));
 runMfaStoreContract('redis', fixture((redis, keyPrefix) => new RedisMfaStore(redis, { keyPrefix })));
 runMfaStoreContract(
@@ -253,7 +269,6 @@ describe('Redis stores: redis only', () => {
     await a.sessions.create(s);
     expect(await a.sessions.rotate(s.id, s.refreshTokenHash, rotation())).toBe(true);
     expect(await b.sessions.findById(s.id)).toBeNull();
-    expect(await b.sessions.wasRotated(s.id, s.refreshTokenHash)).toBe(false);
     expect(await b.sessions.listActiveByUser(s.userId, T0)).toEqual([]);
     expect(await b.sessions.revokeAllForUser(s.userId, T0)).toBe(0);
     expect(await b.sessions.deleteExpired(Number.MAX_SAFE_INTEGER)).toBe(0);
@@ -304,7 +319,18 @@ describe('Redis stores: redis only', () => {
       expect((await sessions.listActiveByUser(userId, T0)).map((s) => s.id)).toEqual([b.id, a.id]);
       expect(await sessions.rotate(a.id, a.refreshTokenHash, rotation())).toBe(true);
       expect(await sessions.deleteExpired(T0)).toBe(1);
-      expect(await sessions.revokeAllForUser(userId, T0 + 5, a.id)).toBe(1);
+      // The revocation feed: pub/sub channel and index under the client's prefix too.
+      const heard: string[] = [];
+      const unsubscribe = await (sessions as RedisSessionStore).watchRevocations({ revoked: (r) => heard.push(...r.map((x) => x.id)), resync: () => undefined });
+      try {
+        expect(await sessions.revokeAllForUser(userId, T0 + 5, a.id)).toBe(1);
+        const deadline = Date.now() + 5000;
+        while (heard.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(heard).toEqual([b.id]);
+      } finally {
+        await unsubscribe();
+      }
+      expect(await (sessions as RedisSessionStore).listRevokedSince(T0, 10)).toStrictEqual([{ id: b.id, revokedAt: T0 + 5 }]);
       expect((await sessions.findById(b.id))?.revokedAt).toBe(T0 + 5);
 
       const device = { id: randomUUID(), userId, tokenHash: 't', label: 'l', createdAt: T0, lastUsedAt: T0, expiresAt: T0 + DAY };
@@ -378,8 +404,8 @@ describe('Redis stores: redis only', () => {
         'mfa-totp',
         'mfa-user-devices',
         'rate',
+        'revocations',
         'session',
-        'session-rotated',
         'sessions-by-end',
         'user-sessions',
       ]);
@@ -395,7 +421,6 @@ describe('Redis stores: redis only', () => {
       };
       between('rate:login:ttl', MINUTE - 5000, MINUTE + MINUTE); // window + 60 s slack
       between(`session:${live.id}`, 30 * MINUTE + DAY - 5000, 30 * MINUTE + DAY); // idle expiry + 24 h retention
-      between(`session-rotated:${live.id}`, 30 * MINUTE + DAY - 5000, 30 * MINUTE + DAY);
       between(`session:${revoked.id}`, DAY - 5000, DAY); // retention after the revocation
       between(`session:${other.id}`, DAY - 5000, DAY);
       between(`mfa-device:${device.id}`, 30 * DAY, 30 * DAY + MINUTE);
@@ -461,7 +486,6 @@ describe('Redis stores: redis only', () => {
         lastUsedAt: winner.lastUsedAt,
         expiresAt: winner.expiresAt,
       });
-      expect(await a.wasRotated(s.id, s.refreshTokenHash)).toBe(true);
     } finally {
       other.disconnect();
       await deleteKeysUnder(sharedClient(), keyPrefix);
@@ -497,6 +521,38 @@ describe('Redis stores: redis only', () => {
       await deleteKeysUnder(sharedClient(), keyPrefix);
     }
   });
+
+  it('a watcher resyncs after its connection was cut, and hears revocations again', async () => {
+    const proxy = new TcpProxy(new URL(REDIS_URL));
+    await proxy.listen();
+    const keyPrefix = freshPrefix();
+    const redis = await openClient(`redis://127.0.0.1:${proxy.port}`);
+    try {
+      const watched = new RedisSessionStore(redis, { keyPrefix });
+      const writer = new RedisSessionStore(sharedClient(), { keyPrefix });
+      const heard: string[] = [];
+      let resyncs = 0;
+      const unsubscribe = await watched.watchRevocations({ revoked: (r) => heard.push(...r.map((x) => x.id)), resync: () => resyncs++ });
+      try {
+        await proxy.cut();
+        await proxy.listen();
+        const deadline = Date.now() + 15_000;
+        while (resyncs === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(resyncs).toBe(1);
+        const s = session();
+        await writer.create(s);
+        await writer.revoke(s.id, T0 + 1);
+        while (heard.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(heard).toEqual([s.id]);
+      } finally {
+        await unsubscribe();
+      }
+    } finally {
+      redis.disconnect();
+      await proxy.cut();
+      await deleteKeysUnder(sharedClient(), keyPrefix);
+    }
+  }, 30_000);
 
   it('lets a non-connection error (a bug) through unchanged', async () => {
     const redis = sharedClient();

@@ -6,7 +6,7 @@ import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-lim
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
 import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from '../../lib/testing/index.js';
-import { runTypeOrmAdapterChecks, seedUsers } from './typeorm-fixture.js';
+import { runTypeOrmAdapterChecks, seedUsers, sessionRowCount } from './typeorm-fixture.js';
 
 /** A fresh in-memory SQLite database (better-sqlite3) with the entity set synchronised. */
 async function openSqlite(entities: AuthEntities = authEntities): Promise<DataSource> {
@@ -27,7 +27,11 @@ runUserStoreContract('typeorm/better-sqlite3', async (seed = []) => {
 
 runSessionStoreContract('typeorm/better-sqlite3', async () => {
   const dataSource = await openSqlite();
-  return { store: new TypeOrmSessionStore(dataSource), teardown: () => dataSource.destroy() };
+  return {
+    store: new TypeOrmSessionStore(dataSource),
+    teardown: () => dataSource.destroy(),
+    footprint: () => sessionRowCount(dataSource, authEntities),
+  };
 });
 
 runRateLimitStoreContract('typeorm/better-sqlite3', async () => {

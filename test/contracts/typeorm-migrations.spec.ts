@@ -184,9 +184,9 @@ async function smoke(dataSource: DataSource, set: TableSet): Promise<void> {
   const rotation = { refreshTokenHash: 'next', previousSuccessor: 'enc', rotatedAt: 1, lastUsedAt: 1, expiresAt: s.expiresAt };
   const results = await Promise.all(Array.from({ length: 10 }, () => sessions.rotate(s.id, s.refreshTokenHash, rotation)));
   expect(results.filter((ok) => ok)).toHaveLength(1);
-  expect(await sessions.wasRotated(s.id, s.refreshTokenHash)).toBe(true);
+  expect((await sessions.findById(s.id))?.previousTokenHash).toBe(s.refreshTokenHash);
   expect(await sessions.deleteExpired(s.absoluteExpiresAt + 1)).toBe(1);
-  expect(await sessions.wasRotated(s.id, s.refreshTokenHash)).toBe(false);
+  expect(await sessions.findById(s.id)).toBeNull();
 
   const mfa = new TypeOrmMfaStore(dataSource, set.entities);
   await mfa.setPendingTotp(user.id, 'enc-secret');
@@ -207,13 +207,22 @@ describe('createAuthMigrations', () => {
   it('names the migrations after the prefix, with a JavaScript timestamp at the end', () => {
     const names = (options?: AuthMigrationsOptions): string[] =>
       createAuthMigrations(options).map((Migration) => new Migration().name ?? '');
-    expect(names()).toEqual([expect.stringMatching(/^NestGatekeeperAuth\d{13}$/), expect.stringMatching(/^NestGatekeeperRateLimits\d{13}$/)]);
+    expect(names()).toEqual([
+      expect.stringMatching(/^NestGatekeeperAuth\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperRateLimits\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/),
+    ]);
     expect(names({ tablePrefix: 'app_' })).toEqual([
       expect.stringMatching(/^NestGatekeeperAuth_app_\d{13}$/),
       expect.stringMatching(/^NestGatekeeperRateLimits_app_\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperRevokedAtIndex_app_\d{13}$/),
     ]);
     expect(names({ tablePrefix: 'app_', rateLimitTable: { tablePrefix: 'rl_' } })[1]).toMatch(/^NestGatekeeperRateLimits_rl_\d{13}$/);
-    expect(names({ rateLimitTable: false })).toHaveLength(1);
+    expect(names({ rateLimitTable: false })).toHaveLength(2);
+    // Released migrations never change: later schema changes are new classes, ordered after them.
+    const stamps = names().map((n) => Number(n.slice(-13)));
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
+    expect(new Set(stamps).size).toBe(3);
   });
 });
 
@@ -258,6 +267,9 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
 
       await smoke(dataSource, set);
 
+      await dataSource.undoLastMigration(); // the revoked_at index
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map(() => true));
+      expect(await pendingSchemaChanges(dataSource)).not.toEqual(await expectedChanges([set]));
       await dataSource.undoLastMigration(); // the counter table
       expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_rate_limits'));
       await dataSource.undoLastMigration(); // the auth tables
@@ -268,13 +280,27 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
     it('runs two prefixed sets side by side in one database', async () => {
       const sets = [tableSet('one_'), tableSet('two_')];
       dataSource = await open(current(), sets);
-      expect(await dataSource.runMigrations()).toHaveLength(4);
+      expect(await dataSource.runMigrations()).toHaveLength(6);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges(sets));
       for (const set of sets) await smoke(dataSource, set);
-      // Undo goes one migration at a time, the last first.
+      // Undo goes one migration at a time, the last first: the indexes of two_ and one_, then two_'s counters.
+      await dataSource.undoLastMigration();
+      await dataSource.undoLastMigration();
+      expect(await hasTables(dataSource, 'two_')).toEqual(TABLES.map(() => true));
       await dataSource.undoLastMigration();
       expect(await hasTables(dataSource, 'two_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits'));
       expect(await hasTables(dataSource, 'one_')).toEqual(TABLES.map(() => true));
+    });
+
+    it('upgrades a database migrated by the previous release: adds only the revoked_at index', async () => {
+      const set = tableSet();
+      dataSource = await open(current(), [set], { migrations: createAuthMigrations().slice(0, 2) });
+      expect(await dataSource.runMigrations()).toHaveLength(2);
+      await dataSource.destroy();
+
+      dataSource = await open(current(), [set]);
+      expect((await dataSource.runMigrations()).map((m) => m.name)).toEqual([expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/)]);
+      expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
     });
 
     it('adopts tables created earlier by synchronize, keeping their rows', async () => {
@@ -305,7 +331,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       await dataSource.destroy();
 
       dataSource = await open(current(), [{ ...tableSet('z_'), migrations: { tablePrefix: 'z_', rateLimitTable: false } }]);
-      expect(await dataSource.runMigrations()).toHaveLength(1);
+      expect(await dataSource.runMigrations()).toHaveLength(2);
       expect(await hasTables(dataSource, 'z_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits'));
     });
   });

@@ -145,4 +145,25 @@ describe('two sample-app processes sharing PostgreSQL and Redis', () => {
     expect(res.status).toBe(401);
     expect(res.body['code']).toBe('REFRESH_TOKEN_INVALID');
   });
+
+  it('logout on A → /protected on B 401 within 1.5 s (the revocation feed, Redis pub/sub)', async () => {
+    const t = await loginTokens(a);
+    const protectedOnB = async (): Promise<Response> =>
+      fetch(`${b.base}/protected`, { headers: { authorization: `Bearer ${t.accessToken}` } });
+    expect((await protectedOnB()).status).toBe(200);
+    const out = await postJson(`${a.base}/auth/logout`, {}, { authorization: `Bearer ${t.accessToken}` });
+    expect(out.status).toBe(200);
+    const started = Date.now();
+    for (;;) {
+      const res = await protectedOnB();
+      if (res.status === 401) {
+        expect(((await res.json()) as Record<string, unknown>)['code']).toBe('ACCESS_TOKEN_INVALID');
+        break;
+      }
+      expect(res.status).toBe(200);
+      if (Date.now() - started > 1500) throw new Error('B still accepts the logged-out access token after 1.5 s');
+      await sleep(20);
+    }
+    console.log(`multi-instance: logout on A → 401 on B after ${Date.now() - started} ms`);
+  });
 });

@@ -1,3 +1,4 @@
+import { hashRefreshToken, newLegacyRefreshToken, newSessionId } from '../../lib/tokens/refresh-token.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
 
 describe('refresh-token rotation and reuse detection', () => {
@@ -67,6 +68,48 @@ describe('refresh-token rotation and reuse detection', () => {
     expect(reuse.body.code).toBe('REFRESH_TOKEN_REUSED');
   });
 
+  it('replay of a stolen token 5 generations old revokes the family, with no rotation history stored', async () => {
+    const login = await t.login();
+    const generations = [login.refreshToken];
+    for (let i = 0; i < 6; i++) generations.push((await refresh(generations.at(-1)).expect(200)).body.refreshToken as string);
+    // The store holds the current and the previous hash only: no history per rotation.
+    const sessionId = login.refreshToken.split('.')[0];
+    const internals = t.sessions as unknown as Record<string, unknown>;
+    expect(Object.keys(internals)).not.toContain('rotated');
+    const stolen = generations.at(-6)!; // 5 generations before the current one
+    const reuse = await refresh(stolen).expect(401);
+    expect(reuse.body.code).toBe('REFRESH_TOKEN_REUSED');
+    expect((await t.sessions.findById(sessionId))?.revokedAt).not.toBeNull();
+    expect((await refresh(generations.at(-1)).expect(401)).body.code).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('replay of an old token of session B under session A’s id does not revoke A (the MAC binds the session)', async () => {
+    const a = await t.login();
+    const b = await t.login();
+    const bOld = b.refreshToken;
+    await refresh(bOld).expect(200);
+    await refresh((await refresh(a.refreshToken).expect(200)).body.refreshToken).expect(200).then((r) => {
+      a.refreshToken = r.body.refreshToken as string;
+    });
+    const [aId] = a.refreshToken.split('.');
+    const spliced = `${aId}.${bOld.split('.')[1]}`;
+    expect((await refresh(spliced).expect(401)).body.code).toBe('REFRESH_TOKEN_INVALID');
+    await refresh(a.refreshToken).expect(200);
+  });
+
+  it('a refresh token issued before the MAC format still rotates while current (upgrade without logging everyone out)', async () => {
+    const login = await t.login();
+    const current = await t.sessions.findById(login.refreshToken.split('.')[0]);
+    const id = newSessionId();
+    const legacy = newLegacyRefreshToken(id);
+    await t.sessions.create({ ...current!, id, refreshTokenHash: hashRefreshToken(legacy), previousTokenHash: null });
+    const rotated = await refresh(legacy).expect(200);
+    await refresh(rotated.body.refreshToken).expect(200);
+    // As an older generation it is no longer recognised: invalid, not reuse (documented).
+    t.clock.advanceSeconds(11);
+    expect((await refresh(legacy).expect(401)).body.code).toBe('REFRESH_TOKEN_INVALID');
+  });
+
   it('12 parallel refreshes of one token produce exactly one successor and no 5xx', async () => {
     const login = await t.login();
     const results = await Promise.all(Array.from({ length: 12 }, () => refresh(login.refreshToken)));
@@ -128,7 +171,8 @@ describe('refresh-token rotation and reuse detection', () => {
     const login = await t.login();
     const res = await refresh(login.refreshToken, { expiresInMins: 30 }).expect(200);
     expect(res.body.expiresIn).toBe(1800);
-    const tooLong = await refresh(res.body.refreshToken, { expiresInMins: 24 * 60 + 1 }).expect(400);
+    // The default bound is 1 h: a day-long access token (expiresInMins: 1440) is refused.
+    const tooLong = await refresh(res.body.refreshToken, { expiresInMins: 24 * 60 }).expect(400);
     expect(tooLong.body.code).toBe('VALIDATION_FAILED');
     expect(tooLong.body.errors).toEqual([expect.objectContaining({ field: 'expiresInMins' })]);
   });

@@ -68,7 +68,17 @@ describe('sessions, logout and password change', () => {
     await t.http.post('/auth/refresh').send({ refreshToken: other.refreshToken }).expect(200);
   });
 
-  it('an access token of a revoked session keeps working until it expires (default), then stops', async () => {
+  it('an access token of a revoked session stops opening host routes at once (the revocation feed, default)', async () => {
+    const a = await t.login();
+    await t.http.get('/protected').set(bearer(a.accessToken)).expect(200);
+    await t.http.post('/auth/logout').set(bearer(a.accessToken)).expect(200);
+    const res = await t.http.get('/protected').set(bearer(a.accessToken)).expect(401);
+    expect(res.body.code).toBe('ACCESS_TOKEN_INVALID');
+  });
+
+  it('with revocation.enabled: false, an access token of a revoked session keeps working until it expires, then stops', async () => {
+    await t.close();
+    t = await createTestApp({ options: { revocation: { enabled: false } } });
     const a = await t.login();
     await t.http.post('/auth/logout').set(bearer(a.accessToken)).expect(200);
     await t.http.get('/protected').set(bearer(a.accessToken)).expect(200);

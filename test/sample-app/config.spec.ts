@@ -186,3 +186,11 @@ describe('sample app settings: REDIS_URL, SESSION_STORE, REFRESH_REUSE_GRACE_SEC
     expect(() => loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '-1' })).toThrow(/^REFRESH_REUSE_GRACE_SECONDS/);
   });
 });
+
+describe('sample app settings: REVOCATION_FEED', () => {
+  it('keeps the revocation feed on by default; REVOCATION_FEED=off turns it off (benchmark comparison)', () => {
+    expect(loadConfig({}).revocationFeed).toBe(true);
+    expect(loadConfig({ REVOCATION_FEED: 'off' }).revocationFeed).toBe(false);
+    expect(loadConfig({ REVOCATION_FEED: 'on' }).revocationFeed).toBe(true);
+  });
+});

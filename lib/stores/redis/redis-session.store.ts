@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SessionRotation, SessionStore, StoredSession } from '../session.store.js';
+import type { RevocationWatcher, SessionRevocation, SessionRotation, SessionStore, StoredSession } from '../session.store.js';
 import { withRedisErrors } from './redis-error.mapper.js';
 import {
   arrayReply,
@@ -29,71 +29,85 @@ const DELETE_BATCH = 500;
 
 
 /**
- * `rotate`: KEYS session, rotated set, end index; ARGV expectedHash, newHash, successor, rotatedAt,
- * lastUsedAt, expiresAt, retention, max TTL, user-index key prefix, id.
+ * `rotate`: KEYS session, end index; ARGV expectedHash, newHash, successor, rotatedAt, lastUsedAt,
+ * expiresAt, retention, max TTL, user-index key prefix, id. Overwrites fields of the session's hash
+ * only: no key or member is added per rotation.
  */
 const ROTATE = `
 local s = redis.call('HMGET', KEYS[1], 'refreshTokenHash', 'revokedAt', 'absoluteExpiresAt', 'userId')
 if s[1] ~= ARGV[1] or s[2] then return 0 end
 redis.call('HSET', KEYS[1], 'refreshTokenHash', ARGV[2], 'previousTokenHash', ARGV[1], 'previousSuccessor', ARGV[3],
   'rotatedAt', ARGV[4], 'lastUsedAt', ARGV[5], 'expiresAt', ARGV[6])
-redis.call('SADD', KEYS[2], ARGV[1])
 local ends = math.min(tonumber(ARGV[6]), tonumber(s[3]))
 local ttl = math.min(math.max(ends - tonumber(ARGV[5]), 0) + tonumber(ARGV[7]), tonumber(ARGV[8]))
 ttl = math.max(math.floor(ttl), 1)
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
-redis.call('ZADD', KEYS[3], ends, ARGV[10])
-extend(KEYS[3], ttl)
+redis.call('ZADD', KEYS[2], ends, ARGV[10])
+extend(KEYS[2], ttl)
 extend(ARGV[9] .. s[4], ttl)
 return 1
 `;
 
-/** Lua: revokes the session at 'key' (known to exist, not revoked) at ARGV[1]; retention ARGV[2]; end index last key. */
+/**
+ * Lua: revokes the session at 'key' (known to exist, not revoked) at ARGV[1]; retention ARGV[2];
+ * KEYS end with the end index and the revocation index. `announce(ids)` then trims the revocation
+ * index to the retention window and publishes the revoked ids on the channel ARGV[#ARGV] as the JSON
+ * array [revokedAt, id, id, …].
+ */
 const REVOKE_ONE = `
-local function revoke(key, rotatedKey, id, s)
+local function revoke(key, id, s)
   redis.call('HSET', key, 'revokedAt', ARGV[1])
-  redis.call('ZADD', KEYS[#KEYS], math.min(tonumber(s[3]), tonumber(s[4]), tonumber(ARGV[1])), id)
+  redis.call('ZADD', KEYS[#KEYS - 1], math.min(tonumber(s[3]), tonumber(s[4]), tonumber(ARGV[1])), id)
+  redis.call('ZADD', KEYS[#KEYS], ARGV[1], id)
   shorten(key, tonumber(ARGV[2]))
-  shorten(rotatedKey, tonumber(ARGV[2]))
+end
+local function announce(ids)
+  if #ids == 0 then return end
+  redis.call('ZREMRANGEBYSCORE', KEYS[#KEYS], '-inf', '(' .. (tonumber(ARGV[1]) - tonumber(ARGV[2])))
+  extend(KEYS[#KEYS], tonumber(ARGV[2]))
+  local message = { ARGV[1] }
+  for _, id in ipairs(ids) do message[#message + 1] = id end
+  redis.call('PUBLISH', ARGV[#ARGV], cjson.encode(message))
 end
 `;
 
-/** `revoke`: KEYS session, rotated set, end index; ARGV at, retention, id. */
+/** `revoke`: KEYS session, end index, revocation index; ARGV at, retention, id, channel. */
 const REVOKE =
   REVOKE_ONE +
   `
 local s = redis.call('HMGET', KEYS[1], 'userId', 'revokedAt', 'expiresAt', 'absoluteExpiresAt')
 if not s[1] or s[2] then return 0 end
-revoke(KEYS[1], KEYS[2], ARGV[3], s)
+revoke(KEYS[1], ARGV[3], s)
+announce({ ARGV[3] })
 return 1
 `;
 
 /**
- * `revokeAllForUser`: KEYS user index, end index; ARGV at, retention, exceptId ('' for none),
- * has-except flag, session key prefix, rotated key prefix.
+ * `revokeAllForUser`: KEYS user index, end index, revocation index; ARGV at, retention, exceptId
+ * ('' for none), has-except flag, session key prefix, channel.
  */
 const REVOKE_ALL =
   REVOKE_ONE +
   `
-local count = 0
+local revoked = {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local key = ARGV[5] .. id
   local s = redis.call('HMGET', key, 'userId', 'revokedAt', 'expiresAt', 'absoluteExpiresAt')
   if not s[1] then
     redis.call('SREM', KEYS[1], id)
   elseif not s[2] and not (ARGV[4] == '1' and id == ARGV[3]) then
-    revoke(key, ARGV[6] .. id, id, s)
-    count = count + 1
+    revoke(key, id, s)
+    revoked[#revoked + 1] = id
   end
 end
-return count
+announce(revoked)
+return #revoked
 `;
 
-
 /**
- * `deleteExpired`, one batch: KEYS end index; ARGV before, batch size, session key prefix, rotated
- * key prefix, user-index key prefix. Returns { deleted, scanned }.
+ * `deleteExpired`, one batch: KEYS end index; ARGV before, batch size, session key prefix, key prefix
+ * of the rotated sets of earlier versions (deleted too, so they go with their session), user-index
+ * key prefix. Returns { deleted, scanned }.
  */
 const DELETE_EXPIRED = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -122,16 +136,21 @@ const NULLABLE_TIMES = ['rotatedAt', 'revokedAt'] as const;
  * Key layout (`<p>` is `keyPrefix`, default `gk:`):
  * - `<p>session:<id>`: hash of the session's fields (a `null` field is absent; times are decimal
  *   epoch milliseconds);
- * - `<p>session-rotated:<id>`: set of the refresh-token hashes rotated out of the session;
+ * - (`<p>session-rotated:<id>`, the rotated-hash sets of earlier versions, are no longer written;
+ *   they expire with their TTL or go with their session in `deleteExpired`.)
  * - `<p>user-sessions:<userId>`: set of the user's session ids;
  * - `<p>sessions-by-end`: sorted set of session ids scored by when the session ends
  *   (`min(expiresAt, absoluteExpiresAt, revokedAt)`), which `deleteExpired` reads instead of
- *   scanning the keyspace.
+ *   scanning the keyspace;
+ * - `<p>revocations`: sorted set of revoked session ids scored by `revokedAt`, trimmed to the last
+ *   `retentionMs` at every revocation (the revocation feed's catch-up, {@link listRevokedSince});
+ * - pub/sub channel `<p>revocations`: every revocation is published there
+ *   ({@link watchRevocations}).
  *
  * Guarantees:
  * - Every write is one Lua script, so a session never exists without its TTL and indexes.
  * - `rotate` is one script that compares the current hash (and checks that the session is not
- *   revoked) before writing: exactly one of any number of concurrent rotations with the same expected
+ *   revoked) before overwriting fields of the session's hash (no key grows with rotations): exactly one of any number of concurrent rotations with the same expected
  *   hash succeeds, across all instances sharing the Redis.
  * - `revoke` and `revokeAllForUser` are scripts too: a session is revoked at most once.
  * - Every key has a TTL, computed as a duration from the record's own times (never from the times
@@ -172,9 +191,9 @@ export class RedisSessionStore implements SessionStore {
     this.retentionMs = integerOption(problems, 'retentionMs', options.retentionMs, DAY_MS, 1);
     assertOptions('RedisSessionStore', problems);
     this.createScript = defineScript(redis, 'session_create', 3, PUT_INDEXED_HASH);
-    this.rotateScript = defineScript(redis, 'session_rotate', 3, ROTATE);
+    this.rotateScript = defineScript(redis, 'session_rotate', 2, ROTATE);
     this.revokeScript = defineScript(redis, 'session_revoke', 3, REVOKE);
-    this.revokeAllScript = defineScript(redis, 'session_revoke_all', 2, REVOKE_ALL);
+    this.revokeAllScript = defineScript(redis, 'session_revoke_all', 3, REVOKE_ALL);
     this.listScript = defineScript(redis, 'session_list', 1, LIST_INDEXED_HASHES);
     this.deleteExpiredScript = defineScript(redis, 'session_delete_expired', 1, DELETE_EXPIRED);
   }
@@ -215,13 +234,12 @@ export class RedisSessionStore implements SessionStore {
 
   /**
    * Rotates atomically (one script): succeeds only when the session exists, is not revoked and its
-   * current hash equals `expectedHash`; then writes the rotation, adds `expectedHash` to the rotated
-   * set and moves the TTLs. Of concurrent calls with the same `expectedHash`, exactly one resolves `true`.
+   * current hash equals `expectedHash`; then writes the rotation and moves the TTLs. Of concurrent calls with the same `expectedHash`, exactly one resolves `true`.
    */
   async rotate(id: string, expectedHash: string, rotation: SessionRotation): Promise<boolean> {
     const reply = await this.run(() =>
       this.rotateScript(
-        [this.sessionKey(id), this.rotatedKey(id), this.endKey()],
+        [this.sessionKey(id), this.endKey()],
         [
           expectedHash,
           rotation.refreshTokenHash,
@@ -237,11 +255,6 @@ export class RedisSessionStore implements SessionStore {
       ),
     );
     return integerReply(reply, 'rotate') === 1;
-  }
-
-  /** Whether `hash` was rotated out of this session (SISMEMBER on its rotated set). */
-  async wasRotated(id: string, hash: string): Promise<boolean> {
-    return (await this.run(() => this.redis.sismember(this.rotatedKey(id), hash))) === 1;
   }
 
   /**
@@ -266,7 +279,7 @@ export class RedisSessionStore implements SessionStore {
    */
   async revoke(id: string, at: number): Promise<boolean> {
     const reply = await this.run(() =>
-      this.revokeScript([this.sessionKey(id), this.rotatedKey(id), this.endKey()], [time(at), this.retentionMs, id]),
+      this.revokeScript([this.sessionKey(id), this.endKey(), this.revocationsKey()], [time(at), this.retentionMs, id, this.channel()]),
     );
     return integerReply(reply, 'revoke') === 1;
   }
@@ -275,14 +288,14 @@ export class RedisSessionStore implements SessionStore {
   async revokeAllForUser(userId: string, at: number, exceptId?: string): Promise<number> {
     const reply = await this.run(() =>
       this.revokeAllScript(
-        [this.userKey(userId), this.endKey()],
+        [this.userKey(userId), this.endKey(), this.revocationsKey()],
         [
           time(at),
           this.retentionMs,
           exceptId ?? '',
           exceptId === undefined ? '0' : '1',
           `${this.luaPrefix}session:`,
-          `${this.luaPrefix}session-rotated:`,
+          this.channel(),
         ],
       ),
     );
@@ -311,16 +324,64 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
+  /**
+   * Sessions revoked at or after `since`, oldest first, from the revocation index (a sorted set scored
+   * by `revokedAt`, trimmed to `retentionMs` at every revocation): one ZRANGEBYSCORE.
+   */
+  async listRevokedSince(since: number, limit: number): Promise<SessionRevocation[]> {
+    const reply = await this.run(() =>
+      this.redis.zrangebyscore(this.revocationsKey(), time(since), '+inf', 'WITHSCORES', 'LIMIT', 0, limit),
+    );
+    const revocations: SessionRevocation[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) revocations.push({ id: reply[i], revokedAt: Number(reply[i + 1]) });
+    return revocations;
+  }
+
+  /**
+   * Watches revocations through pub/sub: the revoke scripts PUBLISH the revoked ids on
+   * `<client keyPrefix><p>revocations`; this subscribes on a duplicate of the client (a subscribed
+   * connection can run nothing else). ioredis reconnects and resubscribes by itself; after every
+   * reconnection `watcher.resync()` asks the caller to re-read what it may have missed
+   * ({@link listRevokedSince}). Resolves once subscribed; the returned function closes the connection.
+   */
+  async watchRevocations(watcher: RevocationWatcher): Promise<() => Promise<void>> {
+    const channel = this.channel();
+    const subscriber = this.redis.duplicate({ lazyConnect: true });
+    subscriber.on('error', () => undefined); // reconnection is ioredis's job; resync covers the gap
+    subscriber.on('message', (from: string, message: string) => {
+      if (from !== channel) return;
+      const revocations = parseAnnouncement(message);
+      if (revocations.length > 0) watcher.revoked(revocations);
+    });
+    let subscribed = false;
+    subscriber.on('ready', () => {
+      if (!subscribed) return;
+      // A reconnection: once the (automatic) resubscription is through, re-read what was missed.
+      subscriber.subscribe(channel).then(
+        () => watcher.resync(),
+        () => watcher.resync(),
+      );
+    });
+    await this.run(async () => {
+      await subscriber.connect();
+      await subscriber.subscribe(channel);
+    }).catch((error: unknown) => {
+      subscriber.disconnect();
+      throw error;
+    });
+    subscribed = true;
+    return async () => {
+      subscriber.removeAllListeners('ready');
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    };
+  }
+
   private run<T>(work: () => Promise<T>): Promise<T> {
     return withRedisErrors(work);
   }
 
   private sessionKey(id: string): string {
     return `${this.prefix}session:${id}`;
-  }
-
-  private rotatedKey(id: string): string {
-    return `${this.prefix}session-rotated:${id}`;
   }
 
   private userKey(userId: string): string {
@@ -330,6 +391,34 @@ export class RedisSessionStore implements SessionStore {
   private endKey(): string {
     return `${this.prefix}sessions-by-end`;
   }
+
+  private revocationsKey(): string {
+    return `${this.prefix}revocations`;
+  }
+
+  /** The pub/sub channel of revocations (channels get no client keyPrefix from ioredis: it is added here). */
+  private channel(): string {
+    return `${this.luaPrefix}revocations`;
+  }
+}
+
+/** The revocations of a published `[revokedAt, id, …]` message; nothing for a malformed one. */
+function parseAnnouncement(message: string): SessionRevocation[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed) || parsed.length < 2) return [];
+  const revokedAt = Number(parsed[0]);
+  if (!Number.isSafeInteger(revokedAt)) return [];
+  const revocations: SessionRevocation[] = [];
+  for (let i = 1; i < parsed.length; i++) {
+    const id: unknown = parsed[i];
+    if (typeof id === 'string') revocations.push({ id, revokedAt });
+  }
+  return revocations;
 }
 
 /** A fresh session object from a stored hash. */

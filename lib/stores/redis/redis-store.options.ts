@@ -14,7 +14,9 @@ export interface RedisSessionStoreOptions extends RedisStoreOptions {
   /**
    * How long a session stays in Redis after it ended (idle or absolute expiry, or revocation) before
    * its keys expire. Matches the session janitor's retention: until then a reused token of an ended
-   * session is recognised as belonging to it. Also the shortest TTL a session key gets.
+   * session is recognised as belonging to it. Also the shortest TTL a session key gets, and how long
+   * a revocation stays in the revocation index (`<p>revocations`) that instances read to catch up:
+   * keep it at least `jwt.maxAccessTokenTtl` plus the clock tolerance.
    * @default 86_400_000 (24 hours)
    */
   retentionMs?: number;

@@ -112,7 +112,8 @@ const HASH_LENGTH = 128;
  * Builds the entity schemas (`EntitySchema`, no decorators) of the TypeORM adapters:
  * - `<prefix>auth_users`: unique `username` and `email`; `roles`, `mfa_methods`, `profile` as
  *   JSON text (`simple-json`); times as `bigint` epoch milliseconds.
- * - `<prefix>auth_sessions`: indexed on `user_id`; times as `bigint` epoch milliseconds.
+ * - `<prefix>auth_sessions`: indexed on `user_id` and on `revoked_at` (the revocation feed's poll);
+ *   times as `bigint` epoch milliseconds.
  * - `<prefix>auth_refresh_history`: primary key (`session_id`, `token_hash`), foreign key to the
  *   session with `ON DELETE CASCADE`.
  * - `<prefix>auth_mfa` (primary key `user_id`), `<prefix>auth_mfa_recovery_codes` (primary key
@@ -184,7 +185,11 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
       userAgent: { name: 'user_agent', type: 'text', nullable: true },
       ip: { type: 'varchar', length: 64, nullable: true },
     },
-    indices: [{ name: `IDX_${sessions}_user_id`, columns: ['userId'] }],
+    indices: [
+      { name: `IDX_${sessions}_user_id`, columns: ['userId'] },
+      // The revocation feed polls `WHERE revoked_at >= ?` (see TypeOrmSessionStore.listRevokedSince).
+      { name: `IDX_${sessions}_revoked_at`, columns: ['revokedAt'] },
+    ],
   });
 
   const refreshHistory = new (typeorm().EntitySchema)<AuthRefreshHistoryRow>({

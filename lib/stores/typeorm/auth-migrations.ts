@@ -42,6 +42,7 @@ export type AuthMigrationClass = new () => MigrationInterface;
  */
 const AUTH_TABLES_TIMESTAMP = 1795305600000;
 const RATE_LIMIT_TABLE_TIMESTAMP = 1795305600001;
+const REVOKED_AT_INDEX_TIMESTAMP = 1795305600002;
 
 const ID_LENGTH = 128;
 const HASH_LENGTH = 128;
@@ -123,7 +124,10 @@ class ColumnBuilder {
  *   (`utf8mb4_bin`): ids and hashes then compare case-sensitively, as on the other databases.
  *   (TypeORM's MySQL schema diff ignores collations, so a later `synchronize` keeps them.)
  *
- * @returns the migration classes (the auth tables, then the counter table when wanted).
+ * Later schema changes come as migrations of their own: `NestGatekeeperRevokedAtIndex[_<prefix>]<timestamp>`
+ * adds the index on `auth_sessions.revoked_at` that the revocation feed's poll uses.
+ *
+ * @returns the migration classes (the auth tables, the counter table when wanted, then the later changes).
  */
 export function createAuthMigrations(options: AuthMigrationsOptions = {}): AuthMigrationClass[] {
   const prefix = options.tablePrefix ?? '';
@@ -134,6 +138,7 @@ export function createAuthMigrations(options: AuthMigrationsOptions = {}): AuthM
     const rateLimitPrefix = rateLimit === true ? prefix : (rateLimit.tablePrefix ?? '');
     migrations.push(rateLimitTableMigration(rateLimitPrefix, collation));
   }
+  migrations.push(revokedAtIndexMigration(prefix));
   return migrations;
 }
 
@@ -293,6 +298,32 @@ function authTablesMigration(prefix: string, collation: string): AuthMigrationCl
       for (const table of [devices, finishedPending, codes, recoveryCodes, mfa, history, sessions, users]) {
         await queryRunner.dropTable(table, true);
       }
+    }
+  };
+}
+
+/**
+ * Adds `IDX_<prefix>auth_sessions_revoked_at` (the revocation feed polls `WHERE revoked_at >= ?`).
+ * Skips an index that already exists (a table created by `synchronize` with the current entities).
+ */
+function revokedAtIndexMigration(prefix: string): AuthMigrationClass {
+  const sessions = `${prefix}auth_sessions`;
+  const index = `IDX_${sessions}_revoked_at`;
+  const name = `NestGatekeeperRevokedAtIndex${namePart(prefix)}${REVOKED_AT_INDEX_TIMESTAMP}`;
+
+  return class NestGatekeeperRevokedAtIndex implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      const { TableIndex } = typeorm();
+      const table = await queryRunner.getTable(sessions);
+      if (table?.indices.some((i) => i.name === index)) return;
+      await queryRunner.createIndex(sessions, new TableIndex({ name: index, columnNames: ['revoked_at'] }));
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      const table = await queryRunner.getTable(sessions);
+      if (table?.indices.some((i) => i.name === index)) await queryRunner.dropIndex(sessions, index);
     }
   };
 }

@@ -1,22 +1,23 @@
 import type { DataSource, EntityManager, EntityMetadata, Repository } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
-import type { SessionRotation, SessionStore, StoredSession } from '../session.store.js';
+import type { SessionRevocation, SessionRotation, SessionStore, StoredSession } from '../session.store.js';
 import { authEntities, type AuthEntities, type AuthSessionRow } from './auth-entities.js';
-import { insertUnlessDuplicate, updatedRows } from './typeorm-dialect.js';
+import { updatedRows } from './typeorm-dialect.js';
 import { affectedRows, withStoreErrors } from './typeorm-error.mapper.js';
 import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
 
 /**
  * A {@link SessionStore} on a TypeORM `DataSource` (PostgreSQL, SQLite via better-sqlite3, MySQL/MariaDB)
- * using the `auth_sessions` and `auth_refresh_history` tables of {@link createAuthEntities}.
- * The entity set must be registered in the DataSource's `entities`.
+ * using the `auth_sessions` table of {@link createAuthEntities}. The entity set must be registered in
+ * the DataSource's `entities`. (`auth_refresh_history` is no longer written: older refresh-token
+ * generations are recognised by the token's MAC. `deleteExpired` still deletes the rows of ended
+ * sessions, so a table filled by an earlier version drains.)
  *
  * Guarantees:
  * - `rotate` is one conditional `UPDATE ... WHERE id = ? AND refresh_token_hash = ? AND
- *   revoked_at IS NULL` whose affected-row count decides the outcome, followed in the same
- *   transaction by the insertion of the rotated hash into `auth_refresh_history`. The database's
- *   row lock makes exactly one of any number of concurrent rotations with the same expected hash
- *   succeed, across processes (PostgreSQL, MySQL) or within the process (SQLite, whose writes the
+ *   revoked_at IS NULL` whose affected-row count decides the outcome; it writes one row, whatever
+ *   the number of rotations before (no history grows). The database's row lock makes exactly one
+ *   of any number of concurrent rotations with the same expected hash succeed, across processes (PostgreSQL, MySQL) or within the process (SQLite, whose writes the
  *   adapters serialise because TypeORM shares one connection).
  * - `revoke` and `revokeAllForUser` are conditional updates too: a session is revoked at most once.
  * - No outcome depends on MySQL's CLIENT_FOUND_ROWS flag (whether an UPDATE counts matched or only
@@ -28,10 +29,8 @@ import { inTransaction, serializeWrite } from './typeorm-write.lock.js';
  */
 export class TypeOrmSessionStore implements SessionStore {
   private readonly sessions: Repository<AuthSessionRow>;
-  /** The history's `session_id` column name, looked up once (getMetadata scans every entity). */
-  private historyKey: string | undefined;
   /** SQL built once from the entity metadata (escaped names, the driver's placeholders); see {@link compiled}. */
-  private sql: { findById: string; rotate: string | null; columns: EntityMetadata['columns'] } | undefined;
+  private sql: { findById: string; rotate: string | null; revokedSince: string; columns: EntityMetadata['columns'] } | undefined;
 
   /**
    * @param dataSource an initialised DataSource whose `entities` include `entities`.
@@ -72,8 +71,8 @@ export class TypeOrmSessionStore implements SessionStore {
   async rotate(id: string, expectedHash: string, rotation: SessionRotation): Promise<boolean> {
     const single = this.compiled().rotate;
     if (single !== null) {
-      // PostgreSQL: the conditional UPDATE and the history INSERT in one statement (data-modifying
-      // CTEs), so one round trip instead of a four-statement transaction, and just as atomic.
+      // PostgreSQL: the conditional UPDATE and its count in one statement (a data-modifying CTE), so
+      // one round trip instead of a three-statement transaction, and just as atomic.
       const rows = (await withStoreErrors(() =>
         this.dataSource.query(single, [
           id,
@@ -110,28 +109,8 @@ export class TypeOrmSessionStore implements SessionStore {
           rotation.refreshTokenHash === expectedHash
             ? async () => ((await manager.exists(this.entities.session, { where: matching })) ? 1 : 0)
             : undefined;
-        if ((await updatedRows(this.dataSource, result.affected, 'TypeOrmSessionStore', recheck)) !== 1) return false;
-        this.historyKey ??=
-          this.dataSource.getMetadata(this.entities.refreshHistory).findColumnWithPropertyName('sessionId')?.databaseName ??
-          'session_id';
-        await insertUnlessDuplicate(
-          manager,
-          manager
-            .createQueryBuilder()
-            .insert()
-            .into(this.entities.refreshHistory)
-            .values({ sessionId: id, tokenHash: expectedHash })
-            .updateEntity(false),
-          this.historyKey,
-        );
-        return true;
+        return (await updatedRows(this.dataSource, result.affected, 'TypeOrmSessionStore', recheck)) === 1;
       }),
-    );
-  }
-
-  async wasRotated(id: string, hash: string): Promise<boolean> {
-    return withStoreErrors(() =>
-      this.dataSource.getRepository(this.entities.refreshHistory).exists({ where: { sessionId: id, tokenHash: hash } }),
     );
   }
 
@@ -163,6 +142,17 @@ export class TypeOrmSessionStore implements SessionStore {
     return affectedRows(result.affected, 'TypeOrmSessionStore');
   }
 
+  /**
+   * Sessions revoked at or after `since`, oldest first: one precompiled `SELECT id, revoked_at …
+   * WHERE revoked_at >= ? ORDER BY revoked_at, id` on the `revoked_at` index (the revocation feed
+   * runs it every `revocation.pollInterval`).
+   */
+  async listRevokedSince(since: number, limit: number): Promise<SessionRevocation[]> {
+    const sql = this.compiled().revokedSince;
+    const rows = (await withStoreErrors(() => this.dataSource.query(sql, [since, limit]))) as { id: string; revoked_at: unknown }[];
+    return rows.map((row) => ({ id: String(row.id), revokedAt: Number(row.revoked_at) }));
+  }
+
   async deleteExpired(before: number): Promise<number> {
     return withStoreErrors(() =>
       inTransaction(this.dataSource, async (manager: EntityManager) => {
@@ -171,8 +161,9 @@ export class TypeOrmSessionStore implements SessionStore {
           { absoluteExpiresAt: typeorm().LessThan(before) },
           { revokedAt: typeorm().LessThan(before) },
         ];
-        // The history also goes by ON DELETE CASCADE; deleting it first keeps schemas without the
-        // foreign key (hand-written migrations) clean too.
+        // Rows of auth_refresh_history (written by earlier versions) go with their session, so an old
+        // table drains. They also go by ON DELETE CASCADE; deleting them first keeps schemas without
+        // the foreign key (hand-written migrations) clean too.
         const endedIds = manager
           .createQueryBuilder()
           .subQuery()
@@ -193,7 +184,7 @@ export class TypeOrmSessionStore implements SessionStore {
       }),
     );
   }
-  /** The SQL of `findById` (every driver) and of the one-statement `rotate` (PostgreSQL only), built once. */
+  /** The SQL of `findById` and `listRevokedSince` (every driver) and of the one-statement `rotate` (PostgreSQL only), built once. */
   private compiled(): NonNullable<TypeOrmSessionStore['sql']> {
     if (this.sql) return this.sql;
     const { driver } = this.dataSource;
@@ -204,7 +195,6 @@ export class TypeOrmSessionStore implements SessionStore {
       return driver.escape(column.databaseName);
     };
     const session = this.dataSource.getMetadata(this.entities.session);
-    const history = this.dataSource.getMetadata(this.entities.refreshHistory);
     const s = (property: string): string => name(session, property);
     const select = `SELECT ${session.columns.map((c) => driver.escape(c.databaseName)).join(', ')} FROM ${path(session)} WHERE ${s('id')} = :id`;
     const [findById] = driver.escapeQueryWithParameters(select, { id: '' });
@@ -212,11 +202,15 @@ export class TypeOrmSessionStore implements SessionStore {
       this.dataSource.options.type === 'postgres'
         ? `WITH rotated AS (UPDATE ${path(session)} SET ${s('refreshTokenHash')} = $3, ${s('previousTokenHash')} = $2, ` +
           `${s('previousSuccessor')} = $4, ${s('rotatedAt')} = $5, ${s('lastUsedAt')} = $6, ${s('expiresAt')} = $7 ` +
-          `WHERE ${s('id')} = $1 AND ${s('refreshTokenHash')} = $2 AND ${s('revokedAt')} IS NULL RETURNING ${s('id')} AS id), ` +
-          `history AS (INSERT INTO ${path(history)} (${name(history, 'sessionId')}, ${name(history, 'tokenHash')}) ` +
-          `SELECT id, $2 FROM rotated ON CONFLICT DO NOTHING) SELECT count(*)::int AS rotated FROM rotated`
+          `WHERE ${s('id')} = $1 AND ${s('refreshTokenHash')} = $2 AND ${s('revokedAt')} IS NULL RETURNING ${s('id')} AS id) ` +
+          `SELECT count(*)::int AS rotated FROM rotated`
         : null;
-    this.sql = { findById, rotate, columns: session.columns };
+    const [revokedSince] = driver.escapeQueryWithParameters(
+      `SELECT ${s('id')} AS id, ${s('revokedAt')} AS revoked_at FROM ${path(session)} WHERE ${s('revokedAt')} >= :since ` +
+        `ORDER BY ${s('revokedAt')}, ${s('id')} LIMIT :limit`,
+      { since: '', limit: '' }, // strings: placeholders (numbers would be inlined as literals)
+    );
+    this.sql = { findById, rotate, revokedSince, columns: session.columns };
     return this.sql;
   }
 }

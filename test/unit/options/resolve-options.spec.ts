@@ -45,13 +45,13 @@ describe('resolveAuthOptions', () => {
         issuer: 'nest-gatekeeper',
         audience: 'nest-gatekeeper',
         accessTokenTtlSeconds: 900,
-        maxAccessTokenTtlSeconds: 86_400,
+        maxAccessTokenTtlSeconds: 3_600,
         clockToleranceSeconds: 0,
         verifiedTokenCacheSize: 10_000,
       });
       expect(rest).toEqual({
         accessTokenType: 'header',
-        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000 },
+        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000, maxSessionsPerUser: null },
         cookies: {
           names: { access: 'access_token', refresh: 'refresh_token', trust: 'trust_token', csrf: 'csrf_token' },
           domain: undefined,
@@ -82,6 +82,7 @@ describe('resolveAuthOptions', () => {
         registration: { revealConflicts: true, rateLimit: { max: 20, windowMs: 3_600_000 } },
         password: { minLength: 8, maxLength: 128 },
         sessionCheck: false,
+        revocation: { enabled: true, pollIntervalMs: 500, maxEntries: 1_000_000 },
         storeTimeoutMs: 5000,
         defaultRoles: ['user'],
         trustProxyHeaders: false,
@@ -129,19 +130,21 @@ describe('resolveAuthOptions', () => {
         opts({
           accessTokenType: 'both',
           jwt: { secret: SECRET, accessTokenTtl: '5m', maxAccessTokenTtl: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 },
-          refreshToken: { ttl: '1d', absoluteTtl: '2w', reuseGraceSeconds: 0 },
+          refreshToken: { ttl: '1d', absoluteTtl: '2w', reuseGraceSeconds: 0, maxSessionsPerUser: 3 },
           cookies: { names: { access: 'at' }, secure: false, sameSite: 'strict', domain: 'example.com' },
           mfa: { methods: ['totp', 'email', 'totp'], encryptionKey: SECRET, senders: { email: { sendEmail: () => Promise.resolve() } } },
           rateLimit: { account: { lockout: '1m', maxLockout: '1h' } },
           sessionCheck: true,
           storeTimeout: '1500ms',
+          revocation: { enabled: false, pollInterval: '2s', maxEntries: 10 },
         }),
       );
       expect(r.storeTimeoutMs).toBe(1500);
+      expect(r.revocation).toEqual({ enabled: false, pollIntervalMs: 2000, maxEntries: 10 });
       expect(resolveAuthOptions(opts({ storeTimeout: false })).storeTimeoutMs).toBeNull();
       expect(r.accessTokenType).toBe('both');
       expect(r.jwt).toMatchObject({ accessTokenTtlSeconds: 300, maxAccessTokenTtlSeconds: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 });
-      expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0 });
+      expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0, maxSessionsPerUser: 3 });
       expect(r.cookies).toMatchObject({ names: { access: 'at', refresh: 'refresh_token' }, secure: false, sameSite: 'strict', domain: 'example.com' });
       expect(r.mfa.methods).toEqual(['totp', 'email']);
       expect(r.rateLimit.account).toMatchObject({ lockoutMs: 60_000, maxLockoutMs: 3_600_000 });
@@ -174,6 +177,14 @@ describe('resolveAuthOptions', () => {
       ['an unreadable private key', { jwt: { algorithm: 'ES256', privateKey: 'not a pem' } }, /^jwt\.privateKey: could not be read as a PEM private key$/],
       ['an unknown algorithm', { jwt: { secret: SECRET, algorithm: 'HS512' } }, /^jwt\.algorithm: must be one of 'HS256', 'RS256', 'ES256', 'EdDSA' \(got "HS512"\)$/],
       ['accessTokenTtl > maxAccessTokenTtl', { jwt: { secret: SECRET, accessTokenTtl: '25h' } }, /^jwt\.accessTokenTtl: must not exceed jwt\.maxAccessTokenTtl$/],
+      ['accessTokenTtl above the 1 h default maxAccessTokenTtl', { jwt: { secret: SECRET, accessTokenTtl: '2h' } }, /^jwt\.accessTokenTtl: must not exceed jwt\.maxAccessTokenTtl$/],
+      ['a revocation poll interval under 10 ms', { revocation: { pollInterval: '5ms' } }, /^revocation\.pollInterval: must be between 10ms and 60s$/],
+      ['a revocation poll interval that is not a duration', { revocation: { pollInterval: 'often' } }, /^revocation\.pollInterval: must be a positive duration/],
+      ['a zero session cap', { refreshToken: { maxSessionsPerUser: 0 } }, /^refreshToken\.maxSessionsPerUser: must be an integer ≥ 1 \(got 0\)$/],
+      ['a fractional session cap', { refreshToken: { maxSessionsPerUser: 2.5 } }, /^refreshToken\.maxSessionsPerUser: must be an integer ≥ 1/],
+      ['a zero revocation cap', { revocation: { maxEntries: 0 } }, /^revocation\.maxEntries: must be an integer ≥ 1/],
+      ['a non-boolean revocation switch', { revocation: { enabled: 'yes' } }, /^revocation\.enabled: must be true or false/],
+      ['an unknown revocation key', { revocation: { interval: '1s' } }, /^revocation\.interval: unknown option$/],
       ['accessTokenTtl < 1 s', { jwt: { secret: SECRET, accessTokenTtl: '500ms' } }, /^jwt\.accessTokenTtl: must be at least 1 second$/],
       ['refresh ttl > absoluteTtl', { refreshToken: { ttl: '31d' } }, /^refreshToken\.ttl: must not exceed refreshToken\.absoluteTtl$/],
       ["sameSite 'none' without secure", { cookies: { sameSite: 'none', secure: false } }, /^cookies\.sameSite: 'none' requires cookies\.secure: true$/],

@@ -1,10 +1,15 @@
+import { createSecretKey } from 'node:crypto';
 import {
   hashRefreshToken,
   isSessionId,
-  newRefreshToken,
+  newLegacyRefreshToken,
   newSessionId,
+  RefreshTokens,
   refreshTokenSessionId,
 } from '../../../lib/tokens/refresh-token.js';
+
+const tokens = new RefreshTokens(createSecretKey(Buffer.from('test-secret-that-is-at-least-32-bytes-long!')));
+const newRefreshToken = (sessionId: string): string => tokens.issue(sessionId);
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -46,7 +51,7 @@ describe('refresh tokens', () => {
     expect(random).toMatch(B64URL);
   });
 
-  it('carry at least 128 random bits: the random part is 32 canonical bytes', () => {
+  it('carry 128 random bits and a 128-bit MAC: the secret part is 32 canonical bytes', () => {
     const random = newRefreshToken(sid).split('.')[1];
     const bytes = Buffer.from(random, 'base64url');
     expect(bytes.length * 8).toBeGreaterThanOrEqual(128);
@@ -111,5 +116,39 @@ describe('refresh tokens', () => {
     expect(hashRefreshToken(newRefreshToken(sid))).not.toBe(hash);
     // Known answer: SHA-256("abc").
     expect(hashRefreshToken('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+  });
+
+  it('are authentic (their MAC verifies) for the session they name, and only for it', () => {
+    const token = newRefreshToken(sid);
+    expect(tokens.isAuthentic(token)).toBe(true);
+    // The same secret part under another session id (a token of session B replayed against A).
+    expect(tokens.isAuthentic(`${newSessionId()}.${token.split('.')[1]}`)).toBe(false);
+    // Another signing key (another deployment) does not recognise it.
+    const other = new RefreshTokens(createSecretKey(Buffer.from('another-secret-that-is-at-least-32-bytes!!')));
+    expect(other.isAuthentic(token)).toBe(false);
+  });
+
+  it('a forged, tampered or legacy (purely random) secret part is not authentic', () => {
+    const token = newRefreshToken(sid);
+    const secret = Buffer.from(token.split('.')[1], 'base64url');
+    for (const i of [0, 15, 16, 31]) {
+      const tampered = Buffer.from(secret);
+      tampered[i] ^= 1;
+      expect(tokens.isAuthentic(`${sid}.${tampered.toString('base64url')}`)).toBe(false);
+    }
+    expect(tokens.isAuthentic(`${sid}.${'A'.repeat(43)}`)).toBe(false);
+    expect(tokens.isAuthentic(newLegacyRefreshToken(sid))).toBe(false);
+    expect(tokens.isAuthentic('garbage')).toBe(false);
+  });
+
+  it('a non-canonical encoding of an authentic secret (same bytes, other last character) is not authentic', () => {
+    const token = newRefreshToken(sid);
+    const last = token.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // The last character carries 4 bits; its 2 low bits must be 0. Setting one keeps the decoded bytes.
+    const variant = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(last) | 1]}`;
+    expect(variant).not.toBe(token);
+    expect(Buffer.from(variant.split('.')[1], 'base64url')).toEqual(Buffer.from(token.split('.')[1], 'base64url'));
+    expect(tokens.isAuthentic(variant)).toBe(false);
   });
 });
