@@ -87,6 +87,14 @@ function credentials(f: Fuzzer, ctx: Ctx): Record<string, string> {
   return { cookie: cookies(ctx.jar), 'x-csrf-token': ctx.jar['csrf_token'] ?? '' };
 }
 
+/** Sometimes a hostile User-Agent or X-Forwarded-For (both reach the session and counter stores). */
+function clientHeaders(f: Fuzzer): Record<string, string> {
+  if (!f.chance(0.15)) return {};
+  // Header values may carry U+0080–U+00FF (read as latin1: C1 controls included), never NUL.
+  const latin1 = Array.from({ length: f.pick([1, 64, 65, 300, 5000]) }, () => String.fromCharCode(f.pick([0x20, 0x41, 0x7e, 0x80, 0x85, 0x9f, 0xa0, 0xff]))).join('');
+  return f.chance(0.5) ? { 'user-agent': latin1 } : { 'x-forwarded-for': f.pick([latin1, `${latin1}, 10.0.0.1`, '::1', '999.1.1.1', ',']) };
+}
+
 /** Why a response breaks the rule (a 5xx; a 4xx that is not a problem document with a code), else undefined. */
 function violation(res: FuzzResponse): string | undefined {
   if (res.status >= 500) return `status ${res.status}`;
@@ -155,7 +163,7 @@ async function fuzzApp(
       const requests: FuzzRequest[] = Array.from({ length: PER_ROUTE }, () => {
         const body = route.body?.(f, ctx) ?? { headers: {} };
         const auth = route.auth || f.chance(0.2) ? credentials(f, ctx) : {};
-        return { method: route.method, path: route.path(f, ctx), headers: { ...body.headers, ...auth }, body: body.body };
+        return { method: route.method, path: route.path(f, ctx), headers: { ...body.headers, ...auth, ...clientHeaders(f) }, body: body.body };
       });
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -201,6 +209,7 @@ describe(`fuzz: no 5xx from any input (seed ${SEED})`, () => {
         options: {
           ...sql?.options,
           accessTokenType: setup.mode,
+          trustProxyHeaders: true,
           rateLimit: { ...sql?.options.rateLimit, ...limits },
         },
         mfa: sql ? { store: sql.mfaStore, methods: ['totp', 'email', 'sms'] } : {},
