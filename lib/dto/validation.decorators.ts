@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsString, ValidateBy, ValidateIf, type ValidationArguments } from 'class-validator';
-import { identifierProblem, normaliseIdentifier, type IdentifierKind } from '../users/identifiers.js';
+import { identifierProblem, normaliseInput, type IdentifierKind } from '../users/identifiers.js';
 
 /**
  * An optional field: it may be ABSENT, never `null`. Used instead of class-validator's `@IsOptional()`,
@@ -12,13 +12,13 @@ export function OptionalField(): PropertyDecorator {
 }
 
 /**
- * A username or e-mail field: a string, normalised on the way in (NFKC, trimmed, lower-case;
- * other types pass through untouched so that `IsString` reports them), then validated as `kind` ON
+ * A username or e-mail field: a string, normalised on the way in (NFKC, trimmed, lower-case; see
+ * `normaliseInput`; other types pass through untouched so that `IsString` reports them), then validated as `kind` ON
  * THE NORMALISED VALUE (see `identifierProblem`). The DTO carries the normalised value.
  */
 export function IdentifierField(kind: IdentifierKind): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normaliseIdentifier(value) : value)),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normaliseInput(value) : value)),
     IsString(),
     ValidateBy({
       name: 'isIdentifier',

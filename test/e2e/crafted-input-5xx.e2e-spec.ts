@@ -55,6 +55,26 @@ describe('crafted input: memory stores', () => {
     expect(form.status).toBeLessThan(500);
   });
 
+  it('a lone surrogate in a form field that a host app\'s own parser let through is 400 at /auth/token', async () => {
+    // A host-app parser that decodes %ED%A0%80 to a lone surrogate (URLSearchParams would make it U+FFFD).
+    const hostile = await createTestApp({
+      beforeInit: (app) =>
+        app.use((req: object, _res: unknown, next: () => void) => {
+          const body = { grant_type: 'password', username: 'emilys', password: 'emilys\uD800pass' };
+          // Fixed, whatever Express's own parsers do after this middleware.
+          Object.defineProperty(req, 'body', { get: () => body, set: () => undefined, configurable: true });
+          next();
+        }),
+    });
+    try {
+      const res = await hostile.http.post('/auth/token').type('form').send('grant_type=password');
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body).toMatchObject({ error: 'invalid_request', errors: [{ field: 'password', message: 'must be well-formed Unicode text' }] });
+    } finally {
+      await hostile.close();
+    }
+  });
+
   it('a JSON body nested 2,000 levels deep (10 KB) is 400, not a stack overflow', async () => {
     const deepObject = `{"username":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)},"password":"x"}`;
     const deepArray = `{"username":${'['.repeat(100_000)}${']'.repeat(100_000)},"password":"x"}`;
