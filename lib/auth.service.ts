@@ -11,7 +11,8 @@ import { USER_STORE } from './stores/store.tokens.js';
 import type { AuthUser, JsonValue, MfaMethod, UserStore } from './stores/user.store.js';
 import type { AuthPrincipal } from './tokens/access-token.claims.js';
 import type { TokenGrant } from './transport/token-transport.js';
-import { normaliseIdentifier, toPublicUser, type PublicUser } from './users/public-user.js';
+import { parseIdentifier } from './users/identifiers.js';
+import { toPublicUser, type PublicUser } from './users/public-user.js';
 
 /** Login input: one identifier and the password. */
 export interface LoginInput {
@@ -80,19 +81,22 @@ export class AuthService implements OnModuleInit {
   }
 
   /**
-   * Creates an account. Sign-ups are limited per client address (`registration.rateLimit`, reserved
-   * before hashing: 429 beyond it). A taken username or e-mail is `CONFLICT`, or — with
-   * `registration.revealConflicts: false` — resolves `null` after the same work, exactly as a fresh
-   * registration resolves its user, so that the caller can answer both alike.
+   * Creates an account. The username and e-mail are normalised, then validated (see
+   * `parseIdentifier`): `VALIDATION_FAILED` for a bad one. Sign-ups are limited per client address
+   * (`registration.rateLimit`, reserved before hashing: 429 beyond it). A taken username or e-mail is
+   * `CONFLICT`, or — with `registration.revealConflicts: false` — resolves `null` after the same
+   * work, exactly as a fresh registration resolves its user, so that the caller can answer both alike.
    */
   async register(input: RegisterInput, context: SessionContext = {}): Promise<PublicUser | null> {
+    const username = parseIdentifier(input.username, 'username', 'username');
+    const email = parseIdentifier(input.email, 'email', 'email');
     this.assertPasswordPolicy(input.password, 'password');
     await this.limiter.reserveRegistration(context.ip);
     const passwordHash = await this.hasher.hash(input.password);
     try {
       const user = await this.users.create({
-        username: normaliseIdentifier(input.username),
-        email: normaliseIdentifier(input.email),
+        username,
+        email,
         passwordHash,
         roles: [...this.options.defaultRoles],
         ...(input.profile ? { profile: input.profile } : {}),
@@ -109,11 +113,12 @@ export class AuthService implements OnModuleInit {
    * Checks the password, then either starts a session or, for a user with a second factor (and no
    * valid trust token), returns a pending MFA step with an `mfaToken` and issues no token. Unknown
    * users and wrong passwords get the same `INVALID_CREDENTIALS` after the same work (a dummy hash
-   * verification); locked accounts and addresses get 429 whatever the password.
+   * verification); locked accounts and addresses get 429 whatever the password. The identifier is
+   * normalised, then validated (`VALIDATION_FAILED` before any look-up; see `parseIdentifier`).
    */
   async login(input: LoginInput, context: SessionContext): Promise<LoginOutcome> {
     const accessTtl = this.accessTtl(input.expiresInMins);
-    const identifier = normaliseIdentifier(input.identifier);
+    const identifier = parseIdentifier(input.identifier, input.identifierType ?? 'username', 'login');
     this.assertPasswordLength(input.password);
     const user =
       input.identifierType === 'email' || identifier.includes('@')

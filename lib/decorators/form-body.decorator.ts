@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { AuthException } from '../errors/auth.exception.js';
 import { headerValue, type AuthRequest } from '../transport/http.types.js';
+import { isWellFormed } from '../util/text.js';
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 /** The largest form the token endpoint reads itself (when no body parser ran): credentials are small. */
@@ -13,7 +14,8 @@ export type FormFields = Readonly<Record<string, string>>;
  * The request's `application/x-www-form-urlencoded` body as string fields. Works whether or not the
  * host app parsed it already (Express's urlencoded parser, or none: the body is then read here with a
  * 16 KiB limit and parsed by `URLSearchParams`). Another content type is `MALFORMED_REQUEST`; a field
- * sent twice, or a nested value (`a[b]=c` under the `extended` parser) is `VALIDATION_FAILED`.
+ * sent twice, a nested value (`a[b]=c` under the `extended` parser) or text that is not well-formed
+ * UTF-16 (a lone surrogate, which a host app's parser may let through) is `VALIDATION_FAILED`.
  */
 export const FormBody = createParamDecorator(async (_data: unknown, ctx: ExecutionContext): Promise<FormFields> => {
   const req = ctx.switchToHttp().getRequest<AuthRequest & AsyncIterable<Buffer> & { readableEnded?: boolean }>();
@@ -39,6 +41,9 @@ function fields(entries: Iterable<[string, unknown]>): FormFields {
   for (const [key, value] of entries) {
     if (typeof value !== 'string' || key in out) {
       throw new AuthException('VALIDATION_FAILED', { errors: [{ field: key, message: 'must be sent once, as text' }] });
+    }
+    if (!isWellFormed(key) || !isWellFormed(value)) {
+      throw new AuthException('VALIDATION_FAILED', { errors: [{ field: key, message: 'must be well-formed Unicode text' }] });
     }
     out[key] = value;
   }

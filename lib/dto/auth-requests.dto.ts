@@ -1,34 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsBoolean,
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IdentifierField, OptionalField } from './validation.decorators.js';
 
 /** The hard cap on any password field, before the configured policy; keeps hashing cheap to refuse. */
 export const PASSWORD_FIELD_MAX = 1024;
 
+/*
+ * Optional fields are `@OptionalField()`: absent is fine, `null` is a validation error. Usernames and
+ * e-mails are `@IdentifierField(kind)`: normalised first, every limit checked on the normalised value.
+ */
+
 /** `POST /auth/register` */
 export class RegisterDto {
-  @ApiProperty({ description: 'Letters, digits, dot, dash, underscore; stored lower-case.', example: 'emilys', minLength: 3, maxLength: 32 })
-  @IsString()
-  @Length(3, 32)
-  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'username may contain letters, digits, dot, dash and underscore only' })
+  @ApiProperty({ description: 'Letters, digits, dot, dash, underscore (after NFKC normalisation); stored lower-case.', example: 'emilys', minLength: 3, maxLength: 32 })
+  @IdentifierField('username')
   username!: string;
 
-  @ApiProperty({ description: 'E-mail address; stored lower-case.', example: 'emily.johnson@example.com', maxLength: 254 })
-  @IsString()
-  @MaxLength(254)
-  @IsEmail()
+  @ApiProperty({ description: 'E-mail address (checked after NFKC normalisation); stored lower-case.', example: 'emily.johnson@example.com', maxLength: 254 })
+  @IdentifierField('email')
   email!: string;
 
   @ApiProperty({ description: 'Password (policy: 8 to 128 characters by default).', example: 'emilyspass', minLength: 8, maxLength: 128 })
@@ -40,17 +29,13 @@ export class RegisterDto {
 /** `POST /auth/login` — `username` or `email`, and `password`. */
 export class LoginDto {
   @ApiPropertyOptional({ description: 'Username (or an e-mail address). Send this or `email`.', example: 'emilys', maxLength: 254 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(254)
+  @OptionalField()
+  @IdentifierField('login')
   username?: string;
 
   @ApiPropertyOptional({ description: 'E-mail address. Send this or `username`.', example: 'emily.johnson@example.com', maxLength: 254 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(254)
+  @OptionalField()
+  @IdentifierField('login')
   email?: string;
 
   @ApiProperty({ description: 'The password.', example: 'emilyspass', maxLength: 128 })
@@ -60,7 +45,7 @@ export class LoginDto {
   password!: string;
 
   @ApiPropertyOptional({ description: 'Access-token lifetime in minutes (at most `jwt.maxAccessTokenTtl`).', example: 30, minimum: 1 })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(1)
   @Max(525_600)
@@ -71,7 +56,7 @@ export class LoginDto {
     example: 'Zk3m1Qa9…',
     maxLength: 512,
   })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(512)
   trustToken?: string;
@@ -80,25 +65,25 @@ export class LoginDto {
 /** `POST /auth/refresh` */
 export class RefreshDto {
   @ApiPropertyOptional({ description: 'The refresh token (else the refresh cookie, in cookie modes).', example: 'q1b2…', maxLength: 512 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(512)
   refreshToken?: string;
 
   @ApiPropertyOptional({ description: 'Another name for `refreshToken` (read when `refreshToken` is absent).', example: 'q1b2…', maxLength: 512 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(512)
   refresh?: string;
 
   @ApiPropertyOptional({ description: 'Another name for `refreshToken` (read when `refreshToken` and `refresh` are absent).', example: 'q1b2…', maxLength: 512 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(512)
   refresh_token?: string;
 
   @ApiPropertyOptional({ description: 'Access-token lifetime in minutes (at most `jwt.maxAccessTokenTtl`).', example: 30, minimum: 1 })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(1)
   @Max(525_600)
@@ -108,7 +93,7 @@ export class RefreshDto {
 /** `POST /auth/logout` */
 export class LogoutDto {
   @ApiPropertyOptional({ description: 'Revoke every session of the user, not only this one.', example: false, default: false })
-  @IsOptional()
+  @OptionalField()
   @IsBoolean()
   allSessions?: boolean;
 }
@@ -165,7 +150,7 @@ export class MfaVerifyDto {
   code!: string;
 
   @ApiPropertyOptional({ description: 'Remember this device: the response carries a `trustToken` (and, in cookie modes, a `trust_token` cookie).', example: false, default: false })
-  @IsOptional()
+  @OptionalField()
   @IsBoolean()
   trustDevice?: boolean;
 }

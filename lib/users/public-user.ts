@@ -40,7 +40,4 @@ export function toPublicUser(user: AuthUser): PublicUser {
   return view;
 }
 
-/** Normalises a username or e-mail for storage and look-up: NFKC, trimmed, lower-case. */
-export function normaliseIdentifier(value: string): string {
-  return value.normalize('NFKC').trim().toLowerCase();
-}
+export { normaliseIdentifier } from './identifiers.js';
