@@ -46,7 +46,11 @@ async function executedMigrations(sample: SampleApp): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-const MIGRATIONS = [expect.stringMatching(/^NestGatekeeperAuth\d{13}$/), expect.stringMatching(/^NestGatekeeperRateLimits\d{13}$/)];
+const MIGRATIONS = [
+  expect.stringMatching(/^NestGatekeeperAuth\d{13}$/),
+  expect.stringMatching(/^NestGatekeeperRateLimits\d{13}$/),
+  expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/),
+];
 
 describe('sample app on MariaDB (DATABASE_URL=mariadb://… and mysql://…)', () => {
   const database = `gk_sample_${randomBytes(5).toString('hex')}`;
