@@ -1,17 +1,5 @@
-import { MemoryRateLimitStore, type RateLimitStore } from '../../lib/index.js';
+import { slowCounters } from '../fixtures/slow-counters.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
-
-/** The memory counters with network-like latency, so that concurrent requests really overlap. */
-function slowCounters(): RateLimitStore {
-  const counters = new MemoryRateLimitStore();
-  const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
-  return {
-    increment: (key, windowMs, now) => later(counters.increment(key, windowMs, now)),
-    decrement: (key, now) => later(counters.decrement(key, now)),
-    peek: (key, now) => later(counters.peek(key, now)),
-    reset: (key) => later(counters.reset(key)),
-  };
-}
 
 describe('login brute force: lockout and address limits', () => {
   let t: TestApp;

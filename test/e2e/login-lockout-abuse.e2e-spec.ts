@@ -2,7 +2,6 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import {
   Argon2idPasswordHasher,
-  MemoryRateLimitStore,
   type PasswordHasher,
   type RateLimitStore,
 } from '../../lib/index.js';
@@ -10,6 +9,7 @@ import { RedisRateLimitStore } from '../../lib/stores/redis/index.js';
 import { rateLimitEntity } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { createTestApp, hashOnce, type TestApp } from '../fixtures/create-test-app.js';
+import { slowCounters } from '../fixtures/slow-counters.js';
 import { createPgDatabase, REDIS_URL, redisTestPrefix, withDatabase, PG_URL, type TestDatabase } from '../fixtures/services.js';
 
 /**
@@ -17,17 +17,6 @@ import { createPgDatabase, REDIS_URL, redisTestPrefix, withDatabase, PG_URL, typ
  * under concurrency on every RateLimitStore, lockouts an outsider cannot turn against the owner, and
  * answers that tell nobody whether an account exists or which identifiers belong together.
  */
-
-/** The store with network-like latency, so that concurrent requests really overlap. */
-function slowed(store: RateLimitStore): RateLimitStore {
-  const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
-  return {
-    increment: (key, windowMs, now) => later(store.increment(key, windowMs, now)),
-    decrement: (key, now) => later(store.decrement(key, now)),
-    peek: (key, now) => later(store.peek(key, now)),
-    reset: (key) => later(store.reset(key)),
-  };
-}
 
 /**
  * Counts the verifications made against emilys' real argon2id hash (the checks a guesser gets); every
@@ -53,7 +42,7 @@ interface StoreCase {
 }
 
 const STORES: StoreCase[] = [
-  { name: 'memory', open: async () => ({ store: slowed(new MemoryRateLimitStore()), close: async () => undefined }) },
+  { name: 'memory', open: async () => ({ store: slowCounters(), close: async () => undefined }) },
   {
     name: 'SQLite',
     open: async () => {

@@ -1,24 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
-import { MemoryRateLimitStore, type RateLimitStore } from '../../lib/index.js';
+import { slowCounters } from '../fixtures/slow-counters.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
 
 function problem(res: Response, status: number, code: string): void {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body.code).toBe(code);
-}
-
-/** An in-memory counter store that answers after 5 ms, like a network store, so parallel requests overlap. */
-function slowCounters(): RateLimitStore {
-  const counters = new MemoryRateLimitStore();
-  const later = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
-  return {
-    increment: (key, windowMs, now) => later(counters.increment(key, windowMs, now)),
-    decrement: (key, now) => later(counters.decrement(key, now)),
-    peek: (key, now) => later(counters.peek(key, now)),
-    reset: (key) => later(counters.reset(key)),
-  };
 }
 
 /** A six-digit code that is not the current, previous or next TOTP code. */
