@@ -17,7 +17,8 @@ import { PasswordController } from './controllers/password.controller.js';
 import { TokenController } from './controllers/token.controller.js';
 import { SessionsController } from './controllers/sessions.controller.js';
 import { Argon2idPasswordHasher } from './crypto/argon2id-password.hasher.js';
-import { PASSWORD_HASHER } from './crypto/password-hasher.js';
+import { BoundedPasswordHasher } from './crypto/bounded-password-hasher.js';
+import { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
 import { AuthRoutesProblemFilter } from './errors/auth-routes-problem.filter.js';
 import { AuthConfigError } from './errors/auth-config.error.js';
 import { AccessTokenGuard } from './guards/access-token.guard.js';
@@ -153,11 +154,16 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
     {
-      provide: PASSWORD_HASHER,
-      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
-        resolveProvider(raw.passwordHasher, moduleRef, () => new Argon2idPasswordHasher()),
+      // The configured hasher (argon2id by default), whoever wrote it, behind the hashing bound: the
+      // module's own hashing and the app's calls through PASSWORD_HASHER share one budget.
+      provide: BoundedPasswordHasher,
+      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions) => {
+        const hasher = await resolveProvider<PasswordHasher>(raw.passwordHasher, moduleRef, () => new Argon2idPasswordHasher());
+        return hasher instanceof BoundedPasswordHasher ? hasher : new BoundedPasswordHasher(hasher, options.passwordHashing);
+      },
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
+    { provide: PASSWORD_HASHER, useExisting: BoundedPasswordHasher },
     {
       provide: TOKEN_TRANSPORT,
       useFactory: createTokenTransport,

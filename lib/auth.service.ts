@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS } from './auth.constants.js';
-import { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
+import { BoundedPasswordHasher, PasswordHashingBusyError, type HashPermit } from './crypto/bounded-password-hasher.js';
 import { AuthException } from './errors/auth.exception.js';
 import { DuplicateUserError } from './errors/store.errors.js';
 import type { ResolvedAuthOptions } from './options/resolved-auth-options.js';
@@ -56,7 +56,11 @@ export interface RegisterInput {
   profile?: Record<string, JsonValue>;
 }
 
-/** Messages of the token responses. */
+/** The use cases that hash or verify a password (what a refused one was, for the shedding hook). */
+type HashingUseCase = 'login' | 'register' | 'changePassword' | 'disableMfa';
+
+/** The password behind the dummy hash that unknown users' logins are verified against. */
+const DUMMY_PASSWORD = 'nest-gatekeeper dummy password for unknown users';
 
 /**
  * The use cases: register, log in, refresh, read the profile, log out, manage sessions and change
@@ -69,7 +73,7 @@ export class AuthService implements OnModuleInit {
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(USER_STORE) private readonly users: UserStore,
-    @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    @Inject(BoundedPasswordHasher) private readonly hasher: BoundedPasswordHasher,
     private readonly sessions: SessionService,
     private readonly limiter: LoginRateLimiter,
     private readonly mfa: MfaService,
@@ -91,8 +95,14 @@ export class AuthService implements OnModuleInit {
     const username = parseIdentifier(input.username, 'username', 'username');
     const email = parseIdentifier(input.email, 'email', 'email');
     this.assertPasswordPolicy(input.password, 'password');
-    await this.limiter.reserveRegistration(context.ip);
-    const passwordHash = await this.hasher.hash(input.password);
+    const permit = this.reserveHashing('register');
+    let passwordHash: string;
+    try {
+      await this.limiter.reserveRegistration(context.ip);
+      passwordHash = await this.hasher.hash(input.password, permit);
+    } finally {
+      permit.release();
+    }
     try {
       const user = await this.users.create({
         username,
@@ -114,9 +124,19 @@ export class AuthService implements OnModuleInit {
    * valid trust token), returns a pending MFA step with an `mfaToken` and issues no token. Unknown
    * users and wrong passwords get the same `INVALID_CREDENTIALS` after the same work (a dummy hash
    * verification); locked accounts and addresses get 429 whatever the password. The identifier is
-   * normalised, then validated (`VALIDATION_FAILED` before any look-up; see `parseIdentifier`).
+   * normalised, then validated (`VALIDATION_FAILED` before any look-up; see `parseIdentifier`). When
+   * `passwordHashing` is saturated, 503 `AUTH_BUSY` before the account is looked up.
    */
   async login(input: LoginInput, context: SessionContext): Promise<LoginOutcome> {
+    const permit = this.reserveHashing('login');
+    try {
+      return await this.loginWith(input, context, permit);
+    } finally {
+      permit.release();
+    }
+  }
+
+  private async loginWith(input: LoginInput, context: SessionContext, permit: HashPermit): Promise<LoginOutcome> {
     const accessTtl = this.accessTtl(input.expiresInMins);
     const identifier = parseIdentifier(input.identifier, input.identifierType ?? 'username', 'login');
     this.assertPasswordLength(input.password);
@@ -133,14 +153,14 @@ export class AuthService implements OnModuleInit {
     // An unchecked refusal (a lock the client must not see) does the same work as a wrong password.
     const valid =
       user && ticket.check
-        ? await this.hasher.verify(user.passwordHash, input.password)
-        : await this.hasher.verify(await this.getDummyHash(), input.password).then(() => false);
+        ? await this.hasher.verify(user.passwordHash, input.password, permit)
+        : await this.hasher.verify(await this.getDummyHash(permit), input.password, permit).then(() => false);
     if (!user || !valid || user.disabled) {
       await this.limiter.settle(ticket, false);
       throw new AuthException('INVALID_CREDENTIALS');
     }
     await this.limiter.settle(ticket, true);
-    await this.rehashIfNeeded(user, input.password);
+    await this.rehashIfNeeded(user, input.password, permit);
     const challenge = await this.mfa.challengeFor(user);
     if (challenge !== null && !(await this.mfa.isTrustedDevice(user, input.trustToken))) {
       return { pending: await this.mfa.beginPending(user, challenge, context.ip, accessTtl) };
@@ -179,10 +199,15 @@ export class AuthService implements OnModuleInit {
    */
   async disableMfa(principal: AuthPrincipal, method: MfaMethod, password: string, ip?: string): Promise<void> {
     this.assertPasswordLength(password);
-    await this.sessions.assertLive(principal);
-    const user = await this.requireUser(principal.id);
-    await this.checkPassword(user, password, ip);
-    await this.mfa.disable(user, method);
+    const permit = this.reserveHashing('disableMfa');
+    try {
+      await this.sessions.assertLive(principal);
+      const user = await this.requireUser(principal.id);
+      await this.checkPassword(user, password, ip, permit);
+      await this.mfa.disable(user, method);
+    } finally {
+      permit.release();
+    }
   }
 
   /** The caller's trusted devices. */
@@ -244,18 +269,24 @@ export class AuthService implements OnModuleInit {
   async changePassword(principal: AuthPrincipal, currentPassword: string, newPassword: string, ip?: string): Promise<void> {
     this.assertPasswordLength(currentPassword);
     this.assertPasswordPolicy(newPassword, 'newPassword');
-    await this.sessions.assertLive(principal);
-    const user = await this.requireUser(principal.id);
-    await this.checkPassword(user, currentPassword, ip);
-    await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
+    const permit = this.reserveHashing('changePassword');
+    let user: AuthUser;
+    try {
+      await this.sessions.assertLive(principal);
+      user = await this.requireUser(principal.id);
+      await this.checkPassword(user, currentPassword, ip, permit);
+      await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword, permit));
+    } finally {
+      permit.release();
+    }
     await this.sessions.revokeAll(user.id, principal.sessionId);
     await this.mfa.revokeTrustedDevices(user.id);
   }
 
   /** Re-checks the password of a signed-in user (rate-limited like login). */
-  private async checkPassword(user: AuthUser, password: string, ip: string | undefined): Promise<void> {
+  private async checkPassword(user: AuthUser, password: string, ip: string | undefined, permit: HashPermit): Promise<void> {
     const ticket = await this.limiter.begin(LoginRateLimiter.forUser(user.id, ip));
-    if (!ticket.check || !(await this.hasher.verify(user.passwordHash, password))) {
+    if (!ticket.check || !(await this.hasher.verify(user.passwordHash, password, permit))) {
       await this.limiter.settle(ticket, false);
       throw new AuthException('INVALID_CREDENTIALS', { detail: 'The current password is wrong.' });
     }
@@ -298,14 +329,37 @@ export class AuthService implements OnModuleInit {
     }
   }
 
-  private async rehashIfNeeded(user: AuthUser, password: string): Promise<void> {
-    if (this.hasher.needsRehash?.(user.passwordHash)) {
-      await this.users.updatePasswordHash(user.id, await this.hasher.hash(password));
+  private async rehashIfNeeded(user: AuthUser, password: string, permit: HashPermit): Promise<void> {
+    if (this.hasher.needsRehash(user.passwordHash)) {
+      await this.users.updatePasswordHash(user.id, await this.hasher.hash(password, permit));
     }
   }
 
-  private getDummyHash(): Promise<string> {
-    this.dummyHash ??= this.hasher.hash('nest-gatekeeper dummy password for unknown users');
+  /**
+   * A place for the password hashing of one use case, or 503 `AUTH_BUSY` with `Retry-After` when
+   * `passwordHashing.concurrency + queue` places are taken. Called before any store is read, so a
+   * refusal costs next to nothing and says nothing about the account. Every refused sign-in, password
+   * change, MFA disable and registration passes here (see {@link shed}).
+   */
+  private reserveHashing(useCase: HashingUseCase): HashPermit {
+    try {
+      return this.hasher.reserve();
+    } catch (error) {
+      throw error instanceof PasswordHashingBusyError ? this.shed(useCase, error) : error;
+    }
+  }
+
+  /** The answer to a refused use case: 503 `AUTH_BUSY`. The hook where shed sign-ins are to be counted. */
+  private shed(_useCase: HashingUseCase, busy: PasswordHashingBusyError): AuthException {
+    return new AuthException('AUTH_BUSY', { retryAfterSeconds: busy.retryAfterSeconds });
+  }
+
+  /** The dummy hash (computed once; on `permit`'s place when the start-up one is not there yet). */
+  private getDummyHash(permit?: HashPermit): Promise<string> {
+    this.dummyHash ??= this.hasher.hash(DUMMY_PASSWORD, permit).catch((error: unknown) => {
+      this.dummyHash = undefined; // computed again by the next caller (e.g. after a refusal at start-up)
+      throw error;
+    });
     return this.dummyHash;
   }
 }

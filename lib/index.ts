@@ -25,6 +25,7 @@ export type {
   JwtOptions,
   MfaOptions,
   MfaSendersOptions,
+  PasswordHashingOptions,
   PasswordPolicyOptions,
   ProviderOption,
   RateLimitOptions,
@@ -117,6 +118,12 @@ export { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js
 
 export { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
 export { Argon2idPasswordHasher, type Argon2idParams } from './crypto/argon2id-password.hasher.js';
+export {
+  BoundedPasswordHasher,
+  HashPermit,
+  PasswordHashingBusyError,
+  type PasswordHashingLimits,
+} from './crypto/bounded-password-hasher.js';
 
 export { AccessTokenService, ACCESS_TOKEN_TYPE, type AccessTokenSubject, type SignedAccessToken } from './tokens/access-token.service.js';
 export type { AuthPrincipal } from './tokens/access-token.claims.js';

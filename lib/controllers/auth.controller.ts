@@ -53,7 +53,7 @@ export class AuthController {
     type: MessageResponseDto,
     description: 'With `registration.revealConflicts: false`: the same answer whether the username or e-mail was free (account created) or taken (nothing changed).',
   })
-  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS')
+  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS', 'AUTH_BUSY')
   async register(
     @JsonBody(authValidationPipe) dto: RegisterDto,
     @Req() req: AuthRequest,
@@ -77,7 +77,7 @@ export class AuthController {
   })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'INVALID_CREDENTIALS', 'MFA_ENROLLMENT_REQUIRED', 'TOO_MANY_REQUESTS')
+  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'INVALID_CREDENTIALS', 'MFA_ENROLLMENT_REQUIRED', 'TOO_MANY_REQUESTS', 'AUTH_BUSY')
   async login(
     @JsonBody(authValidationPipe) dto: LoginDto,
     @Req() req: AuthRequest,

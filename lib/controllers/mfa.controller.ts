@@ -145,6 +145,7 @@ export class MfaController {
     'MFA_METHOD_UNAVAILABLE',
     'MFA_REQUIRED',
     'TOO_MANY_REQUESTS',
+    'AUTH_BUSY',
   )
   async disable(
     @JsonBody(authValidationPipe) dto: MfaDisableDto,

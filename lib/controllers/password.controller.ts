@@ -37,6 +37,7 @@ export class PasswordController {
     'CSRF_TOKEN_INVALID',
     'INVALID_CREDENTIALS',
     'TOO_MANY_REQUESTS',
+    'AUTH_BUSY',
   )
   async change(
     @JsonBody(authValidationPipe) dto: ChangePasswordDto,

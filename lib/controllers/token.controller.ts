@@ -38,6 +38,7 @@ const OAUTH_ERRORS: Partial<Record<AuthErrorCode, string>> = {
   MFA_ENROLLMENT_REQUIRED: 'access_denied',
   TOO_MANY_REQUESTS: 'slow_down',
   STORE_UNAVAILABLE: 'temporarily_unavailable',
+  AUTH_BUSY: 'temporarily_unavailable',
 };
 
 /**
@@ -115,6 +116,7 @@ export class TokenController {
     'MFA_VERIFICATION_REQUIRED',
     'MFA_ENROLLMENT_REQUIRED',
     'TOO_MANY_REQUESTS',
+    'AUTH_BUSY',
   )
   async token(@FormBody() form: FormFields, @Req() req: AuthRequest): Promise<OAuthTokenResponse> {
     const grantType = required(form, 'grant_type', 64);

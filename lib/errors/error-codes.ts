@@ -57,6 +57,11 @@ export const AuthErrorCodes = {
   },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too Many Requests', detail: 'Too many attempts. Try again later.' },
   INTERNAL_ERROR: { status: 500, title: 'Internal Server Error', detail: 'An unexpected error occurred.' },
+  AUTH_BUSY: {
+    status: 503,
+    title: 'Service Unavailable',
+    detail: 'Too many sign-ins are being processed; retry shortly.',
+  },
   STORE_UNAVAILABLE: {
     status: 503,
     title: 'Service Unavailable',

@@ -14,6 +14,7 @@ import { AuthException } from './auth.exception.js';
 import { AuthErrorCodes, type AuthErrorCode } from './error-codes.js';
 import type { ProblemDetails } from './problem-details.js';
 import { StoreUnavailableError } from './store.errors.js';
+import { PasswordHashingBusyError } from '../crypto/bounded-password-hasher.js';
 
 const BY_STATUS: Partial<Record<number, AuthErrorCode>> = {
   400: 'MALFORMED_REQUEST',
@@ -51,6 +52,9 @@ export function renderProblem(exception: unknown): RenderedProblem {
   }
   if (exception instanceof StoreUnavailableError) {
     return renderProblem(new AuthException('STORE_UNAVAILABLE'));
+  }
+  if (exception instanceof PasswordHashingBusyError) {
+    return renderProblem(new AuthException('AUTH_BUSY', { retryAfterSeconds: exception.retryAfterSeconds }));
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

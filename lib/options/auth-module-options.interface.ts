@@ -351,6 +351,30 @@ export interface PasswordPolicyOptions {
   maxLength?: number;
 }
 
+/**
+ * How many password hashes and verifications may be in flight. A password hash (argon2id by default)
+ * costs ~10 ms of CPU and 19 MiB of memory, so the module runs at most `concurrency` at once, lets
+ * `queue` more wait, and answers anything beyond at once with 503 `AUTH_BUSY` and `Retry-After` —
+ * before looking the account up, so the answer is the same for every account. This bounds login,
+ * the dummy verification of unknown users, registration, password change, MFA disable and rehashing,
+ * whatever `passwordHasher` is configured, and keeps a login flood from starving other requests.
+ */
+export interface PasswordHashingOptions {
+  /**
+   * Hashes and verifications running at once. More than the cores the process may use only adds
+   * memory and cache contention (each argon2id hash needs its 19 MiB), not throughput.
+   * @default os.availableParallelism() (the cores this process may run on; CPU affinity counts)
+   */
+  concurrency?: number;
+  /**
+   * Further hashes and verifications allowed to wait for a running one; the rest get 503 at once.
+   * Enough to keep every running place busy back to back and to absorb a burst of sign-ins, while the
+   * longest wait stays a few hash durations (~40 ms at 10 ms per hash).
+   * @default 4 × concurrency
+   */
+  queue?: number;
+}
+
 /** The routes whose JSON body {@link ResponsesOptions.tokenBody} shapes. */
 export type TokenResponseRoute = 'login' | 'refresh' | 'mfaVerify';
 
@@ -415,6 +439,8 @@ export interface AuthModuleOptions {
   sessionStore?: ProviderOption<SessionStore>;
   /** How passwords are hashed. @default argon2id, m=19 MiB, t=2, p=1 */
   passwordHasher?: ProviderOption<PasswordHasher>;
+  /** How many password hashes may run and wait at once (the rest get 503 `AUTH_BUSY`). */
+  passwordHashing?: PasswordHashingOptions;
   /** Multi-factor authentication. */
   mfa?: MfaOptions;
   /** Brute-force protection. */

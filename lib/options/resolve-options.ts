@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { createPrivateKey, createPublicKey, createSecretKey, KeyObject, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { AuthConfigError } from '../errors/auth-config.error.js';
 import type {
@@ -16,12 +17,14 @@ const COOKIE_PREFIXES = ['__Host-', '__Secure-'] as const;
 const MFA_METHODS: readonly MfaMethod[] = ['totp', 'email', 'sms'];
 const SAME_SITE = ['lax', 'strict', 'none'] as const;
 const MIN_HS256_SECRET_BYTES = 32;
+/** Upper bound of `passwordHashing.concurrency` and `.queue`: each running argon2id hash holds 19 MiB. */
+const MAX_HASH_PLACES = 1024;
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': [
     'accessTokenType', 'jwt', 'refreshToken', 'cookies', 'userStore', 'sessionStore', 'passwordHasher',
-    'mfa', 'rateLimit', 'password', 'sessionCheck', 'revocation', 'storeTimeout', 'defaultRoles', 'trustProxyHeaders',
-    'loginIdentifiers', 'responses', 'registration',
+    'passwordHashing', 'mfa', 'rateLimit', 'password', 'sessionCheck', 'revocation', 'storeTimeout', 'defaultRoles',
+    'trustProxyHeaders', 'loginIdentifiers', 'responses', 'registration',
   ],
   registration: ['revealConflicts', 'rateLimit'],
   'registration.rateLimit': ['max', 'window'],
@@ -48,6 +51,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'rateLimit.account': ['maxFailures', 'window', 'lockout', 'maxLockout'],
   'rateLimit.address': ['max', 'window'],
   password: ['minLength', 'maxLength'],
+  passwordHashing: ['concurrency', 'queue'],
 };
 
 /** Collects every problem; `fail()` throws them together. */
@@ -319,6 +323,12 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   if (maxLength > 1024) problems.add('password.maxLength', 'must be at most 1024');
   if (minLength > maxLength) problems.add('password.minLength', 'must not exceed password.maxLength');
 
+  const hashing = section(problems, root, 'passwordHashing');
+  const hashConcurrency = integer(problems, 'passwordHashing.concurrency', hashing.concurrency, availableParallelism(), 1);
+  if (hashConcurrency > MAX_HASH_PLACES) problems.add('passwordHashing.concurrency', `must be at most ${MAX_HASH_PLACES}`);
+  const hashQueue = integer(problems, 'passwordHashing.queue', hashing.queue, 4 * hashConcurrency, 0);
+  if (hashQueue > MAX_HASH_PLACES) problems.add('passwordHashing.queue', `must be at most ${MAX_HASH_PLACES}`);
+
   let defaultRoles: string[] = ['user'];
   if (raw.defaultRoles !== undefined) {
     if (!Array.isArray(raw.defaultRoles) || raw.defaultRoles.some((r) => typeof r !== 'string' || r === '')) {
@@ -407,6 +417,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
       },
     },
     password: { minLength, maxLength },
+    passwordHashing: { concurrency: hashConcurrency, queue: hashQueue },
     sessionCheck: bool(problems, 'sessionCheck', raw.sessionCheck, false),
     revocation: resolveRevocation(problems, root),
     storeTimeoutMs: raw.storeTimeout === false ? null : duration(problems, 'storeTimeout', raw.storeTimeout, '5s'),

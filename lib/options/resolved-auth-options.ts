@@ -72,6 +72,8 @@ export interface ResolvedAuthOptions {
     readonly rateLimit: { readonly max: number; readonly windowMs: number };
   };
   readonly password: { readonly minLength: number; readonly maxLength: number };
+  /** Bounds of the password hasher (see `passwordHashing`). */
+  readonly passwordHashing: { readonly concurrency: number; readonly queue: number };
   readonly sessionCheck: boolean;
   readonly revocation: { readonly enabled: boolean; readonly pollIntervalMs: number; readonly maxEntries: number };
   /** Milliseconds a store call may take (see `storeTimeout`), or `null` when off. */

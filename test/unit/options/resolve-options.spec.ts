@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { AuthModule } from '../../../lib/auth.module.js';
 import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
 import type { AuthModuleExtras, AuthModuleOptions } from '../../../lib/options/auth-module-options.interface.js';
@@ -81,6 +82,7 @@ describe('resolveAuthOptions', () => {
         },
         registration: { revealConflicts: true, rateLimit: { max: 20, windowMs: 3_600_000 } },
         password: { minLength: 8, maxLength: 128 },
+        passwordHashing: { concurrency: availableParallelism(), queue: 4 * availableParallelism() },
         sessionCheck: false,
         revocation: { enabled: true, pollIntervalMs: 500, maxEntries: 1_000_000 },
         storeTimeoutMs: 5000,
@@ -150,6 +152,12 @@ describe('resolveAuthOptions', () => {
       expect(r.rateLimit.account).toMatchObject({ lockoutMs: 60_000, maxLockoutMs: 3_600_000 });
       expect(r.sessionCheck).toBe(true);
     });
+
+    it('passwordHashing: the queue defaults to 4 × the given concurrency; 0 queued is allowed', () => {
+      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 3 } })).passwordHashing).toEqual({ concurrency: 3, queue: 12 });
+      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 1, queue: 0 } })).passwordHashing).toEqual({ concurrency: 1, queue: 0 });
+      expect(resolveAuthOptions(opts({ passwordHashing: { queue: 2 } })).passwordHashing).toEqual({ concurrency: availableParallelism(), queue: 2 });
+    });
   });
 
   describe('each bad input is named by its path', () => {
@@ -218,6 +226,15 @@ describe('resolveAuthOptions', () => {
       ['a non-boolean switch', { sessionCheck: 'yes' }, /^sessionCheck: must be true or false \(got "yes"\)$/],
       ['empty default roles', { defaultRoles: [''] }, /^defaultRoles: must be an array of non-empty strings$/],
       ['password minLength > maxLength', { password: { minLength: 20, maxLength: 10 } }, /^password\.minLength: must not exceed password\.maxLength$/],
+      ['no hash at a time', { passwordHashing: { concurrency: 0 } }, /^passwordHashing\.concurrency: must be an integer ≥ 1 \(got 0\)$/],
+      ['a fractional hash concurrency', { passwordHashing: { concurrency: 1.5 } }, /^passwordHashing\.concurrency: must be an integer ≥ 1/],
+      ['a hash concurrency given as text', { passwordHashing: { concurrency: '4' } }, /^passwordHashing\.concurrency: must be an integer ≥ 1 \(got "4"\)$/],
+      ['a negative hash queue', { passwordHashing: { queue: -1 } }, /^passwordHashing\.queue: must be an integer ≥ 0 \(got -1\)$/],
+      ['an unbounded hash queue', { passwordHashing: { queue: Infinity } }, /^passwordHashing\.queue: must be an integer ≥ 0/],
+      ['a hash concurrency over 1024', { passwordHashing: { concurrency: 1025 } }, /^passwordHashing\.concurrency: must be at most 1024$/],
+      ['a hash queue over 1024', { passwordHashing: { queue: 5000 } }, /^passwordHashing\.queue: must be at most 1024$/],
+      ['an unknown hashing key', { passwordHashing: { workers: 2 } }, /^passwordHashing\.workers: unknown option$/],
+      ['hashing limits that are not an object', { passwordHashing: 4 }, /^passwordHashing: must be an object$/],
     ])('%s', (_label, overrides, problem) => {
       const error = configError(() => resolveAuthOptions(opts(overrides)));
       expect(error.name).toBe('AuthConfigError');

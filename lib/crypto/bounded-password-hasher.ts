@@ -1,0 +1,144 @@
+import type { PasswordHasher } from './password-hasher.js';
+
+/** Limits of a {@link BoundedPasswordHasher}. */
+export interface PasswordHashingLimits {
+  /** Hashes and verifications running at once (at least 1). */
+  readonly concurrency: number;
+  /** Further operations allowed to wait for a running one to finish (at least 0). */
+  readonly queue: number;
+}
+
+/**
+ * Thrown (synchronously by {@link BoundedPasswordHasher.reserve}, as a rejection by `hash` and
+ * `verify`) when every running and waiting place is taken. The module answers it with 503
+ * `AUTH_BUSY` and `Retry-After: retryAfterSeconds`.
+ */
+export class PasswordHashingBusyError extends Error {
+  override readonly name = 'PasswordHashingBusyError';
+
+  /** @param retryAfterSeconds when a place is likely to be free again (whole seconds, at least 1). */
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many password hashes are in flight.');
+  }
+}
+
+/**
+ * A place among the operations a {@link BoundedPasswordHasher} admits, taken before any other work
+ * (see {@link BoundedPasswordHasher.reserve}). Pass it to `hash` or `verify`, one call at a time, as
+ * often as the use case needs; {@link release} it when the use case ends, whatever the outcome.
+ */
+export class HashPermit {
+  private released = false;
+
+  /** @internal */
+  constructor(private readonly onRelease: () => void) {}
+
+  /** Whether {@link release} was called. */
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  /** Gives the place back (idempotent). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.onRelease();
+  }
+}
+
+/** Weight of the newest duration in the running mean behind `Retry-After`. */
+const MEAN_WEIGHT = 0.2;
+const MAX_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * Bounds the password hashing of any {@link PasswordHasher}: at most `concurrency` hashes and
+ * verifications run at once, at most `queue` more wait for them (first come, first served), and
+ * anything beyond is refused at once with {@link PasswordHashingBusyError}. A password hash is the
+ * most expensive thing a request can make the server do (argon2id: ~10 ms of CPU and 19 MiB); without
+ * a bound a login flood queues hundreds of them and starves every other request of the CPU.
+ *
+ * The module wraps the configured hasher in one of these (`PASSWORD_HASHER` resolves to it), so its
+ * own operations and an app's calls through `PASSWORD_HASHER` share one budget. `hash` and `verify`
+ * are admitted per call; a use case that must refuse early (before a user lookup, so a refusal says
+ * nothing about the account) takes a {@link HashPermit} with {@link reserve} first and passes it on.
+ */
+export class BoundedPasswordHasher implements PasswordHasher {
+  /** Permits alive: running, waiting for a running place, or taken and not yet used. */
+  private admitted = 0;
+  private running = 0;
+  /** Operations waiting for a running place, oldest first; each is handed the place of one that ends. */
+  private readonly waiting: (() => void)[] = [];
+  /** Running mean of an operation's duration (ms), for `Retry-After`. */
+  private meanMs = 0;
+
+  constructor(
+    /** The hasher doing the work. */
+    readonly inner: PasswordHasher,
+    /** The bounds. */
+    readonly limits: PasswordHashingLimits,
+  ) {
+    if (!Number.isInteger(limits.concurrency) || limits.concurrency < 1) throw new RangeError('concurrency must be an integer ≥ 1');
+    if (!Number.isInteger(limits.queue) || limits.queue < 0) throw new RangeError('queue must be an integer ≥ 0');
+  }
+
+  /** Operations running and waiting, and permits taken but not yet used. */
+  get inFlight(): number {
+    return this.admitted;
+  }
+
+  /**
+   * Takes a place for the operations of one use case, or throws {@link PasswordHashingBusyError} when
+   * `concurrency + queue` places are taken. Synchronous, so it can run before anything else.
+   */
+  reserve(): HashPermit {
+    if (this.admitted >= this.limits.concurrency + this.limits.queue) {
+      throw new PasswordHashingBusyError(this.retryAfterSeconds());
+    }
+    this.admitted++;
+    return new HashPermit(() => {
+      this.admitted--;
+    });
+  }
+
+  /** Hashes through the inner hasher, under the bound (on `permit`'s place when given). */
+  hash(password: string, permit?: HashPermit): Promise<string> {
+    return this.run(() => this.inner.hash(password), permit);
+  }
+
+  /** Verifies through the inner hasher, under the bound (on `permit`'s place when given). */
+  verify(encoded: string, password: string, permit?: HashPermit): Promise<boolean> {
+    return this.run(() => this.inner.verify(encoded, password), permit);
+  }
+
+  /** The inner hasher's answer (no hashing, not bounded); `false` when it has no `needsRehash`. */
+  needsRehash(encoded: string): boolean {
+    return this.inner.needsRehash?.(encoded) ?? false;
+  }
+
+  private async run<T>(work: () => Promise<T>, permit: HashPermit | undefined): Promise<T> {
+    const own = permit === undefined || permit.isReleased ? this.reserve() : undefined;
+    try {
+      if (this.running < this.limits.concurrency) this.running++;
+      else await new Promise<void>((resolve) => this.waiting.push(resolve));
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        const ms = performance.now() - started;
+        this.meanMs = this.meanMs === 0 ? ms : this.meanMs + MEAN_WEIGHT * (ms - this.meanMs);
+        // Hand the running place to the oldest waiter, or give it back.
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.running--;
+      }
+    } finally {
+      own?.release();
+    }
+  }
+
+  /** How long until the operations admitted now are done, rounded up to whole seconds (1 to 60). */
+  private retryAfterSeconds(): number {
+    const seconds = ((this.admitted / this.limits.concurrency) * this.meanMs) / 1000;
+    return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(seconds)));
+  }
+}
