@@ -367,10 +367,12 @@ export interface PasswordHashingOptions {
    */
   concurrency?: number;
   /**
-   * Further hashes and verifications allowed to wait for a running one; the rest get 503 at once.
-   * Enough to keep every running place busy back to back and to absorb a burst of sign-ins, while the
-   * longest wait stays a few hash durations (~40 ms at 10 ms per hash).
-   * @default 4 × concurrency
+   * Further hashes and verifications allowed to wait for a running one; the rest get 503 at once. A
+   * waiting sign-in costs no CPU (a shed one that its client retries at once does), so the default
+   * absorbs a burst of sign-ins rather than refusing it, while the longest wait stays about
+   * `queue / concurrency` hashes: ~0.3 s at argon2id's 10 ms. Lower it for a slower hasher
+   * (bcrypt cost 12, ~250 ms per hash, would wait up to 8 s).
+   * @default 32 × concurrency (at most 1024)
    */
   queue?: number;
 }

@@ -17,7 +17,7 @@ const COOKIE_PREFIXES = ['__Host-', '__Secure-'] as const;
 const MFA_METHODS: readonly MfaMethod[] = ['totp', 'email', 'sms'];
 const SAME_SITE = ['lax', 'strict', 'none'] as const;
 const MIN_HS256_SECRET_BYTES = 32;
-/** Upper bound of `passwordHashing.concurrency` and `.queue`: each running argon2id hash holds 19 MiB. */
+/** Upper bound of `passwordHashing.concurrency` and `.queue` (each running argon2id hash holds 19 MiB). */
 const MAX_HASH_PLACES = 1024;
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
@@ -326,7 +326,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   const hashing = section(problems, root, 'passwordHashing');
   const hashConcurrency = integer(problems, 'passwordHashing.concurrency', hashing.concurrency, availableParallelism(), 1);
   if (hashConcurrency > MAX_HASH_PLACES) problems.add('passwordHashing.concurrency', `must be at most ${MAX_HASH_PLACES}`);
-  const hashQueue = integer(problems, 'passwordHashing.queue', hashing.queue, 4 * hashConcurrency, 0);
+  const hashQueue = integer(problems, 'passwordHashing.queue', hashing.queue, Math.min(32 * hashConcurrency, MAX_HASH_PLACES), 0);
   if (hashQueue > MAX_HASH_PLACES) problems.add('passwordHashing.queue', `must be at most ${MAX_HASH_PLACES}`);
 
   let defaultRoles: string[] = ['user'];

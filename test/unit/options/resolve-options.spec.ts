@@ -82,7 +82,7 @@ describe('resolveAuthOptions', () => {
         },
         registration: { revealConflicts: true, rateLimit: { max: 20, windowMs: 3_600_000 } },
         password: { minLength: 8, maxLength: 128 },
-        passwordHashing: { concurrency: availableParallelism(), queue: 4 * availableParallelism() },
+        passwordHashing: { concurrency: availableParallelism(), queue: Math.min(32 * availableParallelism(), 1024) },
         sessionCheck: false,
         revocation: { enabled: true, pollIntervalMs: 500, maxEntries: 1_000_000 },
         storeTimeoutMs: 5000,
@@ -153,8 +153,9 @@ describe('resolveAuthOptions', () => {
       expect(r.sessionCheck).toBe(true);
     });
 
-    it('passwordHashing: the queue defaults to 4 × the given concurrency; 0 queued is allowed', () => {
-      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 3 } })).passwordHashing).toEqual({ concurrency: 3, queue: 12 });
+    it('passwordHashing: the queue defaults to 32 × the given concurrency (at most 1024); 0 queued is allowed', () => {
+      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 3 } })).passwordHashing).toEqual({ concurrency: 3, queue: 96 });
+      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 64 } })).passwordHashing).toEqual({ concurrency: 64, queue: 1024 });
       expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 1, queue: 0 } })).passwordHashing).toEqual({ concurrency: 1, queue: 0 });
       expect(resolveAuthOptions(opts({ passwordHashing: { queue: 2 } })).passwordHashing).toEqual({ concurrency: availableParallelism(), queue: 2 });
     });
