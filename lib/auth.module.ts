@@ -158,7 +158,11 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       // module's own hashing and the app's calls through PASSWORD_HASHER share one budget.
       provide: BoundedPasswordHasher,
       useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions) => {
-        const hasher = await resolveProvider<PasswordHasher>(raw.passwordHasher, moduleRef, () => new Argon2idPasswordHasher());
+        const hasher = await resolveProvider<PasswordHasher>(
+          raw.passwordHasher,
+          moduleRef,
+          () => new Argon2idPasswordHasher({}, { threads: options.passwordHashing.concurrency }),
+        );
         return hasher instanceof BoundedPasswordHasher ? hasher : new BoundedPasswordHasher(hasher, options.passwordHashing);
       },
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],

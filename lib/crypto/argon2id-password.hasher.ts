@@ -1,4 +1,6 @@
 import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
+import { HashWorkerPool } from './hash-worker-pool.js';
 import type { PasswordHasher } from './password-hasher.js';
 
 /** Argon2id cost parameters. */
@@ -11,26 +13,51 @@ export interface Argon2idParams {
   parallelism?: number;
 }
 
+/** Where an {@link Argon2idPasswordHasher} hashes. */
+export interface Argon2idThreadOptions {
+  /**
+   * Hashing threads of its own (`worker_threads`, started on first use), or `false` for libuv's
+   * shared thread pool (where hashes also hold up file-system and DNS work). More threads than the
+   * cores the process may use add memory (19 MiB per running hash), not throughput.
+   * @default os.availableParallelism()
+   */
+  threads?: number | false;
+  /**
+   * How much lower than the event loop its threads run (added to their nice value, Linux only; 0
+   * keeps the process's priority). A hash then takes only the CPU time the event loop leaves: under
+   * a login flood, the other requests keep being answered, and an idle server still hashes at full
+   * speed. Ignored with `threads: false`.
+   * @default 10
+   */
+  niceIncrement?: number;
+}
+
 const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/;
 
 /**
  * The default {@link PasswordHasher}: argon2id (RFC 9106) through `@node-rs/argon2`, at or above
- * OWASP's minimum (m=19 MiB, t=2, p=1). Hashing runs on libuv's thread pool, off the event loop.
+ * OWASP's minimum (m=19 MiB, t=2, p=1). Hashing runs off the event loop, on threads of its own that
+ * run at a lower priority than the event loop (see {@link Argon2idThreadOptions}).
  */
 export class Argon2idPasswordHasher implements PasswordHasher {
   private readonly params: Required<Argon2idParams>;
+  private readonly pool: HashWorkerPool | null;
 
-  constructor(params: Argon2idParams = {}) {
+  constructor(params: Argon2idParams = {}, threads: Argon2idThreadOptions = {}) {
     this.params = { memoryCost: 19_456, timeCost: 2, parallelism: 1, ...params };
+    const size = threads.threads ?? availableParallelism();
+    this.pool = size === false ? null : new HashWorkerPool(Math.max(1, size), Math.max(0, threads.niceIncrement ?? 10));
   }
 
-  hash(password: string): Promise<string> {
-    return hash(password, { algorithm: Algorithm.Argon2id, ...this.params });
+  async hash(password: string): Promise<string> {
+    const options = { algorithm: Algorithm.Argon2id, ...this.params };
+    if (this.pool === null) return hash(password, options);
+    return (await this.pool.run({ op: 'hash', password, options })) as string;
   }
 
   async verify(encoded: string, password: string): Promise<boolean> {
     try {
-      return await verify(encoded, password);
+      return this.pool === null ? await verify(encoded, password) : ((await this.pool.run({ op: 'verify', encoded, password })) as boolean);
     } catch {
       return false;
     }

@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createAuthMigrations, type AuthMigrationClass } from '../../lib/index.js';
 import {
   DEVELOPMENT_JWT_SECRET,
@@ -7,7 +10,7 @@ import {
   SampleConfigError,
   startupWarnings,
 } from '../../sample-app/src/config.js';
-import { dataSourceOptions } from '../../sample-app/src/database.js';
+import { createDataSource, dataSourceOptions } from '../../sample-app/src/database.js';
 
 describe('sample app settings: MFA_ENCRYPTION_KEY and NODE_ENV', () => {
   it('without MFA_ENCRYPTION_KEY uses the development key (at least 32 bytes) and warns at start-up', () => {
@@ -148,6 +151,18 @@ describe('sample app settings: DATABASE_URL', () => {
       expect(options).toMatchObject({ migrationsRun: true, synchronize: false });
       const migrations = options.migrations as AuthMigrationClass[];
       expect(migrations.map((Migration) => new Migration().name)).toEqual(createAuthMigrations().map((Migration) => new Migration().name));
+    }
+  });
+
+  it('SQLite files run in WAL mode with synchronous=NORMAL: no fsync per commit blocks the event loop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gk-sqlite-'));
+    const dataSource = await createDataSource(`sqlite:${join(dir, 'db.sqlite')}`);
+    try {
+      expect(await dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      expect(await dataSource.query('PRAGMA synchronous')).toEqual([{ synchronous: 1 }]); // 1 = NORMAL (2 = FULL)
+    } finally {
+      await dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
