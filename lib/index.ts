@@ -117,7 +117,7 @@ export { MemorySessionStore } from './stores/memory/memory-session.store.js';
 export { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 
 export { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
-export { Argon2idPasswordHasher, type Argon2idParams } from './crypto/argon2id-password.hasher.js';
+export { Argon2idPasswordHasher, type Argon2idParams, type Argon2idThreadOptions } from './crypto/argon2id-password.hasher.js';
 export {
   BoundedPasswordHasher,
   HashPermit,
