@@ -5,23 +5,31 @@
 //   1. GET /health     (public: the baseline of the machine, Nest and Express)
 //   2. GET /protected  (access-token guard, no database)
 //   3. POST /auth/refresh — every request presents the refresh token returned by an earlier
-//                       response of the same chain: a real rotation every time, never a replay
+//                       response of the same chain: a real rotation every time, never a replay;
+//                       also on a second app without the revocation feed (REVOCATION_FEED=off)
 //   (1–3 alternate over BENCH_ROUNDS rounds; each figure is the mean of its runs, to cancel drift)
 //   4. POST /auth/refresh with the sessions in SQLite, PostgreSQL and Redis (one more sample app
 //      each; BENCH_STORES=0 skips them), reported as ratios of the in-memory store's refresh/s
 //      measured in the same rounds
-//   5. POST /auth/login — argon2id verification dominates
-// Prints a table and writes docs/benchmarks.md. Settings can be changed with BENCH_DURATION (s),
-// BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_WARMUP (s); PG_URL and REDIS_URL point at the services.
+//   5. raw argon2id verifications/s (same parameters, a child process on the server's core), then
+//      POST /auth/login against it
+//   6. GET /protected alone, then during a 16-connection login flood
+// On Linux with two or more CPUs the sample apps run on one CPU (BENCH_SERVER_CPU, default the last)
+// and this script with its load generator on another (BENCH_CLIENT_CPU, default the first), so that
+// they do not compete; BENCH_PIN=0 turns that off.
+// Prints a table and writes docs/benchmarks.md (BENCH_DOCS=0: not). Settings can be changed with
+// BENCH_DURATION (s), BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_WARMUP (s); PG_URL and REDIS_URL
+// point at the services. A quick run: BENCH_STORES=0 BENCH_ROUNDS=1 BENCH_DURATION=3.
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';
 
@@ -29,16 +37,48 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const LOGIN_DURATION = 5;
+const LOGIN_DURATION = Number(process.env.BENCH_LOGIN_DURATION ?? 5);
 const LOGIN_CONNECTIONS = 4;
+const FLOOD_CONNECTIONS = 16;
 const USER = { username: 'emilys', password: 'emilyspass' };
-const TARGETS = { protectedRatio: 0.9, cookieRatio: 0.9, refreshPerSecond: 2000, redisRefresh: 1500, postgresRefresh: 500 };
+/** The user whose token the flood scenario's GETs carry (not one of the flooding accounts). */
+const READER = { username: 'admin', password: 'adminpass123' };
+/** argon2id parameters of the module's default hasher, for the raw verification loop. */
+const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const TARGETS = {
+  protectedRatio: 0.9,
+  cookieRatio: 0.9,
+  refreshPerSecond: 2000,
+  redisRefresh: 1500,
+  postgresRefresh: 500,
+  loginVsRaw: 0.9,
+  floodRatio: 0.5,
+  feedRatio: 0.95,
+};
 const STORES = process.env.BENCH_STORES !== '0';
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The PostgreSQL database and Redis key prefix of this run (removed at the end). */
 const BENCH_DB = `gk_bench_${randomBytes(4).toString('hex')}`;
 const BENCH_PREFIX = `gk_bench_${randomBytes(4).toString('hex')}:`;
+
+/**
+ * CPU pinning: the sample apps on SERVER_CPU, this script (and autocannon in it) on CLIENT_CPU, via
+ * `taskset` (Linux, two or more CPUs, `taskset` installed; BENCH_PIN=0 turns it off).
+ */
+const CPUS = os.cpus().length;
+const PIN =
+  process.env.BENCH_PIN !== '0' &&
+  process.platform === 'linux' &&
+  CPUS >= 2 &&
+  spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? String(CPUS - 1);
+const CLIENT_CPU = process.env.BENCH_CLIENT_CPU ?? '0';
+
+/** `node args…` on the server's CPU when pinning (the pid stays node's: taskset execs it). */
+function onServerCpu(args) {
+  return PIN ? ['taskset', ['-c', SERVER_CPU, process.execPath, ...args]] : [process.execPath, args];
+}
 
 /** The sample apps started (header mode, cookie mode); `child` is the one being measured. */
 const children = [];
@@ -97,7 +137,8 @@ function freePort() {
 
 async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = accessTokenType) {
   tempDir ??= mkdtempSync(join(os.tmpdir(), 'gatekeeper-bench-'));
-  child = spawn(process.execPath, [SAMPLE_MAIN], {
+  const [command, args] = onServerCpu([SAMPLE_MAIN]);
+  child = spawn(command, args, {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
@@ -109,6 +150,8 @@ async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = 
       AUTH_ACCESS_TOKEN_TYPE: accessTokenType,
       DATABASE_URL: `sqlite:${join(tempDir, `bench-${name}.sqlite`)}`,
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+      SEED_DEMO_USERS: 'on',
       ...extraEnv,
     },
   });
@@ -130,11 +173,11 @@ async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = 
   throw new Error('the sample app did not answer /health within 60 s');
 }
 
-async function login(base) {
+async function login(base, user = USER) {
   const res = await fetch(`${base}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(USER),
+    body: JSON.stringify(user),
   });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return res.json();
@@ -186,6 +229,79 @@ async function refreshRun(base, sessions, duration) {
   return { result, ok, broken, rate: ok / result.duration, cpuPerRequest };
 }
 
+/**
+ * Raw argon2id verifications per second with the module's parameters, in a child process on the
+ * server's CPU doing nothing else (synchronous verifications in a loop, as the hashing thread does),
+ * and its CPU time per verification.
+ */
+function rawVerifications(seconds) {
+  const script = `
+    import { Algorithm, hashSync, verifySync } from '@node-rs/argon2';
+    const params = ${JSON.stringify(ARGON2)};
+    const encoded = hashSync('bench password', { algorithm: Algorithm.Argon2id, ...params });
+    for (let i = 0; i < 3; i++) verifySync(encoded, 'bench password');
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let n = 0;
+    while (performance.now() - t0 < ${seconds * 1000}) {
+      if (!verifySync(encoded, 'bench password')) throw new Error('verification failed');
+      n++;
+    }
+    const cpu = process.cpuUsage(cpu0);
+    console.log(JSON.stringify({ perSecond: n / ((performance.now() - t0) / 1000), cpuPerVerification: (cpu.user + cpu.system) / n }));
+  `;
+  const [command, args] = onServerCpu(['--input-type=module', '-e', script]);
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`the raw verification loop failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+/** Registers `count` users for the login flood (one account each for a few of its connections). */
+async function floodUsers(base, count) {
+  const users = [];
+  for (let i = 0; i < count; i++) {
+    const user = { username: `bench-flood-${i}`, password: `bench-flood-password-${i}` };
+    const res = await fetch(`${base}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...user, email: `bench-flood-${i}@example.com` }),
+    });
+    if (res.status !== 201 && res.status !== 202) throw new Error(`registering ${user.username} failed: ${res.status} ${await res.text()}`);
+    users.push(user);
+  }
+  return users;
+}
+
+/**
+ * GET /protected alone, then the same GETs during a login flood of FLOOD_CONNECTIONS connections
+ * (correct passwords, round-robin over `users`, so that no account reaches its attempt cap).
+ */
+async function floodRun(base, headers, users) {
+  const get = () => cannon({ url: `${base}/protected`, headers });
+  const idle = await measured(get);
+  let next = 0;
+  const statuses = {};
+  const [during, flood] = await Promise.all([
+    get(),
+    cannon({
+      url: base,
+      connections: FLOOD_CONNECTIONS,
+      requests: [
+        {
+          method: 'POST',
+          path: '/auth/login',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify(users[next++ % users.length]) }),
+          onResponse: (status) => {
+            statuses[status] = (statuses[status] ?? 0) + 1;
+          },
+        },
+      ],
+    }),
+  ]);
+  return { idle, during, flood, statuses };
+}
+
 function row(name, result, extra = {}) {
   return {
     name,
@@ -199,6 +315,7 @@ function row(name, result, extra = {}) {
 
 /** One row from several runs of a scenario: mean req/s and p99, CPU per request over all requests. */
 function mean(runs) {
+  if (runs.length === 0) return null;
   const sum = (pick) => runs.reduce((total, r) => total + pick(r), 0);
   const total = sum((r) => r.total);
   return {
@@ -273,7 +390,17 @@ async function main() {
   const cookieApp = child;
   const base = await startApp(await freePort(), 'header');
   const headerApp = child;
-  console.log(`[bench] sample apps on ${base} (header mode) and ${cookieBase} (cookie mode); SESSION_STORE=memory, SQLite in ${tempDir}`);
+  // The same app without the revocation feed (REVOCATION_FEED=off), for the refresh comparison.
+  const noFeedBase = await startApp(await freePort(), 'header', { REVOCATION_FEED: 'off' }, 'no-feed');
+  const noFeedApp = child;
+  console.log(
+    `[bench] sample apps on ${base} (header mode), ${cookieBase} (cookie mode) and ${noFeedBase} (REVOCATION_FEED=off); SESSION_STORE=memory, SQLite in ${tempDir}`,
+  );
+  console.log(
+    PIN
+      ? `[bench] sample apps pinned to CPU ${SERVER_CPU}, this script and autocannon to CPU ${CLIENT_CPU} (taskset)`
+      : '[bench] not pinned to CPUs: the load generator competes with the server',
+  );
   const storeApps = STORES ? await startStoreApps() : [];
   for (const s of storeApps) console.log(`[bench] sample app on ${s.base}: sessions in ${s.label}`);
   const { accessToken } = await login(base);
@@ -297,12 +424,13 @@ async function main() {
   await cannon({ url: `${base}/health`, headers: bearer, duration: WARMUP });
   await cannon({ url: `${base}/protected`, headers: bearer, duration: WARMUP });
   await refreshRun(base, 3, WARMUP);
+  await refreshRun(noFeedBase, 3, WARMUP);
   await cannon({ url: `${cookieBase}/protected`, headers: cookieHeaders, duration: WARMUP });
   for (const s of storeApps) await refreshRun(s.base, 3, WARMUP);
 
   // The three scenarios alternate over ROUNDS rounds and each figure is the mean of its runs: a slower
   // stretch of the shared machine then weighs on every scenario alike (one 8 s run can be 15 % off).
-  const runs = { health: [], protected: [], cookieProtected: [], refresh: [], stores: storeApps.map(() => []) };
+  const runs = { health: [], protected: [], cookieProtected: [], refresh: [], noFeed: [], stores: storeApps.map(() => []) };
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(
       `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected (header, then cookie), POST /auth/refresh, ${DURATION} s each (${CONNECTIONS} connections)`,
@@ -320,6 +448,12 @@ async function main() {
       ...row('POST /auth/refresh', refresh.result, { rps: refresh.rate, cpu: refresh.cpuPerRequest }),
       non2xx: refresh.broken,
     });
+    child = noFeedApp;
+    const noFeed = await refreshRun(noFeedBase, CONNECTIONS + 5, DURATION);
+    runs.noFeed.push({
+      ...row('POST /auth/refresh (without the revocation feed)', noFeed.result, { rps: noFeed.rate, cpu: noFeed.cpuPerRequest }),
+      non2xx: noFeed.broken,
+    });
     for (const [i, s] of storeApps.entries()) {
       child = s.process;
       const r = await refreshRun(s.base, CONNECTIONS + 5, DURATION);
@@ -334,7 +468,14 @@ async function main() {
   const protectedRow = mean(runs.protected);
   const cookieProtectedRow = mean(runs.cookieProtected);
   const refreshRow = mean(runs.refresh);
+  const noFeedRow = mean(runs.noFeed);
   const storeRows = runs.stores.map(mean);
+
+  // The other apps stop here: the hashing scenarios want the server's CPU to themselves.
+  for (const app of [cookieApp, noFeedApp, ...storeApps.map((s) => s.process)]) app.kill('SIGKILL');
+
+  console.log(`[bench] raw argon2id verifications ${LOGIN_DURATION} s (m=${ARGON2.memoryCost} KiB, t=${ARGON2.timeCost}, p=${ARGON2.parallelism})`);
+  const raw = rawVerifications(LOGIN_DURATION);
 
   console.log(`[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)`);
   const loginResult = await measured(() => cannon({
@@ -350,21 +491,39 @@ async function main() {
     connections: LOGIN_CONNECTIONS,
   };
 
+  console.log(`[bench] GET /protected ${DURATION} s alone, then ${DURATION} s during a ${FLOOD_CONNECTIONS}-connection login flood`);
+  const users = await floodUsers(base, 4);
+  const reader = await login(base, READER);
+  const flood = await floodRun(base, { authorization: `Bearer ${reader.accessToken}` }, users);
+  const floodIdleRow = row('GET /protected (alone, before the flood)', flood.idle);
+  const floodGetRow = row(`GET /protected (during a ${FLOOD_CONNECTIONS}-connection login flood)`, flood.during, { cpu: null });
+  const floodLoginRow = {
+    ...row(`POST /auth/login (the flood, ${FLOOD_CONNECTIONS} connections)`, flood.flood, {
+      rps: flood.flood['2xx'] / flood.flood.duration,
+      cpu: null,
+    }),
+    statuses: flood.statuses,
+  };
+
   cleanup();
   await cleanupServices();
 
-  const rows = [health, protectedRow, cookieProtectedRow, refreshRow, ...storeRows, loginRow];
+  const rows = [health, protectedRow, cookieProtectedRow, refreshRow, ...(noFeedRow ? [noFeedRow] : []), ...storeRows, loginRow];
+  const floodRows = [floodIdleRow, floodGetRow, floodLoginRow];
   const storeRow = (label) => storeRows[storeApps.findIndex((s) => s.label === label)];
   const machine = {
     date: new Date().toISOString(),
     cpu: os.cpus()[0]?.model?.trim() ?? 'unknown',
-    nproc: os.availableParallelism(),
+    nproc: CPUS,
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
   };
   const protectedRatio = protectedRow.rps / health.rps;
   const cookieRatio = cookieProtectedRow.rps / protectedRow.rps;
+  const loginVsRaw = loginRow.rps / raw.perSecond;
+  const floodRatio = floodGetRow.rps / floodIdleRow.rps;
+  const feedRatio = noFeedRow ? refreshRow.rps / noFeedRow.rps : null;
   const checks = [
     {
       target: `cookie-mode GET /protected within ${Math.round((1 - TARGETS.cookieRatio) * 100)} % of header mode`,
@@ -391,6 +550,25 @@ async function main() {
         value: `${fmt(storeRow(label).rps)}/s = ${fmt(storeRow(label).rps / refreshRow.rps, 3)} × in-memory`,
         met: storeRow(label).rps >= target,
       })),
+    ...(feedRatio === null
+      ? []
+      : [
+          {
+            target: `refresh with the revocation feed within ${Math.round((1 - TARGETS.feedRatio) * 100)} % of refresh without it`,
+            value: `${fmt(feedRatio, 3)} ×`,
+            met: feedRatio >= TARGETS.feedRatio,
+          },
+        ]),
+    {
+      target: `login/s ≥ ${TARGETS.loginVsRaw} × raw argon2id verifications/s (same core)`,
+      value: `${fmt(loginRow.rps)}/s ÷ ${fmt(raw.perSecond)}/s = ${fmt(loginVsRaw, 3)} ×`,
+      met: loginVsRaw >= TARGETS.loginVsRaw,
+    },
+    {
+      target: `GET /protected during a ${FLOOD_CONNECTIONS}-connection login flood ≥ ${TARGETS.floodRatio} × alone`,
+      value: `${fmt(floodRatio, 3)} × (p99 ${floodIdleRow.p99} → ${floodGetRow.p99} ms)`,
+      met: floodRatio >= TARGETS.floodRatio,
+    },
   ];
 
   console.log('');
@@ -409,6 +587,20 @@ async function main() {
       ]),
     ),
   );
+  console.log(
+    `raw argon2id verifications: ${fmt(raw.perSecond)}/s, ${fmt(raw.cpuPerVerification)} µs CPU each; login: ${fmt(loginRow.rps)}/s, ${
+      loginRow.cpu === null ? 'n/a' : fmt(loginRow.cpu)
+    } µs server CPU each`,
+  );
+  console.table(
+    Object.fromEntries(
+      floodRows.map((r) => [
+        r.name,
+        { 'req/s': Math.round(r.rps), 'p99 ms': r.p99, 'vs alone': r === floodGetRow ? Number(floodRatio.toFixed(3)) : '', 'non-2xx': r.non2xx },
+      ]),
+    ),
+  );
+  console.log(`login flood answers: ${JSON.stringify(flood.statuses)}`);
   for (const c of checks) console.log(`${c.met ? 'MET   ' : 'MISSED'} ${c.target}: ${c.value}`);
 
   const markdown = `# Benchmarks
@@ -416,8 +608,12 @@ async function main() {
 Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes from the same run.
 
 - Date: ${machine.date}
-- Machine: ${machine.cpu}, ${machine.nproc} CPUs (nproc), ${machine.memory} RAM, ${machine.platform}
-- Node ${machine.node}. The load generator runs on the same machine and competes with the server for the CPUs.
+- Machine: ${machine.cpu}, ${machine.nproc} CPUs, ${machine.memory} RAM, ${machine.platform}
+- Node ${machine.node}. ${
+    PIN
+      ? `Every sample app runs pinned to CPU ${SERVER_CPU} and the load generator (autocannon) to CPU ${CLIENT_CPU} (\`taskset\`), so they do not compete. The sample app then sees one CPU (\`os.availableParallelism()\` = 1): it hashes one password at a time.`
+      : 'The load generator runs on the same machine and competes with the server for the CPUs.'
+  }
 - Sample app: \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, \`SESSION_STORE=memory\`, users in SQLite
   (better-sqlite3, temp file), header tokens, HS256.
 - Load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s
@@ -433,7 +629,14 @@ Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes 
   sessions in a database of this run on the local server) and Redis (users in SQLite, sessions and
   counters in the local Redis). Their figures are ratios of the in-memory store's refresh/s of the
   same run. PostgreSQL and Redis run on the same 2 CPUs as the app and the load generator.
-- Login: ${LOGIN_CONNECTIONS} connections, ${LOGIN_DURATION} s, correct password (argon2id m=19 MiB, t=2, p=1).
+- Refresh without the revocation feed: the same scenario on one more in-memory app started with
+  \`REVOCATION_FEED=off\`, in the same rounds.
+- Login: ${LOGIN_CONNECTIONS} connections, ${LOGIN_DURATION} s, correct password (argon2id m=19 MiB, t=2, p=1), after
+  the other sample apps have stopped. Raw verifications: the same argon2id parameters, synchronous
+  verifications in a loop in a child process on the server's CPU, for ${LOGIN_DURATION} s.
+- Login flood: GET /protected (${CONNECTIONS} connections, a token of \`admin\`) for ${DURATION} s alone, then
+  ${DURATION} s during a flood of ${FLOOD_CONNECTIONS} connections logging in with correct passwords, round-robin
+  over 4 registered accounts (so that no account reaches its attempt cap).
 - Server CPU per request: the server process's user + system CPU time during the run (from
   \`/proc\`, including its GC and thread-pool threads) divided by the requests served. It is much less
   sensitive than req/s to other load on the machine.
@@ -447,6 +650,21 @@ ${rows
   )
   .join('\n')}
 
+| Password hashing | |
+|---|---:|
+| raw argon2id verifications/s (same core) | ${fmt(raw.perSecond)} (${fmt(raw.cpuPerVerification)} µs CPU each) |
+| \`POST /auth/login\`/s | ${fmt(loginRow.rps)} = ${fmt(loginVsRaw, 3)} × raw (${loginRow.cpu === null ? 'n/a' : fmt(loginRow.cpu)} µs server CPU each) |
+
+| Login flood | req/s | p99 latency (ms) | vs alone | non-2xx |
+|---|---:|---:|---:|---:|
+${floodRows
+  .map((r) => `| \`${r.name}\` | ${fmt(r.rps)} | ${r.p99} | ${r === floodGetRow ? `${fmt(floodRatio, 3)} ×` : ''} | ${r.non2xx} |`)
+  .join('\n')}
+
+Flood logins answered: ${Object.entries(flood.statuses)
+    .map(([status, count]) => `${fmt(count)} × ${status}`)
+    .join(', ')}.
+
 Runs, in order: \`/health\` ${health.runs.map((v) => fmt(v)).join(', ')} req/s; \`/protected\` ${protectedRow.runs
     .map((v) => fmt(v))
     .join(', ')} req/s; refresh ${refreshRow.runs.map((v) => fmt(v)).join(', ')}/s.
@@ -455,11 +673,23 @@ Runs, in order: \`/health\` ${health.runs.map((v) => fmt(v)).join(', ')} req/s; 
 |---|---:|---|
 ${checks.map((c) => `| ${c.target} | ${c.value} | ${c.met ? 'met' : '**missed**'} |`).join('\n')}
 `;
+  if (process.env.BENCH_DOCS === '0') return;
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
   writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), markdown);
   console.log('\n[bench] wrote docs/benchmarks.md');
 }
 
+/** On the client CPU: runs this script again under `taskset` (once), so autocannon runs pinned too. */
+function pinSelf() {
+  if (!PIN || process.env.BENCH_CLIENT_PINNED === '1') return false;
+  const result = spawnSync('taskset', ['-c', CLIENT_CPU, process.execPath, ...process.execArgv, fileURLToPath(import.meta.url)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_CLIENT_PINNED: '1' },
+  });
+  process.exit(result.status ?? 1);
+}
+
+pinSelf();
 main().then(
   () => {
     cleanup();
