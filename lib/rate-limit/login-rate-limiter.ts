@@ -98,20 +98,19 @@ export class LoginRateLimiter {
     if (!enabled) return UNCHECKED;
     const now = this.clock.now();
     const keys = loginKeys(attempt);
-    const [ident, acct, ceil, byAddress, proven] = await Promise.all([
+    const [ident, acct, ceil, byAddress] = await Promise.all([
       this.store.peek(keys.identifier, now),
       this.store.peek(keys.account, now),
       this.store.peek(keys.ceiling, now),
       this.store.peek(keys.address, now),
-      this.store.peek(keys.proven, now),
     ]);
     if (byAddress.count >= perAddress.max) throw tooMany(byAddress.resetAt - now);
     const identUntil = this.lockedUntil(ident);
     if (now < identUntil) throw tooMany(identUntil - now);
-    // The ceiling binds only clients that cannot prove themselves for the account (asked once, lazily).
+    // The ceiling binds only clients that cannot prove themselves for the account (asked once, only
+    // while the ceiling is reached: the same work for known and unknown accounts).
     let proof: Promise<boolean> | undefined;
-    const proves = (): Promise<boolean> =>
-      (proof ??= proven.count > 0 ? Promise.resolve(true) : (attempt.provesAccount?.() ?? Promise.resolve(false)));
+    const proves = (): Promise<boolean> => (proof ??= this.proves(keys, attempt, now));
     if (now < this.lockedUntil(acct) || (ceil.count >= ceiling.max && !(await proves()))) {
       // Answered like a failure, so it counts as one for the address: silent refusals cost a dummy
       // hash each, and must not come in unlimited numbers.
@@ -133,6 +132,12 @@ export class LoginRateLimiter {
     if (this.beyondCap(acctNow, acct)) return DENIED;
     if (ceilNow.count > ceiling.max && !(await proves())) return DENIED;
     return { check: true, keys };
+  }
+
+  /** Whether the client proves itself for the account: an address with a recent success, or a trust token. */
+  private async proves(keys: LoginKeys, attempt: LoginAttempt, now: number): Promise<boolean> {
+    if ((await this.store.peek(keys.proven, now)).count > 0) return true;
+    return (await attempt.provesAccount?.()) === true;
   }
 
   /**

@@ -31,6 +31,8 @@ const MAX_ATTEMPTS = 10;
 export class TypeOrmRateLimitStore implements RateLimitStore {
   /** Database column names, looked up on first use. */
   private columnNames: Record<'key' | 'count', string> | undefined;
+  /** SQL built once from the entity metadata; see {@link compiled}. */
+  private sql: CompiledSql | undefined;
 
   /**
    * @param dataSource an initialised DataSource whose `entities` include `entity`.
@@ -42,6 +44,15 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
   ) {}
 
   async increment(key: string, windowMs: number, now: number): Promise<CounterState> {
+    const { upsert } = this.compiled();
+    if (upsert !== null) {
+      // PostgreSQL and SQLite: one INSERT ... ON CONFLICT DO UPDATE ... RETURNING, atomic on the row
+      // (PostgreSQL locks it; SQLite has one writer), so one round trip instead of a transaction.
+      const rows = (await withStoreErrors(() =>
+        serializeWrite(this.dataSource, () => run(this.dataSource, upsert, { key, resetAt: now + windowMs, now })),
+      )) as Record<string, unknown>[];
+      return counterState(rows[0]);
+    }
     return withStoreErrors(() =>
       inTransaction(this.dataSource, async (manager) => {
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -77,32 +88,23 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
     );
   }
 
-  /** One conditional `UPDATE ... SET count = count - 1 WHERE key = ? AND reset_at > now AND count > 0`. */
+  /** One precompiled conditional `UPDATE ... SET count = count - 1 WHERE key = ? AND reset_at > now AND count > 0`. */
   async decrement(key: string, now: number): Promise<void> {
-    const escaped = this.dataSource.driver.escape(this.column('count'));
-    await withStoreErrors(() =>
-      serializeWrite(this.dataSource, () =>
-        this.dataSource
-          .createQueryBuilder()
-          .update(this.entity)
-          .set({ count: () => `${escaped} - 1` })
-          .where({ key, resetAt: typeorm().MoreThan(now), count: typeorm().MoreThan(0) })
-          .execute(),
-      ),
-    );
+    const { decrement } = this.compiled();
+    await withStoreErrors(() => serializeWrite(this.dataSource, () => run(this.dataSource, decrement, { key, now })));
   }
 
+  /** One precompiled `SELECT` (it runs several times per login). */
   async peek(key: string, now: number): Promise<CounterState> {
-    const row = await withStoreErrors(() => this.dataSource.getRepository(this.entity).findOne({ where: { key } }));
-    return row && row.resetAt > now
-      ? { count: row.count, resetAt: row.resetAt, lastAt: row.lastAt }
-      : { count: 0, resetAt: 0, lastAt: 0 };
+    const rows = (await withStoreErrors(() => run(this.dataSource, this.compiled().peek, { key }))) as Record<string, unknown>[];
+    const state = rows.length === 0 ? undefined : counterState(rows[0]);
+    return state && state.resetAt > now ? state : { count: 0, resetAt: 0, lastAt: 0 };
   }
 
+  /** One precompiled `DELETE`. */
   async reset(key: string): Promise<void> {
-    await withStoreErrors(() =>
-      serializeWrite(this.dataSource, () => this.dataSource.getRepository(this.entity).delete({ key })),
-    );
+    const { reset } = this.compiled();
+    await withStoreErrors(() => serializeWrite(this.dataSource, () => run(this.dataSource, reset, { key })));
   }
 
   /**
@@ -116,6 +118,52 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
       ),
     );
     return affectedRows(result.affected, STORE);
+  }
+
+  /**
+   * The SQL of `peek`, `reset` and `decrement` (every driver) and of the one-statement `increment`
+   * (PostgreSQL and SQLite, which have `ON CONFLICT ... RETURNING`), built once from the entity
+   * metadata with the driver's escaping and placeholders.
+   */
+  private compiled(): CompiledSql {
+    if (this.sql) return this.sql;
+    const { driver, options } = this.dataSource;
+    const metadata = this.dataSource.getMetadata(this.entity);
+    const table = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
+    const column = (property: keyof AuthRateLimitRow): string => {
+      const found = metadata.findColumnWithPropertyName(property);
+      if (!found) throw new Error(`${STORE}: the entity ${metadata.name} has no ${property} column`);
+      return driver.escape(found.databaseName);
+    };
+    const [key, count, resetAt, lastAt] = [column('key'), column('count'), column('resetAt'), column('lastAt')];
+    // The driver's placeholders, and the order in which it wants the named parameters (a name used
+    // twice may become two positional parameters).
+    const sql = (text: string, names: readonly string[]): Statement => {
+      const marks = Object.fromEntries(names.map((name) => [name, `\u0000${name}`]));
+      const [query, parameters] = driver.escapeQueryWithParameters(text, marks);
+      return { query, order: (parameters as string[]).map((mark) => mark.slice(1) as ParameterName) };
+    };
+    const upsertable = options.type === 'postgres' || options.type === 'better-sqlite3';
+    this.sql = {
+      peek: sql(`SELECT ${count} AS count, ${resetAt} AS reset_at, ${lastAt} AS last_at FROM ${table} WHERE ${key} = :key`, ['key']),
+      reset: sql(`DELETE FROM ${table} WHERE ${key} = :key`, ['key']),
+      decrement: sql(`UPDATE ${table} SET ${count} = ${count} - 1 WHERE ${key} = :key AND ${resetAt} > :now AND ${count} > 0`, [
+        'key',
+        'now',
+      ]),
+      upsert: upsertable
+        ? sql(
+            `INSERT INTO ${table} (${key}, ${count}, ${resetAt}, ${lastAt}) VALUES (:key, 1, :resetAt, :now) ` +
+              `ON CONFLICT (${key}) DO UPDATE SET ` +
+              `${count} = CASE WHEN ${table}.${resetAt} > :now THEN ${table}.${count} + 1 ELSE 1 END, ` +
+              `${resetAt} = CASE WHEN ${table}.${resetAt} > :now THEN ${table}.${resetAt} ELSE :resetAt END, ` +
+              `${lastAt} = :now ` +
+              `RETURNING ${count} AS count, ${resetAt} AS reset_at, ${lastAt} AS last_at`,
+            ['key', 'resetAt', 'now'],
+          )
+        : null,
+    };
+    return this.sql;
   }
 
   /** `count + 1` as raw SQL on the escaped column. */
@@ -149,4 +197,31 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
       .execute();
     return updatedRows(this.dataSource, result.affected, STORE, recheck);
   }
+}
+
+type ParameterName = 'key' | 'resetAt' | 'now';
+
+/** A statement and the order of its positional parameters. */
+interface Statement {
+  query: string;
+  order: ParameterName[];
+}
+
+interface CompiledSql {
+  peek: Statement;
+  reset: Statement;
+  decrement: Statement;
+  /** The one-statement increment, or `null` where the dialect has no `ON CONFLICT ... RETURNING` (MySQL). */
+  upsert: Statement | null;
+}
+
+/** Runs a compiled statement with its parameters in the driver's order. */
+function run(dataSource: DataSource, statement: Statement, values: Partial<Record<ParameterName, unknown>>): Promise<unknown> {
+  return dataSource.query(statement.query, statement.order.map((name) => values[name]));
+}
+
+/** A counter from a raw row (`count`, `reset_at`, `last_at`; bigint columns may come back as strings). */
+function counterState(row: Record<string, unknown> | undefined): CounterState {
+  if (!row) throw new Error(`${STORE}: the counter statement returned no row`);
+  return { count: Number(row['count']), resetAt: Number(row['reset_at']), lastAt: Number(row['last_at']) };
 }
