@@ -10,6 +10,7 @@ import { rateLimitEntity } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { createTestApp, hashOnce, type TestApp } from '../fixtures/create-test-app.js';
 import { slowCounters } from '../fixtures/slow-counters.js';
+import { openSqlStores } from '../fixtures/sql-stores.js';
 import { createPgDatabase, REDIS_URL, redisTestPrefix, withDatabase, PG_URL, type TestDatabase } from '../fixtures/services.js';
 
 /**
@@ -62,6 +63,13 @@ const STORES: StoreCase[] = [
           await db.drop();
         },
       };
+    },
+  },
+  {
+    name: 'MariaDB',
+    open: async () => {
+      const sql = await openSqlStores('mariadb', 'limiter');
+      return { store: new TypeOrmRateLimitStore(sql.dataSource), close: () => sql.close() };
     },
   },
   {
