@@ -144,12 +144,10 @@ export class AuthService implements OnModuleInit {
       input.identifierType === 'email' || identifier.includes('@')
       ? await this.users.findByEmail(identifier)
       : await this.users.findByUsername(identifier);
-    const ticket = await this.limiter.begin({
-      identifier,
-      userId: user?.id,
-      address: context.ip,
-      provesAccount: user ? () => this.mfa.isTrustedDevice(user, input.trustToken) : undefined,
-    });
+    // The trust token is checked at most once, with the same store work for an unknown account.
+    let trusted: Promise<boolean> | undefined;
+    const isTrusted = (): Promise<boolean> => (trusted ??= this.mfa.isTrustedDevice(user, input.trustToken));
+    const ticket = await this.limiter.begin({ identifier, userId: user?.id, address: context.ip, provesAccount: isTrusted });
     // An unchecked refusal (a lock the client must not see) does the same work as a wrong password.
     const valid =
       user && ticket.check
@@ -161,8 +159,10 @@ export class AuthService implements OnModuleInit {
     }
     await this.limiter.settle(ticket, true);
     await this.rehashIfNeeded(user, input.password, permit);
+    // Hashing is over: the place goes to the next sign-in while codes are sent and the session starts.
+    permit.release();
     const challenge = await this.mfa.challengeFor(user);
-    if (challenge !== null && !(await this.mfa.isTrustedDevice(user, input.trustToken))) {
+    if (challenge !== null && !(await isTrusted())) {
       return { pending: await this.mfa.beginPending(user, challenge, context.ip, accessTtl) };
     }
     const tokens = await this.sessions.start(user, context, accessTtl);

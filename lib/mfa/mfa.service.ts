@@ -151,13 +151,14 @@ export class MfaService implements OnModuleInit {
   }
 
   /** Whether `trustToken` is a live trusted device of `user` (forged, foreign or expired: `false`). */
-  async isTrustedDevice(user: AuthUser, trustToken: string | undefined): Promise<boolean> {
+  async isTrustedDevice(user: AuthUser | null | undefined, trustToken: string | undefined): Promise<boolean> {
     if (trustToken === undefined) return false;
     const id = trustTokenDeviceId(trustToken);
     if (id === undefined) return false;
+    // Read even without a user (an unknown account at login): the same work either way.
     const device = await this.store.findTrustedDevice(id);
     const now = this.clock.now();
-    if (!device || device.userId !== user.id || device.expiresAt <= now) return false;
+    if (!user || !device || device.userId !== user.id || device.expiresAt <= now) return false;
     if (!constantTimeEqual(device.tokenHash, hashTrustToken(trustToken))) return false;
     await this.store.touchTrustedDevice(id, now);
     return true;

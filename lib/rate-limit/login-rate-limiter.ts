@@ -84,7 +84,8 @@ export class LoginRateLimiter {
 
   /** The attempt of a signed-in user re-entering their password (password change, MFA disable). */
   static forUser(userId: string, address: string | undefined): LoginAttempt {
-    return { identifier: `\u0000user:${userId}`, userId, address };
+    // A live session already proves the client: the account-wide ceiling does not bind it.
+    return { identifier: `\u0000user:${userId}`, userId, address, provesAccount: () => Promise.resolve(true) };
   }
 
   /**
@@ -112,10 +113,15 @@ export class LoginRateLimiter {
     let proof: Promise<boolean> | undefined;
     const proves = (): Promise<boolean> => (proof ??= this.proves(keys, attempt, now));
     if (now < this.lockedUntil(acct) || (ceil.count >= ceiling.max && !(await proves()))) {
-      // Answered like a failure, so it counts as one for the address: silent refusals cost a dummy
-      // hash each, and must not come in unlimited numbers.
-      const addressNow = await this.store.increment(keys.address, perAddress.windowMs, now);
+      // Answered like a failure, so it counts as one: on the address (silent refusals cost a dummy
+      // hash each, and must not come in unlimited numbers) and on the identifier typed (so that its
+      // visible lock comes exactly as it would for an identifier of another account: no link).
+      const [identNow, addressNow] = await Promise.all([
+        this.store.increment(keys.identifier, account.windowMs, now),
+        this.store.increment(keys.address, perAddress.windowMs, now),
+      ]);
       if (addressNow.count > perAddress.max) throw tooMany(addressNow.resetAt - now);
+      if (this.beyondCap(identNow, ident)) throw tooMany(Math.max(this.lockedUntil(identNow), now + 1000) - now);
       return DENIED;
     }
 
@@ -154,8 +160,14 @@ export class LoginRateLimiter {
       this.store.reset(keys.account),
       this.store.decrement(keys.ceiling, now),
       this.store.decrement(keys.address, now),
-      this.store.increment(keys.proven, this.options.rateLimit.provenForMs, now),
+      this.renewProven(keys.proven, now),
     ]);
+  }
+
+  /** Marks the address as proven for `provenFor` from this success (a fresh window, not the first one's). */
+  private async renewProven(key: string, now: number): Promise<void> {
+    await this.store.reset(key);
+    await this.store.increment(key, this.options.rateLimit.provenForMs, now);
   }
 
   /**

@@ -45,6 +45,8 @@ export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {
   private mode: 'off' | 'watch' | 'poll' = 'off';
   /** The window must be (re)read: at start-up until it succeeds, and after a watch reconnected. */
   private needsFullLoad = true;
+  /** The window was read once: until then the list cannot vouch for any token (fail safe). */
+  private loadedOnce = false;
   /** Where the next poll starts (epoch ms). */
   private pollFrom = 0;
   private running: Promise<void> | undefined;
@@ -64,11 +66,12 @@ export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Whether the list cannot vouch for an access token expiring at `expiresAtSeconds` (entries were
-   * evicted at `revocation.maxEntries`): the guard then reads the store for it.
+   * Whether the list cannot vouch for an access token expiring at `expiresAtSeconds` — the window
+   * could not be read yet since start-up (the store was down), or entries were evicted at
+   * `revocation.maxEntries` — so that the guard reads the store for it.
    */
   needsStoreCheck(expiresAtSeconds: number): boolean {
-    return this.list !== undefined && this.list.needsStoreCheck(expiresAtSeconds);
+    return this.list !== undefined && (!this.loadedOnce || this.list.needsStoreCheck(expiresAtSeconds));
   }
 
   /** Records a revocation made by this instance (at once, before any feed delivers it). */
@@ -147,6 +150,7 @@ export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {
         this.needsFullLoad = false;
         try {
           await this.load(startedAt - list.windowMs);
+          this.loadedOnce = true;
         } catch (error) {
           this.needsFullLoad = true;
           throw error;
