@@ -36,6 +36,8 @@ export interface LoginTicket {
   readonly check: boolean;
   /** @internal the counters this attempt reserved. */
   readonly keys: LoginKeys | null;
+  /** @internal the windows (`resetAt`) of its reservations on the ceiling and the address. */
+  readonly windows?: { readonly ceiling: number; readonly address: number };
 }
 
 interface LoginKeys {
@@ -137,7 +139,7 @@ export class LoginRateLimiter {
     if (this.beyondCap(identNow, ident)) throw tooMany(Math.max(this.lockedUntil(identNow), now + 1000) - now);
     if (this.beyondCap(acctNow, acct)) return DENIED;
     if (ceilNow.count > ceiling.max && !(await proves())) return DENIED;
-    return { check: true, keys };
+    return { check: true, keys, windows: { ceiling: ceilNow.resetAt, address: addressNow.resetAt } };
   }
 
   /** Whether the client proves itself for the account: an address with a recent success, or a trust token. */
@@ -158,8 +160,8 @@ export class LoginRateLimiter {
     await Promise.all([
       this.store.reset(keys.identifier),
       this.store.reset(keys.account),
-      this.store.decrement(keys.ceiling, now),
-      this.store.decrement(keys.address, now),
+      this.store.decrement(keys.ceiling, now, ticket.windows?.ceiling),
+      this.store.decrement(keys.address, now, ticket.windows?.address),
       this.renewProven(keys.proven, now),
     ]);
   }

@@ -22,10 +22,12 @@ export interface RateLimitStore {
   /**
    * Takes one back from a live counter (releases a reservation made with {@link increment}, e.g. an
    * attempt that turned out to succeed). Never goes below 0, never creates or restarts a counter, and
-   * leaves its window and `lastAt` as they are; an absent or expired counter is left alone.
+   * leaves its window and `lastAt` as they are; an absent or expired counter is left alone. With
+   * `windowResetAt` (the `resetAt` the reservation's increment returned), only a counter still in that
+   * window is decremented: a reservation never takes a count from the next window.
    * Guarantee: N concurrent decrements of a counter of count C leave max(0, C − N).
    */
-  decrement(key: string, now: number): Promise<void>;
+  decrement(key: string, now: number, windowResetAt?: number): Promise<void>;
   /** The counter's state (count 0 when absent or expired). */
   peek(key: string, now: number): Promise<CounterState>;
   /** Deletes the counter. */

@@ -134,6 +134,18 @@ export function runRateLimitStoreContract(name: string, factory: RateLimitStoreF
       expect(await store().increment(expired, WINDOW, T0 + WINDOW + 1)).toEqual({ count: 1, resetAt: T0 + 2 * WINDOW + 1, lastAt: T0 + WINDOW + 1 });
     });
 
+    it('decrements only within the window given (a reservation never takes a count from the next window)', async () => {
+      const k = key();
+      const reserved = await store().increment(k, WINDOW, T0);
+      // The window ends; a new one starts with a failure of its own.
+      await store().increment(k, WINDOW, T0 + WINDOW + 1);
+      await store().decrement(k, T0 + WINDOW + 2, reserved.resetAt);
+      expect((await store().peek(k, T0 + WINDOW + 3)).count).toBe(1);
+      const current = await store().increment(k, WINDOW, T0 + WINDOW + 4);
+      await store().decrement(k, T0 + WINDOW + 5, current.resetAt);
+      expect((await store().peek(k, T0 + WINDOW + 6)).count).toBe(1);
+    });
+
     it('releases reservations exactly under concurrency: 60 increments and 40 decrements in parallel leave 20', async () => {
       const k = key();
       await Promise.all(Array.from({ length: 60 }, () => store().increment(k, WINDOW, T0)));

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import {
   Argon2idPasswordHasher,
+  RATE_LIMIT_STORE,
   type PasswordHasher,
   type RateLimitStore,
 } from '../../lib/index.js';
@@ -209,6 +210,44 @@ describe('login limiter: silent refusals', () => {
       for (let i = 0; i < 12; i++) statuses.push((await login()).status);
       expect(statuses.slice(0, 10)).toEqual(Array.from({ length: 10 }, () => 401));
       expect(statuses.slice(10)).toEqual([429, 429]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('login limiter: reservations across a window boundary', () => {
+  it('a success settled after the address window turned over does not erase a failure of the new window', async () => {
+    const argon2 = new Argon2idPasswordHasher();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let gated = true;
+    const hasher: PasswordHasher = {
+      hash: (password) => argon2.hash(password),
+      verify: async (encoded, password) => {
+        if (gated && password === 'emilyspass') await gate;
+        return argon2.verify(encoded, password);
+      },
+    };
+    const t = await createTestApp({
+      options: { trustProxyHeaders: true, passwordHasher: hasher, passwordHashing: { concurrency: 4 }, rateLimit: { address: { max: 1, window: '15m' } } },
+    });
+    try {
+      const from = (body: Record<string, unknown>) => t.http.post('/auth/login').set('X-Forwarded-For', '198.51.100.9').send(body);
+      // A correct login reserves its place in the address window, then waits in its hash...
+      const pending = from({ username: 'emilys', password: 'emilyspass' }).then((r) => r.status);
+      const rates = t.app.get(RATE_LIMIT_STORE) as RateLimitStore;
+      const addressKey = 'login:addr:198.51.100.9';
+      for (let i = 0; i < 200 && (await rates.peek(addressKey, t.clock.now())).count === 0; i++) await new Promise((r) => setImmediate(r));
+      expect((await rates.peek(addressKey, t.clock.now())).count).toBe(1);
+      // ...the window turns over, and a failure from the same address fills the new one (max 1).
+      t.clock.advanceSeconds(15 * 60 + 1);
+      await from({ username: 'nobody-here', password: 'wrong-password' }).expect(401);
+      gated = false;
+      release();
+      expect(await pending).toBe(200);
+      // The success released its own reservation only: the new window's failure still counts.
+      await from({ username: 'someone-else', password: 'wrong-password' }).expect(429);
     } finally {
       await t.close();
     }

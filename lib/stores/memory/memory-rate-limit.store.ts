@@ -20,9 +20,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return Promise.resolve({ ...next });
   }
 
-  decrement(key: string, now: number): Promise<void> {
+  decrement(key: string, now: number, windowResetAt?: number): Promise<void> {
     const current = this.counters.get(key);
-    if (current && current.resetAt > now && current.count > 0) this.counters.set(key, { ...current, count: current.count - 1 });
+    const inWindow = windowResetAt === undefined || current?.resetAt === windowResetAt;
+    if (current && current.resetAt > now && current.count > 0 && inWindow) this.counters.set(key, { ...current, count: current.count - 1 });
     return Promise.resolve();
   }
 

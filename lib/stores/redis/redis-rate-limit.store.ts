@@ -32,10 +32,10 @@ redis.call('HSET', KEYS[1], 'lastAt', ARGV[1])
 return { count, resetAt, ARGV[1] }
 `;
 
-/** `decrement`: KEYS counter; ARGV now. Takes one from a live, positive counter. */
+/** `decrement`: KEYS counter; ARGV now, window resetAt ('' for any). Takes one from a live, positive counter. */
 const DECREMENT = `
 local s = redis.call('HMGET', KEYS[1], 'count', 'resetAt')
-if s[1] and s[2] and tonumber(s[2]) > tonumber(ARGV[1]) and tonumber(s[1]) > 0 then
+if s[1] and s[2] and tonumber(s[2]) > tonumber(ARGV[1]) and tonumber(s[1]) > 0 and (ARGV[2] == '' or tonumber(s[2]) == tonumber(ARGV[2])) then
   redis.call('HINCRBY', KEYS[1], 'count', -1)
 end
 return 0
@@ -101,8 +101,8 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   /** Takes one from a live, positive counter (one script; see {@link RateLimitStore.decrement}). */
-  async decrement(key: string, now: number): Promise<void> {
-    await this.run(() => this.decrementScript([this.counterKey(key)], [time(now)]));
+  async decrement(key: string, now: number, windowResetAt?: number): Promise<void> {
+    await this.run(() => this.decrementScript([this.counterKey(key)], [time(now), windowResetAt === undefined ? '' : time(windowResetAt)]));
   }
 
   /** The counter's state at `now` (count 0 when absent or expired). One HMGET. */

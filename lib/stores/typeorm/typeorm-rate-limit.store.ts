@@ -89,9 +89,15 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
   }
 
   /** One precompiled conditional `UPDATE ... SET count = count - 1 WHERE key = ? AND reset_at > now AND count > 0`. */
-  async decrement(key: string, now: number): Promise<void> {
-    const { decrement } = this.compiled();
-    await withStoreErrors(() => serializeWrite(this.dataSource, () => run(this.dataSource, decrement, { key, now })));
+  async decrement(key: string, now: number, windowResetAt?: number): Promise<void> {
+    const { decrement, decrementInWindow } = this.compiled();
+    await withStoreErrors(() =>
+      serializeWrite(this.dataSource, () =>
+        windowResetAt === undefined
+          ? run(this.dataSource, decrement, { key, now })
+          : run(this.dataSource, decrementInWindow, { key, now, resetAt: windowResetAt }),
+      ),
+    );
   }
 
   /** One precompiled `SELECT` (it runs several times per login). */
@@ -151,6 +157,10 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
         'key',
         'now',
       ]),
+      decrementInWindow: sql(
+        `UPDATE ${table} SET ${count} = ${count} - 1 WHERE ${key} = :key AND ${resetAt} > :now AND ${resetAt} = :resetAt AND ${count} > 0`,
+        ['key', 'now', 'resetAt'],
+      ),
       upsert: upsertable
         ? sql(
             `INSERT INTO ${table} (${key}, ${count}, ${resetAt}, ${lastAt}) VALUES (:key, 1, :resetAt, :now) ` +
@@ -211,6 +221,7 @@ interface CompiledSql {
   peek: Statement;
   reset: Statement;
   decrement: Statement;
+  decrementInWindow: Statement;
   /** The one-statement increment, or `null` where the dialect has no `ON CONFLICT ... RETURNING` (MySQL). */
   upsert: Statement | null;
 }
