@@ -110,6 +110,19 @@ export interface RefreshTokenOptions {
    */
   reuseGraceSeconds?: number;
   /**
+   * Seconds after a rotation during which the rotated (previous) token still returns its successor,
+   * as long as that successor was never used (no refresh with it yet): a client whose refresh
+   * committed but whose reply was lost (a crash, a frozen connection, a network cut) retries with
+   * its last acknowledged token and gets the same refresh token (with a fresh access token) instead
+   * of `REFRESH_TOKEN_REUSED` and a revoked session. Once the successor was used, presenting the
+   * older token is reuse at once, as before. The trade-off: within this window a stolen previous
+   * token also obtains the successor (as within `reuseGraceSeconds`, only longer); the theft is
+   * detected when the legitimate client and the thief diverge. `0` keeps only `reuseGraceSeconds`.
+   * The default matches the default access-token lifetime (a client typically retries within it).
+   * Must not exceed `refreshToken.ttl`. @default 900 (or `refreshToken.ttl` when shorter)
+   */
+  orphanGraceSeconds?: number;
+  /**
    * The most live sessions a user may hold. A login beyond it revokes the user's oldest live sessions
    * (by creation time, then id), which then also reach the revocation feed. Concurrent logins
    * converge: each login, after creating its session, revokes everything beyond the newest N it sees,

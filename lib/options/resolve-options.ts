@@ -35,7 +35,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     'secret', 'privateKey', 'publicKey', 'algorithm', 'issuer', 'audience', 'accessTokenTtl',
     'maxAccessTokenTtl', 'clockToleranceSeconds', 'verifiedTokenCacheSize',
   ],
-  refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds', 'maxSessionsPerUser'],
+  refreshToken: ['ttl', 'absoluteTtl', 'reuseGraceSeconds', 'orphanGraceSeconds', 'maxSessionsPerUser'],
   cookies: ['names', 'domain', 'secure', 'sameSite', 'csrf', 'prefix', 'refreshPath'],
   'cookies.names': ['access', 'refresh', 'trust', 'csrf'],
   mfa: [
@@ -254,6 +254,9 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   const absoluteTtl = duration(problems, 'refreshToken.absoluteTtl', refresh.absoluteTtl, '30d');
   if (refreshTtl > absoluteTtl) problems.add('refreshToken.ttl', 'must not exceed refreshToken.absoluteTtl');
   const grace = integer(problems, 'refreshToken.reuseGraceSeconds', refresh.reuseGraceSeconds, 10, 0);
+  // By default the access-token default (15 min), never longer than the idle lifetime.
+  const orphanGrace = integer(problems, 'refreshToken.orphanGraceSeconds', refresh.orphanGraceSeconds, Math.min(900, Math.floor(refreshTtl / 1000)), 0);
+  if (orphanGrace * 1000 > refreshTtl) problems.add('refreshToken.orphanGraceSeconds', 'must not exceed refreshToken.ttl');
 
   const cookies = section(problems, root, 'cookies');
   const names = section(problems, root, 'cookies.names');
@@ -353,6 +356,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
       ttlMs: refreshTtl,
       absoluteTtlMs: absoluteTtl,
       reuseGraceMs: grace * 1000,
+      orphanGraceMs: orphanGrace * 1000,
       maxSessionsPerUser:
         refresh.maxSessionsPerUser === undefined ? null : integer(problems, 'refreshToken.maxSessionsPerUser', refresh.maxSessionsPerUser, 1, 1),
     },

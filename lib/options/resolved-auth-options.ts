@@ -24,6 +24,8 @@ export interface ResolvedAuthOptions {
     readonly ttlMs: number;
     readonly absoluteTtlMs: number;
     readonly reuseGraceMs: number;
+    /** `orphanGraceSeconds` in milliseconds: how long an unused successor is handed out again. */
+    readonly orphanGraceMs: number;
     /** The cap on live sessions per user, or `null` for none. */
     readonly maxSessionsPerUser: number | null;
   };

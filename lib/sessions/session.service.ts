@@ -43,8 +43,16 @@ export interface RefreshOutcome {
  * Rotation: the presented token's hash must equal the session's current hash, and the store swaps it
  * in one atomic operation. The successor pair is sealed under a key derived from the presented token
  * and kept with the session, so a second presentation within `reuseGraceSeconds` (another tab, a
- * retried request) returns the very same pair. Later, or for any older token, presenting a rotated
- * token revokes the whole session (`REFRESH_TOKEN_REUSED`).
+ * retried request) returns the very same pair.
+ *
+ * Lost replies: while a rotated token is still the session's *previous* one, no rotation happened
+ * since, so its successor was never presented (the next rotation, which only the successor can make,
+ * moves `previousTokenHash` on). Such an orphaned successor is handed out again, with a fresh access
+ * token, for `orphanGraceSeconds` after the rotation: a client whose reply was lost (crash, freeze,
+ * network cut) retries with its last acknowledged token and gets the pair the server committed,
+ * instead of being logged out as a thief (SuperTokens' rule: the parent stays valid until the child
+ * is first used, here bounded in time). Later, or once the successor was used, or for any older
+ * token, presenting a rotated token revokes the whole session (`REFRESH_TOKEN_REUSED`).
  *
  * Older generations are recognised without any stored history: refresh tokens carry a MAC over their
  * session id and random part ({@link RefreshTokens}), so a token that is neither the current nor the
@@ -138,12 +146,21 @@ export class SessionService {
     }
 
     if (session.previousTokenHash !== null && constantTimeEqual(hash, session.previousTokenHash)) {
-      const withinGrace =
-        session.rotatedAt !== null && this.clock.now() - session.rotatedAt <= this.options.refreshToken.reuseGraceMs;
-      const sealed = withinGrace && session.previousSuccessor ? open(token, session.previousSuccessor) : undefined;
+      // Still the previous token: no rotation happened since, so its successor was never presented.
+      const now = this.clock.now();
+      const { reuseGraceMs, orphanGraceMs } = this.options.refreshToken;
+      const age = session.rotatedAt === null ? Infinity : now - session.rotatedAt;
+      const sealed =
+        age <= Math.max(reuseGraceMs, orphanGraceMs) && session.previousSuccessor
+          ? open(token, session.previousSuccessor)
+          : undefined;
       if (sealed !== undefined) {
         const user = await this.activeUser(session, loadUser);
-        return { tokens: JSON.parse(sealed) as IssuedTokens, user };
+        const tokens = JSON.parse(sealed) as IssuedTokens;
+        if (age <= reuseGraceMs) return { tokens, user };
+        // A lost reply retried later: the same refresh token, a fresh access token (the sealed one may be
+        // about to expire) and the session's real remaining lifetime.
+        return { tokens: this.reissue(user, session, tokens.refreshToken, accessTtlSeconds, now), user };
       }
       return this.reuseDetected(sessionId);
     }
@@ -222,6 +239,25 @@ export class SessionService {
   ): IssuedTokens {
     const access = this.accessTokens.sign({ userId: user.id, sessionId: session.id, roles: user.roles }, accessTtlSeconds);
     const refreshEnds = Math.min(now + this.options.refreshToken.ttlMs, session.absoluteExpiresAt);
+    return {
+      accessToken: access.token,
+      refreshToken,
+      expiresIn: access.expiresIn,
+      refreshExpiresIn: Math.max(0, Math.floor((refreshEnds - now) / 1000)),
+      sessionId: session.id,
+    };
+  }
+
+  /** The pair `refreshToken` belongs to, with a new access token; the refresh lifetime is the session's own. */
+  private reissue(
+    user: AuthUser,
+    session: StoredSession,
+    refreshToken: string,
+    accessTtlSeconds: number | undefined,
+    now: number,
+  ): IssuedTokens {
+    const access = this.accessTokens.sign({ userId: user.id, sessionId: session.id, roles: user.roles }, accessTtlSeconds);
+    const refreshEnds = Math.min(session.expiresAt, session.absoluteExpiresAt);
     return {
       accessToken: access.token,
       refreshToken,

@@ -193,7 +193,7 @@ describe('cookie mode (accessTokenType: cookie)', () => {
     expect(refreshed.status).toBe(200);
   });
 
-  it('refresh by cookie rotates the cookies; the rotated refresh cookie replayed after the grace window revokes the session', async () => {
+  it('refresh by cookie rotates the cookies; the rotated refresh cookie replayed once its successor was used revokes the session', async () => {
     const jar = await loginJar(t);
     const first = await t.http.post('/auth/refresh').set('Cookie', cookieHeader(jar)).set('X-CSRF-Token', jar[NAMES.csrf]);
     expect(first.status).toBe(200);
@@ -201,9 +201,12 @@ describe('cookie mode (accessTokenType: cookie)', () => {
     expect(first.headers['cache-control']).toBe('no-store');
     const next = jarFrom(first, jar);
     t.clock.advance(11_000);
+    const second = await t.http.post('/auth/refresh').set('Cookie', cookieHeader(next)).set('X-CSRF-Token', next[NAMES.csrf]);
+    expect(second.status).toBe(200);
+    const latest = jarFrom(second, next);
     const replay = await t.http.post('/auth/refresh').set('Cookie', cookieHeader(jar)).set('X-CSRF-Token', jar[NAMES.csrf]);
     problem(replay, 401, 'REFRESH_TOKEN_REUSED');
-    problem(await t.http.post('/auth/refresh').set('Cookie', cookieHeader(next)).set('X-CSRF-Token', next[NAMES.csrf]), 401, 'REFRESH_TOKEN_INVALID');
+    problem(await t.http.post('/auth/refresh').set('Cookie', cookieHeader(latest)).set('X-CSRF-Token', latest[NAMES.csrf]), 401, 'REFRESH_TOKEN_INVALID');
   });
 
   it('refresh reads the body first (refreshToken, or its alias refresh), and a body token needs no CSRF header', async () => {

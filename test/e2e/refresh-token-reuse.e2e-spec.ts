@@ -45,7 +45,9 @@ describe('refresh-token rotation and reuse detection', () => {
     await refresh(first.body.refreshToken).expect(200);
   });
 
-  it('refresh-token reuse after the grace window revokes the whole session (family)', async () => {
+  it('refresh-token reuse after the grace window revokes the whole session (family), with orphanGraceSeconds: 0', async () => {
+    await t.close();
+    t = await createTestApp({ options: { refreshToken: { orphanGraceSeconds: 0 } } });
     const login = await t.login();
     const first = await refresh(login.refreshToken).expect(200);
     t.clock.advanceSeconds(11);

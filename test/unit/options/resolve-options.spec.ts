@@ -52,7 +52,7 @@ describe('resolveAuthOptions', () => {
       });
       expect(rest).toEqual({
         accessTokenType: 'header',
-        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000, maxSessionsPerUser: null },
+        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000, orphanGraceMs: 900_000, maxSessionsPerUser: null },
         cookies: {
           names: { access: 'access_token', refresh: 'refresh_token', trust: 'trust_token', csrf: 'csrf_token' },
           domain: undefined,
@@ -132,7 +132,7 @@ describe('resolveAuthOptions', () => {
         opts({
           accessTokenType: 'both',
           jwt: { secret: SECRET, accessTokenTtl: '5m', maxAccessTokenTtl: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 },
-          refreshToken: { ttl: '1d', absoluteTtl: '2w', reuseGraceSeconds: 0, maxSessionsPerUser: 3 },
+          refreshToken: { ttl: '1d', absoluteTtl: '2w', reuseGraceSeconds: 0, orphanGraceSeconds: 60, maxSessionsPerUser: 3 },
           cookies: { names: { access: 'at' }, secure: false, sameSite: 'strict', domain: 'example.com' },
           mfa: { methods: ['totp', 'email', 'totp'], encryptionKey: SECRET, senders: { email: { sendEmail: () => Promise.resolve() } } },
           rateLimit: { account: { lockout: '1m', maxLockout: '1h' } },
@@ -146,7 +146,9 @@ describe('resolveAuthOptions', () => {
       expect(resolveAuthOptions(opts({ storeTimeout: false })).storeTimeoutMs).toBeNull();
       expect(r.accessTokenType).toBe('both');
       expect(r.jwt).toMatchObject({ accessTokenTtlSeconds: 300, maxAccessTokenTtlSeconds: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 });
-      expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0, maxSessionsPerUser: 3 });
+      expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0, orphanGraceMs: 60_000, maxSessionsPerUser: 3 });
+      // orphanGraceSeconds defaults to 15 min, but never beyond a shorter idle lifetime
+      expect(resolveAuthOptions(opts({ refreshToken: { ttl: '5m' } })).refreshToken.orphanGraceMs).toBe(300_000);
       expect(r.cookies).toMatchObject({ names: { access: 'at', refresh: 'refresh_token' }, secure: false, sameSite: 'strict', domain: 'example.com' });
       expect(r.mfa.methods).toEqual(['totp', 'email']);
       expect(r.rateLimit.account).toMatchObject({ lockoutMs: 60_000, maxLockoutMs: 3_600_000 });
@@ -175,6 +177,8 @@ describe('resolveAuthOptions', () => {
       ['a zero refresh ttl', { refreshToken: { ttl: 0 } }, /^refreshToken\.ttl: must be a positive duration/],
       ['a negative reuseGraceSeconds', { refreshToken: { reuseGraceSeconds: -1 } }, /^refreshToken\.reuseGraceSeconds: must be an integer ≥ 0 \(got -1\)$/],
       ['a fractional reuseGraceSeconds', { refreshToken: { reuseGraceSeconds: 2.5 } }, /^refreshToken\.reuseGraceSeconds: must be an integer/],
+      ['a negative orphanGraceSeconds', { refreshToken: { orphanGraceSeconds: -1 } }, /^refreshToken\.orphanGraceSeconds: must be an integer ≥ 0 \(got -1\)$/],
+      ['an orphanGraceSeconds beyond the idle lifetime', { refreshToken: { ttl: '1h', orphanGraceSeconds: 3601 } }, /^refreshToken\.orphanGraceSeconds: must not exceed refreshToken\.ttl$/],
       ['an unknown top-level key', { accessTokenTyp: 'header' }, /^accessTokenTyp: unknown option$/],
       ['an unknown nested key', { jwt: { secret: SECRET, expiresIn: '15m' } }, /^jwt\.expiresIn: unknown option$/],
       ['an unknown deeply nested key', { rateLimit: { account: { maxFailure: 3 } } }, /^rateLimit\.account\.maxFailure: unknown option$/],
