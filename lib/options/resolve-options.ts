@@ -255,7 +255,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   if (refreshTtl > absoluteTtl) problems.add('refreshToken.ttl', 'must not exceed refreshToken.absoluteTtl');
   const grace = integer(problems, 'refreshToken.reuseGraceSeconds', refresh.reuseGraceSeconds, 10, 0);
   // By default the access-token default (15 min), never longer than the idle lifetime.
-  const orphanGrace = integer(problems, 'refreshToken.orphanGraceSeconds', refresh.orphanGraceSeconds, Math.min(900, Math.floor(refreshTtl / 1000)), 0);
+  const orphanGrace = integer(problems, 'refreshToken.orphanGraceSeconds', refresh.orphanGraceSeconds, Math.min(120, Math.floor(refreshTtl / 1000)), 0);
   if (orphanGrace * 1000 > refreshTtl) problems.add('refreshToken.orphanGraceSeconds', 'must not exceed refreshToken.ttl');
 
   const cookies = section(problems, root, 'cookies');

@@ -52,7 +52,7 @@ describe('resolveAuthOptions', () => {
       });
       expect(rest).toEqual({
         accessTokenType: 'header',
-        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000, orphanGraceMs: 900_000, maxSessionsPerUser: null },
+        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000, orphanGraceMs: 120_000, maxSessionsPerUser: null },
         cookies: {
           names: { access: 'access_token', refresh: 'refresh_token', trust: 'trust_token', csrf: 'csrf_token' },
           domain: undefined,
@@ -147,8 +147,8 @@ describe('resolveAuthOptions', () => {
       expect(r.accessTokenType).toBe('both');
       expect(r.jwt).toMatchObject({ accessTokenTtlSeconds: 300, maxAccessTokenTtlSeconds: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 });
       expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0, orphanGraceMs: 60_000, maxSessionsPerUser: 3 });
-      // orphanGraceSeconds defaults to 15 min, but never beyond a shorter idle lifetime
-      expect(resolveAuthOptions(opts({ refreshToken: { ttl: '5m' } })).refreshToken.orphanGraceMs).toBe(300_000);
+      // orphanGraceSeconds defaults to 2 min, but never beyond a shorter idle lifetime
+      expect(resolveAuthOptions(opts({ refreshToken: { ttl: '90s' } })).refreshToken.orphanGraceMs).toBe(90_000);
       expect(r.cookies).toMatchObject({ names: { access: 'at', refresh: 'refresh_token' }, secure: false, sameSite: 'strict', domain: 'example.com' });
       expect(r.mfa.methods).toEqual(['totp', 'email']);
       expect(r.rateLimit.account).toMatchObject({ lockoutMs: 60_000, maxLockoutMs: 3_600_000 });
