@@ -76,8 +76,8 @@ export async function runAuthMigrations(dataSource: DataSource, options: RunAuth
   let held: string | undefined;
   try {
     await queryRunner.connect();
-    const material = lockMaterial(dataSource, options.lockName ?? DEFAULT_LOCK_NAME);
-    const name = await lock.name(queryRunner, material);
+    const table = (dataSource.options as { migrationsTableName?: string }).migrationsTableName ?? 'migrations';
+    const { name, label } = await lock.name(queryRunner, `${options.lockName ?? DEFAULT_LOCK_NAME}:${table}`);
     let acquired: boolean;
     try {
       acquired = await lock.acquire(queryRunner, name, timeoutMs);
@@ -88,7 +88,7 @@ export async function runAuthMigrations(dataSource: DataSource, options: RunAuth
     }
     if (!acquired) {
       throw new Error(
-        `runAuthMigrations: the migration lock '${material}' was not obtained within ${timeoutMs} ms: another instance is ` +
+        `runAuthMigrations: the migration lock ${label} was not obtained within ${timeoutMs} ms: another instance is ` +
           'still running migrations (or holds the lock). Nothing was migrated; start again when it is done, or raise lockTimeoutMs.',
       );
     }
@@ -101,16 +101,25 @@ export async function runAuthMigrations(dataSource: DataSource, options: RunAuth
 
 /** How one database family takes and gives back the migration lock (on one connection). */
 interface MigrationLock {
-  /** The lock's name on this database, from `material`. */
-  name(queryRunner: QueryRunner, material: string): Promise<string>;
+  /**
+   * The lock's name on this database from `base` (lock name and migrations table), which adds where
+   * the migrations table lives; `label` describes it in errors.
+   */
+  name(queryRunner: QueryRunner, base: string): Promise<{ name: string; label: string }>;
   /** Takes the lock, waiting at most `timeoutMs`; false when it was not obtained. */
   acquire(queryRunner: QueryRunner, name: string, timeoutMs: number): Promise<boolean>;
   release(queryRunner: QueryRunner, name: string): Promise<void>;
 }
 
 const postgresLock: MigrationLock = {
-  // pg_advisory_lock takes a bigint: the first 8 bytes of a SHA-256 of the material.
-  name: (_queryRunner, material) => Promise.resolve(createHash('sha256').update(material).digest().readBigInt64BE(0).toString()),
+  async name(queryRunner, base) {
+    // Advisory locks are per database; the schema (where the migrations table is) is added. The
+    // lock takes a bigint: the first 8 bytes of a SHA-256 of the text.
+    const rows: { schema: string | null }[] = await queryRunner.query('SELECT current_schema() AS schema');
+    const text = `${base}:${rows[0]?.schema ?? ''}`;
+    const key = createHash('sha256').update(text).digest().readBigInt64BE(0).toString();
+    return { name: key, label: `'${text}' (advisory lock ${key})` };
+  },
   async acquire(queryRunner, key, timeoutMs) {
     // Polled rather than blocking in pg_advisory_lock: a blocking wait would run into the client's
     // own query timeout (`query_timeout`), which cannot tell a long wait from a dead server.
@@ -130,12 +139,13 @@ const postgresLock: MigrationLock = {
 };
 
 const mysqlLock: MigrationLock = {
-  async name(queryRunner, material) {
-    // GET_LOCK names are server-wide: the database is part of the name.
+  async name(queryRunner, base) {
+    // GET_LOCK names are server-wide: the database is part of the name (hashed past 64 characters).
     const rows: { db: string | null }[] = await queryRunner.query('SELECT DATABASE() AS db');
-    const name = `${material}:${rows[0]?.db ?? ''}`;
-    if (name.length <= MYSQL_LOCK_NAME_MAX) return name;
-    return `ngk:${createHash('sha256').update(name).digest('hex').slice(0, MYSQL_LOCK_NAME_MAX - 4)}`;
+    const text = `${base}:${rows[0]?.db ?? ''}`;
+    if (text.length <= MYSQL_LOCK_NAME_MAX) return { name: text, label: `'${text}'` };
+    const name = `ngk:${createHash('sha256').update(text).digest('hex').slice(0, MYSQL_LOCK_NAME_MAX - 4)}`;
+    return { name, label: `'${name}' (from '${text}')` };
   },
   async acquire(queryRunner, name, timeoutMs) {
     const rows: { locked: number | string | null }[] = await queryRunner.query('SELECT GET_LOCK(?, ?) AS locked', [
@@ -157,12 +167,6 @@ function migrationLock(dataSource: DataSource): MigrationLock | undefined {
   if (POSTGRES_TYPES.has(dataSource.options.type)) return postgresLock;
   if (isMySqlFamily(dataSource)) return mysqlLock;
   return undefined;
-}
-
-/** The lock name with what tells apart migration runs on one server: schema and migrations table. */
-function lockMaterial(dataSource: DataSource, lockName: string): string {
-  const options = dataSource.options as { schema?: string; migrationsTableName?: string };
-  return [lockName, options.schema ?? '', options.migrationsTableName ?? 'migrations'].join(':').replace(/:+$/, '');
 }
 
 function defaultTransaction(dataSource: DataSource): 'all' | 'each' {
