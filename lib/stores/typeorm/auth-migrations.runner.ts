@@ -50,11 +50,13 @@ const POSTGRES_TYPES: ReadonlySet<string> = new Set(['postgres']);
  * await runAuthMigrations(dataSource); // waits up to 60 s for another instance's run
  * ```
  *
- * - **PostgreSQL:** a session advisory lock (`pg_try_advisory_lock`, retried until the deadline)
- *   keyed by the lock name, schema and migrations table; advisory locks are per database.
+ * - **PostgreSQL:** a session advisory lock (`pg_try_advisory_lock`, retried until the deadline,
+ *   so the client's `query_timeout` never cuts a long wait short) keyed by the lock name, the
+ *   migrations table and the current schema; advisory locks are per database.
  * - **MySQL/MariaDB:** `GET_LOCK` / `RELEASE_LOCK` on a name that includes the database.
- * - **SQLite:** no lock (one DataSource has one connection; other processes on the same file are
- *   serialised by SQLite's own file lock and the driver's busy timeout). Other drivers: no lock.
+ * - **SQLite:** no lock: a DataSource has one connection, whose statements TypeORM runs one at a
+ *   time, and an SQLite file serves one instance (several processes on one file are not
+ *   serialised here). Other drivers: no lock either.
  *
  * The lock is held on one pooled connection of its own while TypeORM runs the migrations on
  * another (the pool needs at least two connections; the drivers' defaults have ten). It is released
