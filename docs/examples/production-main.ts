@@ -27,6 +27,7 @@ import {
   ProblemDetailsFilter,
   Public,
   rateLimitEntity,
+  runAuthMigrations,
   SplitMfaStore,
   TypeOrmMfaStore,
   TypeOrmUserStore,
@@ -172,11 +173,14 @@ export class ProductionAppModule implements OnApplicationShutdown {
   }
 }
 
-/** Runs the pending migrations once (a release step, before the new instances start). */
+/**
+ * Runs the pending migrations once (a release step, before the new instances start), under the
+ * package's migration lock: two release steps that overlap migrate one after the other.
+ */
 export async function migrate(config: ProductionConfig): Promise<void> {
   const db = await dataSource(config).initialize();
   try {
-    await db.runMigrations({ transaction: 'each' });
+    await runAuthMigrations(db);
   } finally {
     await db.destroy();
   }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { authEntities, createAuthMigrations, rateLimitEntity } from 'nest-gatekeeper';
+import { authEntities, createAuthMigrations, rateLimitEntity, runAuthMigrations } from 'nest-gatekeeper';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 /**
@@ -11,15 +11,17 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
  * - `mysql://…` / `mariadb://…`: MySQL or MariaDB via mysql2 (`mariadb://` uses TypeORM's `mariadb`
  *   type, which reads MariaDB's catalogue correctly; both schemes work against either server).
  *
- * The tables come from the package's migrations (`createAuthMigrations()`), run at start-up
- * (`migrationsRun`); `synchronize` stays off. A database whose tables an earlier version of the
- * sample app made with `synchronize` is adopted as it is (the migrations skip existing tables).
+ * The tables come from the package's migrations (`createAuthMigrations()`), run at start-up by
+ * {@link createDataSource} under a database lock (`runAuthMigrations`, not `migrationsRun`, which
+ * takes none: replicas started together would race); `synchronize` stays off. A database whose
+ * tables an earlier version of the sample app made with `synchronize` is adopted as it is (the
+ * migrations skip existing tables).
  */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
   const common = {
     entities: [...Object.values(authEntities), rateLimitEntity()],
     migrations: createAuthMigrations(),
-    migrationsRun: true,
+    migrationsRun: false, // createDataSource runs them under a lock
     synchronize: false,
   };
   if (databaseUrl.startsWith('sqlite:')) {
@@ -59,10 +61,20 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
   );
 }
 
-/** An initialised DataSource for `databaseUrl`, its tables migrated. */
+/**
+ * An initialised DataSource for `databaseUrl`, its tables migrated. Instances started together on
+ * one database migrate one after the other (`runAuthMigrations` holds a lock; the others wait up
+ * to 60 s, then find the migrations done). A failed migration closes the DataSource and rejects.
+ */
 export async function createDataSource(databaseUrl: string): Promise<DataSource> {
   const dataSource = new DataSource(dataSourceOptions(databaseUrl));
   await dataSource.initialize();
+  try {
+    await runAuthMigrations(dataSource);
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
   return dataSource;
 }
 

@@ -27,8 +27,8 @@ it('nest-gatekeeper/redis exports the Redis stores and the client options', () =
   expect(exportsOf('nest-gatekeeper/redis')).toEqual(['RedisMfaStore', 'RedisRateLimitStore', 'RedisSessionStore', 'redisClientOptions']);
 });
 
-it('nest-gatekeeper exports the TypeORM stores, the migrations and SplitMfaStore', () => {
+it('nest-gatekeeper exports the TypeORM stores, the migrations and their runner, and SplitMfaStore', () => {
   expect(exportsOf('nest-gatekeeper')).toEqual(
-    expect.arrayContaining(['AuthModule', 'TypeOrmSessionStore', 'createAuthMigrations', 'SplitMfaStore', 'withTypeOrmStoreErrors']),
+    expect.arrayContaining(['AuthModule', 'TypeOrmSessionStore', 'createAuthMigrations', 'runAuthMigrations', 'SplitMfaStore', 'withTypeOrmStoreErrors']),
   );
 });

@@ -102,15 +102,16 @@ class ColumnBuilder {
  * `createAuthEntities({ tablePrefix })` and (unless `rateLimitTable: false`) of
  * `createRateLimitEntity(...)`: tables, primary keys, unique constraints, indices and the foreign
  * key, with the same names. Pass them to your DataSource next to your own migrations and keep
- * `synchronize` off:
+ * `synchronize` off, and run them with {@link runAuthMigrations} (under a lock, so instances
+ * started together do not race) or in your deploy step:
  *
  * ```ts
- * new DataSource({
+ * const dataSource = await new DataSource({
  *   type: 'postgres', url,
  *   entities: [...Object.values(authEntities), rateLimitEntity(), ...yours],
  *   migrations: [...createAuthMigrations(), ...yours],
- *   migrationsRun: true,
- * });
+ * }).initialize();
+ * await runAuthMigrations(dataSource);
  * ```
  *
  * - Written with TypeORM's portable schema API, so the same migrations run on PostgreSQL,

@@ -21,6 +21,7 @@ export {
   type AuthMigrationClass,
   type AuthMigrationsOptions,
 } from './auth-migrations.js';
+export { runAuthMigrations, type RunAuthMigrationsOptions } from './auth-migrations.runner.js';
 export {
   createRateLimitEntity,
   rateLimitEntity,
