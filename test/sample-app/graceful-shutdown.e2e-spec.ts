@@ -238,6 +238,36 @@ describe('graceful shutdown of the sample app (SIGTERM drains, SIGUSR2 does not 
     }
   }, 120_000);
 
+  it('a request that never finishes does not hold the shutdown: its connection is cut and the process exits within the bound', async () => {
+    // A request timeout longer than the bound: only the shutdown's own deadline can free that socket.
+    const app = await startSampleProcess({ ...env, REQUEST_TIMEOUT_MS: '120000', HEADERS_TIMEOUT_MS: '120000' });
+    try {
+      const { hostname, port } = new URL(app.base);
+      const socket = connect(Number(port), hostname);
+      socket.on('error', () => {});
+      const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+      // Headers and half of the announced body, then nothing.
+      await new Promise<void>((resolve) =>
+        socket.once('connect', () =>
+          socket.write('POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user', () => resolve()),
+        ),
+      );
+      // The server has the request (a /health answer on another connection comes after it was read).
+      expect((await fetch(`${app.base}/health`)).status).toBe(200);
+      const signalledAt = Date.now();
+      app.child.kill('SIGTERM');
+      const { ms, code } = await exitWithin(app, signalledAt, SHUTDOWN_TIMEOUT_MS + SLACK_MS);
+      const cutAfter = (await closed) - signalledAt;
+      console.log(`never-ending request: connection cut after ${cutAfter} ms; exit after ${ms} ms (code ${code})`);
+      // Cut a second before the bound (the rest is for closing the database), not at once.
+      expect(cutAfter).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS - 1000 - 100);
+      expect(ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS + SLACK_MS);
+      expect(code).toBe(0);
+    } finally {
+      await app.stop('SIGKILL');
+    }
+  }, 120_000);
+
   it('SIGUSR2 leaves the app running: it still answers /health (and SIGTERM then stops it)', async () => {
     const app = await startSampleProcess(env);
     try {
