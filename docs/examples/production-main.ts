@@ -220,9 +220,9 @@ export async function bootstrap(config: ProductionConfig): Promise<NestExpressAp
  *
  * 1. every response written from then on says `Connection: close` (those of requests already running
  *    too), so keep-alive clients close after their current answer instead of being reset;
- * 2. the server keeps accepting until two turns of the event loop bring no new connection (the
- *    kernel's accept queue may hold connections made before the signal: closing the listener would
- *    reset them), then stops accepting and closes idle connections (`server.close()`), and each
+ * 2. the server keeps accepting until two turns of the event loop bring no new connection and no
+ *    new request (the kernel's accept queue may hold connections made before the signal, and socket
+ *    buffers requests: closing the listener and the idle connections at once would reset them), then stops accepting and closes idle connections (`server.close()`), and each
  *    connection that finishes a response afterwards;
  * 3. once the last connection has closed, `app.close()` runs Nest's hooks: Redis and the database
  *    close after the last request that used them (and the module ends its timers, its revocation
@@ -238,12 +238,14 @@ export function drainOnShutdown(app: NestExpressApplication, timeoutMs: number):
   const unanswered = new Set<ServerResponse>();
   let shuttingDown = false;
   let listening = true;
-  let accepted = 0;
+  let arrivals = 0; // connections accepted and requests received
   const closeIdle = (): void => {
     if (!listening) server.closeIdleConnections();
   };
-  server.on('connection', () => accepted++);
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+  server.on('connection', () => arrivals++);
+  // Before the app's own listener (Express answers a simple route within it, synchronously).
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    arrivals++;
     if (shuttingDown) res.setHeader('Connection', 'close');
     else unanswered.add(res);
     res.once('close', () => {
@@ -257,10 +259,10 @@ export function drainOnShutdown(app: NestExpressApplication, timeoutMs: number):
       const cut = setTimeout(() => server.closeAllConnections(), timeoutMs - Math.min(1000, Math.floor(timeoutMs / 4)));
       const acceptUntil = Date.now() + Math.floor(timeoutMs / 4);
       let quietTurns = 0;
-      let seen = accepted;
+      let seen = arrivals;
       const stopAccepting = (): void => {
-        quietTurns = accepted === seen ? quietTurns + 1 : 0;
-        seen = accepted;
+        quietTurns = arrivals === seen ? quietTurns + 1 : 0;
+        seen = arrivals;
         if (quietTurns < 2 && Date.now() < acceptUntil) return void setImmediate(stopAccepting);
         listening = false;
         server.close(() => {

@@ -20,16 +20,6 @@ export interface GracefulShutdownOptions {
   ignoredSignals?: NodeJS.Signals[];
   /** Where the shutdown is reported. */
   logger: LoggerService;
-  /** Ends the process (tests replace it). @default process.exit */
-  exit?: (code: number) => void;
-}
-
-/** The handle {@link enableGracefulShutdown} returns. */
-export interface GracefulShutdown {
-  /** Whether a shutdown has begun. */
-  readonly shuttingDown: boolean;
-  /** Starts the shutdown (as a signal does); resolves when the app is closed, before the process exits. */
-  shutdown(reason: string): Promise<void>;
 }
 
 /**
@@ -37,10 +27,11 @@ export interface GracefulShutdown {
  *
  * 1. every response written from then on carries `Connection: close` (also those of requests already
  *    running), so a keep-alive client closes its connection after its current answer;
- * 2. after two turns of the event loop (connections already in the accept queue, and requests
- *    already in socket buffers, are taken in), the server stops accepting and closes its idle
- *    keep-alive connections (`server.close()`); each connection that finishes a response later is
- *    closed by the server too;
+ * 2. the server keeps accepting until two turns of the event loop in a row bring no new connection
+ *    and no new request (connections made before the signal may still wait in the kernel's accept
+ *    queue, and Node takes a few per turn: closing the listener at once reset about half of them),
+ *    at most a quarter of `timeoutMs`; then it stops accepting and closes its idle keep-alive connections
+ *    (`server.close()`), and each connection that finishes a response later;
  * 3. once the last connection has closed (or at the drain deadline, when the rest are cut),
  *    `app.close()` runs Nest's hooks: only now do DataSources and Redis clients close, after every
  *    request they served;
@@ -48,27 +39,28 @@ export interface GracefulShutdown {
  *
  * Call it before `app.listen()`. A second signal during the shutdown changes nothing.
  */
-export function enableGracefulShutdown(app: INestApplication, options: GracefulShutdownOptions): GracefulShutdown {
+export function enableGracefulShutdown(app: INestApplication, options: GracefulShutdownOptions): void {
   const { timeoutMs, logger } = options;
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const exit = (code: number): never => process.exit(code);
   const server = app.getHttpServer() as Server;
   /** Responses whose headers are not sent yet: told `Connection: close` when the shutdown begins. */
   const pending = new Set<ServerResponse>();
   let shuttingDown = false;
-  let done: Promise<void> | undefined;
 
   const closeConnection = (res: ServerResponse): void => {
     if (!res.headersSent) res.setHeader('Connection', 'close');
   };
-  /** Connections accepted so far: the drain keeps accepting while the accept queue still yields some. */
-  let accepted = 0;
-  server.on('connection', () => accepted++);
+  /** Connections accepted and requests received so far: the drain keeps accepting while they grow. */
+  let arrivals = 0;
+  server.on('connection', () => arrivals++);
   /** The listener is closed: from then on every connection that finishes a response is closed too. */
   let stoppedAccepting = false;
   const closeIdle = (): void => {
     if (stoppedAccepting) server.closeIdleConnections();
   };
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+  // Before the app's own listener (Express answers a simple route within it, synchronously).
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    arrivals++;
     if (shuttingDown) {
       closeConnection(res);
       res.once('close', closeIdle);
@@ -89,15 +81,16 @@ export function enableGracefulShutdown(app: INestApplication, options: GracefulS
         server.closeAllConnections();
       }, cutAt);
       // Connections the clients made before the signal may still wait in the kernel's accept queue
-      // (Node takes a few per turn of the event loop); closing the listener now would reset them.
-      // So accept until two turns in a row bring none (or for a quarter of the bound at most), and
-      // only then stop accepting and close the idle connections (`server.close()`).
+      // (Node takes a few per turn of the event loop), and requests in socket buffers; closing the
+      // listener and the idle connections now would reset them. So accept until two turns in a row
+      // bring no new connection and no new request (a quarter of the bound at most), and only then
+      // stop accepting and close the idle connections (`server.close()`).
       const acceptUntil = Date.now() + Math.floor(timeoutMs / 4);
       let quietTurns = 0;
-      let seen = accepted;
+      let seen = arrivals;
       const stopAccepting = (): void => {
-        quietTurns = accepted === seen ? quietTurns + 1 : 0;
-        seen = accepted;
+        quietTurns = arrivals === seen ? quietTurns + 1 : 0;
+        seen = arrivals;
         if (quietTurns < 2 && Date.now() < acceptUntil) {
           setImmediate(stopAccepting);
           return;
@@ -111,24 +104,19 @@ export function enableGracefulShutdown(app: INestApplication, options: GracefulS
       setImmediate(stopAccepting);
     });
 
-  const shutdown = (reason: string): Promise<void> => {
-    done ??= (async () => {
-      shuttingDown = true;
-      for (const res of pending) closeConnection(res);
-      const started = Date.now();
-      logger.log(`Shutting down (${reason}): answering the requests in flight, at most ${timeoutMs} ms`);
-      await drain();
-      await app.close();
-      logger.log(`Shut down in ${Date.now() - started} ms`);
-    })();
-    return done;
+  const shutdown = async (reason: string): Promise<void> => {
+    shuttingDown = true;
+    for (const res of pending) closeConnection(res);
+    const started = Date.now();
+    logger.log(`Shutting down (${reason}): answering the requests in flight, at most ${timeoutMs} ms`);
+    await drain();
+    await app.close();
+    logger.log(`Shut down in ${Date.now() - started} ms`);
   };
 
-  let signalled = false;
   for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) {
     process.on(signal, () => {
-      if (signalled) return;
-      signalled = true;
+      if (shuttingDown) return;
       const hardStop = setTimeout(() => {
         logger.error(`Shutdown did not finish within ${timeoutMs} ms; exiting`);
         exit(1);
@@ -149,11 +137,4 @@ export function enableGracefulShutdown(app: INestApplication, options: GracefulS
   for (const signal of options.ignoredSignals ?? ['SIGUSR2']) {
     process.on(signal, () => logger.log(`${signal} received and ignored (SIGTERM or SIGINT stop the app)`));
   }
-
-  return {
-    get shuttingDown() {
-      return shuttingDown;
-    },
-    shutdown,
-  };
 }
