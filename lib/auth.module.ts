@@ -19,6 +19,7 @@ import { SessionsController } from './controllers/sessions.controller.js';
 import { Argon2idPasswordHasher } from './crypto/argon2id-password.hasher.js';
 import { BoundedPasswordHasher } from './crypto/bounded-password-hasher.js';
 import { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
+import { PasswordHasherShutdown } from './crypto/password-hasher.shutdown.js';
 import { AuthRoutesProblemFilter } from './errors/auth-routes-problem.filter.js';
 import { AuthConfigError } from './errors/auth-config.error.js';
 import { AccessTokenGuard } from './guards/access-token.guard.js';
@@ -178,6 +179,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     SessionService,
     RevocationFeed,
     SessionJanitor,
+    PasswordHasherShutdown,
     LoginRateLimiter,
     MfaService,
     AuthService,

@@ -9,16 +9,18 @@
  * - users in PostgreSQL, sessions, attempt counters, e-mail codes and trusted devices in Redis, so
  *   any number of instances share them (no sticky sessions);
  * - migrations run once per deployment (`node dist/main.js migrate`), not by every instance at start;
+ * - a shutdown that drains: on SIGTERM the requests in flight are answered, keep-alive connections
+ *   closed after their current response, then Redis and the database closed, all within a bound;
  * - no Swagger UI, no demo users, no demo outbox: your mailer delivers the codes.
  *
  * Run: `node dist/main.js migrate` once (a release step), then `node dist/main.js` on every instance.
  */
 import 'reflect-metadata';
-import { Controller, Get, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import {
   AuthModule,
@@ -46,6 +48,8 @@ export interface ProductionConfig {
   mfaEncryptionKey: string;
   /** Express's `trust proxy`: the number of proxies in front of the app (0: none, use the socket address). */
   proxyHops: number;
+  /** How long a shutdown may take in all (ms): keep it below your orchestrator's grace period (Kubernetes: 30 s). */
+  shutdownTimeoutMs: number;
   /** Where your mail service accepts messages (an HTTP API here; use your own client). */
   mailApiUrl: string;
 }
@@ -70,9 +74,11 @@ export function productionConfig(env: NodeJS.ProcessEnv = process.env): Producti
     jwtSecret: secret('JWT_SECRET'),
     mfaEncryptionKey: secret('MFA_ENCRYPTION_KEY'),
     proxyHops: Number(env.PROXY_HOPS ?? 0),
+    shutdownTimeoutMs: Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000),
     mailApiUrl: required('MAIL_API_URL'),
   };
   if (!Number.isInteger(config.proxyHops) || config.proxyHops < 0) problems.push('PROXY_HOPS: a whole number of proxies');
+  if (!Number.isInteger(config.shutdownTimeoutMs) || config.shutdownTimeoutMs < 100) problems.push('SHUTDOWN_TIMEOUT_MS: at least 100 ms');
   if (problems.length > 0) throw new Error(`Refusing to start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return config;
 }
@@ -197,7 +203,9 @@ export async function bootstrap(config: ProductionConfig): Promise<NestExpressAp
   app.set('trust proxy', config.proxyHops);
   app.disable('x-powered-by');
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
+  // Not app.enableShutdownHooks(): it also stops on SIGUSR2 and friends, and Nest closes the HTTP
+  // server only after onModuleDestroy hooks ran, waiting for keep-alive clients that never stop.
+  drainOnShutdown(app, config.shutdownTimeoutMs);
 
   // A request (headers and body) gets 15 s, its headers 10 s; Node's defaults hold a never-ending body
   // for about 5 minutes. Keep keepAliveTimeout above your load balancer's idle timeout.
@@ -209,6 +217,86 @@ export async function bootstrap(config: ProductionConfig): Promise<NestExpressAp
   // No Swagger UI, no demo users, no /dev/outbox.
   await app.listen(config.port);
   return app;
+}
+
+/**
+ * A shutdown that drains (call it before `listen`). On SIGTERM or SIGINT:
+ *
+ * 1. every response written from then on says `Connection: close` (those of requests already running
+ *    too), so keep-alive clients close after their current answer instead of being reset;
+ * 2. the server keeps accepting until two turns of the event loop bring no new connection and no
+ *    new request (the kernel's accept queue may hold connections made before the signal, and socket
+ *    buffers requests: closing the listener and the idle connections at once would reset them), then stops accepting and closes idle connections (`server.close()`), and each
+ *    connection that finishes a response afterwards;
+ * 3. once the last connection has closed, `app.close()` runs Nest's hooks: Redis and the database
+ *    close after the last request that used them (and the module ends its timers, its revocation
+ *    subscription and its hashing threads);
+ * 4. what still runs a second before `timeoutMs` is cut (`closeAllConnections()`); at `timeoutMs` the
+ *    process exits with code 1 whatever is pending, otherwise with 0 once closed.
+ *
+ * SIGUSR2 is logged and ignored (its default action would end the process without draining).
+ */
+export function drainOnShutdown(app: NestExpressApplication, timeoutMs: number): void {
+  const server = app.getHttpServer() as Server;
+  const logger = new Logger('Shutdown');
+  const unanswered = new Set<ServerResponse>();
+  let shuttingDown = false;
+  let listening = true;
+  let arrivals = 0; // connections accepted and requests received
+  const closeIdle = (): void => {
+    if (!listening) server.closeIdleConnections();
+  };
+  server.on('connection', () => arrivals++);
+  // Before the app's own listener (Express answers a simple route within it, synchronously).
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    arrivals++;
+    if (shuttingDown) res.setHeader('Connection', 'close');
+    else unanswered.add(res);
+    res.once('close', () => {
+      unanswered.delete(res);
+      if (shuttingDown) closeIdle();
+    });
+  });
+
+  const drain = (): Promise<void> =>
+    new Promise((resolve) => {
+      const cut = setTimeout(() => server.closeAllConnections(), timeoutMs - Math.min(1000, Math.floor(timeoutMs / 4)));
+      const acceptUntil = Date.now() + Math.floor(timeoutMs / 4);
+      let quietTurns = 0;
+      let seen = arrivals;
+      const stopAccepting = (): void => {
+        quietTurns = arrivals === seen ? quietTurns + 1 : 0;
+        seen = arrivals;
+        if (quietTurns < 2 && Date.now() < acceptUntil) return void setImmediate(stopAccepting);
+        listening = false;
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+      };
+      setImmediate(stopAccepting);
+    });
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
+    logger.log(`${signal}: answering the requests in flight (at most ${timeoutMs} ms)`);
+    setTimeout(() => {
+      logger.error(`Shutdown did not finish within ${timeoutMs} ms`);
+      process.exit(1);
+    }, timeoutMs).unref();
+    try {
+      await drain();
+      await app.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, (s) => void shutdown(s));
+  process.on('SIGUSR2', () => logger.log('SIGUSR2 ignored (SIGTERM stops the app)'));
 }
 
 /** `node dist/main.js migrate` runs the migrations and exits; `node dist/main.js` starts an instance. */

@@ -63,6 +63,14 @@ export class Argon2idPasswordHasher implements PasswordHasher {
     }
   }
 
+  /**
+   * Ends the hashing threads (see {@link HashWorkerPool.close}); the module calls it at application
+   * shutdown. A later hash starts new threads. Nothing to do with `threads: false`.
+   */
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+
   needsRehash(encoded: string): boolean {
     const match = PHC.exec(encoded);
     if (!match) return true;

@@ -1,3 +1,4 @@
+import { Argon2idPasswordHasher } from './argon2id-password.hasher.js';
 import type { PasswordHasher } from './password-hasher.js';
 
 /** Limits of a {@link BoundedPasswordHasher}. */
@@ -113,6 +114,15 @@ export class BoundedPasswordHasher implements PasswordHasher {
   /** The inner hasher's answer (no hashing, not bounded); `false` when it has no `needsRehash`. */
   needsRehash(encoded: string): boolean {
     return this.inner.needsRehash?.(encoded) ?? false;
+  }
+
+  /**
+   * Ends the hashing threads of the inner hasher when it is the library's
+   * {@link Argon2idPasswordHasher} (see its `close`); any other hasher is left alone (a `close` of its
+   * own may mean something else). The module calls it at application shutdown.
+   */
+  async close(): Promise<void> {
+    if (this.inner instanceof Argon2idPasswordHasher) await this.inner.close();
   }
 
   private async run<T>(work: () => Promise<T>, permit: HashPermit | undefined): Promise<T> {

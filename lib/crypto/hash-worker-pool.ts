@@ -122,6 +122,27 @@ export class HashWorkerPool {
     return thread;
   }
 
+  /**
+   * Ends every hashing thread now and resolves once they have exited: the jobs running and queued
+   * are rejected. The pool stays usable (a later job starts new threads), so closing a pool that
+   * something else still shares costs a thread start, not an error.
+   */
+  async close(): Promise<void> {
+    const closed = new Error('the hashing pool was closed');
+    for (const queued of this.queue.splice(0)) queued.reject(closed);
+    const threads = this.threads.splice(0);
+    await Promise.all(
+      threads.map(async (thread) => {
+        if (thread.idleTimer) clearTimeout(thread.idleTimer);
+        thread.idleTimer = null;
+        const running = thread.current;
+        thread.current = null;
+        running?.reject(closed);
+        await thread.worker.terminate();
+      }),
+    );
+  }
+
   private retire(thread: Thread): void {
     if (thread.current !== null) return;
     this.remove(thread);

@@ -454,7 +454,11 @@ export interface AuthModuleOptions {
   userStore: ProviderOption<UserStore>;
   /** Where sessions live. @default an in-memory store */
   sessionStore?: ProviderOption<SessionStore>;
-  /** How passwords are hashed. @default argon2id, m=19 MiB, t=2, p=1 */
+  /**
+   * How passwords are hashed. The module ends the hashing threads of an `Argon2idPasswordHasher`
+   * at application shutdown; another hasher's resources are the app's to close.
+   * @default argon2id, m=19 MiB, t=2, p=1
+   */
   passwordHasher?: ProviderOption<PasswordHasher>;
   /** How many password hashes may run and wait at once (the rest get 503 `AUTH_BUSY`). */
   passwordHashing?: PasswordHashingOptions;

@@ -55,6 +55,12 @@ export interface SampleConfig {
   swagger: boolean;
   /** The HTTP server's timeouts (a never-ending request body must not hold a socket for minutes). */
   server: ServerTimeouts;
+  /**
+   * How long a shutdown (SIGTERM, SIGINT) may take in all (SHUTDOWN_TIMEOUT_MS, default 10 000): the
+   * requests in flight are answered, keep-alive connections closed after their current response, and
+   * what is still running a second before the end is cut off.
+   */
+  shutdownTimeoutMs: number;
   cookieSecure: boolean;
   /**
    * Where sessions live: the user database (default without REDIS_URL), Redis (default with
@@ -158,6 +164,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     keepAliveTimeoutMs: milliseconds(env, 'KEEP_ALIVE_TIMEOUT_MS', 5_000),
   };
 
+  const shutdownTimeoutMs = milliseconds(env, 'SHUTDOWN_TIMEOUT_MS', 10_000);
+  if (shutdownTimeoutMs < 100) throw new SampleConfigError(`SHUTDOWN_TIMEOUT_MS: at least 100, got '${env.SHUTDOWN_TIMEOUT_MS}'`);
+
   const jwtSecret = env.JWT_SECRET || DEVELOPMENT_JWT_SECRET;
   const mfaEncryptionKey = env.MFA_ENCRYPTION_KEY || DEVELOPMENT_MFA_ENCRYPTION_KEY;
   return {
@@ -172,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     seedDemoUsers: flag(env.SEED_DEMO_USERS, !production),
     swagger: flag(env.SWAGGER, !production),
     server,
+    shutdownTimeoutMs,
     cookieSecure: flag(env.COOKIE_SECURE, production),
     sessionStore,
     redisUrl,

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import { loadConfig, SampleConfigError, startupWarnings } from './config.js';
 import { setUpSampleApp } from './setup.js';
+import { enableGracefulShutdown } from './shutdown.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
@@ -18,6 +19,10 @@ async function bootstrap(): Promise<void> {
     logger: config.logLevels,
   });
   setUpSampleApp(app, config);
+  // SIGTERM / SIGINT: answer what is in flight, close keep-alive connections, then close the
+  // DataSource and Redis (not Nest's enableShutdownHooks(), which also stops on SIGUSR2 and closes
+  // nothing before the server has no connections left).
+  enableGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, logger });
 
   await app.listen(config.port);
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -16,7 +16,6 @@ export function setUpSampleApp(app: NestExpressApplication, config: Pick<SampleC
   app.disable('x-powered-by');
   app.set('etag', false);
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
 
   if (!config.swagger) return;
   const document = SwaggerModule.createDocument(

@@ -131,6 +131,13 @@ describe('sample app settings: server timeouts (slow request bodies)', () => {
     expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '-1' })).toThrow(/^HEADERS_TIMEOUT_MS/);
     expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '1.5' })).toThrow(/^KEEP_ALIVE_TIMEOUT_MS/);
   });
+
+  it('a shutdown takes at most SHUTDOWN_TIMEOUT_MS, 10 s by default, at least 100 ms', () => {
+    expect(loadConfig({}).shutdownTimeoutMs).toBe(10_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '25000' }).shutdownTimeoutMs).toBe(25_000);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '10s' })).toThrow(/^SHUTDOWN_TIMEOUT_MS: expected a whole number/);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '0' })).toThrow("SHUTDOWN_TIMEOUT_MS: at least 100, got '0'");
+  });
 });
 
 describe('sample app settings: DATABASE_URL', () => {

@@ -59,4 +59,22 @@ describe('hashing threads: a login flood cannot take the CPU from the event loop
     await expect(threaded.verify(a, 'wrong')).resolves.toBe(false);
     await expect(threaded.verify('garbage', 'wrong')).resolves.toBe(false);
   });
+
+  it('close() ends every thread at once (idle ones too, not after idleMs), rejects the jobs still queued, and leaves the pool usable', async () => {
+    const pool = new HashWorkerPool(1, 0, 60_000);
+    const encoded = (await pool.run({ op: 'hash', password: 'pw', options: OPTIONS })) as string;
+    expect(pool.threadCount).toBe(1);
+    const running = pool.run({ op: 'verify', encoded, password: 'pw' });
+    const queued = pool.run({ op: 'verify', encoded, password: 'pw' });
+    const settled = Promise.allSettled([running, queued]);
+    await pool.close();
+    expect(pool.threadCount).toBe(0);
+    const [first, second] = await settled;
+    expect(second).toMatchObject({ status: 'rejected', reason: { message: 'the hashing pool was closed' } });
+    // The running one may have finished just before the thread ended; either way it settled.
+    expect(['fulfilled', 'rejected']).toContain(first.status);
+    await expect(pool.run({ op: 'verify', encoded, password: 'pw' })).resolves.toBe(true);
+    await pool.close();
+    expect(pool.threadCount).toBe(0);
+  });
 });
