@@ -5,21 +5,24 @@ import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import type { SessionStore } from '../stores/session.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 
-/** How often ended sessions are purged. */
+/** How often ended sessions and MFA state are purged. */
 const INTERVAL_MS = 60 * 60 * 1000;
+/** How often expired attempt counters are purged (there are many: several per login attempt). */
+export const COUNTER_INTERVAL_MS = 5 * 60 * 1000;
 /** Ended sessions are kept this long (reuse of their tokens is then answered as invalid, not reused). */
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Housekeeping, once an hour, so no store grows without bound: purges sessions that ended (expired or
- * revoked) more than a day ago, and, where the stores offer `deleteExpired`, expired MFA codes,
- * pending marks and trusted devices, and expired attempt counters (the SQL stores; memory and Redis
- * expire their own). The timer is unref'd and stops on shutdown. With several instances each one
- * purges; every `deleteExpired` is idempotent.
+ * Housekeeping, so no store grows without bound: once an hour it purges sessions that ended (expired
+ * or revoked) more than a day ago and, where the store offers `deleteExpired`, expired MFA codes,
+ * pending marks and trusted devices; every 5 minutes, expired attempt counters (the SQL stores;
+ * memory and Redis expire their own). The timers are unref'd and stop on shutdown. With several
+ * instances each one purges; every `deleteExpired` is idempotent.
  */
 @Injectable()
 export class SessionJanitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
+  private counterTimer: NodeJS.Timeout | undefined;
   private readonly logger = new Logger('nest-gatekeeper');
 
   constructor(
@@ -32,10 +35,24 @@ export class SessionJanitor implements OnApplicationBootstrap, OnApplicationShut
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.purgeAll(), INTERVAL_MS);
     this.timer.unref();
+    if (typeof this.counters.deleteExpired === 'function') {
+      this.counterTimer = setInterval(() => void this.purgeCounters(), COUNTER_INTERVAL_MS);
+      this.counterTimer.unref();
+    }
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    clearInterval(this.counterTimer);
+  }
+
+  /** Deletes the expired attempt counters (stores with `deleteExpired`). Never rejects. */
+  async purgeCounters(): Promise<void> {
+    try {
+      await this.counters.deleteExpired?.(this.clock.now());
+    } catch (error) {
+      this.logger.warn(`Counter purge failed: ${error instanceof Error ? error.name : 'error'}`);
+    }
   }
 
   /** One housekeeping pass: sessions, then MFA state and counters. Never rejects. */

@@ -100,11 +100,18 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
     );
   }
 
-  /** One precompiled `SELECT` (it runs several times per login). */
+  /**
+   * One precompiled `SELECT` (it runs several times per login). A counter found expired is deleted
+   * on the spot (a conditional `DELETE`, so a concurrent restart of the window is kept), so expired
+   * rows do not wait for the janitor.
+   */
   async peek(key: string, now: number): Promise<CounterState> {
-    const rows = (await withStoreErrors(() => run(this.dataSource, this.compiled().peek, { key }))) as Record<string, unknown>[];
+    const { peek, expire } = this.compiled();
+    const rows = (await withStoreErrors(() => run(this.dataSource, peek, { key }))) as Record<string, unknown>[];
     const state = rows.length === 0 ? undefined : counterState(rows[0]);
-    return state && state.resetAt > now ? state : { count: 0, resetAt: 0, lastAt: 0 };
+    if (state && state.resetAt > now) return state;
+    if (state) await withStoreErrors(() => serializeWrite(this.dataSource, () => run(this.dataSource, expire, { key, now })));
+    return { count: 0, resetAt: 0, lastAt: 0 };
   }
 
   /** One precompiled `DELETE`. */
@@ -153,6 +160,7 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
     this.sql = {
       peek: sql(`SELECT ${count} AS count, ${resetAt} AS reset_at, ${lastAt} AS last_at FROM ${table} WHERE ${key} = :key`, ['key']),
       reset: sql(`DELETE FROM ${table} WHERE ${key} = :key`, ['key']),
+      expire: sql(`DELETE FROM ${table} WHERE ${key} = :key AND ${resetAt} <= :now`, ['key', 'now']),
       decrement: sql(`UPDATE ${table} SET ${count} = ${count} - 1 WHERE ${key} = :key AND ${resetAt} > :now AND ${count} > 0`, [
         'key',
         'now',
@@ -220,6 +228,7 @@ interface Statement {
 interface CompiledSql {
   peek: Statement;
   reset: Statement;
+  expire: Statement;
   decrement: Statement;
   decrementInWindow: Statement;
   /** The one-statement increment, or `null` where the dialect has no `ON CONFLICT ... RETURNING` (MySQL). */
