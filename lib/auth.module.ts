@@ -103,7 +103,7 @@ function timed<T extends object>(store: T, options: ResolvedAuthOptions, name: s
     store instanceof MemorySessionStore ||
     store instanceof MemoryRateLimitStore ||
     store instanceof MemoryMfaStore;
-  return inMemory ? store : withStoreTimeout(store, options.storeTimeoutMs, name);
+  return inMemory ? store : withStoreTimeout(store, options.storeTimeoutMs, name, options.storeReadTimeoutMs);
 }
 
 function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): DynamicModule {

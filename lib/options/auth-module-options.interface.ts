@@ -487,6 +487,13 @@ export interface AuthModuleOptions {
    * never wrapped. @default '5s'
    */
   storeTimeout?: Duration | false;
+  /**
+   * The same safety net for store reads (`find…`, `peek`, `list…`), which should answer far faster
+   * than writes: a frozen database then costs a reader (`/me`, the session list, a login's look-up)
+   * this long instead of the write timeout. Never longer than `storeTimeout`. `false` uses
+   * `storeTimeout` for reads too. @default '2s'
+   */
+  storeReadTimeout?: Duration | false;
   /** Roles given to users created by `POST /register`. @default ['user'] */
   defaultRoles?: string[];
   /**

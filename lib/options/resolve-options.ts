@@ -23,7 +23,7 @@ const MAX_HASH_PLACES = 1024;
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': [
     'accessTokenType', 'jwt', 'refreshToken', 'cookies', 'userStore', 'sessionStore', 'passwordHasher',
-    'passwordHashing', 'mfa', 'rateLimit', 'password', 'sessionCheck', 'revocation', 'storeTimeout', 'defaultRoles',
+    'passwordHashing', 'mfa', 'rateLimit', 'password', 'sessionCheck', 'revocation', 'storeTimeout', 'storeReadTimeout', 'defaultRoles',
     'trustProxyHeaders', 'loginIdentifiers', 'responses', 'registration',
   ],
   registration: ['revealConflicts', 'rateLimit'],
@@ -339,6 +339,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     } else defaultRoles = [...raw.defaultRoles];
   }
 
+  const storeTimeoutMs = raw.storeTimeout === false ? null : duration(problems, 'storeTimeout', raw.storeTimeout, '5s');
   const resolved: ResolvedAuthOptions = {
     accessTokenType,
     jwt: {
@@ -424,7 +425,13 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     passwordHashing: { concurrency: hashConcurrency, queue: hashQueue },
     sessionCheck: bool(problems, 'sessionCheck', raw.sessionCheck, false),
     revocation: resolveRevocation(problems, root),
-    storeTimeoutMs: raw.storeTimeout === false ? null : duration(problems, 'storeTimeout', raw.storeTimeout, '5s'),
+    storeTimeoutMs,
+    storeReadTimeoutMs:
+      raw.storeReadTimeout === false
+        ? storeTimeoutMs
+        : storeTimeoutMs === null
+          ? null
+          : Math.min(storeTimeoutMs, duration(problems, 'storeReadTimeout', raw.storeReadTimeout, '2s')),
     defaultRoles,
     trustProxyHeaders: bool(problems, 'trustProxyHeaders', raw.trustProxyHeaders, false),
     loginIdentifiers: resolveIdentifiers(problems, raw.loginIdentifiers),

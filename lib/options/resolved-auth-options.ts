@@ -80,6 +80,8 @@ export interface ResolvedAuthOptions {
   readonly revocation: { readonly enabled: boolean; readonly pollIntervalMs: number; readonly maxEntries: number };
   /** Milliseconds a store call may take (see `storeTimeout`), or `null` when off. */
   readonly storeTimeoutMs: number | null;
+  /** Milliseconds a store read may take (see `storeReadTimeout`), or `null` when off. */
+  readonly storeReadTimeoutMs: number | null;
   readonly defaultRoles: readonly string[];
   readonly trustProxyHeaders: boolean;
   readonly loginIdentifiers: readonly ('username' | 'email')[];

@@ -7,9 +7,11 @@ import { StoreUnavailableError } from '../errors/store.errors.js';
  * result of the timed-out call is ignored (a write may still land; the module tolerates that, e.g. a
  * rotation that commits after its 503 leaves the client's token inside the reuse-grace window).
  *
- * Returns the store itself when `ms` is `null`. One timer per store call (about 1 µs).
+ * Reads (`find…`, `peek`, `list…`, `get…`) are raced against `readMs` instead (`storeReadTimeout`,
+ * shorter: a read has nothing to wait for but the database). Returns the store itself when `ms` is
+ * `null`. One timer per store call (about 1 µs).
  */
-export function withStoreTimeout<T extends object>(store: T, ms: number | null, storeName: string): T {
+export function withStoreTimeout<T extends object>(store: T, ms: number | null, storeName: string, readMs: number | null = ms): T {
   if (ms === null) return store;
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
@@ -19,9 +21,10 @@ export function withStoreTimeout<T extends object>(store: T, ms: number | null, 
       let fn = wrapped.get(property);
       if (fn === undefined || (fn as { original?: unknown }).original !== value) {
         const method = value as (...args: unknown[]) => unknown;
+        const limit = typeof property === 'string' && READ.test(property) && readMs !== null ? readMs : ms;
         const call = (...args: unknown[]): unknown => {
           const result = method.apply(target, args);
-          return isPromiseLike(result) ? race(result, ms, `${storeName}.${String(property)}`) : result;
+          return isPromiseLike(result) ? race(result, limit, `${storeName}.${String(property)}`) : result;
         };
         fn = Object.assign(call, { original: value });
         wrapped.set(property, fn);
@@ -30,6 +33,9 @@ export function withStoreTimeout<T extends object>(store: T, ms: number | null, 
     },
   });
 }
+
+/** Store methods that only read (they get the read timeout). */
+const READ = /^(find|peek|list|get|has|was|is)(?![a-z])/;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';

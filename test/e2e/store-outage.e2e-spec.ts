@@ -176,6 +176,28 @@ describe('storeTimeout: the safety net when the driver has no timeout of its own
   });
 });
 
+describe('storeReadTimeout: reads give up sooner than writes when the database freezes', () => {
+  let env: PgBehindProxy;
+
+  beforeAll(async () => {
+    env = await pgBehindProxy('readtimeout', {}, { storeTimeout: '4s', storeReadTimeout: '500ms' });
+  });
+  afterAll(() => env?.close());
+
+  it('a frozen PostgreSQL holds GET /auth/me for the read timeout, not the write timeout', async () => {
+    const { proxy, t } = env;
+    const { accessToken } = await t.login();
+    proxy.freeze();
+    const started = Date.now();
+    expectUnavailable(await t.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`));
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(400);
+    expect(elapsed).toBeLessThan(3000);
+    await proxy.restore();
+    await eventually(async () => (await t.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`)).status === 200);
+  });
+});
+
 describe('Redis outage: sessions and counters in Redis, users in memory', () => {
   let proxy: TcpProxy;
   let redis: Redis;

@@ -86,6 +86,7 @@ describe('resolveAuthOptions', () => {
         sessionCheck: false,
         revocation: { enabled: true, pollIntervalMs: 500, maxEntries: 1_000_000 },
         storeTimeoutMs: 5000,
+        storeReadTimeoutMs: 2000,
         defaultRoles: ['user'],
         trustProxyHeaders: false,
         loginIdentifiers: ['username', 'email'],
@@ -144,6 +145,11 @@ describe('resolveAuthOptions', () => {
       expect(r.storeTimeoutMs).toBe(1500);
       expect(r.revocation).toEqual({ enabled: false, pollIntervalMs: 2000, maxEntries: 10 });
       expect(resolveAuthOptions(opts({ storeTimeout: false })).storeTimeoutMs).toBeNull();
+      // Reads get their own, shorter net; never longer than storeTimeout; false: the write timeout.
+      expect(resolveAuthOptions(opts({ storeReadTimeout: '500ms' })).storeReadTimeoutMs).toBe(500);
+      expect(resolveAuthOptions(opts({ storeTimeout: '1s' })).storeReadTimeoutMs).toBe(1000);
+      expect(resolveAuthOptions(opts({ storeReadTimeout: false })).storeReadTimeoutMs).toBe(5000);
+      expect(resolveAuthOptions(opts({ storeTimeout: false })).storeReadTimeoutMs).toBeNull();
       expect(r.accessTokenType).toBe('both');
       expect(r.jwt).toMatchObject({ accessTokenTtlSeconds: 300, maxAccessTokenTtlSeconds: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 });
       expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0, orphanGraceMs: 60_000, maxSessionsPerUser: 3 });
