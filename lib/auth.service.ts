@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS } from './auth.constants.js';
 import { BoundedPasswordHasher, PasswordHashingBusyError, type HashPermit } from './crypto/bounded-password-hasher.js';
+import { constantTimeEqual, sha256 } from './crypto/secrets.js';
 import { AuthException } from './errors/auth.exception.js';
 import { DuplicateUserError } from './errors/store.errors.js';
 import type { ResolvedAuthOptions } from './options/resolved-auth-options.js';
@@ -54,7 +55,19 @@ export interface RegisterInput {
   email: string;
   password: string;
   profile?: Record<string, JsonValue>;
+  /**
+   * The client's `Idempotency-Key`: a retry of the same sign-up (same key, username, e-mail and
+   * password) whose first attempt committed resolves the account it created instead of `CONFLICT`.
+   */
+  idempotencyKey?: string;
 }
+
+/**
+ * The profile field that keeps a digest of the sign-up's idempotency key (never shown: the public
+ * view drops `…Hash` fields). A user store that keeps no free-form profile fields simply answers a
+ * retried sign-up with `CONFLICT`, as without a key.
+ */
+const IDEMPOTENCY_FIELD = 'registrationKeyHash';
 
 /** The use cases that hash or verify a password (what a refused one was, for the shedding hook). */
 type HashingUseCase = 'login' | 'register' | 'changePassword' | 'disableMfa';
@@ -103,20 +116,35 @@ export class AuthService implements OnModuleInit {
     } finally {
       permit.release();
     }
+    const keyHash = input.idempotencyKey === undefined ? undefined : sha256(`${input.idempotencyKey}\n${username}\n${email}`);
+    const profile = keyHash === undefined ? input.profile : { ...input.profile, [IDEMPOTENCY_FIELD]: keyHash };
     try {
       const user = await this.users.create({
         username,
         email,
         passwordHash,
         roles: [...this.options.defaultRoles],
-        ...(input.profile ? { profile: input.profile } : {}),
+        ...(profile ? { profile } : {}),
       });
       return toPublicUser(user);
     } catch (error) {
       if (!(error instanceof DuplicateUserError)) throw error;
+      const replayed = keyHash === undefined ? null : await this.replayedRegistration(username, email, input.password, keyHash);
+      if (replayed !== null) return replayed;
       if (this.options.registration.revealConflicts) throw new AuthException('CONFLICT');
       return null;
     }
+  }
+
+  /**
+   * The account a retried sign-up created, when the retry carries the same idempotency key, username
+   * and e-mail (their digest is on the account) and the same password (verified); else `null`.
+   */
+  private async replayedRegistration(username: string, email: string, password: string, keyHash: string): Promise<PublicUser | null> {
+    const existing = await this.users.findByUsername(username);
+    const stored = existing?.profile?.[IDEMPOTENCY_FIELD];
+    if (!existing || existing.email !== email || typeof stored !== 'string' || !constantTimeEqual(stored, keyHash)) return null;
+    return (await this.hasher.verify(existing.passwordHash, password)) ? toPublicUser(existing) : null;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
@@ -26,6 +26,19 @@ import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '..
 import type { PublicUser } from '../users/public-user.js';
 import type { PendingMfaBody } from '../mfa/mfa.service.js';
 
+/** What an `Idempotency-Key` may be: 1 to 255 visible ASCII characters. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The request's `Idempotency-Key` header, validated (400 for a malformed one), or `undefined`. */
+function idempotencyKey(req: AuthRequest): string | undefined {
+  const value = headerValue(req, 'idempotency-key');
+  if (value === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(value)) {
+    throw new AuthException('VALIDATION_FAILED', { errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }] });
+  }
+  return value;
+}
+
 /** The answer of `POST /register` with `registration.revealConflicts: false`, taken or fresh alike. */
 const REGISTRATION_ACCEPTED = 'Registration received. If the username and e-mail were available, the account is ready to sign in.';
 
@@ -47,6 +60,11 @@ export class AuthController {
   @Post('register')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an account' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retry-safe sign-up: a retry with the same key, username, e-mail and password whose first attempt created the account gets that account back (201), not 409.',
+  })
   @ApiBody({ type: RegisterDto })
   @ApiCreatedResponse({ type: RegisterResponseDto, description: 'The new user (with `registration.revealConflicts: true`, the default).' })
   @ApiAcceptedResponse({
@@ -59,7 +77,10 @@ export class AuthController {
     @Req() req: AuthRequest,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<{ user: PublicUser } | { message: string }> {
-    const user = await this.auth.register(dto, { ip: clientAddress(req, this.options.trustProxyHeaders) });
+    const user = await this.auth.register(
+      { ...dto, idempotencyKey: idempotencyKey(req) },
+      { ip: clientAddress(req, this.options.trustProxyHeaders) },
+    );
     if (this.options.registration.revealConflicts && user !== null) return { user };
     // Taken or fresh: one answer, so registration tells nobody who has an account.
     setStatus(res, 202);

@@ -1,5 +1,6 @@
 import { Argon2idPasswordHasher, type PasswordHasher } from '../../lib/index.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
+import { openSqlStores } from '../fixtures/sql-stores.js';
 
 /** Registration from the attacker's side (issue 12, finding 6): sign-up floods and the 409 oracle. */
 describe('registration abuse', () => {
@@ -68,5 +69,55 @@ describe('registration abuse', () => {
     t = await createTestApp();
     await t.http.post('/auth/register').send({ username: 'fresh', email: 'fresh@example.com', password: 'a long enough password' }).expect(201);
     await t.http.post('/auth/register').send({ username: 'fresh', email: 'other@example.com', password: 'a long enough password' }).expect(409);
+  });
+});
+
+describe('registration retried after a lost reply (Idempotency-Key)', () => {
+  let t: TestApp;
+  afterEach(() => t.close());
+  const body = { username: 'retrier', email: 'retrier@example.com', password: 'a long enough password' };
+  const register = (key: string | undefined, overrides: Record<string, string> = {}) => {
+    const req = t.http.post('/auth/register');
+    if (key !== undefined) req.set('Idempotency-Key', key);
+    return req.send({ ...body, ...overrides });
+  };
+
+  it('the same sign-up retried with its key gets its own account back (201), not 409', async () => {
+    t = await createTestApp();
+    const first = await register('k-123').expect(201);
+    const retry = await register('k-123').expect(201);
+    expect(retry.body).toEqual(first.body);
+    expect(JSON.stringify(retry.body)).not.toMatch(/registrationKey/);
+    await t.login('retrier', 'a long enough password');
+  });
+
+  it('without the key, with another key or another password, a taken name stays 409', async () => {
+    t = await createTestApp();
+    await register('k-123').expect(201);
+    await register(undefined).expect(409);
+    await register('k-other').expect(409);
+    await register('k-123', { password: 'another long password' }).expect(409);
+  });
+
+  it('a malformed key is 400', async () => {
+    t = await createTestApp();
+    const res = await register('x'.repeat(256)).expect(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+  });
+});
+
+describe('registration retried after a lost reply, on PostgreSQL', () => {
+  it('the retry with its key gets its own account back from the SQL user store', async () => {
+    const sql = await openSqlStores('postgres', 'idempotent');
+    const t = await createTestApp({ options: sql.options });
+    try {
+      const body = { username: 'sql-retrier', email: 'sql-retrier@example.com', password: 'a long enough password' };
+      const first = await t.http.post('/auth/register').set('Idempotency-Key', 'abc').send(body).expect(201);
+      const retry = await t.http.post('/auth/register').set('Idempotency-Key', 'abc').send(body).expect(201);
+      expect(retry.body.user.id).toBe(first.body.user.id);
+    } finally {
+      await t.close();
+      await sql.close();
+    }
   });
 });
