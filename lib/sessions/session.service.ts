@@ -230,15 +230,19 @@ export class SessionService {
     this.revocations.record(sessionId, at);
   }
 
+  /**
+   * Signs an access token for the session and pairs it with `refreshToken`, whose lifetime ends at
+   * `refreshEnds` (default: a fresh idle lifetime from `now`, never past the absolute expiry).
+   */
   private issue(
     user: AuthUser,
     session: StoredSession,
     refreshToken: string,
     accessTtlSeconds: number | undefined,
     now: number,
+    refreshEnds = Math.min(now + this.options.refreshToken.ttlMs, session.absoluteExpiresAt),
   ): IssuedTokens {
     const access = this.accessTokens.sign({ userId: user.id, sessionId: session.id, roles: user.roles }, accessTtlSeconds);
-    const refreshEnds = Math.min(now + this.options.refreshToken.ttlMs, session.absoluteExpiresAt);
     return {
       accessToken: access.token,
       refreshToken,
@@ -256,15 +260,7 @@ export class SessionService {
     accessTtlSeconds: number | undefined,
     now: number,
   ): IssuedTokens {
-    const access = this.accessTokens.sign({ userId: user.id, sessionId: session.id, roles: user.roles }, accessTtlSeconds);
-    const refreshEnds = Math.min(session.expiresAt, session.absoluteExpiresAt);
-    return {
-      accessToken: access.token,
-      refreshToken,
-      expiresIn: access.expiresIn,
-      refreshExpiresIn: Math.max(0, Math.floor((refreshEnds - now) / 1000)),
-      sessionId: session.id,
-    };
+    return this.issue(user, session, refreshToken, accessTtlSeconds, now, Math.min(session.expiresAt, session.absoluteExpiresAt));
   }
 
   private async liveSession(sessionId: string): Promise<StoredSession> {

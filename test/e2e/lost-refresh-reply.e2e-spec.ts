@@ -6,7 +6,7 @@ import { authEntities, MemorySessionStore, TypeOrmSessionStore, type SessionStor
 import { redisClientOptions, RedisSessionStore } from '../../lib/stores/redis/index.js';
 import { hashRefreshToken } from '../../lib/tokens/refresh-token.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
-import { createPgDatabase, eventually, PG_URL, REDIS_URL, redisTestPrefix, withDatabase, type TestDatabase } from '../fixtures/services.js';
+import { createPgDatabase, eventually, PG_URL, REDIS_URL, redisTestPrefix, trackPair, withDatabase, type TestDatabase } from '../fixtures/services.js';
 import { openSqlStores, type SqlKind } from '../fixtures/sql-stores.js';
 
 /**
@@ -158,14 +158,7 @@ class ReplyDroppingProxy {
   private accept(client: Socket, upstream: Socket): void {
     let dropping = false;
     let tail = '';
-    for (const s of [client, upstream]) {
-      this.sockets.add(s);
-      s.on('error', () => s.destroy());
-      s.on('close', () => {
-        this.sockets.delete(s);
-        (s === client ? upstream : client).destroy();
-      });
-    }
+    trackPair(this.sockets, client, upstream);
     client.on('data', (chunk: Buffer) => {
       const marker = this.marker;
       if (marker !== undefined && !dropping) {

@@ -3,7 +3,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createAuthMigrations } from '../../lib/index.js';
 import { buildSampleApp, startSampleProcess, type SampleProcess } from '../fixtures/sample-process.js';
 import { createPgDatabase } from '../fixtures/services.js';
-import { MYSQL_URL } from '../fixtures/sql-stores.js';
+import { mariaDatabase } from '../fixtures/sql-stores.js';
 
 /**
  * Replicas that start together (issue 13, item 3): N compiled sample-app processes started at the
@@ -29,22 +29,12 @@ async function emptyPostgres(): Promise<EmptyDatabase> {
 }
 
 async function emptyMariaDb(): Promise<EmptyDatabase> {
-  const name = `gk_replicas_${randomBytes(5).toString('hex')}`;
-  const admin = async (sql: string): Promise<void> => {
-    const ds = await new DataSource({ type: 'mariadb', url: MYSQL_URL, connectTimeout: 5000 }).initialize();
-    try {
-      await ds.query(sql);
-    } finally {
-      await ds.destroy();
-    }
-  };
-  await admin(`CREATE DATABASE \`${name}\``);
-  const url = new URL(MYSQL_URL);
-  url.pathname = `/${name}`;
+  const db = await mariaDatabase();
+  const url = new URL(db.url);
   return {
     url: `mysql:${url.toString().slice(url.protocol.length)}`,
-    options: { type: 'mariadb', url: url.toString(), connectTimeout: 5000 },
-    drop: () => admin(`DROP DATABASE IF EXISTS \`${name}\``),
+    options: { type: 'mariadb', url: db.url, connectTimeout: 5000 },
+    drop: db.drop,
   };
 }
 
