@@ -1,0 +1,54 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import request from 'supertest';
+
+/**
+ * The README's first ten minutes, run as written: the library quick start
+ * (docs/examples/quick-start/app.module.ts, MemoryUserStore) and the forRootAsync example
+ * (docs/examples/config-module.ts, ConfigModule.forRoot() + ConfigService) each boot as they are, and
+ * the README's requests register, log in and read /auth/me through them.
+ */
+const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
+
+async function registerLoginMe(app: INestApplication): Promise<void> {
+  const http = request(app.getHttpServer());
+  const user = { username: 'ada', email: 'ada@example.com', password: 'correct horse battery' };
+  const registered = await http.post('/auth/register').send(user);
+  expect(registered.status).toBe(201);
+  const login = await http.post('/auth/login').send({ username: user.username, password: user.password });
+  expect(login.status).toBe(200);
+  expect(login.body).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String), isRequiresMfa: false });
+  const me = await http.get('/auth/me').set('Authorization', `Bearer ${login.body.accessToken as string}`);
+  expect(me.status).toBe(200);
+  expect(me.body).toMatchObject({ username: 'ada', email: 'ada@example.com' });
+}
+
+describe('the README quick start', () => {
+  let app: INestApplication | undefined;
+  const saved = process.env['JWT_SECRET'];
+  beforeAll(() => {
+    process.env['JWT_SECRET'] = SECRET;
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env['JWT_SECRET'];
+    else process.env['JWT_SECRET'] = saved;
+  });
+
+  it('forRoot with MemoryUserStore: register, log in, /auth/me', async () => {
+    const { AppModule } = await import('../../docs/examples/quick-start/app.module.js');
+    app = await NestFactory.create(AppModule, { logger: false });
+    await app.init();
+    await registerLoginMe(app);
+  });
+
+  it('forRootAsync with ConfigModule.forRoot() and ConfigService: register, log in, /auth/me', async () => {
+    const { AppModule } = await import('../../docs/examples/config-module.js');
+    app = await NestFactory.create(AppModule, { logger: false });
+    await app.init();
+    await registerLoginMe(app);
+  });
+});
