@@ -7,7 +7,12 @@ import type { AuthUser } from 'nest-gatekeeper';
 import { UsersRepository } from './users.repository.js';
 
 /** A stand-in implementation for the examples: swap in your real repository. */
-class InMemoryUsersRepository extends UsersRepository {
+export class InMemoryUsersRepository extends UsersRepository {
+  constructor(seed: readonly AuthUser[] = []) {
+    super();
+    for (const user of seed) this.rows.set(user.id, structuredClone(user));
+  }
+
   private readonly rows = new Map<string, AuthUser>();
 
   findOneBy(where: Partial<Pick<AuthUser, 'id' | 'username' | 'email'>>): Promise<AuthUser | null> {
