@@ -225,9 +225,18 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
  * The authentication module. Import it once, in the root module:
  *
  * ```ts
- * AuthModule.forRoot({ jwt: { secret: process.env.JWT_SECRET }, userStore: MyUserStore })
- * AuthModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: (c) => ({...}) })
+ * @Module({
+ *   imports: [
+ *     AuthModule.forRoot({
+ *       jwt: { secret: process.env.JWT_SECRET }, // at least 32 bytes: openssl rand -base64 32
+ *       userStore: new MemoryUserStore(), // users in memory: replace it with your own store later
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
+ *
+ * or `forRootAsync` with options from a `ConfigService` (docs/examples/config-module.ts).
  *
  * It is global (its guards, services and stores can be injected anywhere), registers the access
  * guard app-wide unless `globalGuard: false`, and mounts its routes under `routes.prefix`.
@@ -241,7 +250,8 @@ export class AuthModule extends ConfigurableModuleClass {
    * UI's **Authorize** button logs in. See {@link setupAuthSwagger}.
    *
    * ```ts
-   * SwaggerModule.setup('docs', app, AuthModule.setupSwagger(app, SwaggerModule.createDocument(app, config)));
+   * const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('My API').build());
+   * SwaggerModule.setup('docs', app, AuthModule.setupSwagger(app, document));
    * ```
    */
   static setupSwagger(app: INestApplicationContext, document: OpenAPIObject): OpenAPIObject {

@@ -1,22 +1,39 @@
 /**
  * Running the shipped contract suites on your own stores (docs/stores.md, and the JSDoc of
- * `nest-gatekeeper/testing`). In your project this is a test file, e.g. `my-stores.spec.ts` (Jest, or
- * Vitest with globals: true); here the stand-ins below make it type-check.
+ * `nest-gatekeeper/testing`). In your project these are test files (Jest, or Vitest with
+ * globals: true); here the stand-ins at the end make them type-check.
  */
+// my-session-store.spec.ts (Jest, or Vitest with globals: true)
+import { runSessionStoreContract, runRateLimitStoreContract } from 'nest-gatekeeper/testing';
+
+runSessionStoreContract('my store', async () => {
+  const db = await openTestDatabase();
+  return { store: new MySessionStore(db), teardown: () => db.close() };
+});
+runRateLimitStoreContract('my counters', async () => ({ store: new MyCounters(await freshNamespace()) }));
+
+// users-auth.store.spec.ts
+import { runUserStoreContract } from 'nest-gatekeeper/testing';
+
+runUserStoreContract('UsersAuthStore', async (seed = []) => ({ store: await freshUsersAuthStore(seed) }));
+
+// ---- stand-ins for your database handle and your own stores ----
 import { MemoryRateLimitStore, MemorySessionStore, type AuthUser } from 'nest-gatekeeper';
-import { runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from 'nest-gatekeeper/testing';
 import { UsersAuthStore } from './users/users-auth.store.js';
 import { InMemoryUsersRepository } from './users/users.module.js';
 
-/** Stand-ins for your database handle and your own stores. */
 interface TestDatabase {
-  reset(): Promise<void>;
   close(): Promise<void>;
 }
-const openTestDatabase = (): Promise<TestDatabase> => Promise.resolve({ reset: () => Promise.resolve(), close: () => Promise.resolve() });
-const freshDb = openTestDatabase;
-const db = await openTestDatabase();
-const freshNamespace = (): Promise<string> => Promise.resolve(`test:${Date.now()}:`);
+function openTestDatabase(): Promise<TestDatabase> {
+  return Promise.resolve({ close: () => Promise.resolve() });
+}
+function freshNamespace(): Promise<string> {
+  return Promise.resolve(`test:${Date.now()}:`);
+}
+function freshUsersAuthStore(seed: readonly AuthUser[]): Promise<UsersAuthStore> {
+  return Promise.resolve(new UsersAuthStore(new InMemoryUsersRepository(seed)));
+}
 class MySessionStore extends MemorySessionStore {
   constructor(readonly database: TestDatabase) {
     super();
@@ -27,18 +44,3 @@ class MyCounters extends MemoryRateLimitStore {
     super();
   }
 }
-const freshUsersAuthStore = (seed: readonly AuthUser[]): Promise<UsersAuthStore> => Promise.resolve(new UsersAuthStore(new InMemoryUsersRepository(seed)));
-
-// the JSDoc of nest-gatekeeper/testing:
-runSessionStoreContract('my store', async () => ({ store: new MySessionStore(db), teardown: () => db.reset() }));
-
-// docs/stores.md, "Writing a store: the checklist":
-runSessionStoreContract('my sessions', async () => {
-  const db = await openTestDatabase();
-  return { store: new MySessionStore(db), teardown: () => db.close() };
-});
-runRateLimitStoreContract('my counters', async () => ({ store: new MyCounters(await freshNamespace()) }));
-
-// docs/stores.md, "Bring your own user store":
-runUserStoreContract('UsersAuthStore', async (seed = []) => ({ store: await freshUsersAuthStore(seed) }));
-runSessionStoreContract('my sessions on a fresh database', async () => ({ store: new MySessionStore(await freshDb()) }));

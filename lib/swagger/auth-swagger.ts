@@ -23,7 +23,7 @@ const METHODS: readonly HttpMethod[] = ['get', 'put', 'post', 'delete', 'options
  * resolved options from `app`); it returns the same, updated document.
  *
  * ```ts
- * const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('API').build());
+ * const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('My API').build());
  * SwaggerModule.setup('docs', app, AuthModule.setupSwagger(app, document));
  * ```
  */

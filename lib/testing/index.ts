@@ -3,8 +3,14 @@
  * Jest (or Vitest `globals: true`) test file; this project runs them against every adapter it ships.
  *
  * ```ts
- * import { runSessionStoreContract } from 'nest-gatekeeper/testing';
- * runSessionStoreContract('my store', async () => ({ store: new MySessionStore(db), teardown: () => db.reset() }));
+ * // my-session-store.spec.ts (Jest, or Vitest with globals: true)
+ * import { runSessionStoreContract, runRateLimitStoreContract } from 'nest-gatekeeper/testing';
+ *
+ * runSessionStoreContract('my store', async () => {
+ *   const db = await openTestDatabase();
+ *   return { store: new MySessionStore(db), teardown: () => db.close() };
+ * });
+ * runRateLimitStoreContract('my counters', async () => ({ store: new MyCounters(await freshNamespace()) }));
  * ```
  *
  * Each factory is called before every test and must return a fresh, empty store; `teardown` runs

@@ -3,13 +3,26 @@
  * types are imported here: the app creates the client and passes it in).
  *
  * ```ts
- * const redis = new Redis(process.env.REDIS_URL, redisClientOptions());
- * AuthModule.forRoot({
- *   sessions: { store: new RedisSessionStore(redis) },
- *   rateLimit: { store: new RedisRateLimitStore(redis) },
- *   mfa: { store: new SplitMfaStore({ enrolment: new TypeOrmMfaStore(dataSource), ephemeral: new RedisMfaStore(redis) }) },
+ * const redis = new Redis(process.env.REDIS_URL!, redisClientOptions()); // fails fast, reconnects by itself
+ * redis.on('error', (e) => logger.warn(`Redis: ${e.message}`)); // else ioredis prints every error
+ * const keyPrefix = 'myapp:auth:';
+ *
+ * export const authOnRedis = AuthModule.forRoot({
+ *   jwt: { secret: process.env.JWT_SECRET! },
+ *   userStore: new TypeOrmUserStore(dataSource),           // users stay in SQL
+ *   sessionStore: new RedisSessionStore(redis, { keyPrefix }),
+ *   rateLimit: { store: new RedisRateLimitStore(redis, { keyPrefix }) },
+ *   mfa: {
+ *     methods: ['totp', 'email'],
+ *     encryptionKey: process.env.MFA_ENCRYPTION_KEY!,
+ *     senders: { email: MailerEmailSender },
+ *     // TOTP secrets and recovery codes in SQL; codes, pending marks and trusted devices in Redis.
+ *     store: new SplitMfaStore({ enrolment: new TypeOrmMfaStore(dataSource), ephemeral: new RedisMfaStore(redis, { keyPrefix }) }),
+ *   },
  * });
  * ```
+ *
+ * (The whole example, imports included: docs/examples/redis.ts.)
  *
  * Every key carries a TTL, so configure the Redis with `maxmemory-policy noeviction` (a `volatile-*`
  * or `allkeys-*` policy may evict live sessions or counters under memory pressure). Without

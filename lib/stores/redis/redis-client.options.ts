@@ -6,7 +6,7 @@ import type { RedisOptions } from 'ioredis';
  * reconnects by itself when Redis is back. `overrides` (host, password, tls, db…) are merged last.
  *
  * ```ts
- * const redis = new Redis(process.env.REDIS_URL, redisClientOptions());
+ * const redis = new Redis(process.env.REDIS_URL!, redisClientOptions()); // fails fast, reconnects by itself
  * redis.on('error', (e) => logger.warn(`Redis: ${e.message}`)); // else ioredis prints every error
  * ```
  *

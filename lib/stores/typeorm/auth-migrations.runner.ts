@@ -46,8 +46,8 @@ const POSTGRES_TYPES: ReadonlySet<string> = new Set(['postgres']);
  * recorded twice).
  *
  * ```ts
- * const dataSource = await new DataSource({ ...options, migrations: createAuthMigrations() }).initialize();
- * await runAuthMigrations(dataSource); // waits up to 60 s for another instance's run
+ * await dataSource.initialize();
+ * await runAuthMigrations(dataSource); // under a database lock: replicas may start together
  * ```
  *
  * - **PostgreSQL:** a session advisory lock (`pg_try_advisory_lock`, retried until the deadline,

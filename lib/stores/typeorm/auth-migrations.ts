@@ -106,12 +106,23 @@ class ColumnBuilder {
  * started together do not race) or in your deploy step:
  *
  * ```ts
- * const dataSource = await new DataSource({
- *   type: 'postgres', url,
- *   entities: [...Object.values(authEntities), rateLimitEntity(), ...yours],
- *   migrations: [...createAuthMigrations(), ...yours],
- * }).initialize();
- * await runAuthMigrations(dataSource);
+ * export const dataSource = new DataSource({
+ *   type: 'postgres', // or 'mariadb' / 'mysql' (mysql2), 'better-sqlite3'
+ *   url: process.env.DATABASE_URL,
+ *   entities: [...Object.values(authEntities), rateLimitEntity(), ...yourEntities],
+ *   migrations: [...createAuthMigrations(), ...yourMigrations], // portable across the three databases
+ *   migrationsRun: false, // not TypeORM's runner: it takes no lock (see "Migrations" below)
+ *   // Fail fast (see "Outages" below):
+ *   connectTimeoutMS: 3000,
+ *   extra: { query_timeout: 4000 },
+ * });
+ * ```
+ *
+ * and at start-up (docs/examples/typeorm.ts; "below" is docs/stores.md):
+ *
+ * ```ts
+ * await dataSource.initialize();
+ * await runAuthMigrations(dataSource); // under a database lock: replicas may start together
  * ```
  *
  * - Written with TypeORM's portable schema API, so the same migrations run on PostgreSQL,
