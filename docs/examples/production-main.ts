@@ -24,19 +24,21 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import {
   AuthModule,
-  authEntities,
-  createAuthMigrations,
   ProblemDetailsFilter,
   Public,
-  rateLimitEntity,
-  runAuthMigrations,
   SplitMfaStore,
-  TypeOrmMfaStore,
-  TypeOrmUserStore,
   type EmailSender,
   type MfaCodeMessage,
 } from 'nest-gatekeeper';
 import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore, redisClientOptions } from 'nest-gatekeeper/redis';
+import {
+  authEntities,
+  createAuthMigrations,
+  rateLimitEntity,
+  runAuthMigrations,
+  TypeOrmMfaStore,
+  TypeOrmUserStore,
+} from 'nest-gatekeeper/typeorm';
 import { DataSource } from 'typeorm';
 
 /** What the app reads from its environment, once. */
