@@ -17,7 +17,7 @@ import { AuthModule, MemoryUserStore, type AuthModuleOptions } from 'nest-gateke
           secret: config.getOrThrow<string>('JWT_SECRET'),
           accessTokenTtl: config.get('ACCESS_TOKEN_TTL', '15m'),
         },
-        userStore: new MemoryUserStore(), // or your own store (see "Bring your own user store")
+        userStore: new MemoryUserStore(), // or your own store: docs/stores.md
         trustProxyHeaders: config.get('TRUST_PROXY') === 'true',
       }),
       // extras shape the module itself, so they sit here and not in the factory's result:
