@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
@@ -6,7 +9,8 @@ import request from 'supertest';
  * The README's first ten minutes, run as written: the library quick start
  * (docs/examples/quick-start/app.module.ts, MemoryUserStore) and the forRootAsync example
  * (docs/examples/config-module.ts, ConfigModule.forRoot() + ConfigService) each boot as they are, and
- * the README's requests register, log in and read /auth/me through them.
+ * the README's requests register, log in and read /auth/me through them. The forRootAsync example
+ * gets its JWT_SECRET from a `.env` file only, as the README says.
  */
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 
@@ -40,15 +44,25 @@ describe('the README quick start', () => {
 
   it('forRoot with MemoryUserStore: register, log in, /auth/me', async () => {
     const { AppModule } = await import('../../docs/examples/quick-start/app.module.js');
-    app = await NestFactory.create(AppModule, { logger: false });
+    app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
     await app.init();
     await registerLoginMe(app);
   });
 
-  it('forRootAsync with ConfigModule.forRoot() and ConfigService: register, log in, /auth/me', async () => {
-    const { AppModule } = await import('../../docs/examples/config-module.js');
-    app = await NestFactory.create(AppModule, { logger: false });
-    await app.init();
+  it('forRootAsync with ConfigModule.forRoot() and ConfigService, the secret in .env: register, log in, /auth/me', async () => {
+    const cwd = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), 'gk-dotenv-'));
+    writeFileSync(join(dir, '.env'), `JWT_SECRET=${SECRET}\n`);
+    delete process.env['JWT_SECRET'];
+    process.chdir(dir); // ConfigModule.forRoot() reads ./.env
+    try {
+      const { AppModule } = await import('../../docs/examples/config-module.js');
+      app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
+      await app.init();
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
     await registerLoginMe(app);
   });
 });
