@@ -41,7 +41,7 @@ import { setupAuthSwagger } from './swagger/auth-swagger.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
 import { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
-import type { UserStore } from './stores/user.store.js';
+import { assertUserStore, type UserStore } from './stores/user.store.js';
 import { AccessTokenService } from './tokens/access-token.service.js';
 import { MfaTokenService } from './tokens/mfa-token.service.js';
 import { createTokenTransport } from './transport/create-token-transport.js';
@@ -116,9 +116,9 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       provide: USER_STORE,
       useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions): Promise<UserStore> =>
         timed(
-          await resolveProvider(raw.userStore, moduleRef, () => {
+          assertUserStore(await resolveProvider(raw.userStore, moduleRef, () => {
             throw new AuthConfigError(['userStore: is required']);
-          }),
+          })),
           options,
           'UserStore',
         ),

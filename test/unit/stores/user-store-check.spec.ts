@@ -1,0 +1,64 @@
+import { Logger } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AuthModule } from '../../../lib/auth.module.js';
+import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
+import type { AuthModuleOptions } from '../../../lib/options/auth-module-options.interface.js';
+import { MemoryUserStore } from '../../../lib/stores/memory/memory-user.store.js';
+import { assertUserStore, type AuthUser } from '../../../lib/stores/user.store.js';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
+
+/** A user store written against an older contract: two methods missing. */
+class HalfUserStore {
+  findById(): Promise<AuthUser | null> {
+    return Promise.resolve(null);
+  }
+  findByUsername(): Promise<AuthUser | null> {
+    return Promise.resolve(null);
+  }
+  create(): Promise<AuthUser> {
+    return Promise.reject(new Error('not here'));
+  }
+  updatePasswordHash(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+}
+
+async function startUp(userStore: unknown): Promise<unknown> {
+  try {
+    const moduleRef = await Test.createTestingModule({
+      imports: [AuthModule.forRoot({ jwt: { secret: SECRET }, userStore } as AuthModuleOptions)],
+    }).compile();
+    await moduleRef.close();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+describe('a userStore missing methods fails at start-up, not with a 500 on every request', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
+
+  it('names every missing method in one AuthConfigError (class, instance and factory alike)', async () => {
+    const expected = ['userStore: does not implement UserStore (HalfUserStore); missing findByEmail(), setMfaMethods()'];
+    for (const option of [HalfUserStore, new HalfUserStore(), { useFactory: () => new HalfUserStore() }]) {
+      const error = await startUp(option);
+      expect(error).toBeInstanceOf(AuthConfigError);
+      expect((error as AuthConfigError).problems).toEqual(expected);
+    }
+  });
+
+  it('a complete store starts', async () => {
+    expect(await startUp(new MemoryUserStore())).toBeUndefined();
+  });
+
+  it('assertUserStore: a plain object or a non-object lists every method', () => {
+    expect(() => assertUserStore({ findById: () => null })).toThrow(
+      'userStore: does not implement UserStore; missing findByUsername(), findByEmail(), create(), updatePasswordHash(), setMfaMethods()',
+    );
+    expect(() => assertUserStore(42)).toThrow(AuthConfigError);
+    const store = new MemoryUserStore();
+    expect(assertUserStore(store)).toBe(store);
+  });
+});
