@@ -112,7 +112,7 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
     // A number is seconds: `accessTokenTtl: 60000` meant as milliseconds would give 16.7-hour tokens.
     const hint =
       typeof jwt.accessTokenTtl === 'number'
-        ? ` (a number is seconds: ${jwt.accessTokenTtl} is ${humanDuration(accessTtl)}, above the ${humanDuration(maxAccessTtl)} allowed; write '15m' or 900 for 15 minutes)`
+        ? ` (a number is seconds: ${jwt.accessTokenTtl} is ${humanDuration(accessTtl)}, above the ${humanDuration(maxAccessTtl)} allowed; for 15 minutes write '15m' or 900)`
         : '';
     p.add('jwt.accessTokenTtl', `must not exceed jwt.maxAccessTokenTtl${hint}`);
   }
@@ -132,9 +132,10 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
 
 /** `60_000_000` ms → `'16.7 hours'`: the largest unit, one decimal at most. */
 function humanDuration(ms: number): string {
-  const units: [string, number][] = [['days', 86_400_000], ['hours', 3_600_000], ['minutes', 60_000], ['seconds', 1000]];
-  const [unit, size] = units.find(([, size]) => ms >= size) ?? ['seconds', 1000];
-  return `${Number((ms / size).toFixed(1))} ${unit}`;
+  const units: [string, number][] = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]];
+  const [unit, size] = units.find(([, size]) => ms >= size) ?? ['second', 1000];
+  const count = Number((ms / size).toFixed(1));
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 function resolveRefreshToken(p: Problems, raw: unknown): Resolved['refreshToken'] {
