@@ -18,26 +18,49 @@ const KEY_CHECKS: Record<Exclude<JwtAlgorithm, 'HS256'>, (key: KeyObject) => str
   EdDSA: (key) => (key.asymmetricKeyType !== 'ed25519' ? 'must be an Ed25519 key for EdDSA' : undefined),
 };
 
+type KeyPair = { sign: KeyObject; verify: KeyObject };
+
 /** The `jwt` signing and verification keys for `algorithm`: each checked, and checked to be one pair. */
-export function resolveJwtKeys(problems: Problems, jwt: Dict, algorithm: JwtAlgorithm): { sign: KeyObject; verify: KeyObject } | undefined {
-  if (algorithm === 'HS256') {
-    const secret = jwt.secret;
-    if (jwt.privateKey !== undefined || jwt.publicKey !== undefined) {
-      problems.add('jwt.privateKey', "is only used with RS256, ES256 or EdDSA; HS256 takes 'jwt.secret'");
-    }
-    if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
-      problems.add('jwt.secret', 'is required for HS256 (a string or Buffer of at least 32 bytes)');
-      return undefined;
-    }
-    const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-    if (bytes.length < MIN_HS256_SECRET_BYTES) {
-      problems.add('jwt.secret', `at least ${MIN_HS256_SECRET_BYTES} bytes for HS256 (got ${bytes.length})`);
-      return undefined;
-    }
-    const key = createSecretKey(Buffer.from(bytes));
-    return { sign: key, verify: key };
-  }
+export function resolveJwtKeys(problems: Problems, jwt: Dict, algorithm: JwtAlgorithm): KeyPair | undefined {
+  if (algorithm === 'HS256') return hs256Key(problems, jwt);
   if (jwt.secret !== undefined) problems.add('jwt.secret', `is only used with HS256; ${algorithm} takes 'jwt.privateKey' and 'jwt.publicKey'`);
+  const pair = readKeyPair(problems, jwt, algorithm);
+  if (pair === undefined) return undefined;
+  const check = KEY_CHECKS[algorithm];
+  const signProblem = check(pair.sign);
+  const verifyProblem = check(pair.verify);
+  if (signProblem) problems.add('jwt.privateKey', signProblem);
+  if (verifyProblem) problems.add('jwt.publicKey', verifyProblem);
+  if (signProblem || verifyProblem) return undefined;
+  const probe = Buffer.from('nest-gatekeeper key pair check');
+  const digest = algorithm === 'EdDSA' ? null : 'sha256';
+  if (!cryptoVerify(digest, probe, pair.verify, cryptoSign(digest, probe, pair.sign))) {
+    problems.add('jwt.publicKey', 'does not belong to jwt.privateKey (a token signed with one would not verify with the other)');
+    return undefined;
+  }
+  return pair;
+}
+
+function hs256Key(problems: Problems, jwt: Dict): KeyPair | undefined {
+  const secret = jwt.secret;
+  if (jwt.privateKey !== undefined || jwt.publicKey !== undefined) {
+    problems.add('jwt.privateKey', "is only used with RS256, ES256 or EdDSA; HS256 takes 'jwt.secret'");
+  }
+  if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
+    problems.add('jwt.secret', 'is required for HS256 (a string or Buffer of at least 32 bytes)');
+    return undefined;
+  }
+  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  if (bytes.length < MIN_HS256_SECRET_BYTES) {
+    problems.add('jwt.secret', `at least ${MIN_HS256_SECRET_BYTES} bytes for HS256 (got ${bytes.length})`);
+    return undefined;
+  }
+  const key = createSecretKey(Buffer.from(bytes));
+  return { sign: key, verify: key };
+}
+
+/** The private key and the public key (derived from the private one when not given), as KeyObjects. */
+function readKeyPair(problems: Problems, jwt: Dict, algorithm: JwtAlgorithm): KeyPair | undefined {
   let sign: KeyObject | undefined;
   let verify: KeyObject | undefined;
   try {
@@ -59,20 +82,7 @@ export function resolveJwtKeys(problems: Problems, jwt: Dict, algorithm: JwtAlgo
   } catch {
     problems.add('jwt.publicKey', 'could not be read as a PEM public key');
   }
-  if (!sign || !verify) return undefined;
-  const check = KEY_CHECKS[algorithm];
-  const signProblem = check(sign);
-  const verifyProblem = check(verify);
-  if (signProblem) problems.add('jwt.privateKey', signProblem);
-  if (verifyProblem) problems.add('jwt.publicKey', verifyProblem);
-  if (signProblem || verifyProblem) return undefined;
-  const probe = Buffer.from('nest-gatekeeper key pair check');
-  const digest = algorithm === 'EdDSA' ? null : 'sha256';
-  if (!cryptoVerify(digest, probe, verify, cryptoSign(digest, probe, sign))) {
-    problems.add('jwt.publicKey', 'does not belong to jwt.privateKey (a token signed with one would not verify with the other)');
-    return undefined;
-  }
-  return { sign, verify };
+  return sign && verify ? { sign, verify } : undefined;
 }
 
 const MIN_ENCRYPTION_KEY_BYTES = 32;
