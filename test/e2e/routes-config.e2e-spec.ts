@@ -1,4 +1,8 @@
-import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import type { App } from 'supertest/types.js';
+import { AuthModule, MemoryUserStore, type AuthModuleOptions } from '../../lib/index.js';
+import { createTestApp, demoUsers, TEST_SECRET, type TestApp } from '../fixtures/create-test-app.js';
 import { mfaOptions } from '../fixtures/mfa-app.js';
 import { TestOutbox } from '../fixtures/outbox.js';
 
@@ -76,9 +80,8 @@ describe('route configuration (prefix, paths, switches)', () => {
       const { accessToken } = await t.login();
       await t.http.get('/auth/mfa/devices').set('Authorization', `Bearer ${accessToken}`).expect(200);
       expect((await t.http.post('/auth/mfa/verify').send({ mfaToken: 'x', method: 'totp', code: '123456' })).body.code).toBe('MFA_TOKEN_INVALID');
-      await t.close();
+      if (!async) await t.close();
     }
-    t = await createTestApp();
   });
 
   it('each route can be left out with false; the switches are aliases', async () => {
@@ -101,5 +104,28 @@ describe('route configuration (prefix, paths, switches)', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('MFA routes decided at each start-up', () => {
+  it('one forRootAsync module started twice follows each start-up’s options (MFA off, then on, then off)', async () => {
+    let mfa: AuthModuleOptions['mfa'];
+    const users = new MemoryUserStore(await demoUsers());
+    const auth = AuthModule.forRootAsync({ useFactory: () => ({ jwt: { secret: TEST_SECRET }, userStore: users, mfa }) });
+    const verifyStatus = async (): Promise<number> => {
+      const moduleRef = await Test.createTestingModule({ imports: [auth] }).compile();
+      const app = moduleRef.createNestApplication();
+      await app.init();
+      try {
+        return (await request(app.getHttpServer() as App).post('/auth/mfa/verify').send({ mfaToken: 'x', method: 'totp', code: '123456' })).status;
+      } finally {
+        await app.close();
+      }
+    };
+    expect(await verifyStatus()).toBe(404);
+    mfa = mfaOptions(new TestOutbox());
+    expect(await verifyStatus()).toBe(401);
+    mfa = undefined;
+    expect(await verifyStatus()).toBe(404);
   });
 });
