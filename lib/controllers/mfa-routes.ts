@@ -43,12 +43,8 @@ function setHandlers(mounted: Type<object>, handlers: readonly string[], on: boo
     }
     ownHandlers.set(mounted, saved);
   }
-  for (const name of handlers) {
-    const own = saved.get(name);
-    if (on) {
-      if (own !== undefined) Object.defineProperty(proto, name, own);
-    } else if (own !== undefined) {
-      switchOffHandler(mounted, name);
-    }
+  for (const [name, own] of saved) {
+    if (on) Object.defineProperty(proto, name, own);
+    else switchOffHandler(mounted, name);
   }
 }
