@@ -5,6 +5,12 @@ import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
 import type { AuthModuleOptions } from '../../../lib/options/auth-module-options.interface.js';
 import { MemoryUserStore } from '../../../lib/stores/memory/memory-user.store.js';
 import { assertUserStore, type AuthUser } from '../../../lib/stores/user.store.js';
+import { Argon2idPasswordHasher } from '../../../lib/crypto/argon2id-password.hasher.js';
+import { assertPasswordHasher } from '../../../lib/crypto/password-hasher.js';
+import { MemoryRateLimitStore } from '../../../lib/stores/memory/memory-rate-limit.store.js';
+import { MemorySessionStore } from '../../../lib/stores/memory/memory-session.store.js';
+import { assertRateLimitStore } from '../../../lib/stores/rate-limit.store.js';
+import { assertSessionStore } from '../../../lib/stores/session.store.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
 
@@ -60,5 +66,26 @@ describe('a userStore missing methods fails at start-up, not with a 500 on every
     expect(() => assertUserStore(42)).toThrow(AuthConfigError);
     const store = new MemoryUserStore();
     expect(assertUserStore(store)).toBe(store);
+  });
+});
+
+describe('the same check for the other plug points (for the provider helper to call)', () => {
+  it('lists the missing required methods; optional ones are not required', () => {
+    expect(() => assertSessionStore({ create: () => undefined })).toThrow(
+      'sessionStore: does not implement SessionStore; missing findById(), rotate(), listActiveByUser(), revoke(), revokeAllForUser(), deleteExpired()',
+    );
+    expect(() => assertRateLimitStore({ increment: () => undefined, peek: () => undefined })).toThrow(
+      'rateLimit.store: does not implement RateLimitStore; missing decrement(), reset()',
+    );
+    expect(() => assertPasswordHasher({ hash: () => undefined })).toThrow('passwordHasher: does not implement PasswordHasher; missing verify()');
+  });
+
+  it('the bundled implementations pass', () => {
+    const sessions = new MemorySessionStore();
+    const counters = new MemoryRateLimitStore();
+    const hasher = new Argon2idPasswordHasher();
+    expect(assertSessionStore(sessions)).toBe(sessions);
+    expect(assertRateLimitStore(counters)).toBe(counters);
+    expect(assertPasswordHasher(hasher)).toBe(hasher);
   });
 });
