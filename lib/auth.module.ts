@@ -11,6 +11,7 @@ import { APP_FILTER, APP_GUARD, ApplicationConfig, ModuleRef } from '@nestjs/cor
 import { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
 import { AuthService } from './auth.service.js';
 import { AuthController } from './controllers/auth.controller.js';
+import { mfaRoutesProvider } from './controllers/mfa-routes.js';
 import { mountController } from './controllers/mount-controller.js';
 import { MfaController } from './controllers/mfa.controller.js';
 import { PasswordController } from './controllers/password.controller.js';
@@ -41,7 +42,7 @@ import { setupAuthSwagger } from './swagger/auth-swagger.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
 import { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
-import type { UserStore } from './stores/user.store.js';
+import { assertUserStore, type UserStore } from './stores/user.store.js';
 import { AccessTokenService } from './tokens/access-token.service.js';
 import { MfaTokenService } from './tokens/mfa-token.service.js';
 import { createTokenTransport } from './transport/create-token-transport.js';
@@ -63,7 +64,7 @@ export type AuthModuleForRootOptions = typeof builder.OPTIONS_TYPE;
 /** What `AuthModule.forRootAsync()` takes: `imports`, `inject`, `useFactory | useClass | useExisting`, plus the extras. */
 export type AuthModuleAsyncOptions = typeof builder.ASYNC_OPTIONS_TYPE;
 
-function controllersFor(routes: ResolvedAuthRoutes): Type<unknown>[] {
+function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown>[]; mfaRoutes: Provider } {
   const guards = routes.globalGuard ? [] : [AccessTokenGuard, RolesGuard];
   const { paths, prefix } = routes;
   const controllers: Type<unknown>[] = [
@@ -90,10 +91,10 @@ function controllersFor(routes: ResolvedAuthRoutes): Type<unknown>[] {
     devices: paths.mfaDevices,
     revokeDevice: paths.mfaDevice,
   };
-  if (Object.values(mfaPaths).some((path) => path !== null)) {
-    controllers.push(mountController(MfaController, prefix, mfaPaths, guards));
-  }
-  return controllers;
+  // Mounted as the extras say; left out at start-up when MFA is off (see mfaRoutesProvider).
+  const mfa = Object.values(mfaPaths).some((path) => path !== null) ? mountController(MfaController, prefix, mfaPaths, guards) : undefined;
+  if (mfa !== undefined) controllers.push(mfa);
+  return { controllers, mfaRoutes: mfaRoutesProvider(mfa, Object.keys(mfaPaths)) };
 }
 
 /** The store with the `storeTimeout` safety net (the in-memory stores cannot hang and stay bare). */
@@ -107,8 +108,10 @@ function timed<T extends object>(store: T, options: ResolvedAuthOptions, name: s
 }
 
 function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): DynamicModule {
+  const { controllers, mfaRoutes } = controllersFor(routes);
   const providers: Provider[] = [
     ...(definition.providers ?? []),
+    mfaRoutes,
     { provide: AUTH_ROUTES, useValue: routes },
     { provide: AUTH_OPTIONS, useFactory: resolveAuthOptions, inject: [MODULE_OPTIONS_TOKEN] },
     { provide: AUTH_CLOCK, useValue: systemClock },
@@ -116,9 +119,9 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       provide: USER_STORE,
       useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions): Promise<UserStore> =>
         timed(
-          await resolveProvider(raw.userStore, moduleRef, () => {
+          assertUserStore(await resolveProvider(raw.userStore, moduleRef, () => {
             throw new AuthConfigError(['userStore: is required']);
-          }),
+          })),
           options,
           'UserStore',
         ),
@@ -196,7 +199,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
   return {
     ...definition,
     global: true,
-    controllers: controllersFor(routes),
+    controllers,
     providers,
     exports: [
       AUTH_OPTIONS,

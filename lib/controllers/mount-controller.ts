@@ -23,10 +23,7 @@ export function mountController<T extends object>(
     const original = proto[method];
     if (typeof original !== 'function') throw new Error(`${base.name}.${method} is not a handler`);
     if (path === null) {
-      const switchedOff = function (): never {
-        throw new Error(`${base.name}.${method} is switched off`);
-      };
-      Object.defineProperty(mounted.prototype, method, { value: switchedOff, writable: true, configurable: true });
+      switchOffHandler(mounted, method);
       continue;
     }
     const handler = original as (...args: unknown[]) => unknown;
@@ -45,4 +42,15 @@ export function mountController<T extends object>(
   Reflect.defineMetadata(PATH_METADATA, prefix, mounted);
   if (guards.length > 0) UseGuards(...guards)(mounted);
   return mounted;
+}
+
+/**
+ * Switches one handler of a mounted controller off: it is shadowed by a method without route
+ * metadata, so Nest's router and Swagger skip it (the path answers like any unknown route).
+ */
+export function switchOffHandler(mounted: Type<object>, method: string): void {
+  const switchedOff = function (): never {
+    throw new Error(`${mounted.name}.${method} is switched off`);
+  };
+  Object.defineProperty(mounted.prototype, method, { value: switchedOff, writable: true, configurable: true });
 }

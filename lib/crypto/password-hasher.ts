@@ -1,3 +1,5 @@
+import { assertImplements, type MethodList } from '../stores/assert-implements.js';
+
 /**
  * Hashes and verifies passwords. The default is {@link Argon2idPasswordHasher}.
  * Implementations must compare in constant time and never log the password.
@@ -13,3 +15,11 @@ export interface PasswordHasher {
 
 /** Injection token of the {@link PasswordHasher}. */
 export const PASSWORD_HASHER = Symbol('nest-gatekeeper:PasswordHasher');
+
+/** The required methods of {@link PasswordHasher}; the compiler keeps this list equal to the interface. */
+const PASSWORD_HASHER_METHODS = { hash: 1, verify: 1 } satisfies MethodList<PasswordHasher>;
+
+/** Checks at start-up that `hasher` has every required {@link PasswordHasher} method (one `AuthConfigError` otherwise). */
+export function assertPasswordHasher(hasher: unknown): PasswordHasher {
+  return assertImplements<PasswordHasher>('passwordHasher', 'PasswordHasher', hasher, PASSWORD_HASHER_METHODS);
+}

@@ -12,15 +12,15 @@ export const PASSWORD_FIELD_MAX = 1024;
 
 /** `POST /auth/register` */
 export class RegisterDto {
-  @ApiProperty({ description: 'Letters, digits, dot, dash, underscore (after NFKC normalisation); stored lower-case.', example: 'emilys', minLength: 3, maxLength: 32 })
+  @ApiProperty({ description: 'Letters, digits, dot, dash, underscore (after NFKC normalisation); stored lower-case.', example: 'jane.doe', minLength: 3, maxLength: 32 })
   @IdentifierField('username')
   username!: string;
 
-  @ApiProperty({ description: 'E-mail address (checked after NFKC normalisation); stored lower-case.', example: 'emily.johnson@example.com', maxLength: 254 })
+  @ApiProperty({ description: 'E-mail address (checked after NFKC normalisation); stored lower-case.', example: 'jane.doe@example.com', maxLength: 254 })
   @IdentifierField('email')
   email!: string;
 
-  @ApiProperty({ description: 'Password (policy: 8 to 128 characters by default).', example: 'emilyspass', minLength: 8, maxLength: 128 })
+  @ApiProperty({ description: 'Password (policy: 8 to 128 characters by default).', example: 'correct-horse-battery', minLength: 8, maxLength: 128 })
   @IsString()
   @MaxLength(PASSWORD_FIELD_MAX)
   password!: string;
@@ -28,17 +28,17 @@ export class RegisterDto {
 
 /** `POST /auth/login` — `username` or `email`, and `password`. */
 export class LoginDto {
-  @ApiPropertyOptional({ description: 'Username (or an e-mail address). Send this or `email`.', example: 'emilys', maxLength: 254 })
+  @ApiPropertyOptional({ description: 'Username (or an e-mail address). Send this or `email`.', example: 'jane.doe', maxLength: 254 })
   @OptionalField()
   @IdentifierField('login')
   username?: string;
 
-  @ApiPropertyOptional({ description: 'E-mail address. Send this or `username`.', example: 'emily.johnson@example.com', maxLength: 254 })
+  @ApiPropertyOptional({ description: 'E-mail address. Send this or `username`.', example: 'jane.doe@example.com', maxLength: 254 })
   @OptionalField()
   @IdentifierField('login')
   email?: string;
 
-  @ApiProperty({ description: 'The password.', example: 'emilyspass', maxLength: 128 })
+  @ApiProperty({ description: 'The password.', example: 'correct-horse-battery', maxLength: 128 })
   @IsString()
   @MinLength(1)
   @MaxLength(PASSWORD_FIELD_MAX)
@@ -100,7 +100,7 @@ export class LogoutDto {
 
 /** `POST /auth/password/change` */
 export class ChangePasswordDto {
-  @ApiProperty({ description: 'The current password.', example: 'emilyspass' })
+  @ApiProperty({ description: 'The current password.', example: 'correct-horse-battery' })
   @IsString()
   @MinLength(1)
   @MaxLength(PASSWORD_FIELD_MAX)
@@ -170,7 +170,7 @@ export class MfaDisableDto {
   @IsIn(['totp', 'email', 'sms'])
   method!: 'totp' | 'email' | 'sms';
 
-  @ApiProperty({ description: 'The current password.', example: 'emilyspass' })
+  @ApiProperty({ description: 'The current password.', example: 'correct-horse-battery' })
   @IsString()
   @MinLength(1)
   @MaxLength(PASSWORD_FIELD_MAX)
@@ -185,10 +185,10 @@ export class TokenRequestDto {
   @ApiProperty({ description: "`password` (log in) or `refresh_token` (rotate).", enum: ['password', 'refresh_token'], example: 'password' })
   grant_type!: string;
 
-  @ApiPropertyOptional({ description: 'Username or e-mail (grant `password`).', example: 'emilys', maxLength: 320 })
+  @ApiPropertyOptional({ description: 'Username or e-mail (grant `password`).', example: 'jane.doe', maxLength: 320 })
   username?: string;
 
-  @ApiPropertyOptional({ description: 'Password (grant `password`).', example: 'emilyspass', format: 'password' })
+  @ApiPropertyOptional({ description: 'Password (grant `password`).', example: 'correct-horse-battery', format: 'password' })
   password?: string;
 
   @ApiPropertyOptional({ description: 'The refresh token (grant `refresh_token`).', example: 'q1b2…', maxLength: 512 })

@@ -4,9 +4,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class PublicUserDto {
   @ApiProperty({ description: 'The user id.', example: '6f1c2a6e-6a5e-4a4e-9a55-7d3c7f1f2b10' })
   id!: string;
-  @ApiProperty({ description: 'Username (stored lower-case).', example: 'emilys' })
+  @ApiProperty({ description: 'Username (stored lower-case).', example: 'jane.doe' })
   username!: string;
-  @ApiProperty({ description: 'E-mail address (stored lower-case).', example: 'emily.johnson@example.com' })
+  @ApiProperty({ description: 'E-mail address (stored lower-case).', example: 'jane.doe@example.com' })
   email!: string;
   @ApiProperty({ type: [String], description: 'Roles, as checked by `@Roles()`.', example: ['user'] })
   roles!: string[];
@@ -69,9 +69,9 @@ export class MfaSendResponseDto {
 
 /** `200` of `POST /auth/mfa/totp/setup`. */
 export class TotpSetupResponseDto {
-  @ApiProperty({ description: 'The new TOTP secret (base32, 160 bits), shown this once; confirm it with `/mfa/totp/enable`.', example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' })
+  @ApiProperty({ description: 'The new TOTP secret (base32, 160 bits), shown this once; confirm it with `/mfa/totp/enable`.', example: 'RZANDAKC4GF5LPGVJOQZXBQSTVQ2BKQO' })
   secret!: string;
-  @ApiProperty({ description: 'The `otpauth://` URI for a QR code.', example: 'otpauth://totp/nest-gatekeeper:emilys?issuer=nest-gatekeeper&secret=…&algorithm=SHA1&digits=6&period=30' })
+  @ApiProperty({ description: 'The `otpauth://` URI for a QR code.', example: 'otpauth://totp/nest-gatekeeper:jane.doe?issuer=nest-gatekeeper&secret=…&algorithm=SHA1&digits=6&period=30' })
   otpauthUrl!: string;
 }
 

@@ -287,7 +287,13 @@ export interface RoutesOptions {
   mfaDevices?: string | false;
   /** `DELETE /mfa/devices/:id` (must contain `:id`). @default 'mfa/devices/:id' */
   mfaDevice?: string | false;
-  /** Switch for every MFA route. @default true */
+  /**
+   * Switch for every MFA route. The seven MFA routes are mounted only when MFA is configured
+   * (`mfa.methods` not empty), decided at start-up for `forRoot` and `forRootAsync` alike: with MFA
+   * off they answer 404 like any unknown route and are absent from the Swagger document. `false`
+   * leaves them out even when MFA is configured (e.g. to serve your own MFA endpoints).
+   * @default true
+   */
   mfa?: boolean;
   /** Switch for the registration route (same as `register: false`). @default true */
   registration?: boolean;

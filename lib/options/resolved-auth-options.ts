@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { AccessTokenType, JwtAlgorithm, ResponsesOptions } from './auth-module-options.interface.js';
+import type { AccessTokenType, AuthRouteName, JwtAlgorithm, ResponsesOptions } from './auth-module-options.interface.js';
 import type { MfaMethod } from '../stores/user.store.js';
 
 /**
@@ -96,23 +96,6 @@ export interface ResolvedAuthOptions {
 /** The resolved shape extras (routes, global guard). A `null` path is a route left out. */
 export interface ResolvedAuthRoutes {
   readonly prefix: string;
-  readonly paths: {
-    readonly register: string | null;
-    readonly login: string | null;
-    readonly token: string | null;
-    readonly refresh: string | null;
-    readonly me: string | null;
-    readonly logout: string | null;
-    readonly sessions: string | null;
-    readonly session: string | null;
-    readonly passwordChange: string | null;
-    readonly mfaSend: string | null;
-    readonly mfaVerify: string | null;
-    readonly totpSetup: string | null;
-    readonly totpEnable: string | null;
-    readonly mfaDisable: string | null;
-    readonly mfaDevices: string | null;
-    readonly mfaDevice: string | null;
-  };
+  readonly paths: Readonly<Record<AuthRouteName, string | null>>;
   readonly globalGuard: boolean;
 }

@@ -1,3 +1,5 @@
+import { assertImplements, type MethodList } from './assert-implements.js';
+
 /** The state of one counter in a {@link RateLimitStore}. Times are epoch milliseconds. */
 export interface CounterState {
   /** How many increments the counter holds (0 when absent or expired). */
@@ -38,4 +40,12 @@ export interface RateLimitStore {
    * entries expire by themselves (memory, Redis) need not implement it.
    */
   deleteExpired?(before: number): Promise<number>;
+}
+
+/** The required methods of {@link RateLimitStore}; the compiler keeps this list equal to the interface. */
+const RATE_LIMIT_STORE_METHODS = { increment: 1, decrement: 1, peek: 1, reset: 1 } satisfies MethodList<RateLimitStore>;
+
+/** Checks at start-up that `store` has every required {@link RateLimitStore} method (one `AuthConfigError` otherwise). */
+export function assertRateLimitStore(store: unknown): RateLimitStore {
+  return assertImplements<RateLimitStore>('rateLimit.store', 'RateLimitStore', store, RATE_LIMIT_STORE_METHODS);
 }

@@ -1,3 +1,5 @@
+import { assertImplements, type MethodList } from './assert-implements.js';
+
 /**
  * A login session: one refresh-token family. Times are epoch milliseconds.
  * Refresh tokens are never stored: only their SHA-256 hashes (base64url).
@@ -107,4 +109,20 @@ export interface SessionStore {
    * {@link listRevokedSince} too.
    */
   watchRevocations?(watcher: RevocationWatcher): Promise<() => Promise<void>>;
+}
+
+/** The required methods of {@link SessionStore}; the compiler keeps this list equal to the interface. */
+const SESSION_STORE_METHODS = {
+  create: 1,
+  findById: 1,
+  rotate: 1,
+  listActiveByUser: 1,
+  revoke: 1,
+  revokeAllForUser: 1,
+  deleteExpired: 1,
+} satisfies MethodList<SessionStore>;
+
+/** Checks at start-up that `store` has every required {@link SessionStore} method (one `AuthConfigError` otherwise). */
+export function assertSessionStore(store: unknown): SessionStore {
+  return assertImplements<SessionStore>('sessionStore', 'SessionStore', store, SESSION_STORE_METHODS);
 }

@@ -1,3 +1,5 @@
+import { assertImplements, type MethodList } from './assert-implements.js';
+
 /** A second factor the module knows. */
 export type MfaMethod = 'totp' | 'email' | 'sms';
 
@@ -61,4 +63,22 @@ export interface UserStore {
    * `methods.length > 0`. Resolves `false` when the user does not exist.
    */
   setMfaMethods(id: string, methods: readonly MfaMethod[]): Promise<boolean>;
+}
+
+/** The methods of {@link UserStore}; the compiler keeps this list equal to the interface. */
+const USER_STORE_METHODS = {
+  findById: 1,
+  findByUsername: 1,
+  findByEmail: 1,
+  create: 1,
+  updatePasswordHash: 1,
+  setMfaMethods: 1,
+} satisfies MethodList<UserStore>;
+
+/**
+ * Checks at start-up that `store` has every {@link UserStore} method; throws one `AuthConfigError`
+ * (`userStore: does not implement UserStore (MyStore); missing findByEmail(), create()`) otherwise.
+ */
+export function assertUserStore(store: unknown): UserStore {
+  return assertImplements<UserStore>('userStore', 'UserStore', store, USER_STORE_METHODS);
 }

@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
+import { TestOutbox } from '../fixtures/outbox.js';
 import { openSqlStores, type SqlKind, type SqlStores } from '../fixtures/sql-stores.js';
 
 /**
@@ -21,7 +22,8 @@ const GROWS = '\uFDFA'.repeat(21);
 describe('crafted input: memory stores', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    // MFA configured, so that the MFA routes (device ids) are mounted.
+    t = await createTestApp({ options: { mfa: { methods: ['email'], senders: { email: new TestOutbox() } } } });
   });
   afterAll(() => t.close());
 

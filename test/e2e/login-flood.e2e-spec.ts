@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Argon2idPasswordHasher, BoundedPasswordHasher, PASSWORD_HASHER, type AuthUser, type PasswordHasher } from '../../lib/index.js';
 import { createTestApp, hashOnce, type TestApp } from '../fixtures/create-test-app.js';
+import { TestOutbox } from '../fixtures/outbox.js';
 
 /**
  * The real argon2id hasher, except that verifications and hashes (after start-up) wait until the test
@@ -63,7 +64,9 @@ describe('login flood: password hashing is bounded, the excess is shed with 503 
 
   async function start(concurrency: number, queue: number, extraUsers: AuthUser[] = []): Promise<void> {
     gated = new GatedHasher();
-    t = await createTestApp({ options: { passwordHasher: gated, passwordHashing: { concurrency, queue } }, extraUsers });
+    // MFA configured (no demo user enrolled), so that its routes exist: MFA disable hashes too.
+    const mfa = { methods: ['email' as const], senders: { email: new TestOutbox() } };
+    t = await createTestApp({ options: { passwordHasher: gated, passwordHashing: { concurrency, queue }, mfa }, extraUsers });
     // Listening once: a burst of supertest requests must share one server address.
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;

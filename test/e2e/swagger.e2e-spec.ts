@@ -1,5 +1,8 @@
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { AuthModule } from '../../lib/index.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
+import { mfaOptions } from '../fixtures/mfa-app.js';
+import { TestOutbox } from '../fixtures/outbox.js';
 
 type Operation = {
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
@@ -11,7 +14,7 @@ describe('Swagger document', () => {
   let t: TestApp;
   let doc: OpenAPIObject;
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()) } });
     doc = SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').addBearerAuth().build());
   });
   afterAll(() => t.close());
@@ -82,9 +85,64 @@ describe('Swagger document', () => {
   });
 });
 
+const MFA_PATHS = ['/auth/mfa/send', '/auth/mfa/verify', '/auth/mfa/totp/setup', '/auth/mfa/totp/enable', '/auth/mfa/disable', '/auth/mfa/devices', '/auth/mfa/devices/{id}'];
+
+describe('Swagger: the MFA routes are documented only when MFA is configured', () => {
+  const documentOf = async (config: Parameters<typeof createTestApp>[0]): Promise<OpenAPIObject> => {
+    const t = await createTestApp(config);
+    try {
+      return SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').build());
+    } finally {
+      await t.close();
+    }
+  };
+
+  it.each([false, true])('MFA off (forRootAsync: %s): none of the seven MFA routes is in the document', async (async) => {
+    const doc = await documentOf({ async });
+    expect(Object.keys(doc.paths).filter((path) => path.startsWith('/auth/mfa'))).toEqual([]);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/auth/login', '/auth/me']));
+  });
+
+  it.each([false, true])('MFA on (forRootAsync: %s): all seven are; routes.mfa: false still leaves them out', async (async) => {
+    const on = await documentOf({ async, options: { mfa: mfaOptions(new TestOutbox()) } });
+    expect(Object.keys(on.paths).filter((path) => path.startsWith('/auth/mfa')).sort()).toEqual([...MFA_PATHS].sort());
+    const off = await documentOf({ async, options: { mfa: mfaOptions(new TestOutbox()) }, extras: { routes: { mfa: false } } });
+    expect(Object.keys(off.paths).filter((path) => path.startsWith('/auth/mfa'))).toEqual([]);
+  });
+});
+
+describe("Swagger examples: no demo credential of the sample app in a user's document", () => {
+  it('no example (nor any text) holds a demo username, password, e-mail or the demo TOTP secret', async () => {
+    const t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()) } });
+    try {
+      const doc = AuthModule.setupSwagger(t.app, SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').build()));
+      const demo = [
+        'emilys', 'emilyspass', 'emily.johnson@example.com', 'adminpass123', 'admin@example.com',
+        'totp.user', 'totppass123', 'totp@example.com', 'email.user', 'emailpass123', 'email@example.com', 'JBSWY3DPEHPK3PXP',
+      ];
+      const text = JSON.stringify(doc);
+      expect(demo.filter((value) => text.includes(value))).toEqual([]);
+      // The demo admin's username is an ordinary word: no example may be exactly it.
+      const examples: unknown[] = [];
+      const collect = (node: unknown): void => {
+        if (typeof node !== 'object' || node === null) return;
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'example') examples.push(value);
+          collect(value);
+        }
+      };
+      collect(doc);
+      expect(examples.length).toBeGreaterThan(20);
+      expect(examples.filter((value) => value === 'admin')).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('Swagger DTOs', () => {
   it('every field of every schema has a description, and an example unless it is another schema', async () => {
-    const t = await createTestApp();
+    const t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()) } });
     try {
       const doc = SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').build());
       const missing: string[] = [];
