@@ -54,7 +54,8 @@ export interface JwtOptions {
   /**
    * Upper bound for a client's `expiresInMins` (and for `accessTokenTtl`): the longest an access
    * token can live. It is also how long each instance remembers a revoked session for the revocation
-   * feed (see {@link AuthModuleOptions.revocation}), so a longer bound costs memory there.
+   * feed (see {@link AuthModuleOptions.revocation}), so a longer bound costs memory there. At most
+   * one day (a number is seconds: `3600000` is refused at start-up rather than read as 41 days).
    * @default '1h'
    */
   maxAccessTokenTtl?: Duration;

@@ -101,6 +101,9 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   return deepFreeze(resolved);
 }
 
+/** The longest `jwt.maxAccessTokenTtl` accepted: revoked sessions are remembered that long, and a day-long bearer token is a leak waiting to happen. */
+const MAX_ACCESS_TTL_CEILING_MS = 24 * 3600 * 1000;
+
 function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
   if (raw === undefined) p.add('jwt', "is required (at least 'jwt.secret')");
   const jwt = section(p, raw, 'jwt', JWT_KEYS);
@@ -117,6 +120,11 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
     p.add('jwt.accessTokenTtl', `must not exceed jwt.maxAccessTokenTtl${hint}`);
   }
   if (accessTtl < 1000) p.add('jwt.accessTokenTtl', 'must be at least 1 second');
+  if (maxAccessTtl > MAX_ACCESS_TTL_CEILING_MS) {
+    // Both TTLs written in milliseconds (60000 and 3600000) pass the check above: the ceiling catches it.
+    const hint = typeof jwt.maxAccessTokenTtl === 'number' ? ` (a number is seconds: ${jwt.maxAccessTokenTtl} is ${humanDuration(maxAccessTtl)})` : '';
+    p.add('jwt.maxAccessTokenTtl', `must be at most 1 day: an access token cannot be taken back before it expires${hint}`);
+  }
   return {
     algorithm,
     signingKey: keys?.sign as KeyObject,

@@ -31,4 +31,14 @@ describe('a number duration is seconds: an access TTL meant in milliseconds is r
     const resolved = resolveAuthOptions({ jwt: { secret: SECRET, accessTokenTtl: 900 }, userStore: new MemoryUserStore() });
     expect(resolved.jwt.accessTokenTtlSeconds).toBe(900);
   });
+
+  it('both TTLs written in milliseconds (60000 and 3600000) are refused: maxAccessTokenTtl is at most 1 day', () => {
+    expect(problemsOf({ accessTokenTtl: 60_000, maxAccessTokenTtl: 3_600_000 })).toEqual([
+      'jwt.maxAccessTokenTtl: must be at most 1 day: an access token cannot be taken back before it expires (a number is seconds: 3600000 is 41.7 days)',
+    ]);
+    expect(problemsOf({ maxAccessTokenTtl: '1d' })).toEqual([]);
+    expect(problemsOf({ maxAccessTokenTtl: '25h' })).toEqual([
+      'jwt.maxAccessTokenTtl: must be at most 1 day: an access token cannot be taken back before it expires',
+    ]);
+  });
 });
