@@ -56,7 +56,8 @@ export class AccessTokenGuard implements CanActivate {
     }
     this.transport.assertCsrf(request, presented, principal.sessionId);
     request.user = principal;
-    // At the revocation list's cap, tokens old enough to belong to a dropped entry are checked in the store.
+    // The store is read on @LiveSession() routes, with sessionCheck, and (at the revocation list's cap)
+    // for tokens old enough to belong to a dropped entry.
     const checkStore =
       this.options.sessionCheck ||
       this.requiresLiveSession(context) ||
