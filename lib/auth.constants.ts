@@ -7,3 +7,5 @@ export const AUTH_ROUTES = Symbol('nest-gatekeeper:Routes');
 export const IS_PUBLIC_KEY = 'nest-gatekeeper:isPublic';
 /** @internal metadata key of `@Roles()`. */
 export const ROLES_KEY = 'nest-gatekeeper:roles';
+/** @internal metadata key of `@LiveSession()` / `@SkipLiveSession()`. */
+export const LIVE_SESSION_KEY = 'nest-gatekeeper:liveSession';

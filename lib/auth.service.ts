@@ -78,6 +78,10 @@ const DUMMY_PASSWORD = 'nest-gatekeeper dummy password for unknown users';
 /**
  * The use cases: register, log in, refresh, read the profile, log out, manage sessions and change
  * the password. Controllers are thin adapters around this service; inject it to build your own.
+ *
+ * The use cases that take an {@link AuthPrincipal} trust it as given: that its session is still live
+ * is the route's policy, declared with `@LiveSession()` (as the module's own controllers do) and
+ * enforced by `AccessTokenGuard` before the handler runs.
  */
 @Injectable()
 export class AuthService implements OnModuleInit {
@@ -209,15 +213,13 @@ export class AuthService implements OnModuleInit {
     return { grant, trust: await this.mfa.trustDevice(user.id, context.userAgent) };
   }
 
-  /** Starts a TOTP setup for the caller (a fully verified, live session). */
+  /** Starts a TOTP setup for the caller. */
   async setupTotp(principal: AuthPrincipal): Promise<{ secret: string; otpauthUrl: string }> {
-    await this.sessions.assertLive(principal);
     return this.mfa.setupTotp(await this.requireUser(principal.id));
   }
 
   /** Confirms the caller's TOTP setup; returns the new recovery codes. */
   async enableTotp(principal: AuthPrincipal, code: string, ip?: string): Promise<{ recoveryCodes: string[] }> {
-    await this.sessions.assertLive(principal);
     return this.mfa.enableTotp(await this.requireUser(principal.id), code, ip);
   }
 
@@ -229,7 +231,6 @@ export class AuthService implements OnModuleInit {
     this.assertPasswordLength(password);
     const permit = this.reserveHashing('disableMfa');
     try {
-      await this.sessions.assertLive(principal);
       const user = await this.requireUser(principal.id);
       await this.checkPassword(user, password, ip, permit);
       await this.mfa.disable(user, method);
@@ -240,13 +241,11 @@ export class AuthService implements OnModuleInit {
 
   /** The caller's trusted devices. */
   async listTrustedDevices(principal: AuthPrincipal): Promise<TrustedDeviceView[]> {
-    await this.sessions.assertLive(principal);
     return this.mfa.listTrustedDevices(principal.id);
   }
 
   /** Revokes one of the caller's trusted devices. */
   async revokeTrustedDevice(principal: AuthPrincipal, id: string): Promise<void> {
-    await this.sessions.assertLive(principal);
     return this.mfa.revokeTrustedDevice(principal.id, id);
   }
 
@@ -258,35 +257,26 @@ export class AuthService implements OnModuleInit {
     return { tokens, user: toPublicUser(user), message: this.options.responses.messages.refresh };
   }
 
-  /**
-   * The caller's public profile. `ACCESS_TOKEN_INVALID` when the token's session has ended (logout,
-   * revocation); `TOKEN_USER_INVALID` when the user is gone or disabled.
-   */
+  /** The caller's public profile; `TOKEN_USER_INVALID` when the user is gone or disabled. */
   async me(principal: AuthPrincipal): Promise<PublicUser> {
-    await this.sessions.assertLive(principal);
     return toPublicUser(await this.requireUser(principal.id));
   }
 
   /** Revokes the caller's session, or all of their sessions (and then their trusted devices too). */
   async logout(principal: AuthPrincipal, allSessions = false): Promise<void> {
     if (allSessions) {
-      // Signing out everywhere (and forgetting every trusted device) needs a live session: a token
-      // of an already revoked session must not be able to do it.
-      await this.sessions.assertLive(principal);
       await this.sessions.revokeAll(principal.id);
       await this.mfa.revokeTrustedDevices(principal.id);
     } else await this.sessions.revoke(principal.sessionId);
   }
 
-  /** The caller's live sessions (the caller's own session must be live). */
+  /** The caller's live sessions. */
   async listSessions(principal: AuthPrincipal): Promise<SessionView[]> {
-    await this.sessions.assertLive(principal);
     return this.sessions.list(principal.id, principal.sessionId);
   }
 
-  /** Revokes one of the caller's sessions (the caller's own session must be live). */
+  /** Revokes one of the caller's sessions. */
   async revokeSession(principal: AuthPrincipal, sessionId: string): Promise<void> {
-    await this.sessions.assertLive(principal);
     return this.sessions.revokeOwn(principal.id, sessionId);
   }
 
@@ -300,7 +290,6 @@ export class AuthService implements OnModuleInit {
     const permit = this.reserveHashing('changePassword');
     let user: AuthUser;
     try {
-      await this.sessions.assertLive(principal);
       user = await this.requireUser(principal.id);
       await this.checkPassword(user, currentPassword, ip, permit);
       await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword, permit));

@@ -44,6 +44,8 @@ export { RolesGuard } from './guards/roles.guard.js';
 export { Public } from './decorators/public.decorator.js';
 export { Roles } from './decorators/roles.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';
+export { LiveSession, SkipLiveSession } from './decorators/live-session.decorator.js';
+export { ClientContext } from './decorators/client-context.decorator.js';
 export { ApiProblemResponses } from './decorators/api-problem-responses.decorator.js';
 export {
   InjectAuthClock,
@@ -57,7 +59,8 @@ export {
 
 export { AuthController } from './controllers/auth.controller.js';
 export { SessionsController } from './controllers/sessions.controller.js';
-export { OAuthProblemFilter, TokenController, type OAuthTokenResponse } from './controllers/token.controller.js';
+export { TokenController, type OAuthTokenResponse } from './controllers/token.controller.js';
+export { OAuthProblemFilter } from './errors/oauth-problem.filter.js';
 export { FormBody, type FormFields } from './decorators/form-body.decorator.js';
 export { PasswordController } from './controllers/password.controller.js';
 export { MfaController } from './controllers/mfa.controller.js';

@@ -3,8 +3,10 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiCreatedRespo
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
+import { ClientContext } from '../decorators/client-context.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { authValidationPipe, JsonBody } from '../decorators/json-body.decorator.js';
+import { LiveSession } from '../decorators/live-session.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
 import { LoginDto, LogoutDto, RefreshDto, RegisterDto } from '../dto/auth-requests.dto.js';
 import {
@@ -18,8 +20,6 @@ import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import type { JsonObject } from '../options/auth-module-options.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
-import { refreshTokenSessionId } from '../tokens/refresh-token.js';
-import { clientAddress } from '../transport/client-address.js';
 import { headerValue, setStatus, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
 import { shapeTokenBody, shapeUserBody } from '../transport/response-shaping.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
@@ -45,8 +45,11 @@ const REGISTRATION_ACCEPTED = 'Registration received. If the username and e-mail
 /**
  * Register, login, refresh, me and logout. Paths are set by `routes` (this class is mounted under the
  * configured prefix by `AuthModule`); responses are written by the configured {@link TokenTransport}.
+ * The authenticated routes (`me`, `logout`) need a live session (`@LiveSession()`); the others are
+ * `@Public()`.
  */
 @ApiTags('auth')
+@LiveSession()
 @Controller()
 @UseFilters(ProblemDetailsFilter)
 export class AuthController {
@@ -75,12 +78,10 @@ export class AuthController {
   async register(
     @JsonBody(authValidationPipe) dto: RegisterDto,
     @Req() req: AuthRequest,
+    @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<{ user: PublicUser } | { message: string }> {
-    const user = await this.auth.register(
-      { ...dto, idempotencyKey: idempotencyKey(req) },
-      { ip: clientAddress(req, this.options.trustProxyHeaders) },
-    );
+    const user = await this.auth.register({ ...dto, idempotencyKey: idempotencyKey(req) }, client);
     if (this.options.registration.revealConflicts && user !== null) return { user };
     // Taken or fresh: one answer, so registration tells nobody who has an account.
     setStatus(res, 202);
@@ -102,6 +103,7 @@ export class AuthController {
   async login(
     @JsonBody(authValidationPipe) dto: LoginDto,
     @Req() req: AuthRequest,
+    @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody | PendingMfaBody | JsonObject> {
     const accepted = this.options.loginIdentifiers;
@@ -123,7 +125,7 @@ export class AuthController {
         expiresInMins: dto.expiresInMins,
         trustToken: dto.trustToken ?? this.transport.readTrustToken(req),
       },
-      { userAgent: headerValue(req, 'user-agent'), ip: clientAddress(req, this.options.trustProxyHeaders) },
+      client,
     );
     return outcome.pending ?? shapeTokenBody(this.options, this.transport.writeTokens(res, outcome.grant), 'login');
   }
@@ -149,13 +151,8 @@ export class AuthController {
     @Req() req: AuthRequest,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody | JsonObject> {
+    // A refresh cookie is a cookie credential: the transport checks its CSRF header as it reads it.
     const presented = this.transport.readRefreshToken(req, dto.refreshToken ?? dto.refresh ?? dto.refresh_token);
-    // A refresh by cookie is a cookie-authenticated state change: it needs the CSRF header. (A
-    // malformed token has no session id; the refresh refuses it as REFRESH_TOKEN_INVALID.)
-    if (presented?.source === 'cookie') {
-      const sessionId = refreshTokenSessionId(presented.token);
-      if (sessionId !== undefined) this.transport.assertCsrf(req, sessionId);
-    }
     const grant = await this.auth.refresh(presented?.token ?? null, dto.expiresInMins);
     return shapeTokenBody(this.options, this.transport.writeTokens(res, grant), 'refresh');
   }

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Res, UseFilters } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -11,8 +11,10 @@ import {
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
+import { ClientContext } from '../decorators/client-context.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { authValidationPipe, JsonBody } from '../decorators/json-body.decorator.js';
+import { LiveSession } from '../decorators/live-session.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
 import { MfaDisableDto, MfaSendDto, MfaVerifyDto, TotpEnableDto } from '../dto/auth-requests.dto.js';
 import {
@@ -29,8 +31,7 @@ import { MfaService, type MfaSendResult, type TrustedDeviceView } from '../mfa/m
 import type { JsonObject } from '../options/auth-module-options.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
-import { clientAddress } from '../transport/client-address.js';
-import { headerValue, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
+import type { AuthResponse } from '../transport/http.types.js';
 import { shapeTokenBody } from '../transport/response-shaping.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
 
@@ -39,10 +40,11 @@ const DEVICE_ID = /^[A-Za-z0-9_-]{16}$/;
 /**
  * The MFA routes: the pending step of a login (`/mfa/send`, `/mfa/verify`, public: they take the
  * `mfaToken`), enrolment (`/mfa/totp/setup`, `/mfa/totp/enable`, `/mfa/disable`) and trusted devices.
- * Enrolment and device routes need a fully verified access token: an `mfaToken` is refused there.
- * Switch them off with `routes.mfa: false`.
+ * Enrolment and device routes need a fully verified access token of a live session
+ * (`@LiveSession()`): an `mfaToken` is refused there. Switch them off with `routes.mfa: false`.
  */
 @ApiTags('auth')
+@LiveSession()
 @Controller()
 @UseFilters(ProblemDetailsFilter)
 export class MfaController {
@@ -60,8 +62,8 @@ export class MfaController {
   @ApiBody({ type: MfaSendDto })
   @ApiOkResponse({ type: MfaSendResponseDto })
   @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'MFA_TOKEN_INVALID', 'MFA_METHOD_UNAVAILABLE', 'TOO_MANY_REQUESTS', 'MFA_DELIVERY_FAILED')
-  send(@JsonBody(authValidationPipe) dto: MfaSendDto, @Req() req: AuthRequest): Promise<MfaSendResult> {
-    return this.mfa.resend(dto.mfaToken, dto.method, clientAddress(req, this.options.trustProxyHeaders));
+  send(@JsonBody(authValidationPipe) dto: MfaSendDto, @ClientContext() client: ClientContext): Promise<MfaSendResult> {
+    return this.mfa.resend(dto.mfaToken, dto.method, client.ip);
   }
 
   @Public()
@@ -81,12 +83,12 @@ export class MfaController {
   )
   async verify(
     @JsonBody(authValidationPipe) dto: MfaVerifyDto,
-    @Req() req: AuthRequest,
+    @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody | JsonObject> {
     const { grant, trust } = await this.auth.verifyMfa(
       { mfaToken: dto.mfaToken, method: dto.method, code: dto.code, trustDevice: dto.trustDevice },
-      { userAgent: headerValue(req, 'user-agent'), ip: clientAddress(req, this.options.trustProxyHeaders) },
+      client,
     );
     const body = this.transport.writeTokens(res, grant);
     const trustToken = trust === undefined ? undefined : this.transport.writeTrustToken(res, trust.token, trust.maxAgeSeconds);
@@ -124,9 +126,9 @@ export class MfaController {
   enableTotp(
     @JsonBody(authValidationPipe) dto: TotpEnableDto,
     @CurrentUser() user: AuthPrincipal,
-    @Req() req: AuthRequest,
+    @ClientContext() client: ClientContext,
   ): Promise<{ recoveryCodes: string[] }> {
-    return this.auth.enableTotp(user, dto.code, clientAddress(req, this.options.trustProxyHeaders));
+    return this.auth.enableTotp(user, dto.code, client.ip);
   }
 
   @Post('mfa/disable')
@@ -150,10 +152,10 @@ export class MfaController {
   async disable(
     @JsonBody(authValidationPipe) dto: MfaDisableDto,
     @CurrentUser() user: AuthPrincipal,
-    @Req() req: AuthRequest,
+    @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<{ message: string }> {
-    await this.auth.disableMfa(user, dto.method, dto.password, clientAddress(req, this.options.trustProxyHeaders));
+    await this.auth.disableMfa(user, dto.method, dto.password, client.ip);
     this.transport.clearTrustToken(res);
     return { message: `Multi-factor method '${dto.method}' disabled.` };
   }

@@ -1,21 +1,22 @@
-import { Controller, HttpCode, Inject, Post, Req, UseFilters } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
+import { ClientContext } from '../decorators/client-context.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { authValidationPipe, JsonBody } from '../decorators/json-body.decorator.js';
+import { LiveSession } from '../decorators/live-session.decorator.js';
 import { ChangePasswordDto } from '../dto/auth-requests.dto.js';
 import { MessageResponseDto } from '../dto/auth-responses.dto.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
-import { clientAddress } from '../transport/client-address.js';
-import type { AuthRequest } from '../transport/http.types.js';
 
-/** `POST /password/change` (switch off with `routes.password: false`). */
+/** `POST /password/change`, for a live session (switch off with `routes.password: false`). */
 @ApiTags('auth')
 @ApiBearerAuth()
+@LiveSession()
 @Controller()
 @UseFilters(ProblemDetailsFilter)
 export class PasswordController {
@@ -42,14 +43,9 @@ export class PasswordController {
   async change(
     @JsonBody(authValidationPipe) dto: ChangePasswordDto,
     @CurrentUser() user: AuthPrincipal,
-    @Req() req: AuthRequest,
+    @ClientContext() client: ClientContext,
   ): Promise<{ message: string }> {
-    await this.auth.changePassword(
-      user,
-      dto.currentPassword,
-      dto.newPassword,
-      clientAddress(req, this.options.trustProxyHeaders),
-    );
+    await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, client.ip);
     return { message: 'Password changed. Other sessions were signed out.' };
   }
 }

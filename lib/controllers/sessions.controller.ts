@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiPa
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
+import { LiveSession } from '../decorators/live-session.decorator.js';
 import { SessionDto } from '../dto/auth-responses.dto.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
@@ -10,9 +11,10 @@ import type { SessionView } from '../sessions/session.service.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
 import { isSessionId } from '../tokens/refresh-token.js';
 
-/** `GET /sessions` and `DELETE /sessions/:id` (switch off with `routes.sessions: false`). */
+/** `GET /sessions` and `DELETE /sessions/:id`, for a live session (switch off with `routes.sessions: false`). */
 @ApiTags('auth')
 @ApiBearerAuth()
+@LiveSession()
 @Controller()
 @UseFilters(ProblemDetailsFilter)
 export class SessionsController {

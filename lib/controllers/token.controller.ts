@@ -1,18 +1,16 @@
-import { Catch, Controller, Header, HttpCode, Inject, Optional, Post, Req, UseFilters, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Controller, Header, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
+import { ClientContext } from '../decorators/client-context.decorator.js';
 import { FormBody, type FormFields } from '../decorators/form-body.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
 import { TokenRequestDto } from '../dto/auth-requests.dto.js';
 import { OAuthTokenResponseDto } from '../dto/auth-responses.dto.js';
 import { AuthException } from '../errors/auth.exception.js';
-import type { AuthErrorCode } from '../errors/error-codes.js';
-import { renderProblem, withValidationStatus, writeProblem } from '../errors/problem-details.filter.js';
+import { OAuthProblemFilter } from '../errors/oauth-problem.filter.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import { clientAddress } from '../transport/client-address.js';
-import { headerValue, type AuthRequest } from '../transport/http.types.js';
 import type { IssuedTokens } from '../transport/token-transport.js';
 
 /** The OAuth 2.0 token response (RFC 6749 §5.1). */
@@ -21,44 +19,6 @@ export interface OAuthTokenResponse {
   refresh_token: string;
   token_type: 'bearer';
   expires_in: number;
-}
-
-/** The OAuth 2.0 `error` member for each problem code of the token endpoint (RFC 6749 §5.2). */
-const OAUTH_ERRORS: Partial<Record<AuthErrorCode, string>> = {
-  VALIDATION_FAILED: 'invalid_request',
-  MALFORMED_REQUEST: 'invalid_request',
-  PAYLOAD_TOO_LARGE: 'invalid_request',
-  UNSUPPORTED_GRANT_TYPE: 'unsupported_grant_type',
-  INVALID_CREDENTIALS: 'invalid_grant',
-  REFRESH_TOKEN_MISSING: 'invalid_request',
-  REFRESH_TOKEN_INVALID: 'invalid_grant',
-  REFRESH_TOKEN_REUSED: 'invalid_grant',
-  TOKEN_USER_INVALID: 'invalid_grant',
-  MFA_VERIFICATION_REQUIRED: 'mfa_required',
-  MFA_ENROLLMENT_REQUIRED: 'access_denied',
-  TOO_MANY_REQUESTS: 'slow_down',
-  STORE_UNAVAILABLE: 'temporarily_unavailable',
-  AUTH_BUSY: 'temporarily_unavailable',
-};
-
-/**
- * Problem responses of the token endpoint: the module's problem document plus the OAuth 2.0 members
- * `error` and `error_description`, so OAuth clients (Swagger UI's password flow among them) read them.
- */
-@Catch()
-export class OAuthProblemFilter implements ExceptionFilter {
-  /** @param options the module's options (injected on the module's routes). */
-  constructor(@Optional() @Inject(AUTH_OPTIONS) private readonly options?: ResolvedAuthOptions) {}
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw exception;
-    const rendered = renderProblem(withValidationStatus(exception, this.options));
-    const error = OAUTH_ERRORS[rendered.problem.code as AuthErrorCode] ?? (rendered.problem.status >= 500 ? 'server_error' : 'invalid_request');
-    writeProblem(host.switchToHttp().getResponse(), {
-      ...rendered,
-      problem: { ...rendered.problem, error, error_description: rendered.problem.detail },
-    });
-  }
 }
 
 /** Longest username or e-mail read from the form. */
@@ -118,15 +78,12 @@ export class TokenController {
     'TOO_MANY_REQUESTS',
     'AUTH_BUSY',
   )
-  async token(@FormBody() form: FormFields, @Req() req: AuthRequest): Promise<OAuthTokenResponse> {
+  async token(@FormBody() form: FormFields, @ClientContext() client: ClientContext): Promise<OAuthTokenResponse> {
     const grantType = required(form, 'grant_type', 64);
     if (grantType === 'password') {
       const username = required(form, 'username', MAX_IDENTIFIER);
       const password = required(form, 'password', 4096);
-      const outcome = await this.auth.login(
-        { identifier: username, password },
-        { userAgent: headerValue(req, 'user-agent'), ip: clientAddress(req, this.options.trustProxyHeaders) },
-      );
+      const outcome = await this.auth.login({ identifier: username, password }, client);
       if (outcome.pending) {
         const { mfaToken, mfaMethods, defaultMfaMethod } = outcome.pending;
         throw new AuthException('MFA_VERIFICATION_REQUIRED', { extensions: { mfaToken, mfaMethods, defaultMfaMethod } });

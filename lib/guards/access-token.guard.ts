@@ -1,14 +1,14 @@
 import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AUTH_OPTIONS, IS_PUBLIC_KEY } from '../auth.constants.js';
+import { AUTH_OPTIONS, IS_PUBLIC_KEY, LIVE_SESSION_KEY } from '../auth.constants.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { RevocationFeed } from '../sessions/revocation-feed.js';
+import { isSessionLive } from '../sessions/session-liveness.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { SESSION_STORE } from '../stores/store.tokens.js';
 import type { SessionStore } from '../stores/session.store.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
-import { isUnsafeMethod } from '../transport/cookies.js';
 import type { AuthRequest } from '../transport/http.types.js';
 import { TOKEN_TRANSPORT, type TokenTransport } from '../transport/token-transport.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
@@ -18,12 +18,17 @@ import { AUTH_CLOCK, type Clock } from '../util/clock.js';
  * (`globalGuard: true`); also usable with `@UseGuards(AccessTokenGuard)`.
  *
  * The hot path verifies the JWT and looks its session up in this instance's revocation list (one
- * map lookup, see {@link RevocationFeed}): no store read, no promise, no allocation, unless
- * `sessionCheck` is on. A revoked session's token → 401 `ACCESS_TOKEN_INVALID`.
+ * map lookup, see {@link RevocationFeed}): no store read, no promise, no allocation. A revoked
+ * session's token → 401 `ACCESS_TOKEN_INVALID`. The session store is read (one `findById`, see
+ * {@link checkSession}) only on `@LiveSession()` routes, with `sessionCheck`, or for a token old
+ * enough to belong to an entry the full revocation list had to drop.
  * Subclass it and override the protected hooks to change how a request or a principal is found.
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
+  /** `@LiveSession()` per controller class and handler, read once (metadata does not change at run time). */
+  private readonly liveRoutes = new WeakMap<object, WeakMap<object, boolean>>();
+
   constructor(
     protected readonly reflector: Reflector,
     protected readonly tokens: AccessTokenService,
@@ -49,10 +54,14 @@ export class AccessTokenGuard implements CanActivate {
     if (presented.cookieBeside !== undefined && this.tokens.sessionIdOf(presented.cookieBeside) !== principal.sessionId) {
       throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
     }
-    if (presented.source === 'cookie' && isUnsafeMethod(request)) this.transport.assertCsrf(request, principal.sessionId);
+    this.transport.assertCsrf(request, presented, principal.sessionId);
     request.user = principal;
-    // At the revocation list's cap, tokens old enough to belong to a dropped entry are checked in the store.
-    const checkStore = this.options.sessionCheck || (revocations !== undefined && revocations.needsStoreCheck(principal.expiresAt));
+    // The store is read on @LiveSession() routes, with sessionCheck, and (at the revocation list's cap)
+    // for tokens old enough to belong to a dropped entry.
+    const checkStore =
+      this.options.sessionCheck ||
+      this.requiresLiveSession(context) ||
+      (revocations !== undefined && revocations.needsStoreCheck(principal.expiresAt));
     return checkStore ? this.checkSession(principal) : true;
   }
 
@@ -64,23 +73,36 @@ export class AccessTokenGuard implements CanActivate {
     ]) === true;
   }
 
+  /**
+   * Whether the route carries `@LiveSession()` (handler over class; `@SkipLiveSession()` opts out).
+   * Cached per class and handler, so routes without it pay two `WeakMap` look-ups, no store read.
+   */
+  protected requiresLiveSession(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.liveRoutes.get(controller);
+    if (byHandler === undefined) this.liveRoutes.set(controller, (byHandler = new WeakMap()));
+    let live = byHandler.get(handler);
+    if (live === undefined) {
+      live = this.reflector.getAllAndOverride<boolean | undefined>(LIVE_SESSION_KEY, [handler, controller]) === true;
+      byHandler.set(handler, live);
+    }
+    return live;
+  }
+
   /** The HTTP request (override for GraphQL or other transports). */
   protected getRequest(context: ExecutionContext): AuthRequest {
     if (context.getType() !== 'http') throw new AuthException('UNAUTHENTICATED');
     return context.switchToHttp().getRequest<AuthRequest>();
   }
 
-  /** With `sessionCheck`: the token's session must still be live. */
+  /**
+   * On `@LiveSession()` routes and with `sessionCheck`: the token's session must still be live (see
+   * `isSessionLive`), else 401 `ACCESS_TOKEN_INVALID`.
+   */
   protected async checkSession(principal: AuthPrincipal): Promise<boolean> {
     const session = await this.sessions.findById(principal.sessionId);
-    const now = this.clock.now();
-    if (
-      !session ||
-      session.userId !== principal.id ||
-      session.revokedAt !== null ||
-      session.expiresAt <= now ||
-      session.absoluteExpiresAt <= now
-    ) {
+    if (!isSessionLive(session, this.clock.now(), principal.id)) {
       throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
     }
     return true;

@@ -12,6 +12,7 @@ import { hashRefreshToken, newSessionId, RefreshTokens, refreshTokenSessionId } 
 import type { IssuedTokens } from '../transport/token-transport.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import { RevocationFeed } from './revocation-feed.js';
+import { isSessionLive } from './session-liveness.js';
 
 /** Where a session was started from (shown in the session list). */
 export interface SessionContext {
@@ -187,23 +188,10 @@ export class SessionService {
   async revokeOwn(userId: string, sessionId: string): Promise<void> {
     const session = await this.store.findById(sessionId);
     const now = this.clock.now();
-    if (!session || session.userId !== userId || session.revokedAt !== null || !isLive(session, now)) {
+    if (!isSessionLive(session, now, userId)) {
       throw new AuthException('NOT_FOUND', { detail: 'Session not found.' });
     }
     await this.revokeAt(sessionId, now);
-  }
-
-  /**
-   * Throws `ACCESS_TOKEN_INVALID` unless the access token's session is still live (not revoked, not
-   * expired) and belongs to its user. The module's own authenticated endpoints call this (one store
-   * read), so a logged-out token stops working there at once; host routes do the same only with
-   * `sessionCheck: true`.
-   */
-  async assertLive(principal: { id: string; sessionId: string }): Promise<void> {
-    const session = await this.store.findById(principal.sessionId);
-    if (!session || session.userId !== principal.id || session.revokedAt !== null || !isLive(session, this.clock.now())) {
-      throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
-    }
   }
 
   /** Revokes one session (no ownership check). */
@@ -265,7 +253,7 @@ export class SessionService {
 
   private async liveSession(sessionId: string): Promise<StoredSession> {
     const session = await this.store.findById(sessionId);
-    if (!session || session.revokedAt !== null || !isLive(session, this.clock.now())) {
+    if (!isSessionLive(session, this.clock.now())) {
       throw new AuthException('REFRESH_TOKEN_INVALID');
     }
     return session;
@@ -287,8 +275,4 @@ export class SessionService {
     await this.revokeAt(sessionId, this.clock.now());
     throw new AuthException('REFRESH_TOKEN_REUSED');
   }
-}
-
-function isLive(session: StoredSession, now: number): boolean {
-  return session.expiresAt > now && session.absoluteExpiresAt > now;
 }

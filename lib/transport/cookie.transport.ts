@@ -1,7 +1,8 @@
 import { constantTimeEqual } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import { appendSetCookie, csrfHeader, readCookie, setCookieLine, type CookieAttributes } from './cookies.js';
+import { refreshTokenSessionId } from '../tokens/refresh-token.js';
+import { appendSetCookie, csrfHeader, isUnsafeMethod, readCookie, setCookieLine, type CookieAttributes } from './cookies.js';
 import type { CsrfTokens } from './csrf.js';
 import { readBearer, tokenBody } from './header.transport.js';
 import type { AuthRequest, AuthResponse } from './http.types.js';
@@ -63,11 +64,16 @@ export class CookieTokenTransport implements TokenTransport {
     if (cookie === undefined) return null;
     if (cookie.count > 1) throw new AuthException('REFRESH_TOKEN_INVALID');
     const token = normaliseToken(cookie.value);
-    return token === null ? null : { token, source: 'cookie' };
+    if (token === null) return null;
+    const presented: PresentedToken = { token, source: 'cookie' };
+    // A malformed token has no session id: the refresh refuses it as REFRESH_TOKEN_INVALID.
+    const sessionId = refreshTokenSessionId(token);
+    if (sessionId !== undefined) this.assertCsrf(req, presented, sessionId);
+    return presented;
   }
 
-  assertCsrf(req: AuthRequest, sessionId: string): void {
-    if (!this.options.cookies.csrf) return;
+  assertCsrf(req: AuthRequest, presented: PresentedToken, sessionId: string): void {
+    if (presented.source !== 'cookie' || !this.options.cookies.csrf || !isUnsafeMethod(req)) return;
     const header = csrfHeader(req);
     const cookie = readCookie(req, this.options.cookies.names.csrf);
     const valid =

@@ -32,7 +32,7 @@ export class HeaderTokenTransport implements TokenTransport {
   }
 
   assertCsrf(): void {
-    // Header mode never authenticates by cookie, so there is nothing a cross-site form could use.
+    // Header mode never reads a cookie, so there is nothing a cross-site form could use.
   }
 
   writeTokens(_res: AuthResponse, grant: TokenGrant): TokenResponseBody {

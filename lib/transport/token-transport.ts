@@ -67,15 +67,19 @@ export interface TokenTransport {
   readAccessToken(req: AuthRequest): PresentedAccessToken | null;
   /**
    * The refresh token: the body's value first, else (cookie modes) the refresh cookie; `null` when
-   * there is none. Throws `REFRESH_TOKEN_INVALID` for two refresh cookies.
+   * there is none. Throws `REFRESH_TOKEN_INVALID` for two refresh cookies, and `CSRF_TOKEN_INVALID`
+   * when the token came from the cookie without the session's CSRF token (see {@link assertCsrf}).
    */
   readRefreshToken(req: AuthRequest, fromBody: string | undefined): PresentedToken | null;
   /**
-   * Throws `CSRF_TOKEN_INVALID` unless the request's `X-CSRF-Token` header and CSRF cookie both hold
-   * the session's CSRF token. Called for unsafe requests authenticated by a cookie; a no-op when CSRF
-   * protection is off (or in header mode, which never authenticates by cookie).
+   * The CSRF rule, owned here: a request that authenticates with a credential from a cookie
+   * (`presented.source === 'cookie'`) and may change state (any method but GET, HEAD and OPTIONS)
+   * must carry the session's CSRF token in both the `X-CSRF-Token` header and the CSRF cookie, else
+   * `CSRF_TOKEN_INVALID`. The access guard calls it once the access token is verified (so an expired
+   * cookie is a 401, not a 403); {@link readRefreshToken} calls it for a refresh cookie. A no-op with
+   * `cookies.csrf: false` and in header mode, which never authenticates by cookie.
    */
-  assertCsrf(req: AuthRequest, sessionId: string): void;
+  assertCsrf(req: AuthRequest, presented: PresentedToken, sessionId: string): void;
   /** Writes the grant's tokens (cookies, headers) and returns the JSON body. */
   writeTokens(res: AuthResponse, grant: TokenGrant): TokenResponseBody;
   /** Clears whatever {@link writeTokens} set (logout). The trust cookie stays. */
