@@ -33,8 +33,8 @@ import {
   SplitMfaStore,
   TypeOrmMfaStore,
   TypeOrmUserStore,
-  type EmailSender,
   type MfaCodeMessage,
+  type MfaSender,
 } from 'nest-gatekeeper';
 import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore, redisClientOptions } from 'nest-gatekeeper/redis';
 import { DataSource } from 'typeorm';
@@ -97,11 +97,11 @@ export function dataSource(config: ProductionConfig): DataSource {
   });
 }
 
-/** Your mailer behind the module's {@link EmailSender}: rejects when the message was not handed over. */
-class MailApiEmailSender implements EmailSender {
+/** Your mailer behind the module's {@link MfaSender}: rejects when the message was not handed over. */
+class MailApiEmailSender implements MfaSender {
   constructor(private readonly url: string) {}
 
-  async sendEmail({ to, subject, text }: MfaCodeMessage): Promise<void> {
+  async send({ to, subject, text }: MfaCodeMessage): Promise<void> {
     const res = await fetch(this.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -9,12 +9,11 @@ import type {
 } from './auth-module-options.interface.js';
 import { parseDurationMs } from './duration.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './resolved-auth-options.js';
-import type { MfaMethod } from '../stores/user.store.js';
+import { DELIVERED_MFA_METHODS, MFA_METHODS, type BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 
 const ALGORITHMS: readonly JwtAlgorithm[] = ['HS256', 'RS256', 'ES256', 'EdDSA'];
 const TOKEN_TYPES = ['header', 'cookie', 'both'] as const;
 const COOKIE_PREFIXES = ['__Host-', '__Secure-'] as const;
-const MFA_METHODS: readonly MfaMethod[] = ['totp', 'email', 'sms'];
 const SAME_SITE = ['lax', 'strict', 'none'] as const;
 const MIN_HS256_SECRET_BYTES = 32;
 /** Upper bound of `passwordHashing.concurrency` and `.queue` (each running argon2id hash holds 19 MiB). */
@@ -40,12 +39,12 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'cookies.names': ['access', 'refresh', 'trust', 'csrf'],
   mfa: [
     'methods', 'required', 'encryptionKey', 'issuer', 'codeTtl', 'codeLength', 'maxAttempts', 'lockout',
-    'sendLimit', 'trustedDeviceTtl', 'senders', 'store',
+    'sendLimit', 'trustedDeviceTtl', 'senders', 'store', 'factors',
   ],
   'mfa.sendLimit': ['perUser', 'perAddress'],
   'mfa.sendLimit.perUser': ['max', 'window'],
   'mfa.sendLimit.perAddress': ['max', 'window'],
-  'mfa.senders': ['email', 'sms'],
+  'mfa.senders': DELIVERED_MFA_METHODS,
   rateLimit: ['enabled', 'account', 'ceiling', 'provenFor', 'address', 'store'],
   'rateLimit.ceiling': ['max', 'window'],
   'rateLimit.account': ['maxFailures', 'window', 'lockout', 'maxLockout'],
@@ -287,17 +286,21 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   if (twice !== undefined) problems.add('cookies.names', `every cookie needs its own name (${String(twice)} is used twice)`);
 
   const mfa = section(problems, root, 'mfa');
-  let methods: MfaMethod[] = [];
+  let methods: BuiltInMfaMethod[] = [];
   if (mfa.methods !== undefined) {
-    if (!Array.isArray(mfa.methods) || mfa.methods.some((m) => !MFA_METHODS.includes(m as MfaMethod))) {
+    if (!Array.isArray(mfa.methods) || mfa.methods.some((m) => !(MFA_METHODS as readonly unknown[]).includes(m))) {
       problems.add('mfa.methods', `must be an array of ${MFA_METHODS.map((m) => `'${m}'`).join(', ')}`);
-    } else methods = [...new Set(mfa.methods as MfaMethod[])];
+    } else methods = [...new Set(mfa.methods as BuiltInMfaMethod[])];
   }
+  // The factors themselves are resolved (and their names checked) when the module starts.
+  const factors: unknown = mfa.factors;
+  if (factors !== undefined && !Array.isArray(factors)) problems.add('mfa.factors', 'must be an array of factors (class, instance or { useFactory, inject })');
+  const customFactors = Array.isArray(factors) ? factors.length : 0;
   const mfaRequired = bool(problems, 'mfa.required', mfa.required, false);
-  if (mfaRequired && methods.length === 0) problems.add('mfa.required', 'needs at least one method in mfa.methods');
+  if (mfaRequired && methods.length === 0 && customFactors === 0) problems.add('mfa.required', 'needs at least one method in mfa.methods');
   const encryptionKeys = resolveEncryptionKeys(problems, mfa.encryptionKey, methods.includes('totp'));
   const senders = section(problems, root, 'mfa.senders');
-  for (const method of ['email', 'sms'] as const) {
+  for (const method of DELIVERED_MFA_METHODS) {
     if (methods.includes(method) && (senders[method] === undefined || senders[method] === null)) {
       problems.add(`mfa.senders.${method}`, `is required when mfa.methods includes '${method}' (the module never sends by itself)`);
     }
