@@ -10,7 +10,8 @@ import { RecoveryCodeFactor } from './factors/recovery-code.factor.js';
 import { TotpFactor } from './factors/totp.factor.js';
 import { MfaFactorRegistry } from './mfa-factor.registry.js';
 import type { MfaMethod } from './mfa-methods.js';
-import { assertCodeFormat, MfaService, unavailable } from './mfa.service.js';
+import { assertCodeFormat, unavailable } from './mfa-problems.js';
+import { MfaService } from './mfa.service.js';
 
 /**
  * Turning second factors on and off: TOTP setup and confirmation (by the user, with a code from the

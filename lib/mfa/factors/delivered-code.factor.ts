@@ -4,6 +4,7 @@ import type { MfaStore } from '../../stores/mfa.store.js';
 import type { AuthUser } from '../../stores/user.store.js';
 import type { Clock } from '../../util/clock.js';
 import type { DeliveredMfaMethod } from '../mfa-methods.js';
+import { unavailable } from '../mfa-problems.js';
 import type { MfaCodeMessage, MfaSender } from '../mfa-sender.js';
 import type { OneTimeCodes } from '../verification-codes.js';
 import type { MfaCodeSent, MfaFactor, MfaSendContext, MfaVerifyContext } from './mfa-factor.js';
@@ -45,7 +46,7 @@ export class DeliveredCodeFactor implements MfaFactor {
   async send({ user, pending }: MfaSendContext): Promise<MfaCodeSent> {
     const { store, codes, clock, codeTtlMs, issuer } = this.settings;
     const to = this.destination(user);
-    if (to === undefined) throw new AuthException('MFA_METHOD_UNAVAILABLE');
+    if (to === undefined) throw unavailable('method');
     const code = codes.generate();
     const expiresInSeconds = Math.floor(codeTtlMs / 1000);
     await store.putCode(user.id, {
