@@ -30,7 +30,7 @@ import { resolveProvider } from './options/resolve-provider.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved-auth-options.js';
 import { RecoveryCodeFactor } from './mfa/factors/recovery-code.factor.js';
 import { TotpFactor } from './mfa/factors/totp.factor.js';
-import { mfaFactorRegistryProvider } from './mfa/mfa-factor.registry.js';
+import { MfaFactorRegistry, mfaFactorRegistryProvider } from './mfa/mfa-factor.registry.js';
 import { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
 import { EMAIL_SENDER, SMS_SENDER, type MfaSender } from './mfa/mfa-sender.js';
 import { MfaService } from './mfa/mfa.service.js';
@@ -226,6 +226,8 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       MfaService,
       MfaEnrolmentService,
       TrustedDeviceService,
+      // Resolves the MFA validation pipe of MfaController subclasses mounted in the app's own modules.
+      MfaFactorRegistry,
       AuthService,
       AccessTokenGuard,
       RolesGuard,
