@@ -35,12 +35,16 @@ export interface MfaCodeSent {
  * consume what it accepts atomically (a code is accepted once, also by concurrent requests).
  *
  * ```ts
+ * @Injectable()
  * class PinFactor implements MfaFactor {
  *   readonly method = 'pin';
- *   isUsableFor(user: AuthUser) { return user.mfaMethods.includes('pin'); }
- *   codeFormatError(code: string) { return /^\d{4}$/.test(code) ? undefined : 'a PIN has 4 digits'; }
- *   verify({ user, code }: MfaVerifyContext) { return this.pins.check(user.id, code); }
+ *   constructor(private readonly pins: PinService) {}
+ *   isUsableFor(user: AuthUser) { return this.pins.hasPin(user.id); }
+ *   codeFormatError(code: string) { return /^\d{6}$/.test(code) ? undefined : 'a PIN has 6 digits'; }
+ *   verify({ user, code }: MfaVerifyContext) { return this.pins.checkAndConsume(user.id, code); }
  * }
+ * // AuthModule.forRoot({ …, mfa: { factors: [PinFactor] } }); then, per user:
+ * // moduleRef.get(MfaEnrolmentService).enableMethod(userId, 'pin')
  * ```
  */
 export interface MfaFactor {
