@@ -29,8 +29,13 @@ import type { AuthModuleExtras, AuthModuleOptions } from './options/auth-module-
 import { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options.js';
 import { resolveProvider } from './options/resolve-provider.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved-auth-options.js';
-import { EMAIL_SENDER, SMS_SENDER, type EmailSender, type SmsSender } from './mfa/mfa-senders.js';
+import { RecoveryCodeFactor } from './mfa/factors/recovery-code.factor.js';
+import { TotpFactor } from './mfa/factors/totp.factor.js';
+import { MfaFactorRegistry, mfaFactorRegistryProvider } from './mfa/mfa-factor.registry.js';
+import { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
+import { EMAIL_SENDER, SMS_SENDER, type MfaSender } from './mfa/mfa-sender.js';
 import { MfaService } from './mfa/mfa.service.js';
+import { TrustedDeviceService } from './mfa/trusted-device.service.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
 import { RevocationFeed } from './sessions/revocation-feed.js';
 import { SessionJanitor } from './sessions/session.janitor.js';
@@ -148,13 +153,13 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     {
       provide: EMAIL_SENDER,
       useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
-        resolveProvider<EmailSender | undefined>(raw.mfa?.senders?.email, moduleRef, () => undefined),
+        resolveProvider<MfaSender | undefined>(raw.mfa?.senders?.email, moduleRef, () => undefined),
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
     {
       provide: SMS_SENDER,
       useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
-        resolveProvider<SmsSender | undefined>(raw.mfa?.senders?.sms, moduleRef, () => undefined),
+        resolveProvider<MfaSender | undefined>(raw.mfa?.senders?.sms, moduleRef, () => undefined),
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
     {
@@ -184,7 +189,12 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     SessionJanitor,
     PasswordHasherShutdown,
     LoginRateLimiter,
+    TotpFactor,
+    RecoveryCodeFactor,
+    mfaFactorRegistryProvider(MODULE_OPTIONS_TOKEN),
     MfaService,
+    MfaEnrolmentService,
+    TrustedDeviceService,
     AuthService,
     AccessTokenGuard,
     RolesGuard,
@@ -217,6 +227,10 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       SessionService,
       RevocationFeed,
       MfaService,
+      MfaEnrolmentService,
+      TrustedDeviceService,
+      // Resolves the MFA validation pipe of MfaController subclasses mounted in the app's own modules.
+      MfaFactorRegistry,
       AuthService,
       AccessTokenGuard,
       RolesGuard,

@@ -5,7 +5,9 @@ import { constantTimeEqual, sha256 } from './crypto/secrets.js';
 import { AuthException } from './errors/auth.exception.js';
 import { DuplicateUserError } from './errors/store.errors.js';
 import type { ResolvedAuthOptions } from './options/resolved-auth-options.js';
-import { MfaService, type MfaVerifyMethod, type PendingMfaBody, type TrustedDeviceView } from './mfa/mfa.service.js';
+import { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
+import { MfaService, type MfaVerifyMethod, type PendingMfaBody } from './mfa/mfa.service.js';
+import { TrustedDeviceService, type TrustedDeviceView } from './mfa/trusted-device.service.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
 import { SessionService, type SessionContext, type SessionView } from './sessions/session.service.js';
 import { USER_STORE } from './stores/store.tokens.js';
@@ -94,6 +96,8 @@ export class AuthService implements OnModuleInit {
     private readonly sessions: SessionService,
     private readonly limiter: LoginRateLimiter,
     private readonly mfa: MfaService,
+    private readonly mfaEnrolment: MfaEnrolmentService,
+    private readonly trustedDevices: TrustedDeviceService,
   ) {}
 
   /** Computes the dummy hash at start-up, so the first unknown-user login costs no more than later ones. */
@@ -178,7 +182,7 @@ export class AuthService implements OnModuleInit {
       : await this.users.findByUsername(identifier);
     // The trust token is checked at most once, with the same store work for an unknown account.
     let trusted: Promise<boolean> | undefined;
-    const isTrusted = (): Promise<boolean> => (trusted ??= this.mfa.isTrustedDevice(user, input.trustToken));
+    const isTrusted = (): Promise<boolean> => (trusted ??= this.trustedDevices.isTrusted(user, input.trustToken));
     const ticket = await this.limiter.begin({ identifier, userId: user?.id, address: context.ip, provesAccount: isTrusted });
     // An unchecked refusal (a lock the client must not see) does the same work as a wrong password.
     const valid =
@@ -210,17 +214,17 @@ export class AuthService implements OnModuleInit {
     const tokens = await this.sessions.start(user, context, accessTtlSeconds);
     const grant: TokenGrant = { tokens, user: toPublicUser(user), message: this.options.responses.messages.login };
     if (input.trustDevice !== true) return { grant };
-    return { grant, trust: await this.mfa.trustDevice(user.id, context.userAgent) };
+    return { grant, trust: await this.trustedDevices.trust(user.id, context.userAgent) };
   }
 
   /** Starts a TOTP setup for the caller. */
   async setupTotp(principal: AuthPrincipal): Promise<{ secret: string; otpauthUrl: string }> {
-    return this.mfa.setupTotp(await this.requireUser(principal.id));
+    return this.mfaEnrolment.setupTotp(await this.requireUser(principal.id));
   }
 
   /** Confirms the caller's TOTP setup; returns the new recovery codes. */
   async enableTotp(principal: AuthPrincipal, code: string, ip?: string): Promise<{ recoveryCodes: string[] }> {
-    return this.mfa.enableTotp(await this.requireUser(principal.id), code, ip);
+    return this.mfaEnrolment.enableTotp(await this.requireUser(principal.id), code, ip);
   }
 
   /**
@@ -233,7 +237,7 @@ export class AuthService implements OnModuleInit {
     try {
       const user = await this.requireUser(principal.id);
       await this.checkPassword(user, password, ip, permit);
-      await this.mfa.disable(user, method);
+      await this.mfaEnrolment.disable(user, method);
     } finally {
       permit.release();
     }
@@ -241,12 +245,12 @@ export class AuthService implements OnModuleInit {
 
   /** The caller's trusted devices. */
   async listTrustedDevices(principal: AuthPrincipal): Promise<TrustedDeviceView[]> {
-    return this.mfa.listTrustedDevices(principal.id);
+    return this.trustedDevices.list(principal.id);
   }
 
   /** Revokes one of the caller's trusted devices. */
   async revokeTrustedDevice(principal: AuthPrincipal, id: string): Promise<void> {
-    return this.mfa.revokeTrustedDevice(principal.id, id);
+    return this.trustedDevices.revoke(principal.id, id);
   }
 
   /** Rotates a refresh token (see {@link SessionService.refresh}). */
@@ -266,7 +270,7 @@ export class AuthService implements OnModuleInit {
   async logout(principal: AuthPrincipal, allSessions = false): Promise<void> {
     if (allSessions) {
       await this.sessions.revokeAll(principal.id);
-      await this.mfa.revokeTrustedDevices(principal.id);
+      await this.trustedDevices.revokeAll(principal.id);
     } else await this.sessions.revoke(principal.sessionId);
   }
 
@@ -297,7 +301,7 @@ export class AuthService implements OnModuleInit {
       permit.release();
     }
     await this.sessions.revokeAll(user.id, principal.sessionId);
-    await this.mfa.revokeTrustedDevices(user.id);
+    await this.trustedDevices.revokeAll(user.id);
   }
 
   /** Re-checks the password of a signed-in user (rate-limited like login). */

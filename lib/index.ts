@@ -64,16 +64,12 @@ export { OAuthProblemFilter } from './errors/oauth-problem.filter.js';
 export { FormBody, type FormFields } from './decorators/form-body.decorator.js';
 export { PasswordController } from './controllers/password.controller.js';
 export { MfaController } from './controllers/mfa.controller.js';
-export {
-  MfaService,
-  type MfaChallenge,
-  type MfaSendResult,
-  type MfaVerifyMethod,
-  type PendingMfaBody,
-  type TrustedDeviceView,
-  type VerifiedMfa,
-} from './mfa/mfa.service.js';
-export { EMAIL_SENDER, SMS_SENDER, type EmailSender, type MfaCodeMessage, type SmsSender } from './mfa/mfa-senders.js';
+export { MfaService, type MfaChallenge, type MfaSendResult, type PendingMfaBody, type VerifiedMfa } from './mfa/mfa.service.js';
+export { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
+export { TrustedDeviceService, type TrustedDeviceView } from './mfa/trusted-device.service.js';
+export { DELIVERED_MFA_METHODS, MFA_METHODS, RECOVERY_METHOD, type BuiltInMfaMethod, type MfaVerifyMethod } from './mfa/mfa-methods.js';
+export type { MfaCodeSent, MfaFactor, MfaSendContext, MfaVerifyContext } from './mfa/factors/mfa-factor.js';
+export { EMAIL_SENDER, SMS_SENDER, type MfaCodeMessage, type MfaSender } from './mfa/mfa-sender.js';
 export { MfaTokenService, MFA_TOKEN_TYPE, type PendingMfaLogin } from './tokens/mfa-token.service.js';
 export {
   ChangePasswordDto,

@@ -21,6 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   DuplicateUserError,
+  MFA_METHODS,
   withTypeOrmStoreErrors,
   type AuthUser,
   type JsonValue,
@@ -61,8 +62,6 @@ export const AccountEntity = new EntitySchema<AccountRow>({
     secondFactors: { name: 'second_factors', type: 'varchar', length: 64, default: '' },
   },
 });
-
-const MFA_METHODS: readonly MfaMethod[] = ['totp', 'email', 'sms'];
 
 /** Comma-separated list ↔ array (`''` is the empty list). */
 const splitList = (value: string): string[] => (value === '' ? [] : value.split(','));
@@ -133,7 +132,7 @@ export class AccountUserStore implements UserStore {
 
 /** The module's view of an account row (a fresh object every time). */
 function toAuthUser(row: AccountRow): AuthUser {
-  const mfaMethods = splitList(row.secondFactors).filter((m): m is MfaMethod => (MFA_METHODS as string[]).includes(m));
+  const mfaMethods = splitList(row.secondFactors).filter((m): m is MfaMethod => (MFA_METHODS as readonly string[]).includes(m));
   const profile: Record<string, JsonValue> = {};
   if (row.givenName !== null) profile['firstName'] = row.givenName;
   if (row.familyName !== null) profile['lastName'] = row.familyName;

@@ -3,7 +3,7 @@
  * docs/mfa.md.
  */
 import { Injectable } from '@nestjs/common';
-import { AuthModule, type EmailSender, type MfaCodeMessage } from 'nest-gatekeeper';
+import { AuthModule, type MfaCodeMessage, type MfaSender } from 'nest-gatekeeper';
 import { TypeOrmMfaStore } from 'nest-gatekeeper/typeorm';
 import { dataSource } from './typeorm.js';
 import { UsersAuthStore } from './users/users-auth.store.js';
@@ -17,9 +17,9 @@ export class MailerService {
 }
 
 @Injectable()
-export class MailerEmailSender implements EmailSender {
+export class MailerEmailSender implements MfaSender {
   constructor(private readonly mailer: MailerService) {}
-  sendEmail({ to, subject, text }: MfaCodeMessage): Promise<void> {
+  send({ to, subject, text }: MfaCodeMessage): Promise<void> {
     return this.mailer.send({ to, subject, text }); // reject on failure: the client gets 503 MFA_DELIVERY_FAILED
   }
 }

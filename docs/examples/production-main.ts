@@ -27,8 +27,8 @@ import {
   ProblemDetailsFilter,
   Public,
   SplitMfaStore,
-  type EmailSender,
   type MfaCodeMessage,
+  type MfaSender,
 } from 'nest-gatekeeper';
 import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore, redisClientOptions } from 'nest-gatekeeper/redis';
 import {
@@ -99,11 +99,11 @@ export function dataSource(config: ProductionConfig): DataSource {
   });
 }
 
-/** Your mailer behind the module's {@link EmailSender}: rejects when the message was not handed over. */
-class MailApiEmailSender implements EmailSender {
+/** Your mailer behind the module's {@link MfaSender}: rejects when the message was not handed over. */
+class MailApiEmailSender implements MfaSender {
   constructor(private readonly url: string) {}
 
-  async sendEmail({ to, subject, text }: MfaCodeMessage): Promise<void> {
+  async send({ to, subject, text }: MfaCodeMessage): Promise<void> {
     const res = await fetch(this.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

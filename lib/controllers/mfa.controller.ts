@@ -27,7 +27,9 @@ import {
 } from '../dto/auth-responses.dto.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
-import { MfaService, type MfaSendResult, type TrustedDeviceView } from '../mfa/mfa.service.js';
+import { MfaRequestValidationPipe } from '../mfa/mfa-request-validation.pipe.js';
+import { MfaService, type MfaSendResult } from '../mfa/mfa.service.js';
+import type { TrustedDeviceView } from '../mfa/trusted-device.service.js';
 import type { JsonObject } from '../options/auth-module-options.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
@@ -62,7 +64,7 @@ export class MfaController {
   @ApiBody({ type: MfaSendDto })
   @ApiOkResponse({ type: MfaSendResponseDto })
   @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'MFA_TOKEN_INVALID', 'MFA_METHOD_UNAVAILABLE', 'TOO_MANY_REQUESTS', 'MFA_DELIVERY_FAILED')
-  send(@JsonBody(authValidationPipe) dto: MfaSendDto, @ClientContext() client: ClientContext): Promise<MfaSendResult> {
+  send(@JsonBody(MfaRequestValidationPipe) dto: MfaSendDto, @ClientContext() client: ClientContext): Promise<MfaSendResult> {
     return this.mfa.resend(dto.mfaToken, dto.method, client.ip);
   }
 
@@ -82,7 +84,7 @@ export class MfaController {
     'TOO_MANY_REQUESTS',
   )
   async verify(
-    @JsonBody(authValidationPipe) dto: MfaVerifyDto,
+    @JsonBody(MfaRequestValidationPipe) dto: MfaVerifyDto,
     @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody | JsonObject> {
@@ -150,7 +152,7 @@ export class MfaController {
     'AUTH_BUSY',
   )
   async disable(
-    @JsonBody(authValidationPipe) dto: MfaDisableDto,
+    @JsonBody(MfaRequestValidationPipe) dto: MfaDisableDto,
     @CurrentUser() user: AuthPrincipal,
     @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,

@@ -129,10 +129,14 @@ export class AuthValidationPipe implements PipeTransform<unknown, unknown> {
   transform(value: unknown, { metatype }: ArgumentMetadata): unknown {
     if (typeof metatype !== 'function' || typeof value !== 'object' || value === null) return value;
     const dto = plainToInstance(metatype as ClassConstructor<object>, value, { enableImplicitConversion: false });
+    this.beforeValidate(dto);
     const errors = validateSync(dto, VALIDATOR_OPTIONS);
     if (errors.length > 0) throw new AuthException('VALIDATION_FAILED', { errors: flatten(errors) });
     return dto;
   }
+
+  /** A hook for subclasses: runs on the DTO instance before it is validated. */
+  protected beforeValidate(_dto: object): void {}
 }
 
 /** The one instance the module's controllers use with {@link JsonBody}. */

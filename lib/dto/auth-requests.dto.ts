@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { IdentifierField, OptionalField } from './validation.decorators.js';
+import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import type { MfaMethod, MfaVerifyMethod } from '../mfa/mfa-methods.js';
+import { BUILT_IN_MFA_FIELD_METHODS, IdentifierField, MfaMethodField, OptionalField } from './validation.decorators.js';
 
 /** The hard cap on any password field, before the configured policy; keeps hashing cheap to refuse. */
 export const PASSWORD_FIELD_MAX = 1024;
@@ -122,9 +123,9 @@ export class MfaSendDto {
   @MaxLength(4096)
   mfaToken!: string;
 
-  @ApiProperty({ description: 'Where to send a new code.', enum: ['email', 'sms'], example: 'email' })
-  @IsIn(['email', 'sms'])
-  method!: 'email' | 'sms';
+  @ApiProperty({ description: 'Where to send a new code.', enum: [...BUILT_IN_MFA_FIELD_METHODS.send], example: 'email' })
+  @MfaMethodField('send')
+  method!: MfaMethod;
 }
 
 /** `POST /auth/mfa/verify` */
@@ -135,9 +136,9 @@ export class MfaVerifyDto {
   @MaxLength(4096)
   mfaToken!: string;
 
-  @ApiProperty({ description: 'The second factor used.', enum: ['totp', 'email', 'sms', 'recovery'], example: 'totp' })
-  @IsIn(['totp', 'email', 'sms', 'recovery'])
-  method!: 'totp' | 'email' | 'sms' | 'recovery';
+  @ApiProperty({ description: 'The second factor used.', enum: [...BUILT_IN_MFA_FIELD_METHODS.verify], example: 'totp' })
+  @MfaMethodField('verify')
+  method!: MfaVerifyMethod;
 
   @ApiProperty({
     description: 'The code: 6 digits (authenticator), the digits of the e-mail/SMS code, or a recovery code `xxxx-xxxx-xxxx`. A JSON string, never a number.',
@@ -166,9 +167,9 @@ export class TotpEnableDto {
 
 /** `POST /auth/mfa/disable` */
 export class MfaDisableDto {
-  @ApiProperty({ description: 'The second factor to turn off.', enum: ['totp', 'email', 'sms'], example: 'totp' })
-  @IsIn(['totp', 'email', 'sms'])
-  method!: 'totp' | 'email' | 'sms';
+  @ApiProperty({ description: 'The second factor to turn off.', enum: [...BUILT_IN_MFA_FIELD_METHODS.disable], example: 'totp' })
+  @MfaMethodField('disable')
+  method!: MfaMethod;
 
   @ApiProperty({ description: 'The current password.', example: 'correct-horse-battery' })
   @IsString()

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DELIVERED_MFA_METHODS, MFA_METHODS, RECOVERY_METHOD } from '../mfa/mfa-methods.js';
 
 /** A user as clients see it (store profile fields may be added). */
 export class PublicUserDto {
@@ -12,7 +13,7 @@ export class PublicUserDto {
   roles!: string[];
   @ApiProperty({ description: 'Whether login needs a second factor.', example: false })
   mfaEnabled!: boolean;
-  @ApiProperty({ enum: ['totp', 'email', 'sms'], isArray: true, description: 'Enabled second factors, the default first.', example: [] })
+  @ApiProperty({ enum: [...MFA_METHODS], isArray: true, description: 'Enabled second factors, the default first.', example: [] })
   mfaMethods!: string[];
 }
 
@@ -40,12 +41,12 @@ export class TokenResponseDto {
   isRequiresMfa!: boolean;
   @ApiPropertyOptional({
     description: 'While MFA is pending: the methods `/mfa/verify` accepts for this user (`recovery` when recovery codes are left).',
-    enum: ['totp', 'email', 'sms', 'recovery'],
+    enum: [...MFA_METHODS, RECOVERY_METHOD],
     isArray: true,
     example: ['totp', 'recovery'],
   })
   mfaMethods?: string[];
-  @ApiPropertyOptional({ description: 'While MFA is pending: the method to offer first (an e-mail/SMS code was already sent when it is `email` or `sms`).', enum: ['totp', 'email', 'sms'], example: 'totp' })
+  @ApiPropertyOptional({ description: 'While MFA is pending: the method to offer first (an e-mail/SMS code was already sent when it is `email` or `sms`).', enum: [...MFA_METHODS], example: 'totp' })
   defaultMfaMethod?: string;
   @ApiPropertyOptional({ description: 'While MFA is pending: the token for `/mfa/send` and `/mfa/verify` (5 minutes; useless anywhere else).', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6Im1mYStqd3QifQ…' })
   mfaToken?: string;
@@ -61,7 +62,7 @@ export class TokenResponseDto {
 export class MfaSendResponseDto {
   @ApiProperty({ description: 'Where the code went (the address masked).', example: 'A verification code was sent to e•••@example.com.' })
   message!: string;
-  @ApiProperty({ enum: ['email', 'sms'], description: 'The delivery method used.', example: 'email' })
+  @ApiProperty({ enum: [...DELIVERED_MFA_METHODS], description: 'The delivery method used.', example: 'email' })
   method!: string;
   @ApiProperty({ description: 'Seconds the code stays valid.', example: 600 })
   expiresIn!: number;

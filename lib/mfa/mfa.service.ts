@@ -1,24 +1,21 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
-import { Secret, TOTP } from 'otpauth';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
-import { SecretCipher } from '../crypto/secret-cipher.js';
-import { constantTimeEqual, randomBytesFromPool } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import type { DeliveredMfaMethod, MfaStore, StoredTrustedDevice } from '../stores/mfa.store.js';
+import type { MfaStore } from '../stores/mfa.store.js';
 import { MemoryMfaStore } from '../stores/memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from '../stores/memory/memory-rate-limit.store.js';
 import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import { MFA_STORE, RATE_LIMIT_STORE, USER_STORE } from '../stores/store.tokens.js';
-import type { AuthUser, MfaMethod, UserStore } from '../stores/user.store.js';
+import type { AuthUser, UserStore } from '../stores/user.store.js';
 import { MfaTokenService, type PendingMfaLogin } from '../tokens/mfa-token.service.js';
-import { hashTrustToken, newTrustToken, trustTokenDeviceId } from '../tokens/trust-token.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
-import { EMAIL_SENDER, SMS_SENDER, type EmailSender, type MfaCodeMessage, type SmsSender } from './mfa-senders.js';
-import { OneTimeCodes, RecoveryCodes } from './verification-codes.js';
+import type { MfaFactor } from './factors/mfa-factor.js';
+import { MfaFactorRegistry } from './mfa-factor.registry.js';
+import type { MfaMethod, MfaVerifyMethod } from './mfa-methods.js';
+import { assertCodeFormat, tooMany, unavailable } from './mfa-problems.js';
 
-/** A method accepted at `/mfa/verify`: an enabled second factor, or a recovery code. */
-export type MfaVerifyMethod = MfaMethod | 'recovery';
+export type { MfaVerifyMethod };
 
 /** The body of a login that needs a second factor (CONTRACT §4). */
 export interface PendingMfaBody {
@@ -41,48 +38,31 @@ export interface VerifiedMfa {
   accessTtlSeconds?: number;
 }
 
-/** A trusted device as clients see it. */
-export interface TrustedDeviceView {
-  id: string;
-  label: string | null;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-}
-
 /** The answer of `POST /mfa/send`. */
 export interface MfaSendResult {
   message: string;
-  method: DeliveredMfaMethod;
+  /** The method that sent the code (`'email'`, `'sms'` or a custom factor's name). */
+  method: MfaMethod;
   /** Seconds the code stays valid. */
   expiresIn: number;
 }
 
-const TOTP_PERIOD = 30;
-const TOTP_DIGITS = 6;
-const TOTP_SECRET_BYTES = 20;
-const RECOVERY_CODE_COUNT = 10;
-
 /**
- * Multi-factor authentication: the pending login (`mfaToken`), TOTP (RFC 6238, through `otpauth`),
- * e-mail and SMS codes, recovery codes, attempt limits and trusted devices.
+ * The pending login of multi-factor authentication and what every factor shares; the factors
+ * themselves (`MfaFactorRegistry`: TOTP, e-mail and SMS codes, recovery codes, custom ones) only
+ * say who can use them, send and check a code.
  *
- * - Attempts are counted per user (`mfa:fail:<user>`), over every pending login, before the code is
- *   checked (so parallel guesses cannot overshoot): the wrong code that reaches `mfa.maxAttempts`
- *   kills the pending login in use and locks the user's second factor (429) for `mfa.lockout` from
- *   then, doubling with each lock in 24 hours. A success clears the count. Attempts per client
- *   address are capped by `rateLimit.address`.
- * - A TOTP code is accepted for the current step ± 1, and a step only once (the last accepted step
- *   is stored per user and must grow), so a code can never be replayed.
- * - E-mail/SMS codes are single-use, bound to one pending login, hashed at rest, valid `codeTtl`;
- *   a new code replaces the previous one.
+ * - Attempts are counted per user (`mfa:fail:<user>`), over every pending login and every factor,
+ *   before the code is checked (so parallel guesses cannot overshoot): the wrong code that reaches
+ *   `mfa.maxAttempts` kills the pending login in use and locks the user's second factor (429) for
+ *   `mfa.lockout` from then, doubling with each lock in 24 hours. A success clears the count.
+ *   Attempts per client address are capped by `rateLimit.address`.
+ * - Sends are counted per user and per address (`mfa.sendLimit`) before the factor sends.
  * - A pending login finishes once: after a success (or the attempt cap) its `mfaToken` is dead.
  */
 @Injectable()
 export class MfaService implements OnModuleInit {
   private readonly logger = new Logger('AuthModule');
-  private readonly cipher: SecretCipher;
-  private readonly codes: OneTimeCodes;
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
@@ -91,26 +71,22 @@ export class MfaService implements OnModuleInit {
     @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
     private readonly tokens: MfaTokenService,
-    @Optional() @Inject(EMAIL_SENDER) private readonly emailSender?: EmailSender,
-    @Optional() @Inject(SMS_SENDER) private readonly smsSender?: SmsSender,
-  ) {
-    this.cipher = new SecretCipher(options.mfa.encryptionKeys);
-    this.codes = new OneTimeCodes(options.jwt.signingKey, options.mfa.codeLength);
-  }
+    private readonly factors: MfaFactorRegistry,
+  ) {}
 
   /**
    * Warns when MFA state is shared (a non-memory `mfa.store`) but the attempt counters are not: each
    * instance would then count `mfa.maxAttempts` on its own.
    */
   onModuleInit(): void {
-    if (this.options.mfa.methods.length > 0 && !(this.store instanceof MemoryMfaStore) && this.counters instanceof MemoryRateLimitStore) {
+    if (this.factors.enabled && !(this.store instanceof MemoryMfaStore) && this.counters instanceof MemoryRateLimitStore) {
       this.logger.warn(
         'mfa.store is shared but rateLimit.store is in memory: with several instances each one counts MFA attempts on its own. Set rateLimit.store to a shared store.',
       );
     }
   }
 
-  // ---------------------------------------------------------------- login
+  // ---------------------------------------------------------------- the pending login
 
   /**
    * The second factor `user` must complete, or `null` when none is needed. A user who has MFA enabled
@@ -120,27 +96,29 @@ export class MfaService implements OnModuleInit {
   async challengeFor(user: AuthUser): Promise<MfaChallenge | null> {
     const enabled = user.mfaEnabled || user.mfaMethods.length > 0;
     if (!enabled && !this.options.mfa.required) return null;
-    const usable = this.usableMethods(user);
+    const usable = await this.usableMethods(user);
     const defaultMethod = usable[0];
     if (defaultMethod === undefined) throw new AuthException('MFA_ENROLLMENT_REQUIRED');
-    const state = await this.store.getState(user.id);
-    return { methods: state.recoveryCodesLeft > 0 ? [...usable, 'recovery'] : usable, defaultMethod };
+    const methods: MfaVerifyMethod[] = [...usable];
+    for (const backup of this.factors.backups) if (await backup.isUsableFor(user)) methods.push(backup.method);
+    return { methods, defaultMethod };
   }
 
   /**
-   * Starts a pending login: signs its `mfaToken` and, when the default method is e-mail or SMS,
-   * sends the code (a refused or failed send does not fail the login: the client can re-send).
+   * Starts a pending login: signs its `mfaToken` and, when the default method sends codes, sends one
+   * (a refused or failed send does not fail the login: the client can re-send).
    */
   async beginPending(user: AuthUser, challenge: MfaChallenge, ip: string | undefined, accessTtlSeconds?: number): Promise<PendingMfaBody> {
     const { token, pending } = this.tokens.issue(user.id, accessTtlSeconds);
     let message = 'Multi-factor authentication required.';
     const method = challenge.defaultMethod;
+    const factor = this.factors.get(method);
     if ((await this.counters.peek(lockKey(user.id), this.clock.now())).count > 0) {
       // A locked second factor gets no new code (it could not be used before the lock ends).
       message = 'Multi-factor authentication required. Too many wrong codes: try again later.';
-    } else if (method === 'email' || method === 'sms') {
+    } else if (factor?.send !== undefined) {
       try {
-        const sent = await this.sendCode(user, pending, method, ip);
+        const sent = await this.sendWith(factor, user, pending, ip);
         message = `Multi-factor authentication required. ${sent.message}`;
       } catch (error) {
         if (!(error instanceof AuthException)) throw error;
@@ -150,27 +128,14 @@ export class MfaService implements OnModuleInit {
     return { isRequiresMfa: true, mfaMethods: challenge.methods, defaultMfaMethod: method, mfaToken: token, message };
   }
 
-  /** Whether `trustToken` is a live trusted device of `user` (forged, foreign or expired: `false`). */
-  async isTrustedDevice(user: AuthUser | null | undefined, trustToken: string | undefined): Promise<boolean> {
-    if (trustToken === undefined) return false;
-    const id = trustTokenDeviceId(trustToken);
-    if (id === undefined) return false;
-    // Read even without a user (an unknown account at login): the same work either way.
-    const device = await this.store.findTrustedDevice(id);
-    const now = this.clock.now();
-    if (!user || !device || device.userId !== user.id || device.expiresAt <= now) return false;
-    if (!constantTimeEqual(device.tokenHash, hashTrustToken(trustToken))) return false;
-    await this.store.touchTrustedDevice(id, now);
-    return true;
-  }
-
-  /** `POST /mfa/send`: a new e-mail or SMS code for the pending login (rate-limited). */
+  /** `POST /mfa/send`: a new code of a sending factor (e-mail, SMS) for the pending login (rate-limited). */
   async resend(mfaToken: string, method: MfaVerifyMethod, ip: string | undefined): Promise<MfaSendResult> {
     const { pending, user } = await this.openPending(mfaToken);
-    if (method !== 'email' && method !== 'sms') throw unavailable('method', 'only email and sms codes are sent');
-    if (!this.usableMethods(user).includes(method)) throw unavailable('method');
+    const factor = this.factors.get(method);
+    if (factor !== undefined && factor.send === undefined) throw unavailable('method', 'this second factor sends no code');
+    if (factor === undefined || !(await this.isUsable(user, factor))) throw unavailable('method');
     await this.assertNotLocked(user.id);
-    return this.sendCode(user, pending, method, ip);
+    return this.sendWith(factor, user, pending, ip);
   }
 
   /**
@@ -180,153 +145,64 @@ export class MfaService implements OnModuleInit {
    */
   async verify(mfaToken: string, method: MfaVerifyMethod, code: string, ip: string | undefined): Promise<VerifiedMfa> {
     const { pending, user } = await this.openPending(mfaToken);
-    const check = this.codeCheck(user, pending, method, code);
-    const attempt = await this.reserveAttempt(user.id, ip);
-    if (!(await check())) {
-      await this.recordFailure(user.id, attempt, pending);
-      throw new AuthException('MFA_CODE_INVALID');
-    }
+    const factor = this.factors.get(method);
+    // A backup factor (recovery codes) is checked whether or not codes are left: a spent one is wrong.
+    if (factor === undefined || (factor.role !== 'backup' && !(await this.isUsable(user, factor)))) throw unavailable('method');
+    assertCodeFormat(factor, code);
+    await this.countedAttempt(user.id, ip, pending, () => factor.verify({ user, pending, code }));
     if (!(await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000))) {
       throw new AuthException('MFA_TOKEN_INVALID');
     }
-    await this.counters.reset(failKey(user.id));
+    await this.clearAttempts(user.id);
     return { user, accessTtlSeconds: pending.accessTtlSeconds };
   }
 
-  // ---------------------------------------------------------------- enrolment
-
-  /** Starts a TOTP setup: a new 160-bit secret (saved encrypted, pending until a code confirms it). */
-  async setupTotp(user: AuthUser): Promise<{ secret: string; otpauthUrl: string }> {
-    this.assertOffered('totp');
-    const state = await this.store.getState(user.id);
-    if (state.totpSecret !== null && user.mfaMethods.includes('totp')) throw new AuthException('MFA_ALREADY_ENABLED');
-    const secret = new Secret({ buffer: Uint8Array.from(randomBytesFromPool(TOTP_SECRET_BYTES)).buffer });
-    await this.store.setPendingTotp(user.id, this.cipher.encrypt(secret.base32, user.id));
-    const otpauthUrl = this.totp(secret, user.username).toString();
-    return { secret: secret.base32, otpauthUrl };
-  }
-
-  /**
-   * Confirms a TOTP setup with a code from the authenticator: TOTP becomes the user's default method
-   * and 10 new recovery codes are returned (stored hashed; shown this once).
-   */
-  async enableTotp(user: AuthUser, code: string, ip: string | undefined): Promise<{ recoveryCodes: string[] }> {
-    this.assertOffered('totp');
-    if (!isDigits(code, TOTP_DIGITS)) throw malformed(`an authenticator code has ${TOTP_DIGITS} digits`, 'code');
-    const state = await this.store.getState(user.id);
-    const pendingBox = state.totpPendingSecret;
-    const secret = pendingBox === null ? undefined : this.cipher.decrypt(pendingBox, user.id);
-    if (pendingBox === null || secret === undefined) {
-      throw new AuthException('MFA_METHOD_UNAVAILABLE', { detail: 'Start a TOTP setup first (POST /mfa/totp/setup).' });
+  /** The user's enabled primary methods that the module offers and the user can use, default first. */
+  async usableMethods(user: AuthUser): Promise<MfaMethod[]> {
+    const usable: MfaMethod[] = [];
+    for (const method of user.mfaMethods) {
+      const factor = this.factors.get(method);
+      if (factor !== undefined && factor.role !== 'backup' && (await factor.isUsableFor(user))) usable.push(method);
     }
-    const attempt = await this.reserveAttempt(user.id, ip);
-    const step = this.matchingStep(secret, code);
-    if (step === undefined || !(await this.store.activateTotp(user.id, pendingBox, step))) {
-      await this.recordFailure(user.id, attempt, undefined);
-      throw new AuthException('MFA_CODE_INVALID');
-    }
-    await this.counters.reset(failKey(user.id));
-    await this.users.setMfaMethods(user.id, ['totp', ...user.mfaMethods.filter((m) => m !== 'totp')]);
-    return { recoveryCodes: await this.newRecoveryCodes(user.id) };
+    return usable;
   }
+
+  // ---------------------------------------------------------------- the shared attempt cap
 
   /**
-   * Turns one method off (the caller has checked the password). TOTP also loses its secret; with no
-   * method left the recovery codes go too. Every trusted device of the user is revoked. With
-   * `mfa.required` the last usable method cannot be turned off (409 `MFA_REQUIRED`).
+   * Runs `check` as one counted attempt of the user's second factor, and throws `MFA_CODE_INVALID`
+   * when it resolves `false`. The attempt is counted before the check (atomic increments), so
+   * parallel guesses cannot get past the limits: refused with 429 unchecked while the user is
+   * locked, when the address has made `rateLimit.address.max` attempts in its window, or when the
+   * attempt is numbered above `mfa.maxAttempts`. The wrong code that reaches `mfa.maxAttempts` locks
+   * the user's second factor for `mfa.lockout` from now (doubling with each lock in the last 24
+   * hours, at most 24 hours) and kills `pending` (the pending login in use, if any).
+   * Call {@link clearAttempts} after a success.
    */
-  async disable(user: AuthUser, method: MfaMethod): Promise<void> {
-    if (!user.mfaMethods.includes(method)) throw unavailable('method', 'this method is not enabled');
-    const remaining = user.mfaMethods.filter((m) => m !== method);
-    if (this.options.mfa.required && this.usableMethods({ ...user, mfaMethods: remaining }).length === 0) {
-      throw new AuthException('MFA_REQUIRED');
-    }
-    await this.users.setMfaMethods(user.id, remaining);
-    if (method === 'totp') await this.store.clearTotp(user.id);
-    if (remaining.length === 0) await this.store.deleteRecoveryCodes(user.id);
-    await this.store.deleteCode(user.id);
-    await this.store.deleteTrustedDevices(user.id);
+  async countedAttempt(userId: string, ip: string | undefined, pending: PendingMfaLogin | undefined, check: () => Promise<boolean>): Promise<void> {
+    const attempt = await this.reserveAttempt(userId, ip);
+    if (await check()) return;
+    await this.recordFailure(userId, attempt, pending);
+    throw new AuthException('MFA_CODE_INVALID');
   }
 
-  /**
-   * Enrols a TOTP secret directly (seeding, administration, migration from another system): the
-   * secret (base32) is stored encrypted and TOTP becomes the user's default method.
-   */
-  async enrolTotpSecret(userId: string, base32Secret: string): Promise<void> {
-    this.assertOffered('totp');
-    const secret = Secret.fromBase32(base32Secret);
-    await this.store.setActiveTotp(userId, this.cipher.encrypt(secret.base32, userId));
-    const user = await this.users.findById(userId);
-    if (user) await this.users.setMfaMethods(userId, ['totp', ...user.mfaMethods.filter((m) => m !== 'totp')]);
-  }
-
-  /**
-   * Enables e-mail or SMS codes for a user (administration, or after your own verification of the
-   * address). The method is added after the user's existing ones.
-   */
-  async enableDeliveredMethod(userId: string, method: DeliveredMfaMethod): Promise<void> {
-    this.assertOffered(method);
-    const user = await this.users.findById(userId);
-    if (!user) return;
-    if (!user.mfaMethods.includes(method)) await this.users.setMfaMethods(userId, [...user.mfaMethods, method]);
-  }
-
-  // ---------------------------------------------------------------- trusted devices
-
-  /** Remembers this device for `mfa.trustedDeviceTtl`; returns the trust token (shown once). */
-  async trustDevice(userId: string, userAgent: string | undefined): Promise<{ token: string; maxAgeSeconds: number }> {
-    const { id, token } = newTrustToken();
-    const now = this.clock.now();
-    const device: StoredTrustedDevice = {
-      id,
-      userId,
-      tokenHash: hashTrustToken(token),
-      label: deviceLabel(userAgent),
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: now + this.options.mfa.trustedDeviceTtlMs,
-    };
-    await this.store.addTrustedDevice(device);
-    return { token, maxAgeSeconds: Math.floor(this.options.mfa.trustedDeviceTtlMs / 1000) };
-  }
-
-  /** The user's live trusted devices, newest first. */
-  async listTrustedDevices(userId: string): Promise<TrustedDeviceView[]> {
-    const devices = await this.store.listTrustedDevices(userId, this.clock.now());
-    return devices.map((d) => ({
-      id: d.id,
-      label: d.label,
-      createdAt: new Date(d.createdAt).toISOString(),
-      lastUsedAt: new Date(d.lastUsedAt).toISOString(),
-      expiresAt: new Date(d.expiresAt).toISOString(),
-    }));
-  }
-
-  /** Revokes one of the user's trusted devices; `NOT_FOUND` when the user has no such device. */
-  async revokeTrustedDevice(userId: string, id: string): Promise<void> {
-    if (!(await this.store.deleteTrustedDevice(userId, id))) throw new AuthException('NOT_FOUND');
-  }
-
-  /** Revokes every trusted device of the user (password change, MFA disable, logout everywhere). */
-  async revokeTrustedDevices(userId: string): Promise<void> {
-    await this.store.deleteTrustedDevices(userId);
+  /** Clears the user's count of wrong codes (after a success). */
+  async clearAttempts(userId: string): Promise<void> {
+    await this.counters.reset(failKey(userId));
   }
 
   // ---------------------------------------------------------------- internals
 
-  /** The user's enabled methods that the module offers (and can deliver), default first. */
-  private usableMethods(user: AuthUser): MfaMethod[] {
-    return user.mfaMethods.filter((m) => {
-      if (!this.options.mfa.methods.includes(m)) return false;
-      if (m === 'sms') return typeof user.phone === 'string' && user.phone !== '';
-      return true;
-    });
+  private async isUsable(user: AuthUser, factor: MfaFactor): Promise<boolean> {
+    return user.mfaMethods.includes(factor.method) && (await factor.isUsableFor(user));
   }
 
-  private assertOffered(method: MfaMethod): void {
-    if (!this.options.mfa.methods.includes(method)) {
-      throw new AuthException('MFA_METHOD_UNAVAILABLE', { detail: `The module does not offer '${method}'.` });
-    }
+  /** Counts the send against `mfa.sendLimit`, then lets the factor send. */
+  private async sendWith(factor: MfaFactor, user: AuthUser, pending: PendingMfaLogin, ip: string | undefined): Promise<MfaSendResult> {
+    if (factor.send === undefined) throw unavailable('method');
+    await this.assertSendAllowed(user.id, ip);
+    const sent = await factor.send({ user, pending });
+    return { message: sent.message, method: factor.method, expiresIn: sent.expiresIn };
   }
 
   /** The pending login of a live, unfinished `mfaToken`, and its user. */
@@ -345,12 +221,7 @@ export class MfaService implements OnModuleInit {
     if (lock.count > 0) throw tooMany(lock.resetAt - now);
   }
 
-  /**
-   * Counts an attempt before its code is checked (atomic increments), so parallel guesses cannot get
-   * past the limits: refused with 429 unchecked while the user is locked, when the address has made
-   * `rateLimit.address.max` attempts in its window, or when the attempt is numbered above
-   * `mfa.maxAttempts` (a race with the attempt that reached the cap). Returns the attempt's number.
-   */
+  /** Reserves an attempt (see {@link countedAttempt}); returns its number. */
   private async reserveAttempt(userId: string, ip: string | undefined): Promise<number> {
     await this.assertNotLocked(userId);
     const now = this.clock.now();
@@ -364,11 +235,7 @@ export class MfaService implements OnModuleInit {
     return state.count;
   }
 
-  /**
-   * A wrong code. The one that reaches `mfa.maxAttempts` locks the user's second factor for
-   * `mfa.lockout` from now, doubling with each lock in the last 24 hours (at most 24 hours), and
-   * kills the pending login in use.
-   */
+  /** A wrong code: the one that reaches `mfa.maxAttempts` locks and kills (see {@link countedAttempt}). */
   private async recordFailure(userId: string, attempt: number, pending: PendingMfaLogin | undefined): Promise<void> {
     if (attempt < this.options.mfa.maxAttempts) return;
     const now = this.clock.now();
@@ -384,60 +251,6 @@ export class MfaService implements OnModuleInit {
     }
   }
 
-  /**
-   * Validates the method and the code's shape (400 before anything is counted) and returns the check
-   * itself: it consumes the code (or the TOTP step) when it is right.
-   */
-  private codeCheck(user: AuthUser, pending: PendingMfaLogin, method: MfaVerifyMethod, code: string): () => Promise<boolean> {
-    if (method === 'recovery') {
-      const normalised = RecoveryCodes.normalise(code);
-      if (normalised === undefined) throw malformed('a recovery code looks like xxxx-xxxx-xxxx');
-      return () => this.store.consumeRecoveryCode(user.id, RecoveryCodes.hash(user.id, normalised));
-    }
-    if (!this.usableMethods(user).includes(method)) throw unavailable('method');
-    if (method === 'totp') {
-      if (!isDigits(code, TOTP_DIGITS)) throw malformed(`an authenticator code has ${TOTP_DIGITS} digits`);
-      return () => this.checkTotp(user.id, code);
-    }
-    if (!this.codes.isWellFormed(code)) throw malformed(`a code has ${this.options.mfa.codeLength} digits`);
-    const hash = this.codes.hash(user.id, pending.pendingId, method, code);
-    return () => this.store.consumeCode(user.id, pending.pendingId, method, hash, this.clock.now());
-  }
-
-  private async sendCode(user: AuthUser, pending: PendingMfaLogin, method: DeliveredMfaMethod, ip: string | undefined): Promise<MfaSendResult> {
-    const sender = method === 'email' ? this.emailSender : this.smsSender;
-    const to = method === 'email' ? user.email : user.phone;
-    if (sender === undefined || typeof to !== 'string' || to === '') throw unavailable('method');
-    await this.assertSendAllowed(user.id, ip);
-    const code = this.codes.generate();
-    const ttlMs = this.options.mfa.codeTtlMs;
-    const expiresInSeconds = Math.floor(ttlMs / 1000);
-    await this.store.putCode(user.id, {
-      pendingId: pending.pendingId,
-      method,
-      codeHash: this.codes.hash(user.id, pending.pendingId, method, code),
-      expiresAt: this.clock.now() + ttlMs,
-    });
-    const minutes = Math.max(1, Math.round(expiresInSeconds / 60));
-    const message: MfaCodeMessage = {
-      to,
-      code,
-      subject: `Your ${this.options.mfa.issuer} verification code`,
-      text: `Your ${this.options.mfa.issuer} verification code is ${code}. It expires in ${minutes} minute${minutes === 1 ? '' : 's'}. If you did not try to sign in, change your password.`,
-      expiresInSeconds,
-      user: { id: user.id, username: user.username },
-    };
-    try {
-      if (method === 'email') await (sender as EmailSender).sendEmail(message);
-      else await (sender as SmsSender).sendSms(message);
-    } catch (error) {
-      await this.store.deleteCode(user.id);
-      this.logger.warn(`Sending an ${method} code failed: ${error instanceof Error ? error.name : 'unknown error'}`);
-      throw new AuthException('MFA_DELIVERY_FAILED');
-    }
-    return { message: `A verification code was sent to ${mask(method, to)}.`, method, expiresIn: expiresInSeconds };
-  }
-
   private async assertSendAllowed(userId: string, ip: string | undefined): Promise<void> {
     const { perUser, perAddress } = this.options.mfa.sendLimit;
     const now = this.clock.now();
@@ -448,42 +261,6 @@ export class MfaService implements OnModuleInit {
     ]);
     if (byUser.count > perUser.max) throw tooMany(byUser.resetAt - now);
     if (byAddress && byAddress.count > perAddress.max) throw tooMany(byAddress.resetAt - now);
-  }
-
-  private async checkTotp(userId: string, code: string): Promise<boolean> {
-    const state = await this.store.getState(userId);
-    const secret = state.totpSecret === null ? undefined : this.cipher.decrypt(state.totpSecret, userId);
-    if (secret === undefined) return false;
-    const step = this.matchingStep(secret, code);
-    return step !== undefined && this.store.acceptTotpStep(userId, step);
-  }
-
-  /** The time step (current ± 1) whose code is `code`, or `undefined`. */
-  private matchingStep(base32Secret: string, code: string): number | undefined {
-    const timestamp = this.clock.now();
-    const delta = TOTP.validate({
-      token: code,
-      secret: Secret.fromBase32(base32Secret),
-      algorithm: 'SHA1',
-      digits: TOTP_DIGITS,
-      period: TOTP_PERIOD,
-      timestamp,
-      window: 1,
-    });
-    return delta === null ? undefined : TOTP.counter({ period: TOTP_PERIOD, timestamp }) + delta;
-  }
-
-  private totp(secret: Secret, label: string): TOTP {
-    return new TOTP({ issuer: this.options.mfa.issuer, label, secret, algorithm: 'SHA1', digits: TOTP_DIGITS, period: TOTP_PERIOD });
-  }
-
-  private async newRecoveryCodes(userId: string): Promise<string[]> {
-    const codes = RecoveryCodes.generate(RECOVERY_CODE_COUNT);
-    await this.store.replaceRecoveryCodes(
-      userId,
-      codes.map((c) => RecoveryCodes.hash(userId, RecoveryCodes.normalise(c) as string)),
-    );
-    return codes;
   }
 }
 
@@ -497,40 +274,3 @@ function lockKey(userId: string): string {
   return `mfa:lock:${userId}`;
 }
 
-function isDigits(value: string, length: number): boolean {
-  return value.length === length && /^[0-9]+$/.test(value);
-}
-
-function malformed(message: string, field = 'code'): AuthException {
-  return new AuthException('VALIDATION_FAILED', { errors: [{ field, message }] });
-}
-
-function unavailable(field: string, message = 'this second factor is not available for this account'): AuthException {
-  return new AuthException('MFA_METHOD_UNAVAILABLE', { errors: [{ field, message }] });
-}
-
-function tooMany(ms: number): AuthException {
-  return new AuthException('TOO_MANY_REQUESTS', { retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) });
-}
-
-/** `e•••@example.com`, `•••••••4567`: enough for the user to recognise, not enough to harvest. */
-function mask(method: DeliveredMfaMethod, to: string): string {
-  if (method === 'email') {
-    const at = to.lastIndexOf('@');
-    return at <= 0 ? '•••' : `${to[0]}•••${to.slice(at)}`;
-  }
-  return `•••${to.slice(-4)}`;
-}
-
-/** A short label from a User-Agent: browser and platform when recognisable, else the start of it. */
-function deviceLabel(userAgent: string | undefined): string | null {
-  if (userAgent === undefined || userAgent.trim() === '') return null;
-  const browser = /(Edg|OPR|Firefox|Chrome|Safari)\/[\d.]+/.exec(userAgent)?.[1];
-  const platform = /(Windows|Android|iPhone|iPad|Mac OS X|Linux)/.exec(userAgent)?.[1];
-  const names: Record<string, string> = { Edg: 'Edge', OPR: 'Opera', 'Mac OS X': 'macOS' };
-  if (browser !== undefined) {
-    const b = names[browser] ?? browser;
-    return platform === undefined ? b : `${b} on ${names[platform] ?? platform}`;
-  }
-  return userAgent.slice(0, 64);
-}

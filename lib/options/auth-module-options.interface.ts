@@ -1,11 +1,13 @@
 import type { InjectionToken, Type } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
-import type { EmailSender, SmsSender } from '../mfa/mfa-senders.js';
+import type { MfaFactor } from '../mfa/factors/mfa-factor.js';
+import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
+import type { MfaSender } from '../mfa/mfa-sender.js';
 import type { MfaStore } from '../stores/mfa.store.js';
 import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import type { SessionStore } from '../stores/session.store.js';
-import type { JsonValue, MfaMethod, UserStore } from '../stores/user.store.js';
+import type { JsonValue, UserStore } from '../stores/user.store.js';
 import type { TokenResponseBody } from '../transport/token-transport.js';
 import type { PublicUser } from '../users/public-user.js';
 
@@ -174,12 +176,15 @@ export interface CookieOptions {
   refreshPath?: string;
 }
 
-/** Where the module's e-mail and SMS codes go (the module never sends anything by itself). */
+/**
+ * Where the module's e-mail and SMS codes go (the module never sends anything by itself). Both
+ * implement {@link MfaSender}; one object may serve both (it reads `message.channel`).
+ */
 export interface MfaSendersOptions {
   /** Delivers e-mail codes; required when `methods` includes `'email'`. */
-  email?: ProviderOption<EmailSender>;
+  email?: ProviderOption<MfaSender>;
   /** Delivers SMS codes; required when `methods` includes `'sms'`. */
-  sms?: ProviderOption<SmsSender>;
+  sms?: ProviderOption<MfaSender>;
 }
 
 /** Multi-factor authentication. */
@@ -188,7 +193,7 @@ export interface MfaOptions {
    * The second factors offered. Users enable them one by one (TOTP through `/mfa/totp/setup` and
    * `/mfa/totp/enable`); login asks for a second factor once a user has one. @default [] (MFA off)
    */
-  methods?: MfaMethod[];
+  methods?: BuiltInMfaMethod[];
   /**
    * Every user must complete a second factor: a user without one gets 403
    * `MFA_ENROLLMENT_REQUIRED` at login instead of tokens (never a free pass). @default false
@@ -224,6 +229,21 @@ export interface MfaOptions {
   senders?: MfaSendersOptions;
   /** Where MFA state lives (TOTP secrets, codes, recovery codes, trusted devices). @default in memory */
   store?: ProviderOption<MfaStore>;
+  /**
+   * Second factors of your own, offered beside the built-in `methods` (each one a class, which
+   * Nest's injector builds in the module's context, an instance, or `{ useFactory, inject }`).
+   * A factor's `method` is what clients send to `/mfa/verify` (and `/mfa/send` when it sends), and
+   * what `AuthUser.mfaMethods` lists for users who have it (enable it with
+   * `MfaEnrolmentService.enableMethod`). The pending login, the attempt cap and lock-out, the send
+   * limits and trusted devices apply to it as to the built-ins. Names are checked at start-up
+   * (unique, not a built-in one). See {@link MfaFactor}.
+   *
+   * ```ts
+   * mfa: { methods: ['totp'], encryptionKey, factors: [PushFactor] }
+   * ```
+   * @default []
+   */
+  factors?: ProviderOption<MfaFactor>[];
 }
 
 /** Route names whose path can be changed with {@link RoutesOptions.paths}. */

@@ -23,14 +23,13 @@ import { AUTH_DEFAULTS as D, AUTH_EXTRAS_DEFAULTS, AUTH_ROUTE_NAMES } from './de
 import { bool, deepFreeze, duration, integer, isDict, keysOf, oneOf, Problems, section, text, type Dict } from './option-checks.js';
 import { resolveEncryptionKeys, resolveJwtKeys } from './resolve-keys.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './resolved-auth-options.js';
-import type { MfaMethod } from '../stores/user.store.js';
+import { DELIVERED_MFA_METHODS, MFA_METHODS, type BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 
 type Resolved = ResolvedAuthOptions;
 
 const ALGORITHMS: readonly JwtAlgorithm[] = ['HS256', 'RS256', 'ES256', 'EdDSA'];
 const TOKEN_TYPES = ['header', 'cookie', 'both'] as const;
 const COOKIE_PREFIXES = ['__Host-', '__Secure-'] as const;
-const MFA_METHODS: readonly MfaMethod[] = ['totp', 'email', 'sms'];
 const SAME_SITE = ['lax', 'strict', 'none'] as const;
 /** Upper bound of `passwordHashing.concurrency` and `.queue` (each running argon2id hash holds 19 MiB). */
 const MAX_HASH_PLACES = 1024;
@@ -52,7 +51,7 @@ const COOKIE_KEYS = keysOf<CookieOptions>({ names: 1, domain: 1, secure: 1, same
 const COOKIE_NAME_KEYS = keysOf<NonNullable<CookieOptions['names']>>({ access: 1, refresh: 1, trust: 1, csrf: 1 });
 const MFA_KEYS = keysOf<MfaOptions>({
   methods: 1, required: 1, encryptionKey: 1, issuer: 1, codeTtl: 1, codeLength: 1, maxAttempts: 1, lockout: 1,
-  sendLimit: 1, trustedDeviceTtl: 1, senders: 1, store: 1,
+  sendLimit: 1, trustedDeviceTtl: 1, senders: 1, store: 1, factors: 1,
 });
 const SEND_LIMIT_KEYS = keysOf<NonNullable<MfaOptions['sendLimit']>>({ perUser: 1, perAddress: 1 });
 const SENDER_KEYS = keysOf<MfaSendersOptions>({ email: 1, sms: 1 });
@@ -204,17 +203,21 @@ function resolveCookies(p: Problems, raw: unknown): Resolved['cookies'] {
 
 function resolveMfa(p: Problems, raw: unknown): Resolved['mfa'] {
   const mfa = section(p, raw, 'mfa', MFA_KEYS);
-  let methods: MfaMethod[] = [...D.mfa.methods];
+  let methods: BuiltInMfaMethod[] = [...D.mfa.methods];
   if (mfa.methods !== undefined) {
-    if (!Array.isArray(mfa.methods) || mfa.methods.some((m) => !MFA_METHODS.includes(m as MfaMethod))) {
+    if (!Array.isArray(mfa.methods) || mfa.methods.some((m) => !(MFA_METHODS as readonly unknown[]).includes(m))) {
       p.add('mfa.methods', `must be an array of ${MFA_METHODS.map((m) => `'${m}'`).join(', ')}`);
-    } else methods = [...new Set(mfa.methods as MfaMethod[])];
+    } else methods = [...new Set(mfa.methods as BuiltInMfaMethod[])];
   }
+  // The factors themselves are resolved (and their names checked) when the module starts.
+  const factors: unknown = mfa.factors;
+  if (factors !== undefined && !Array.isArray(factors)) p.add('mfa.factors', 'must be an array of factors (class, instance or { useFactory, inject })');
+  const customFactors = Array.isArray(factors) ? factors.length : 0;
   const required = bool(p, 'mfa.required', mfa.required, D.mfa.required);
-  if (required && methods.length === 0) p.add('mfa.required', 'needs at least one method in mfa.methods');
+  if (required && methods.length === 0 && customFactors === 0) p.add('mfa.required', 'needs at least one method in mfa.methods');
   const encryptionKeys = resolveEncryptionKeys(p, mfa.encryptionKey, methods.includes('totp'));
   const senders = section(p, mfa.senders, 'mfa.senders', SENDER_KEYS);
-  for (const method of ['email', 'sms'] as const) {
+  for (const method of DELIVERED_MFA_METHODS) {
     if (methods.includes(method) && (senders[method] === undefined || senders[method] === null)) {
       p.add(`mfa.senders.${method}`, `is required when mfa.methods includes '${method}' (the module never sends by itself)`);
     }

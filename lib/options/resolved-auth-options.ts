@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { AccessTokenType, AuthRouteName, JwtAlgorithm, ResponsesOptions } from './auth-module-options.interface.js';
-import type { MfaMethod } from '../stores/user.store.js';
+import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 
 /**
  * The module's options after validation: every default filled in, durations in milliseconds (or
@@ -40,7 +40,8 @@ export interface ResolvedAuthOptions {
     readonly refreshPath: string | undefined;
   };
   readonly mfa: {
-    readonly methods: readonly MfaMethod[];
+    /** The built-in factors offered (custom ones come from `mfa.factors`, see `MfaFactorRegistry`). */
+    readonly methods: readonly BuiltInMfaMethod[];
     readonly required: boolean;
     /** TOTP encryption keys, the first one encrypting. Empty when TOTP is off. */
     readonly encryptionKeys: readonly KeyObject[];

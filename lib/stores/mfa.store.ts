@@ -1,5 +1,7 @@
-/** A second factor that delivers a one-time code by message. */
-export type DeliveredMfaMethod = 'email' | 'sms';
+import type { DeliveredMfaMethod } from '../mfa/mfa-methods.js';
+
+/** A second factor that delivers a one-time code by message (defined in `mfa/mfa-methods.ts`). */
+export type { DeliveredMfaMethod };
 
 /** A user's TOTP and recovery-code state, as {@link MfaStore.getState} reads it. */
 export interface MfaUserState {

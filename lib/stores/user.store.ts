@@ -1,7 +1,8 @@
 import { assertImplements, type MethodList } from './assert-implements.js';
+import type { MfaMethod } from '../mfa/mfa-methods.js';
 
-/** A second factor the module knows. */
-export type MfaMethod = 'totp' | 'email' | 'sms';
+/** A second factor's method name (defined with the factor list in `mfa/mfa-methods.ts`). */
+export type { MfaMethod };
 
 /** A JSON value, for profile fields the module passes through to clients untouched. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

@@ -2,7 +2,7 @@ import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap
 import {
   AuthModule,
   MemorySessionStore,
-  MfaService,
+  MfaEnrolmentService,
   SplitMfaStore,
   TypeOrmMfaStore,
   TypeOrmRateLimitStore,
@@ -30,7 +30,7 @@ class DemoSeeder implements OnApplicationBootstrap {
 
   constructor(
     @Inject(USER_STORE) private readonly users: UserStore,
-    @Inject(MfaService) private readonly mfa: MfaService,
+    @Inject(MfaEnrolmentService) private readonly mfa: MfaEnrolmentService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

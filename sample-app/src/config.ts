@@ -215,7 +215,7 @@ export function startupWarnings(config: SampleConfig): string[] {
   if (config.production) {
     warnings.push(
       'NODE_ENV=production: the demo outbox (GET /dev/outbox) is not served, so e-mail codes of the demo ' +
-        'senders reach nobody. Plug a real EmailSender / SmsSender into mfa.senders.',
+        'senders reach nobody. Plug a real MfaSender (mailer, SMS gateway) into mfa.senders.',
     );
     if (config.seedDemoUsers) {
       warnings.push(

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { EmailSender, MfaCodeMessage, SmsSender } from 'nest-gatekeeper';
+import type { MfaCodeMessage, MfaSender } from 'nest-gatekeeper';
 
 /** A message the demo senders "sent", as `GET /dev/outbox` lists it (CONTRACT §7). */
 export interface OutboxMessage {
@@ -24,7 +24,7 @@ export interface DemoOutboxOptions {
  * them, for `GET /dev/outbox` (development only) and the tests. A real app plugs its mailer and
  * SMS provider into `mfa.senders` instead. Codes are never logged.
  */
-export class DemoOutbox implements EmailSender, SmsSender {
+export class DemoOutbox implements MfaSender {
   private readonly messages: OutboxMessage[] = [];
   private readonly capacity: number;
   private readonly readAt: string | undefined;
@@ -37,13 +37,8 @@ export class DemoOutbox implements EmailSender, SmsSender {
     this.logger = options.logger ?? new Logger('DemoOutbox');
   }
 
-  sendEmail(message: MfaCodeMessage): Promise<void> {
-    this.keep('e-mail', message);
-    return Promise.resolve();
-  }
-
-  sendSms(message: MfaCodeMessage): Promise<void> {
-    this.keep('SMS', message);
+  send(message: MfaCodeMessage): Promise<void> {
+    this.keep(message.channel === 'email' ? 'e-mail' : 'SMS', message);
     return Promise.resolve();
   }
 

@@ -3,7 +3,7 @@ import {
   Argon2idPasswordHasher,
   DuplicateUserError,
   type AuthUser,
-  type MfaService,
+  type MfaEnrolmentService,
   type PasswordHasher,
   type UserStore,
 } from 'nest-gatekeeper';
@@ -53,8 +53,8 @@ export const DEMO_USERS: readonly DemoUser[] = [
 /** What {@link seedDemoUsers} works with. */
 export interface SeedDependencies {
   users: UserStore;
-  /** Enrols the second factors (`enrolTotpSecret`, `enableDeliveredMethod`). */
-  mfa: Pick<MfaService, 'enrolTotpSecret' | 'enableDeliveredMethod'>;
+  /** Enrols the second factors (`enrolTotpSecret`, `enableMethod`). */
+  mfa: Pick<MfaEnrolmentService, 'enrolTotpSecret' | 'enableMethod'>;
   logger: Pick<Logger, 'log'>;
   /** @default argon2id with the module's default parameters */
   hasher?: PasswordHasher;
@@ -89,7 +89,7 @@ export async function seedDemoUsers({ users, mfa, logger, hasher = new Argon2idP
     }
     if (!user || !demo.mfa || user.mfaMethods.includes(demo.mfa.method)) continue;
     if (demo.mfa.method === 'totp') await mfa.enrolTotpSecret(user.id, demo.mfa.secret);
-    else await mfa.enableDeliveredMethod(user.id, demo.mfa.method);
+    else await mfa.enableMethod(user.id, demo.mfa.method);
     result.enrolled++;
     logger.log(`Enabled ${demo.mfa.method === 'totp' ? 'TOTP' : 'e-mail codes'} for demo user '${demo.username}'`);
   }

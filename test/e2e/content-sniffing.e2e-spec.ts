@@ -38,7 +38,7 @@ function expectNosniff(res: Response, label: string): void {
 describe.each(['header', 'both'] as const)('content sniffing (%s mode): X-Content-Type-Options: nosniff', (accessTokenType) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ options: { accessTokenType, mfa: { methods: ['email'], senders: { email: { sendEmail: async () => {} } } } } });
+    t = await createTestApp({ options: { accessTokenType, mfa: { methods: ['email'], senders: { email: { send: async () => {} } } } } });
   });
   afterAll(() => t.close());
 

@@ -172,7 +172,7 @@ describe('TOTP enrolment: setup, enable, recovery codes, disable', () => {
     problem(await t.http.post('/auth/mfa/disable').set(auth).send({ method: 'totp', password: 'totppass123' }), 409, 'MFA_REQUIRED');
     expect((await t.loginBody('totp.user', 'totppass123')).isRequiresMfa).toBe(true);
     // with a second method enabled, one of them can go
-    await t.mfa.enableDeliveredMethod(MFA_USERS.totp.id, 'email');
+    await t.enrolment.enableMethod(MFA_USERS.totp.id, 'email');
     expect((await t.http.post('/auth/mfa/disable').set(auth).send({ method: 'totp', password: 'totppass123' })).status).toBe(200);
   });
 

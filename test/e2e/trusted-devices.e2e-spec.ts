@@ -102,7 +102,7 @@ describe('trusted devices', () => {
     t = await createMfaTestApp();
     const first = await trustedLogin();
     const { accessToken } = await trustedLogin();
-    await t.mfa.enableDeliveredMethod(MFA_USERS.totp.id, 'email');
+    await t.enrolment.enableMethod(MFA_USERS.totp.id, 'email');
     const off = await t.http.post('/auth/mfa/disable').set('Authorization', `Bearer ${accessToken as string}`).send({ method: 'email', password: 'totppass123' });
     expect(off.status).toBe(200);
     expect((await loginWith(first.trustToken)).body.isRequiresMfa).toBe(true);

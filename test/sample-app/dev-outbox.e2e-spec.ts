@@ -7,6 +7,7 @@ const EMAIL_USER = { username: 'email.user', password: 'emailpass123', email: 'e
 
 function message(to: string, code: string): MfaCodeMessage {
   return {
+    channel: to.startsWith('+') ? 'sms' : 'email',
     to,
     code,
     subject: 'Your code',
@@ -19,23 +20,23 @@ function message(to: string, code: string): MfaCodeMessage {
 describe('DemoOutbox (the demo e-mail and SMS senders)', () => {
   it('keeps e-mails and SMS, lists them newest first as { to, subject, text, code }', async () => {
     const outbox = new DemoOutbox({ logger: { log: () => undefined } });
-    await outbox.sendEmail(message('a@example.com', '111111'));
-    await outbox.sendSms(message('+15550001111', '222222'));
-    await outbox.sendEmail(message('b@example.com', '333333'));
+    await outbox.send(message('a@example.com', '111111'));
+    await outbox.send(message('+15550001111', '222222'));
+    await outbox.send(message('b@example.com', '333333'));
     expect(outbox.list().map((m) => m.code)).toEqual(['333333', '222222', '111111']);
     expect(outbox.list('+15550001111')).toEqual([{ to: '+15550001111', subject: 'Your code', text: 'Your code is 222222.', code: '222222' }]);
   });
 
   it('matches the address case-insensitively and ignores surrounding blanks', async () => {
     const outbox = new DemoOutbox({ logger: { log: () => undefined } });
-    await outbox.sendEmail(message('Email@Example.com', '123456'));
+    await outbox.send(message('Email@Example.com', '123456'));
     expect(outbox.list(' email@EXAMPLE.com ').map((m) => m.code)).toEqual(['123456']);
     expect(outbox.list('other@example.com')).toEqual([]);
   });
 
   it('is bounded: keeps the last 100 messages by default', async () => {
     const outbox = new DemoOutbox({ logger: { log: () => undefined } });
-    for (let i = 0; i < 130; i++) await outbox.sendEmail(message('a@example.com', String(i).padStart(6, '0')));
+    for (let i = 0; i < 130; i++) await outbox.send(message('a@example.com', String(i).padStart(6, '0')));
     const kept = outbox.list();
     expect(kept).toHaveLength(100);
     expect(kept[0].code).toBe('000129');
@@ -44,7 +45,7 @@ describe('DemoOutbox (the demo e-mail and SMS senders)', () => {
 
   it('hands out copies: changing a listed message does not change the outbox', async () => {
     const outbox = new DemoOutbox({ capacity: 2, logger: { log: () => undefined } });
-    await outbox.sendEmail(message('a@example.com', '123456'));
+    await outbox.send(message('a@example.com', '123456'));
     outbox.list()[0].code = 'changed';
     expect(outbox.list()[0].code).toBe('123456');
   });
@@ -52,8 +53,8 @@ describe('DemoOutbox (the demo e-mail and SMS senders)', () => {
   it('never logs a code', async () => {
     const lines: string[] = [];
     const outbox = new DemoOutbox({ readAt: '/dev/outbox', logger: { log: (line: unknown) => void lines.push(String(line)) } });
-    await outbox.sendEmail(message('a@example.com', '987654'));
-    await outbox.sendSms(message('+15550001111', '876543'));
+    await outbox.send(message('a@example.com', '987654'));
+    await outbox.send(message('+15550001111', '876543'));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('/dev/outbox?to=a%40example.com');
     expect(lines.join('\n')).not.toMatch(/987654|876543/);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
-import { MFA_STORE, MfaService, USER_STORE, type MfaStore, type UserStore } from '../../lib/index.js';
+import { MFA_STORE, MfaEnrolmentService, USER_STORE, type MfaStore, type UserStore } from '../../lib/index.js';
 import { DEMO_TOTP_SECRET, DEMO_USERS, seedDemoUsers } from '../../sample-app/src/seed.js';
 import { startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
@@ -111,7 +111,7 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
     expect(stateAfter).toEqual(stateBefore);
 
     // And seeding once more in the running app is a no-op.
-    const result = await seedDemoUsers({ users: again, mfa: sample.app.get(MfaService), logger: silent });
+    const result = await seedDemoUsers({ users: again, mfa: sample.app.get(MfaEnrolmentService), logger: silent });
     expect(result).toEqual({ created: 0, enrolled: 0 });
     expect(await sample.app.get<MfaStore>(MFA_STORE).getState(totpUser!.id)).toEqual(stateBefore);
   });
@@ -134,7 +134,7 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
     const lines: string[] = [];
     const result = await seedDemoUsers({
       users,
-      mfa: sample!.app.get(MfaService),
+      mfa: sample!.app.get(MfaEnrolmentService),
       logger: { log: (line: unknown) => void lines.push(String(line)) },
     });
     expect(result).toEqual({ created: 0, enrolled: 1 });

@@ -135,7 +135,7 @@ describe('resolveAuthOptions', () => {
           jwt: { secret: SECRET, accessTokenTtl: '5m', maxAccessTokenTtl: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 },
           refreshToken: { ttl: '1d', absoluteTtl: '2w', reuseGraceSeconds: 0, orphanGraceSeconds: 60, maxSessionsPerUser: 3 },
           cookies: { names: { access: 'at' }, secure: false, sameSite: 'strict', domain: 'example.com' },
-          mfa: { methods: ['totp', 'email', 'totp'], encryptionKey: SECRET, senders: { email: { sendEmail: () => Promise.resolve() } } },
+          mfa: { methods: ['totp', 'email', 'totp'], encryptionKey: SECRET, senders: { email: { send: () => Promise.resolve() } } },
           rateLimit: { account: { lockout: '1m', maxLockout: '1h' } },
           sessionCheck: true,
           storeTimeout: '1500ms',

@@ -1,0 +1,34 @@
+import type { DeliveredMfaMethod } from './mfa-methods.js';
+
+/** What a sender is asked to deliver: one verification code, ready-made text included. */
+export interface MfaCodeMessage {
+  /** How the code travels: `'email'` or `'sms'` (one sender may serve both channels). */
+  channel: DeliveredMfaMethod;
+  /** The e-mail address or phone number (E.164). */
+  to: string;
+  /** The code itself (deliver it as it is; never log it). */
+  code: string;
+  /** A subject line (e-mail). */
+  subject: string;
+  /** A ready-made plain-text body containing the code. */
+  text: string;
+  /** How long the code stays valid, in seconds. */
+  expiresInSeconds: number;
+  /** Whom the code is for. */
+  user: { id: string; username: string };
+}
+
+/**
+ * Delivers verification codes: your mailer behind `mfa.senders.email`, your SMS gateway behind
+ * `mfa.senders.sms` (or one object for both, reading `message.channel`). The module never sends by
+ * itself. Reject when the message could not be handed over (the client gets 503
+ * `MFA_DELIVERY_FAILED`).
+ */
+export interface MfaSender {
+  send(message: MfaCodeMessage): Promise<void>;
+}
+
+/** Injection token of the e-mail {@link MfaSender} (when `mfa.senders.email` is configured). */
+export const EMAIL_SENDER = Symbol('nest-gatekeeper:EmailSender');
+/** Injection token of the SMS {@link MfaSender} (when `mfa.senders.sms` is configured). */
+export const SMS_SENDER = Symbol('nest-gatekeeper:SmsSender');
