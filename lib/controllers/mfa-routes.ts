@@ -10,7 +10,7 @@ const MFA_ROUTES = Symbol('nest-gatekeeper:MfaRoutes');
 const ownHandlers = new WeakMap<Type<object>, Map<string, PropertyDescriptor>>();
 
 /**
- * The MFA routes exist only when MFA is configured (`mfa.methods` not empty), with `forRoot` and
+ * The MFA routes exist only when MFA is configured (`mfa.methods` or `mfa.factors` not empty), with `forRoot` and
  * `forRootAsync` alike. `forRootAsync` options are known only once its factory has run, after Nest
  * has taken the module's controllers, so the MFA controller is mounted as the extras say and this
  * provider decides at start-up: Nest creates every provider before it registers a route (and before
@@ -24,7 +24,7 @@ export function mfaRoutesProvider(mounted: Type<object> | undefined, handlers: r
   return {
     provide: MFA_ROUTES,
     useFactory: (options: ResolvedAuthOptions): boolean => {
-      const on = options.mfa.methods.length > 0;
+      const on = options.mfa.enabled;
       if (mounted !== undefined) setHandlers(mounted, handlers, on);
       return on;
     },

@@ -28,7 +28,7 @@ export type ClientContext = ClientContextValue;
  * ```ts
  * @Post('login')
  * login(@Body() dto: LoginDto, @ClientContext() client: ClientContext) {
- *   return this.auth.login({ identifier: dto.username, password: dto.password }, client);
+ *   return this.auth.login({ identifier: dto.username ?? '', password: dto.password }, client);
  * }
  * ```
  */

@@ -12,7 +12,9 @@ import { LIVE_SESSION_KEY } from '../auth.constants.js';
  * ```ts
  * @LiveSession()
  * @Post('account/delete')
- * deleteAccount(@CurrentUser('id') userId: string) { … }
+ * deleteAccount(@CurrentUser('id') userId: string) {
+ *   return { deleted: userId }; // a revoked or expired session never gets here
+ * }
  * ```
  *
  * Enforced wherever `AccessTokenGuard` runs (app-wide by default, or `@UseGuards(AccessTokenGuard)`).

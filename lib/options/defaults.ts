@@ -43,6 +43,7 @@ export const AUTH_DEFAULTS = deepFreeze({
     lockout: '15m',
     sendLimit: { perUser: { max: 5, window: '15m' }, perAddress: { max: 20, window: '15m' } },
     trustedDeviceTtl: '30d',
+    factors: [],
   },
   rateLimit: {
     enabled: true,

@@ -228,6 +228,7 @@ function resolveMfa(p: Problems, raw: unknown): Resolved['mfa'] {
   if (codeLength > 10) p.add('mfa.codeLength', 'must be at most 10');
   const sendLimit = section(p, mfa.sendLimit, 'mfa.sendLimit', SEND_LIMIT_KEYS);
   return {
+    enabled: methods.length > 0 || customFactors > 0,
     methods,
     required,
     encryptionKeys,

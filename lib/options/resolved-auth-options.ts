@@ -40,6 +40,8 @@ export interface ResolvedAuthOptions {
     readonly refreshPath: string | undefined;
   };
   readonly mfa: {
+    /** MFA is configured: a built-in method in `mfa.methods` or a factor in `mfa.factors` (the MFA routes exist). */
+    readonly enabled: boolean;
     /** The built-in factors offered (custom ones come from `mfa.factors`, see `MfaFactorRegistry`). */
     readonly methods: readonly BuiltInMfaMethod[];
     readonly required: boolean;

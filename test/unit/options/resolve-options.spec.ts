@@ -61,6 +61,7 @@ describe('resolveAuthOptions', () => {
           csrf: true,
         },
         mfa: {
+          enabled: false,
           methods: [],
           required: false,
           encryptionKeys: [],

@@ -1,0 +1,24 @@
+/**
+ * Host routes that use the module's decorators: `@LiveSession()` (the session must still be live,
+ * checked in the session store) and `@ClientContext()` (the client address and user agent as the
+ * module reads them). The examples of the JSDoc of both decorators.
+ */
+import { Body, Controller, Post } from '@nestjs/common';
+import { AuthService, ClientContext, CurrentUser, LiveSession, LoginDto, Public } from 'nest-gatekeeper';
+
+@Controller('account')
+export class AccountController {
+  constructor(private readonly auth: AuthService) {}
+
+  @LiveSession()
+  @Post('account/delete')
+  deleteAccount(@CurrentUser('id') userId: string) {
+    return { deleted: userId }; // a revoked or expired session never gets here
+  }
+
+  @Public()
+  @Post('login')
+  login(@Body() dto: LoginDto, @ClientContext() client: ClientContext) {
+    return this.auth.login({ identifier: dto.username ?? '', password: dto.password }, client);
+  }
+}
