@@ -7,3 +7,5 @@ export const AUTH_ROUTES = Symbol('nest-gatekeeper:Routes');
 export const IS_PUBLIC_KEY = 'nest-gatekeeper:isPublic';
 /** @internal metadata key of `@Roles()`. */
 export const ROLES_KEY = 'nest-gatekeeper:roles';
+/** @internal the raw module options as given to `forRoot` / returned by `forRootAsync`'s factory. */
+export const AUTH_RAW_OPTIONS = Symbol('nest-gatekeeper:RawOptions');

@@ -30,7 +30,6 @@ import {
   Public,
   rateLimitEntity,
   runAuthMigrations,
-  SplitMfaStore,
   TypeOrmMfaStore,
   TypeOrmUserStore,
   type EmailSender,
@@ -159,12 +158,14 @@ export class ProductionAppModule implements OnApplicationShutdown {
               trustProxyHeaders: false,
               userStore: new TypeOrmUserStore(db),
               sessionStore: new RedisSessionStore(redis, { keyPrefix }),
-              rateLimit: { store: new RedisRateLimitStore(redis, { keyPrefix }) },
+              rateLimitStore: new RedisRateLimitStore(redis, { keyPrefix }),
+              // TOTP secrets and recovery codes in SQL; codes, pending marks and trusted devices in Redis.
+              mfaEnrolmentStore: new TypeOrmMfaStore(db),
+              mfaChallengeStore: new RedisMfaStore(redis, { keyPrefix }),
               mfa: {
                 methods: ['totp', 'email'],
                 encryptionKey: config.mfaEncryptionKey,
                 senders: { email: new MailApiEmailSender(config.mailApiUrl) },
-                store: new SplitMfaStore({ enrolment: new TypeOrmMfaStore(db), ephemeral: new RedisMfaStore(redis, { keyPrefix }) }),
               },
             };
           },

@@ -5,12 +5,12 @@ import { SecretCipher } from '../crypto/secret-cipher.js';
 import { constantTimeEqual, randomBytesFromPool } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import type { DeliveredMfaMethod, MfaStore, StoredTrustedDevice } from '../stores/mfa.store.js';
+import { MFA_CHALLENGE_STORE, type DeliveredMfaMethod, type MfaChallengeStore, type StoredTrustedDevice } from '../stores/mfa-challenge.store.js';
+import { MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
 import { MemoryMfaStore } from '../stores/memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from '../stores/memory/memory-rate-limit.store.js';
-import type { RateLimitStore } from '../stores/rate-limit.store.js';
-import { MFA_STORE, RATE_LIMIT_STORE, USER_STORE } from '../stores/store.tokens.js';
-import type { AuthUser, MfaMethod, UserStore } from '../stores/user.store.js';
+import { RATE_LIMIT_STORE, type RateLimitStore } from '../stores/rate-limit.store.js';
+import { USER_STORE, type AuthUser, type MfaMethod, type UserStore } from '../stores/user.store.js';
 import { MfaTokenService, type PendingMfaLogin } from '../tokens/mfa-token.service.js';
 import { hashTrustToken, newTrustToken, trustTokenDeviceId } from '../tokens/trust-token.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
@@ -86,7 +86,8 @@ export class MfaService implements OnModuleInit {
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
-    @Inject(MFA_STORE) private readonly store: MfaStore,
+    @Inject(MFA_ENROLMENT_STORE) private readonly enrolment: MfaEnrolmentStore,
+    @Inject(MFA_CHALLENGE_STORE) private readonly challenges: MfaChallengeStore,
     @Inject(USER_STORE) private readonly users: UserStore,
     @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
@@ -99,13 +100,14 @@ export class MfaService implements OnModuleInit {
   }
 
   /**
-   * Warns when MFA state is shared (a non-memory `mfa.store`) but the attempt counters are not: each
+   * Warns when MFA state is shared (a non-memory MFA store) but the attempt counters are not: each
    * instance would then count `mfa.maxAttempts` on its own.
    */
   onModuleInit(): void {
-    if (this.options.mfa.methods.length > 0 && !(this.store instanceof MemoryMfaStore) && this.counters instanceof MemoryRateLimitStore) {
+    const shared = !(this.enrolment instanceof MemoryMfaStore) || !(this.challenges instanceof MemoryMfaStore);
+    if (this.options.mfa.methods.length > 0 && shared && this.counters instanceof MemoryRateLimitStore) {
       this.logger.warn(
-        'mfa.store is shared but rateLimit.store is in memory: with several instances each one counts MFA attempts on its own. Set rateLimit.store to a shared store.',
+        'the MFA store is shared but rateLimitStore is in memory: with several instances each one counts MFA attempts on its own. Set rateLimitStore to a shared store.',
       );
     }
   }
@@ -123,7 +125,7 @@ export class MfaService implements OnModuleInit {
     const usable = this.usableMethods(user);
     const defaultMethod = usable[0];
     if (defaultMethod === undefined) throw new AuthException('MFA_ENROLLMENT_REQUIRED');
-    const state = await this.store.getState(user.id);
+    const state = await this.enrolment.getState(user.id);
     return { methods: state.recoveryCodesLeft > 0 ? [...usable, 'recovery'] : usable, defaultMethod };
   }
 
@@ -156,11 +158,11 @@ export class MfaService implements OnModuleInit {
     const id = trustTokenDeviceId(trustToken);
     if (id === undefined) return false;
     // Read even without a user (an unknown account at login): the same work either way.
-    const device = await this.store.findTrustedDevice(id);
+    const device = await this.challenges.findTrustedDevice(id);
     const now = this.clock.now();
     if (!user || !device || device.userId !== user.id || device.expiresAt <= now) return false;
     if (!constantTimeEqual(device.tokenHash, hashTrustToken(trustToken))) return false;
-    await this.store.touchTrustedDevice(id, now);
+    await this.challenges.touchTrustedDevice(id, now);
     return true;
   }
 
@@ -186,7 +188,7 @@ export class MfaService implements OnModuleInit {
       await this.recordFailure(user.id, attempt, pending);
       throw new AuthException('MFA_CODE_INVALID');
     }
-    if (!(await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000))) {
+    if (!(await this.challenges.finishPending(pending.pendingId, pending.expiresAt * 1000))) {
       throw new AuthException('MFA_TOKEN_INVALID');
     }
     await this.counters.reset(failKey(user.id));
@@ -198,10 +200,10 @@ export class MfaService implements OnModuleInit {
   /** Starts a TOTP setup: a new 160-bit secret (saved encrypted, pending until a code confirms it). */
   async setupTotp(user: AuthUser): Promise<{ secret: string; otpauthUrl: string }> {
     this.assertOffered('totp');
-    const state = await this.store.getState(user.id);
+    const state = await this.enrolment.getState(user.id);
     if (state.totpSecret !== null && user.mfaMethods.includes('totp')) throw new AuthException('MFA_ALREADY_ENABLED');
     const secret = new Secret({ buffer: Uint8Array.from(randomBytesFromPool(TOTP_SECRET_BYTES)).buffer });
-    await this.store.setPendingTotp(user.id, this.cipher.encrypt(secret.base32, user.id));
+    await this.enrolment.setPendingTotp(user.id, this.cipher.encrypt(secret.base32, user.id));
     const otpauthUrl = this.totp(secret, user.username).toString();
     return { secret: secret.base32, otpauthUrl };
   }
@@ -213,7 +215,7 @@ export class MfaService implements OnModuleInit {
   async enableTotp(user: AuthUser, code: string, ip: string | undefined): Promise<{ recoveryCodes: string[] }> {
     this.assertOffered('totp');
     if (!isDigits(code, TOTP_DIGITS)) throw malformed(`an authenticator code has ${TOTP_DIGITS} digits`, 'code');
-    const state = await this.store.getState(user.id);
+    const state = await this.enrolment.getState(user.id);
     const pendingBox = state.totpPendingSecret;
     const secret = pendingBox === null ? undefined : this.cipher.decrypt(pendingBox, user.id);
     if (pendingBox === null || secret === undefined) {
@@ -221,7 +223,7 @@ export class MfaService implements OnModuleInit {
     }
     const attempt = await this.reserveAttempt(user.id, ip);
     const step = this.matchingStep(secret, code);
-    if (step === undefined || !(await this.store.activateTotp(user.id, pendingBox, step))) {
+    if (step === undefined || !(await this.enrolment.activateTotp(user.id, pendingBox, step))) {
       await this.recordFailure(user.id, attempt, undefined);
       throw new AuthException('MFA_CODE_INVALID');
     }
@@ -242,10 +244,10 @@ export class MfaService implements OnModuleInit {
       throw new AuthException('MFA_REQUIRED');
     }
     await this.users.setMfaMethods(user.id, remaining);
-    if (method === 'totp') await this.store.clearTotp(user.id);
-    if (remaining.length === 0) await this.store.deleteRecoveryCodes(user.id);
-    await this.store.deleteCode(user.id);
-    await this.store.deleteTrustedDevices(user.id);
+    if (method === 'totp') await this.enrolment.clearTotp(user.id);
+    if (remaining.length === 0) await this.enrolment.deleteRecoveryCodes(user.id);
+    await this.challenges.deleteCode(user.id);
+    await this.challenges.deleteTrustedDevices(user.id);
   }
 
   /**
@@ -255,7 +257,7 @@ export class MfaService implements OnModuleInit {
   async enrolTotpSecret(userId: string, base32Secret: string): Promise<void> {
     this.assertOffered('totp');
     const secret = Secret.fromBase32(base32Secret);
-    await this.store.setActiveTotp(userId, this.cipher.encrypt(secret.base32, userId));
+    await this.enrolment.setActiveTotp(userId, this.cipher.encrypt(secret.base32, userId));
     const user = await this.users.findById(userId);
     if (user) await this.users.setMfaMethods(userId, ['totp', ...user.mfaMethods.filter((m) => m !== 'totp')]);
   }
@@ -286,13 +288,13 @@ export class MfaService implements OnModuleInit {
       lastUsedAt: now,
       expiresAt: now + this.options.mfa.trustedDeviceTtlMs,
     };
-    await this.store.addTrustedDevice(device);
+    await this.challenges.addTrustedDevice(device);
     return { token, maxAgeSeconds: Math.floor(this.options.mfa.trustedDeviceTtlMs / 1000) };
   }
 
   /** The user's live trusted devices, newest first. */
   async listTrustedDevices(userId: string): Promise<TrustedDeviceView[]> {
-    const devices = await this.store.listTrustedDevices(userId, this.clock.now());
+    const devices = await this.challenges.listTrustedDevices(userId, this.clock.now());
     return devices.map((d) => ({
       id: d.id,
       label: d.label,
@@ -304,12 +306,12 @@ export class MfaService implements OnModuleInit {
 
   /** Revokes one of the user's trusted devices; `NOT_FOUND` when the user has no such device. */
   async revokeTrustedDevice(userId: string, id: string): Promise<void> {
-    if (!(await this.store.deleteTrustedDevice(userId, id))) throw new AuthException('NOT_FOUND');
+    if (!(await this.challenges.deleteTrustedDevice(userId, id))) throw new AuthException('NOT_FOUND');
   }
 
   /** Revokes every trusted device of the user (password change, MFA disable, logout everywhere). */
   async revokeTrustedDevices(userId: string): Promise<void> {
-    await this.store.deleteTrustedDevices(userId);
+    await this.challenges.deleteTrustedDevices(userId);
   }
 
   // ---------------------------------------------------------------- internals
@@ -332,7 +334,7 @@ export class MfaService implements OnModuleInit {
   /** The pending login of a live, unfinished `mfaToken`, and its user. */
   private async openPending(mfaToken: string): Promise<{ pending: PendingMfaLogin; user: AuthUser }> {
     const pending = this.tokens.verify(mfaToken);
-    if (await this.store.isPendingFinished(pending.pendingId, this.clock.now())) throw new AuthException('MFA_TOKEN_INVALID');
+    if (await this.challenges.isPendingFinished(pending.pendingId, this.clock.now())) throw new AuthException('MFA_TOKEN_INVALID');
     const user = await this.users.findById(pending.userId);
     if (!user || user.disabled) throw new AuthException('MFA_TOKEN_INVALID');
     return { pending, user };
@@ -379,8 +381,8 @@ export class MfaService implements OnModuleInit {
     // over the cap. It expires with its window (mfa.lockout from the first wrong code), which ends no
     // later than the lock, so counting starts afresh once the lock is over.
     if (pending !== undefined) {
-      await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000);
-      await this.store.deleteCode(userId);
+      await this.challenges.finishPending(pending.pendingId, pending.expiresAt * 1000);
+      await this.challenges.deleteCode(userId);
     }
   }
 
@@ -392,7 +394,7 @@ export class MfaService implements OnModuleInit {
     if (method === 'recovery') {
       const normalised = RecoveryCodes.normalise(code);
       if (normalised === undefined) throw malformed('a recovery code looks like xxxx-xxxx-xxxx');
-      return () => this.store.consumeRecoveryCode(user.id, RecoveryCodes.hash(user.id, normalised));
+      return () => this.enrolment.consumeRecoveryCode(user.id, RecoveryCodes.hash(user.id, normalised));
     }
     if (!this.usableMethods(user).includes(method)) throw unavailable('method');
     if (method === 'totp') {
@@ -401,7 +403,7 @@ export class MfaService implements OnModuleInit {
     }
     if (!this.codes.isWellFormed(code)) throw malformed(`a code has ${this.options.mfa.codeLength} digits`);
     const hash = this.codes.hash(user.id, pending.pendingId, method, code);
-    return () => this.store.consumeCode(user.id, pending.pendingId, method, hash, this.clock.now());
+    return () => this.challenges.consumeCode(user.id, pending.pendingId, method, hash, this.clock.now());
   }
 
   private async sendCode(user: AuthUser, pending: PendingMfaLogin, method: DeliveredMfaMethod, ip: string | undefined): Promise<MfaSendResult> {
@@ -412,7 +414,7 @@ export class MfaService implements OnModuleInit {
     const code = this.codes.generate();
     const ttlMs = this.options.mfa.codeTtlMs;
     const expiresInSeconds = Math.floor(ttlMs / 1000);
-    await this.store.putCode(user.id, {
+    await this.challenges.putCode(user.id, {
       pendingId: pending.pendingId,
       method,
       codeHash: this.codes.hash(user.id, pending.pendingId, method, code),
@@ -431,7 +433,7 @@ export class MfaService implements OnModuleInit {
       if (method === 'email') await (sender as EmailSender).sendEmail(message);
       else await (sender as SmsSender).sendSms(message);
     } catch (error) {
-      await this.store.deleteCode(user.id);
+      await this.challenges.deleteCode(user.id);
       this.logger.warn(`Sending an ${method} code failed: ${error instanceof Error ? error.name : 'unknown error'}`);
       throw new AuthException('MFA_DELIVERY_FAILED');
     }
@@ -451,11 +453,11 @@ export class MfaService implements OnModuleInit {
   }
 
   private async checkTotp(userId: string, code: string): Promise<boolean> {
-    const state = await this.store.getState(userId);
+    const state = await this.enrolment.getState(userId);
     const secret = state.totpSecret === null ? undefined : this.cipher.decrypt(state.totpSecret, userId);
     if (secret === undefined) return false;
     const step = this.matchingStep(secret, code);
-    return step !== undefined && this.store.acceptTotpStep(userId, step);
+    return step !== undefined && this.enrolment.acceptTotpStep(userId, step);
   }
 
   /** The time step (current ± 1) whose code is `code`, or `undefined`. */
@@ -479,7 +481,7 @@ export class MfaService implements OnModuleInit {
 
   private async newRecoveryCodes(userId: string): Promise<string[]> {
     const codes = RecoveryCodes.generate(RECOVERY_CODE_COUNT);
-    await this.store.replaceRecoveryCodes(
+    await this.enrolment.replaceRecoveryCodes(
       userId,
       codes.map((c) => RecoveryCodes.hash(userId, RecoveryCodes.normalise(c) as string)),
     );

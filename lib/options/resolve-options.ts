@@ -22,7 +22,8 @@ const MAX_HASH_PLACES = 1024;
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': [
-    'accessTokenType', 'jwt', 'refreshToken', 'cookies', 'userStore', 'sessionStore', 'passwordHasher',
+    'accessTokenType', 'jwt', 'refreshToken', 'cookies', 'userStore', 'sessionStore', 'rateLimitStore', 'mfaStore',
+    'mfaEnrolmentStore', 'mfaChallengeStore', 'passwordHasher',
     'passwordHashing', 'mfa', 'rateLimit', 'password', 'sessionCheck', 'revocation', 'storeTimeout', 'storeReadTimeout', 'defaultRoles',
     'trustProxyHeaders', 'loginIdentifiers', 'responses', 'registration',
   ],
@@ -40,18 +41,24 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'cookies.names': ['access', 'refresh', 'trust', 'csrf'],
   mfa: [
     'methods', 'required', 'encryptionKey', 'issuer', 'codeTtl', 'codeLength', 'maxAttempts', 'lockout',
-    'sendLimit', 'trustedDeviceTtl', 'senders', 'store',
+    'sendLimit', 'trustedDeviceTtl', 'senders',
   ],
   'mfa.sendLimit': ['perUser', 'perAddress'],
   'mfa.sendLimit.perUser': ['max', 'window'],
   'mfa.sendLimit.perAddress': ['max', 'window'],
   'mfa.senders': ['email', 'sms'],
-  rateLimit: ['enabled', 'account', 'ceiling', 'provenFor', 'address', 'store'],
+  rateLimit: ['enabled', 'account', 'ceiling', 'provenFor', 'address'],
   'rateLimit.ceiling': ['max', 'window'],
   'rateLimit.account': ['maxFailures', 'window', 'lockout', 'maxLockout'],
   'rateLimit.address': ['max', 'window'],
   password: ['minLength', 'maxLength'],
   passwordHashing: ['concurrency', 'queue'],
+};
+
+/** Options that moved (before 1.0): refused with the new name instead of "unknown option". */
+const MOVED_KEYS: Readonly<Record<string, string>> = {
+  'rateLimit.store': 'rateLimitStore',
+  'mfa.store': 'mfaStore (or mfaEnrolmentStore / mfaChallengeStore for one half)',
 };
 
 /** Collects every problem; `fail()` throws them together. */
@@ -76,7 +83,12 @@ function section(problems: Problems, root: Dict, path: string): Dict {
     return {};
   }
   const known = KNOWN_KEYS[path];
-  if (known) for (const key of Object.keys(value)) if (!known.includes(key)) problems.add(`${path}.${key}`, 'unknown option');
+  if (known) {
+    for (const key of Object.keys(value)) {
+      const moved = MOVED_KEYS[`${path}.${key}`];
+      if (!known.includes(key)) problems.add(`${path}.${key}`, moved === undefined ? 'unknown option' : `moved to ${moved}`);
+    }
+  }
   return value;
 }
 

@@ -1,3 +1,5 @@
+import { Inject } from '@nestjs/common';
+
 /** The state of one counter in a {@link RateLimitStore}. Times are epoch milliseconds. */
 export interface CounterState {
   /** How many increments the counter holds (0 when absent or expired). */
@@ -39,3 +41,9 @@ export interface RateLimitStore {
    */
   deleteExpired?(before: number): Promise<number>;
 }
+
+/** Injection token of the {@link RateLimitStore} (option `rateLimitStore`). */
+export const RATE_LIMIT_STORE = Symbol('nest-gatekeeper:RateLimitStore');
+
+/** Injects the configured {@link RateLimitStore}. */
+export const InjectRateLimitStore = (): PropertyDecorator & ParameterDecorator => Inject(RATE_LIMIT_STORE);

@@ -1,3 +1,5 @@
+import { Inject } from '@nestjs/common';
+
 /**
  * A login session: one refresh-token family. Times are epoch milliseconds.
  * Refresh tokens are never stored: only their SHA-256 hashes (base64url).
@@ -108,3 +110,9 @@ export interface SessionStore {
    */
   watchRevocations?(watcher: RevocationWatcher): Promise<() => Promise<void>>;
 }
+
+/** Injection token of the {@link SessionStore} (option `sessionStore`). */
+export const SESSION_STORE = Symbol('nest-gatekeeper:SessionStore');
+
+/** Injects the configured {@link SessionStore}. */
+export const InjectSessionStore = (): PropertyDecorator & ParameterDecorator => Inject(SESSION_STORE);

@@ -1,3 +1,5 @@
+import { Inject } from '@nestjs/common';
+
 /** A second factor the module knows. */
 export type MfaMethod = 'totp' | 'email' | 'sms';
 
@@ -62,3 +64,9 @@ export interface UserStore {
    */
   setMfaMethods(id: string, methods: readonly MfaMethod[]): Promise<boolean>;
 }
+
+/** Injection token of the {@link UserStore} (option `userStore`). */
+export const USER_STORE = Symbol('nest-gatekeeper:UserStore');
+
+/** Injects the configured {@link UserStore}. */
+export const InjectUserStore = (): PropertyDecorator & ParameterDecorator => Inject(USER_STORE);
