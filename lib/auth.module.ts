@@ -103,23 +103,25 @@ function controllersFor(routes: ResolvedAuthRoutes): Type<unknown>[] {
 const MFA_STORE_OPTION = Symbol('nest-gatekeeper:MfaStoreOption');
 
 /** The stores and senders: one provider each, built by {@link storeProvider}. */
-const pluggedProviders: Provider[] = [
-  storeProvider<UserStore>(
-    USER_STORE,
-    (raw) => raw.userStore,
-    () => {
-      throw new AuthConfigError(['userStore: is required']);
-    },
-    'UserStore',
-  ),
-  storeProvider<SessionStore>(SESSION_STORE, (raw) => raw.sessionStore, () => new MemorySessionStore(), 'SessionStore'),
-  storeProvider<RateLimitStore>(RATE_LIMIT_STORE, (raw) => raw.rateLimitStore, () => new MemoryRateLimitStore(), 'RateLimitStore'),
-  storeProvider<MfaStore>(MFA_STORE_OPTION, (raw) => raw.mfaStore, () => new MemoryMfaStore(), 'MfaStore'),
-  storeProvider<MfaEnrolmentStore>(MFA_ENROLMENT_STORE, (raw) => raw.mfaEnrolmentStore, MFA_STORE_OPTION, 'MfaEnrolmentStore'),
-  storeProvider<MfaChallengeStore>(MFA_CHALLENGE_STORE, (raw) => raw.mfaChallengeStore, MFA_STORE_OPTION, 'MfaChallengeStore'),
-  storeProvider<EmailSender | undefined>(EMAIL_SENDER, (raw) => raw.mfa?.senders?.email, () => undefined, null),
-  storeProvider<SmsSender | undefined>(SMS_SENDER, (raw) => raw.mfa?.senders?.sms, () => undefined, null),
-];
+function pluggedProviders(): Provider[] {
+  return [
+    storeProvider<UserStore>(
+      USER_STORE,
+      (raw) => raw.userStore,
+      () => {
+        throw new AuthConfigError(['userStore: is required']);
+      },
+      'UserStore',
+    ),
+    storeProvider<SessionStore>(SESSION_STORE, (raw) => raw.sessionStore, () => new MemorySessionStore(), 'SessionStore'),
+    storeProvider<RateLimitStore>(RATE_LIMIT_STORE, (raw) => raw.rateLimitStore, () => new MemoryRateLimitStore(), 'RateLimitStore'),
+    storeProvider<MfaStore>(MFA_STORE_OPTION, (raw) => raw.mfaStore, () => new MemoryMfaStore(), 'MfaStore'),
+    storeProvider<MfaEnrolmentStore>(MFA_ENROLMENT_STORE, (raw) => raw.mfaEnrolmentStore, MFA_STORE_OPTION, 'MfaEnrolmentStore'),
+    storeProvider<MfaChallengeStore>(MFA_CHALLENGE_STORE, (raw) => raw.mfaChallengeStore, MFA_STORE_OPTION, 'MfaChallengeStore'),
+    storeProvider<EmailSender | undefined>(EMAIL_SENDER, (raw) => raw.mfa?.senders?.email, () => undefined, null),
+    storeProvider<SmsSender | undefined>(SMS_SENDER, (raw) => raw.mfa?.senders?.sms, () => undefined, null),
+  ];
+}
 
 function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): DynamicModule {
   const providers: Provider[] = [
@@ -128,7 +130,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     { provide: AUTH_RAW_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN },
     { provide: AUTH_OPTIONS, useFactory: resolveAuthOptions, inject: [MODULE_OPTIONS_TOKEN] },
     { provide: AUTH_CLOCK, useValue: systemClock },
-    ...pluggedProviders,
+    ...pluggedProviders(),
     {
       // The configured hasher (argon2id by default), whoever wrote it, behind the hashing bound: the
       // module's own hashing and the app's calls through PASSWORD_HASHER share one budget.
