@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { APP_FILTER, APP_GUARD, ApplicationConfig, ModuleRef } from '@nestjs/core';
-import { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
+import { AUTH_OPTIONS, AUTH_RAW_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
 import { AuthService } from './auth.service.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { mfaRoutesProvider } from './controllers/mfa-routes.js';
@@ -19,7 +19,7 @@ import { TokenController } from './controllers/token.controller.js';
 import { SessionsController } from './controllers/sessions.controller.js';
 import { Argon2idPasswordHasher } from './crypto/argon2id-password.hasher.js';
 import { BoundedPasswordHasher } from './crypto/bounded-password-hasher.js';
-import { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
+import { assertPasswordHasher, PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
 import { PasswordHasherShutdown } from './crypto/password-hasher.shutdown.js';
 import { AuthRoutesProblemFilter } from './errors/auth-routes-problem.filter.js';
 import { AuthConfigError } from './errors/auth-config.error.js';
@@ -41,13 +41,16 @@ import { RevocationFeed } from './sessions/revocation-feed.js';
 import { SessionJanitor } from './sessions/session.janitor.js';
 import { SessionService } from './sessions/session.service.js';
 import { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
-import { MemoryUserStore } from './stores/memory/memory-user.store.js';
-import { withStoreTimeout } from './stores/store-timeout.js';
-import { setupAuthSwagger } from './swagger/auth-swagger.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
-import { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
-import { assertUserStore, type UserStore } from './stores/user.store.js';
+import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from './stores/mfa-challenge.store.js';
+import { MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from './stores/mfa-enrolment.store.js';
+import type { MfaStore } from './stores/mfa.store.js';
+import { assertRateLimitStore, RATE_LIMIT_STORE, type RateLimitStore } from './stores/rate-limit.store.js';
+import { assertSessionStore, SESSION_STORE, type SessionStore } from './stores/session.store.js';
+import { storeProvider } from './stores/store-provider.js';
+import { assertUserStore, USER_STORE, type UserStore } from './stores/user.store.js';
+import { setupAuthSwagger } from './swagger/auth-swagger.js';
 import { AccessTokenService } from './tokens/access-token.service.js';
 import { MfaTokenService } from './tokens/mfa-token.service.js';
 import { createTokenTransport } from './transport/create-token-transport.js';
@@ -102,14 +105,29 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
   return { controllers, mfaRoutes: mfaRoutesProvider(mfa, Object.keys(mfaPaths)) };
 }
 
-/** The store with the `storeTimeout` safety net (the in-memory stores cannot hang and stay bare). */
-function timed<T extends object>(store: T, options: ResolvedAuthOptions, name: string): T {
-  const inMemory =
-    store instanceof MemoryUserStore ||
-    store instanceof MemorySessionStore ||
-    store instanceof MemoryRateLimitStore ||
-    store instanceof MemoryMfaStore;
-  return inMemory ? store : withStoreTimeout(store, options.storeTimeoutMs, name, options.storeReadTimeoutMs);
+/** @internal the resolved `mfaStore` option (or the in-memory default): each MFA half unless overridden. */
+const MFA_STORE_OPTION = Symbol('nest-gatekeeper:MfaStoreOption');
+
+/** The stores and senders: one provider each, built by {@link storeProvider}. */
+function pluggedProviders(): Provider[] {
+  return [
+    storeProvider<UserStore>(
+      USER_STORE,
+      (raw) => raw.userStore,
+      () => {
+        throw new AuthConfigError(['userStore: is required']);
+      },
+      'UserStore',
+      assertUserStore,
+    ),
+    storeProvider<SessionStore>(SESSION_STORE, (raw) => raw.sessionStore, () => new MemorySessionStore(), 'SessionStore', assertSessionStore),
+    storeProvider<RateLimitStore>(RATE_LIMIT_STORE, (raw) => raw.rateLimitStore, () => new MemoryRateLimitStore(), 'RateLimitStore', assertRateLimitStore),
+    storeProvider<MfaStore>(MFA_STORE_OPTION, (raw) => raw.mfaStore, () => new MemoryMfaStore(), 'MfaStore'),
+    storeProvider<MfaEnrolmentStore>(MFA_ENROLMENT_STORE, (raw) => raw.mfaEnrolmentStore, MFA_STORE_OPTION, 'MfaEnrolmentStore'),
+    storeProvider<MfaChallengeStore>(MFA_CHALLENGE_STORE, (raw) => raw.mfaChallengeStore, MFA_STORE_OPTION, 'MfaChallengeStore'),
+    storeProvider<MfaSender | undefined>(EMAIL_SENDER, (raw) => raw.mfa?.senders?.email, () => undefined, null),
+    storeProvider<MfaSender | undefined>(SMS_SENDER, (raw) => raw.mfa?.senders?.sms, () => undefined, null),
+  ];
 }
 
 function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): DynamicModule {
@@ -118,59 +136,21 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     ...(definition.providers ?? []),
     mfaRoutes,
     { provide: AUTH_ROUTES, useValue: routes },
+    { provide: AUTH_RAW_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN },
     { provide: AUTH_OPTIONS, useFactory: resolveAuthOptions, inject: [MODULE_OPTIONS_TOKEN] },
     { provide: AUTH_CLOCK, useValue: systemClock },
-    {
-      provide: USER_STORE,
-      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions): Promise<UserStore> =>
-        timed(
-          assertUserStore(await resolveProvider(raw.userStore, moduleRef, () => {
-            throw new AuthConfigError(['userStore: is required']);
-          })),
-          options,
-          'UserStore',
-        ),
-      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
-    },
-    {
-      provide: SESSION_STORE,
-      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions) =>
-        timed(await resolveProvider(raw.sessionStore, moduleRef, () => new MemorySessionStore()), options, 'SessionStore'),
-      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
-    },
-    {
-      provide: RATE_LIMIT_STORE,
-      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions) =>
-        timed(await resolveProvider(raw.rateLimit?.store, moduleRef, () => new MemoryRateLimitStore()), options, 'RateLimitStore'),
-      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
-    },
-    {
-      provide: MFA_STORE,
-      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions) =>
-        timed(await resolveProvider(raw.mfa?.store, moduleRef, () => new MemoryMfaStore()), options, 'MfaStore'),
-      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
-    },
-    {
-      provide: EMAIL_SENDER,
-      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
-        resolveProvider<MfaSender | undefined>(raw.mfa?.senders?.email, moduleRef, () => undefined),
-      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
-    },
-    {
-      provide: SMS_SENDER,
-      useFactory: (raw: AuthModuleOptions, moduleRef: ModuleRef) =>
-        resolveProvider<MfaSender | undefined>(raw.mfa?.senders?.sms, moduleRef, () => undefined),
-      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
-    },
+    ...pluggedProviders(),
     {
       // The configured hasher (argon2id by default), whoever wrote it, behind the hashing bound: the
       // module's own hashing and the app's calls through PASSWORD_HASHER share one budget.
       provide: BoundedPasswordHasher,
       useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions) => {
-        const hasher = await resolveProvider<PasswordHasher>(
-          raw.passwordHasher,
-          moduleRef,
-          () => new Argon2idPasswordHasher({}, { threads: options.passwordHashing.concurrency }),
+        const hasher = assertPasswordHasher(
+          await resolveProvider<PasswordHasher>(
+            raw.passwordHasher,
+            moduleRef,
+            () => new Argon2idPasswordHasher({}, { threads: options.passwordHashing.concurrency }),
+          ),
         );
         return hasher instanceof BoundedPasswordHasher ? hasher : new BoundedPasswordHasher(hasher, options.passwordHashing);
       },
@@ -218,7 +198,8 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       USER_STORE,
       SESSION_STORE,
       RATE_LIMIT_STORE,
-      MFA_STORE,
+      MFA_ENROLMENT_STORE,
+      MFA_CHALLENGE_STORE,
       EMAIL_SENDER,
       SMS_SENDER,
       PASSWORD_HASHER,

@@ -10,8 +10,7 @@ import { MfaService, type MfaVerifyMethod, type PendingMfaBody } from './mfa/mfa
 import { TrustedDeviceService, type TrustedDeviceView } from './mfa/trusted-device.service.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
 import { SessionService, type SessionContext, type SessionView } from './sessions/session.service.js';
-import { USER_STORE } from './stores/store.tokens.js';
-import type { AuthUser, JsonValue, MfaMethod, UserStore } from './stores/user.store.js';
+import { USER_STORE, type AuthUser, type JsonValue, type MfaMethod, type UserStore } from './stores/user.store.js';
 import type { AuthPrincipal } from './tokens/access-token.claims.js';
 import type { TokenGrant } from './transport/token-transport.js';
 import { parseIdentifier } from './users/identifiers.js';

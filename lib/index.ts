@@ -47,15 +47,7 @@ export { CurrentUser } from './decorators/current-user.decorator.js';
 export { LiveSession, SkipLiveSession } from './decorators/live-session.decorator.js';
 export { ClientContext } from './decorators/client-context.decorator.js';
 export { ApiProblemResponses } from './decorators/api-problem-responses.decorator.js';
-export {
-  InjectAuthClock,
-  InjectAuthOptions,
-  InjectPasswordHasher,
-  InjectRateLimitStore,
-  InjectSessionStore,
-  InjectTokenTransport,
-  InjectUserStore,
-} from './decorators/inject.decorators.js';
+export { InjectAuthClock, InjectAuthOptions, InjectPasswordHasher, InjectTokenTransport } from './decorators/inject.decorators.js';
 
 export { AuthController } from './controllers/auth.controller.js';
 export { SessionsController } from './controllers/sessions.controller.js';
@@ -104,13 +96,41 @@ export { DuplicateUserError, StoreUnavailableError } from './errors/store.errors
 export { ProblemDetailsFilter, renderProblem } from './errors/problem-details.filter.js';
 export type { FieldError, ProblemDetails } from './errors/problem-details.js';
 
-export type { AuthUser, JsonValue, MfaMethod, NewUser, UserStore } from './stores/user.store.js';
-export type { RevocationWatcher, SessionRevocation, SessionRotation, SessionStore, StoredSession } from './stores/session.store.js';
-export type { CounterState, RateLimitStore } from './stores/rate-limit.store.js';
-export type { DeliveredMfaMethod, MfaStore, MfaUserState, StoredOneTimeCode, StoredTrustedDevice } from './stores/mfa.store.js';
-export { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from './stores/store.tokens.js';
+export {
+  USER_STORE,
+  InjectUserStore,
+  type AuthUser,
+  type JsonValue,
+  type MfaMethod,
+  type NewUser,
+  type UserStore,
+} from './stores/user.store.js';
+export {
+  SESSION_STORE,
+  InjectSessionStore,
+  type RevocationWatcher,
+  type SessionRevocation,
+  type SessionRotation,
+  type SessionStore,
+  type StoredSession,
+} from './stores/session.store.js';
+export { RATE_LIMIT_STORE, InjectRateLimitStore, type CounterState, type RateLimitStore } from './stores/rate-limit.store.js';
+export {
+  MFA_ENROLMENT_STORE,
+  InjectMfaEnrolmentStore,
+  type MfaEnrolmentStore,
+  type MfaUserState,
+} from './stores/mfa-enrolment.store.js';
+export {
+  MFA_CHALLENGE_STORE,
+  InjectMfaChallengeStore,
+  type DeliveredMfaMethod,
+  type MfaChallengeStore,
+  type StoredOneTimeCode,
+  type StoredTrustedDevice,
+} from './stores/mfa-challenge.store.js';
+export type { MfaStore } from './stores/mfa.store.js';
 export { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
-export { SplitMfaStore } from './stores/split-mfa.store.js';
 export { MemoryUserStore } from './stores/memory/memory-user.store.js';
 export { MemorySessionStore } from './stores/memory/memory-session.store.js';
 export { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';

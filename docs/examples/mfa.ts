@@ -27,11 +27,11 @@ export class MailerEmailSender implements MfaSender {
 export const authWithMfa = AuthModule.forRoot({
   jwt: { secret: process.env.JWT_SECRET },
   userStore: UsersAuthStore,
+  mfaStore: new TypeOrmMfaStore(dataSource),        // default: in memory
   mfa: {
     methods: ['totp', 'email'],
     encryptionKey: process.env.MFA_ENCRYPTION_KEY, // ≥ 32 bytes; encrypts TOTP secrets at rest
     issuer: 'Acme',                                // shown in authenticator apps
     senders: { email: MailerEmailSender },          // you deliver; the module never sends by itself
-    store: new TypeOrmMfaStore(dataSource),         // default: in memory
   },
 });

@@ -26,7 +26,6 @@ import {
   AuthModule,
   ProblemDetailsFilter,
   Public,
-  SplitMfaStore,
   type MfaCodeMessage,
   type MfaSender,
 } from 'nest-gatekeeper';
@@ -161,12 +160,14 @@ export class ProductionAppModule implements OnApplicationShutdown {
               trustProxyHeaders: false,
               userStore: new TypeOrmUserStore(db),
               sessionStore: new RedisSessionStore(redis, { keyPrefix }),
-              rateLimit: { store: new RedisRateLimitStore(redis, { keyPrefix }) },
+              rateLimitStore: new RedisRateLimitStore(redis, { keyPrefix }),
+              // TOTP secrets and recovery codes in SQL; codes, pending marks and trusted devices in Redis.
+              mfaEnrolmentStore: new TypeOrmMfaStore(db),
+              mfaChallengeStore: new RedisMfaStore(redis, { keyPrefix }),
               mfa: {
                 methods: ['totp', 'email'],
                 encryptionKey: config.mfaEncryptionKey,
                 senders: { email: new MailApiEmailSender(config.mailApiUrl) },
-                store: new SplitMfaStore({ enrolment: new TypeOrmMfaStore(db), ephemeral: new RedisMfaStore(redis, { keyPrefix }) }),
               },
             };
           },

@@ -5,7 +5,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { AuthModule, SplitMfaStore } from 'nest-gatekeeper';
+import { AuthModule } from 'nest-gatekeeper';
 import { RedisSessionStore, RedisRateLimitStore, RedisMfaStore, redisClientOptions } from 'nest-gatekeeper/redis';
 import { TypeOrmMfaStore, TypeOrmUserStore } from 'nest-gatekeeper/typeorm';
 import { MailerEmailSender } from './mfa.js';
@@ -21,12 +21,13 @@ export const authOnRedis = AuthModule.forRoot({
   jwt: { secret: process.env.JWT_SECRET! },
   userStore: new TypeOrmUserStore(dataSource),           // users stay in SQL
   sessionStore: new RedisSessionStore(redis, { keyPrefix }),
-  rateLimit: { store: new RedisRateLimitStore(redis, { keyPrefix }) },
+  rateLimitStore: new RedisRateLimitStore(redis, { keyPrefix }),
+  // TOTP secrets and recovery codes in SQL; codes, pending marks and trusted devices in Redis.
+  mfaEnrolmentStore: new TypeOrmMfaStore(dataSource),
+  mfaChallengeStore: new RedisMfaStore(redis, { keyPrefix }),
   mfa: {
     methods: ['totp', 'email'],
     encryptionKey: process.env.MFA_ENCRYPTION_KEY!,
     senders: { email: MailerEmailSender },
-    // TOTP secrets and recovery codes in SQL; codes, pending marks and trusted devices in Redis.
-    store: new SplitMfaStore({ enrolment: new TypeOrmMfaStore(dataSource), ephemeral: new RedisMfaStore(redis, { keyPrefix }) }),
   },
 });

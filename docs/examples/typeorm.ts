@@ -52,7 +52,7 @@ export class DatabaseModule {}
         jwt: { secret: process.env.JWT_SECRET! },
         userStore: new TypeOrmUserStore(dataSource),
         sessionStore: new TypeOrmSessionStore(dataSource),
-        rateLimit: { store: new TypeOrmRateLimitStore(dataSource) }, // shared across instances
+        rateLimitStore: new TypeOrmRateLimitStore(dataSource), // shared across instances
       }),
     }),
   ],

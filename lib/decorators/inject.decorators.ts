@@ -1,16 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { PASSWORD_HASHER } from '../crypto/password-hasher.js';
-import { RATE_LIMIT_STORE, SESSION_STORE, USER_STORE } from '../stores/store.tokens.js';
 import { TOKEN_TRANSPORT } from '../transport/token-transport.js';
 import { AUTH_CLOCK } from '../util/clock.js';
 
-/** Injects the configured {@link UserStore}. */
-export const InjectUserStore = (): PropertyDecorator & ParameterDecorator => Inject(USER_STORE);
-/** Injects the configured {@link SessionStore}. */
-export const InjectSessionStore = (): PropertyDecorator & ParameterDecorator => Inject(SESSION_STORE);
-/** Injects the configured {@link RateLimitStore}. */
-export const InjectRateLimitStore = (): PropertyDecorator & ParameterDecorator => Inject(RATE_LIMIT_STORE);
+// The stores' Inject…() decorators live beside their contracts and tokens (lib/stores/*.store.ts).
+
 /** Injects the configured {@link PasswordHasher}. */
 export const InjectPasswordHasher = (): PropertyDecorator & ParameterDecorator => Inject(PASSWORD_HASHER);
 /** Injects the resolved, frozen {@link ResolvedAuthOptions}. */

@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import type { MfaStore } from '../stores/mfa.store.js';
-import { MFA_STORE, USER_STORE } from '../stores/store.tokens.js';
-import type { AuthUser, UserStore } from '../stores/user.store.js';
+import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from '../stores/mfa-challenge.store.js';
+import { USER_STORE, type AuthUser, type UserStore } from '../stores/user.store.js';
 import type { MfaFactor } from './factors/mfa-factor.js';
 import { RecoveryCodeFactor } from './factors/recovery-code.factor.js';
 import { TotpFactor } from './factors/totp.factor.js';
@@ -22,7 +21,7 @@ import { MfaService } from './mfa.service.js';
 export class MfaEnrolmentService {
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
-    @Inject(MFA_STORE) private readonly store: MfaStore,
+    @Inject(MFA_CHALLENGE_STORE) private readonly store: MfaChallengeStore,
     @Inject(USER_STORE) private readonly users: UserStore,
     private readonly factors: MfaFactorRegistry,
     private readonly mfa: MfaService,

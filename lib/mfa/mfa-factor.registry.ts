@@ -5,8 +5,7 @@ import { AuthConfigError } from '../errors/auth-config.error.js';
 import type { AuthModuleOptions } from '../options/auth-module-options.interface.js';
 import { resolveProvider } from '../options/resolve-provider.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import type { MfaStore } from '../stores/mfa.store.js';
-import { MFA_STORE } from '../stores/store.tokens.js';
+import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from '../stores/mfa-challenge.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import { DeliveredCodeFactor } from './factors/delivered-code.factor.js';
 import type { MfaFactor } from './factors/mfa-factor.js';
@@ -90,7 +89,7 @@ export function mfaFactorRegistryProvider(rawOptions: InjectionToken): FactoryPr
       raw: AuthModuleOptions,
       moduleRef: ModuleRef,
       options: ResolvedAuthOptions,
-      store: MfaStore,
+      store: MfaChallengeStore,
       clock: Clock,
       totp: TotpFactor,
       recovery: RecoveryCodeFactor,
@@ -116,7 +115,7 @@ export function mfaFactorRegistryProvider(rawOptions: InjectionToken): FactoryPr
       rawOptions,
       ModuleRef,
       AUTH_OPTIONS,
-      MFA_STORE,
+      MFA_CHALLENGE_STORE,
       AUTH_CLOCK,
       TotpFactor,
       RecoveryCodeFactor,

@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import type { MfaStore } from '../stores/mfa.store.js';
+import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from '../stores/mfa-challenge.store.js';
+import { MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
 import { MemoryMfaStore } from '../stores/memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from '../stores/memory/memory-rate-limit.store.js';
-import type { RateLimitStore } from '../stores/rate-limit.store.js';
-import { MFA_STORE, RATE_LIMIT_STORE, USER_STORE } from '../stores/store.tokens.js';
-import type { AuthUser, UserStore } from '../stores/user.store.js';
+import { RATE_LIMIT_STORE, type RateLimitStore } from '../stores/rate-limit.store.js';
+import { USER_STORE, type AuthUser, type UserStore } from '../stores/user.store.js';
 import { MfaTokenService, type PendingMfaLogin } from '../tokens/mfa-token.service.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import type { MfaFactor } from './factors/mfa-factor.js';
@@ -66,7 +66,8 @@ export class MfaService implements OnModuleInit {
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
-    @Inject(MFA_STORE) private readonly store: MfaStore,
+    @Inject(MFA_ENROLMENT_STORE) private readonly enrolment: MfaEnrolmentStore,
+    @Inject(MFA_CHALLENGE_STORE) private readonly challenges: MfaChallengeStore,
     @Inject(USER_STORE) private readonly users: UserStore,
     @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
@@ -75,13 +76,14 @@ export class MfaService implements OnModuleInit {
   ) {}
 
   /**
-   * Warns when MFA state is shared (a non-memory `mfa.store`) but the attempt counters are not: each
+   * Warns when MFA state is shared (a non-memory MFA store) but the attempt counters are not: each
    * instance would then count `mfa.maxAttempts` on its own.
    */
   onModuleInit(): void {
-    if (this.factors.enabled && !(this.store instanceof MemoryMfaStore) && this.counters instanceof MemoryRateLimitStore) {
+    const shared = !(this.enrolment instanceof MemoryMfaStore) || !(this.challenges instanceof MemoryMfaStore);
+    if (this.factors.enabled && shared && this.counters instanceof MemoryRateLimitStore) {
       this.logger.warn(
-        'mfa.store is shared but rateLimit.store is in memory: with several instances each one counts MFA attempts on its own. Set rateLimit.store to a shared store.',
+        'the MFA store is shared but rateLimitStore is in memory: with several instances each one counts MFA attempts on its own. Set rateLimitStore to a shared store.',
       );
     }
   }
@@ -150,7 +152,7 @@ export class MfaService implements OnModuleInit {
     if (factor === undefined || (factor.role !== 'backup' && !(await this.isUsable(user, factor)))) throw unavailable('method');
     assertCodeFormat(factor, code);
     await this.countedAttempt(user.id, ip, pending, () => factor.verify({ user, pending, code }));
-    if (!(await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000))) {
+    if (!(await this.challenges.finishPending(pending.pendingId, pending.expiresAt * 1000))) {
       throw new AuthException('MFA_TOKEN_INVALID');
     }
     await this.clearAttempts(user.id);
@@ -208,7 +210,7 @@ export class MfaService implements OnModuleInit {
   /** The pending login of a live, unfinished `mfaToken`, and its user. */
   private async openPending(mfaToken: string): Promise<{ pending: PendingMfaLogin; user: AuthUser }> {
     const pending = this.tokens.verify(mfaToken);
-    if (await this.store.isPendingFinished(pending.pendingId, this.clock.now())) throw new AuthException('MFA_TOKEN_INVALID');
+    if (await this.challenges.isPendingFinished(pending.pendingId, this.clock.now())) throw new AuthException('MFA_TOKEN_INVALID');
     const user = await this.users.findById(pending.userId);
     if (!user || user.disabled) throw new AuthException('MFA_TOKEN_INVALID');
     return { pending, user };
@@ -246,8 +248,8 @@ export class MfaService implements OnModuleInit {
     // over the cap. It expires with its window (mfa.lockout from the first wrong code), which ends no
     // later than the lock, so counting starts afresh once the lock is over.
     if (pending !== undefined) {
-      await this.store.finishPending(pending.pendingId, pending.expiresAt * 1000);
-      await this.store.deleteCode(userId);
+      await this.challenges.finishPending(pending.pendingId, pending.expiresAt * 1000);
+      await this.challenges.deleteCode(userId);
     }
   }
 

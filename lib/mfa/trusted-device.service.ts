@@ -3,8 +3,7 @@ import { AUTH_OPTIONS } from '../auth.constants.js';
 import { constantTimeEqual } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import type { MfaStore, StoredTrustedDevice } from '../stores/mfa.store.js';
-import { MFA_STORE } from '../stores/store.tokens.js';
+import { MFA_CHALLENGE_STORE, type MfaChallengeStore, type StoredTrustedDevice } from '../stores/mfa-challenge.store.js';
 import type { AuthUser } from '../stores/user.store.js';
 import { hashTrustToken, newTrustToken, trustTokenDeviceId } from '../tokens/trust-token.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
@@ -26,7 +25,7 @@ export interface TrustedDeviceView {
 export class TrustedDeviceService {
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
-    @Inject(MFA_STORE) private readonly store: MfaStore,
+    @Inject(MFA_CHALLENGE_STORE) private readonly store: MfaChallengeStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
   ) {}
 

@@ -4,6 +4,8 @@ import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { MfaFactor } from '../mfa/factors/mfa-factor.js';
 import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 import type { MfaSender } from '../mfa/mfa-sender.js';
+import type { MfaChallengeStore } from '../stores/mfa-challenge.store.js';
+import type { MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
 import type { MfaStore } from '../stores/mfa.store.js';
 import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import type { SessionStore } from '../stores/session.store.js';
@@ -227,8 +229,6 @@ export interface MfaOptions {
   trustedDeviceTtl?: Duration;
   /** The code senders. */
   senders?: MfaSendersOptions;
-  /** Where MFA state lives (TOTP secrets, codes, recovery codes, trusted devices). @default in memory */
-  store?: ProviderOption<MfaStore>;
   /**
    * Second factors of your own, offered beside the built-in `methods` (each one a class, which
    * Nest's injector builds in the module's context, an instance, or `{ useFactory, inject }`).
@@ -364,8 +364,6 @@ export interface RateLimitOptions {
   provenFor?: Duration;
   /** Per client address: failed logins allowed per window, over all accounts. @default { max: 100, window: '15m' } */
   address?: AttemptLimit;
-  /** Where counters live. @default an in-memory store */
-  store?: ProviderOption<RateLimitStore>;
 }
 
 /** `POST /register`. */
@@ -479,8 +477,31 @@ export interface AuthModuleOptions {
   cookies?: CookieOptions;
   /** Where users live. Required. */
   userStore: ProviderOption<UserStore>;
-  /** Where sessions live. @default an in-memory store */
+  /** Where sessions live. @default an in-memory store (`MemorySessionStore`) */
   sessionStore?: ProviderOption<SessionStore>;
+  /**
+   * Where the login and MFA attempt counters live (formerly `rateLimit.store`). Share it between
+   * instances. @default an in-memory store (`MemoryRateLimitStore`)
+   */
+  rateLimitStore?: ProviderOption<RateLimitStore>;
+  /**
+   * Where the MFA state lives, both halves: enrolment (TOTP secrets, recovery codes) and challenges
+   * (one-time codes, finished pending logins, trusted devices). Formerly `mfa.store`.
+   * `mfaEnrolmentStore` and `mfaChallengeStore` each override one half.
+   * @default an in-memory store (`MemoryMfaStore`)
+   */
+  mfaStore?: ProviderOption<MfaStore>;
+  /**
+   * Where the durable MFA enrolment lives (TOTP secrets, recovery codes), overriding that half of
+   * `mfaStore`: e.g. `TypeOrmMfaStore` while `mfaChallengeStore` is a `RedisMfaStore`.
+   * @default the `mfaStore`
+   */
+  mfaEnrolmentStore?: ProviderOption<MfaEnrolmentStore>;
+  /**
+   * Where the short-lived MFA state lives (one-time codes, finished pending logins, trusted devices),
+   * overriding that half of `mfaStore`: e.g. a `RedisMfaStore`. @default the `mfaStore`
+   */
+  mfaChallengeStore?: ProviderOption<MfaChallengeStore>;
   /**
    * How passwords are hashed. The module ends the hashing threads of an `Argon2idPasswordHasher`
    * at application shutdown; another hasher's resources are the app's to close.

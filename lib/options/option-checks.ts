@@ -34,9 +34,19 @@ export function section(problems: Problems, value: unknown, path: string, known:
     problems.add(path, 'must be an object');
     return {};
   }
-  for (const key of Object.keys(value)) if (!known.includes(key)) problems.add(`${path}.${key}`, 'unknown option');
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const moved = MOVED_KEYS[`${path}.${key}`];
+    problems.add(`${path}.${key}`, moved === undefined ? 'unknown option' : `moved to ${moved}`);
+  }
   return value;
 }
+
+/** Options that moved (before 1.0): refused with the new name instead of "unknown option". */
+const MOVED_KEYS: Readonly<Record<string, string>> = {
+  'rateLimit.store': 'rateLimitStore',
+  'mfa.store': 'mfaStore (or mfaEnrolmentStore / mfaChallengeStore for one half)',
+};
 
 export function duration(problems: Problems, path: string, value: unknown, fallback: string): number {
   const ms = parseDurationMs(value ?? fallback);

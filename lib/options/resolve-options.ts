@@ -38,7 +38,8 @@ const MFA_PENDING_TTL_SECONDS = 300;
 
 // The known keys of each section: the compiler keeps each list equal to its interface.
 const ROOT_KEYS = keysOf<AuthModuleOptions>({
-  accessTokenType: 1, jwt: 1, refreshToken: 1, cookies: 1, userStore: 1, sessionStore: 1, passwordHasher: 1,
+  accessTokenType: 1, jwt: 1, refreshToken: 1, cookies: 1, userStore: 1, sessionStore: 1, rateLimitStore: 1, mfaStore: 1,
+  mfaEnrolmentStore: 1, mfaChallengeStore: 1, passwordHasher: 1,
   passwordHashing: 1, mfa: 1, rateLimit: 1, password: 1, sessionCheck: 1, revocation: 1, storeTimeout: 1,
   storeReadTimeout: 1, defaultRoles: 1, trustProxyHeaders: 1, loginIdentifiers: 1, responses: 1, registration: 1,
 });
@@ -51,12 +52,12 @@ const COOKIE_KEYS = keysOf<CookieOptions>({ names: 1, domain: 1, secure: 1, same
 const COOKIE_NAME_KEYS = keysOf<NonNullable<CookieOptions['names']>>({ access: 1, refresh: 1, trust: 1, csrf: 1 });
 const MFA_KEYS = keysOf<MfaOptions>({
   methods: 1, required: 1, encryptionKey: 1, issuer: 1, codeTtl: 1, codeLength: 1, maxAttempts: 1, lockout: 1,
-  sendLimit: 1, trustedDeviceTtl: 1, senders: 1, store: 1, factors: 1,
+  sendLimit: 1, trustedDeviceTtl: 1, senders: 1, factors: 1,
 });
 const SEND_LIMIT_KEYS = keysOf<NonNullable<MfaOptions['sendLimit']>>({ perUser: 1, perAddress: 1 });
 const SENDER_KEYS = keysOf<MfaSendersOptions>({ email: 1, sms: 1 });
 const LIMIT_KEYS = keysOf<AttemptLimit>({ max: 1, window: 1 });
-const RATE_LIMIT_KEYS = keysOf<RateLimitOptions>({ enabled: 1, account: 1, ceiling: 1, provenFor: 1, address: 1, store: 1 });
+const RATE_LIMIT_KEYS = keysOf<RateLimitOptions>({ enabled: 1, account: 1, ceiling: 1, provenFor: 1, address: 1 });
 const ACCOUNT_LIMIT_KEYS = keysOf<NonNullable<RateLimitOptions['account']>>({ maxFailures: 1, window: 1, lockout: 1, maxLockout: 1 });
 const REGISTRATION_KEYS = keysOf<RegistrationOptions>({ revealConflicts: 1, rateLimit: 1 });
 const PASSWORD_KEYS = keysOf<PasswordPolicyOptions>({ minLength: 1, maxLength: 1 });

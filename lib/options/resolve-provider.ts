@@ -22,8 +22,13 @@ export async function resolveProvider<T>(
   fallback: () => T,
 ): Promise<T> {
   if (option === undefined || option === null) return fallback();
+  return instantiateProvider(option, moduleRef);
+}
+
+/** {@link resolveProvider} for an option that is set. */
+export async function instantiateProvider<T>(option: ProviderOption<T>, moduleRef: ModuleRef): Promise<T> {
   if (typeof option === 'function') return moduleRef.create(option as Type<T>);
-  if (typeof option === 'object' && isFactory<T>(option)) {
+  if (typeof option === 'object' && option !== null && isFactory<T>(option)) {
     const deps = (option.inject ?? []).map((token) => moduleRef.get(token, { strict: false }) as unknown);
     return option.useFactory(...deps);
   }

@@ -3,8 +3,7 @@ import { AUTH_OPTIONS } from '../auth.constants.js';
 import { sha256 } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import { RATE_LIMIT_STORE } from '../stores/store.tokens.js';
-import type { CounterState, RateLimitStore } from '../stores/rate-limit.store.js';
+import { RATE_LIMIT_STORE, type CounterState, type RateLimitStore } from '../stores/rate-limit.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 
 /** One password check about to happen. */

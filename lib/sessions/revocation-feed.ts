@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
-import { SESSION_STORE } from '../stores/store.tokens.js';
-import type { SessionRevocation, SessionStore } from '../stores/session.store.js';
+import { SESSION_STORE, type SessionRevocation, type SessionStore } from '../stores/session.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import { RevocationList } from './revocation-list.js';
 

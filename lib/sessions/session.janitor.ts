@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { MFA_STORE, RATE_LIMIT_STORE, SESSION_STORE } from '../stores/store.tokens.js';
-import type { MfaStore } from '../stores/mfa.store.js';
-import type { RateLimitStore } from '../stores/rate-limit.store.js';
-import type { SessionStore } from '../stores/session.store.js';
+import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from '../stores/mfa-challenge.store.js';
+import { RATE_LIMIT_STORE, type RateLimitStore } from '../stores/rate-limit.store.js';
+import { SESSION_STORE, type SessionStore } from '../stores/session.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 
 /** How often ended sessions and MFA state are purged. */
@@ -14,7 +13,7 @@ const RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Housekeeping, so no store grows without bound: once an hour it purges sessions that ended (expired
- * or revoked) more than a day ago and, where the store offers `deleteExpired`, expired MFA codes,
+ * or revoked) more than a day ago and, where the MFA challenge store offers `deleteExpired`, expired MFA codes,
  * pending marks and trusted devices; every 5 minutes, expired attempt counters (the SQL stores;
  * memory and Redis expire their own). The timers are unref'd and stop on shutdown. With several
  * instances each one purges; every `deleteExpired` is idempotent.
@@ -28,7 +27,7 @@ export class SessionJanitor implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
-    @Inject(MFA_STORE) private readonly mfaStore: MfaStore,
+    @Inject(MFA_CHALLENGE_STORE) private readonly mfaStore: MfaChallengeStore,
     @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
   ) {}
 

@@ -1,3 +1,4 @@
+import { Inject } from '@nestjs/common';
 import { assertImplements, type MethodList } from './assert-implements.js';
 
 /** The state of one counter in a {@link RateLimitStore}. Times are epoch milliseconds. */
@@ -47,5 +48,10 @@ const RATE_LIMIT_STORE_METHODS = { increment: 1, decrement: 1, peek: 1, reset: 1
 
 /** Checks at start-up that `store` has every required {@link RateLimitStore} method (one `AuthConfigError` otherwise). */
 export function assertRateLimitStore(store: unknown): RateLimitStore {
-  return assertImplements<RateLimitStore>('rateLimit.store', 'RateLimitStore', store, RATE_LIMIT_STORE_METHODS);
+  return assertImplements<RateLimitStore>('rateLimitStore', 'RateLimitStore', store, RATE_LIMIT_STORE_METHODS);
 }
+/** Injection token of the {@link RateLimitStore} (option `rateLimitStore`). */
+export const RATE_LIMIT_STORE = Symbol('nest-gatekeeper:RateLimitStore');
+
+/** Injects the configured {@link RateLimitStore}. */
+export const InjectRateLimitStore = (): PropertyDecorator & ParameterDecorator => Inject(RATE_LIMIT_STORE);

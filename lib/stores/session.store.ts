@@ -1,3 +1,4 @@
+import { Inject } from '@nestjs/common';
 import { assertImplements, type MethodList } from './assert-implements.js';
 
 /**
@@ -126,3 +127,8 @@ const SESSION_STORE_METHODS = {
 export function assertSessionStore(store: unknown): SessionStore {
   return assertImplements<SessionStore>('sessionStore', 'SessionStore', store, SESSION_STORE_METHODS);
 }
+/** Injection token of the {@link SessionStore} (option `sessionStore`). */
+export const SESSION_STORE = Symbol('nest-gatekeeper:SessionStore');
+
+/** Injects the configured {@link SessionStore}. */
+export const InjectSessionStore = (): PropertyDecorator & ParameterDecorator => Inject(SESSION_STORE);

@@ -1,3 +1,4 @@
+import { Inject } from '@nestjs/common';
 import { assertImplements, type MethodList } from './assert-implements.js';
 import type { MfaMethod } from '../mfa/mfa-methods.js';
 
@@ -83,3 +84,8 @@ const USER_STORE_METHODS = {
 export function assertUserStore(store: unknown): UserStore {
   return assertImplements<UserStore>('userStore', 'UserStore', store, USER_STORE_METHODS);
 }
+/** Injection token of the {@link UserStore} (option `userStore`). */
+export const USER_STORE = Symbol('nest-gatekeeper:UserStore');
+
+/** Injects the configured {@link UserStore}. */
+export const InjectUserStore = (): PropertyDecorator & ParameterDecorator => Inject(USER_STORE);

@@ -17,6 +17,8 @@
  * after the test. The suites include the concurrency guarantees (100 parallel rotations of one token
  * → exactly one winner; 100 parallel counter increments → the exact count).
  */
+export { runMfaChallengeStoreContract, type MfaChallengeStoreFactory } from './mfa-challenge-store.contract.js';
+export { runMfaEnrolmentStoreContract, type MfaEnrolmentStoreFactory } from './mfa-enrolment-store.contract.js';
 export { runMfaStoreContract, type MfaStoreFactory } from './mfa-store.contract.js';
 export { runRateLimitStoreContract, type RateLimitStoreFactory } from './rate-limit-store.contract.js';
 export { runSessionStoreContract, type SessionStoreFactory } from './session-store.contract.js';

@@ -3,7 +3,6 @@ import {
   AuthModule,
   MemorySessionStore,
   MfaEnrolmentService,
-  SplitMfaStore,
   TypeOrmMfaStore,
   TypeOrmRateLimitStore,
   TypeOrmSessionStore,
@@ -61,15 +60,15 @@ export function authOptions(config: SampleConfig, dataSource: DataSource, outbox
     userStore: new TypeOrmUserStore(dataSource),
     sessionStore,
     // Login and MFA attempt counters in a store every instance shares.
-    rateLimit: { store: redis !== null ? new RedisRateLimitStore(redis, { keyPrefix }) : new TypeOrmRateLimitStore(dataSource) },
+    rateLimitStore: redis !== null ? new RedisRateLimitStore(redis, { keyPrefix }) : new TypeOrmRateLimitStore(dataSource),
+    // MFA enrolment (TOTP secrets, recovery codes) in SQL; with Redis, the short-lived challenges
+    // (one-time codes, finished pending logins, trusted devices) there.
+    mfaStore: new TypeOrmMfaStore(dataSource),
+    ...(redis !== null ? { mfaChallengeStore: new RedisMfaStore(redis, { keyPrefix }) } : {}),
     mfa: {
       methods: ['totp', 'email'],
       encryptionKey: config.mfaEncryptionKey,
       issuer: 'nest-gatekeeper demo',
-      store:
-        redis !== null
-          ? new SplitMfaStore({ enrolment: new TypeOrmMfaStore(dataSource), ephemeral: new RedisMfaStore(redis, { keyPrefix }) })
-          : new TypeOrmMfaStore(dataSource),
       // A real app plugs its mailer and SMS gateway in here.
       senders: { email: outbox, sms: outbox },
     },

@@ -1,14 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
+import { DataSource } from 'typeorm';
 import { StoreUnavailableError } from '../../lib/errors/store.errors.js';
-import { MemoryMfaStore } from '../../lib/stores/memory/memory-mfa.store.js';
 import type { MfaStore } from '../../lib/stores/mfa.store.js';
 import type { RateLimitStore } from '../../lib/stores/rate-limit.store.js';
 import { redisClientOptions, RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from '../../lib/stores/redis/index.js';
 import type { SessionRotation, SessionStore, StoredSession } from '../../lib/stores/session.store.js';
-import { SplitMfaStore } from '../../lib/stores/split-mfa.store.js';
+import { authEntities } from '../../lib/stores/typeorm/auth-entities.js';
+import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract } from '../../lib/testing/index.js';
+import { createMfaTestApp, MFA_USERS } from '../fixtures/mfa-app.js';
 
 /**
  * Runs against a real Redis (127.0.0.1:6379, or REDIS_URL). An unreachable server FAILS this suite:
@@ -107,10 +109,40 @@ async function redisFootprint(redis: Redis, prefix: string): Promise<number> {
 }
 runRateLimitStoreContract('redis', fixture((redis, keyPrefix) => new RedisRateLimitStore(redis, { keyPrefix })));
 runMfaStoreContract('redis', fixture((redis, keyPrefix) => new RedisMfaStore(redis, { keyPrefix })));
-runMfaStoreContract(
-  'split (memory enrolment + redis ephemeral)',
-  fixture((redis, keyPrefix) => new SplitMfaStore({ enrolment: new MemoryMfaStore(), ephemeral: new RedisMfaStore(redis, { keyPrefix }) })),
-);
+
+describe('split MFA through the module: mfaEnrolmentStore on SQL (TypeORM, SQLite), mfaChallengeStore on Redis', () => {
+  it('keeps the TOTP state in SQL and the pending marks and trusted devices in Redis', async () => {
+    const dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: Object.values(authEntities), synchronize: true }).initialize();
+    const keyPrefix = freshPrefix();
+    const enrolment = new TypeOrmMfaStore(dataSource);
+    const challenges = new RedisMfaStore(sharedClient(), { keyPrefix });
+    const t = await createMfaTestApp({ options: { mfaEnrolmentStore: enrolment, mfaChallengeStore: challenges } });
+    try {
+      const userId = MFA_USERS.totp.id;
+      // The fixture enrolled TOTP through the module: the secret went to SQL only.
+      expect((await enrolment.getState(userId)).totpSecret).not.toBeNull();
+      expect((await challenges.getState(userId)).totpSecret).toBeNull();
+
+      const body = await t.loginBody(MFA_USERS.totp.username, MFA_USERS.totp.password);
+      t.clock.advance(30_000);
+      const verified = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
+      expect(verified.status).toBe(200);
+      // The accepted step is in SQL; the trusted device (and the finished pending login) in Redis.
+      expect((await enrolment.getState(userId)).totpLastStep).toBeGreaterThan(-1);
+      expect(await challenges.listTrustedDevices(userId, t.clock.now())).toHaveLength(1);
+      expect(await enrolment.listTrustedDevices(userId, t.clock.now())).toEqual([]);
+      const replay = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(1) });
+      expect(replay.status).toBe(401);
+      // The trust token is found in Redis: the second factor is skipped.
+      const trusted = await t.http.post('/auth/login').send({ username: MFA_USERS.totp.username, password: MFA_USERS.totp.password, trustToken: verified.body.trustToken });
+      expect(trusted.body).toMatchObject({ isRequiresMfa: false });
+    } finally {
+      await t.close();
+      await dataSource.destroy();
+      await deleteKeysUnder(sharedClient(), keyPrefix);
+    }
+  });
+});
 
 function session(overrides: Partial<StoredSession> = {}): StoredSession {
   return {

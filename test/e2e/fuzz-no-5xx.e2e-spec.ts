@@ -210,9 +210,10 @@ describe(`fuzz: no 5xx from any input (seed ${SEED})`, () => {
           ...sql?.options,
           accessTokenType: setup.mode,
           trustProxyHeaders: true,
-          rateLimit: { ...sql?.options.rateLimit, ...limits },
+          rateLimit: limits,
+          ...(sql ? { mfaStore: sql.mfaStore } : {}),
         },
-        mfa: sql ? { store: sql.mfaStore, methods: ['totp', 'email', 'sms'] } : {},
+        mfa: sql ? { methods: ['totp', 'email', 'sms'] } : {},
       });
       try {
         const { failures, violations, statuses, count } = await fuzzApp(t, setup.mode === 'cookie', setupIndex);

@@ -24,7 +24,7 @@ describe('login brute force: lockout and address limits', () => {
   });
 
   it('parallel guesses cannot get past the cap: of 20 concurrent wrong passwords at most 5 are checked, the rest get 429', async () => {
-    t = await createTestApp({ options: { rateLimit: { store: slowCounters() } } });
+    t = await createTestApp({ options: { rateLimitStore: slowCounters() } });
     const results = await Promise.all(Array.from({ length: 20 }, () => attempt('wrong-password')));
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(5);

@@ -104,7 +104,7 @@ describe('login limiter: attacks on the limits themselves', () => {
 
     it('40 parallel guesses after 95 failures from one address get at most 5 checks (the rest 429)', async () => {
       opened = await open();
-      t = await createTestApp({ options: { trustProxyHeaders: true, rateLimit: { store: opened.store } } });
+      t = await createTestApp({ options: { trustProxyHeaders: true, rateLimitStore: opened.store } });
       // 95 failures from the address, spread over accounts (no per-account lock interferes).
       for (let i = 0; i < 95; i += 5) {
         await Promise.all(Array.from({ length: 5 }, (_, j) => login({ username: `nobody-${i + j}`, password: 'wrong-password' }).expect(401)));

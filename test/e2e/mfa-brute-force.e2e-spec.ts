@@ -56,7 +56,7 @@ describe('MFA brute force: the attempt cap', () => {
 
   it('parallel guesses cannot get past the cap: of 20 concurrent wrong codes at most 5 are checked, the rest get 429', async () => {
     // A counter store with network-like latency, so the 20 requests really overlap.
-    t = await createMfaTestApp({ options: { rateLimit: { store: slowCounters() } } });
+    t = await createMfaTestApp({ options: { rateLimitStore: slowCounters() } });
     const tokens = await Promise.all(Array.from({ length: 4 }, () => pending()));
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => verify(tokens[i % 4], wrongTotp(t))));
     const codes = results.map((r) => r.body.code as string);
@@ -94,7 +94,7 @@ describe('MFA brute force: the attempt cap', () => {
   });
 
   it('parallel guesses from one address across accounts cannot get past the address limit', async () => {
-    t = await createMfaTestApp({ options: { rateLimit: { store: slowCounters(), address: { max: 2, window: '15m' } } } });
+    t = await createMfaTestApp({ options: { rateLimitStore: slowCounters(), rateLimit: { address: { max: 2, window: '15m' } } } });
     const tokens = [
       (await t.loginBody('totp.user', 'totppass123')).mfaToken as string,
       (await t.loginBody('email.user', 'emailpass123')).mfaToken as string,

@@ -116,12 +116,12 @@ describe('skipping the MFA step', () => {
     try {
       // a store that is not the in-memory one (as a shared SQL or Redis store would be)
       const memory = new MemoryMfaStore();
-      t = await createMfaTestApp({ mfa: { store: { useFactory: () => wrapStore(memory) } } });
-      expect(warn.mock.calls.some(([message]) => String(message).includes('rateLimit.store is in memory'))).toBe(true);
+      t = await createMfaTestApp({ options: { mfaStore: { useFactory: () => wrapStore(memory) } } });
+      expect(warn.mock.calls.some(([message]) => String(message).includes('rateLimitStore is in memory'))).toBe(true);
       await t.close();
       warn.mockClear();
       t = await createMfaTestApp();
-      expect(warn.mock.calls.some(([message]) => String(message).includes('rateLimit.store is in memory'))).toBe(false);
+      expect(warn.mock.calls.some(([message]) => String(message).includes('rateLimitStore is in memory'))).toBe(false);
     } finally {
       warn.mockRestore();
     }

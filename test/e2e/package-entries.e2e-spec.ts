@@ -17,9 +17,16 @@ function exportsOf(entry: string): string[] {
 
 beforeAll(() => buildSampleApp(), 240_000);
 
-it('nest-gatekeeper/testing exports the four contract suites', () => {
+it('nest-gatekeeper/testing exports the contract suites', () => {
   expect(exportsOf('nest-gatekeeper/testing')).toEqual(
-    expect.arrayContaining(['runMfaStoreContract', 'runRateLimitStoreContract', 'runSessionStoreContract', 'runUserStoreContract']),
+    expect.arrayContaining([
+      'runMfaChallengeStoreContract',
+      'runMfaEnrolmentStoreContract',
+      'runMfaStoreContract',
+      'runRateLimitStoreContract',
+      'runSessionStoreContract',
+      'runUserStoreContract',
+    ]),
   );
 });
 
@@ -27,8 +34,20 @@ it('nest-gatekeeper/redis exports the Redis stores and the client options', () =
   expect(exportsOf('nest-gatekeeper/redis')).toEqual(['RedisMfaStore', 'RedisRateLimitStore', 'RedisSessionStore', 'redisClientOptions']);
 });
 
-it('nest-gatekeeper exports the TypeORM stores, the migrations and their runner, and SplitMfaStore', () => {
-  expect(exportsOf('nest-gatekeeper')).toEqual(
-    expect.arrayContaining(['AuthModule', 'TypeOrmSessionStore', 'createAuthMigrations', 'runAuthMigrations', 'SplitMfaStore', 'withTypeOrmStoreErrors']),
+it('nest-gatekeeper exports the TypeORM stores, the migrations and their runner, and the MFA store tokens', () => {
+  const names = exportsOf('nest-gatekeeper');
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'AuthModule',
+      'TypeOrmSessionStore',
+      'createAuthMigrations',
+      'runAuthMigrations',
+      'withTypeOrmStoreErrors',
+      'MFA_ENROLMENT_STORE',
+      'MFA_CHALLENGE_STORE',
+      'InjectMfaEnrolmentStore',
+      'InjectMfaChallengeStore',
+    ]),
   );
+  expect(names).not.toContain('SplitMfaStore');
 });

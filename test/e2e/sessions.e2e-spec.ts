@@ -152,7 +152,7 @@ describe('housekeeping of the SQL stores', () => {
       synchronize: true,
     }).initialize();
     const mfaStore = new TypeOrmMfaStore(dataSource);
-    const t = await createTestApp({ options: { rateLimit: { store: new TypeOrmRateLimitStore(dataSource) }, mfa: { store: mfaStore } } });
+    const t = await createTestApp({ options: { rateLimitStore: new TypeOrmRateLimitStore(dataSource), mfaStore } });
     try {
       await t.http.post('/auth/login').send({ username: 'emilys', password: 'wrong-password' }).expect(401);
       const counters = () => dataSource.getRepository(rateLimitEntity()).count();

@@ -65,7 +65,7 @@ async function pgBehindProxy(
     options: {
       userStore: users,
       sessionStore: new TypeOrmSessionStore(dataSource),
-      rateLimit: { store: new TypeOrmRateLimitStore(dataSource) },
+      rateLimitStore: new TypeOrmRateLimitStore(dataSource),
       ...options,
     },
   });
@@ -214,7 +214,7 @@ describe('Redis outage: sessions and counters in Redis, users in memory', () => 
     t = await createTestApp({
       options: {
         sessionStore: new RedisSessionStore(redis, { keyPrefix: prefix }),
-        rateLimit: { store: new RedisRateLimitStore(redis, { keyPrefix: prefix }) },
+        rateLimitStore: new RedisRateLimitStore(redis, { keyPrefix: prefix }),
       },
     });
   });

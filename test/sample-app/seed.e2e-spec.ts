@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
-import { MFA_STORE, MfaEnrolmentService, USER_STORE, type MfaStore, type UserStore } from '../../lib/index.js';
+import { MFA_ENROLMENT_STORE, MfaEnrolmentService, USER_STORE, type MfaEnrolmentStore, type UserStore } from '../../lib/index.js';
 import { DEMO_TOTP_SECRET, DEMO_USERS, seedDemoUsers } from '../../sample-app/src/seed.js';
 import { startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
@@ -98,7 +98,7 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
     const before = await storedDemoUsers(users);
     const totpUser = await users.findByUsername('totp.user');
     // The secret is encrypted with a random IV: a new enrolment would change the stored value.
-    const stateBefore = await first.app.get<MfaStore>(MFA_STORE).getState(totpUser!.id);
+    const stateBefore = await first.app.get<MfaEnrolmentStore>(MFA_ENROLMENT_STORE).getState(totpUser!.id);
     expect(stateBefore.totpSecret).toEqual(expect.any(String));
     await first.close();
     sample = undefined;
@@ -107,13 +107,13 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
     const again = sample.app.get<UserStore>(USER_STORE);
     expect(await storedDemoUsers(again)).toEqual(before);
     expect((await again.findByUsername('totp.user'))?.id).toBe(totpUser!.id);
-    const stateAfter = await sample.app.get<MfaStore>(MFA_STORE).getState(totpUser!.id);
+    const stateAfter = await sample.app.get<MfaEnrolmentStore>(MFA_ENROLMENT_STORE).getState(totpUser!.id);
     expect(stateAfter).toEqual(stateBefore);
 
     // And seeding once more in the running app is a no-op.
     const result = await seedDemoUsers({ users: again, mfa: sample.app.get(MfaEnrolmentService), logger: silent });
     expect(result).toEqual({ created: 0, enrolled: 0 });
-    expect(await sample.app.get<MfaStore>(MFA_STORE).getState(totpUser!.id)).toEqual(stateBefore);
+    expect(await sample.app.get<MfaEnrolmentStore>(MFA_ENROLMENT_STORE).getState(totpUser!.id)).toEqual(stateBefore);
   });
 
   it('after the restart both MFA users still log in through the MFA step', async () => {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AuthException } from '../../errors/auth.exception.js';
-import type { MfaStore } from '../../stores/mfa.store.js';
+import type { MfaChallengeStore } from '../../stores/mfa-challenge.store.js';
 import type { AuthUser } from '../../stores/user.store.js';
 import type { Clock } from '../../util/clock.js';
 import type { DeliveredMfaMethod } from '../mfa-methods.js';
@@ -11,7 +11,7 @@ import type { MfaCodeSent, MfaFactor, MfaSendContext, MfaVerifyContext } from '.
 
 /** What a {@link DeliveredCodeFactor} needs besides its channel and sender. */
 export interface DeliveredCodeSettings {
-  store: MfaStore;
+  store: MfaChallengeStore;
   codes: OneTimeCodes;
   clock: Clock;
   /** Lifetime of a code, in milliseconds (`mfa.codeTtl`). */

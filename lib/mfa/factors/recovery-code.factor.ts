@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { MfaStore } from '../../stores/mfa.store.js';
-import { MFA_STORE } from '../../stores/store.tokens.js';
+import { MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from '../../stores/mfa-enrolment.store.js';
 import type { AuthUser } from '../../stores/user.store.js';
 import { RECOVERY_METHOD } from '../mfa-methods.js';
 import { RecoveryCodes } from '../verification-codes.js';
@@ -17,7 +16,7 @@ export class RecoveryCodeFactor implements MfaFactor {
   readonly method = RECOVERY_METHOD;
   readonly role = 'backup';
 
-  constructor(@Inject(MFA_STORE) private readonly store: MfaStore) {}
+  constructor(@Inject(MFA_ENROLMENT_STORE) private readonly store: MfaEnrolmentStore) {}
 
   async isUsableFor(user: AuthUser): Promise<boolean> {
     return (await this.store.getState(user.id)).recoveryCodesLeft > 0;

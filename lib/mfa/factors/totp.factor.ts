@@ -4,8 +4,7 @@ import { AUTH_OPTIONS } from '../../auth.constants.js';
 import { SecretCipher } from '../../crypto/secret-cipher.js';
 import { randomBytesFromPool } from '../../crypto/secrets.js';
 import type { ResolvedAuthOptions } from '../../options/resolved-auth-options.js';
-import type { MfaStore } from '../../stores/mfa.store.js';
-import { MFA_STORE } from '../../stores/store.tokens.js';
+import { MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from '../../stores/mfa-enrolment.store.js';
 import type { AuthUser } from '../../stores/user.store.js';
 import { AUTH_CLOCK, type Clock } from '../../util/clock.js';
 import type { MfaFactor, MfaVerifyContext } from './mfa-factor.js';
@@ -28,7 +27,7 @@ export class TotpFactor implements MfaFactor {
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
-    @Inject(MFA_STORE) private readonly store: MfaStore,
+    @Inject(MFA_ENROLMENT_STORE) private readonly store: MfaEnrolmentStore,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
   ) {
     this.cipher = new SecretCipher(options.mfa.encryptionKeys);

@@ -11,13 +11,14 @@
  *   jwt: { secret: process.env.JWT_SECRET! },
  *   userStore: new TypeOrmUserStore(dataSource),           // users stay in SQL
  *   sessionStore: new RedisSessionStore(redis, { keyPrefix }),
- *   rateLimit: { store: new RedisRateLimitStore(redis, { keyPrefix }) },
+ *   rateLimitStore: new RedisRateLimitStore(redis, { keyPrefix }),
+ *   // TOTP secrets and recovery codes in SQL; codes, pending marks and trusted devices in Redis.
+ *   mfaEnrolmentStore: new TypeOrmMfaStore(dataSource),
+ *   mfaChallengeStore: new RedisMfaStore(redis, { keyPrefix }),
  *   mfa: {
  *     methods: ['totp', 'email'],
  *     encryptionKey: process.env.MFA_ENCRYPTION_KEY!,
  *     senders: { email: MailerEmailSender },
- *     // TOTP secrets and recovery codes in SQL; codes, pending marks and trusted devices in Redis.
- *     store: new SplitMfaStore({ enrolment: new TypeOrmMfaStore(dataSource), ephemeral: new RedisMfaStore(redis, { keyPrefix }) }),
  *   },
  * });
  * ```
@@ -27,7 +28,7 @@
  * Every key carries a TTL, so configure the Redis with `maxmemory-policy noeviction` (a `volatile-*`
  * or `allkeys-*` policy may evict live sessions or counters under memory pressure). Without
  * persistence a Redis restart logs every user out and forgets counters: enable AOF or RDB if that
- * matters, and keep TOTP secrets and recovery codes in SQL (see `SplitMfaStore`).
+ * matters, and keep TOTP secrets and recovery codes in SQL (`mfaEnrolmentStore`).
  */
 export { redisClientOptions } from './redis-client.options.js';
 export { RedisMfaStore } from './redis-mfa.store.js';

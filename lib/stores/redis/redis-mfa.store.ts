@@ -176,10 +176,11 @@ return { deleted, #ids }
 `;
 
 /**
- * An {@link MfaStore} on Redis (ioredis). Suited to the short-lived MFA state (one-time codes,
- * finished pending logins, trusted devices); for TOTP secrets and recovery codes prefer a durable
- * store and combine both with {@link SplitMfaStore}: a Redis without persistence (or with an
- * eviction policy) would lose enrolments, which locks users out of TOTP.
+ * An {@link MfaStore} (both halves) on Redis (ioredis). Suited to the short-lived half, the
+ * {@link MfaChallengeStore} (one-time codes, finished pending logins, trusted devices): use it as
+ * `mfaChallengeStore` and keep the {@link MfaEnrolmentStore} (TOTP secrets, recovery codes) in a
+ * durable store (`mfaStore` or `mfaEnrolmentStore`: e.g. `TypeOrmMfaStore`). A Redis without
+ * persistence (or with an eviction policy) would lose enrolments, which locks users out of TOTP.
  *
  * Key layout (`<p>` is `keyPrefix`, default `gk:`):
  * - `<p>mfa-totp:<userId>`: hash `secret`, `lastStep`, `pending` (absent fields read as

@@ -51,8 +51,8 @@ export interface RedisMfaStoreOptions extends RedisStoreOptions {
   /**
    * TTL of a user's TOTP state and recovery codes, renewed by every operation on them (reads
    * included). A user who does nothing with MFA for this long loses the enrolment (and cannot pass
-   * TOTP until re-enrolled: it fails closed). Prefer {@link SplitMfaStore} with a SQL store for
-   * enrolment state.
+   * TOTP until re-enrolled: it fails closed). Prefer a SQL store as `mfaEnrolmentStore`, with
+   * this one as `mfaChallengeStore` only.
    * @default 34_560_000_000 (400 days)
    */
   enrolmentTtlMs?: number;

@@ -1,0 +1,51 @@
+import type { FactoryProvider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { AUTH_OPTIONS, AUTH_RAW_OPTIONS } from '../auth.constants.js';
+import type { AuthModuleOptions, ProviderOption } from '../options/auth-module-options.interface.js';
+import { instantiateProvider } from '../options/resolve-provider.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import { MemoryMfaStore } from './memory/memory-mfa.store.js';
+import { MemoryRateLimitStore } from './memory/memory-rate-limit.store.js';
+import { MemorySessionStore } from './memory/memory-session.store.js';
+import { MemoryUserStore } from './memory/memory-user.store.js';
+import { withStoreTimeout } from './store-timeout.js';
+
+/** The store with the `storeTimeout` safety net (the in-memory stores cannot hang and stay bare). */
+function timed<T>(store: T, options: ResolvedAuthOptions, name: string): T {
+  if (typeof store !== 'object' || store === null) return store;
+  const inMemory =
+    store instanceof MemoryUserStore ||
+    store instanceof MemorySessionStore ||
+    store instanceof MemoryRateLimitStore ||
+    store instanceof MemoryMfaStore;
+  return inMemory ? store : withStoreTimeout(store, options.storeTimeoutMs, name, options.storeReadTimeoutMs);
+}
+
+/**
+ * The provider of one plug point (a store or a sender): the option `pick` reads from the raw options
+ * (a class, an instance or `{ useFactory, inject }`, see {@link instantiateProvider}), or else `fallback`,
+ * either a function of the resolved options or the token of another provider to reuse (so one
+ * `mfaStore` serves both MFA halves). With a `name`, a configured store gets the `storeTimeout` net
+ * under that name; a fallback is used as it is (the in-memory defaults, or a provider already netted).
+ * `check` verifies a configured value at start-up (e.g. {@link assertUserStore}: every method present).
+ */
+export function storeProvider<T>(
+  token: symbol,
+  pick: (raw: AuthModuleOptions) => ProviderOption<T> | undefined,
+  fallback: symbol | ((options: ResolvedAuthOptions) => T),
+  name: string | null,
+  check?: (value: unknown) => T,
+): FactoryProvider<Promise<T>> {
+  const fallbackToken = typeof fallback === 'symbol' ? fallback : null;
+  return {
+    provide: token,
+    useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions, shared?: T): Promise<T> => {
+      const option = pick(raw);
+      if (option === undefined || option === null) return typeof fallback === 'symbol' ? (shared as T) : fallback(options);
+      const instance = await instantiateProvider(option, moduleRef);
+      const value = check === undefined ? instance : check(instance);
+      return name === null ? value : timed(value, options, name);
+    },
+    inject: [AUTH_RAW_OPTIONS, ModuleRef, AUTH_OPTIONS, ...(fallbackToken === null ? [] : [fallbackToken])],
+  };
+}
