@@ -79,7 +79,7 @@ function leaves(value: unknown, path = ''): string[] {
 
 /** Defaults documented in words because they are computed or are providers; the resolver owns them. */
 const DESCRIBED = {
-  AuthModuleOptions: ['sessionStore', 'passwordHasher', 'passwordHashing.concurrency', 'passwordHashing.queue', 'cookies.prefix', 'mfa.store', 'rateLimit.store'],
+  AuthModuleOptions: ['sessionStore', 'passwordHasher', 'passwordHashing.concurrency', 'passwordHashing.queue', 'cookies.prefix', 'mfaStore', 'mfaEnrolmentStore', 'mfaChallengeStore', 'rateLimitStore'],
   AuthModuleExtras: [],
 } as const;
 

@@ -75,7 +75,7 @@ describe('the same check for the other plug points (for the provider helper to c
       'sessionStore: does not implement SessionStore; missing findById(), rotate(), listActiveByUser(), revoke(), revokeAllForUser(), deleteExpired()',
     );
     expect(() => assertRateLimitStore({ increment: () => undefined, peek: () => undefined })).toThrow(
-      'rateLimit.store: does not implement RateLimitStore; missing decrement(), reset()',
+      'rateLimitStore: does not implement RateLimitStore; missing decrement(), reset()',
     );
     expect(() => assertPasswordHasher({ hash: () => undefined })).toThrow('passwordHasher: does not implement PasswordHasher; missing verify()');
   });
