@@ -19,15 +19,8 @@
  * | `second_factors`  | varchar       | `mfaMethods` (added for MFA; comma-separated, `''` = none) |
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DuplicateUserError,
-  withTypeOrmStoreErrors,
-  type AuthUser,
-  type JsonValue,
-  type MfaMethod,
-  type NewUser,
-  type UserStore,
-} from 'nest-gatekeeper';
+import { DuplicateUserError, type AuthUser, type JsonValue, type MfaMethod, type NewUser, type UserStore } from 'nest-gatekeeper';
+import { withTypeOrmStoreErrors } from 'nest-gatekeeper/typeorm';
 import { EntitySchema, type DataSource, type Repository } from 'typeorm';
 
 /** One row of the existing `accounts` table, as TypeORM maps it. */

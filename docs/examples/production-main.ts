@@ -22,21 +22,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { AuthModule, ProblemDetailsFilter, Public, SplitMfaStore, type EmailSender, type MfaCodeMessage } from 'nest-gatekeeper';
+import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore, redisClientOptions } from 'nest-gatekeeper/redis';
 import {
-  AuthModule,
   authEntities,
   createAuthMigrations,
-  ProblemDetailsFilter,
-  Public,
   rateLimitEntity,
   runAuthMigrations,
-  SplitMfaStore,
   TypeOrmMfaStore,
   TypeOrmUserStore,
-  type EmailSender,
-  type MfaCodeMessage,
-} from 'nest-gatekeeper';
-import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore, redisClientOptions } from 'nest-gatekeeper/redis';
+} from 'nest-gatekeeper/typeorm';
 import { DataSource } from 'typeorm';
 
 /** What the app reads from its environment, once. */

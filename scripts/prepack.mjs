@@ -1,0 +1,17 @@
+// `npm pack` / `npm publish` run this first: a clean build of the library into dist/, so the tarball
+// holds exactly what lib/ compiles to today (no file left over from a removed source, no stale build).
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+if (result.status !== 0) {
+  console.error(`prepack: the build failed (${result.signal ?? `exit code ${result.status}`})`);
+  process.exit(1);
+}
