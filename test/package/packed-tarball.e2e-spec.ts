@@ -7,7 +7,7 @@ import { ROOT } from '../fixtures/built-package.js';
 
 /**
  * SLOW (one to three minutes): the package as a newcomer gets it. `npm pack` (which runs the
- * `prepack` build) writes the tarball; two throw-away Nest 12 apps, one CommonJS and one ESM, install
+ * `prepare` build) writes the tarball; two throw-away Nest 12 apps, one CommonJS and one ESM, install
  * it with `npm install --prefer-offline` (everything comes from the npm cache that the project's own
  * install filled), compile with `skipLibCheck: false` and without typeorm or ioredis installed, start,
  * and register, log in and call a guarded route over HTTP: the README's quick start, checked.
