@@ -8,9 +8,11 @@ import { ROOT } from '../fixtures/built-package.js';
 /**
  * SLOW (one to three minutes): the package as a newcomer gets it. `npm pack` (which runs the
  * `prepare` build) writes the tarball; two throw-away Nest 12 apps, one CommonJS and one ESM, install
- * it with `npm install --prefer-offline` (everything comes from the npm cache that the project's own
- * install filled), compile with `skipLibCheck: false` and without typeorm or ioredis installed, start,
- * and register, log in and call a guarded route over HTTP: the README's quick start, checked.
+ * it with `npm install --prefer-offline` (the versions are the project's own devDependencies, so the
+ * npm cache that `npm ci` filled serves them; the registry is asked only for what the cache lacks),
+ * compile with `skipLibCheck: false` and without typeorm or ioredis installed, start, and register,
+ * log in and call a guarded route over HTTP: the README's quick start, checked. TypeScript is the
+ * project's own (not installed into the apps).
  */
 
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
