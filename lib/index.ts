@@ -1,5 +1,12 @@
-// The public API of nest-gatekeeper: named exports only.
+// The public API of nest-gatekeeper: named exports only. Each name here is a semver promise, so the
+// root exports what an app needs (the module, the service, guards, decorators, errors, the store,
+// hasher and sender contracts with their tokens, the memory stores, the option types) and the types
+// that appear in those signatures; the services, controllers and DTOs the module wires itself stay
+// internal. `test/package/package-entries.e2e-spec.ts` snapshots every entry.
+// Other entries: `nest-gatekeeper/typeorm` (TypeORM stores, entities, migrations),
+// `nest-gatekeeper/redis` (Redis stores), `nest-gatekeeper/testing` (the store contract suites).
 
+// The module and its use cases
 export { AuthModule, type AuthModuleForRootOptions, type AuthModuleAsyncOptions } from './auth.module.js';
 export {
   AuthService,
@@ -9,9 +16,16 @@ export {
   type RegisterInput,
   type VerifyMfaInput,
 } from './auth.service.js';
-export { AUTH_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
-export { AUTH_SECURITY_SCHEMES, setupAuthSwagger } from './swagger/auth-swagger.js';
+export type { PublicUser } from './users/public-user.js';
+export type { IssuedTokens, TokenGrant } from './transport/token-transport.js';
+export type { SessionContext, SessionView } from './sessions/session.service.js';
+export type { PendingMfaBody } from './mfa/mfa.service.js';
+export { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
+export { TrustedDeviceService, type TrustedDeviceView } from './mfa/trusted-device.service.js';
 
+// Options
+export { AUTH_OPTIONS } from './auth.constants.js';
+export type { ResolvedAuthOptions } from './options/resolved-auth-options.js';
 export type {
   AccessTokenType,
   AttemptLimit,
@@ -36,75 +50,29 @@ export type {
   TokenBodyContext,
   TokenResponseRoute,
 } from './options/auth-module-options.interface.js';
-export type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved-auth-options.js';
-export { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options.js';
 
+// Guards and decorators
 export { AccessTokenGuard } from './guards/access-token.guard.js';
 export { RolesGuard } from './guards/roles.guard.js';
+export type { AuthPrincipal } from './tokens/access-token.claims.js';
 export { Public } from './decorators/public.decorator.js';
 export { Roles } from './decorators/roles.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';
+export { ApiProblemResponses } from './decorators/api-problem-responses.decorator.js';
 export { LiveSession, SkipLiveSession } from './decorators/live-session.decorator.js';
 export { ClientContext } from './decorators/client-context.decorator.js';
-export { ApiProblemResponses } from './decorators/api-problem-responses.decorator.js';
-export { InjectAuthClock, InjectAuthOptions, InjectPasswordHasher, InjectTokenTransport } from './decorators/inject.decorators.js';
+export { InjectAuthOptions, InjectPasswordHasher } from './decorators/inject.decorators.js';
 
-export { AuthController } from './controllers/auth.controller.js';
-export { SessionsController } from './controllers/sessions.controller.js';
-export { TokenController, type OAuthTokenResponse } from './controllers/token.controller.js';
-export { OAuthProblemFilter } from './errors/oauth-problem.filter.js';
-export { FormBody, type FormFields } from './decorators/form-body.decorator.js';
-export { PasswordController } from './controllers/password.controller.js';
-export { MfaController } from './controllers/mfa.controller.js';
-export { MfaService, type MfaChallenge, type MfaSendResult, type PendingMfaBody, type VerifiedMfa } from './mfa/mfa.service.js';
-export { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
-export { TrustedDeviceService, type TrustedDeviceView } from './mfa/trusted-device.service.js';
-export { DELIVERED_MFA_METHODS, MFA_METHODS, RECOVERY_METHOD, type BuiltInMfaMethod, type MfaVerifyMethod } from './mfa/mfa-methods.js';
-export type { MfaCodeSent, MfaFactor, MfaSendContext, MfaVerifyContext } from './mfa/factors/mfa-factor.js';
-export { EMAIL_SENDER, SMS_SENDER, type MfaCodeMessage, type MfaSender } from './mfa/mfa-sender.js';
-export { MfaTokenService, MFA_TOKEN_TYPE, type PendingMfaLogin } from './tokens/mfa-token.service.js';
-export {
-  ChangePasswordDto,
-  LoginDto,
-  LogoutDto,
-  MfaDisableDto,
-  MfaSendDto,
-  MfaVerifyDto,
-  RefreshDto,
-  RegisterDto,
-  TokenRequestDto,
-  TotpEnableDto,
-} from './dto/auth-requests.dto.js';
-export {
-  FieldErrorDto,
-  MessageResponseDto,
-  ProblemDto,
-  PublicUserDto,
-  RegisterResponseDto,
-  MfaSendResponseDto,
-  RecoveryCodesResponseDto,
-  SessionDto,
-  TokenResponseDto,
-  TotpSetupResponseDto,
-  TrustedDeviceDto,
-} from './dto/auth-responses.dto.js';
-
+// Errors
 export { AuthErrorCodes, type AuthErrorCode } from './errors/error-codes.js';
 export { AuthException, type AuthExceptionOptions } from './errors/auth.exception.js';
 export { AuthConfigError } from './errors/auth-config.error.js';
 export { DuplicateUserError, StoreUnavailableError } from './errors/store.errors.js';
-export { ProblemDetailsFilter, renderProblem } from './errors/problem-details.filter.js';
+export { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 export type { FieldError, ProblemDetails } from './errors/problem-details.js';
 
-export {
-  USER_STORE,
-  InjectUserStore,
-  type AuthUser,
-  type JsonValue,
-  type MfaMethod,
-  type NewUser,
-  type UserStore,
-} from './stores/user.store.js';
+// Stores: the contracts, their tokens and the memory stores
+export { USER_STORE, InjectUserStore, type AuthUser, type JsonValue, type NewUser, type UserStore } from './stores/user.store.js';
 export {
   SESSION_STORE,
   InjectSessionStore,
@@ -115,16 +83,10 @@ export {
   type StoredSession,
 } from './stores/session.store.js';
 export { RATE_LIMIT_STORE, InjectRateLimitStore, type CounterState, type RateLimitStore } from './stores/rate-limit.store.js';
-export {
-  MFA_ENROLMENT_STORE,
-  InjectMfaEnrolmentStore,
-  type MfaEnrolmentStore,
-  type MfaUserState,
-} from './stores/mfa-enrolment.store.js';
+export { MFA_ENROLMENT_STORE, InjectMfaEnrolmentStore, type MfaEnrolmentStore, type MfaUserState } from './stores/mfa-enrolment.store.js';
 export {
   MFA_CHALLENGE_STORE,
   InjectMfaChallengeStore,
-  type DeliveredMfaMethod,
   type MfaChallengeStore,
   type StoredOneTimeCode,
   type StoredTrustedDevice,
@@ -135,36 +97,22 @@ export { MemoryUserStore } from './stores/memory/memory-user.store.js';
 export { MemorySessionStore } from './stores/memory/memory-session.store.js';
 export { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 
+// MFA: the method list, the factor contract (mfa.factors) and the code senders
+export {
+  DELIVERED_MFA_METHODS,
+  MFA_METHODS,
+  RECOVERY_METHOD,
+  type BuiltInMfaMethod,
+  type DeliveredMfaMethod,
+  type MfaMethod,
+  type MfaVerifyMethod,
+} from './mfa/mfa-methods.js';
+export type { MfaCodeSent, MfaFactor, MfaSendContext, MfaVerifyContext } from './mfa/factors/mfa-factor.js';
+export { EMAIL_SENDER, SMS_SENDER, type MfaCodeMessage, type MfaSender } from './mfa/mfa-sender.js';
+
+// Password hashing
 export { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
 export { Argon2idPasswordHasher, type Argon2idParams, type Argon2idThreadOptions } from './crypto/argon2id-password.hasher.js';
-export {
-  BoundedPasswordHasher,
-  HashPermit,
-  PasswordHashingBusyError,
-  type PasswordHashingLimits,
-} from './crypto/bounded-password-hasher.js';
 
-export { AccessTokenService, ACCESS_TOKEN_TYPE, type AccessTokenSubject, type SignedAccessToken } from './tokens/access-token.service.js';
-export type { AuthPrincipal } from './tokens/access-token.claims.js';
-export { SessionService, type SessionContext, type SessionView } from './sessions/session.service.js';
-export { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
-export { SessionJanitor } from './sessions/session.janitor.js';
-export { RevocationFeed } from './sessions/revocation-feed.js';
-
-export {
-  TOKEN_TRANSPORT,
-  type IssuedTokens,
-  type TokenGrant,
-  type TokenResponseBody,
-  type TokenTransport,
-} from './transport/token-transport.js';
-export { HeaderTokenTransport } from './transport/header.transport.js';
-export type { AuthRequest, AuthResponse } from './transport/http.types.js';
-export { toPublicUser, type PublicUser } from './users/public-user.js';
-export { AUTH_CLOCK, systemClock, type Clock } from './util/clock.js';
-export * from './stores/typeorm/index.js';
-/**
- * Runs `work`, rethrowing a TypeORM/driver connection failure as {@link StoreUnavailableError}
- * (answered 503 `STORE_UNAVAILABLE`); other errors pass through. For your own TypeORM-based stores.
- */
-export { withStoreErrors as withTypeOrmStoreErrors } from './stores/typeorm/typeorm-error.mapper.js';
+// Time (override AUTH_CLOCK in tests)
+export { AUTH_CLOCK, type Clock } from './util/clock.js';

@@ -4,7 +4,14 @@
  * module reads them). The examples of the JSDoc of both decorators.
  */
 import { Body, Controller, Post } from '@nestjs/common';
-import { AuthService, ClientContext, CurrentUser, LiveSession, LoginDto, Public } from 'nest-gatekeeper';
+import { IsOptional, IsString } from 'class-validator';
+import { AuthService, ClientContext, CurrentUser, LiveSession, Public } from 'nest-gatekeeper';
+
+/** The app's own sign-in body (the module's DTOs are internal). */
+export class LoginDto {
+  @IsOptional() @IsString() username?: string;
+  @IsString() password!: string;
+}
 
 @Controller('account')
 export class AccountController {

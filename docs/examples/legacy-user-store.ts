@@ -22,13 +22,13 @@ import { randomUUID } from 'node:crypto';
 import {
   DuplicateUserError,
   MFA_METHODS,
-  withTypeOrmStoreErrors,
   type AuthUser,
   type JsonValue,
   type MfaMethod,
   type NewUser,
   type UserStore,
 } from 'nest-gatekeeper';
+import { withTypeOrmStoreErrors } from 'nest-gatekeeper/typeorm';
 import { EntitySchema, type DataSource, type Repository } from 'typeorm';
 
 /** One row of the existing `accounts` table, as TypeORM maps it. */

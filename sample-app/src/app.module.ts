@@ -3,16 +3,13 @@ import {
   AuthModule,
   MemorySessionStore,
   MfaEnrolmentService,
-  TypeOrmMfaStore,
-  TypeOrmRateLimitStore,
-  TypeOrmSessionStore,
-  TypeOrmUserStore,
   USER_STORE,
   type AuthModuleOptions,
   type UserStore,
 } from 'nest-gatekeeper';
 import type { Redis } from 'ioredis';
 import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
+import { TypeOrmMfaStore, TypeOrmRateLimitStore, TypeOrmSessionStore, TypeOrmUserStore } from 'nest-gatekeeper/typeorm';
 import { DataSource } from 'typeorm';
 import type { SampleConfig } from './config.js';
 import { DatabaseModule } from './database.module.js';

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { authEntities, createAuthMigrations, rateLimitEntity, runAuthMigrations } from 'nest-gatekeeper';
+import { authEntities, createAuthMigrations, rateLimitEntity, runAuthMigrations } from 'nest-gatekeeper/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
-import { createAuthMigrations, runAuthMigrations, type AuthMigrationClass } from '../../lib/index.js';
+import { createAuthMigrations, runAuthMigrations, type AuthMigrationClass } from '../../lib/stores/typeorm/index.js';
 import { createPgDatabase } from '../fixtures/services.js';
 import { mariaDatabase } from '../fixtures/sql-stores.js';
 

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { Argon2idPasswordHasher, BoundedPasswordHasher, PASSWORD_HASHER, type AuthUser, type PasswordHasher } from '../../lib/index.js';
+import { Argon2idPasswordHasher, PASSWORD_HASHER, type AuthUser, type PasswordHasher } from '../../lib/index.js';
+import { BoundedPasswordHasher } from '../../lib/crypto/bounded-password-hasher.js';
 import { createTestApp, hashOnce, type TestApp } from '../fixtures/create-test-app.js';
 import { TestOutbox } from '../fixtures/outbox.js';
 

@@ -7,11 +7,10 @@ import { DataSource } from 'typeorm';
 import {
   authEntities,
   createAuthMigrations,
-  MemorySessionStore,
   rateLimitEntity,
   TypeOrmSessionStore,
-  type SessionStore,
-} from '../../lib/index.js';
+} from '../../lib/stores/typeorm/index.js';
+import { MemorySessionStore, type SessionStore } from '../../lib/index.js';
 import { redisClientOptions, RedisSessionStore } from '../../lib/stores/redis/index.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
 import { createPgDatabase, redisTestPrefix, REDIS_URL, type TestDatabase } from '../fixtures/services.js';

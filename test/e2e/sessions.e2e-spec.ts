@@ -125,7 +125,7 @@ describe('sessions, logout and password change', () => {
 
 describe('session purge', () => {
   it('the janitor deletes sessions that ended more than a day ago, and keeps live ones', async () => {
-    const { SessionJanitor } = await import('../../lib/index.js');
+    const { SessionJanitor } = await import('../../lib/sessions/session.janitor.js');
     const t = await createTestApp({ options: { refreshToken: { ttl: '1h', absoluteTtl: '2h' } } });
     try {
       const old = await t.login();
@@ -144,7 +144,8 @@ describe('session purge', () => {
 describe('housekeeping of the SQL stores', () => {
   it('the janitor also deletes expired attempt counters and MFA marks of the TypeORM stores', async () => {
     const { DataSource } = await import('typeorm');
-    const { SessionJanitor, authEntities, rateLimitEntity, TypeOrmMfaStore, TypeOrmRateLimitStore } = await import('../../lib/index.js');
+    const { SessionJanitor } = await import('../../lib/sessions/session.janitor.js');
+    const { authEntities, rateLimitEntity, TypeOrmMfaStore, TypeOrmRateLimitStore } = await import('../../lib/stores/typeorm/index.js');
     const dataSource = await new DataSource({
       type: 'better-sqlite3',
       database: ':memory:',

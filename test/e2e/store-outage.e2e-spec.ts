@@ -7,8 +7,8 @@ import {
   TypeOrmRateLimitStore,
   TypeOrmSessionStore,
   TypeOrmUserStore,
-  type AuthModuleOptions,
-} from '../../lib/index.js';
+} from '../../lib/stores/typeorm/index.js';
+import type { AuthModuleOptions } from '../../lib/index.js';
 import { RedisRateLimitStore, RedisSessionStore, redisClientOptions } from '../../lib/stores/redis/index.js';
 import { createTestApp, hashOnce, type TestApp } from '../fixtures/create-test-app.js';
 import {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAuthMigrations, type AuthMigrationClass } from '../../lib/index.js';
+import { createAuthMigrations, type AuthMigrationClass } from '../../lib/stores/typeorm/index.js';
 import {
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_MFA_ENCRYPTION_KEY,

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { Argon2idPasswordHasher, authEntities, rateLimitEntity, TypeOrmUserStore } from '../../lib/index.js';
+import { Argon2idPasswordHasher } from '../../lib/index.js';
+import { authEntities, rateLimitEntity, TypeOrmUserStore } from '../../lib/stores/typeorm/index.js';
 import { startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
 /**

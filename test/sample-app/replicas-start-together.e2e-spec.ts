@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { createAuthMigrations } from '../../lib/index.js';
+import { createAuthMigrations } from '../../lib/stores/typeorm/index.js';
 import { buildSampleApp, startSampleProcess, type SampleProcess } from '../fixtures/sample-process.js';
 import { createPgDatabase } from '../fixtures/services.js';
 import { mariaDatabase } from '../fixtures/sql-stores.js';

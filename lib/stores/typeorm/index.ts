@@ -1,6 +1,11 @@
 /**
- * TypeORM adapters of the stores (PostgreSQL, SQLite via better-sqlite3, MySQL/MariaDB).
- * Requires the optional peer dependency `typeorm`.
+ * `nest-gatekeeper/typeorm`: the TypeORM adapters of the stores (PostgreSQL, SQLite via
+ * better-sqlite3, MySQL/MariaDB), their entity schemas and the portable migrations. Requires the
+ * optional peer dependency `typeorm`; the package root never imports it.
+ *
+ * ```ts
+ * import { authEntities, createAuthMigrations, rateLimitEntity, runAuthMigrations, TypeOrmUserStore } from 'nest-gatekeeper/typeorm';
+ * ```
  */
 export {
   authEntities,
@@ -32,3 +37,8 @@ export { TypeOrmMfaStore } from './typeorm-mfa.store.js';
 export { TypeOrmRateLimitStore } from './typeorm-rate-limit.store.js';
 export { TypeOrmSessionStore } from './typeorm-session.store.js';
 export { TypeOrmUserStore } from './typeorm-user.store.js';
+/**
+ * Runs `work`, rethrowing a TypeORM/driver connection failure as `StoreUnavailableError`
+ * (answered 503 `STORE_UNAVAILABLE`); other errors pass through. For your own TypeORM-based stores.
+ */
+export { withStoreErrors as withTypeOrmStoreErrors } from './typeorm-error.mapper.js';

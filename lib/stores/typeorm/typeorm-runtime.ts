@@ -4,10 +4,10 @@ import type * as TypeOrm from 'typeorm';
 let loaded: typeof TypeOrm | undefined;
 
 /**
- * The `typeorm` package, loaded on first use. `typeorm` is an optional peer dependency: the package
- * root exports the TypeORM adapters, and this keeps `import … from 'nest-gatekeeper'` working in apps
- * that do not install it. (TypeORM's ESM entry re-exports its CommonJS build, so the classes loaded
- * here are the very ones the app's DataSource uses.)
+ * The `typeorm` package, loaded on first use. `typeorm` is an optional peer dependency, used only by
+ * the `nest-gatekeeper/typeorm` entry: loading it here turns its absence into a message that says what
+ * to install. (TypeORM's ESM entry re-exports its CommonJS build, so the classes loaded here are the
+ * very ones the app's DataSource uses.)
  */
 export function typeorm(): typeof TypeOrm {
   if (!loaded) {

@@ -1,4 +1,5 @@
-import { BoundedPasswordHasher, PasswordHashingBusyError, type PasswordHasher } from '../../../lib/index.js';
+import { BoundedPasswordHasher, PasswordHashingBusyError } from '../../../lib/crypto/bounded-password-hasher.js';
+import type { PasswordHasher } from '../../../lib/index.js';
 
 /** A hasher whose operations wait until the test finishes them, in any order; records what ran. */
 class ManualHasher implements PasswordHasher {

@@ -1,4 +1,5 @@
-import { Argon2idPasswordHasher, BoundedPasswordHasher, type PasswordHasher } from '../../../lib/index.js';
+import { Argon2idPasswordHasher, type PasswordHasher } from '../../../lib/index.js';
+import { BoundedPasswordHasher } from '../../../lib/crypto/bounded-password-hasher.js';
 import { createTestApp } from '../../fixtures/create-test-app.js';
 
 describe('the module closes its password hasher at application shutdown', () => {

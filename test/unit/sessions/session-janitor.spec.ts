@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
-import { MemoryMfaStore, MemoryRateLimitStore, MemorySessionStore, SessionJanitor, type RateLimitStore } from '../../../lib/index.js';
+import { MemoryMfaStore, MemoryRateLimitStore, MemorySessionStore, type RateLimitStore } from '../../../lib/index.js';
+import { SessionJanitor } from '../../../lib/sessions/session.janitor.js';
 import { COUNTER_INTERVAL_MS } from '../../../lib/sessions/session.janitor.js';
 import { TestClock } from '../../fixtures/test-clock.js';
 

@@ -1,4 +1,6 @@
-import { AccessTokenService, MemoryUserStore, resolveAuthOptions, type ResolvedAuthOptions } from '../../../lib/index.js';
+import { AccessTokenService } from '../../../lib/tokens/access-token.service.js';
+import { MemoryUserStore, type ResolvedAuthOptions } from '../../../lib/index.js';
+import { resolveAuthOptions } from '../../../lib/options/resolve-options.js';
 import { TestClock } from '../../fixtures/test-clock.js';
 
 const SECRET = 'unit-test-secret-that-is-32-bytes-or-more';

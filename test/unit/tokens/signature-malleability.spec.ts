@@ -1,12 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  AccessTokenService,
-  AuthException,
-  MemoryUserStore,
-  MfaTokenService,
-  resolveAuthOptions,
-  type JwtAlgorithm,
-} from '../../../lib/index.js';
+import { AccessTokenService } from '../../../lib/tokens/access-token.service.js';
+import { AuthException, MemoryUserStore, type JwtAlgorithm } from '../../../lib/index.js';
+import { MfaTokenService } from '../../../lib/tokens/mfa-token.service.js';
+import { resolveAuthOptions } from '../../../lib/options/resolve-options.js';
 import { hasCanonicalSignature } from '../../../lib/tokens/jws-signature.js';
 import { TestClock } from '../../fixtures/test-clock.js';
 

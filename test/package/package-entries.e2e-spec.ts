@@ -1,0 +1,251 @@
+import { builtinModules } from 'node:module';
+import { relative } from 'node:path';
+import { buildLibrary, declaredExports, ENTRIES, moduleClosure, ROOT, runtimeExports, type EntryName } from '../fixtures/built-package.js';
+
+/**
+ * The public surface of the BUILT package, entry by entry (package.json `exports`): each name is a
+ * semver promise, so adding or removing one shows up here.
+ *
+ * To update a snapshot after a deliberate change: run this file and copy the names the failure
+ * prints (sorted by name; `type Name` for an interface or a type alias). A removal also needs a
+ * CHANGELOG line.
+ */
+const SNAPSHOT: Record<EntryName, string[]> = {
+  'nest-gatekeeper': [
+    'AUTH_CLOCK',
+    'AUTH_OPTIONS',
+    'AccessTokenGuard',
+    'type AccessTokenType',
+    'ApiProblemResponses',
+    'type Argon2idParams',
+    'Argon2idPasswordHasher',
+    'type Argon2idThreadOptions',
+    'type AttemptLimit',
+    'AuthConfigError',
+    'type AuthErrorCode',
+    'AuthErrorCodes',
+    'AuthException',
+    'type AuthExceptionOptions',
+    'AuthModule',
+    'type AuthModuleAsyncOptions',
+    'type AuthModuleExtras',
+    'type AuthModuleForRootOptions',
+    'type AuthModuleOptions',
+    'type AuthPrincipal',
+    'type AuthRouteName',
+    'AuthService',
+    'type AuthUser',
+    'type BuiltInMfaMethod',
+    'ClientContext',
+    'type Clock',
+    'type CookieOptions',
+    'type CounterState',
+    'CurrentUser',
+    'DELIVERED_MFA_METHODS',
+    'type DeliveredMfaMethod',
+    'DuplicateUserError',
+    'type Duration',
+    'EMAIL_SENDER',
+    'type FieldError',
+    'InjectAuthOptions',
+    'InjectMfaChallengeStore',
+    'InjectMfaEnrolmentStore',
+    'InjectPasswordHasher',
+    'InjectRateLimitStore',
+    'InjectSessionStore',
+    'InjectUserStore',
+    'type IssuedTokens',
+    'type JsonObject',
+    'type JsonValue',
+    'type JwtAlgorithm',
+    'type JwtOptions',
+    'LiveSession',
+    'type LoginInput',
+    'type LoginOutcome',
+    'MFA_CHALLENGE_STORE',
+    'MFA_ENROLMENT_STORE',
+    'MFA_METHODS',
+    'MemoryMfaStore',
+    'MemoryRateLimitStore',
+    'MemorySessionStore',
+    'MemoryUserStore',
+    'type MfaChallengeStore',
+    'type MfaCodeMessage',
+    'type MfaCodeSent',
+    'MfaEnrolmentService',
+    'type MfaEnrolmentStore',
+    'type MfaFactor',
+    'type MfaLoginResult',
+    'type MfaMethod',
+    'type MfaOptions',
+    'type MfaSendContext',
+    'type MfaSender',
+    'type MfaSendersOptions',
+    'type MfaStore',
+    'type MfaUserState',
+    'type MfaVerifyContext',
+    'type MfaVerifyMethod',
+    'type NewUser',
+    'PASSWORD_HASHER',
+    'type PasswordHasher',
+    'type PasswordHashingOptions',
+    'type PasswordPolicyOptions',
+    'type PendingMfaBody',
+    'type ProblemDetails',
+    'ProblemDetailsFilter',
+    'type ProviderOption',
+    'Public',
+    'type PublicUser',
+    'RATE_LIMIT_STORE',
+    'RECOVERY_METHOD',
+    'type RateLimitOptions',
+    'type RateLimitStore',
+    'type RefreshTokenOptions',
+    'type RegisterInput',
+    'type RegistrationOptions',
+    'type ResolvedAuthOptions',
+    'type ResponsesOptions',
+    'type RevocationWatcher',
+    'Roles',
+    'RolesGuard',
+    'type RoutesOptions',
+    'SESSION_STORE',
+    'SMS_SENDER',
+    'type SessionContext',
+    'type SessionRevocation',
+    'type SessionRotation',
+    'type SessionStore',
+    'type SessionView',
+    'SkipLiveSession',
+    'StoreUnavailableError',
+    'type StoredOneTimeCode',
+    'type StoredSession',
+    'type StoredTrustedDevice',
+    'type TokenBodyContext',
+    'type TokenGrant',
+    'type TokenResponseRoute',
+    'TrustedDeviceService',
+    'type TrustedDeviceView',
+    'USER_STORE',
+    'type UserStore',
+    'type VerifyMfaInput',
+  ],
+  'nest-gatekeeper/redis': [
+    'RedisMfaStore',
+    'type RedisMfaStoreOptions',
+    'RedisRateLimitStore',
+    'type RedisRateLimitStoreOptions',
+    'RedisSessionStore',
+    'type RedisSessionStoreOptions',
+    'type RedisStoreOptions',
+    'redisClientOptions',
+  ],
+  'nest-gatekeeper/testing': [
+    'CONTRACT_TEST_TIMEOUT_MS',
+    'type ContractExpectation',
+    'type ContractMatchers',
+    'type MfaChallengeStoreFactory',
+    'type MfaEnrolmentStoreFactory',
+    'type MfaStoreFactory',
+    'type RateLimitStoreFactory',
+    'type SessionStoreFactory',
+    'type StoreFixture',
+    'type UserStoreContractOptions',
+    'type UserStoreFactory',
+    'runMfaChallengeStoreContract',
+    'runMfaEnrolmentStoreContract',
+    'runMfaStoreContract',
+    'runRateLimitStoreContract',
+    'runSessionStoreContract',
+    'runUserStoreContract',
+  ],
+  'nest-gatekeeper/typeorm': [
+    'type AuthEntities',
+    'type AuthEntitiesOptions',
+    'type AuthMfaCodeRow',
+    'type AuthMfaFinishedPendingRow',
+    'type AuthMfaRecoveryCodeRow',
+    'type AuthMfaRow',
+    'type AuthMigrationClass',
+    'type AuthMigrationsOptions',
+    'type AuthRateLimitRow',
+    'type AuthRefreshHistoryRow',
+    'type AuthSessionRow',
+    'type AuthTrustedDeviceRow',
+    'type AuthUserRow',
+    'type RateLimitEntityOptions',
+    'type RunAuthMigrationsOptions',
+    'TypeOrmMfaStore',
+    'TypeOrmRateLimitStore',
+    'TypeOrmSessionStore',
+    'TypeOrmUserStore',
+    'authEntities',
+    'createAuthEntities',
+    'createAuthMigrations',
+    'createRateLimitEntity',
+    'rateLimitEntity',
+    'runAuthMigrations',
+    'withTypeOrmStoreErrors',
+  ],
+};
+
+/** What the root's declarations may import: an app that uses the root has all of these. */
+const ROOT_TYPE_IMPORTS = [/^@nestjs\//, /^class-validator$/, /^class-transformer$/, /^rxjs$/, /^reflect-metadata$/, /^node:/];
+/** What the root's JavaScript may load: the same, plus the package's own dependencies. */
+const ROOT_RUNTIME_IMPORTS = [...ROOT_TYPE_IMPORTS, /^@node-rs\/argon2$/, /^cookie$/, /^fast-jwt$/, /^otpauth$/];
+
+/** The bare imports of an entry's closure that match none of `allowed`, as `file: specifier`. */
+function foreignImports(entry: EntryName, kind: '.d.ts' | '.js', allowed: RegExp[]): string[] {
+  const found: string[] = [];
+  for (const [file, specifiers] of moduleClosure(entry, kind)) {
+    for (const specifier of specifiers) {
+      if (!allowed.some((pattern) => pattern.test(specifier))) found.push(`${relative(ROOT, file)}: ${specifier}`);
+    }
+  }
+  return found;
+}
+
+const entries = Object.keys(ENTRIES) as EntryName[];
+
+beforeAll(() => buildLibrary(), 300_000);
+
+describe('the export names of each entry (snapshot of the built .d.ts)', () => {
+  let declared: Record<EntryName, string[]>;
+  beforeAll(() => {
+    declared = declaredExports();
+  }, 120_000);
+
+  it.each(entries)('%s', (entry) => {
+    expect(declared[entry]).toEqual(SNAPSHOT[entry]);
+  });
+
+  // A fresh process also shows that each entry imports outside a test runner (the testing entry
+  // looks the runner's globals up only when a suite is called).
+  it.each(entries)('%s: a fresh Node process gets exactly the declared values', (entry) => {
+    expect(runtimeExports(entry)).toEqual(declared[entry].filter((name) => !name.startsWith('type ')).sort());
+  });
+});
+
+describe('the root entry leaves the optional peers out', () => {
+  it('its .d.ts closure imports only @nestjs/*, class-validator, class-transformer, rxjs, reflect-metadata and node:*', () => {
+    expect(moduleClosure('nest-gatekeeper').size).toBeGreaterThan(20);
+    expect(foreignImports('nest-gatekeeper', '.d.ts', ROOT_TYPE_IMPORTS)).toEqual([]);
+  });
+
+  it('its JavaScript loads those and its own dependencies only (no typeorm, no ioredis)', () => {
+    expect(foreignImports('nest-gatekeeper', '.js', ROOT_RUNTIME_IMPORTS)).toEqual([]);
+  });
+
+  it('the check sees bare imports: the typeorm entry declares typeorm types, the redis entry ioredis ones', () => {
+    expect(foreignImports('nest-gatekeeper/typeorm', '.d.ts', ROOT_TYPE_IMPORTS)).toContainEqual(expect.stringMatching(/: typeorm$/));
+    expect(foreignImports('nest-gatekeeper/redis', '.d.ts', ROOT_TYPE_IMPORTS)).toContainEqual(expect.stringMatching(/: ioredis$/));
+  });
+
+  it('names Node builtins with the node: prefix', () => {
+    const builtins = new Set(builtinModules);
+    const unprefixed = [...moduleClosure('nest-gatekeeper', '.d.ts'), ...moduleClosure('nest-gatekeeper', '.js')].flatMap(([file, specifiers]) =>
+      specifiers.filter((specifier) => builtins.has(specifier)).map((specifier) => `${relative(ROOT, file)}: ${specifier}`),
+    );
+    expect(unprefixed).toEqual([]);
+  });
+});
