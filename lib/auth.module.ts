@@ -60,9 +60,7 @@ import { AUTH_CLOCK, systemClock } from './util/clock.js';
 const builder = new ConfigurableModuleBuilder<AuthModuleOptions>({ moduleName: 'Auth' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createAuthOptions')
-  .setExtras<AuthModuleExtras>({ routes: {}, globalGuard: true }, (definition, extras) =>
-    withShape(definition, resolveAuthRoutes(extras)),
-  )
+  .setExtras<AuthModuleExtras>({ routes: {}, globalGuard: true }, (definition, extras) => withShape(definition, resolveAuthRoutes(extras)))
   .build();
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = builder;
@@ -120,13 +118,40 @@ function pluggedProviders(): Provider[] {
       'UserStore',
       assertUserStore,
     ),
-    storeProvider<SessionStore>(SESSION_STORE, (raw) => raw.sessionStore, () => new MemorySessionStore(), 'SessionStore', assertSessionStore),
-    storeProvider<RateLimitStore>(RATE_LIMIT_STORE, (raw) => raw.rateLimitStore, () => new MemoryRateLimitStore(), 'RateLimitStore', assertRateLimitStore),
-    storeProvider<MfaStore>(MFA_STORE_OPTION, (raw) => raw.mfaStore, () => new MemoryMfaStore(), 'MfaStore'),
+    storeProvider<SessionStore>(
+      SESSION_STORE,
+      (raw) => raw.sessionStore,
+      () => new MemorySessionStore(),
+      'SessionStore',
+      assertSessionStore,
+    ),
+    storeProvider<RateLimitStore>(
+      RATE_LIMIT_STORE,
+      (raw) => raw.rateLimitStore,
+      () => new MemoryRateLimitStore(),
+      'RateLimitStore',
+      assertRateLimitStore,
+    ),
+    storeProvider<MfaStore>(
+      MFA_STORE_OPTION,
+      (raw) => raw.mfaStore,
+      () => new MemoryMfaStore(),
+      'MfaStore',
+    ),
     storeProvider<MfaEnrolmentStore>(MFA_ENROLMENT_STORE, (raw) => raw.mfaEnrolmentStore, MFA_STORE_OPTION, 'MfaEnrolmentStore'),
     storeProvider<MfaChallengeStore>(MFA_CHALLENGE_STORE, (raw) => raw.mfaChallengeStore, MFA_STORE_OPTION, 'MfaChallengeStore'),
-    storeProvider<MfaSender | undefined>(EMAIL_SENDER, (raw) => raw.mfa?.senders?.email, () => undefined, null),
-    storeProvider<MfaSender | undefined>(SMS_SENDER, (raw) => raw.mfa?.senders?.sms, () => undefined, null),
+    storeProvider<MfaSender | undefined>(
+      EMAIL_SENDER,
+      (raw) => raw.mfa?.senders?.email,
+      () => undefined,
+      null,
+    ),
+    storeProvider<MfaSender | undefined>(
+      SMS_SENDER,
+      (raw) => raw.mfa?.senders?.sms,
+      () => undefined,
+      null,
+    ),
   ];
 }
 

@@ -177,8 +177,8 @@ export class AuthService implements OnModuleInit {
     this.assertPasswordLength(input.password);
     const user =
       input.identifierType === 'email' || identifier.includes('@')
-      ? await this.users.findByEmail(identifier)
-      : await this.users.findByUsername(identifier);
+        ? await this.users.findByEmail(identifier)
+        : await this.users.findByUsername(identifier);
     // The trust token is checked at most once, with the same store work for an unknown account.
     let trusted: Promise<boolean> | undefined;
     const isTrusted = (): Promise<boolean> => (trusted ??= this.trustedDevices.isTrusted(user, input.trustToken));

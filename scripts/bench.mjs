@@ -164,7 +164,10 @@ async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = 
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const ready = await Promise.race([
-      fetch(`${base}/health`).then((r) => r.ok, () => false),
+      fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ),
       exited,
     ]);
     if (ready) return base;
@@ -185,9 +188,7 @@ async function login(base, user = USER) {
 
 function cannon(options) {
   return new Promise((resolve, reject) => {
-    autocannon({ connections: CONNECTIONS, duration: DURATION, ...options }, (error, result) =>
-      error ? reject(error) : resolve(result),
-    );
+    autocannon({ connections: CONNECTIONS, duration: DURATION, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
   });
 }
 
@@ -474,18 +475,22 @@ async function main() {
   // The other apps stop here: the hashing scenarios want the server's CPU to themselves.
   for (const app of [cookieApp, noFeedApp, ...storeApps.map((s) => s.process)]) app.kill('SIGKILL');
 
-  console.log(`[bench] raw argon2id verifications ${LOGIN_DURATION} s (m=${ARGON2.memoryCost} KiB, t=${ARGON2.timeCost}, p=${ARGON2.parallelism})`);
+  console.log(
+    `[bench] raw argon2id verifications ${LOGIN_DURATION} s (m=${ARGON2.memoryCost} KiB, t=${ARGON2.timeCost}, p=${ARGON2.parallelism})`,
+  );
   const raw = rawVerifications(LOGIN_DURATION);
 
   console.log(`[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)`);
-  const loginResult = await measured(() => cannon({
-    url: `${base}/auth/login`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(USER),
-    connections: LOGIN_CONNECTIONS,
-    duration: LOGIN_DURATION,
-  }));
+  const loginResult = await measured(() =>
+    cannon({
+      url: `${base}/auth/login`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(USER),
+      connections: LOGIN_CONNECTIONS,
+      duration: LOGIN_DURATION,
+    }),
+  );
   const loginRow = {
     ...row('POST /auth/login', loginResult, { rps: loginResult['2xx'] / loginResult.duration }),
     connections: LOGIN_CONNECTIONS,
@@ -596,7 +601,12 @@ async function main() {
     Object.fromEntries(
       floodRows.map((r) => [
         r.name,
-        { 'req/s': Math.round(r.rps), 'p99 ms': r.p99, 'vs alone': r === floodGetRow ? Number(floodRatio.toFixed(3)) : '', 'non-2xx': r.non2xx },
+        {
+          'req/s': Math.round(r.rps),
+          'p99 ms': r.p99,
+          'vs alone': r === floodGetRow ? Number(floodRatio.toFixed(3)) : '',
+          'non-2xx': r.non2xx,
+        },
       ]),
     ),
   );

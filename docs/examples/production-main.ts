@@ -20,7 +20,7 @@ import { Controller, Get, Inject, Logger, Module, type DynamicModule, type OnApp
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import {
   AuthModule,
@@ -212,7 +212,7 @@ export async function bootstrap(config: ProductionConfig): Promise<NestExpressAp
 
   // A request (headers and body) gets 15 s, its headers 10 s; Node's defaults hold a never-ending body
   // for about 5 minutes. Keep keepAliveTimeout above your load balancer's idle timeout.
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 65_000;
@@ -240,7 +240,7 @@ export async function bootstrap(config: ProductionConfig): Promise<NestExpressAp
  * SIGUSR2 is logged and ignored (its default action would end the process without draining).
  */
 export function drainOnShutdown(app: NestExpressApplication, timeoutMs: number): void {
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   const logger = new Logger('Shutdown');
   const unanswered = new Set<ServerResponse>();
   let shuttingDown = false;

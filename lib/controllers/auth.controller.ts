@@ -1,5 +1,14 @@
 import { Controller, Get, Header, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiHeader,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
@@ -9,12 +18,7 @@ import { authValidationPipe, JsonBody } from '../decorators/json-body.decorator.
 import { LiveSession } from '../decorators/live-session.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
 import { LoginDto, LogoutDto, RefreshDto, RegisterDto } from '../dto/auth-requests.dto.js';
-import {
-  MessageResponseDto,
-  PublicUserDto,
-  RegisterResponseDto,
-  TokenResponseDto,
-} from '../dto/auth-responses.dto.js';
+import { MessageResponseDto, PublicUserDto, RegisterResponseDto, TokenResponseDto } from '../dto/auth-responses.dto.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import type { JsonObject } from '../options/auth-module-options.interface.js';
@@ -34,7 +38,9 @@ function idempotencyKey(req: AuthRequest): string | undefined {
   const value = headerValue(req, 'idempotency-key');
   if (value === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(value)) {
-    throw new AuthException('VALIDATION_FAILED', { errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }] });
+    throw new AuthException('VALIDATION_FAILED', {
+      errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }],
+    });
   }
   return value;
 }
@@ -66,13 +72,15 @@ export class AuthController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'Retry-safe sign-up: a retry with the same key, username, e-mail and password whose first attempt created the account gets that account back (201), not 409.',
+    description:
+      'Retry-safe sign-up: a retry with the same key, username, e-mail and password whose first attempt created the account gets that account back (201), not 409.',
   })
   @ApiBody({ type: RegisterDto })
   @ApiCreatedResponse({ type: RegisterResponseDto, description: 'The new user (with `registration.revealConflicts: true`, the default).' })
   @ApiAcceptedResponse({
     type: MessageResponseDto,
-    description: 'With `registration.revealConflicts: false`: the same answer whether the username or e-mail was free (account created) or taken (nothing changed).',
+    description:
+      'With `registration.revealConflicts: false`: the same answer whether the username or e-mail was free (account created) or taken (nothing changed).',
   })
   @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS', 'AUTH_BUSY')
   async register(
@@ -99,7 +107,14 @@ export class AuthController {
   })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'INVALID_CREDENTIALS', 'MFA_ENROLLMENT_REQUIRED', 'TOO_MANY_REQUESTS', 'AUTH_BUSY')
+  @ApiProblemResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_REQUEST',
+    'INVALID_CREDENTIALS',
+    'MFA_ENROLLMENT_REQUIRED',
+    'TOO_MANY_REQUESTS',
+    'AUTH_BUSY',
+  )
   async login(
     @JsonBody(authValidationPipe) dto: LoginDto,
     @Req() req: AuthRequest,

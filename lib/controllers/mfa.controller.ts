@@ -1,13 +1,5 @@
 import { Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Res, UseFilters } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
@@ -63,7 +55,14 @@ export class MfaController {
   @ApiOperation({ summary: 'Send a new e-mail or SMS code for a pending login (the previous code stops working)' })
   @ApiBody({ type: MfaSendDto })
   @ApiOkResponse({ type: MfaSendResponseDto })
-  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'MFA_TOKEN_INVALID', 'MFA_METHOD_UNAVAILABLE', 'TOO_MANY_REQUESTS', 'MFA_DELIVERY_FAILED')
+  @ApiProblemResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_REQUEST',
+    'MFA_TOKEN_INVALID',
+    'MFA_METHOD_UNAVAILABLE',
+    'TOO_MANY_REQUESTS',
+    'MFA_DELIVERY_FAILED',
+  )
   send(@JsonBody(MfaRequestValidationPipe) dto: MfaSendDto, @ClientContext() client: ClientContext): Promise<MfaSendResult> {
     return this.mfa.resend(dto.mfaToken, dto.method, client.ip);
   }

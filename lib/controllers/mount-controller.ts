@@ -33,10 +33,10 @@ export function mountController<T extends object>(
       },
     }[method];
     for (const key of Reflect.getMetadataKeys(handler)) {
-      Reflect.defineMetadata(key, Reflect.getMetadata(key, handler), wrapper);
+      Reflect.defineMetadata(key, Reflect.getMetadata(key, handler) as unknown, wrapper);
     }
     Reflect.defineMetadata(PATH_METADATA, path, wrapper);
-    Header('X-Content-Type-Options', 'nosniff')(mounted.prototype, method, { value: wrapper });
+    Header('X-Content-Type-Options', 'nosniff')(mounted.prototype as object, method, { value: wrapper });
     Object.defineProperty(mounted.prototype, method, { value: wrapper, writable: true, configurable: true });
   }
   Reflect.defineMetadata(PATH_METADATA, prefix, mounted);

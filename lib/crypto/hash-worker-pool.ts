@@ -33,8 +33,7 @@ parentPort.on('message', (job) => {
 
 /** One hash or verification, as the hashing thread receives it. */
 export type HashJob =
-  | { op: 'hash'; password: string; options: Record<string, number> }
-  | { op: 'verify'; encoded: string; password: string };
+  { op: 'hash'; password: string; options: Record<string, number> } | { op: 'verify'; encoded: string; password: string };
 
 interface Queued {
   job: HashJob;

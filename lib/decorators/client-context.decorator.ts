@@ -5,7 +5,9 @@ import { clientContext, type ClientContext as ClientContextValue } from '../tran
 import type { AuthRequest } from '../transport/http.types.js';
 
 /** The request itself, for {@link ClientContextPipe}. */
-const HttpRequest = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthRequest => ctx.switchToHttp().getRequest<AuthRequest>());
+const HttpRequest = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthRequest =>
+  ctx.switchToHttp().getRequest<AuthRequest>(),
+);
 
 /** Turns the request into its {@link ClientContext}, honouring the module's `trustProxyHeaders`. */
 @Injectable()

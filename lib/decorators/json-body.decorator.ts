@@ -1,10 +1,4 @@
-import {
-  createParamDecorator,
-  Injectable,
-  type ArgumentMetadata,
-  type ExecutionContext,
-  type PipeTransform,
-} from '@nestjs/common';
+import { createParamDecorator, Injectable, type ArgumentMetadata, type ExecutionContext, type PipeTransform } from '@nestjs/common';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { AuthException } from '../errors/auth.exception.js';

@@ -13,15 +13,29 @@ export const PASSWORD_FIELD_MAX = 1024;
 
 /** `POST /auth/register` */
 export class RegisterDto {
-  @ApiProperty({ description: 'Letters, digits, dot, dash, underscore (after NFKC normalisation); stored lower-case.', example: 'jane.doe', minLength: 3, maxLength: 32 })
+  @ApiProperty({
+    description: 'Letters, digits, dot, dash, underscore (after NFKC normalisation); stored lower-case.',
+    example: 'jane.doe',
+    minLength: 3,
+    maxLength: 32,
+  })
   @IdentifierField('username')
   username!: string;
 
-  @ApiProperty({ description: 'E-mail address (checked after NFKC normalisation); stored lower-case.', example: 'jane.doe@example.com', maxLength: 254 })
+  @ApiProperty({
+    description: 'E-mail address (checked after NFKC normalisation); stored lower-case.',
+    example: 'jane.doe@example.com',
+    maxLength: 254,
+  })
   @IdentifierField('email')
   email!: string;
 
-  @ApiProperty({ description: 'Password (policy: 8 to 128 characters by default).', example: 'correct-horse-battery', minLength: 8, maxLength: 128 })
+  @ApiProperty({
+    description: 'Password (policy: 8 to 128 characters by default).',
+    example: 'correct-horse-battery',
+    minLength: 8,
+    maxLength: 128,
+  })
   @IsString()
   @MaxLength(PASSWORD_FIELD_MAX)
   password!: string;
@@ -53,7 +67,8 @@ export class LoginDto {
   expiresInMins?: number;
 
   @ApiPropertyOptional({
-    description: 'A trusted-device token from an earlier MFA verification (cookie modes also read the `trust_token` cookie). A valid one of the same user skips the second factor; it never replaces the password.',
+    description:
+      'A trusted-device token from an earlier MFA verification (cookie modes also read the `trust_token` cookie). A valid one of the same user skips the second factor; it never replaces the password.',
     example: 'Zk3m1Qa9…',
     maxLength: 512,
   })
@@ -71,13 +86,21 @@ export class RefreshDto {
   @MaxLength(512)
   refreshToken?: string;
 
-  @ApiPropertyOptional({ description: 'Another name for `refreshToken` (read when `refreshToken` is absent).', example: 'q1b2…', maxLength: 512 })
+  @ApiPropertyOptional({
+    description: 'Another name for `refreshToken` (read when `refreshToken` is absent).',
+    example: 'q1b2…',
+    maxLength: 512,
+  })
   @OptionalField()
   @IsString()
   @MaxLength(512)
   refresh?: string;
 
-  @ApiPropertyOptional({ description: 'Another name for `refreshToken` (read when `refreshToken` and `refresh` are absent).', example: 'q1b2…', maxLength: 512 })
+  @ApiPropertyOptional({
+    description: 'Another name for `refreshToken` (read when `refreshToken` and `refresh` are absent).',
+    example: 'q1b2…',
+    maxLength: 512,
+  })
   @OptionalField()
   @IsString()
   @MaxLength(512)
@@ -113,7 +136,11 @@ export class ChangePasswordDto {
   newPassword!: string;
 }
 
-const MFA_TOKEN_DOC = { description: 'The `mfaToken` of the login response (valid 5 minutes).', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6Im1mYStqd3QifQ…', maxLength: 4096 };
+const MFA_TOKEN_DOC = {
+  description: 'The `mfaToken` of the login response (valid 5 minutes).',
+  example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6Im1mYStqd3QifQ…',
+  maxLength: 4096,
+};
 
 /** `POST /auth/mfa/send` */
 export class MfaSendDto {
@@ -141,7 +168,8 @@ export class MfaVerifyDto {
   method!: MfaVerifyMethod;
 
   @ApiProperty({
-    description: 'The code: 6 digits (authenticator), the digits of the e-mail/SMS code, or a recovery code `xxxx-xxxx-xxxx`. A JSON string, never a number.',
+    description:
+      'The code: 6 digits (authenticator), the digits of the e-mail/SMS code, or a recovery code `xxxx-xxxx-xxxx`. A JSON string, never a number.',
     example: '123456',
     maxLength: 64,
   })
@@ -150,7 +178,11 @@ export class MfaVerifyDto {
   @MaxLength(64)
   code!: string;
 
-  @ApiPropertyOptional({ description: 'Remember this device: the response carries a `trustToken` (and, in cookie modes, a `trust_token` cookie).', example: false, default: false })
+  @ApiPropertyOptional({
+    description: 'Remember this device: the response carries a `trustToken` (and, in cookie modes, a `trust_token` cookie).',
+    example: false,
+    default: false,
+  })
   @OptionalField()
   @IsBoolean()
   trustDevice?: boolean;
@@ -158,7 +190,11 @@ export class MfaVerifyDto {
 
 /** `POST /auth/mfa/totp/enable` */
 export class TotpEnableDto {
-  @ApiProperty({ description: 'A current code from the authenticator app set up with `/mfa/totp/setup`.', example: '123456', maxLength: 64 })
+  @ApiProperty({
+    description: 'A current code from the authenticator app set up with `/mfa/totp/setup`.',
+    example: '123456',
+    maxLength: 64,
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(64)
@@ -183,7 +219,11 @@ export class MfaDisableDto {
  * form for Swagger; the controller reads the fields itself (RFC 6749: unknown fields are ignored).
  */
 export class TokenRequestDto {
-  @ApiProperty({ description: "`password` (log in) or `refresh_token` (rotate).", enum: ['password', 'refresh_token'], example: 'password' })
+  @ApiProperty({
+    description: '`password` (log in) or `refresh_token` (rotate).',
+    enum: ['password', 'refresh_token'],
+    example: 'password',
+  })
   grant_type!: string;
 
   @ApiPropertyOptional({ description: 'Username or e-mail (grant `password`).', example: 'jane.doe', maxLength: 320 })

@@ -29,9 +29,15 @@ export class RegisterResponseDto {
  * (`isRequiresMfa: true`): no token at all, but `mfaMethods`, `defaultMfaMethod` and `mfaToken`.
  */
 export class TokenResponseDto {
-  @ApiPropertyOptional({ description: 'JWT access token (header and dual modes; absent while MFA is pending).', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9…' })
+  @ApiPropertyOptional({
+    description: 'JWT access token (header and dual modes; absent while MFA is pending).',
+    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9…',
+  })
   accessToken?: string;
-  @ApiPropertyOptional({ description: 'Opaque refresh token (header and dual modes; absent while MFA is pending).', example: 'kq3P0l1n2b3v4c5x6z7a8s.b3Jx…' })
+  @ApiPropertyOptional({
+    description: 'Opaque refresh token (header and dual modes; absent while MFA is pending).',
+    example: 'kq3P0l1n2b3v4c5x6z7a8s.b3Jx…',
+  })
   refreshToken?: string;
   @ApiPropertyOptional({ description: 'Always `Bearer` (absent while MFA is pending).', example: 'Bearer' })
   tokenType?: string;
@@ -46,11 +52,22 @@ export class TokenResponseDto {
     example: ['totp', 'recovery'],
   })
   mfaMethods?: string[];
-  @ApiPropertyOptional({ description: 'While MFA is pending: the method to offer first (an e-mail/SMS code was already sent when it is `email` or `sms`).', enum: [...MFA_METHODS], example: 'totp' })
+  @ApiPropertyOptional({
+    description: 'While MFA is pending: the method to offer first (an e-mail/SMS code was already sent when it is `email` or `sms`).',
+    enum: [...MFA_METHODS],
+    example: 'totp',
+  })
   defaultMfaMethod?: string;
-  @ApiPropertyOptional({ description: 'While MFA is pending: the token for `/mfa/send` and `/mfa/verify` (5 minutes; useless anywhere else).', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6Im1mYStqd3QifQ…' })
+  @ApiPropertyOptional({
+    description: 'While MFA is pending: the token for `/mfa/send` and `/mfa/verify` (5 minutes; useless anywhere else).',
+    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6Im1mYStqd3QifQ…',
+  })
   mfaToken?: string;
-  @ApiPropertyOptional({ description: 'After `/mfa/verify` with `trustDevice: true` (header and dual modes; cookie mode sets the HttpOnly `trust_token` cookie instead): the trusted-device token to send at the next login.', example: 'Zk3m1Qa9bC2dE4fG.x8…' })
+  @ApiPropertyOptional({
+    description:
+      'After `/mfa/verify` with `trustDevice: true` (header and dual modes; cookie mode sets the HttpOnly `trust_token` cookie instead): the trusted-device token to send at the next login.',
+    example: 'Zk3m1Qa9bC2dE4fG.x8…',
+  })
   trustToken?: string;
   @ApiProperty({ description: 'A human-readable outcome (`responses.messages`).', example: 'Login successful.' })
   message!: string;
@@ -70,15 +87,25 @@ export class MfaSendResponseDto {
 
 /** `200` of `POST /auth/mfa/totp/setup`. */
 export class TotpSetupResponseDto {
-  @ApiProperty({ description: 'The new TOTP secret (base32, 160 bits), shown this once; confirm it with `/mfa/totp/enable`.', example: 'RZANDAKC4GF5LPGVJOQZXBQSTVQ2BKQO' })
+  @ApiProperty({
+    description: 'The new TOTP secret (base32, 160 bits), shown this once; confirm it with `/mfa/totp/enable`.',
+    example: 'RZANDAKC4GF5LPGVJOQZXBQSTVQ2BKQO',
+  })
   secret!: string;
-  @ApiProperty({ description: 'The `otpauth://` URI for a QR code.', example: 'otpauth://totp/nest-gatekeeper:jane.doe?issuer=nest-gatekeeper&secret=…&algorithm=SHA1&digits=6&period=30' })
+  @ApiProperty({
+    description: 'The `otpauth://` URI for a QR code.',
+    example: 'otpauth://totp/nest-gatekeeper:jane.doe?issuer=nest-gatekeeper&secret=…&algorithm=SHA1&digits=6&period=30',
+  })
   otpauthUrl!: string;
 }
 
 /** `200` of `POST /auth/mfa/totp/enable`. */
 export class RecoveryCodesResponseDto {
-  @ApiProperty({ description: 'Ten single-use recovery codes, shown this once (stored hashed).', type: [String], example: ['k7mq-2xhp-a9dr', 'pw3n-ve8t-c2jk'] })
+  @ApiProperty({
+    description: 'Ten single-use recovery codes, shown this once (stored hashed).',
+    type: [String],
+    example: ['k7mq-2xhp-a9dr', 'pw3n-ve8t-c2jk'],
+  })
   recoveryCodes!: string[];
 }
 
@@ -146,7 +173,10 @@ export class ProblemDto {
 
 /** The OAuth 2.0 token response of `POST /auth/token` (RFC 6749 §5.1). */
 export class OAuthTokenResponseDto {
-  @ApiProperty({ description: 'JWT access token for the `Authorization: Bearer` header.', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9…' })
+  @ApiProperty({
+    description: 'JWT access token for the `Authorization: Bearer` header.',
+    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9…',
+  })
   access_token!: string;
   @ApiProperty({ description: 'Opaque refresh token (single use: every refresh rotates it).', example: 'q1b2…' })
   refresh_token!: string;

@@ -70,7 +70,8 @@ export function MfaMethodField(kind: MfaMethodFieldKind): PropertyDecorator {
     name: 'isIn',
     constraints: [BUILT_IN_MFA_FIELD_METHODS[kind]],
     validator: {
-      validate: (value: unknown, args?: ValidationArguments) => typeof value === 'string' && acceptedMethods(kind, args?.object).includes(value),
+      validate: (value: unknown, args?: ValidationArguments) =>
+        typeof value === 'string' && acceptedMethods(kind, args?.object).includes(value),
       defaultMessage: (args?: ValidationArguments) =>
         `${args?.property ?? 'method'} must be one of the following values: ${acceptedMethods(kind, args?.object).join(', ')}`,
     },

@@ -37,5 +37,8 @@ const OAUTH_ERRORS: Partial<Record<AuthErrorCode, OAuthErrorName>> = {
  * `invalid_request` for anything else.
  */
 export function oauthErrorOf(code: string, status: number): OAuthErrorName {
-  return (Object.hasOwn(OAUTH_ERRORS, code) ? OAUTH_ERRORS[code as AuthErrorCode] : undefined) ?? (status >= 500 ? 'server_error' : 'invalid_request');
+  return (
+    (Object.hasOwn(OAUTH_ERRORS, code) ? OAUTH_ERRORS[code as AuthErrorCode] : undefined) ??
+    (status >= 500 ? 'server_error' : 'invalid_request')
+  );
 }

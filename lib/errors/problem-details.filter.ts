@@ -1,12 +1,4 @@
-import {
-  Catch,
-  HttpException,
-  Inject,
-  Logger,
-  Optional,
-  type ArgumentsHost,
-  type ExceptionFilter,
-} from '@nestjs/common';
+import { Catch, HttpException, Inject, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { STATUS_CODES } from 'node:http';
@@ -98,7 +90,12 @@ interface FastifyLike {
  */
 export function withValidationStatus(exception: unknown, options: ResolvedAuthOptions | undefined): unknown {
   const status = options?.responses.validationStatus ?? 400;
-  if (status === 400 || !(exception instanceof AuthException) || exception.code !== 'VALIDATION_FAILED' || exception.getStatus() === status) {
+  if (
+    status === 400 ||
+    !(exception instanceof AuthException) ||
+    exception.code !== 'VALIDATION_FAILED' ||
+    exception.getStatus() === status
+  ) {
     return exception;
   }
   const { detail, errors } = exception.problem;

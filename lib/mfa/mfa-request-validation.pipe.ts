@@ -13,7 +13,11 @@ export class MfaRequestValidationPipe extends AuthValidationPipe {
 
   constructor(factors: MfaFactorRegistry) {
     super();
-    this.custom = { verify: factors.customMethods('verify'), send: factors.customMethods('send'), disable: factors.customMethods('disable') };
+    this.custom = {
+      verify: factors.customMethods('verify'),
+      send: factors.customMethods('send'),
+      disable: factors.customMethods('disable'),
+    };
   }
 
   protected override beforeValidate(dto: object): void {

@@ -181,7 +181,12 @@ export class MfaService implements OnModuleInit {
    * hours, at most 24 hours) and kills `pending` (the pending login in use, if any).
    * Call {@link clearAttempts} after a success.
    */
-  async countedAttempt(userId: string, ip: string | undefined, pending: PendingMfaLogin | undefined, check: () => Promise<boolean>): Promise<void> {
+  async countedAttempt(
+    userId: string,
+    ip: string | undefined,
+    pending: PendingMfaLogin | undefined,
+    check: () => Promise<boolean>,
+  ): Promise<void> {
     const attempt = await this.reserveAttempt(userId, ip);
     if (await check()) return;
     await this.recordFailure(userId, attempt, pending);
@@ -242,7 +247,10 @@ export class MfaService implements OnModuleInit {
     if (attempt < this.options.mfa.maxAttempts) return;
     const now = this.clock.now();
     const strikes = await this.counters.increment(`mfa:strikes:${userId}`, DAY_MS, now);
-    const lockMs = Math.min(this.options.mfa.lockoutMs * 2 ** Math.min(strikes.count - 1, 20), Math.max(DAY_MS, this.options.mfa.lockoutMs));
+    const lockMs = Math.min(
+      this.options.mfa.lockoutMs * 2 ** Math.min(strikes.count - 1, 20),
+      Math.max(DAY_MS, this.options.mfa.lockoutMs),
+    );
     await this.counters.increment(lockKey(userId), lockMs, now);
     // The attempt count is NOT reset here: requests already past the lock check must still find it
     // over the cap. It expires with its window (mfa.lockout from the first wrong code), which ends no
@@ -275,4 +283,3 @@ function failKey(userId: string): string {
 function lockKey(userId: string): string {
   return `mfa:lock:${userId}`;
 }
-

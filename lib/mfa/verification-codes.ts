@@ -14,7 +14,10 @@ const RECOVERY_LENGTH = 12;
 export class OneTimeCodes {
   private readonly key: Buffer;
 
-  constructor(signingKey: KeyObject, readonly length: number) {
+  constructor(
+    signingKey: KeyObject,
+    readonly length: number,
+  ) {
     this.key = deriveSubKey(signingKey, OTP_INFO);
   }
 

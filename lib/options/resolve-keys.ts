@@ -23,7 +23,8 @@ type KeyPair = { sign: KeyObject; verify: KeyObject };
 /** The `jwt` signing and verification keys for `algorithm`: each checked, and checked to be one pair. */
 export function resolveJwtKeys(problems: Problems, jwt: Dict, algorithm: JwtAlgorithm): KeyPair | undefined {
   if (algorithm === 'HS256') return hs256Key(problems, jwt);
-  if (jwt.secret !== undefined) problems.add('jwt.secret', `is only used with HS256; ${algorithm} takes 'jwt.privateKey' and 'jwt.publicKey'`);
+  if (jwt.secret !== undefined)
+    problems.add('jwt.secret', `is only used with HS256; ${algorithm} takes 'jwt.privateKey' and 'jwt.publicKey'`);
   const pair = readKeyPair(problems, jwt, algorithm);
   if (pair === undefined) return undefined;
   const check = KEY_CHECKS[algorithm];
@@ -90,7 +91,11 @@ const MIN_ENCRYPTION_KEY_BYTES = 32;
 /** `mfa.encryptionKey`: one key or a list (first encrypts), each at least 32 bytes. */
 export function resolveEncryptionKeys(problems: Problems, value: unknown, needed: boolean): KeyObject[] {
   if (value === undefined || value === null) {
-    if (needed) problems.add('mfa.encryptionKey', "is required when mfa.methods includes 'totp' (TOTP secrets are stored encrypted; at least 32 bytes)");
+    if (needed)
+      problems.add(
+        'mfa.encryptionKey',
+        "is required when mfa.methods includes 'totp' (TOTP secrets are stored encrypted; at least 32 bytes)",
+      );
     return [];
   }
   const list = Array.isArray(value) ? (value as unknown[]) : [value];
@@ -100,7 +105,8 @@ export function resolveEncryptionKeys(problems: Problems, value: unknown, needed
     const path = Array.isArray(value) ? `mfa.encryptionKey[${i}]` : 'mfa.encryptionKey';
     const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.isBuffer(key) ? key : undefined;
     if (bytes === undefined) problems.add(path, 'must be a string or a Buffer');
-    else if (bytes.length < MIN_ENCRYPTION_KEY_BYTES) problems.add(path, `must be at least ${MIN_ENCRYPTION_KEY_BYTES} bytes (got ${bytes.length})`);
+    else if (bytes.length < MIN_ENCRYPTION_KEY_BYTES)
+      problems.add(path, `must be at least ${MIN_ENCRYPTION_KEY_BYTES} bytes (got ${bytes.length})`);
     else keys.push(createSecretKey(Buffer.from(bytes)));
   });
   return keys;

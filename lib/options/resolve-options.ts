@@ -38,21 +38,65 @@ const MFA_PENDING_TTL_SECONDS = 300;
 
 // The known keys of each section: the compiler keeps each list equal to its interface.
 const ROOT_KEYS = keysOf<AuthModuleOptions>({
-  accessTokenType: 1, jwt: 1, refreshToken: 1, cookies: 1, userStore: 1, sessionStore: 1, rateLimitStore: 1, mfaStore: 1,
-  mfaEnrolmentStore: 1, mfaChallengeStore: 1, passwordHasher: 1,
-  passwordHashing: 1, mfa: 1, rateLimit: 1, password: 1, sessionCheck: 1, revocation: 1, storeTimeout: 1,
-  storeReadTimeout: 1, defaultRoles: 1, trustProxyHeaders: 1, loginIdentifiers: 1, responses: 1, registration: 1,
+  accessTokenType: 1,
+  jwt: 1,
+  refreshToken: 1,
+  cookies: 1,
+  userStore: 1,
+  sessionStore: 1,
+  rateLimitStore: 1,
+  mfaStore: 1,
+  mfaEnrolmentStore: 1,
+  mfaChallengeStore: 1,
+  passwordHasher: 1,
+  passwordHashing: 1,
+  mfa: 1,
+  rateLimit: 1,
+  password: 1,
+  sessionCheck: 1,
+  revocation: 1,
+  storeTimeout: 1,
+  storeReadTimeout: 1,
+  defaultRoles: 1,
+  trustProxyHeaders: 1,
+  loginIdentifiers: 1,
+  responses: 1,
+  registration: 1,
 });
 const JWT_KEYS = keysOf<JwtOptions>({
-  secret: 1, privateKey: 1, publicKey: 1, algorithm: 1, issuer: 1, audience: 1, accessTokenTtl: 1,
-  maxAccessTokenTtl: 1, clockToleranceSeconds: 1, verifiedTokenCacheSize: 1,
+  secret: 1,
+  privateKey: 1,
+  publicKey: 1,
+  algorithm: 1,
+  issuer: 1,
+  audience: 1,
+  accessTokenTtl: 1,
+  maxAccessTokenTtl: 1,
+  clockToleranceSeconds: 1,
+  verifiedTokenCacheSize: 1,
 });
-const REFRESH_KEYS = keysOf<RefreshTokenOptions>({ ttl: 1, absoluteTtl: 1, reuseGraceSeconds: 1, orphanGraceSeconds: 1, maxSessionsPerUser: 1 });
+const REFRESH_KEYS = keysOf<RefreshTokenOptions>({
+  ttl: 1,
+  absoluteTtl: 1,
+  reuseGraceSeconds: 1,
+  orphanGraceSeconds: 1,
+  maxSessionsPerUser: 1,
+});
 const COOKIE_KEYS = keysOf<CookieOptions>({ names: 1, domain: 1, secure: 1, sameSite: 1, csrf: 1, prefix: 1, refreshPath: 1 });
 const COOKIE_NAME_KEYS = keysOf<NonNullable<CookieOptions['names']>>({ access: 1, refresh: 1, trust: 1, csrf: 1 });
 const MFA_KEYS = keysOf<MfaOptions>({
-  methods: 1, required: 1, encryptionKey: 1, issuer: 1, codeTtl: 1, codeLength: 1, maxAttempts: 1, lockout: 1,
-  sendLimit: 1, trustedDeviceTtl: 1, senders: 1, factors: 1,
+  methods: 1,
+  required: 1,
+  encryptionKey: 1,
+  issuer: 1,
+  codeTtl: 1,
+  codeLength: 1,
+  maxAttempts: 1,
+  lockout: 1,
+  sendLimit: 1,
+  trustedDeviceTtl: 1,
+  senders: 1,
+  factors: 1,
 });
 const SEND_LIMIT_KEYS = keysOf<NonNullable<MfaOptions['sendLimit']>>({ perUser: 1, perAddress: 1 });
 const SENDER_KEYS = keysOf<MfaSendersOptions>({ email: 1, sms: 1 });
@@ -122,7 +166,8 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
   if (accessTtl < 1000) p.add('jwt.accessTokenTtl', 'must be at least 1 second');
   if (maxAccessTtl > MAX_ACCESS_TTL_CEILING_MS) {
     // Both TTLs written in milliseconds (60000 and 3600000) pass the check above: the ceiling catches it.
-    const hint = typeof jwt.maxAccessTokenTtl === 'number' ? ` (a number is seconds: ${jwt.maxAccessTokenTtl} is ${humanDuration(maxAccessTtl)})` : '';
+    const hint =
+      typeof jwt.maxAccessTokenTtl === 'number' ? ` (a number is seconds: ${jwt.maxAccessTokenTtl} is ${humanDuration(maxAccessTtl)})` : '';
     p.add('jwt.maxAccessTokenTtl', `must be at most 1 day: an access token cannot be taken back before it expires${hint}`);
   }
   return {
@@ -140,7 +185,12 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
 
 /** `60_000_000` ms → `'16.7 hours'`: the largest unit, one decimal at most. */
 function humanDuration(ms: number): string {
-  const units: [string, number][] = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]];
+  const units: [string, number][] = [
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+    ['second', 1000],
+  ];
   const [unit, size] = units.find(([, size]) => ms >= size) ?? ['second', 1000];
   const count = Number((ms / size).toFixed(1));
   return `${count} ${unit}${count === 1 ? '' : 's'}`;
@@ -198,7 +248,8 @@ function resolveCookies(p: Problems, raw: unknown): Resolved['cookies'] {
   };
   const given = (['access', 'refresh', 'trust', 'csrf'] as const).map((key) => names[key] ?? D.cookies.names[key]);
   const twice = given.find((value, i) => given.indexOf(value) !== i);
-  if (twice !== undefined) p.add('cookies.names', `every cookie needs its own name (${String(twice)} is used twice)`);
+  if (twice !== undefined)
+    p.add('cookies.names', `every cookie needs its own name (${typeof twice === 'string' ? twice : JSON.stringify(twice)} is used twice)`);
   return resolved;
 }
 
@@ -212,7 +263,8 @@ function resolveMfa(p: Problems, raw: unknown): Resolved['mfa'] {
   }
   // The factors themselves are resolved (and their names checked) when the module starts.
   const factors: unknown = mfa.factors;
-  if (factors !== undefined && !Array.isArray(factors)) p.add('mfa.factors', 'must be an array of factors (class, instance or { useFactory, inject })');
+  if (factors !== undefined && !Array.isArray(factors))
+    p.add('mfa.factors', 'must be an array of factors (class, instance or { useFactory, inject })');
   const customFactors = Array.isArray(factors) ? factors.length : 0;
   const required = bool(p, 'mfa.required', mfa.required, D.mfa.required);
   if (required && methods.length === 0 && customFactors === 0) p.add('mfa.required', 'needs at least one method in mfa.methods');
@@ -250,7 +302,10 @@ function resolveMfa(p: Problems, raw: unknown): Resolved['mfa'] {
 /** One {@link AttemptLimit}: `max` per `window`. */
 function limit(p: Problems, raw: unknown, path: string, fallback: { max: number; window: string }): { max: number; windowMs: number } {
   const given = section(p, raw, path, LIMIT_KEYS);
-  return { max: integer(p, `${path}.max`, given.max, fallback.max, 1), windowMs: duration(p, `${path}.window`, given.window, fallback.window) };
+  return {
+    max: integer(p, `${path}.max`, given.max, fallback.max, 1),
+    windowMs: duration(p, `${path}.window`, given.window, fallback.window),
+  };
 }
 
 function resolveRateLimit(p: Problems, raw: unknown): Resolved['rateLimit'] {
@@ -315,7 +370,9 @@ function resolveStoreTimeouts(p: Problems, write: unknown, read: unknown): Pick<
   const storeTimeoutMs = write === false ? null : duration(p, 'storeTimeout', write, D.storeTimeout);
   // Reads never wait longer than writes; `false` gives them the write timeout.
   const storeReadTimeoutMs =
-    read === false || storeTimeoutMs === null ? storeTimeoutMs : Math.min(storeTimeoutMs, duration(p, 'storeReadTimeout', read, D.storeReadTimeout));
+    read === false || storeTimeoutMs === null
+      ? storeTimeoutMs
+      : Math.min(storeTimeoutMs, duration(p, 'storeReadTimeout', read, D.storeReadTimeout));
   return { storeTimeoutMs, storeReadTimeoutMs };
 }
 
@@ -366,7 +423,15 @@ function resolveResponses(p: Problems, raw: unknown): Resolved['responses'] {
   };
 }
 
-const MFA_ROUTES = ['mfaSend', 'mfaVerify', 'totpSetup', 'totpEnable', 'mfaDisable', 'mfaDevices', 'mfaDevice'] as const satisfies readonly AuthRouteName[];
+const MFA_ROUTES = [
+  'mfaSend',
+  'mfaVerify',
+  'totpSetup',
+  'totpEnable',
+  'mfaDisable',
+  'mfaDevices',
+  'mfaDevice',
+] as const satisfies readonly AuthRouteName[];
 /** The switches and the routes each one turns off. */
 const SWITCHES = {
   mfa: MFA_ROUTES,

@@ -172,7 +172,7 @@ export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {
   private async load(since: number): Promise<void> {
     const list = this.store.listRevokedSince?.bind(this.store);
     if (!list) return;
-    for (let from = since; ; ) {
+    for (let from = since; ;) {
       const page = await list(from, PAGE);
       this.addAll(page);
       if (page.length < PAGE) return;

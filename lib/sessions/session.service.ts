@@ -118,11 +118,7 @@ export class SessionService {
    * Rotates a refresh token. `loadUser` is asked for the session's user (it must exist and be enabled,
    * else `TOKEN_USER_INVALID`). Throws `REFRESH_TOKEN_INVALID` or `REFRESH_TOKEN_REUSED`.
    */
-  async refresh(
-    token: string,
-    loadUser: (userId: string) => Promise<AuthUser | null>,
-    accessTtlSeconds?: number,
-  ): Promise<RefreshOutcome> {
+  async refresh(token: string, loadUser: (userId: string) => Promise<AuthUser | null>, accessTtlSeconds?: number): Promise<RefreshOutcome> {
     const sessionId = refreshTokenSessionId(token);
     if (!sessionId) throw new AuthException('REFRESH_TOKEN_INVALID');
     const hash = hashRefreshToken(token);
@@ -151,9 +147,7 @@ export class SessionService {
       const { reuseGraceMs, orphanGraceMs } = this.options.refreshToken;
       const age = session.rotatedAt === null ? Infinity : now - session.rotatedAt;
       const sealed =
-        age <= Math.max(reuseGraceMs, orphanGraceMs) && session.previousSuccessor
-          ? open(token, session.previousSuccessor)
-          : undefined;
+        age <= Math.max(reuseGraceMs, orphanGraceMs) && session.previousSuccessor ? open(token, session.previousSuccessor) : undefined;
       if (sealed !== undefined) {
         const user = await this.activeUser(session, loadUser);
         const tokens = JSON.parse(sealed) as IssuedTokens;
@@ -258,10 +252,7 @@ export class SessionService {
     return session;
   }
 
-  private async activeUser(
-    session: StoredSession,
-    loadUser: (userId: string) => Promise<AuthUser | null>,
-  ): Promise<AuthUser> {
+  private async activeUser(session: StoredSession, loadUser: (userId: string) => Promise<AuthUser | null>): Promise<AuthUser> {
     const user = await loadUser(session.userId);
     if (!user || user.disabled) {
       await this.revokeAt(session.id, this.clock.now());

@@ -26,7 +26,8 @@ export function assertImplements<T>(option: string, contract: string, value: unk
     (name) => typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[name] !== 'function',
   );
   if (missing.length > 0) {
-    const name = typeof value === 'object' && value !== null ? (value as { constructor?: { name?: unknown } }).constructor?.name : undefined;
+    const name =
+      typeof value === 'object' && value !== null ? (value as { constructor?: { name?: unknown } }).constructor?.name : undefined;
     const what = typeof name === 'string' && name !== '' && name !== 'Object' ? ` (${name})` : '';
     throw new AuthConfigError([`${option}: does not implement ${contract}${what}; missing ${missing.map((m) => `${m}()`).join(', ')}`]);
   }

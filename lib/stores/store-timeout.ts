@@ -53,6 +53,8 @@ function race(pending: PromiseLike<unknown>, ms: number, what: string): Promise<
       },
       (error: unknown) => {
         clearTimeout(timer);
+        // The store's own rejection, passed through unchanged (StoreUnavailableError or the driver's).
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         reject(error);
       },
     );

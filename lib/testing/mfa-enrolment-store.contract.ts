@@ -350,6 +350,5 @@ export function runMfaEnrolmentStoreContract(name: string, factory: MfaEnrolment
         expect(survivors[0].every((ok) => ok)).toBe(true);
       });
     });
-
   });
 }

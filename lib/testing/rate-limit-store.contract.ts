@@ -131,7 +131,11 @@ export function runRateLimitStoreContract(name: string, factory: RateLimitStoreF
       const expired = key();
       await store().increment(expired, WINDOW, T0);
       await store().decrement(expired, T0 + WINDOW);
-      expect(await store().increment(expired, WINDOW, T0 + WINDOW + 1)).toEqual({ count: 1, resetAt: T0 + 2 * WINDOW + 1, lastAt: T0 + WINDOW + 1 });
+      expect(await store().increment(expired, WINDOW, T0 + WINDOW + 1)).toEqual({
+        count: 1,
+        resetAt: T0 + 2 * WINDOW + 1,
+        lastAt: T0 + WINDOW + 1,
+      });
     });
 
     it('decrements only within the window given (a reservation never takes a count from the next window)', async () => {

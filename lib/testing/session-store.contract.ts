@@ -218,9 +218,7 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
       it('lets exactly one of 100 parallel rotations with the same expected hash succeed', async () => {
         const s = session();
         await store().create(s);
-        const rotations = Array.from({ length: 100 }, (_, i) =>
-          rotation({ rotatedAt: T0 + MINUTE + i, lastUsedAt: T0 + MINUTE + i }),
-        );
+        const rotations = Array.from({ length: 100 }, (_, i) => rotation({ rotatedAt: T0 + MINUTE + i, lastUsedAt: T0 + MINUTE + i }));
 
         const results = await Promise.all(rotations.map((r) => store().rotate(s.id, s.refreshTokenHash, r)));
 
@@ -327,7 +325,12 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
         const all = await list(T0, 100);
         expect(all.map((r) => r.revokedAt)).toEqual([T0 + 10, T0 + 20, T0 + 20, T0 + 30]);
         expect(all[0]).toStrictEqual({ id: early.id, revokedAt: T0 + 10 });
-        expect(all.slice(1, 3).map((r) => r.id).sort()).toEqual(mine.map((s) => s.id).sort());
+        expect(
+          all
+            .slice(1, 3)
+            .map((r) => r.id)
+            .sort(),
+        ).toEqual(mine.map((s) => s.id).sort());
         expect(all[3]).toStrictEqual({ id: late.id, revokedAt: T0 + 30 });
         expect(await list(T0 + 20, 100)).toHaveLength(3);
         expect(await list(T0 + 21, 100)).toStrictEqual([{ id: late.id, revokedAt: T0 + 30 }]);
@@ -351,7 +354,12 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
           await store().revokeAllForUser(userId, T0 + 3, all[0].id);
           await until(() => seen.length >= 3);
           expect(seen.find((r) => r.id === one.id)).toStrictEqual({ id: one.id, revokedAt: T0 + 1 });
-          expect(seen.filter((r) => r.revokedAt === T0 + 3).map((r) => r.id).sort()).toEqual([all[1].id, all[2].id].sort());
+          expect(
+            seen
+              .filter((r) => r.revokedAt === T0 + 3)
+              .map((r) => r.id)
+              .sort(),
+          ).toEqual([all[1].id, all[2].id].sort());
         } finally {
           await unsubscribe();
         }
@@ -383,8 +391,7 @@ export function runSessionStoreContract(name: string, factory: SessionStoreFacto
           await store().create(s);
         }
         // A rotated session is deleted all the same.
-        expect(await store().rotate(idleExpired.id, idleExpired.refreshTokenHash, rotation({ expiresAt: before - 1 })))
-          .toBe(true);
+        expect(await store().rotate(idleExpired.id, idleExpired.refreshTokenHash, rotation({ expiresAt: before - 1 }))).toBe(true);
 
         expect(await store().deleteExpired(before)).toBe(3);
 

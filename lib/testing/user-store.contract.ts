@@ -49,7 +49,9 @@ export function runUserStoreContract(name: string, factory: UserStoreFactory, op
   const fields = options.profileFields;
   /** A profile the store must round-trip: `full` (nested JSON) unless the store keeps fixed fields. */
   const profileOf = (full: Record<string, JsonValue>, ...values: string[]): Record<string, JsonValue> =>
-    fields === undefined ? full : Object.fromEntries(fields.slice(0, Math.max(1, values.length)).map((f, i) => [f, values[i % values.length]]));
+    fields === undefined
+      ? full
+      : Object.fromEntries(fields.slice(0, Math.max(1, values.length)).map((f, i) => [f, values[i % values.length]]));
   describe(`UserStore contract: ${name}`, () => {
     const fixture = useFixture<UserStore, [seed?: readonly AuthUser[]]>(factory);
     const store = (): UserStore => fixture.store();

@@ -37,7 +37,6 @@ interface AccessTokenPayload {
   jti: string;
 }
 
-
 /**
  * Signs and verifies access tokens (JWT, through fast-jwt). The algorithm is pinned to the configured
  * one: `none` and every other algorithm are refused, and header parameters such as `kid`, `jku`,

@@ -33,7 +33,6 @@ interface MfaTokenPayload {
   att?: number;
 }
 
-
 /**
  * Signs and verifies `mfaToken`s: JWTs with `typ: mfa+jwt` and the audience `<jwt.audience>/mfa`,
  * valid 5 minutes, signed with the pinned JWT algorithm and key. The access guard refuses them (wrong

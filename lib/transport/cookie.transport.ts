@@ -114,7 +114,9 @@ export class CookieTokenTransport implements TokenTransport {
 
   /** The trust cookie is only needed at login: HttpOnly, scoped to the auth routes like the refresh cookie. */
   writeTrustToken(res: AuthResponse, token: string, maxAgeSeconds: number): string | undefined {
-    appendSetCookie(res, [setCookieLine(this.options.cookies.names.trust, token, this.attributes(true, this.refreshCookiePath(), maxAgeSeconds))]);
+    appendSetCookie(res, [
+      setCookieLine(this.options.cookies.names.trust, token, this.attributes(true, this.refreshCookiePath(), maxAgeSeconds)),
+    ]);
     return this.tokensInBody ? token : undefined;
   }
 

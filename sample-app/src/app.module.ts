@@ -1,12 +1,5 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import {
-  AuthModule,
-  MemorySessionStore,
-  MfaEnrolmentService,
-  USER_STORE,
-  type AuthModuleOptions,
-  type UserStore,
-} from 'nest-gatekeeper';
+import { AuthModule, MemorySessionStore, MfaEnrolmentService, USER_STORE, type AuthModuleOptions, type UserStore } from 'nest-gatekeeper';
 import type { Redis } from 'ioredis';
 import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
 import { TypeOrmMfaStore, TypeOrmRateLimitStore, TypeOrmSessionStore, TypeOrmUserStore } from 'nest-gatekeeper/typeorm';
@@ -40,7 +33,12 @@ class DemoSeeder implements OnApplicationBootstrap {
  * sessions, the attempt counters, the e-mail codes and the trusted devices live there, shared by
  * every instance.
  */
-export function authOptions(config: SampleConfig, dataSource: DataSource, outbox: DemoOutbox, redis: Redis | null = null): AuthModuleOptions {
+export function authOptions(
+  config: SampleConfig,
+  dataSource: DataSource,
+  outbox: DemoOutbox,
+  redis: Redis | null = null,
+): AuthModuleOptions {
   const keyPrefix = config.redisKeyPrefix;
   const sessionStore =
     config.sessionStore === 'memory'

@@ -147,7 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   if (env.REFRESH_REUSE_GRACE_SECONDS) {
     reuseGraceSeconds = Number(env.REFRESH_REUSE_GRACE_SECONDS);
     if (!Number.isInteger(reuseGraceSeconds) || reuseGraceSeconds < 0) {
-      throw new SampleConfigError(`REFRESH_REUSE_GRACE_SECONDS: expected a whole number of seconds, got '${env.REFRESH_REUSE_GRACE_SECONDS}'`);
+      throw new SampleConfigError(
+        `REFRESH_REUSE_GRACE_SECONDS: expected a whole number of seconds, got '${env.REFRESH_REUSE_GRACE_SECONDS}'`,
+      );
     }
   }
 

@@ -34,7 +34,8 @@ function replaceOnce(html: string, search: string | RegExp, replacement: string)
 }
 
 function credentialsOf({ username, password, mfa }: DemoUser): string {
-  const second = mfa === undefined ? '' : mfa.method === 'totp' ? ` (TOTP secret <code>${escapeHtml(mfa.secret)}</code>)` : ' (e-mail code)';
+  const second =
+    mfa === undefined ? '' : mfa.method === 'totp' ? ` (TOTP secret <code>${escapeHtml(mfa.secret)}</code>)` : ' (e-mail code)';
   return `<code>${escapeHtml(username)}</code> / <code>${escapeHtml(password)}</code>${second}`;
 }
 
@@ -61,7 +62,8 @@ export function renderDemoPage(template: string, { showDemoCredentials }: DemoPa
 }
 
 /** Scripts only from this origin, no framing, nothing else loaded. */
-const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * The browser demo at `/`: plain HTML and a few lines of script (no build step) that log in, show

@@ -17,7 +17,8 @@ export class DevOutboxController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Development only: the codes the demo e-mail and SMS senders kept instead of sending them',
-    description: 'Newest first; only the messages to `to` when given (e-mail addresses compare case-insensitively). Not served in production.',
+    description:
+      'Newest first; only the messages to `to` when given (e-mail addresses compare case-insensitively). Not served in production.',
   })
   @ApiQuery({ name: 'to', required: false, description: 'An e-mail address or phone number', example: 'email@example.com' })
   @ApiOkResponse({

@@ -28,13 +28,16 @@ async function bootstrap(): Promise<void> {
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`Listening on http://localhost:${port}${config.swagger ? ` (Swagger UI: http://localhost:${port}/docs)` : ''}`);
   const sessionsIn = { memory: 'in memory', database: 'in the database', redis: 'in Redis' }[config.sessionStore];
-  logger.log(`Sessions: ${sessionsIn}; attempt counters: ${config.redisUrl ? 'in Redis' : 'in the database'}; tokens: ${config.accessTokenType}`);
+  logger.log(
+    `Sessions: ${sessionsIn}; attempt counters: ${config.redisUrl ? 'in Redis' : 'in the database'}; tokens: ${config.accessTokenType}`,
+  );
   if (!config.production) logger.log(`Demo outbox (e-mail and SMS codes): http://localhost:${port}/dev/outbox?to=email@example.com`);
 }
 
 bootstrap().catch((error: unknown) => {
   // A refused setting is a message for the operator, not a stack trace.
-  const message = error instanceof SampleConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const message =
+    error instanceof SampleConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
   new Logger('SampleApp').fatal(message);
   process.exit(1);
 });

@@ -12,7 +12,7 @@ import type { SampleConfig, ServerTimeouts } from './config.js';
  */
 export function setUpSampleApp(app: NestExpressApplication, config: Pick<SampleConfig, 'swagger' | 'server'>): void {
   app.useBodyParser('json', { limit: '1mb' });
-  applyServerTimeouts(app.getHttpServer() as Server, config.server);
+  applyServerTimeouts(app.getHttpServer(), config.server);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -49,5 +49,8 @@ export function applyServerTimeouts(server: Server, timeouts: ServerTimeouts): v
   const shortest = Math.min(...[requestTimeoutMs, headersTimeoutMs].filter((ms) => ms > 0));
   if (!Number.isFinite(shortest)) return;
   // A constructor option in @types/node, but a plain property that `listen` reads.
-  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, Math.max(100, Math.floor(shortest / 4)));
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
+    1000,
+    Math.max(100, Math.floor(shortest / 4)),
+  );
 }

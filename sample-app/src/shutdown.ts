@@ -135,6 +135,8 @@ export function enableGracefulShutdown(app: INestApplication, options: GracefulS
     });
   }
   for (const signal of options.ignoredSignals ?? ['SIGUSR2']) {
-    process.on(signal, () => logger.log(`${signal} received and ignored (SIGTERM or SIGINT stop the app)`));
+    process.on(signal, () => {
+      logger.log(`${signal} received and ignored (SIGTERM or SIGINT stop the app)`);
+    });
   }
 }

@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  chromium,
-  request,
-  type APIRequestContext,
-  type Browser,
-  type BrowserContext,
-  type Page,
-  type Response,
-} from 'playwright-core';
+import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import type { OutboxMessage } from '../../sample-app/src/demo-outbox.js';
 import { CHROMIUM_ARGS, chromiumPath, screenshotPath, startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 

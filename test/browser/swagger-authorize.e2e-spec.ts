@@ -34,7 +34,10 @@ describe('Swagger UI: Authorize with the OAuth 2.0 password flow, then Try it ou
     const dialog = page.locator('.modal-ux');
     await dialog.locator('#oauth_username').fill('emilys');
     await dialog.locator('#oauth_password').fill('emilyspass');
-    await dialog.locator('.auth-container', { has: page.locator('#oauth_username') }).locator('button.authorize').click();
+    await dialog
+      .locator('.auth-container', { has: page.locator('#oauth_username') })
+      .locator('button.authorize')
+      .click();
     await dialog.getByText('Authorized').first().waitFor();
     await dialog.locator('button.btn-done').first().click();
 

@@ -17,27 +17,25 @@ const SCHEMA = `gk_accounts_${randomBytes(6).toString('hex')}`;
 
 /** The existing table, as the app's own migrations would have created it. */
 async function openAccounts(options: DataSourceOptions): Promise<DataSource> {
-  const dataSource = await new DataSource({ ...options, entities: [AccountEntity] } as DataSourceOptions).initialize();
+  const dataSource = await new DataSource({ ...options, entities: [AccountEntity] }).initialize();
   await dataSource.synchronize();
   return dataSource;
 }
 
 /** Inserts users with their ids and every field (the suite's seed), mapped onto `accounts`. */
 async function seedAccounts(dataSource: DataSource, users: readonly AuthUser[]): Promise<void> {
-  const rows = users.map(
-    (u): AccountRow => ({
-      accountId: u.id,
-      login: u.username,
-      emailAddress: u.email,
-      passwordDigest: u.passwordHash,
-      roleList: u.roles.join(','),
-      isLocked: u.disabled ?? false,
-      givenName: typeof u.profile?.['firstName'] === 'string' ? u.profile['firstName'] : null,
-      familyName: typeof u.profile?.['lastName'] === 'string' ? u.profile['lastName'] : null,
-      mobile: u.phone ?? null,
-      secondFactors: u.mfaMethods.join(','),
-    }),
-  );
+  const rows = users.map((u): AccountRow => ({
+    accountId: u.id,
+    login: u.username,
+    emailAddress: u.email,
+    passwordDigest: u.passwordHash,
+    roleList: u.roles.join(','),
+    isLocked: u.disabled ?? false,
+    givenName: typeof u.profile?.['firstName'] === 'string' ? u.profile['firstName'] : null,
+    familyName: typeof u.profile?.['lastName'] === 'string' ? u.profile['lastName'] : null,
+    mobile: u.phone ?? null,
+    secondFactors: u.mfaMethods.join(','),
+  }));
   if (rows.length > 0) await dataSource.getRepository(AccountEntity).insert(rows);
 }
 

@@ -107,12 +107,23 @@ async function redisFootprint(redis: Redis, prefix: string): Promise<number> {
   for (const key of keys) bytes += Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
   return keys.length * 1_000_000 + bytes;
 }
-runRateLimitStoreContract('redis', fixture((redis, keyPrefix) => new RedisRateLimitStore(redis, { keyPrefix })));
-runMfaStoreContract('redis', fixture((redis, keyPrefix) => new RedisMfaStore(redis, { keyPrefix })));
+runRateLimitStoreContract(
+  'redis',
+  fixture((redis, keyPrefix) => new RedisRateLimitStore(redis, { keyPrefix })),
+);
+runMfaStoreContract(
+  'redis',
+  fixture((redis, keyPrefix) => new RedisMfaStore(redis, { keyPrefix })),
+);
 
 describe('split MFA through the module: mfaEnrolmentStore on SQL (TypeORM, SQLite), mfaChallengeStore on Redis', () => {
   it('keeps the TOTP state in SQL and the pending marks and trusted devices in Redis', async () => {
-    const dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: Object.values(authEntities), synchronize: true }).initialize();
+    const dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: Object.values(authEntities),
+      synchronize: true,
+    }).initialize();
     const keyPrefix = freshPrefix();
     const enrolment = new TypeOrmMfaStore(dataSource);
     const challenges = new RedisMfaStore(sharedClient(), { keyPrefix });
@@ -125,7 +136,9 @@ describe('split MFA through the module: mfaEnrolmentStore on SQL (TypeORM, SQLit
 
       const body = await t.loginBody(MFA_USERS.totp.username, MFA_USERS.totp.password);
       t.clock.advance(30_000);
-      const verified = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
+      const verified = await t.http
+        .post('/auth/mfa/verify')
+        .send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
       expect(verified.status).toBe(200);
       // The accepted step is in SQL; the trusted device (and the finished pending login) in Redis.
       expect((await enrolment.getState(userId)).totpLastStep).toBeGreaterThan(-1);
@@ -134,7 +147,9 @@ describe('split MFA through the module: mfaEnrolmentStore on SQL (TypeORM, SQLit
       const replay = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(1) });
       expect(replay.status).toBe(401);
       // The trust token is found in Redis: the second factor is skipped.
-      const trusted = await t.http.post('/auth/login').send({ username: MFA_USERS.totp.username, password: MFA_USERS.totp.password, trustToken: verified.body.trustToken });
+      const trusted = await t.http
+        .post('/auth/login')
+        .send({ username: MFA_USERS.totp.username, password: MFA_USERS.totp.password, trustToken: verified.body.trustToken });
       expect(trusted.body).toMatchObject({ isRequiresMfa: false });
     } finally {
       await t.close();
@@ -317,7 +332,12 @@ describe('Redis stores: redis only', () => {
     await a.mfa.setActiveTotp(userId, 'secret-a');
     await a.mfa.replaceRecoveryCodes(userId, ['r1']);
     await a.mfa.putCode(userId, { pendingId: 'p', method: 'email', codeHash: 'c', expiresAt: T0 + MINUTE });
-    expect(await b.mfa.getState(userId)).toStrictEqual({ totpSecret: null, totpLastStep: -1, totpPendingSecret: null, recoveryCodesLeft: 0 });
+    expect(await b.mfa.getState(userId)).toStrictEqual({
+      totpSecret: null,
+      totpLastStep: -1,
+      totpPendingSecret: null,
+      recoveryCodesLeft: 0,
+    });
     expect(await b.mfa.consumeRecoveryCode(userId, 'r1')).toBe(false);
     expect(await b.mfa.consumeCode(userId, 'p', 'email', 'c', T0)).toBe(false);
     const pendingId = randomUUID();
@@ -353,7 +373,10 @@ describe('Redis stores: redis only', () => {
       expect(await sessions.deleteExpired(T0)).toBe(1);
       // The revocation feed: pub/sub channel and index under the client's prefix too.
       const heard: string[] = [];
-      const unsubscribe = await (sessions as RedisSessionStore).watchRevocations({ revoked: (r) => heard.push(...r.map((x) => x.id)), resync: () => undefined });
+      const unsubscribe = await (sessions as RedisSessionStore).watchRevocations({
+        revoked: (r) => heard.push(...r.map((x) => x.id)),
+        resync: () => undefined,
+      });
       try {
         expect(await sessions.revokeAllForUser(userId, T0 + 5, a.id)).toBe(1);
         const deadline = Date.now() + 5000;
@@ -416,7 +439,15 @@ describe('Redis stores: redis only', () => {
       expect(await mfa.consumeRecoveryCode(mfaUser, 'r1')).toBe(true);
       await mfa.putCode(mfaUser, { pendingId: 'p', method: 'sms', codeHash: 'c', expiresAt: T0 + 10 * MINUTE });
       expect(await mfa.finishPending(randomUUID(), T0 + 5 * MINUTE)).toBe(true);
-      const device = { id: randomUUID(), userId: mfaUser, tokenHash: 't', label: null, createdAt: T0, lastUsedAt: T0, expiresAt: T0 + 30 * DAY };
+      const device = {
+        id: randomUUID(),
+        userId: mfaUser,
+        tokenHash: 't',
+        label: null,
+        createdAt: T0,
+        lastUsedAt: T0,
+        expiresAt: T0 + 30 * DAY,
+      };
       await mfa.addTrustedDevice(device);
       await mfa.addTrustedDevice({ ...device, id: randomUUID(), expiresAt: T0 - 1 });
       await mfa.touchTrustedDevice(device.id, T0 + DAY);
@@ -530,7 +561,9 @@ describe('Redis stores: redis only', () => {
     try {
       const counterA = new RedisRateLimitStore(sharedClient(), { keyPrefix });
       const counterB = new RedisRateLimitStore(other, { keyPrefix });
-      const states = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? counterA : counterB).increment('k', MINUTE, T0)));
+      const states = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? counterA : counterB).increment('k', MINUTE, T0)),
+      );
       expect(states.map((s) => s.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
       expect((await counterB.peek('k', T0)).count).toBe(100);
 

@@ -136,9 +136,15 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
         const sessions = new TypeOrmSessionStore(dataSource, entities);
         const s = session({ userId: user.id });
         await sessions.create(s);
-        expect(await sessions.rotate(s.id, s.refreshTokenHash, {
-          refreshTokenHash: 'next', previousSuccessor: 'enc', rotatedAt: 1, lastUsedAt: 1, expiresAt: s.expiresAt,
-        })).toBe(true);
+        expect(
+          await sessions.rotate(s.id, s.refreshTokenHash, {
+            refreshTokenHash: 'next',
+            previousSuccessor: 'enc',
+            rotatedAt: 1,
+            lastUsedAt: 1,
+            expiresAt: s.expiresAt,
+          }),
+        ).toBe(true);
         expect((await sessions.findById(s.id))?.previousTokenHash).toBe(s.refreshTokenHash);
         // No rotation history is written any more.
         expect(await historyRowCount(dataSource, entities)).toBe(0);
@@ -150,7 +156,10 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
         await mfa.replaceRecoveryCodes(user.id, ['r1', 'r2']);
         expect(await mfa.consumeRecoveryCode(user.id, 'r1')).toBe(true);
         expect(await mfa.getState(user.id)).toEqual({
-          totpSecret: 'enc-secret', totpLastStep: 8, totpPendingSecret: null, recoveryCodesLeft: 1,
+          totpSecret: 'enc-secret',
+          totpLastStep: 8,
+          totpPendingSecret: null,
+          recoveryCodesLeft: 1,
         });
         await mfa.putCode(user.id, { pendingId: 'p', method: 'sms', codeHash: 'c', expiresAt: 10 });
         expect(await mfa.consumeCode(user.id, 'p', 'sms', 'c', 5)).toBe(true);
@@ -175,17 +184,22 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
         const s = session({ expiresAt: 8_000_000_000_000 });
         await sessions.create(s);
         const table = dataSource.getMetadata(entities.session).tablePath;
-        const escaped = table.split('.').map((part) => dataSource.driver.escape(part)).join('.');
-        const rows: { expires_at: unknown }[] = await dataSource.query(
-          `SELECT expires_at FROM ${escaped} WHERE id = '${s.id}'`,
-        );
+        const escaped = table
+          .split('.')
+          .map((part) => dataSource.driver.escape(part))
+          .join('.');
+        const rows: { expires_at: unknown }[] = await dataSource.query(`SELECT expires_at FROM ${escaped} WHERE id = '${s.id}'`);
         // The raw value may be a string (pg: int8) or a number; it is exact either way.
         expect(String(rows[0].expires_at)).toBe('8000000000000');
         expect((await sessions.findById(s.id))?.expiresAt).toBe(8_000_000_000_000);
 
         const users = new TypeOrmUserStore(dataSource, entities);
         const u = await users.create({ username: 'json', email: 'json@example.test', passwordHash: 'h', roles: ['a'] });
-        const userTable = dataSource.getMetadata(entities.user).tablePath.split('.').map((p) => dataSource.driver.escape(p)).join('.');
+        const userTable = dataSource
+          .getMetadata(entities.user)
+          .tablePath.split('.')
+          .map((p) => dataSource.driver.escape(p))
+          .join('.');
         const userRows: { roles: unknown; mfa_methods: unknown }[] = await dataSource.query(
           `SELECT roles, mfa_methods FROM ${userTable} WHERE id = '${u.id}'`,
         );
@@ -194,7 +208,11 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
 
         // TOTP steps are bigint, -1 by the column default when a row is written by plain SQL.
         const mfa = new TypeOrmMfaStore(dataSource, entities);
-        const mfaTable = dataSource.getMetadata(entities.mfa).tablePath.split('.').map((p) => dataSource.driver.escape(p)).join('.');
+        const mfaTable = dataSource
+          .getMetadata(entities.mfa)
+          .tablePath.split('.')
+          .map((p) => dataSource.driver.escape(p))
+          .join('.');
         await dataSource.query(`INSERT INTO ${mfaTable} (user_id, totp_secret) VALUES ('${u.id}', 'enc')`);
         expect(await mfa.getState(u.id)).toEqual({ totpSecret: 'enc', totpLastStep: -1, totpPendingSecret: null, recoveryCodesLeft: 0 });
         expect(await mfa.acceptTotpStep(u.id, 6_000_000_000)).toBe(true);
@@ -238,13 +256,19 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
       await close();
 
       await expect(users.findByUsername('gone')).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(
-        users.create({ username: 'x', email: 'x@example.test', passwordHash: 'h', roles: [] }),
-      ).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(users.create({ username: 'x', email: 'x@example.test', passwordHash: 'h', roles: [] })).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
       await expect(sessions.findById('x')).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(sessions.rotate('x', 'y', {
-        refreshTokenHash: 'n', previousSuccessor: 'e', rotatedAt: 1, lastUsedAt: 1, expiresAt: 1,
-      })).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(
+        sessions.rotate('x', 'y', {
+          refreshTokenHash: 'n',
+          previousSuccessor: 'e',
+          rotatedAt: 1,
+          lastUsedAt: 1,
+          expiresAt: 1,
+        }),
+      ).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(sessions.revokeAllForUser('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
       const limits = new TypeOrmRateLimitStore(dataSource);
       await expect(limits.increment('x', 1_000, 1)).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -264,9 +288,10 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
       try {
         const users = new TypeOrmUserStore(dataSource, entities);
         // NOT NULL violation: a programming error, not a duplicate nor an outage.
-        const error: unknown = await users
-          .create({ username: 'n', email: null as unknown as string, passwordHash: 'h', roles: [] })
-          .then(() => null, (e: unknown) => e);
+        const error: unknown = await users.create({ username: 'n', email: null as unknown as string, passwordHash: 'h', roles: [] }).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(error).toBeInstanceOf(Error);
         expect(error).not.toBeInstanceOf(DuplicateUserError);
         expect(error).not.toBeInstanceOf(StoreUnavailableError);

@@ -93,7 +93,7 @@ describe.each(databases)('runAuthMigrations on %s', (_name, scratch) => {
     return ds;
   };
   const recorded = async (ds: DataSource): Promise<string[]> =>
-    ((await ds.query('SELECT name FROM migrations ORDER BY id')) as { name: string }[]).map((r) => r.name);
+    (await ds.query<{ name: string }[]>('SELECT name FROM migrations ORDER BY id')).map((r) => r.name);
 
   beforeEach(async () => {
     db = await scratch();
@@ -107,9 +107,14 @@ describe.each(databases)('runAuthMigrations on %s', (_name, scratch) => {
   it('4 DataSources racing on an empty database: all resolve, each migration runs and is recorded once', async () => {
     const racers = await Promise.all([1, 2, 3, 4].map(() => dataSource(createAuthMigrations())));
     const ran = await Promise.all(racers.map((ds) => runAuthMigrations(ds)));
-    expect(ran.flat().map((m) => m.name).sort()).toEqual([...AUTH_MIGRATIONS].sort());
-    expect(await recorded(racers[0]!)).toEqual(AUTH_MIGRATIONS);
-    expect(await db.heldLocks(racers[0]!)).toBe(0);
+    expect(
+      ran
+        .flat()
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual([...AUTH_MIGRATIONS].sort());
+    expect(await recorded(racers[0])).toEqual(AUTH_MIGRATIONS);
+    expect(await db.heldLocks(racers[0])).toBe(0);
   }, 60_000);
 
   it('a run that waits longer than lockTimeoutMs rejects with a clear error, migrates nothing; later it finds the work done', async () => {
@@ -154,7 +159,11 @@ describe.each(databases)('runAuthMigrations on %s', (_name, scratch) => {
 describe('runAuthMigrations on SQLite (no lock: one connection per DataSource)', () => {
   it('runs the pending migrations once, and nothing the second time', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gk-miglock-'));
-    const ds = await new DataSource({ type: 'better-sqlite3', database: join(dir, 'db.sqlite'), migrations: createAuthMigrations() }).initialize();
+    const ds = await new DataSource({
+      type: 'better-sqlite3',
+      database: join(dir, 'db.sqlite'),
+      migrations: createAuthMigrations(),
+    }).initialize();
     try {
       expect((await runAuthMigrations(ds)).map((m) => m.name)).toEqual(AUTH_MIGRATIONS);
       expect(await runAuthMigrations(ds)).toEqual([]);

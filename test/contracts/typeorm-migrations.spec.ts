@@ -169,12 +169,14 @@ async function hasTables(dataSource: DataSource, prefix: string): Promise<boolea
 async function smoke(dataSource: DataSource, set: TableSet): Promise<void> {
   const users = new TypeOrmUserStore(dataSource, set.entities);
   const user = await users.create({ username: 'smoke', email: 'smoke@example.test', passwordHash: 'h', roles: ['r'] });
-  await expect(
-    users.create({ username: 'smoke', email: 'other@example.test', passwordHash: 'h', roles: [] }),
-  ).rejects.toMatchObject({ name: 'DuplicateUserError', field: 'username' });
-  await expect(
-    users.create({ username: 'other', email: 'smoke@example.test', passwordHash: 'h', roles: [] }),
-  ).rejects.toMatchObject({ name: 'DuplicateUserError', field: 'email' });
+  await expect(users.create({ username: 'smoke', email: 'other@example.test', passwordHash: 'h', roles: [] })).rejects.toMatchObject({
+    name: 'DuplicateUserError',
+    field: 'username',
+  });
+  await expect(users.create({ username: 'other', email: 'smoke@example.test', passwordHash: 'h', roles: [] })).rejects.toMatchObject({
+    name: 'DuplicateUserError',
+    field: 'email',
+  });
   expect(await users.setMfaMethods(user.id, ['totp'])).toBe(true);
   expect((await users.findByEmail('smoke@example.test'))?.mfaEnabled).toBe(true);
 
@@ -299,7 +301,9 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       await dataSource.destroy();
 
       dataSource = await open(current(), [set]);
-      expect((await dataSource.runMigrations()).map((m) => m.name)).toEqual([expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/)]);
+      expect((await dataSource.runMigrations()).map((m) => m.name)).toEqual([
+        expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/),
+      ]);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
     });
 
@@ -307,7 +311,10 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       const set = tableSet();
       dataSource = await open(current(), [set], { synchronize: true });
       const user = await new TypeOrmUserStore(dataSource, set.entities).create({
-        username: 'early', email: 'early@example.test', passwordHash: 'h', roles: [],
+        username: 'early',
+        email: 'early@example.test',
+        passwordHash: 'h',
+        roles: [],
       });
       await dataSource.destroy();
 

@@ -1,10 +1,4 @@
-import {
-  createHmac,
-  generateKeyPairSync,
-  sign as cryptoSign,
-  verify as cryptoVerify,
-  type KeyObject,
-} from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { createTestApp, TEST_SECRET, type TestApp } from '../fixtures/create-test-app.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -30,12 +24,22 @@ function forge(header: Json, payload: Json, signer?: Signer): string {
   return `${input}.${signer ? b64url(signer(input)) : ''}`;
 }
 
-const hmac = (bits: 256 | 384 | 512, secret: string | Buffer): Signer => (input) =>
-  createHmac(`sha${bits}`, secret).update(input).digest();
-const rs256 = (key: KeyObject): Signer => (input) => cryptoSign('sha256', Buffer.from(input), key);
-const es256 = (key: KeyObject): Signer => (input) =>
-  cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
-const eddsa = (key: KeyObject): Signer => (input) => cryptoSign(null, Buffer.from(input), key);
+const hmac =
+  (bits: 256 | 384 | 512, secret: string | Buffer): Signer =>
+  (input) =>
+    createHmac(`sha${bits}`, secret).update(input).digest();
+const rs256 =
+  (key: KeyObject): Signer =>
+  (input) =>
+    cryptoSign('sha256', Buffer.from(input), key);
+const es256 =
+  (key: KeyObject): Signer =>
+  (input) =>
+    cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+const eddsa =
+  (key: KeyObject): Signer =>
+  (input) =>
+    cryptoSign(null, Buffer.from(input), key);
 
 const ATTACKER_SECRET = 'attacker-secret-that-is-also-at-least-32-bytes!';
 const ISS = 'nest-gatekeeper';
@@ -324,10 +328,7 @@ describe('access-token forgery: HS256 app', () => {
     // Classic kid tricks: path traversal to an empty file (empty HMAC key), SQL injection returning a
     // known key. The configured key is the only key, so each forgery fails.
     await expectInvalidToken(t, forge({ ...HS256_HEADER, kid: '../../../../dev/null' }, claims(t), hmac(256, '')));
-    await expectInvalidToken(
-      t,
-      forge({ ...HS256_HEADER, kid: "x' UNION SELECT 'attacker" }, claims(t), hmac(256, 'attacker')),
-    );
+    await expectInvalidToken(t, forge({ ...HS256_HEADER, kid: "x' UNION SELECT 'attacker" }, claims(t), hmac(256, 'attacker')));
     await expectInvalidToken(t, forge({ ...HS256_HEADER, kid: 'attacker-key' }, claims(t), hmac(256, ATTACKER_SECRET)));
   });
 
@@ -501,7 +502,7 @@ describe.each([
     pair: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
     signer: es256,
     verifyOptions: { dsaEncoding: 'ieee-p1363' as const },
-    digest: 'sha256' as string | null,
+    digest: 'sha256',
   },
   {
     alg: 'EdDSA' as const,
@@ -523,9 +524,9 @@ describe.each([
     const { accessToken } = await t.login();
     expectIssuedShape(accessToken, alg);
     const [h, p, s] = accessToken.split('.');
-    expect(
-      cryptoVerify(digest, Buffer.from(`${h}.${p}`), { key: pair.publicKey, ...verifyOptions }, Buffer.from(s, 'base64url')),
-    ).toBe(true);
+    expect(cryptoVerify(digest, Buffer.from(`${h}.${p}`), { key: pair.publicKey, ...verifyOptions }, Buffer.from(s, 'base64url'))).toBe(
+      true,
+    );
     await expectAccepted(t, accessToken);
   });
 

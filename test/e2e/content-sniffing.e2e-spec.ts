@@ -45,7 +45,14 @@ describe.each(['header', 'both'] as const)('content sniffing (%s mode): X-Conten
   it('the module mounts the routes this test iterates over (login, me, refresh, sessions, mfa, token…)', () => {
     const paths = moduleRoutes(t).map((r) => `${r.method.toUpperCase()} ${r.path}`);
     expect(paths).toEqual(
-      expect.arrayContaining(['POST /auth/login', 'GET /auth/me', 'POST /auth/refresh', 'DELETE /auth/sessions/:id', 'POST /auth/token', 'POST /auth/mfa/verify']),
+      expect.arrayContaining([
+        'POST /auth/login',
+        'GET /auth/me',
+        'POST /auth/refresh',
+        'DELETE /auth/sessions/:id',
+        'POST /auth/token',
+        'POST /auth/mfa/verify',
+      ]),
     );
     expect(paths.length).toBeGreaterThanOrEqual(15);
   });
@@ -85,7 +92,10 @@ describe.each(['header', 'both'] as const)('content sniffing (%s mode): X-Conten
     const revoked = await t.http.delete(`/auth/sessions/${otherSid.sid}`).set(auth);
     expect(revoked.status).toBe(204);
     expectNosniff(revoked, 'DELETE /auth/sessions/:id 204');
-    const token = await t.http.post('/auth/token').type('form').send({ grant_type: 'password', username: 'emilys', password: 'emilyspass' });
+    const token = await t.http
+      .post('/auth/token')
+      .type('form')
+      .send({ grant_type: 'password', username: 'emilys', password: 'emilyspass' });
     expect(token.status).toBe(200);
     expectNosniff(token, 'POST /auth/token 200');
   });

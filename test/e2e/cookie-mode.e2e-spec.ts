@@ -91,7 +91,10 @@ describe('cookie mode (accessTokenType: cookie)', () => {
       problem(await t.http.post('/auth/logout').set('Cookie', cookie), 403, 'CSRF_TOKEN_INVALID');
       problem(await t.http.delete(`/auth/sessions/${sidOf(other[NAMES.access])}`).set('Cookie', cookie), 403, 'CSRF_TOKEN_INVALID');
       problem(
-        await t.http.post('/auth/password/change').set('Cookie', cookie).send({ currentPassword: 'emilyspass', newPassword: 'another-password-1' }),
+        await t.http
+          .post('/auth/password/change')
+          .set('Cookie', cookie)
+          .send({ currentPassword: 'emilyspass', newPassword: 'another-password-1' }),
         403,
         'CSRF_TOKEN_INVALID',
       );
@@ -206,7 +209,11 @@ describe('cookie mode (accessTokenType: cookie)', () => {
     const latest = jarFrom(second, next);
     const replay = await t.http.post('/auth/refresh').set('Cookie', cookieHeader(jar)).set('X-CSRF-Token', jar[NAMES.csrf]);
     problem(replay, 401, 'REFRESH_TOKEN_REUSED');
-    problem(await t.http.post('/auth/refresh').set('Cookie', cookieHeader(latest)).set('X-CSRF-Token', latest[NAMES.csrf]), 401, 'REFRESH_TOKEN_INVALID');
+    problem(
+      await t.http.post('/auth/refresh').set('Cookie', cookieHeader(latest)).set('X-CSRF-Token', latest[NAMES.csrf]),
+      401,
+      'REFRESH_TOKEN_INVALID',
+    );
   });
 
   it('refresh reads the body first (refreshToken, or its alias refresh), and a body token needs no CSRF header', async () => {
@@ -221,7 +228,10 @@ describe('cookie mode (accessTokenType: cookie)', () => {
     const alias = await t.http.post('/auth/refresh').send({ refresh: jarFrom(res)[NAMES.refresh] });
     expect(alias.status).toBe(200);
     // The cookie session was not touched: its refresh cookie still rotates.
-    const cookieRefresh = await t.http.post('/auth/refresh').set('Cookie', cookieHeader(cookieSession)).set('X-CSRF-Token', cookieSession[NAMES.csrf]);
+    const cookieRefresh = await t.http
+      .post('/auth/refresh')
+      .set('Cookie', cookieHeader(cookieSession))
+      .set('X-CSRF-Token', cookieSession[NAMES.csrf]);
     expect(cookieRefresh.status).toBe(200);
   });
 
@@ -234,7 +244,11 @@ describe('cookie mode (accessTokenType: cookie)', () => {
     const res = await t.http.post('/auth/logout').set('Cookie', cookieHeader(jar)).set('X-CSRF-Token', jar[NAMES.csrf]);
     expect(res.status).toBe(200);
     const cleared = setCookies(res);
-    for (const [name, path] of [[NAMES.access, '/'], [NAMES.refresh, '/auth'], [NAMES.csrf, '/']] as const) {
+    for (const [name, path] of [
+      [NAMES.access, '/'],
+      [NAMES.refresh, '/auth'],
+      [NAMES.csrf, '/'],
+    ] as const) {
       const cookie = cleared.get(name);
       expect(cookie).toMatchObject({ value: '', maxAge: 0, path });
       expect(cookie?.expires?.getTime()).toBe(0);
@@ -242,7 +256,11 @@ describe('cookie mode (accessTokenType: cookie)', () => {
     expect(jarFrom(res, jar)).toEqual({});
 
     const oldCookies = cookieHeader(jar);
-    problem(await t.http.post('/auth/refresh').set('Cookie', oldCookies).set('X-CSRF-Token', jar[NAMES.csrf]), 401, 'REFRESH_TOKEN_INVALID');
+    problem(
+      await t.http.post('/auth/refresh').set('Cookie', oldCookies).set('X-CSRF-Token', jar[NAMES.csrf]),
+      401,
+      'REFRESH_TOKEN_INVALID',
+    );
     problem(await t.http.get('/auth/me').set('Cookie', oldCookies), 401, 'ACCESS_TOKEN_INVALID');
     problem(await t.http.get('/auth/sessions').set('Cookie', oldCookies), 401, 'ACCESS_TOKEN_INVALID');
   });
@@ -278,7 +296,11 @@ describe('header mode ignores cookies', () => {
       const bearer = await t.http.get('/protected').set('Authorization', `Bearer ${jar[NAMES.access]}`);
       expect(bearer.status).toBe(200);
       problem(await t.http.get('/protected').set('Cookie', cookieHeader(jar)), 401, 'UNAUTHENTICATED');
-      problem(await t.http.post('/auth/refresh').set('Cookie', cookieHeader({ [NAMES.refresh]: login.body.refreshToken })), 401, 'REFRESH_TOKEN_MISSING');
+      problem(
+        await t.http.post('/auth/refresh').set('Cookie', cookieHeader({ [NAMES.refresh]: login.body.refreshToken })),
+        401,
+        'REFRESH_TOKEN_MISSING',
+      );
       // And no CSRF check is ever asked of a header-mode request.
       const post = await t.http.post('/notes').set('Authorization', `Bearer ${login.body.accessToken}`).set('Cookie', cookieHeader(jar));
       expect(post.status).toBe(201);
@@ -309,7 +331,9 @@ describe('dual mode (accessTokenType: both)', () => {
   it('both: the Authorization header wins over the cookie (no CSRF needed), a cookie alone works with CSRF', async () => {
     const res = await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' });
     const jar = jarFrom(res);
-    expect((await t.http.post('/notes').set('Authorization', `Bearer ${res.body.accessToken}`).set('Cookie', cookieHeader(jar))).status).toBe(201);
+    expect(
+      (await t.http.post('/notes').set('Authorization', `Bearer ${res.body.accessToken}`).set('Cookie', cookieHeader(jar))).status,
+    ).toBe(201);
     problem(await t.http.post('/notes').set('Cookie', cookieHeader(jar)), 403, 'CSRF_TOKEN_INVALID');
     expect((await t.http.post('/notes').set('Cookie', cookieHeader(jar)).set('X-CSRF-Token', jar[NAMES.csrf])).status).toBe(201);
   });

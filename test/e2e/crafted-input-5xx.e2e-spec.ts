@@ -57,7 +57,7 @@ describe('crafted input: memory stores', () => {
     expect(form.status).toBeLessThan(500);
   });
 
-  it('a lone surrogate in a form field that a host app\'s own parser let through is 400 at /auth/token', async () => {
+  it("a lone surrogate in a form field that a host app's own parser let through is 400 at /auth/token", async () => {
     // A host-app parser that decodes %ED%A0%80 to a lone surrogate (URLSearchParams would make it U+FFFD).
     const hostile = await createTestApp({
       beforeInit: (app) =>
@@ -71,7 +71,10 @@ describe('crafted input: memory stores', () => {
     try {
       const res = await hostile.http.post('/auth/token').type('form').send('grant_type=password');
       expectProblem(res, 400, 'VALIDATION_FAILED');
-      expect(res.body).toMatchObject({ error: 'invalid_request', errors: [{ field: 'password', message: 'must be well-formed Unicode text' }] });
+      expect(res.body).toMatchObject({
+        error: 'invalid_request',
+        errors: [{ field: 'password', message: 'must be well-formed Unicode text' }],
+      });
     } finally {
       await hostile.close();
     }
@@ -101,14 +104,18 @@ describe('crafted input: memory stores', () => {
   });
 
   it('an e-mail with a full-width @ (x＠evil.example@example.com) is validated after normalisation', async () => {
-    const res = await t.http.post('/auth/register').send({ username: 'fullwidth', email: 'x\uFF20evil.example@example.com', password: 'a-long-password' });
+    const res = await t.http
+      .post('/auth/register')
+      .send({ username: 'fullwidth', email: 'x\uFF20evil.example@example.com', password: 'a-long-password' });
     expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(res.body.errors).toEqual([expect.objectContaining({ field: 'email' })]);
     expect(await t.users.findByUsername('fullwidth')).toBeNull();
   });
 
   it('a username in full-width letters is valid: validated after normalisation, stored as ASCII', async () => {
-    const res = await t.http.post('/auth/register').send({ username: '\uFF2D\uFF29\uFF38', email: 'Mix@Example.COM', password: 'a-long-password' });
+    const res = await t.http
+      .post('/auth/register')
+      .send({ username: '\uFF2D\uFF29\uFF38', email: 'Mix@Example.COM', password: 'a-long-password' });
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ username: 'mix', email: 'mix@example.com' });
   });
@@ -136,7 +143,9 @@ describe.each<SqlKind>(['postgres', 'mariadb'])('crafted input: TypeORM stores o
     }
     const form = await t.http.post('/auth/token').type('form').send('grant_type=password&username=emi%00lys&password=emilyspass');
     expectProblem(form, 400, 'VALIDATION_FAILED');
-    const reg = await t.http.post('/auth/register').send({ username: 'nul\u0000', email: 'nul\u0000@example.com', password: 'a-long-password' });
+    const reg = await t.http
+      .post('/auth/register')
+      .send({ username: 'nul\u0000', email: 'nul\u0000@example.com', password: 'a-long-password' });
     expectProblem(reg, 400, 'VALIDATION_FAILED');
   });
 
@@ -146,7 +155,11 @@ describe.each<SqlKind>(['postgres', 'mariadb'])('crafted input: TypeORM stores o
     expect(reg.body.errors).toEqual([expect.objectContaining({ field: 'email' })]);
     const long = '\uFDFA'.repeat(200);
     expectProblem(await t.http.post('/auth/login').send({ username: long, password: 'emilyspass' }), 400, 'VALIDATION_FAILED');
-    expectProblem(await t.http.post('/auth/login').send({ email: `${long}@example.com`, password: 'emilyspass' }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await t.http.post('/auth/login').send({ email: `${long}@example.com`, password: 'emilyspass' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     const form = await t.http.post('/auth/token').type('form').send({ grant_type: 'password', username: long, password: 'emilyspass' });
     expectProblem(form, 400, 'VALIDATION_FAILED');
   });
@@ -156,8 +169,14 @@ describe.each<SqlKind>(['postgres', 'mariadb'])('crafted input: TypeORM stores o
     const auth = { Authorization: `Bearer ${accessToken}` };
     expect((await t.http.delete('/auth/sessions/abc%00def').set(auth)).status).toBe(404);
     expect((await t.http.delete('/auth/mfa/devices/abc%00def').set(auth)).status).toBe(404);
-    expectProblem(await t.http.post('/auth/refresh').send({ refreshToken: `${'a'.repeat(22)}.\u0000${'b'.repeat(42)}` }), 401, 'REFRESH_TOKEN_INVALID');
+    expectProblem(
+      await t.http.post('/auth/refresh').send({ refreshToken: `${'a'.repeat(22)}.\u0000${'b'.repeat(42)}` }),
+      401,
+      'REFRESH_TOKEN_INVALID',
+    );
     // A malformed trust token is ignored (it never reaches a store): the login succeeds.
-    expect((await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass', trustToken: 'x\u0000y' })).status).toBe(200);
+    expect((await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass', trustToken: 'x\u0000y' })).status).toBe(
+      200,
+    );
   });
 });

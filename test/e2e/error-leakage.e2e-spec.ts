@@ -28,7 +28,11 @@ describe('failures never leak internals', () => {
       const res = await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' }).expect(500);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body).toEqual({
-        type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', code: 'INTERNAL_ERROR',
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'An unexpected error occurred.',
+        code: 'INTERNAL_ERROR',
       });
     } finally {
       restore();

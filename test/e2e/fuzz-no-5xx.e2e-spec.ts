@@ -43,23 +43,57 @@ const json = (path: string, base: (f: Fuzzer, ctx: Ctx) => Record<string, unknow
 const maybeJson = (f: Fuzzer): Pick<FuzzRequest, 'headers' | 'body'> => (f.chance(0.3) ? f.json({}) : { headers: {} });
 
 const ROUTES: Route[] = [
-  { name: 'register', method: 'POST', auth: false, ...json('/auth/register', (f) => ({ username: `fz${f.int(1e9)}`, email: `fz${f.int(1e9)}@example.com`, password: 'a-long-password' })) },
   {
-    name: 'login', method: 'POST', auth: false,
-    ...json('/auth/login', (f) => (f.chance(0.5) ? { username: 'emilys', password: 'wrong-password' } : { email: 'emily.johnson@example.com', password: 'emilyspass', expiresInMins: 30, trustToken: 'x' })),
+    name: 'register',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/register', (f) => ({ username: `fz${f.int(1e9)}`, email: `fz${f.int(1e9)}@example.com`, password: 'a-long-password' })),
   },
   {
-    name: 'token', method: 'POST', auth: false, path: () => '/auth/token',
-    body: (f, ctx) => f.form(f.chance(0.6) ? { grant_type: 'password', username: 'emilys', password: 'emilyspass' } : { grant_type: 'refresh_token', refresh_token: ctx.refresh }),
+    name: 'login',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/login', (f) =>
+      f.chance(0.5)
+        ? { username: 'emilys', password: 'wrong-password' }
+        : { email: 'emily.johnson@example.com', password: 'emilyspass', expiresInMins: 30, trustToken: 'x' },
+    ),
   },
-  { name: 'refresh', method: 'POST', auth: false, ...json('/auth/refresh', (_f, ctx) => (ctx.cookie ? {} : { refreshToken: ctx.refresh, expiresInMins: 30 })) },
+  {
+    name: 'token',
+    method: 'POST',
+    auth: false,
+    path: () => '/auth/token',
+    body: (f, ctx) =>
+      f.form(
+        f.chance(0.6)
+          ? { grant_type: 'password', username: 'emilys', password: 'emilyspass' }
+          : { grant_type: 'refresh_token', refresh_token: ctx.refresh },
+      ),
+  },
+  {
+    name: 'refresh',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/refresh', (_f, ctx) => (ctx.cookie ? {} : { refreshToken: ctx.refresh, expiresInMins: 30 })),
+  },
   { name: 'logout', method: 'POST', auth: true, ...json('/auth/logout', () => ({ allSessions: false })) },
   { name: 'me', method: 'GET', auth: true, path: () => '/auth/me', body: maybeJson },
   { name: 'sessions', method: 'GET', auth: true, path: () => '/auth/sessions', body: maybeJson },
   { name: 'DELETE sessions/:id', method: 'DELETE', auth: true, path: (f, ctx) => `/auth/sessions/${f.segment(ctx.sessionId)}` },
-  { name: 'password/change', method: 'POST', auth: true, ...json('/auth/password/change', () => ({ currentPassword: 'wrong-password', newPassword: 'a-new-long-passphrase' })) },
+  {
+    name: 'password/change',
+    method: 'POST',
+    auth: true,
+    ...json('/auth/password/change', () => ({ currentPassword: 'wrong-password', newPassword: 'a-new-long-passphrase' })),
+  },
   { name: 'mfa/send', method: 'POST', auth: false, ...json('/auth/mfa/send', (_f, ctx) => ({ mfaToken: ctx.mfaToken, method: 'email' })) },
-  { name: 'mfa/verify', method: 'POST', auth: false, ...json('/auth/mfa/verify', (_f, ctx) => ({ mfaToken: ctx.mfaToken, method: 'email', code: '123456', trustDevice: true })) },
+  {
+    name: 'mfa/verify',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/mfa/verify', (_f, ctx) => ({ mfaToken: ctx.mfaToken, method: 'email', code: '123456', trustDevice: true })),
+  },
   { name: 'mfa/totp/setup', method: 'POST', auth: true, path: () => '/auth/mfa/totp/setup', body: maybeJson },
   { name: 'mfa/totp/enable', method: 'POST', auth: true, ...json('/auth/mfa/totp/enable', () => ({ code: '123456' })) },
   { name: 'mfa/disable', method: 'POST', auth: true, ...json('/auth/mfa/disable', () => ({ method: 'totp', password: 'wrong-password' })) },
@@ -69,20 +103,35 @@ const ROUTES: Route[] = [
 
 /** Printable garbage for a header value (Node refuses control characters in headers). */
 function garbage(f: Fuzzer, valid: string): string {
-  return f.chance(0.5) ? valid.slice(0, f.int(valid.length)) + f.pick(['x', '.', '=', ' ', '~']) : encodeLoose(f.string(valid)).slice(0, 4000);
+  return f.chance(0.5)
+    ? valid.slice(0, f.int(valid.length)) + f.pick(['x', '.', '=', ' ', '~'])
+    : encodeLoose(f.string(valid)).slice(0, 4000);
 }
 
 /** The credentials of one request: none, the session's, or broken ones (header or cookie mode). */
 function credentials(f: Fuzzer, ctx: Ctx): Record<string, string> {
-  const cookies = (jar: Record<string, string>): string => Object.entries(jar).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ');
+  const cookies = (jar: Record<string, string>): string =>
+    Object.entries(jar)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join('; ');
   const roll = f.int(10);
   if (roll === 0) return {};
   if (roll === 1) return { authorization: `Bearer ${garbage(f, ctx.access)}` };
-  if (roll === 2) return { authorization: f.pick([`Bearer ${ctx.mfaToken}`, `Bearer ${ctx.refresh}`, 'Basic ZW1pbHlzOmVtaWx5c3Bhc3M=', 'Bearer', `bearer  ${ctx.access}`]) };
+  if (roll === 2)
+    return {
+      authorization: f.pick([
+        `Bearer ${ctx.mfaToken}`,
+        `Bearer ${ctx.refresh}`,
+        'Basic ZW1pbHlzOmVtaWx5c3Bhc3M=',
+        'Bearer',
+        `bearer  ${ctx.access}`,
+      ]),
+    };
   if (!ctx.cookie) return { authorization: `Bearer ${ctx.access}` };
   if (roll === 3) return { cookie: cookies(ctx.jar) };
   if (roll === 4) return { cookie: cookies(ctx.jar), 'x-csrf-token': garbage(f, ctx.jar['csrf_token'] ?? '') };
-  if (roll === 5) return { cookie: cookies({ ...ctx.jar, access_token: garbage(f, ctx.access) }), 'x-csrf-token': ctx.jar['csrf_token'] ?? '' };
+  if (roll === 5)
+    return { cookie: cookies({ ...ctx.jar, access_token: garbage(f, ctx.access) }), 'x-csrf-token': ctx.jar['csrf_token'] ?? '' };
   if (roll === 6) return { authorization: `Bearer ${ctx.access}`, cookie: `access_token=${garbage(f, ctx.access)}` };
   return { cookie: cookies(ctx.jar), 'x-csrf-token': ctx.jar['csrf_token'] ?? '' };
 }
@@ -91,7 +140,9 @@ function credentials(f: Fuzzer, ctx: Ctx): Record<string, string> {
 function clientHeaders(f: Fuzzer): Record<string, string> {
   if (!f.chance(0.15)) return {};
   // Header values may carry U+0080–U+00FF (read as latin1: C1 controls included), never NUL.
-  const latin1 = Array.from({ length: f.pick([1, 64, 65, 300, 5000]) }, () => String.fromCharCode(f.pick([0x20, 0x41, 0x7e, 0x80, 0x85, 0x9f, 0xa0, 0xff]))).join('');
+  const latin1 = Array.from({ length: f.pick([1, 64, 65, 300, 5000]) }, () =>
+    String.fromCharCode(f.pick([0x20, 0x41, 0x7e, 0x80, 0x85, 0x9f, 0xa0, 0xff])),
+  ).join('');
   return f.chance(0.5) ? { 'user-agent': latin1 } : { 'x-forwarded-for': f.pick([latin1, `${latin1}, 10.0.0.1`, '::1', '999.1.1.1', ',']) };
 }
 
@@ -122,7 +173,12 @@ function jarOf(res: FuzzResponse, jar: Record<string, string> = {}): Record<stri
 
 async function freshContext(send: (r: FuzzRequest) => Promise<FuzzResponse>, cookie: boolean): Promise<Ctx> {
   const login = async (username: string, password: string): Promise<FuzzResponse> => {
-    const res = await send({ method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const res = await send({
+      method: 'POST',
+      path: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
     if (res.status !== 200) throw new Error(`set-up login of ${username} failed: ${res.status} ${res.text}`);
     return res;
   };
@@ -163,20 +219,35 @@ async function fuzzApp(
       const requests: FuzzRequest[] = Array.from({ length: PER_ROUTE }, () => {
         const body = route.body?.(f, ctx) ?? { headers: {} };
         const auth = route.auth || f.chance(0.2) ? credentials(f, ctx) : {};
-        return { method: route.method, path: route.path(f, ctx), headers: { ...body.headers, ...auth, ...clientHeaders(f) }, body: body.body };
+        return {
+          method: route.method,
+          path: route.path(f, ctx),
+          headers: { ...body.headers, ...auth, ...clientHeaders(f) },
+          body: body.body,
+        };
       });
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < requests.length) {
-          const req = requests[next++] as FuzzRequest;
-          const res = await client.send(req).catch((error: Error): FuzzResponse => ({ status: 599, contentType: '', text: `client error: ${error.message}`, setCookie: [] }));
+          const req = requests[next++];
+          const res = await client.send(req).catch((error: Error): FuzzResponse => ({
+            status: 599,
+            contentType: '',
+            text: `client error: ${error.message}`,
+            setCookie: [],
+          }));
           count++;
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
           const reason = violation(res);
           if (reason !== undefined) violations++;
           if (reason !== undefined && failures.length < 20) {
             const body = req.body === undefined ? '' : String(req.body).slice(0, 300);
-            failures.push({ route: route.name, reason, request: `${req.method} ${req.path.slice(0, 200)} ${JSON.stringify(req.headers).slice(0, 300)} ${body}`, response: res.text.slice(0, 300) });
+            failures.push({
+              route: route.name,
+              reason,
+              request: `${req.method} ${req.path.slice(0, 200)} ${JSON.stringify(req.headers).slice(0, 300)} ${body}`,
+              response: res.text.slice(0, 300),
+            });
           }
         }
       };

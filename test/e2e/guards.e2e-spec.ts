@@ -42,7 +42,9 @@ describe('guards and decorators', () => {
 
     it('@CurrentUser() gives the token subject', async () => {
       const { accessToken } = await t.login();
-      expect((await t.http.get('/protected').set('Authorization', `Bearer ${accessToken}`).expect(200)).body).toEqual({ userId: 'u-emily' });
+      expect((await t.http.get('/protected').set('Authorization', `Bearer ${accessToken}`).expect(200)).body).toEqual({
+        userId: 'u-emily',
+      });
     });
 
     it('@Roles() refuses a user without the role (403 FORBIDDEN) and admits one with it', async () => {

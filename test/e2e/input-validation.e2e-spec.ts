@@ -7,7 +7,11 @@ describe('hostile and malformed input', () => {
   });
   afterAll(() => t.close());
 
-  const expectProblem = (res: { status: number; body: Record<string, unknown>; headers: Record<string, string> }, status: number, code: string) => {
+  const expectProblem = (
+    res: { status: number; body: Record<string, unknown>; headers: Record<string, string> },
+    status: number,
+    code: string,
+  ) => {
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ type: 'about:blank', status, code });

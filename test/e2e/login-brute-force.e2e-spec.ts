@@ -84,10 +84,15 @@ describe('login brute force: lockout and address limits', () => {
     t = await createTestApp();
     const { accessToken } = await t.login();
     for (let i = 0; i < 5; i++) {
-      await t.http.post('/auth/password/change').set('Authorization', `Bearer ${accessToken}`)
-        .send({ currentPassword: 'guess-' + i, newPassword: 'a-new-long-passphrase' }).expect(401);
+      await t.http
+        .post('/auth/password/change')
+        .set('Authorization', `Bearer ${accessToken}`)
+        .send({ currentPassword: 'guess-' + i, newPassword: 'a-new-long-passphrase' })
+        .expect(401);
     }
-    const res = await t.http.post('/auth/password/change').set('Authorization', `Bearer ${accessToken}`)
+    const res = await t.http
+      .post('/auth/password/change')
+      .set('Authorization', `Bearer ${accessToken}`)
       .send({ currentPassword: 'emilyspass', newPassword: 'a-new-long-passphrase' });
     expect(res.status).toBe(429);
   });

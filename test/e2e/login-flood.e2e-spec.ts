@@ -81,7 +81,10 @@ describe('login flood: password hashing is bounded, the excess is shed with 503 
   });
 
   const login = (username = 'emilys', password = 'emilyspass') =>
-    request(base).post('/auth/login').send({ username, password }).then((res) => res);
+    request(base)
+      .post('/auth/login')
+      .send({ username, password })
+      .then((res) => res);
 
   it('with concurrency 1 and queue 2, a burst of 10 logins: exactly 7 get 503 AUTH_BUSY + Retry-After at once, 3 succeed', async () => {
     await start(1, 2);

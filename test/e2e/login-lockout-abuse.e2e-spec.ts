@@ -1,11 +1,6 @@
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import {
-  Argon2idPasswordHasher,
-  RATE_LIMIT_STORE,
-  type PasswordHasher,
-  type RateLimitStore,
-} from '../../lib/index.js';
+import { Argon2idPasswordHasher, RATE_LIMIT_STORE, type PasswordHasher, type RateLimitStore } from '../../lib/index.js';
 import { RedisRateLimitStore } from '../../lib/stores/redis/index.js';
 import { rateLimitEntity } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
@@ -48,7 +43,12 @@ const STORES: StoreCase[] = [
   {
     name: 'SQLite',
     open: async () => {
-      const ds = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [rateLimitEntity()], synchronize: true }).initialize();
+      const ds = await new DataSource({
+        type: 'better-sqlite3',
+        database: ':memory:',
+        entities: [rateLimitEntity()],
+        synchronize: true,
+      }).initialize();
       return { store: new TypeOrmRateLimitStore(ds), close: () => ds.destroy() };
     },
   },
@@ -56,7 +56,12 @@ const STORES: StoreCase[] = [
     name: 'PostgreSQL',
     open: async () => {
       const db: TestDatabase = await createPgDatabase('limiter');
-      const ds = await new DataSource({ type: 'postgres', url: withDatabase(PG_URL, db.name), entities: [rateLimitEntity()], synchronize: true }).initialize();
+      const ds = await new DataSource({
+        type: 'postgres',
+        url: withDatabase(PG_URL, db.name),
+        entities: [rateLimitEntity()],
+        synchronize: true,
+      }).initialize();
       return {
         store: new TypeOrmRateLimitStore(ds),
         close: async () => {
@@ -95,8 +100,7 @@ describe('login limiter: attacks on the limits themselves', () => {
   afterEach(() => t?.close());
 
   const from = (address: string) => ({ 'X-Forwarded-For': address });
-  const login = (body: Record<string, unknown>, address = '203.0.113.9') =>
-    t.http.post('/auth/login').set(from(address)).send(body);
+  const login = (body: Record<string, unknown>, address = '203.0.113.9') => t.http.post('/auth/login').set(from(address)).send(body);
 
   describe.each(STORES)('per-address cap under a concurrent burst ($name)', ({ open }) => {
     let opened: Awaited<ReturnType<StoreCase['open']>>;
@@ -107,11 +111,11 @@ describe('login limiter: attacks on the limits themselves', () => {
       t = await createTestApp({ options: { trustProxyHeaders: true, rateLimitStore: opened.store } });
       // 95 failures from the address, spread over accounts (no per-account lock interferes).
       for (let i = 0; i < 95; i += 5) {
-        await Promise.all(Array.from({ length: 5 }, (_, j) => login({ username: `nobody-${i + j}`, password: 'wrong-password' }).expect(401)));
+        await Promise.all(
+          Array.from({ length: 5 }, (_, j) => login({ username: `nobody-${i + j}`, password: 'wrong-password' }).expect(401)),
+        );
       }
-      const burst = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => login({ username: `burst-${i}`, password: 'wrong-password' })),
-      );
+      const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => login({ username: `burst-${i}`, password: 'wrong-password' })));
       const statuses = burst.map((r) => r.status);
       expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
       expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
@@ -130,7 +134,9 @@ describe('login limiter: attacks on the limits themselves', () => {
 
   it('distributed guessing hits the account-wide ceiling; clients that proved themselves still get in', async () => {
     const hasher = new CountingHasher(await hashOnce('emilyspass'));
-    t = await createTestApp({ options: { trustProxyHeaders: true, passwordHasher: hasher, rateLimit: { ceiling: { max: 20, window: '1h' } } } });
+    t = await createTestApp({
+      options: { trustProxyHeaders: true, passwordHasher: hasher, rateLimit: { ceiling: { max: 20, window: '1h' } } },
+    });
     // The owner signed in from home yesterday: that address is proven for the account.
     await login({ username: 'emilys', password: 'emilyspass' }, '192.0.2.10').expect(200);
     t.clock.advanceSeconds(86_400);
@@ -200,10 +206,14 @@ describe('login limiter: attacks on the limits themselves', () => {
 describe('login limiter: silent refusals', () => {
   it('refusals answered like a wrong password still count against the address (no unlimited free hashing)', async () => {
     const t = await createTestApp({
-      options: { trustProxyHeaders: true, rateLimit: { account: { maxFailures: 50 }, ceiling: { max: 2, window: '1h' }, address: { max: 10, window: '15m' } } },
+      options: {
+        trustProxyHeaders: true,
+        rateLimit: { account: { maxFailures: 50 }, ceiling: { max: 2, window: '1h' }, address: { max: 10, window: '15m' } },
+      },
     });
     try {
-      const login = () => t.http.post('/auth/login').set('X-Forwarded-For', '198.51.100.3').send({ username: 'emilys', password: 'wrong-password' });
+      const login = () =>
+        t.http.post('/auth/login').set('X-Forwarded-For', '198.51.100.3').send({ username: 'emilys', password: 'wrong-password' });
       // Two failures reach the (tiny) ceiling; the next attempts from this unproven address are
       // refused unchecked (401), and the address cap still ends them.
       const statuses: number[] = [];
@@ -230,13 +240,18 @@ describe('login limiter: reservations across a window boundary', () => {
       },
     };
     const t = await createTestApp({
-      options: { trustProxyHeaders: true, passwordHasher: hasher, passwordHashing: { concurrency: 4 }, rateLimit: { address: { max: 1, window: '15m' } } },
+      options: {
+        trustProxyHeaders: true,
+        passwordHasher: hasher,
+        passwordHashing: { concurrency: 4 },
+        rateLimit: { address: { max: 1, window: '15m' } },
+      },
     });
     try {
       const from = (body: Record<string, unknown>) => t.http.post('/auth/login').set('X-Forwarded-For', '198.51.100.9').send(body);
       // A correct login reserves its place in the address window, then waits in its hash...
       const pending = from({ username: 'emilys', password: 'emilyspass' }).then((r) => r.status);
-      const rates = t.app.get(RATE_LIMIT_STORE) as RateLimitStore;
+      const rates = t.app.get<RateLimitStore>(RATE_LIMIT_STORE);
       const addressKey = 'login:addr:198.51.100.9';
       for (let i = 0; i < 200 && (await rates.peek(addressKey, t.clock.now())).count === 0; i++) await new Promise((r) => setImmediate(r));
       expect((await rates.peek(addressKey, t.clock.now())).count).toBe(1);

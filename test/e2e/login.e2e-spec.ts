@@ -12,8 +12,14 @@ describe.each([false, true])('login (forRootAsync: %s)', (async) => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, isRequiresMfa: false, message: 'Login successful.' });
     expect(res.body.user).toEqual({
-      id: 'u-emily', username: 'emilys', email: 'emily.johnson@example.com', roles: ['user'],
-      mfaEnabled: false, mfaMethods: [], firstName: 'Emily', lastName: 'Johnson',
+      id: 'u-emily',
+      username: 'emilys',
+      email: 'emily.johnson@example.com',
+      roles: ['user'],
+      mfaEnabled: false,
+      mfaMethods: [],
+      firstName: 'Emily',
+      lastName: 'Johnson',
     });
     const me = await t.http.get('/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
     expect(me.body.username).toBe('emilys');

@@ -7,7 +7,16 @@ import { MemorySessionStore, type SessionStore } from '../../lib/index.js';
 import { redisClientOptions, RedisSessionStore } from '../../lib/stores/redis/index.js';
 import { hashRefreshToken } from '../../lib/tokens/refresh-token.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
-import { createPgDatabase, eventually, PG_URL, REDIS_URL, redisTestPrefix, trackPair, withDatabase, type TestDatabase } from '../fixtures/services.js';
+import {
+  createPgDatabase,
+  eventually,
+  PG_URL,
+  REDIS_URL,
+  redisTestPrefix,
+  trackPair,
+  withDatabase,
+  type TestDatabase,
+} from '../fixtures/services.js';
 import { openSqlStores, type SqlKind } from '../fixtures/sql-stores.js';
 
 /**
@@ -20,7 +29,7 @@ import { openSqlStores, type SqlKind } from '../fixtures/sql-stores.js';
  */
 
 const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
-const sessionIdOf = (refreshToken: string): string => refreshToken.split('.')[0]!;
+const sessionIdOf = (refreshToken: string): string => refreshToken.split('.')[0];
 
 interface OpenStore {
   store: SessionStore;
@@ -76,7 +85,10 @@ describe.each(STORES)('lost refresh reply: %s session store', (_name, open) => {
     const retry = await refresh(login.refreshToken).expect(200);
     expect(retry.body.refreshToken).toBe(committed);
     expect(retry.body.expiresIn).toBe(900); // a fresh access token, not one 60 s into its life
-    await t.http.get('/protected').set(bearer(retry.body.accessToken as string)).expect(200);
+    await t.http
+      .get('/protected')
+      .set(bearer(retry.body.accessToken as string))
+      .expect(200);
     // a second retry (its reply lost too) is answered alike
     expect((await refresh(login.refreshToken).expect(200)).body.refreshToken).toBe(committed);
 
@@ -143,12 +155,12 @@ class ReplyDroppingProxy {
   ) {}
 
   static async start(host: string, port: number): Promise<ReplyDroppingProxy> {
-    let proxy: ReplyDroppingProxy | undefined;
-    const server = createServer((client) => proxy!.accept(client, connect(port, host)));
+    const made: { proxy?: ReplyDroppingProxy } = {};
+    const server = createServer((client) => made.proxy!.accept(client, connect(port, host)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
-    proxy = new ReplyDroppingProxy(server, typeof address === 'object' && address ? address.port : 0);
-    return proxy;
+    made.proxy = new ReplyDroppingProxy(server, typeof address === 'object' && address ? address.port : 0);
+    return made.proxy;
   }
 
   /** Swallows the replies of the next connection that sends `marker`. */
@@ -271,7 +283,10 @@ describe.each(PROXIED)('lost refresh reply through a proxy that drops the storeâ
     const id = sessionIdOf(login.refreshToken);
     backend.proxy.dropRepliesAfter(oldHash); // only `rotate` sends the expected (current) hash
 
-    const pending = t.http.post('/auth/refresh').send({ refreshToken: login.refreshToken }).then((r) => r);
+    const pending = t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: login.refreshToken })
+      .then((r) => r);
     await backend.proxy.dropping;
     await eventually(async () => (await backend.direct.findById(id))?.refreshTokenHash !== oldHash, 30_000, 50);
     const committedHash = (await backend.direct.findById(id))!.refreshTokenHash;
@@ -282,10 +297,14 @@ describe.each(PROXIED)('lost refresh reply through a proxy that drops the storeâ
     t.clock.advanceSeconds(60);
     // The client retries while the store reconnects (503s change nothing), as a real client would.
     let retry: Response | undefined;
-    await eventually(async () => {
-      retry = await t.http.post('/auth/refresh').send({ refreshToken: login.refreshToken });
-      return retry.status !== 503;
-    }, 30_000, 100);
+    await eventually(
+      async () => {
+        retry = await t.http.post('/auth/refresh').send({ refreshToken: login.refreshToken });
+        return retry.status !== 503;
+      },
+      30_000,
+      100,
+    );
     expect(retry?.status).toBe(200);
     expect(hashRefreshToken(retry?.body.refreshToken as string)).toBe(committedHash);
     await t.http.post('/auth/refresh').send({ refreshToken: retry?.body.refreshToken }).expect(200);

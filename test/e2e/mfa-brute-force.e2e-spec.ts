@@ -101,7 +101,9 @@ describe('MFA brute force: the attempt cap', () => {
       (await t.loginBody('sms.user', 'smspass1234')).mfaToken as string,
     ];
     const methods = ['totp', 'email', 'sms'];
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => verify(tokens[i % 3], i % 3 === 0 ? wrongTotp(t) : '000000', methods[i % 3])));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => verify(tokens[i % 3], i % 3 === 0 ? wrongTotp(t) : '000000', methods[i % 3])),
+    );
     const codes = results.map((r) => r.body.code as string);
     expect(codes.filter((c) => c === 'MFA_CODE_INVALID').length).toBeLessThanOrEqual(2);
     expect(codes.filter((c) => c === 'TOO_MANY_REQUESTS').length).toBeGreaterThanOrEqual(10);

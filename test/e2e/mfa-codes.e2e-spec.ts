@@ -121,7 +121,24 @@ describe('MFA inputs of the wrong shape: 400 or 401, never 500', () => {
   });
   afterAll(() => t.close());
 
-  const shapes: unknown[] = ['12345', '1234567', '12 345', ' 123456', '123456 ', '１２３４５６', '12345a', '', 123456, 0, ['123456'], { code: '123456' }, null, true, 'x'.repeat(65), '1'.repeat(10_000)];
+  const shapes: unknown[] = [
+    '12345',
+    '1234567',
+    '12 345',
+    ' 123456',
+    '123456 ',
+    '１２３４５６',
+    '12345a',
+    '',
+    123456,
+    0,
+    ['123456'],
+    { code: '123456' },
+    null,
+    true,
+    'x'.repeat(65),
+    '1'.repeat(10_000),
+  ];
 
   it.each(['totp', 'email', 'recovery'])('method %s', async (method) => {
     const username = method === 'email' ? 'email.user' : 'totp.user';

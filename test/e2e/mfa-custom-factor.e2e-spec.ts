@@ -150,7 +150,11 @@ describe('MFA: a custom factor added through mfa.factors (no change to lib/)', (
     expect(malformed.body.errors).toEqual([{ field: 'code', message: 'a PIN has 6 digits' }]);
     const ok = await verify(login.mfaToken, 'pin', PIN);
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ isRequiresMfa: false, tokenType: 'Bearer', user: { username: CUSTOM_USER.username, mfaMethods: ['pin', 'push'] } });
+    expect(ok.body).toMatchObject({
+      isRequiresMfa: false,
+      tokenType: 'Bearer',
+      user: { username: CUSTOM_USER.username, mfaMethods: ['pin', 'push'] },
+    });
     const me = await t.http.get('/auth/me').set('Authorization', `Bearer ${ok.body.accessToken as string}`);
     expect(me.status).toBe(200);
     // the pending login is single-use, for custom factors too
@@ -192,8 +196,8 @@ describe('MFA: a custom factor added through mfa.factors (no change to lib/)', (
     expect(sent.body).toEqual({ message: 'A code was pushed to your phone.', method: 'push', expiresIn: 120 });
     expect(push.pushed).toHaveLength(2);
     // the newer code replaced the first one (the factor's own rule)
-    problem(await verify(login.mfaToken, 'push', push.pushed[0]!.code), 401, 'MFA_CODE_INVALID');
-    const ok = await verify(login.mfaToken, 'push', push.pushed[1]!.code);
+    problem(await verify(login.mfaToken, 'push', push.pushed[0].code), 401, 'MFA_CODE_INVALID');
+    const ok = await verify(login.mfaToken, 'push', push.pushed[1].code);
     expect(ok.status).toBe(200);
     expect(typeof ok.body.accessToken).toBe('string');
   });
@@ -202,7 +206,8 @@ describe('MFA: a custom factor added through mfa.factors (no change to lib/)', (
     t = await start();
     const login = await loginBody(PUSH_USER);
     // the default limit is 5 sends per user in 15 minutes, the one at login included
-    for (let i = 0; i < 4; i++) expect((await t.http.post('/auth/mfa/send').send({ mfaToken: login.mfaToken, method: 'push' })).status).toBe(200);
+    for (let i = 0; i < 4; i++)
+      expect((await t.http.post('/auth/mfa/send').send({ mfaToken: login.mfaToken, method: 'push' })).status).toBe(200);
     problem(await t.http.post('/auth/mfa/send').send({ mfaToken: login.mfaToken, method: 'push' }), 429, 'TOO_MANY_REQUESTS');
   });
 
@@ -239,7 +244,9 @@ describe('MFA: a custom factor added through mfa.factors (no change to lib/)', (
   it('refuses bad factors at start-up, naming each one', async () => {
     const bad: MfaFactor = { method: 'totp', isUsableFor: () => true, verify: () => Promise.resolve(false) };
     const twice: MfaFactor = { method: 'pin', isUsableFor: () => true, verify: () => Promise.resolve(false) };
-    const error = await createTestApp({ options: { mfa: { factors: [PinFactor, bad, twice, { method: 'half' } as unknown as MfaFactor, { ...twice, method: 'Bad Name' }] } } }).then(
+    const error = await createTestApp({
+      options: { mfa: { factors: [PinFactor, bad, twice, { method: 'half' } as unknown as MfaFactor, { ...twice, method: 'Bad Name' }] } },
+    }).then(
       (app) => {
         started = app;
         return undefined;

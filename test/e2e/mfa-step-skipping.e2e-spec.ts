@@ -68,7 +68,10 @@ describe('skipping the MFA step', () => {
     t = await createMfaTestApp();
     const auth = `Bearer ${await pendingToken()}`;
     const attempts = [
-      t.http.post('/auth/password/change').set('Authorization', auth).send({ currentPassword: 'totppass123', newPassword: 'a-whole-new-password' }),
+      t.http
+        .post('/auth/password/change')
+        .set('Authorization', auth)
+        .send({ currentPassword: 'totppass123', newPassword: 'a-whole-new-password' }),
       t.http.post('/auth/mfa/totp/setup').set('Authorization', auth),
       t.http.post('/auth/mfa/totp/enable').set('Authorization', auth).send({ code: t.totpCode() }),
       t.http.post('/auth/mfa/disable').set('Authorization', auth).send({ method: 'totp', password: 'totppass123' }),
@@ -85,7 +88,11 @@ describe('skipping the MFA step', () => {
   it('an access token is not an mfaToken (401 MFA_TOKEN_INVALID)', async () => {
     t = await createMfaTestApp();
     const { accessToken } = await t.login();
-    problem(await t.http.post('/auth/mfa/verify').send({ mfaToken: accessToken, method: 'totp', code: t.totpCode() }), 401, 'MFA_TOKEN_INVALID');
+    problem(
+      await t.http.post('/auth/mfa/verify').send({ mfaToken: accessToken, method: 'totp', code: t.totpCode() }),
+      401,
+      'MFA_TOKEN_INVALID',
+    );
   });
 
   it('a forged mfaToken (another key, alg none, edited claims) is refused', async () => {
@@ -175,6 +182,9 @@ describe('skipping the MFA step', () => {
 function wrapStore(inner: MfaStore): MfaStore {
   const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(inner)).filter((name) => name !== 'constructor');
   return Object.fromEntries(
-    methods.map((name) => [name, (...args: unknown[]) => (inner as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args)]),
+    methods.map((name) => [
+      name,
+      (...args: unknown[]) => (inner as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
+    ]),
   ) as unknown as MfaStore;
 }

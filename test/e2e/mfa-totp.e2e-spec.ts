@@ -109,8 +109,18 @@ describe('TOTP enrolment: setup, enable, recovery codes, disable', () => {
     // not enabled yet: login needs no second factor
     expect((await t.loginBody('emilys', 'emilyspass')).isRequiresMfa).toBe(false);
 
-    problem(await t.http.post('/auth/mfa/totp/enable').set(bearer(accessToken)).send({ code: t.totpCode(0, TOTP_SECRET) === t.totpCode(0, secret) ? '000000' : t.totpCode(0, TOTP_SECRET) }), 401, 'MFA_CODE_INVALID');
-    const enabled = await t.http.post('/auth/mfa/totp/enable').set(bearer(accessToken)).send({ code: t.totpCode(0, secret) });
+    problem(
+      await t.http
+        .post('/auth/mfa/totp/enable')
+        .set(bearer(accessToken))
+        .send({ code: t.totpCode(0, TOTP_SECRET) === t.totpCode(0, secret) ? '000000' : t.totpCode(0, TOTP_SECRET) }),
+      401,
+      'MFA_CODE_INVALID',
+    );
+    const enabled = await t.http
+      .post('/auth/mfa/totp/enable')
+      .set(bearer(accessToken))
+      .send({ code: t.totpCode(0, secret) });
     expect(enabled.status).toBe(200);
     const codes = enabled.body.recoveryCodes as string[];
     expect(codes).toHaveLength(10);
@@ -122,9 +132,15 @@ describe('TOTP enrolment: setup, enable, recovery codes, disable', () => {
     const login = await t.loginBody('emilys', 'emilyspass');
     expect(login).toMatchObject({ isRequiresMfa: true, mfaMethods: ['totp', 'recovery'], defaultMfaMethod: 'totp' });
     // the code used to enable cannot be replayed at login; the next step's code works
-    problem(await t.http.post('/auth/mfa/verify').send({ mfaToken: login.mfaToken, method: 'totp', code: t.totpCode(0, secret) }), 401, 'MFA_CODE_INVALID');
+    problem(
+      await t.http.post('/auth/mfa/verify').send({ mfaToken: login.mfaToken, method: 'totp', code: t.totpCode(0, secret) }),
+      401,
+      'MFA_CODE_INVALID',
+    );
     t.clock.advance(30_000);
-    expect((await t.http.post('/auth/mfa/verify').send({ mfaToken: login.mfaToken, method: 'totp', code: t.totpCode(0, secret) })).status).toBe(200);
+    expect(
+      (await t.http.post('/auth/mfa/verify').send({ mfaToken: login.mfaToken, method: 'totp', code: t.totpCode(0, secret) })).status,
+    ).toBe(200);
     // setting up again while enabled: 409
     problem(await t.http.post('/auth/mfa/totp/setup').set(bearer(accessToken)), 409, 'MFA_ALREADY_ENABLED');
   });
@@ -145,7 +161,12 @@ describe('TOTP enrolment: setup, enable, recovery codes, disable', () => {
     alignToStep(t);
     const { accessToken } = await t.login();
     const { secret } = (await t.http.post('/auth/mfa/totp/setup').set(bearer(accessToken))).body as { secret: string };
-    const { recoveryCodes } = (await t.http.post('/auth/mfa/totp/enable').set(bearer(accessToken)).send({ code: t.totpCode(0, secret) })).body as {
+    const { recoveryCodes } = (
+      await t.http
+        .post('/auth/mfa/totp/enable')
+        .set(bearer(accessToken))
+        .send({ code: t.totpCode(0, secret) })
+    ).body as {
       recoveryCodes: string[];
     };
     const useRecovery = async (code: string) => {
@@ -182,8 +203,16 @@ describe('TOTP enrolment: setup, enable, recovery codes, disable', () => {
     const login = await t.loginBody('totp.user', 'totppass123');
     const done = await t.http.post('/auth/mfa/verify').send({ mfaToken: login.mfaToken, method: 'totp', code: t.totpCode() });
     const accessToken = done.body.accessToken as string;
-    problem(await t.http.post('/auth/mfa/disable').set(bearer(accessToken)).send({ method: 'totp', password: 'wrong-password' }), 401, 'INVALID_CREDENTIALS');
-    problem(await t.http.post('/auth/mfa/disable').set(bearer(accessToken)).send({ method: 'email', password: 'totppass123' }), 400, 'MFA_METHOD_UNAVAILABLE');
+    problem(
+      await t.http.post('/auth/mfa/disable').set(bearer(accessToken)).send({ method: 'totp', password: 'wrong-password' }),
+      401,
+      'INVALID_CREDENTIALS',
+    );
+    problem(
+      await t.http.post('/auth/mfa/disable').set(bearer(accessToken)).send({ method: 'email', password: 'totppass123' }),
+      400,
+      'MFA_METHOD_UNAVAILABLE',
+    );
     const off = await t.http.post('/auth/mfa/disable').set(bearer(accessToken)).send({ method: 'totp', password: 'totppass123' });
     expect(off.status).toBe(200);
     expect((await t.mfaStore.getState(MFA_USERS.totp.id)).totpSecret).toBeNull();

@@ -140,7 +140,7 @@ describe('two sample-app processes sharing PostgreSQL and Redis', () => {
     // The session works on B before the logout.
     const before = await refresh(b, t.refreshToken);
     expect(before.status).toBe(200);
-    const out = await postJson(`${a.base}/auth/logout`, {}, { authorization: `Bearer ${before.body['accessToken']}` });
+    const out = await postJson(`${a.base}/auth/logout`, {}, { authorization: `Bearer ${String(before.body['accessToken'])}` });
     expect(out.status).toBe(200);
     const res = await refresh(b, before.body['refreshToken']);
     expect(res.status).toBe(401);

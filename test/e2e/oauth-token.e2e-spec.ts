@@ -1,7 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request, { type Response } from 'supertest';
-import type { App } from 'supertest/types.js';
 import { AuthModule, MemoryUserStore } from '../../lib/index.js';
 import { createTestApp, demoUsers, TEST_SECRET, type TestApp } from '../fixtures/create-test-app.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
@@ -21,8 +20,7 @@ function oauthError(res: Response, status: number, code: string, error: string):
   expect(res.body.error_description).toBe(res.body.detail);
 }
 
-const form = (t: TestApp, fields: Record<string, string> | string) =>
-  t.http.post('/auth/token').type('form').send(fields);
+const form = (t: TestApp, fields: Record<string, string> | string) => t.http.post('/auth/token').type('form').send(fields);
 
 describe('POST /auth/token (OAuth 2.0, form body)', () => {
   let t: TestApp;
@@ -32,7 +30,14 @@ describe('POST /auth/token (OAuth 2.0, form body)', () => {
   afterAll(() => t.close());
 
   it('grant_type=password: access_token, refresh_token, token_type bearer, expires_in, no-store; the token opens /auth/me', async () => {
-    const res = await form(t, { grant_type: 'password', username: 'emilys', password: 'emilyspass', scope: '', client_id: 'web', client_secret: '' });
+    const res = await form(t, {
+      grant_type: 'password',
+      username: 'emilys',
+      password: 'emilyspass',
+      scope: '',
+      client_id: 'web',
+      client_secret: '',
+    });
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['pragma']).toBe('no-cache');
@@ -58,9 +63,19 @@ describe('POST /auth/token (OAuth 2.0, form body)', () => {
     // Once the successor was used, the old token is reuse (until then it would return the same successor).
     const latest = await form(t, { grant_type: 'refresh_token', refresh_token: next.body.refresh_token });
     expect(latest.status).toBe(200);
-    oauthError(await form(t, { grant_type: 'refresh_token', refresh_token: login.body.refresh_token }), 401, 'REFRESH_TOKEN_REUSED', 'invalid_grant');
+    oauthError(
+      await form(t, { grant_type: 'refresh_token', refresh_token: login.body.refresh_token }),
+      401,
+      'REFRESH_TOKEN_REUSED',
+      'invalid_grant',
+    );
     // The whole session is gone.
-    oauthError(await form(t, { grant_type: 'refresh_token', refresh_token: latest.body.refresh_token }), 401, 'REFRESH_TOKEN_INVALID', 'invalid_grant');
+    oauthError(
+      await form(t, { grant_type: 'refresh_token', refresh_token: latest.body.refresh_token }),
+      401,
+      'REFRESH_TOKEN_INVALID',
+      'invalid_grant',
+    );
   });
 
   it('a wrong password and an unknown user are the same invalid_grant (401 INVALID_CREDENTIALS)', async () => {
@@ -87,7 +102,12 @@ describe('POST /auth/token (OAuth 2.0, form body)', () => {
     );
     oauthError(await form(t, 'grant_type=password&username=emilys&username=admin&password=x'), 400, 'VALIDATION_FAILED', 'invalid_request');
     oauthError(await form(t, 'grant_type=password&username[a]=emilys&password=x'), 400, 'VALIDATION_FAILED', 'invalid_request');
-    oauthError(await form(t, { grant_type: 'password', username: 'x'.repeat(400), password: 'p' }), 400, 'VALIDATION_FAILED', 'invalid_request');
+    oauthError(
+      await form(t, { grant_type: 'password', username: 'x'.repeat(400), password: 'p' }),
+      400,
+      'VALIDATION_FAILED',
+      'invalid_request',
+    );
     oauthError(await form(t, { grant_type: 'refresh_token', refresh_token: 'not-a-token' }), 401, 'REFRESH_TOKEN_INVALID', 'invalid_grant');
   });
 
@@ -127,7 +147,10 @@ describe('POST /auth/token: configuration and other modes', () => {
     const moved = await createTestApp({ extras: { routes: { token: 'oauth/token' } } });
     try {
       expect((await off.http.post('/auth/token').type('form').send({ grant_type: 'password' })).status).toBe(404);
-      const res = await moved.http.post('/auth/oauth/token').type('form').send({ grant_type: 'password', username: 'emilys', password: 'emilyspass' });
+      const res = await moved.http
+        .post('/auth/oauth/token')
+        .type('form')
+        .send({ grant_type: 'password', username: 'emilys', password: 'emilyspass' });
       expect(res.status).toBe(200);
     } finally {
       await off.close();
@@ -154,11 +177,14 @@ describe('POST /auth/token: configuration and other modes', () => {
     const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
     await app.init();
     try {
-      const http = request(app.getHttpServer() as App);
+      const http = request(app.getHttpServer());
       const res = await http.post('/auth/token').type('form').send({ grant_type: 'password', username: 'emilys', password: 'emilyspass' });
       expect(res.status).toBe(200);
       expect(res.body.token_type).toBe('bearer');
-      const big = await http.post('/auth/token').type('form').send(`grant_type=password&username=${'x'.repeat(20_000)}`);
+      const big = await http
+        .post('/auth/token')
+        .type('form')
+        .send(`grant_type=password&username=${'x'.repeat(20_000)}`);
       expect(big.status).toBe(413);
       expect(big.body.error).toBe('invalid_request');
     } finally {

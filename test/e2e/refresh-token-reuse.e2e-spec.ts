@@ -90,9 +90,11 @@ describe('refresh-token rotation and reuse detection', () => {
     const b = await t.login();
     const bOld = b.refreshToken;
     await refresh(bOld).expect(200);
-    await refresh((await refresh(a.refreshToken).expect(200)).body.refreshToken).expect(200).then((r) => {
-      a.refreshToken = r.body.refreshToken as string;
-    });
+    await refresh((await refresh(a.refreshToken).expect(200)).body.refreshToken)
+      .expect(200)
+      .then((r) => {
+        a.refreshToken = r.body.refreshToken as string;
+      });
     const [aId] = a.refreshToken.split('.');
     const spliced = `${aId}.${bOld.split('.')[1]}`;
     expect((await refresh(spliced).expect(401)).body.code).toBe('REFRESH_TOKEN_INVALID');

@@ -50,9 +50,15 @@ describe('registration abuse', () => {
 
   it('revealConflicts: false — a taken username or e-mail answers exactly like a fresh sign-up (202), and changes nothing', async () => {
     t = await createTestApp({ options: { registration: { revealConflicts: false } } });
-    const fresh = await t.http.post('/auth/register').send({ username: 'fresh', email: 'fresh@example.com', password: 'a long enough password' });
-    const takenName = await t.http.post('/auth/register').send({ username: 'EMILYS', email: 'x@example.com', password: 'a long enough password' });
-    const takenMail = await t.http.post('/auth/register').send({ username: 'someone', email: 'emily.johnson@example.com', password: 'a long enough password' });
+    const fresh = await t.http
+      .post('/auth/register')
+      .send({ username: 'fresh', email: 'fresh@example.com', password: 'a long enough password' });
+    const takenName = await t.http
+      .post('/auth/register')
+      .send({ username: 'EMILYS', email: 'x@example.com', password: 'a long enough password' });
+    const takenMail = await t.http
+      .post('/auth/register')
+      .send({ username: 'someone', email: 'emily.johnson@example.com', password: 'a long enough password' });
     for (const res of [fresh, takenName, takenMail]) {
       expect(res.status).toBe(202);
       expect(res.body).toEqual(fresh.body);
@@ -67,8 +73,14 @@ describe('registration abuse', () => {
 
   it('revealConflicts defaults to the contract: 201 with the user, 409 for a taken name', async () => {
     t = await createTestApp();
-    await t.http.post('/auth/register').send({ username: 'fresh', email: 'fresh@example.com', password: 'a long enough password' }).expect(201);
-    await t.http.post('/auth/register').send({ username: 'fresh', email: 'other@example.com', password: 'a long enough password' }).expect(409);
+    await t.http
+      .post('/auth/register')
+      .send({ username: 'fresh', email: 'fresh@example.com', password: 'a long enough password' })
+      .expect(201);
+    await t.http
+      .post('/auth/register')
+      .send({ username: 'fresh', email: 'other@example.com', password: 'a long enough password' })
+      .expect(409);
   });
 });
 

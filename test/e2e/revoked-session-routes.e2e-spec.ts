@@ -51,7 +51,11 @@ function authenticatedModuleRoutes(app: INestApplication): ModuleRoute[] {
       const controller = wrapper.metatype as Type<object>;
       const prefix = Reflect.getMetadata(PATH_METADATA, controller) as string;
       const names = new Set<string>();
-      for (let proto: object | null = controller.prototype as object; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+      for (
+        let proto: object | null = controller.prototype as object;
+        proto !== null && proto !== Object.prototype;
+        proto = Object.getPrototypeOf(proto) as object | null
+      ) {
         for (const name of Object.getOwnPropertyNames(proto)) names.add(name);
       }
       for (const name of names) {
@@ -61,7 +65,9 @@ function authenticatedModuleRoutes(app: INestApplication): ModuleRoute[] {
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (method === undefined) continue; // not a route (or switched off)
         if (reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [handler, controller]) === true) continue;
-        const path = `/${prefix}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`.replace(/\/+/g, '/').replace(/:[A-Za-z]+/g, 'AAAAAAAAAAAAAAAAAAAAAA');
+        const path = `/${prefix}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`
+          .replace(/\/+/g, '/')
+          .replace(/:[A-Za-z]+/g, 'AAAAAAAAAAAAAAAAAAAAAA');
         routes.push({ name: `${controller.name}.${name}`, method: RequestMethod[method].toLowerCase() as ModuleRoute['method'], path });
       }
     }
@@ -119,7 +125,8 @@ describe.each([
     const open: string[] = [];
     for (const route of routes) {
       const res = await app.http[route.method](route.path).set('Authorization', `Bearer ${token}`).send({});
-      if (res.status !== 401 || res.body.code !== 'ACCESS_TOKEN_INVALID') open.push(`${route.method.toUpperCase()} ${route.path} → ${res.status} ${String(res.body.code)}`);
+      if (res.status !== 401 || res.body.code !== 'ACCESS_TOKEN_INVALID')
+        open.push(`${route.method.toUpperCase()} ${route.path} → ${res.status} ${String(res.body.code)}`);
     }
     return open;
   }

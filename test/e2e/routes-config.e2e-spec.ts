@@ -34,9 +34,14 @@ describe('route configuration (prefix, paths, switches)', () => {
   });
 
   it('the MFA routes move with their paths, and routes.mfa: false leaves them all out', async () => {
-    t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()) }, extras: { routes: { mfaVerify: 'otp/check', mfaDevices: 'trusted' } } });
+    t = await createTestApp({
+      options: { mfa: mfaOptions(new TestOutbox()) },
+      extras: { routes: { mfaVerify: 'otp/check', mfaDevices: 'trusted' } },
+    });
     const { accessToken } = await t.login();
-    expect((await t.http.post('/auth/otp/check').send({ mfaToken: 'x', method: 'totp', code: '123456' })).body.code).toBe('MFA_TOKEN_INVALID');
+    expect((await t.http.post('/auth/otp/check').send({ mfaToken: 'x', method: 'totp', code: '123456' })).body.code).toBe(
+      'MFA_TOKEN_INVALID',
+    );
     await t.http.post('/auth/mfa/verify').send({ mfaToken: 'x', method: 'totp', code: '123456' }).expect(404);
     await t.http.get('/auth/trusted').set('Authorization', `Bearer ${accessToken}`).expect(200);
     await t.close();
@@ -63,11 +68,18 @@ describe('route configuration (prefix, paths, switches)', () => {
         body: { ...(res.body as Record<string, unknown>), detail: undefined },
       });
       const routes: [string, string][] = [
-        ['post', '/auth/mfa/send'], ['post', '/auth/mfa/verify'], ['post', '/auth/mfa/totp/setup'], ['post', '/auth/mfa/totp/enable'],
-        ['post', '/auth/mfa/disable'], ['get', '/auth/mfa/devices'], ['delete', '/auth/mfa/devices/abc'],
+        ['post', '/auth/mfa/send'],
+        ['post', '/auth/mfa/verify'],
+        ['post', '/auth/mfa/totp/setup'],
+        ['post', '/auth/mfa/totp/enable'],
+        ['post', '/auth/mfa/disable'],
+        ['get', '/auth/mfa/devices'],
+        ['delete', '/auth/mfa/devices/abc'],
       ];
       for (const [method, path] of routes) {
-        const res = await (method === 'get' ? t.http.get(path) : method === 'delete' ? t.http.delete(path) : t.http.post(path).send({})).set(auth);
+        const res = await (
+          method === 'get' ? t.http.get(path) : method === 'delete' ? t.http.delete(path) : t.http.post(path).send({})
+        ).set(auth);
         expect({ path, ...like(res) }).toEqual({ path, ...like(unknown) });
       }
       await t.http.get('/auth/me').set(auth).expect(200);
@@ -79,7 +91,9 @@ describe('route configuration (prefix, paths, switches)', () => {
       t = await createTestApp({ async, options: { mfa: mfaOptions(new TestOutbox()) } });
       const { accessToken } = await t.login();
       await t.http.get('/auth/mfa/devices').set('Authorization', `Bearer ${accessToken}`).expect(200);
-      expect((await t.http.post('/auth/mfa/verify').send({ mfaToken: 'x', method: 'totp', code: '123456' })).body.code).toBe('MFA_TOKEN_INVALID');
+      expect((await t.http.post('/auth/mfa/verify').send({ mfaToken: 'x', method: 'totp', code: '123456' })).body.code).toBe(
+        'MFA_TOKEN_INVALID',
+      );
       if (!async) await t.close();
     }
   });
@@ -89,7 +103,10 @@ describe('route configuration (prefix, paths, switches)', () => {
     const { accessToken } = await t.login();
     await t.http.post('/auth/register').send({ username: 'someone', email: 'someone@example.com', password: 'long enough' }).expect(404);
     await t.http.post('/auth/password/change').set('Authorization', `Bearer ${accessToken}`).send({}).expect(404);
-    await t.http.delete(`/auth/sessions/${accessToken.slice(0, 22)}`).set('Authorization', `Bearer ${accessToken}`).expect(404);
+    await t.http
+      .delete(`/auth/sessions/${accessToken.slice(0, 22)}`)
+      .set('Authorization', `Bearer ${accessToken}`)
+      .expect(404);
     await t.http.get('/auth/sessions').set('Authorization', `Bearer ${accessToken}`).expect(200);
   });
 
@@ -117,7 +134,11 @@ describe('MFA routes decided at each start-up', () => {
       const app = moduleRef.createNestApplication();
       await app.init();
       try {
-        return (await request(app.getHttpServer() as App).post('/auth/mfa/verify').send({ mfaToken: 'x', method: 'totp', code: '123456' })).status;
+        return (
+          await request(app.getHttpServer() as App)
+            .post('/auth/mfa/verify')
+            .send({ mfaToken: 'x', method: 'totp', code: '123456' })
+        ).status;
       } finally {
         await app.close();
       }

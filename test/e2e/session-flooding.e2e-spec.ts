@@ -84,7 +84,9 @@ describe.each(backends)('session flooding: refreshToken.maxSessionsPerUser on th
 
     const ids = (token: string): string => token.split('.')[0];
     expect((await live()).sort()).toEqual([ids(second.refreshToken), ids(third.refreshToken)].sort());
-    expect((await t.http.post('/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401)).body.code).toBe('REFRESH_TOKEN_INVALID');
+    expect((await t.http.post('/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401)).body.code).toBe(
+      'REFRESH_TOKEN_INVALID',
+    );
     expect((await t.http.get('/protected').set(bearer(first.accessToken)).expect(401)).body.code).toBe('ACCESS_TOKEN_INVALID');
     await t.http.get('/protected').set(bearer(second.accessToken)).expect(200);
     await t.http.post('/auth/refresh').send({ refreshToken: third.refreshToken }).expect(200);

@@ -11,7 +11,11 @@ describe('sessions, logout and password change', () => {
   it('lists live sessions with the current one marked, newest first', async () => {
     const a = await t.login();
     t.clock.advanceSeconds(1);
-    const b = await t.http.post('/auth/login').set('User-Agent', 'second-device/1.0').send({ username: 'emilys', password: 'emilyspass' }).expect(200);
+    const b = await t.http
+      .post('/auth/login')
+      .set('User-Agent', 'second-device/1.0')
+      .send({ username: 'emilys', password: 'emilyspass' })
+      .expect(200);
     await t.login('admin', 'adminpass123');
     const res = await t.http.get('/auth/sessions').set(bearer(b.body.accessToken)).expect(200);
     expect(res.body).toHaveLength(2);
@@ -40,7 +44,10 @@ describe('sessions, logout and password change', () => {
     const res = await t.http.delete(`/auth/sessions/${theirId}`).set(bearer(mine.accessToken)).expect(404);
     expect(res.body.code).toBe('NOT_FOUND');
     await t.http.post('/auth/refresh').send({ refreshToken: theirs.refreshToken }).expect(200);
-    await t.http.delete(`/auth/sessions/${'x'.repeat(22)}`).set(bearer(mine.accessToken)).expect(404);
+    await t.http
+      .delete(`/auth/sessions/${'x'.repeat(22)}`)
+      .set(bearer(mine.accessToken))
+      .expect(404);
     await t.http.delete('/auth/sessions/..%2f..').set(bearer(mine.accessToken)).expect(404);
   });
 

@@ -11,15 +11,7 @@ import {
 import type { AuthModuleOptions } from '../../lib/index.js';
 import { RedisRateLimitStore, RedisSessionStore, redisClientOptions } from '../../lib/stores/redis/index.js';
 import { createTestApp, hashOnce, type TestApp } from '../fixtures/create-test-app.js';
-import {
-  createPgDatabase,
-  eventually,
-  PG_URL,
-  REDIS_URL,
-  redisTestPrefix,
-  TcpProxy,
-  withDatabase,
-} from '../fixtures/services.js';
+import { createPgDatabase, eventually, PG_URL, REDIS_URL, redisTestPrefix, TcpProxy, withDatabase } from '../fixtures/services.js';
 
 /**
  * Failure behaviour (issue 5): when the database or Redis cannot be reached, auth routes answer a 503
@@ -60,7 +52,12 @@ async function pgBehindProxy(
     ...driver,
   }).initialize();
   const users = new TypeOrmUserStore(dataSource);
-  await users.create({ username: 'emilys', email: 'emily.johnson@example.com', passwordHash: await hashOnce('emilyspass'), roles: ['user'] });
+  await users.create({
+    username: 'emilys',
+    email: 'emily.johnson@example.com',
+    passwordHash: await hashOnce('emilyspass'),
+    roles: ['user'],
+  });
   const t = await createTestApp({
     options: {
       userStore: users,

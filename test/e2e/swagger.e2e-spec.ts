@@ -43,9 +43,16 @@ describe('Swagger document', () => {
 
   it('GET routes document their responses, and protected routes the bearer scheme', () => {
     expect(op('/auth/me', 'get').responses['200'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/PublicUserDto');
-    expect(op('/auth/sessions', 'get').responses['200'].content?.['application/json'].schema.items?.$ref).toBe('#/components/schemas/SessionDto');
+    expect(op('/auth/sessions', 'get').responses['200'].content?.['application/json'].schema.items?.$ref).toBe(
+      '#/components/schemas/SessionDto',
+    );
     expect(op('/auth/sessions/{id}', 'delete').responses['204']).toBeDefined();
-    for (const [path, method] of [['/auth/me', 'get'], ['/auth/logout', 'post'], ['/auth/sessions', 'get'], ['/auth/password/change', 'post']]) {
+    for (const [path, method] of [
+      ['/auth/me', 'get'],
+      ['/auth/logout', 'post'],
+      ['/auth/sessions', 'get'],
+      ['/auth/password/change', 'post'],
+    ]) {
       expect(op(path, method).security).toEqual([{ bearer: [] }]);
     }
     expect(op('/auth/login', 'post').security).toBeUndefined();
@@ -53,7 +60,10 @@ describe('Swagger document', () => {
   });
 
   it('the DTO schemas describe their fields with examples', () => {
-    const schemas = doc.components?.schemas as Record<string, { properties: Record<string, { example?: unknown; description?: string }>; required?: string[] }>;
+    const schemas = doc.components?.schemas as Record<
+      string,
+      { properties: Record<string, { example?: unknown; description?: string }>; required?: string[] }
+    >;
     expect(Object.keys(schemas.LoginDto.properties).sort()).toEqual(['email', 'expiresInMins', 'password', 'trustToken', 'username']);
     expect(schemas.LoginDto.required).toEqual(['password']);
     expect(Object.keys(schemas.TokenResponseDto.properties)).toEqual(
@@ -63,7 +73,10 @@ describe('Swagger document', () => {
   });
 
   it('the MFA routes are documented, with their problems; the token response shows every MFA field', () => {
-    const schemas = doc.components?.schemas as Record<string, { properties: Record<string, { example?: unknown; description?: string; enum?: unknown[] }> }>;
+    const schemas = doc.components?.schemas as Record<
+      string,
+      { properties: Record<string, { example?: unknown; description?: string; enum?: unknown[] }> }
+    >;
     const token = schemas.TokenResponseDto.properties;
     for (const field of ['isRequiresMfa', 'mfaMethods', 'defaultMfaMethod', 'mfaToken', 'trustToken']) {
       expect(token[field]).toBeDefined();
@@ -71,21 +84,38 @@ describe('Swagger document', () => {
       expect(token[field].example).toBeDefined();
     }
     expect(schemas.MfaVerifyDto.properties.method.enum).toEqual(['totp', 'email', 'sms', 'recovery']);
-    expect(op('/auth/mfa/totp/setup', 'post').responses['200'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/TotpSetupResponseDto');
-    expect(op('/auth/mfa/devices', 'get').responses['200'].content?.['application/json'].schema.items?.$ref).toBe('#/components/schemas/TrustedDeviceDto');
+    expect(op('/auth/mfa/totp/setup', 'post').responses['200'].content?.['application/json'].schema.$ref).toBe(
+      '#/components/schemas/TotpSetupResponseDto',
+    );
+    expect(op('/auth/mfa/devices', 'get').responses['200'].content?.['application/json'].schema.items?.$ref).toBe(
+      '#/components/schemas/TrustedDeviceDto',
+    );
     expect(op('/auth/mfa/devices/{id}', 'delete').responses['204']).toBeDefined();
     expect(Object.keys(op('/auth/mfa/verify', 'post').responses)).toEqual(expect.arrayContaining(['401', '429']));
     expect(Object.keys(op('/auth/login', 'post').responses)).toEqual(expect.arrayContaining(['403']));
     // the pending-step routes are public; enrolment and devices need a verified access token
     expect(op('/auth/mfa/verify', 'post').security).toBeUndefined();
     expect(op('/auth/mfa/send', 'post').security).toBeUndefined();
-    for (const [path, method] of [['/auth/mfa/totp/setup', 'post'], ['/auth/mfa/totp/enable', 'post'], ['/auth/mfa/disable', 'post'], ['/auth/mfa/devices', 'get']]) {
+    for (const [path, method] of [
+      ['/auth/mfa/totp/setup', 'post'],
+      ['/auth/mfa/totp/enable', 'post'],
+      ['/auth/mfa/disable', 'post'],
+      ['/auth/mfa/devices', 'get'],
+    ]) {
       expect(op(path, method).security).toEqual([{ bearer: [] }]);
     }
   });
 });
 
-const MFA_PATHS = ['/auth/mfa/send', '/auth/mfa/verify', '/auth/mfa/totp/setup', '/auth/mfa/totp/enable', '/auth/mfa/disable', '/auth/mfa/devices', '/auth/mfa/devices/{id}'];
+const MFA_PATHS = [
+  '/auth/mfa/send',
+  '/auth/mfa/verify',
+  '/auth/mfa/totp/setup',
+  '/auth/mfa/totp/enable',
+  '/auth/mfa/disable',
+  '/auth/mfa/devices',
+  '/auth/mfa/devices/{id}',
+];
 
 describe('Swagger: the MFA routes are documented only when MFA is configured', () => {
   const documentOf = async (config: Parameters<typeof createTestApp>[0]): Promise<OpenAPIObject> => {
@@ -105,7 +135,11 @@ describe('Swagger: the MFA routes are documented only when MFA is configured', (
 
   it.each([false, true])('MFA on (forRootAsync: %s): all seven are; routes.mfa: false still leaves them out', async (async) => {
     const on = await documentOf({ async, options: { mfa: mfaOptions(new TestOutbox()) } });
-    expect(Object.keys(on.paths).filter((path) => path.startsWith('/auth/mfa')).sort()).toEqual([...MFA_PATHS].sort());
+    expect(
+      Object.keys(on.paths)
+        .filter((path) => path.startsWith('/auth/mfa'))
+        .sort(),
+    ).toEqual([...MFA_PATHS].sort());
     const off = await documentOf({ async, options: { mfa: mfaOptions(new TestOutbox()) }, extras: { routes: { mfa: false } } });
     expect(Object.keys(off.paths).filter((path) => path.startsWith('/auth/mfa'))).toEqual([]);
   });
@@ -117,8 +151,18 @@ describe("Swagger examples: no demo credential of the sample app in a user's doc
     try {
       const doc = AuthModule.setupSwagger(t.app, SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').build()));
       const demo = [
-        'emilys', 'emilyspass', 'emily.johnson@example.com', 'adminpass123', 'admin@example.com',
-        'totp.user', 'totppass123', 'totp@example.com', 'email.user', 'emailpass123', 'email@example.com', 'JBSWY3DPEHPK3PXP',
+        'emilys',
+        'emilyspass',
+        'emily.johnson@example.com',
+        'adminpass123',
+        'admin@example.com',
+        'totp.user',
+        'totppass123',
+        'totp@example.com',
+        'email.user',
+        'emailpass123',
+        'email@example.com',
+        'JBSWY3DPEHPK3PXP',
       ];
       const text = JSON.stringify(doc);
       expect(demo.filter((value) => text.includes(value))).toEqual([]);
@@ -147,7 +191,9 @@ describe('Swagger DTOs', () => {
       const doc = SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').build());
       const missing: string[] = [];
       const isReference = (def: Record<string, unknown>): boolean =>
-        '$ref' in def || Array.isArray(def['allOf']) || (typeof def['items'] === 'object' && def['items'] !== null && '$ref' in def['items']);
+        '$ref' in def ||
+        Array.isArray(def['allOf']) ||
+        (typeof def['items'] === 'object' && def['items'] !== null && '$ref' in def['items']);
       for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) {
         for (const [field, def] of Object.entries((schema as { properties?: Record<string, Record<string, unknown>> }).properties ?? {})) {
           if (!def['description']) missing.push(`${name}.${field}: description`);
@@ -162,7 +208,8 @@ describe('Swagger DTOs', () => {
         if (!path.startsWith('/auth/')) continue;
         for (const [method, operation] of Object.entries(item as Record<string, Operation>)) {
           const problems = Object.entries(operation.responses).filter(([code]) => Number(code) >= 400);
-          if (problems.length === 0 || problems.some(([, r]) => !r.content?.['application/problem+json'])) withoutProblems.push(`${method} ${path}`);
+          if (problems.length === 0 || problems.some(([, r]) => !r.content?.['application/problem+json']))
+            withoutProblems.push(`${method} ${path}`);
         }
       }
       expect(withoutProblems).toEqual([]);
@@ -188,7 +235,10 @@ describe('AuthModule.setupSwagger: the security schemes behind the Authorize but
     const doc = await documentOf({});
     expect(doc.components?.securitySchemes).toEqual({
       bearer: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
-      oauth2: expect.objectContaining({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } } }),
+      oauth2: expect.objectContaining({
+        type: 'oauth2',
+        flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } },
+      }),
     });
     expect(security(doc, '/auth/me', 'get')).toEqual([{ bearer: [] }, { oauth2: [] }]);
     expect(security(doc, '/auth/sessions', 'get')).toEqual([{ bearer: [] }, { oauth2: [] }]);

@@ -19,7 +19,10 @@ describe('trusted devices', () => {
   const trustedLogin = async (extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> => {
     const body = await t.loginBody('totp.user', 'totppass123');
     t.clock.advance(30_000); // a fresh TOTP step for every login
-    const res = await t.http.post('/auth/mfa/verify').set('User-Agent', UA).send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true, ...extra });
+    const res = await t.http
+      .post('/auth/mfa/verify')
+      .set('User-Agent', UA)
+      .send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true, ...extra });
     expect(res.status).toBe(200);
     return res.body as Record<string, unknown>;
   };
@@ -41,7 +44,9 @@ describe('trusted devices', () => {
     expect(devices.body).toHaveLength(1);
     expect(devices.body[0]).toMatchObject({ label: 'Chrome on Linux' });
     expect(Object.keys(devices.body[0]).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'label', 'lastUsedAt']);
-    const gone = await t.http.delete(`/auth/mfa/devices/${devices.body[0].id as string}`).set('Authorization', `Bearer ${accessToken as string}`);
+    const gone = await t.http
+      .delete(`/auth/mfa/devices/${devices.body[0].id as string}`)
+      .set('Authorization', `Bearer ${accessToken as string}`);
     expect(gone.status).toBe(204);
     expect((await loginWith(trustToken)).body.isRequiresMfa).toBe(true);
   });
@@ -56,7 +61,9 @@ describe('trusted devices', () => {
     t = await createMfaTestApp();
     // email.user trusts their device...
     const e = await t.loginBody('email.user', 'emailpass123');
-    const done = await t.http.post('/auth/mfa/verify').send({ mfaToken: e.mfaToken, method: 'email', code: t.outbox.lastCode(MFA_USERS.email.email), trustDevice: true });
+    const done = await t.http
+      .post('/auth/mfa/verify')
+      .send({ mfaToken: e.mfaToken, method: 'email', code: t.outbox.lastCode(MFA_USERS.email.email), trustDevice: true });
     const foreign = done.body.trustToken as string;
     // ...and totp.user presents it
     const res = await loginWith(foreign);
@@ -103,7 +110,10 @@ describe('trusted devices', () => {
     const first = await trustedLogin();
     const { accessToken } = await trustedLogin();
     await t.enrolment.enableMethod(MFA_USERS.totp.id, 'email');
-    const off = await t.http.post('/auth/mfa/disable').set('Authorization', `Bearer ${accessToken as string}`).send({ method: 'email', password: 'totppass123' });
+    const off = await t.http
+      .post('/auth/mfa/disable')
+      .set('Authorization', `Bearer ${accessToken as string}`)
+      .send({ method: 'email', password: 'totppass123' });
     expect(off.status).toBe(200);
     expect((await loginWith(first.trustToken)).body.isRequiresMfa).toBe(true);
     expect(await t.mfaStore.listTrustedDevices(MFA_USERS.totp.id, t.clock.now())).toEqual([]);
@@ -112,10 +122,17 @@ describe('trusted devices', () => {
   it('logout of all sessions revokes every trusted device; a plain logout does not', async () => {
     t = await createMfaTestApp();
     const a = await trustedLogin();
-    await t.http.post('/auth/logout').set('Authorization', `Bearer ${a.accessToken as string}`).expect(200);
+    await t.http
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${a.accessToken as string}`)
+      .expect(200);
     expect((await loginWith(a.trustToken)).body.isRequiresMfa).toBe(false);
     const b = await trustedLogin();
-    await t.http.post('/auth/logout').set('Authorization', `Bearer ${b.accessToken as string}`).send({ allSessions: true }).expect(200);
+    await t.http
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${b.accessToken as string}`)
+      .send({ allSessions: true })
+      .expect(200);
     expect((await loginWith(a.trustToken)).body.isRequiresMfa).toBe(true);
     expect((await loginWith(b.trustToken)).body.isRequiresMfa).toBe(true);
   });
@@ -134,14 +151,22 @@ describe('trusted devices', () => {
     expect(fresh).toBeUndefined(); // the old password no longer works
     const body = await t.loginBody('totp.user', 'a-brand-new-password');
     t.clock.advance(30_000);
-    const device = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
+    const device = await t.http
+      .post('/auth/mfa/verify')
+      .send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
     problem(
-      await t.http.post('/auth/logout').set('Authorization', `Bearer ${stolen.accessToken as string}`).send({ allSessions: true }),
+      await t.http
+        .post('/auth/logout')
+        .set('Authorization', `Bearer ${stolen.accessToken as string}`)
+        .send({ allSessions: true }),
       401,
       'ACCESS_TOKEN_INVALID',
     );
     expect((await loginWith(device.body.trustToken, 'totp.user', 'a-brand-new-password')).body.isRequiresMfa).toBe(false);
-    await t.http.get('/auth/me').set('Authorization', `Bearer ${mine.accessToken as string}`).expect(200);
+    await t.http
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${mine.accessToken as string}`)
+      .expect(200);
   });
 
   it('a user cannot revoke another user’s device (404)', async () => {
@@ -157,13 +182,18 @@ describe('trusted devices', () => {
   it('cookie mode: an HttpOnly trust_token cookie scoped to the auth routes; sent back at login, it skips the step', async () => {
     t = await createMfaTestApp({ options: { accessTokenType: 'cookie' } });
     const body = await t.loginBody('totp.user', 'totppass123');
-    const res = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
+    const res = await t.http
+      .post('/auth/mfa/verify')
+      .send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
     const cookie = setCookies(res).get('trust_token')!;
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'lax', path: '/auth', maxAge: 30 * 86_400 });
     expect(cookie.value).toMatch(/^[\w-]{16}\.[\w-]{43}$/);
     // like the other tokens, it stays out of the body in cookie mode (scripts cannot read it)
     expect(res.body).not.toHaveProperty('trustToken');
-    const again = await t.http.post('/auth/login').set('Cookie', `trust_token=${cookie.value as string}`).send({ username: 'totp.user', password: 'totppass123' });
+    const again = await t.http
+      .post('/auth/login')
+      .set('Cookie', `trust_token=${cookie.value as string}`)
+      .send({ username: 'totp.user', password: 'totppass123' });
     expect(again.body.isRequiresMfa).toBe(false);
     expect(setCookies(again).has('access_token')).toBe(true);
     // without the cookie: the step
@@ -179,14 +209,19 @@ describe('trusted devices', () => {
   it('dual mode: the trust token in the body and in the cookie', async () => {
     t = await createMfaTestApp({ options: { accessTokenType: 'both' } });
     const body = await t.loginBody('totp.user', 'totppass123');
-    const res = await t.http.post('/auth/mfa/verify').send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
+    const res = await t.http
+      .post('/auth/mfa/verify')
+      .send({ mfaToken: body.mfaToken, method: 'totp', code: t.totpCode(), trustDevice: true });
     expect(setCookies(res).get('trust_token')?.value).toBe(res.body.trustToken);
   });
 
   it('header mode never reads a trust cookie', async () => {
     t = await createMfaTestApp();
     const { trustToken } = await trustedLogin();
-    const res = await t.http.post('/auth/login').set('Cookie', `trust_token=${trustToken as string}`).send({ username: 'totp.user', password: 'totppass123' });
+    const res = await t.http
+      .post('/auth/login')
+      .set('Cookie', `trust_token=${trustToken as string}`)
+      .send({ username: 'totp.user', password: 'totppass123' });
     expect(res.body.isRequiresMfa).toBe(true);
   });
 });

@@ -15,7 +15,11 @@ describe('no user enumeration at login', () => {
     for (const res of [unknown, wrong, unknownMail]) {
       expect(res.status).toBe(401);
       expect(res.body).toEqual({
-        type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Invalid credentials.', code: 'INVALID_CREDENTIALS',
+        type: 'about:blank',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'Invalid credentials.',
+        code: 'INVALID_CREDENTIALS',
       });
       expect(res.headers['www-authenticate']).toBe('Bearer');
       expect(res.headers['content-type']).toBe(wrong.headers['content-type']);

@@ -243,8 +243,9 @@ describe('the root entry leaves the optional peers out', () => {
 
   it('names Node builtins with the node: prefix', () => {
     const builtins = new Set(builtinModules);
-    const unprefixed = [...moduleClosure('nest-gatekeeper', '.d.ts'), ...moduleClosure('nest-gatekeeper', '.js')].flatMap(([file, specifiers]) =>
-      specifiers.filter((specifier) => builtins.has(specifier)).map((specifier) => `${relative(ROOT, file)}: ${specifier}`),
+    const unprefixed = [...moduleClosure('nest-gatekeeper', '.d.ts'), ...moduleClosure('nest-gatekeeper', '.js')].flatMap(
+      ([file, specifiers]) =>
+        specifiers.filter((specifier) => builtins.has(specifier)).map((specifier) => `${relative(ROOT, file)}: ${specifier}`),
     );
     expect(unprefixed).toEqual([]);
   });

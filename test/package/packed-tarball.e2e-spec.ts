@@ -92,7 +92,16 @@ type AppType = 'commonjs' | 'module';
 /** Writes a throw-away app that depends on the tarball and the peers the README lists. */
 function writeApp(dir: string, type: AppType, tarball: string): void {
   mkdirSync(join(dir, 'src'), { recursive: true });
-  const peers = ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/swagger', 'class-transformer', 'class-validator', 'reflect-metadata', 'rxjs'];
+  const peers = [
+    '@nestjs/common',
+    '@nestjs/core',
+    '@nestjs/platform-express',
+    '@nestjs/swagger',
+    'class-transformer',
+    'class-validator',
+    'reflect-metadata',
+    'rxjs',
+  ];
   const pkg = {
     name: `newcomer-${type}`,
     private: true,
@@ -158,8 +167,16 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
@@ -238,7 +255,9 @@ describe('the packed tarball, installed into fresh Nest 12 apps (slow: npm pack,
       expect(existsSync(join(apps[type], 'node_modules', 'typeorm'))).toBe(false);
       expect(existsSync(join(apps[type], 'node_modules', 'ioredis'))).toBe(false);
       await compiled[type];
-      expect(readFileSync(join(apps[type], 'dist', 'main.js'), 'utf8')).toMatch(type === 'commonjs' ? /require\("nest-gatekeeper"\)/ : /from 'nest-gatekeeper'/);
+      expect(readFileSync(join(apps[type], 'dist', 'main.js'), 'utf8')).toMatch(
+        type === 'commonjs' ? /require\("nest-gatekeeper"\)/ : /from 'nest-gatekeeper'/,
+      );
     }, 300_000);
 
     it('starts, and a user registers, logs in and calls a guarded route over HTTP', async () => {

@@ -65,7 +65,9 @@ describe('sample app settings: deployed as it is (NODE_ENV=production)', () => {
   });
 
   it('readable TOTP secrets: refuses to start without MFA_ENCRYPTION_KEY', () => {
-    expect(refusal({ NODE_ENV: 'production', JWT_SECRET: SECRETS.JWT_SECRET })).toMatch(/- MFA_ENCRYPTION_KEY: is required with NODE_ENV=production/);
+    expect(refusal({ NODE_ENV: 'production', JWT_SECRET: SECRETS.JWT_SECRET })).toMatch(
+      /- MFA_ENCRYPTION_KEY: is required with NODE_ENV=production/,
+    );
   });
 
   it('lists both when both are missing, one a line', () => {
@@ -78,17 +80,29 @@ describe('sample app settings: deployed as it is (NODE_ENV=production)', () => {
   });
 
   it('refuses the development values themselves, passed explicitly', () => {
-    const message = refusal({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET, MFA_ENCRYPTION_KEY: DEVELOPMENT_MFA_ENCRYPTION_KEY });
+    const message = refusal({
+      NODE_ENV: 'production',
+      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+      MFA_ENCRYPTION_KEY: DEVELOPMENT_MFA_ENCRYPTION_KEY,
+    });
     expect(message).toMatch(/- JWT_SECRET: is the public development value/);
     expect(message).toMatch(/- MFA_ENCRYPTION_KEY: is the public development value/);
   });
 
   it('refuses values shorter than 32 bytes (counted in bytes, not characters)', () => {
-    expect(refusal({ NODE_ENV: 'production', ...SECRETS, JWT_SECRET: 'j'.repeat(31) })).toMatch(/- JWT_SECRET: is 31 bytes long; set JWT_SECRET to a random value of at least 32 bytes/);
-    expect(refusal({ NODE_ENV: 'production', ...SECRETS, MFA_ENCRYPTION_KEY: 'm'.repeat(31) })).toMatch(/- MFA_ENCRYPTION_KEY: is 31 bytes long/);
+    expect(refusal({ NODE_ENV: 'production', ...SECRETS, JWT_SECRET: 'j'.repeat(31) })).toMatch(
+      /- JWT_SECRET: is 31 bytes long; set JWT_SECRET to a random value of at least 32 bytes/,
+    );
+    expect(refusal({ NODE_ENV: 'production', ...SECRETS, MFA_ENCRYPTION_KEY: 'm'.repeat(31) })).toMatch(
+      /- MFA_ENCRYPTION_KEY: is 31 bytes long/,
+    );
     // 16 two-byte characters are 32 bytes.
     expect(production({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret).toBe('é'.repeat(16));
-    expect(production()).toMatchObject({ jwtSecret: SECRETS.JWT_SECRET, mfaEncryptionKey: SECRETS.MFA_ENCRYPTION_KEY, usingDevelopmentSecret: false });
+    expect(production()).toMatchObject({
+      jwtSecret: SECRETS.JWT_SECRET,
+      mfaEncryptionKey: SECRETS.MFA_ENCRYPTION_KEY,
+      usingDevelopmentSecret: false,
+    });
   });
 
   it('outside production the development values still work (with their warnings)', () => {
@@ -127,7 +141,9 @@ describe('sample app settings: server timeouts (slow request bodies)', () => {
   });
 
   it('refuses values that are not whole milliseconds', () => {
-    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '15s' })).toThrow("REQUEST_TIMEOUT_MS: expected a whole number of milliseconds, got '15s'");
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '15s' })).toThrow(
+      "REQUEST_TIMEOUT_MS: expected a whole number of milliseconds, got '15s'",
+    );
     expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '-1' })).toThrow(/^HEADERS_TIMEOUT_MS/);
     expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '1.5' })).toThrow(/^KEEP_ALIVE_TIMEOUT_MS/);
   });
@@ -149,7 +165,10 @@ describe('sample app settings: DATABASE_URL', () => {
       migrationsRun: false,
       synchronize: false,
     });
-    expect(dataSourceOptions('mariadb://root@127.0.0.1/gatekeeper')).toMatchObject({ type: 'mariadb', url: 'mariadb://root@127.0.0.1/gatekeeper' });
+    expect(dataSourceOptions('mariadb://root@127.0.0.1/gatekeeper')).toMatchObject({
+      type: 'mariadb',
+      url: 'mariadb://root@127.0.0.1/gatekeeper',
+    });
   });
 
   it('runs the shipped migrations instead of synchronize on every database', () => {
@@ -174,7 +193,9 @@ describe('sample app settings: DATABASE_URL', () => {
   });
 
   it('rejects a mysql URL without a database name and an unknown scheme, without echoing the password', () => {
-    expect(() => dataSourceOptions('mysql://root:pw@127.0.0.1:3306')).toThrow("DATABASE_URL: mysql://… needs a database name ('mysql://root:***@127.0.0.1:3306')");
+    expect(() => dataSourceOptions('mysql://root:pw@127.0.0.1:3306')).toThrow(
+      "DATABASE_URL: mysql://… needs a database name ('mysql://root:***@127.0.0.1:3306')",
+    );
     expect(() => dataSourceOptions('mysql://root:pw@127.0.0.1:3306/')).toThrow(/needs a database name/);
     expect(() => dataSourceOptions('mssql://sa:pw@127.0.0.1/db')).toThrow(
       "DATABASE_URL: unsupported scheme in 'mssql://sa:***@127.0.0.1/db' (use sqlite:<file>, postgres://…, mysql://… or mariadb://…)",
@@ -195,7 +216,9 @@ describe('sample app settings: REDIS_URL, SESSION_STORE, REFRESH_REUSE_GRACE_SEC
   });
 
   it('refuses a REDIS_URL of another scheme (without echoing its password) and SESSION_STORE=redis without REDIS_URL', () => {
-    expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache' })).toThrow(/^REDIS_URL: expected redis:\/\/… or rediss:\/\/…, got 'http:\/\/user:\*\*\*@cache'$/);
+    expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache' })).toThrow(
+      /^REDIS_URL: expected redis:\/\/… or rediss:\/\/…, got 'http:\/\/user:\*\*\*@cache'$/,
+    );
     expect(() => loadConfig({ SESSION_STORE: 'redis' })).toThrow('SESSION_STORE=redis needs REDIS_URL');
     expect(() => loadConfig({ SESSION_STORE: 'memcached' })).toThrow(/^SESSION_STORE: expected 'memory', 'database' or 'redis'/);
   });

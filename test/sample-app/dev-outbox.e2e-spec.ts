@@ -24,7 +24,9 @@ describe('DemoOutbox (the demo e-mail and SMS senders)', () => {
     await outbox.send(message('+15550001111', '222222'));
     await outbox.send(message('b@example.com', '333333'));
     expect(outbox.list().map((m) => m.code)).toEqual(['333333', '222222', '111111']);
-    expect(outbox.list('+15550001111')).toEqual([{ to: '+15550001111', subject: 'Your code', text: 'Your code is 222222.', code: '222222' }]);
+    expect(outbox.list('+15550001111')).toEqual([
+      { to: '+15550001111', subject: 'Your code', text: 'Your code is 222222.', code: '222222' },
+    ]);
   });
 
   it('matches the address case-insensitively and ignores surrounding blanks', async () => {

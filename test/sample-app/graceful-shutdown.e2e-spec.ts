@@ -114,7 +114,11 @@ function client(base: string, kind: 'login' | 'health', keepAlive: boolean, run:
 }
 
 /** Resolves when the process exits, with how long that took from `since`; rejects after `deadlineMs`. */
-function exitWithin(app: SampleProcess, since: number, deadlineMs: number): Promise<{ ms: number; code: number | null; signal: string | null }> {
+function exitWithin(
+  app: SampleProcess,
+  since: number,
+  deadlineMs: number,
+): Promise<{ ms: number; code: number | null; signal: string | null }> {
   const { child } = app;
   return new Promise((resolve, reject) => {
     const done = (): void => {
@@ -145,7 +149,8 @@ function outputShows(app: SampleProcess, text: string, deadlineMs: number): Prom
     const check = (): void => {
       if (app.output().includes(text)) finish();
     };
-    const exited = (): void => finish(new Error(`the sample app exited (${child.signalCode ?? child.exitCode}):\n${app.output().slice(-2000)}`));
+    const exited = (): void =>
+      finish(new Error(`the sample app exited (${child.signalCode ?? child.exitCode}):\n${app.output().slice(-2000)}`));
     const timer = setTimeout(() => finish(new Error(`no '${text}' within ${deadlineMs} ms:\n${app.output().slice(-2000)}`)), deadlineMs);
     child.stdout?.on('data', check);
     child.stderr?.on('data', check);
@@ -249,7 +254,10 @@ describe('graceful shutdown of the sample app (SIGTERM drains, SIGUSR2 does not 
       // Headers and half of the announced body, then nothing.
       await new Promise<void>((resolve) =>
         socket.once('connect', () =>
-          socket.write('POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user', () => resolve()),
+          socket.write(
+            'POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user',
+            () => resolve(),
+          ),
         ),
       );
       // The server has the request (a /health answer on another connection comes after it was read).

@@ -67,7 +67,10 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
   });
 
   it('emilys and admin log in without a second factor', async () => {
-    for (const [username, password] of [['emilys', 'emilyspass'], ['admin', 'adminpass123']]) {
+    for (const [username, password] of [
+      ['emilys', 'emilyspass'],
+      ['admin', 'adminpass123'],
+    ]) {
       const res = await sample!.http.post('/auth/login').send({ username, password });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ isRequiresMfa: false, accessToken: expect.any(String) });
@@ -88,7 +91,11 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
     expect(pending).toMatchObject({ mfaMethods: ['email'], defaultMfaMethod: 'email' });
     const outbox = await sample!.http.get('/dev/outbox').query({ to: 'email@example.com' });
     expect(outbox.body).toHaveLength(1);
-    const me = await verifyAndCallMe(sample!, { mfaToken: pending.mfaToken, method: 'email', code: outbox.body[0].code as string }, 'email.user');
+    const me = await verifyAndCallMe(
+      sample!,
+      { mfaToken: pending.mfaToken, method: 'email', code: outbox.body[0].code as string },
+      'email.user',
+    );
     expect(me.mfaMethods).toEqual(['email']);
   });
 

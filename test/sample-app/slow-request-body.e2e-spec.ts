@@ -45,8 +45,7 @@ describe('slow request body: the sample app frees the socket after REQUEST_TIMEO
   afterAll(() => app?.stop());
 
   it('a body announced as 100 bytes that never arrives: 408 and the socket closed within seconds, not minutes', async () => {
-    const head =
-      'POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n';
+    const head = 'POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n';
     const { closedAfterMs, response } = await sendUnfinishedRequest(app.base, head, '{"usern', 20_000);
     // Not before the timeout (the request was a valid one, only slow) …
     expect(closedAfterMs).toBeGreaterThanOrEqual(900);
@@ -57,7 +56,12 @@ describe('slow request body: the sample app frees the socket after REQUEST_TIMEO
   }, 60_000);
 
   it('headers that never end: closed as well', async () => {
-    const { closedAfterMs, response } = await sendUnfinishedRequest(app.base, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'a', 20_000);
+    const { closedAfterMs, response } = await sendUnfinishedRequest(
+      app.base,
+      'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ',
+      'a',
+      20_000,
+    );
     expect(closedAfterMs).toBeGreaterThanOrEqual(900);
     expect(response).toMatch(/^HTTP\/1\.1 408 /);
   }, 60_000);

@@ -32,14 +32,17 @@ function fencedTs(text: string, file: string, lineOffset = 0): Sample[] {
   const samples: Sample[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)```(ts|typescript)\s*$/.exec(lines[i]!);
+    const open = /^(\s*)```(ts|typescript)\s*$/.exec(lines[i]);
     if (!open) continue;
     const body: string[] = [];
     let j = i + 1;
-    while (j < lines.length && !/^\s*```\s*$/.test(lines[j]!)) body.push(lines[j++]!);
+    while (j < lines.length && !/^\s*```\s*$/.test(lines[j])) body.push(lines[j++]);
     if (j === lines.length) throw new Error(`${file}:${i + 1 + lineOffset}: unclosed code fence`);
-    const indent = open[1]!.length;
-    samples.push({ where: `${file}:${i + 1 + lineOffset}`, code: body.map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n') });
+    const indent = open[1].length;
+    samples.push({
+      where: `${file}:${i + 1 + lineOffset}`,
+      code: body.map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n'),
+    });
     i = j;
   }
   return samples;
@@ -53,7 +56,12 @@ function jsdocSamples(source: string, file: string): Sample[] {
     const startLine = source.slice(0, match.index).split('\n').length - 1;
     const text = match[0]
       .split('\n')
-      .map((line) => line.replace(/^\s*\/\*\*\s?/, '').replace(/\s*\*\/$/, '').replace(/^\s*\* ?/, ''))
+      .map((line) =>
+        line
+          .replace(/^\s*\/\*\*\s?/, '')
+          .replace(/\s*\*\/$/, '')
+          .replace(/^\s*\* ?/, ''),
+      )
       .join('\n');
     samples.push(...fencedTs(text, file, startLine));
   }
@@ -74,11 +82,20 @@ const samples: Sample[] = [
 
 /** Where `code` occurs in an example, as it is or uniformly indented. */
 function foundIn(code: string): string | undefined {
-  const lines = code.replace(/\s+$/, '').split('\n').map((l) => l.replace(/\s+$/, ''));
+  const lines = code
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''));
   for (let indent = 0; indent <= 16; indent++) {
     const pad = ' '.repeat(indent);
     const needle = lines.map((l) => (l === '' ? '' : pad + l)).join('\n');
-    const hit = examples.find((e) => e.text.split('\n').map((l) => l.replace(/\s+$/, '')).join('\n').includes(needle));
+    const hit = examples.find((e) =>
+      e.text
+        .split('\n')
+        .map((l) => l.replace(/\s+$/, ''))
+        .join('\n')
+        .includes(needle),
+    );
     if (hit) return relative(ROOT, hit.path);
   }
   return undefined;
@@ -110,9 +127,9 @@ it('every relative link of README.md and docs/*.md points at an existing file', 
   for (const path of markdown) {
     const text = readFileSync(path, 'utf8');
     for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-      const target = match[1]!.split('#')[0]!;
+      const target = match[1].split('#')[0];
       if (target === '' || /^[a-z]+:/i.test(target)) continue;
-      if (!existsSync(resolve(dirname(path), target))) broken.push(`${relative(ROOT, path)}: ${match[1]!}`);
+      if (!existsSync(resolve(dirname(path), target))) broken.push(`${relative(ROOT, path)}: ${match[1]}`);
     }
   }
   expect(broken).toEqual([]);

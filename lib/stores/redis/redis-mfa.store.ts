@@ -124,7 +124,6 @@ redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1])
 return 1
 `;
 
-
 /** `deleteTrustedDevice`: KEYS device, user's device index, device expiry index; ARGV userId, id. */
 const DELETE_DEVICE = `
 if redis.call('HGET', KEYS[1], 'userId') ~= ARGV[1] then return 0 end
@@ -297,9 +296,7 @@ export class RedisMfaStore implements MfaStore {
    * pending secret with `encryptedSecret`: of concurrent activations exactly one resolves `true`.
    */
   async activateTotp(userId: string, encryptedSecret: string, step: number): Promise<boolean> {
-    const reply = await this.run(() =>
-      this.scripts.activate([this.totpKey(userId)], [encryptedSecret, time(step), this.enrolmentTtlMs]),
-    );
+    const reply = await this.run(() => this.scripts.activate([this.totpKey(userId)], [encryptedSecret, time(step), this.enrolmentTtlMs]));
     return integerReply(reply, 'activateTotp') === 1;
   }
 
@@ -386,11 +383,16 @@ export class RedisMfaStore implements MfaStore {
   /** Saves the device with its TTL and index entries (one script). */
   async addTrustedDevice(device: StoredTrustedDevice): Promise<void> {
     const fields: string[] = [
-      'userId', device.userId,
-      'tokenHash', device.tokenHash,
-      'createdAt', time(device.createdAt),
-      'lastUsedAt', time(device.lastUsedAt),
-      'expiresAt', time(device.expiresAt),
+      'userId',
+      device.userId,
+      'tokenHash',
+      device.tokenHash,
+      'createdAt',
+      time(device.createdAt),
+      'lastUsedAt',
+      time(device.lastUsedAt),
+      'expiresAt',
+      time(device.expiresAt),
     ];
     if (device.label !== null) fields.push('label', device.label);
     const ttl = ttlMs(device.expiresAt - device.createdAt, this.slackMs);

@@ -88,9 +88,7 @@ export class RedisRateLimitStore implements RateLimitStore {
    */
   async increment(key: string, windowMs: number, now: number): Promise<CounterState> {
     const reply = arrayReply(
-      await this.run(() =>
-        this.incrementScript([this.counterKey(key)], [time(now), time(now + windowMs), ttlMs(windowMs, this.slackMs)]),
-      ),
+      await this.run(() => this.incrementScript([this.counterKey(key)], [time(now), time(now + windowMs), ttlMs(windowMs, this.slackMs)])),
       'increment',
     );
     return {

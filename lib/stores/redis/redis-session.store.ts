@@ -27,7 +27,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Sessions deleted per script call in `deleteExpired` (bounds the time Redis is busy with one call). */
 const DELETE_BATCH = 500;
 
-
 /**
  * `rotate`: KEYS session, end index; ARGV expectedHash, newHash, successor, rotatedAt, lastUsedAt,
  * expiresAt, retention, max TTL, user-index key prefix, id. Overwrites fields of the session's hash
@@ -203,12 +202,18 @@ export class RedisSessionStore implements SessionStore {
     const endedAt = Math.min(session.expiresAt, session.absoluteExpiresAt, session.revokedAt ?? Infinity);
     const ttl = ttlMs(endedAt - session.createdAt, this.retentionMs);
     const fields: string[] = [
-      'userId', session.userId,
-      'refreshTokenHash', session.refreshTokenHash,
-      'createdAt', time(session.createdAt),
-      'lastUsedAt', time(session.lastUsedAt),
-      'expiresAt', time(session.expiresAt),
-      'absoluteExpiresAt', time(session.absoluteExpiresAt),
+      'userId',
+      session.userId,
+      'refreshTokenHash',
+      session.refreshTokenHash,
+      'createdAt',
+      time(session.createdAt),
+      'lastUsedAt',
+      time(session.lastUsedAt),
+      'expiresAt',
+      time(session.expiresAt),
+      'absoluteExpiresAt',
+      time(session.absoluteExpiresAt),
     ];
     for (const field of NULLABLE_STRINGS) {
       const value = session[field];
@@ -289,14 +294,7 @@ export class RedisSessionStore implements SessionStore {
     const reply = await this.run(() =>
       this.revokeAllScript(
         [this.userKey(userId), this.endKey(), this.revocationsKey()],
-        [
-          time(at),
-          this.retentionMs,
-          exceptId ?? '',
-          exceptId === undefined ? '0' : '1',
-          `${this.luaPrefix}session:`,
-          this.channel(),
-        ],
+        [time(at), this.retentionMs, exceptId ?? '', exceptId === undefined ? '0' : '1', `${this.luaPrefix}session:`, this.channel()],
       ),
     );
     return integerReply(reply, 'revokeAllForUser');
@@ -314,7 +312,13 @@ export class RedisSessionStore implements SessionStore {
         await this.run(() =>
           this.deleteExpiredScript(
             [this.endKey()],
-            [time(before), DELETE_BATCH, `${this.luaPrefix}session:`, `${this.luaPrefix}session-rotated:`, `${this.luaPrefix}user-sessions:`],
+            [
+              time(before),
+              DELETE_BATCH,
+              `${this.luaPrefix}session:`,
+              `${this.luaPrefix}session-rotated:`,
+              `${this.luaPrefix}user-sessions:`,
+            ],
           ),
         ),
         'deleteExpired',

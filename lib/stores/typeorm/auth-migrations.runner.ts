@@ -117,7 +117,7 @@ const postgresLock: MigrationLock = {
   async name(queryRunner, base) {
     // Advisory locks are per database; the schema (where the migrations table is) is added. The
     // lock takes a bigint: the first 8 bytes of a SHA-256 of the text.
-    const rows: { schema: string | null }[] = await queryRunner.query('SELECT current_schema() AS schema');
+    const rows = (await queryRunner.query('SELECT current_schema() AS schema')) as { schema: string | null }[];
     const text = `${base}:${rows[0]?.schema ?? ''}`;
     const key = createHash('sha256').update(text).digest().readBigInt64BE(0).toString();
     return { name: key, label: `'${text}' (advisory lock ${key})` };
@@ -127,7 +127,7 @@ const postgresLock: MigrationLock = {
     // own query timeout (`query_timeout`), which cannot tell a long wait from a dead server.
     const deadline = Date.now() + timeoutMs;
     for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
-      const rows: { locked: boolean }[] = await queryRunner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
+      const rows = (await queryRunner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key])) as { locked: boolean }[];
       if (rows[0]?.locked === true) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
@@ -135,7 +135,7 @@ const postgresLock: MigrationLock = {
     }
   },
   async release(queryRunner, key) {
-    const rows: { unlocked: boolean }[] = await queryRunner.query('SELECT pg_advisory_unlock($1::bigint) AS unlocked', [key]);
+    const rows = (await queryRunner.query('SELECT pg_advisory_unlock($1::bigint) AS unlocked', [key])) as { unlocked: boolean }[];
     if (rows[0]?.unlocked !== true) throw new Error(`the advisory lock ${key} was not held`);
   },
 };
@@ -143,23 +143,25 @@ const postgresLock: MigrationLock = {
 const mysqlLock: MigrationLock = {
   async name(queryRunner, base) {
     // GET_LOCK names are server-wide: the database is part of the name (hashed past 64 characters).
-    const rows: { db: string | null }[] = await queryRunner.query('SELECT DATABASE() AS db');
+    const rows = (await queryRunner.query('SELECT DATABASE() AS db')) as { db: string | null }[];
     const text = `${base}:${rows[0]?.db ?? ''}`;
     if (text.length <= MYSQL_LOCK_NAME_MAX) return { name: text, label: `'${text}'` };
-    const name = `ngk:${createHash('sha256').update(text).digest('hex').slice(0, MYSQL_LOCK_NAME_MAX - 4)}`;
+    const name = `ngk:${createHash('sha256')
+      .update(text)
+      .digest('hex')
+      .slice(0, MYSQL_LOCK_NAME_MAX - 4)}`;
     return { name, label: `'${name}' (from '${text}')` };
   },
   async acquire(queryRunner, name, timeoutMs) {
-    const rows: { locked: number | string | null }[] = await queryRunner.query('SELECT GET_LOCK(?, ?) AS locked', [
-      name,
-      Math.max(0, Math.ceil(timeoutMs / 1000)),
-    ]);
+    const rows = (await queryRunner.query('SELECT GET_LOCK(?, ?) AS locked', [name, Math.max(0, Math.ceil(timeoutMs / 1000))])) as {
+      locked: number | string | null;
+    }[];
     const locked = rows[0]?.locked;
     if (locked === null || locked === undefined) throw new Error(`GET_LOCK('${name}') failed`);
     return Number(locked) === 1;
   },
   async release(queryRunner, name) {
-    const rows: { released: number | string | null }[] = await queryRunner.query('SELECT RELEASE_LOCK(?) AS released', [name]);
+    const rows = (await queryRunner.query('SELECT RELEASE_LOCK(?) AS released', [name])) as { released: number | string | null }[];
     if (Number(rows[0]?.released) !== 1) throw new Error(`the lock '${name}' was not held`);
   },
 };

@@ -263,10 +263,7 @@ function authTablesMigration(prefix: string, collation: string): AuthMigrationCl
         true,
       );
 
-      await queryRunner.createTable(
-        new Table({ name: recoveryCodes, columns: [id('user_id', true), hash('code_hash', true)] }),
-        true,
-      );
+      await queryRunner.createTable(new Table({ name: recoveryCodes, columns: [id('user_id', true), hash('code_hash', true)] }), true);
 
       await queryRunner.createTable(
         new Table({
@@ -282,10 +279,7 @@ function authTablesMigration(prefix: string, collation: string): AuthMigrationCl
         true,
       );
 
-      await queryRunner.createTable(
-        new Table({ name: finishedPending, columns: [id('pending_id', true), epochMs('expires_at')] }),
-        true,
-      );
+      await queryRunner.createTable(new Table({ name: finishedPending, columns: [id('pending_id', true), epochMs('expires_at')] }), true);
 
       await queryRunner.createTable(
         new Table({

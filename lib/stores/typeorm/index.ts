@@ -21,18 +21,9 @@ export {
   type AuthTrustedDeviceRow,
   type AuthUserRow,
 } from './auth-entities.js';
-export {
-  createAuthMigrations,
-  type AuthMigrationClass,
-  type AuthMigrationsOptions,
-} from './auth-migrations.js';
+export { createAuthMigrations, type AuthMigrationClass, type AuthMigrationsOptions } from './auth-migrations.js';
 export { runAuthMigrations, type RunAuthMigrationsOptions } from './auth-migrations.runner.js';
-export {
-  createRateLimitEntity,
-  rateLimitEntity,
-  type AuthRateLimitRow,
-  type RateLimitEntityOptions,
-} from './rate-limit.entity.js';
+export { createRateLimitEntity, rateLimitEntity, type AuthRateLimitRow, type RateLimitEntityOptions } from './rate-limit.entity.js';
 export { TypeOrmMfaStore } from './typeorm-mfa.store.js';
 export { TypeOrmRateLimitStore } from './typeorm-rate-limit.store.js';
 export { TypeOrmSessionStore } from './typeorm-session.store.js';

@@ -230,9 +230,7 @@ export class TypeOrmMfaStore implements MfaStore {
 
   async isPendingFinished(pendingId: string, now: number): Promise<boolean> {
     return withStoreErrors(() =>
-      this.dataSource
-        .getRepository(this.entities.mfaFinishedPending)
-        .exists({ where: { pendingId, expiresAt: typeorm().MoreThan(now) } }),
+      this.dataSource.getRepository(this.entities.mfaFinishedPending).exists({ where: { pendingId, expiresAt: typeorm().MoreThan(now) } }),
     );
   }
 
@@ -321,10 +319,10 @@ export class TypeOrmMfaStore implements MfaStore {
 
   /** The database column name of `property`. */
   private column<T extends ObjectLiteral>(entity: EntitySchema<T>, property: keyof T & string): string {
-    let names = this.columnNames.get(entity as EntitySchema<ObjectLiteral>);
+    let names = this.columnNames.get(entity);
     if (!names) {
       names = new Map(this.dataSource.getMetadata(entity).columns.map((c) => [c.propertyName, c.databaseName]));
-      this.columnNames.set(entity as EntitySchema<ObjectLiteral>, names);
+      this.columnNames.set(entity, names);
     }
     const name = names.get(property);
     if (name === undefined) throw new Error(`${STORE}: entity ${entity.options.name} has no ${property} column`);

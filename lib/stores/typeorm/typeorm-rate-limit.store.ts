@@ -65,12 +65,7 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
           // Absent: insert a placeholder that reads as expired (a concurrent insert wins silently).
           await insertUnlessDuplicate(
             manager,
-            manager
-              .createQueryBuilder()
-              .insert()
-              .into(this.entity)
-              .values({ key, count: 0, resetAt: 0, lastAt: 0 })
-              .updateEntity(false),
+            manager.createQueryBuilder().insert().into(this.entity).values({ key, count: 0, resetAt: 0, lastAt: 0 }).updateEntity(false),
             this.column('key'),
           );
           const state: CounterState = { count: 1, resetAt: now + windowMs, lastAt: now };
@@ -126,9 +121,7 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
    */
   async deleteExpired(before: number): Promise<number> {
     const result = await withStoreErrors(() =>
-      serializeWrite(this.dataSource, () =>
-        this.dataSource.getRepository(this.entity).delete({ resetAt: typeorm().LessThan(before) }),
-      ),
+      serializeWrite(this.dataSource, () => this.dataSource.getRepository(this.entity).delete({ resetAt: typeorm().LessThan(before) })),
     );
     return affectedRows(result.affected, STORE);
   }
@@ -142,7 +135,10 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
     if (this.sql) return this.sql;
     const { driver, options } = this.dataSource;
     const metadata = this.dataSource.getMetadata(this.entity);
-    const table = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
+    const table = metadata.tablePath
+      .split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
     const column = (property: keyof AuthRateLimitRow): string => {
       const found = metadata.findColumnWithPropertyName(property);
       if (!found) throw new Error(`${STORE}: the entity ${metadata.name} has no ${property} column`);
@@ -207,12 +203,7 @@ export class TypeOrmRateLimitStore implements RateLimitStore {
     values: { count: number | (() => string); resetAt?: number; lastAt: number },
     recheck?: () => Promise<number>,
   ): Promise<number> {
-    const result = await manager
-      .createQueryBuilder()
-      .update(this.entity)
-      .set(values)
-      .where({ key, resetAt })
-      .execute();
+    const result = await manager.createQueryBuilder().update(this.entity).set(values).where({ key, resetAt }).execute();
     return updatedRows(this.dataSource, result.affected, STORE, recheck);
   }
 }
@@ -237,7 +228,10 @@ interface CompiledSql {
 
 /** Runs a compiled statement with its parameters in the driver's order. */
 function run(dataSource: DataSource, statement: Statement, values: Partial<Record<ParameterName, unknown>>): Promise<unknown> {
-  return dataSource.query(statement.query, statement.order.map((name) => values[name]));
+  return dataSource.query(
+    statement.query,
+    statement.order.map((name) => values[name]),
+  );
 }
 
 /** A counter from a raw row (`count`, `reset_at`, `last_at`; bigint columns may come back as strings). */

@@ -46,13 +46,7 @@ export class TypeOrmSessionStore implements SessionStore {
   async create(session: StoredSession): Promise<void> {
     await withStoreErrors(() =>
       serializeWrite(this.dataSource, () =>
-        this.dataSource
-          .createQueryBuilder()
-          .insert()
-          .into(this.entities.session)
-          .values(toRow(session))
-          .updateEntity(false)
-          .execute(),
+        this.dataSource.createQueryBuilder().insert().into(this.entities.session).values(toRow(session)).updateEntity(false).execute(),
       ),
     );
   }
@@ -60,7 +54,7 @@ export class TypeOrmSessionStore implements SessionStore {
   /** One precompiled `SELECT` (a tenth of `Repository.findOne`'s cost; it runs on every refresh). */
   async findById(id: string): Promise<StoredSession | null> {
     const sql = this.compiled();
-    const rows = (await withStoreErrors(() => this.dataSource.query(sql.findById, [id]))) as Record<string, unknown>[];
+    const rows = await withStoreErrors<Record<string, unknown>[]>(() => this.dataSource.query(sql.findById, [id]));
     if (rows.length === 0) return null;
     const { driver } = this.dataSource;
     const row: Record<string, unknown> = {};
@@ -73,7 +67,7 @@ export class TypeOrmSessionStore implements SessionStore {
     if (single !== null) {
       // PostgreSQL: the conditional UPDATE and its count in one statement (a data-modifying CTE), so
       // one round trip instead of a three-statement transaction, and just as atomic.
-      const rows = (await withStoreErrors(() =>
+      const rows = await withStoreErrors<{ rotated: number }[]>(() =>
         this.dataSource.query(single, [
           id,
           expectedHash,
@@ -83,7 +77,7 @@ export class TypeOrmSessionStore implements SessionStore {
           rotation.lastUsedAt,
           rotation.expiresAt,
         ]),
-      )) as { rotated: number }[];
+      );
       return rows[0]?.rotated === 1;
     }
     return withStoreErrors(() =>
@@ -136,9 +130,7 @@ export class TypeOrmSessionStore implements SessionStore {
       exceptId === undefined
         ? { userId, revokedAt: typeorm().IsNull() }
         : { userId, revokedAt: typeorm().IsNull(), id: typeorm().Not(exceptId) };
-    const result = await withStoreErrors(() =>
-      serializeWrite(this.dataSource, () => this.sessions.update(where, { revokedAt: at })),
-    );
+    const result = await withStoreErrors(() => serializeWrite(this.dataSource, () => this.sessions.update(where, { revokedAt: at })));
     return affectedRows(result.affected, 'TypeOrmSessionStore');
   }
 
@@ -149,7 +141,7 @@ export class TypeOrmSessionStore implements SessionStore {
    */
   async listRevokedSince(since: number, limit: number): Promise<SessionRevocation[]> {
     const sql = this.compiled().revokedSince;
-    const rows = (await withStoreErrors(() => this.dataSource.query(sql, [since, limit]))) as { id: string; revoked_at: unknown }[];
+    const rows = await withStoreErrors<{ id: string; revoked_at: unknown }[]>(() => this.dataSource.query(sql, [since, limit]));
     return rows.map((row) => ({ id: String(row.id), revokedAt: Number(row.revoked_at) }));
   }
 
@@ -164,12 +156,7 @@ export class TypeOrmSessionStore implements SessionStore {
         // Rows of auth_refresh_history (written by earlier versions) go with their session, so an old
         // table drains. They also go by ON DELETE CASCADE; deleting them first keeps schemas without
         // the foreign key (hand-written migrations) clean too.
-        const endedIds = manager
-          .createQueryBuilder()
-          .subQuery()
-          .select('ended.id')
-          .from(this.entities.session, 'ended')
-          .where(ended);
+        const endedIds = manager.createQueryBuilder().subQuery().select('ended.id').from(this.entities.session, 'ended').where(ended);
         const historyMetadata = this.dataSource.getMetadata(this.entities.refreshHistory);
         const sessionIdColumn = historyMetadata.findColumnWithPropertyName('sessionId')?.databaseName ?? 'session_id';
         await manager
@@ -188,7 +175,11 @@ export class TypeOrmSessionStore implements SessionStore {
   private compiled(): NonNullable<TypeOrmSessionStore['sql']> {
     if (this.sql) return this.sql;
     const { driver } = this.dataSource;
-    const path = (metadata: EntityMetadata): string => metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
+    const path = (metadata: EntityMetadata): string =>
+      metadata.tablePath
+        .split('.')
+        .map((part) => driver.escape(part))
+        .join('.');
     const name = (metadata: EntityMetadata, property: string): string => {
       const column = metadata.findColumnWithPropertyName(property);
       if (!column) throw new Error(`TypeOrmSessionStore: the entity ${metadata.name} has no ${property} column`);

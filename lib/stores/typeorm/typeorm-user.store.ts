@@ -74,13 +74,7 @@ export class TypeOrmUserStore implements UserStore {
       // into<ObjectLiteral>: TypeORM's QueryDeepPartialEntity recurses forever on the recursive
       // JsonValue type of `profile` (TS2589); `row` is typed as AuthUserRow above.
       await serializeWrite(this.dataSource, () =>
-        this.dataSource
-          .createQueryBuilder()
-          .insert()
-          .into<ObjectLiteral>(this.entities.user)
-          .values(row)
-          .updateEntity(false)
-          .execute(),
+        this.dataSource.createQueryBuilder().insert().into<ObjectLiteral>(this.entities.user).values(row).updateEntity(false).execute(),
       );
     } catch (error) {
       const violation = uniqueViolation(error);
@@ -120,11 +114,13 @@ export class TypeOrmUserStore implements UserStore {
    * transformers): the same result as `Repository.findOne` at a tenth of its cost, which matters on
    * every refresh.
    */
-  private async findOne(where: Pick<AuthUserRow, 'id'> | Pick<AuthUserRow, 'username'> | Pick<AuthUserRow, 'email'>): Promise<AuthUser | null> {
+  private async findOne(
+    where: Pick<AuthUserRow, 'id'> | Pick<AuthUserRow, 'username'> | Pick<AuthUserRow, 'email'>,
+  ): Promise<AuthUser | null> {
     const [field, value] = Object.entries(where)[0] as ['id' | 'username' | 'email', string];
     try {
       this.finders ??= this.buildFinders();
-      const rows = (await this.dataSource.query(this.finders[field], [value])) as Record<string, unknown>[];
+      const rows = await this.dataSource.query<Record<string, unknown>[]>(this.finders[field], [value]);
       return rows.length > 0 ? toAuthUser(this.hydrate(rows[0])) : null;
     } catch (error) {
       throw toStoreError(error);
@@ -134,7 +130,10 @@ export class TypeOrmUserStore implements UserStore {
   private buildFinders(): Record<'id' | 'username' | 'email', string> {
     const { driver } = this.dataSource;
     const metadata = this.dataSource.getMetadata(this.entities.user);
-    const table = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
+    const table = metadata.tablePath
+      .split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
     const columns = metadata.columns.map((c) => driver.escape(c.databaseName)).join(', ');
     const finder = (property: string): string => {
       const column = metadata.findColumnWithPropertyName(property);
@@ -165,9 +164,7 @@ export class TypeOrmUserStore implements UserStore {
     const uniqueKeys = [...metadata.uniques, ...metadata.indices.filter((index) => index.isUnique)];
     for (const field of ['username', 'email'] as const) {
       const column = metadata.findColumnWithPropertyName(field)?.databaseName ?? field;
-      const named = uniqueKeys.some(
-        (u) => u.name === constraint && u.columns.length === 1 && u.columns[0].propertyName === field,
-      );
+      const named = uniqueKeys.some((u) => u.name === constraint && u.columns.length === 1 && u.columns[0].propertyName === field);
       if (named || (columns.length === 1 && columns[0] === column)) return field;
     }
     return 'unknown';

@@ -14,7 +14,12 @@ describe('API style 001: e-mail login, snake_case tokens, /profile, /refresh-tok
         loginIdentifiers: ['email'],
         responses: {
           tokenBody: (body) => ({ access_token: body.accessToken, refresh_token: body.refreshToken }),
-          userBody: (user) => ({ id: user.id, email: user.email, name: user['firstName'] ?? user.username, role: user.roles[0] ?? 'customer' }),
+          userBody: (user) => ({
+            id: user.id,
+            email: user.email,
+            name: user['firstName'] ?? user.username,
+            role: user.roles[0] ?? 'customer',
+          }),
         },
       },
       extras: { routes: { prefix: 'api/v1/auth', me: 'profile', refresh: 'refresh-token' } },

@@ -32,9 +32,21 @@ describe('API style 002: OAuth 2.0 form login with ProblemDetail errors and 422 
   };
 
   it('form login → TokenResponse { access_token, refresh_token (opaque), token_type, expires_in }', async () => {
-    const res = await login({ grant_type: 'password', username: 'emilys', password: 'emilyspass', scope: '', client_id: 'spa', client_secret: '' });
+    const res = await login({
+      grant_type: 'password',
+      username: 'emilys',
+      password: 'emilyspass',
+      scope: '',
+      client_id: 'spa',
+      client_secret: '',
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String), token_type: 'bearer', expires_in: 900 });
+    expect(res.body).toEqual({
+      access_token: expect.any(String),
+      refresh_token: expect.any(String),
+      token_type: 'bearer',
+      expires_in: 900,
+    });
     expect(res.body.access_token.split('.')).toHaveLength(3);
     expect(res.body.refresh_token.split('.')).toHaveLength(2); // opaque <session>.<secret>, not a JWT
   });

@@ -58,7 +58,9 @@ describe('API style 003: cookie-only tokens, /token/refresh/ answering { detail 
 
   it('a cookie stored as "Bearer <token>" is normalised', async () => {
     const cookies = await login();
-    const res = await t.http.post(refreshUrl).set('Cookie', `refresh_token=${encodeURIComponent(`Bearer ${cookies['refresh_token'].value}`)}`);
+    const res = await t.http
+      .post(refreshUrl)
+      .set('Cookie', `refresh_token=${encodeURIComponent(`Bearer ${cookies['refresh_token'].value}`)}`);
     expect(res.status).toBe(200);
   });
 

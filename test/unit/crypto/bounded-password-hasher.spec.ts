@@ -123,7 +123,10 @@ describe('BoundedPasswordHasher: a hash flood cannot pile up unbounded work', ()
     const permit = plain.reserve();
     expect(plain.needsRehash('h(a)')).toBe(false);
     permit.release();
-    const withRehash = new BoundedPasswordHasher(Object.assign(inner, { needsRehash: (e: string) => e === 'old' }), { concurrency: 1, queue: 0 });
+    const withRehash = new BoundedPasswordHasher(Object.assign(inner, { needsRehash: (e: string) => e === 'old' }), {
+      concurrency: 1,
+      queue: 0,
+    });
     expect(withRehash.needsRehash('old')).toBe(true);
     expect(withRehash.needsRehash('h(a)')).toBe(false);
   });

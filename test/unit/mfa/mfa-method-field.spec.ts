@@ -43,7 +43,8 @@ describe('the method field of the MFA DTOs', () => {
       'mfaToken',
       'method',
     ]);
-    for (const method of ['totp', 'email', 'sms', 'recovery']) expect(errorsOf(plain, MfaVerifyDto, { mfaToken: 't', method, code: '1' })).toEqual([]);
+    for (const method of ['totp', 'email', 'sms', 'recovery'])
+      expect(errorsOf(plain, MfaVerifyDto, { mfaToken: 't', method, code: '1' })).toEqual([]);
   });
 
   it('with custom factors: each field also takes the configured names it may (send: only those that send; disable: no backup factor)', () => {

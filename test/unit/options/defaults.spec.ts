@@ -68,7 +68,12 @@ function literal(text: string): { value: unknown } | undefined {
 }
 
 function at(root: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), root);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined),
+      root,
+    );
 }
 
 /** The leaf paths of a defaults object (arrays are leaves). */
@@ -79,7 +84,17 @@ function leaves(value: unknown, path = ''): string[] {
 
 /** Defaults documented in words because they are computed or are providers; the resolver owns them. */
 const DESCRIBED = {
-  AuthModuleOptions: ['sessionStore', 'passwordHasher', 'passwordHashing.concurrency', 'passwordHashing.queue', 'cookies.prefix', 'mfaStore', 'mfaEnrolmentStore', 'mfaChallengeStore', 'rateLimitStore'],
+  AuthModuleOptions: [
+    'sessionStore',
+    'passwordHasher',
+    'passwordHashing.concurrency',
+    'passwordHashing.queue',
+    'cookies.prefix',
+    'mfaStore',
+    'mfaEnrolmentStore',
+    'mfaChallengeStore',
+    'rateLimitStore',
+  ],
   AuthModuleExtras: [],
 } as const;
 

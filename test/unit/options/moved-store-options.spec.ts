@@ -12,7 +12,7 @@ const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
 
 /** Valid options plus `extra` (cast: the old, removed option names on purpose). */
 function opts(extra: Record<string, unknown>): AuthModuleOptions {
-  return { jwt: { secret: SECRET }, userStore: new MemoryUserStore(), ...extra } as unknown as AuthModuleOptions;
+  return { jwt: { secret: SECRET }, userStore: new MemoryUserStore(), ...extra };
 }
 
 describe('store options moved to the top level (rateLimitStore, mfaStore)', () => {
@@ -20,7 +20,11 @@ describe('store options moved to the top level (rateLimitStore, mfaStore)', () =
     let thrown: unknown;
     try {
       resolveAuthOptions(
-        opts({ rateLimit: { store: new MemoryRateLimitStore(), address: { max: 5 } }, mfa: { store: new MemoryMfaStore() }, accessTokenTyp: 'x' }),
+        opts({
+          rateLimit: { store: new MemoryRateLimitStore(), address: { max: 5 } },
+          mfa: { store: new MemoryMfaStore() },
+          accessTokenTyp: 'x',
+        }),
       );
     } catch (error) {
       thrown = error;
@@ -36,7 +40,9 @@ describe('store options moved to the top level (rateLimitStore, mfaStore)', () =
   it('refuses them at start-up too (forRoot)', async () => {
     Logger.overrideLogger(false);
     try {
-      const started = Test.createTestingModule({ imports: [AuthModule.forRoot(opts({ rateLimit: { store: new MemoryRateLimitStore() } }))] }).compile();
+      const started = Test.createTestingModule({
+        imports: [AuthModule.forRoot(opts({ rateLimit: { store: new MemoryRateLimitStore() } }))],
+      }).compile();
       await expect(started).rejects.toThrow('rateLimit.store: moved to rateLimitStore');
     } finally {
       Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']);
@@ -46,7 +52,9 @@ describe('store options moved to the top level (rateLimitStore, mfaStore)', () =
   it('accepts the new names', () => {
     const mfa = new MemoryMfaStore();
     expect(() =>
-      resolveAuthOptions(opts({ rateLimitStore: new MemoryRateLimitStore(), mfaStore: mfa, mfaEnrolmentStore: mfa, mfaChallengeStore: mfa })),
+      resolveAuthOptions(
+        opts({ rateLimitStore: new MemoryRateLimitStore(), mfaStore: mfa, mfaEnrolmentStore: mfa, mfaChallengeStore: mfa }),
+      ),
     ).not.toThrow();
   });
 });

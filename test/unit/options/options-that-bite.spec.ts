@@ -1,5 +1,4 @@
 import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
-import type { AuthModuleOptions } from '../../../lib/options/auth-module-options.interface.js';
 import { resolveAuthOptions } from '../../../lib/options/resolve-options.js';
 import { MemoryUserStore } from '../../../lib/stores/memory/memory-user.store.js';
 
@@ -7,7 +6,7 @@ const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
 
 function problemsOf(jwt: Record<string, unknown>): readonly string[] {
   try {
-    resolveAuthOptions({ jwt: { secret: SECRET, ...jwt }, userStore: new MemoryUserStore() } as AuthModuleOptions);
+    resolveAuthOptions({ jwt: { secret: SECRET, ...jwt }, userStore: new MemoryUserStore() });
   } catch (error) {
     expect(error).toBeInstanceOf(AuthConfigError);
     return (error as AuthConfigError).problems;

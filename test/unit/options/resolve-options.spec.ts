@@ -52,7 +52,13 @@ describe('resolveAuthOptions', () => {
       });
       expect(rest).toEqual({
         accessTokenType: 'header',
-        refreshToken: { ttlMs: 7 * 86_400_000, absoluteTtlMs: 30 * 86_400_000, reuseGraceMs: 10_000, orphanGraceMs: 120_000, maxSessionsPerUser: null },
+        refreshToken: {
+          ttlMs: 7 * 86_400_000,
+          absoluteTtlMs: 30 * 86_400_000,
+          reuseGraceMs: 10_000,
+          orphanGraceMs: 120_000,
+          maxSessionsPerUser: null,
+        },
         cookies: {
           names: { access: 'access_token', refresh: 'refresh_token', trust: 'trust_token', csrf: 'csrf_token' },
           domain: undefined,
@@ -92,7 +98,12 @@ describe('resolveAuthOptions', () => {
         trustProxyHeaders: false,
         loginIdentifiers: ['username', 'email'],
         responses: {
-          messages: { login: 'Login successful.', refresh: 'Token refreshed.', logout: 'Logged out.', logoutAll: 'Logged out of all sessions.' },
+          messages: {
+            login: 'Login successful.',
+            refresh: 'Token refreshed.',
+            logout: 'Logged out.',
+            logoutAll: 'Logged out of all sessions.',
+          },
           tokenBody: null,
           userBody: null,
           validationStatus: 400,
@@ -152,11 +163,28 @@ describe('resolveAuthOptions', () => {
       expect(resolveAuthOptions(opts({ storeReadTimeout: false })).storeReadTimeoutMs).toBe(5000);
       expect(resolveAuthOptions(opts({ storeTimeout: false })).storeReadTimeoutMs).toBeNull();
       expect(r.accessTokenType).toBe('both');
-      expect(r.jwt).toMatchObject({ accessTokenTtlSeconds: 300, maxAccessTokenTtlSeconds: 7200, issuer: 'me', audience: 'api', clockToleranceSeconds: 5 });
-      expect(r.refreshToken).toEqual({ ttlMs: 86_400_000, absoluteTtlMs: 14 * 86_400_000, reuseGraceMs: 0, orphanGraceMs: 60_000, maxSessionsPerUser: 3 });
+      expect(r.jwt).toMatchObject({
+        accessTokenTtlSeconds: 300,
+        maxAccessTokenTtlSeconds: 7200,
+        issuer: 'me',
+        audience: 'api',
+        clockToleranceSeconds: 5,
+      });
+      expect(r.refreshToken).toEqual({
+        ttlMs: 86_400_000,
+        absoluteTtlMs: 14 * 86_400_000,
+        reuseGraceMs: 0,
+        orphanGraceMs: 60_000,
+        maxSessionsPerUser: 3,
+      });
       // orphanGraceSeconds defaults to 2 min, but never beyond a shorter idle lifetime
       expect(resolveAuthOptions(opts({ refreshToken: { ttl: '90s' } })).refreshToken.orphanGraceMs).toBe(90_000);
-      expect(r.cookies).toMatchObject({ names: { access: 'at', refresh: 'refresh_token' }, secure: false, sameSite: 'strict', domain: 'example.com' });
+      expect(r.cookies).toMatchObject({
+        names: { access: 'at', refresh: 'refresh_token' },
+        secure: false,
+        sameSite: 'strict',
+        domain: 'example.com',
+      });
       expect(r.mfa.methods).toEqual(['totp', 'email']);
       expect(r.rateLimit.account).toMatchObject({ lockoutMs: 60_000, maxLockoutMs: 3_600_000 });
       expect(r.sessionCheck).toBe(true);
@@ -165,8 +193,14 @@ describe('resolveAuthOptions', () => {
     it('passwordHashing: the queue defaults to 32 × the given concurrency (at most 1024); 0 queued is allowed', () => {
       expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 3 } })).passwordHashing).toEqual({ concurrency: 3, queue: 96 });
       expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 64 } })).passwordHashing).toEqual({ concurrency: 64, queue: 1024 });
-      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 1, queue: 0 } })).passwordHashing).toEqual({ concurrency: 1, queue: 0 });
-      expect(resolveAuthOptions(opts({ passwordHashing: { queue: 2 } })).passwordHashing).toEqual({ concurrency: availableParallelism(), queue: 2 });
+      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 1, queue: 0 } })).passwordHashing).toEqual({
+        concurrency: 1,
+        queue: 0,
+      });
+      expect(resolveAuthOptions(opts({ passwordHashing: { queue: 2 } })).passwordHashing).toEqual({
+        concurrency: availableParallelism(),
+        queue: 2,
+      });
     });
   });
 
@@ -179,49 +213,157 @@ describe('resolveAuthOptions', () => {
       ['a 31-byte secret', { jwt: { secret: 'x'.repeat(31) } }, /^jwt\.secret: at least 32 bytes for HS256 \(got 31\)$/],
       ['a missing secret', { jwt: {} }, /^jwt\.secret: is required for HS256/],
       ['a missing jwt', { jwt: undefined }, /^jwt: is required/],
-      ["accessTokenType: 'cookies'", { accessTokenType: 'cookies' }, /^accessTokenType: must be one of 'header', 'cookie', 'both' \(got "cookies"\)$/],
-      ["a bad duration '15 minutes'", { jwt: { secret: SECRET, accessTokenTtl: '15 minutes' } }, /^jwt\.accessTokenTtl: must be a positive duration .*\(got "15 minutes"\)$/],
+      [
+        "accessTokenType: 'cookies'",
+        { accessTokenType: 'cookies' },
+        /^accessTokenType: must be one of 'header', 'cookie', 'both' \(got "cookies"\)$/,
+      ],
+      [
+        "a bad duration '15 minutes'",
+        { jwt: { secret: SECRET, accessTokenTtl: '15 minutes' } },
+        /^jwt\.accessTokenTtl: must be a positive duration .*\(got "15 minutes"\)$/,
+      ],
       ['a zero refresh ttl', { refreshToken: { ttl: 0 } }, /^refreshToken\.ttl: must be a positive duration/],
-      ['a negative reuseGraceSeconds', { refreshToken: { reuseGraceSeconds: -1 } }, /^refreshToken\.reuseGraceSeconds: must be an integer ≥ 0 \(got -1\)$/],
-      ['a fractional reuseGraceSeconds', { refreshToken: { reuseGraceSeconds: 2.5 } }, /^refreshToken\.reuseGraceSeconds: must be an integer/],
-      ['a negative orphanGraceSeconds', { refreshToken: { orphanGraceSeconds: -1 } }, /^refreshToken\.orphanGraceSeconds: must be an integer ≥ 0 \(got -1\)$/],
-      ['an orphanGraceSeconds beyond the idle lifetime', { refreshToken: { ttl: '1h', orphanGraceSeconds: 3601 } }, /^refreshToken\.orphanGraceSeconds: must not exceed refreshToken\.ttl$/],
+      [
+        'a negative reuseGraceSeconds',
+        { refreshToken: { reuseGraceSeconds: -1 } },
+        /^refreshToken\.reuseGraceSeconds: must be an integer ≥ 0 \(got -1\)$/,
+      ],
+      [
+        'a fractional reuseGraceSeconds',
+        { refreshToken: { reuseGraceSeconds: 2.5 } },
+        /^refreshToken\.reuseGraceSeconds: must be an integer/,
+      ],
+      [
+        'a negative orphanGraceSeconds',
+        { refreshToken: { orphanGraceSeconds: -1 } },
+        /^refreshToken\.orphanGraceSeconds: must be an integer ≥ 0 \(got -1\)$/,
+      ],
+      [
+        'an orphanGraceSeconds beyond the idle lifetime',
+        { refreshToken: { ttl: '1h', orphanGraceSeconds: 3601 } },
+        /^refreshToken\.orphanGraceSeconds: must not exceed refreshToken\.ttl$/,
+      ],
       ['an unknown top-level key', { accessTokenTyp: 'header' }, /^accessTokenTyp: unknown option$/],
       ['an unknown nested key', { jwt: { secret: SECRET, expiresIn: '15m' } }, /^jwt\.expiresIn: unknown option$/],
       ['an unknown deeply nested key', { rateLimit: { account: { maxFailure: 3 } } }, /^rateLimit\.account\.maxFailure: unknown option$/],
       ['a section that is not an object', { refreshToken: '7d' }, /^refreshToken: must be an object$/],
       ['RS256 without privateKey', { jwt: { algorithm: 'RS256' } }, /^jwt\.privateKey: is required for RS256$/],
-      ['RS256 with an EC key', { jwt: { algorithm: 'RS256', privateKey: ec.privateKey, publicKey: ec.publicKey } }, /^jwt\.privateKey: must be an RSA key for RS256$/],
+      [
+        'RS256 with an EC key',
+        { jwt: { algorithm: 'RS256', privateKey: ec.privateKey, publicKey: ec.publicKey } },
+        /^jwt\.privateKey: must be an RSA key for RS256$/,
+      ],
       ['RS256 with a secret', { jwt: { algorithm: 'RS256', secret: SECRET } }, /^jwt\.secret: is only used with HS256/],
-      ['HS256 with a private key', { jwt: { secret: SECRET, privateKey: ec.privateKey } }, /^jwt\.privateKey: is only used with RS256, ES256 or EdDSA/],
-      ['an unreadable private key', { jwt: { algorithm: 'ES256', privateKey: 'not a pem' } }, /^jwt\.privateKey: could not be read as a PEM private key$/],
-      ['an unknown algorithm', { jwt: { secret: SECRET, algorithm: 'HS512' } }, /^jwt\.algorithm: must be one of 'HS256', 'RS256', 'ES256', 'EdDSA' \(got "HS512"\)$/],
-      ['accessTokenTtl > maxAccessTokenTtl', { jwt: { secret: SECRET, accessTokenTtl: '25h' } }, /^jwt\.accessTokenTtl: must not exceed jwt\.maxAccessTokenTtl$/],
-      ['accessTokenTtl above the 1 h default maxAccessTokenTtl', { jwt: { secret: SECRET, accessTokenTtl: '2h' } }, /^jwt\.accessTokenTtl: must not exceed jwt\.maxAccessTokenTtl$/],
-      ['a revocation poll interval under 10 ms', { revocation: { pollInterval: '5ms' } }, /^revocation\.pollInterval: must be between 10ms and 60s$/],
-      ['a revocation poll interval that is not a duration', { revocation: { pollInterval: 'often' } }, /^revocation\.pollInterval: must be a positive duration/],
-      ['a zero session cap', { refreshToken: { maxSessionsPerUser: 0 } }, /^refreshToken\.maxSessionsPerUser: must be an integer ≥ 1 \(got 0\)$/],
-      ['a fractional session cap', { refreshToken: { maxSessionsPerUser: 2.5 } }, /^refreshToken\.maxSessionsPerUser: must be an integer ≥ 1/],
+      [
+        'HS256 with a private key',
+        { jwt: { secret: SECRET, privateKey: ec.privateKey } },
+        /^jwt\.privateKey: is only used with RS256, ES256 or EdDSA/,
+      ],
+      [
+        'an unreadable private key',
+        { jwt: { algorithm: 'ES256', privateKey: 'not a pem' } },
+        /^jwt\.privateKey: could not be read as a PEM private key$/,
+      ],
+      [
+        'an unknown algorithm',
+        { jwt: { secret: SECRET, algorithm: 'HS512' } },
+        /^jwt\.algorithm: must be one of 'HS256', 'RS256', 'ES256', 'EdDSA' \(got "HS512"\)$/,
+      ],
+      [
+        'accessTokenTtl > maxAccessTokenTtl',
+        { jwt: { secret: SECRET, accessTokenTtl: '25h' } },
+        /^jwt\.accessTokenTtl: must not exceed jwt\.maxAccessTokenTtl$/,
+      ],
+      [
+        'accessTokenTtl above the 1 h default maxAccessTokenTtl',
+        { jwt: { secret: SECRET, accessTokenTtl: '2h' } },
+        /^jwt\.accessTokenTtl: must not exceed jwt\.maxAccessTokenTtl$/,
+      ],
+      [
+        'a revocation poll interval under 10 ms',
+        { revocation: { pollInterval: '5ms' } },
+        /^revocation\.pollInterval: must be between 10ms and 60s$/,
+      ],
+      [
+        'a revocation poll interval that is not a duration',
+        { revocation: { pollInterval: 'often' } },
+        /^revocation\.pollInterval: must be a positive duration/,
+      ],
+      [
+        'a zero session cap',
+        { refreshToken: { maxSessionsPerUser: 0 } },
+        /^refreshToken\.maxSessionsPerUser: must be an integer ≥ 1 \(got 0\)$/,
+      ],
+      [
+        'a fractional session cap',
+        { refreshToken: { maxSessionsPerUser: 2.5 } },
+        /^refreshToken\.maxSessionsPerUser: must be an integer ≥ 1/,
+      ],
       ['a zero revocation cap', { revocation: { maxEntries: 0 } }, /^revocation\.maxEntries: must be an integer ≥ 1/],
       ['a non-boolean revocation switch', { revocation: { enabled: 'yes' } }, /^revocation\.enabled: must be true or false/],
       ['an unknown revocation key', { revocation: { interval: '1s' } }, /^revocation\.interval: unknown option$/],
       ['accessTokenTtl < 1 s', { jwt: { secret: SECRET, accessTokenTtl: '500ms' } }, /^jwt\.accessTokenTtl: must be at least 1 second$/],
       ['refresh ttl > absoluteTtl', { refreshToken: { ttl: '31d' } }, /^refreshToken\.ttl: must not exceed refreshToken\.absoluteTtl$/],
-      ["sameSite 'none' without secure", { cookies: { sameSite: 'none', secure: false } }, /^cookies\.sameSite: 'none' requires cookies\.secure: true$/],
+      [
+        "sameSite 'none' without secure",
+        { cookies: { sameSite: 'none', secure: false } },
+        /^cookies\.sameSite: 'none' requires cookies\.secure: true$/,
+      ],
       ['a bad cookie name', { cookies: { names: { access: 'my token' } } }, /^cookies\.names\.access: is not a valid cookie name$/],
-      ['two cookies with one name', { cookies: { names: { access: 'tok', refresh: 'tok' } } }, /^cookies\.names: every cookie needs its own name \(tok is used twice\)$/],
-      ["prefix '__Host-' without secure", { cookies: { prefix: '__Host-', secure: false } }, /^cookies\.prefix: '__Host-' requires cookies\.secure: true$/],
-      ["prefix '__Secure-' without secure", { cookies: { prefix: '__Secure-', secure: false } }, /^cookies\.prefix: '__Secure-' requires cookies\.secure: true$/],
-      ["prefix '__Host-' with a domain", { cookies: { prefix: '__Host-', domain: 'example.com' } }, /^cookies\.prefix: '__Host-' cookies cannot have cookies\.domain$/],
+      [
+        'two cookies with one name',
+        { cookies: { names: { access: 'tok', refresh: 'tok' } } },
+        /^cookies\.names: every cookie needs its own name \(tok is used twice\)$/,
+      ],
+      [
+        "prefix '__Host-' without secure",
+        { cookies: { prefix: '__Host-', secure: false } },
+        /^cookies\.prefix: '__Host-' requires cookies\.secure: true$/,
+      ],
+      [
+        "prefix '__Secure-' without secure",
+        { cookies: { prefix: '__Secure-', secure: false } },
+        /^cookies\.prefix: '__Secure-' requires cookies\.secure: true$/,
+      ],
+      [
+        "prefix '__Host-' with a domain",
+        { cookies: { prefix: '__Host-', domain: 'example.com' } },
+        /^cookies\.prefix: '__Host-' cookies cannot have cookies\.domain$/,
+      ],
       ['an unknown prefix', { cookies: { prefix: '__Safe-' } }, /^cookies\.prefix: must be one of '__Host-', '__Secure-'/],
-      ['a refreshPath without a leading slash', { cookies: { refreshPath: 'auth' } }, /^cookies\.refreshPath: must be a path starting with '\/'$/],
-      ['a refreshPath with a semicolon', { cookies: { refreshPath: '/auth; Domain=evil.test' } }, /^cookies\.refreshPath: must be a path starting with '\/'$/],
+      [
+        'a refreshPath without a leading slash',
+        { cookies: { refreshPath: 'auth' } },
+        /^cookies\.refreshPath: must be a path starting with '\/'$/,
+      ],
+      [
+        'a refreshPath with a semicolon',
+        { cookies: { refreshPath: '/auth; Domain=evil.test' } },
+        /^cookies\.refreshPath: must be a path starting with '\/'$/,
+      ],
       ['a domain with a semicolon', { cookies: { domain: 'example.com; Path=/' } }, /^cookies\.domain: is not a valid domain$/],
       ['an unknown MFA method', { mfa: { methods: ['carrier-pigeon'] } }, /^mfa\.methods: must be an array of/],
-      ['TOTP without an encryption key', { mfa: { methods: ['totp'] } }, /^mfa\.encryptionKey: is required when mfa\.methods includes 'totp'/],
-      ['a short encryption key', { mfa: { methods: ['totp'], encryptionKey: 'short' } }, /^mfa\.encryptionKey: must be at least 32 bytes \(got 5\)$/],
-      ['a short key in a key list', { mfa: { methods: ['totp'], encryptionKey: [SECRET, 'old'] } }, /^mfa\.encryptionKey\[1\]: must be at least 32 bytes \(got 3\)$/],
-      ['e-mail codes without a sender', { mfa: { methods: ['email'] } }, /^mfa\.senders\.email: is required when mfa\.methods includes 'email'/],
+      [
+        'TOTP without an encryption key',
+        { mfa: { methods: ['totp'] } },
+        /^mfa\.encryptionKey: is required when mfa\.methods includes 'totp'/,
+      ],
+      [
+        'a short encryption key',
+        { mfa: { methods: ['totp'], encryptionKey: 'short' } },
+        /^mfa\.encryptionKey: must be at least 32 bytes \(got 5\)$/,
+      ],
+      [
+        'a short key in a key list',
+        { mfa: { methods: ['totp'], encryptionKey: [SECRET, 'old'] } },
+        /^mfa\.encryptionKey\[1\]: must be at least 32 bytes \(got 3\)$/,
+      ],
+      [
+        'e-mail codes without a sender',
+        { mfa: { methods: ['email'] } },
+        /^mfa\.senders\.email: is required when mfa\.methods includes 'email'/,
+      ],
       ['SMS codes without a sender', { mfa: { methods: ['sms'] } }, /^mfa\.senders\.sms: is required when mfa\.methods includes 'sms'/],
       ['mfa.required without a method', { mfa: { required: true } }, /^mfa\.required: needs at least one method in mfa\.methods$/],
       ['codes living over 10 minutes', { mfa: { codeTtl: '11m' } }, /^mfa\.codeTtl: must be at most 10 minutes$/],
@@ -232,15 +374,27 @@ describe('resolveAuthOptions', () => {
       ['an unknown login field', { loginIdentifiers: ['phone'] }, /^loginIdentifiers: must be \['username'\], \['email'\] or/],
       ['no login field', { loginIdentifiers: [] }, /^loginIdentifiers: must be/],
       ['a shaping hook that is not a function', { responses: { tokenBody: 'snake' } }, /^responses\.tokenBody: must be a function$/],
-      ['a validation status other than 400 or 422', { responses: { validationStatus: 418 } }, /^responses\.validationStatus: must be 400 or 422/],
+      [
+        'a validation status other than 400 or 422',
+        { responses: { validationStatus: 418 } },
+        /^responses\.validationStatus: must be 400 or 422/,
+      ],
       ['an unknown message', { responses: { messages: { welcome: 'hi' } } }, /^responses\.messages\.welcome: unknown option$/],
       ['an empty message', { responses: { messages: { login: ' ' } } }, /^responses\.messages\.login: must be a non-empty string$/],
       ['a non-boolean switch', { sessionCheck: 'yes' }, /^sessionCheck: must be true or false \(got "yes"\)$/],
       ['empty default roles', { defaultRoles: [''] }, /^defaultRoles: must be an array of non-empty strings$/],
-      ['password minLength > maxLength', { password: { minLength: 20, maxLength: 10 } }, /^password\.minLength: must not exceed password\.maxLength$/],
+      [
+        'password minLength > maxLength',
+        { password: { minLength: 20, maxLength: 10 } },
+        /^password\.minLength: must not exceed password\.maxLength$/,
+      ],
       ['no hash at a time', { passwordHashing: { concurrency: 0 } }, /^passwordHashing\.concurrency: must be an integer ≥ 1 \(got 0\)$/],
       ['a fractional hash concurrency', { passwordHashing: { concurrency: 1.5 } }, /^passwordHashing\.concurrency: must be an integer ≥ 1/],
-      ['a hash concurrency given as text', { passwordHashing: { concurrency: '4' } }, /^passwordHashing\.concurrency: must be an integer ≥ 1 \(got "4"\)$/],
+      [
+        'a hash concurrency given as text',
+        { passwordHashing: { concurrency: '4' } },
+        /^passwordHashing\.concurrency: must be an integer ≥ 1 \(got "4"\)$/,
+      ],
       ['a negative hash queue', { passwordHashing: { queue: -1 } }, /^passwordHashing\.queue: must be an integer ≥ 0 \(got -1\)$/],
       ['an unbounded hash queue', { passwordHashing: { queue: Infinity } }, /^passwordHashing\.queue: must be an integer ≥ 0/],
       ['a hash concurrency over 1024', { passwordHashing: { concurrency: 1025 } }, /^passwordHashing\.concurrency: must be at most 1024$/],
@@ -280,7 +434,9 @@ describe('resolveAuthOptions', () => {
     it('refuses RS256 with a private and a public key that are not a pair', () => {
       const a = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const b = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const error = configError(() => resolveAuthOptions(opts({ jwt: { algorithm: 'RS256', privateKey: a.privateKey, publicKey: b.publicKey } })));
+      const error = configError(() =>
+        resolveAuthOptions(opts({ jwt: { algorithm: 'RS256', privateKey: a.privateKey, publicKey: b.publicKey } })),
+      );
       expect(error.problems).toContainEqual(expect.stringMatching(/^jwt\.publicKey: /));
     });
 
@@ -301,7 +457,15 @@ describe('resolveAuthOptions', () => {
     );
     const paths = error.problems.map((p) => p.split(':')[0]);
     expect(paths.sort()).toEqual(
-      ['bogus', 'userStore', 'accessTokenType', 'jwt.secret', 'jwt.accessTokenTtl', 'jwt.expiresIn', 'refreshToken.reuseGraceSeconds'].sort(),
+      [
+        'bogus',
+        'userStore',
+        'accessTokenType',
+        'jwt.secret',
+        'jwt.accessTokenTtl',
+        'jwt.expiresIn',
+        'refreshToken.reuseGraceSeconds',
+      ].sort(),
     );
     for (const problem of error.problems) expect(error.message).toContain(`  - ${problem}`);
     expect(error.message.split('\n')).toHaveLength(1 + error.problems.length);
@@ -328,10 +492,22 @@ describe('resolveAuthRoutes', () => {
     expect(resolveAuthRoutes({})).toEqual({
       prefix: 'auth',
       paths: {
-        register: 'register', login: 'login', token: 'token', refresh: 'refresh', me: 'me', logout: 'logout',
-        sessions: 'sessions', session: 'sessions/:id', passwordChange: 'password/change',
-        mfaSend: 'mfa/send', mfaVerify: 'mfa/verify', totpSetup: 'mfa/totp/setup', totpEnable: 'mfa/totp/enable',
-        mfaDisable: 'mfa/disable', mfaDevices: 'mfa/devices', mfaDevice: 'mfa/devices/:id',
+        register: 'register',
+        login: 'login',
+        token: 'token',
+        refresh: 'refresh',
+        me: 'me',
+        logout: 'logout',
+        sessions: 'sessions',
+        session: 'sessions/:id',
+        passwordChange: 'password/change',
+        mfaSend: 'mfa/send',
+        mfaVerify: 'mfa/verify',
+        totpSetup: 'mfa/totp/setup',
+        totpEnable: 'mfa/totp/enable',
+        mfaDisable: 'mfa/disable',
+        mfaDevices: 'mfa/devices',
+        mfaDevice: 'mfa/devices/:id',
       },
       globalGuard: true,
     });
@@ -355,12 +531,19 @@ describe('resolveAuthRoutes', () => {
 
   it('mfa: false leaves out every MFA route (whatever the order of keys); mfaDevices: false takes the device route too', () => {
     const off = ['mfaSend', 'mfaVerify', 'totpSetup', 'totpEnable', 'mfaDisable', 'mfaDevices', 'mfaDevice'];
-    for (const routes of [{ mfa: false, mfaSend: 'otp/send' }, { mfaSend: 'otp/send', mfa: false }]) {
+    for (const routes of [
+      { mfa: false, mfaSend: 'otp/send' },
+      { mfaSend: 'otp/send', mfa: false },
+    ]) {
       const { paths } = resolveAuthRoutes({ routes });
       for (const name of off) expect(paths[name as keyof typeof paths]).toBeNull();
       expect(paths.login).toBe('login');
     }
-    expect(resolveAuthRoutes({ routes: { mfaDevices: false } }).paths).toMatchObject({ mfaDevices: null, mfaDevice: null, mfaVerify: 'mfa/verify' });
+    expect(resolveAuthRoutes({ routes: { mfaDevices: false } }).paths).toMatchObject({
+      mfaDevices: null,
+      mfaDevice: null,
+      mfaVerify: 'mfa/verify',
+    });
     expect(configError(() => resolveAuthRoutes({ routes: { mfaDevice: 'mfa/devices/x' } })).problems).toEqual([
       "routes.mfaDevice: must contain the ':id' segment",
     ]);
@@ -391,18 +574,16 @@ describe('resolveAuthRoutes', () => {
   });
 
   it('refuses an unknown route name and an unknown routes key, together', () => {
-    const error = configError(() =>
-      resolveAuthRoutes({ routes: { profile: 'me', prefx: 'x' } } as unknown as AuthModuleExtras),
-    );
+    const error = configError(() => resolveAuthRoutes({ routes: { profile: 'me', prefx: 'x' } } as unknown as AuthModuleExtras));
     expect(error.problems).toEqual(expect.arrayContaining(['routes.profile: unknown option', 'routes.prefx: unknown option']));
     expect(error.problems).toHaveLength(2);
   });
 
   it('refuses a non-boolean switch and a bad globalGuard', () => {
-    const error = configError(() =>
-      resolveAuthRoutes({ routes: { registration: 'no' }, globalGuard: 1 } as unknown as AuthModuleExtras),
+    const error = configError(() => resolveAuthRoutes({ routes: { registration: 'no' }, globalGuard: 1 } as unknown as AuthModuleExtras));
+    expect(error.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^routes\.registration: /), expect.stringMatching(/^globalGuard: /)]),
     );
-    expect(error.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^routes\.registration: /), expect.stringMatching(/^globalGuard: /)]));
   });
 });
 
@@ -428,7 +609,8 @@ describe('AuthModule start-up with bad options', () => {
       AuthModule.forRootAsync({
         imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ JWT_SECRET: SHORT })] })],
         inject: [ConfigService],
-        useFactory: (config: ConfigService) => ({ jwt: { secret: config.getOrThrow<string>('JWT_SECRET') } }) as unknown as AuthModuleOptions,
+        useFactory: (config: ConfigService) =>
+          ({ jwt: { secret: config.getOrThrow<string>('JWT_SECRET') } }) as unknown as AuthModuleOptions,
       }),
     ]);
     expect(viaForRoot).toBeInstanceOf(AuthConfigError);
@@ -445,9 +627,7 @@ describe('AuthModule start-up with bad options', () => {
   it('bad routes fail as soon as forRoot / forRootAsync is called', () => {
     const routes = { me: 'my profile' };
     const a = configError(() => AuthModule.forRoot({ jwt: { secret: SECRET }, userStore, routes } as never));
-    const b = configError(() =>
-      AuthModule.forRootAsync({ useFactory: () => ({ jwt: { secret: SECRET }, userStore }) as never, routes }),
-    );
+    const b = configError(() => AuthModule.forRootAsync({ useFactory: () => ({ jwt: { secret: SECRET }, userStore }) as never, routes }));
     expect(a.problems).toEqual(['routes.me: must be a URL path of letters, digits and - . _ ~ / :, or false']);
     expect(b.problems).toEqual(a.problems);
   });

@@ -56,8 +56,19 @@ describe('RevocationFeed', () => {
     resolveAuthOptions({ jwt: { secret: 'test-secret-that-is-at-least-32-bytes-long!' }, userStore: new MemoryUserStore([]), ...extra });
   const clock = { now: () => T0 };
   const session = (id: string, revokedAt: number | null): StoredSession => ({
-    id, userId: 'u', refreshTokenHash: 'h', previousTokenHash: null, previousSuccessor: null, rotatedAt: null,
-    createdAt: T0 - 10, lastUsedAt: T0 - 10, expiresAt: T0 + HOUR, absoluteExpiresAt: T0 + HOUR, revokedAt, userAgent: null, ip: null,
+    id,
+    userId: 'u',
+    refreshTokenHash: 'h',
+    previousTokenHash: null,
+    previousSuccessor: null,
+    rotatedAt: null,
+    createdAt: T0 - 10,
+    lastUsedAt: T0 - 10,
+    expiresAt: T0 + HOUR,
+    absoluteExpiresAt: T0 + HOUR,
+    revokedAt,
+    userAgent: null,
+    ip: null,
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -77,7 +88,9 @@ describe('RevocationFeed', () => {
     const feed = new RevocationFeed(options(), bare, clock);
     await feed.onModuleInit();
     expect(feed.feedMode).toBe('off');
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/revoked session’s access tokens keep opening host routes until they expire.*sessionCheck/));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/revoked session’s access tokens keep opening host routes until they expire.*sessionCheck/),
+    );
     feed.record('x', T0);
     expect(feed.isRevoked('x')).toBe(false);
     await feed.onApplicationShutdown();

@@ -77,7 +77,9 @@ describe('the same check for the other plug points (for the provider helper to c
     expect(() => assertRateLimitStore({ increment: () => undefined, peek: () => undefined })).toThrow(
       'rateLimitStore: does not implement RateLimitStore; missing decrement(), reset()',
     );
-    expect(() => assertPasswordHasher({ hash: () => undefined })).toThrow('passwordHasher: does not implement PasswordHasher; missing verify()');
+    expect(() => assertPasswordHasher({ hash: () => undefined })).toThrow(
+      'passwordHasher: does not implement PasswordHasher; missing verify()',
+    );
   });
 
   it('the bundled implementations pass', () => {

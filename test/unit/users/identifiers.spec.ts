@@ -50,7 +50,9 @@ describe('parseIdentifier: normalise first, then validate the normalised value',
   it('does not normalise input longer than IDENTIFIER_INPUT_MAX (NFKC makes U+FDFA 18 times longer)', () => {
     const normalize = jest.spyOn(String.prototype, 'normalize');
     try {
-      expect(problem(() => parseIdentifier('\uFDFA'.repeat(IDENTIFIER_INPUT_MAX + 1), 'username', 'login'))).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(problem(() => parseIdentifier('\uFDFA'.repeat(IDENTIFIER_INPUT_MAX + 1), 'username', 'login'))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
       expect(normalize).not.toHaveBeenCalled();
     } finally {
       normalize.mockRestore();
@@ -80,12 +82,14 @@ describe('parseIdentifier: normalise first, then validate the normalised value',
 
   it('normalising twice changes nothing (the DTO and the service both normalise)', () => {
     let seed = 12345;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 20_000; i++) {
-      const value = String.fromCodePoint(...Array.from({ length: 4 }, () => {
-        const cp = Math.floor(random() * 0x30000);
-        return cp >= 0xd800 && cp <= 0xdfff ? 0x41 : cp;
-      }));
+      const value = String.fromCodePoint(
+        ...Array.from({ length: 4 }, () => {
+          const cp = Math.floor(random() * 0x30000);
+          return cp >= 0xd800 && cp <= 0xdfff ? 0x41 : cp;
+        }),
+      );
       const once = normaliseIdentifier(value);
       expect(normaliseIdentifier(once)).toBe(once);
     }
