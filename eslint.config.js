@@ -1,6 +1,6 @@
 // ESLint flat config (STYLE.md): typescript-eslint's recommended-type-checked rules on the library, the
 // sample app, the tests and the docs' examples, plus the promise and type-import rules. Formatting is
-// Prettier's business (`npm run format:check`), not the linter's.
+// Prettier's business (`npm run lint` checks it, `npm run format` writes), not the linter's.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(

@@ -26,6 +26,7 @@ import { AuthConfigError } from './errors/auth-config.error.js';
 import { AccessTokenGuard } from './guards/access-token.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import type { AuthModuleExtras, AuthModuleOptions } from './options/auth-module-options.interface.js';
+import { AUTH_EXTRAS_DEFAULTS } from './options/defaults.js';
 import { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options.js';
 import { resolveProvider } from './options/resolve-provider.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved-auth-options.js';
@@ -33,7 +34,7 @@ import { RecoveryCodeFactor } from './mfa/factors/recovery-code.factor.js';
 import { TotpFactor } from './mfa/factors/totp.factor.js';
 import { MfaFactorRegistry, mfaFactorRegistryProvider } from './mfa/mfa-factor.registry.js';
 import { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
-import { EMAIL_SENDER, SMS_SENDER, type MfaSender } from './mfa/mfa-sender.js';
+import { assertMfaSender, EMAIL_SENDER, SMS_SENDER, type MfaSender } from './mfa/mfa-sender.js';
 import { MfaService } from './mfa/mfa.service.js';
 import { TrustedDeviceService } from './mfa/trusted-device.service.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
@@ -43,8 +44,8 @@ import { SessionService } from './sessions/session.service.js';
 import { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
-import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from './stores/mfa-challenge.store.js';
-import { MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from './stores/mfa-enrolment.store.js';
+import { assertMfaChallengeStore, MFA_CHALLENGE_STORE, type MfaChallengeStore } from './stores/mfa-challenge.store.js';
+import { assertMfaEnrolmentStore, MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from './stores/mfa-enrolment.store.js';
 import type { MfaStore } from './stores/mfa.store.js';
 import { assertRateLimitStore, RATE_LIMIT_STORE, type RateLimitStore } from './stores/rate-limit.store.js';
 import { assertSessionStore, SESSION_STORE, type SessionStore } from './stores/session.store.js';
@@ -60,7 +61,9 @@ import { AUTH_CLOCK, systemClock } from './util/clock.js';
 const builder = new ConfigurableModuleBuilder<AuthModuleOptions>({ moduleName: 'Auth' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createAuthOptions')
-  .setExtras<AuthModuleExtras>({ routes: {}, globalGuard: true }, (definition, extras) => withShape(definition, resolveAuthRoutes(extras)))
+  .setExtras<AuthModuleExtras>({ routes: {}, globalGuard: AUTH_EXTRAS_DEFAULTS.globalGuard }, (definition, extras) =>
+    withShape(definition, resolveAuthRoutes(extras)),
+  )
   .build();
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = builder;
@@ -137,20 +140,38 @@ function pluggedProviders(): Provider[] {
       (raw) => raw.mfaStore,
       () => new MemoryMfaStore(),
       'MfaStore',
+      (store) => {
+        assertMfaEnrolmentStore(store, 'mfaStore');
+        return assertMfaChallengeStore(store, 'mfaStore') as MfaStore;
+      },
     ),
-    storeProvider<MfaEnrolmentStore>(MFA_ENROLMENT_STORE, (raw) => raw.mfaEnrolmentStore, MFA_STORE_OPTION, 'MfaEnrolmentStore'),
-    storeProvider<MfaChallengeStore>(MFA_CHALLENGE_STORE, (raw) => raw.mfaChallengeStore, MFA_STORE_OPTION, 'MfaChallengeStore'),
+    storeProvider<MfaEnrolmentStore>(
+      MFA_ENROLMENT_STORE,
+      (raw) => raw.mfaEnrolmentStore,
+      MFA_STORE_OPTION,
+      'MfaEnrolmentStore',
+      assertMfaEnrolmentStore,
+    ),
+    storeProvider<MfaChallengeStore>(
+      MFA_CHALLENGE_STORE,
+      (raw) => raw.mfaChallengeStore,
+      MFA_STORE_OPTION,
+      'MfaChallengeStore',
+      assertMfaChallengeStore,
+    ),
     storeProvider<MfaSender | undefined>(
       EMAIL_SENDER,
       (raw) => raw.mfa?.senders?.email,
       () => undefined,
       null,
+      assertMfaSender('mfa.senders.email'),
     ),
     storeProvider<MfaSender | undefined>(
       SMS_SENDER,
       (raw) => raw.mfa?.senders?.sms,
       () => undefined,
       null,
+      assertMfaSender('mfa.senders.sms'),
     ),
   ];
 }
@@ -235,7 +256,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       MfaService,
       MfaEnrolmentService,
       TrustedDeviceService,
-      // Resolves the MFA validation pipe of MfaController subclasses mounted in the app's own modules.
+      // Read by the MFA request validation pipe (it knows the configured factor names).
       MfaFactorRegistry,
       AuthService,
       AccessTokenGuard,
@@ -270,7 +291,7 @@ export class AuthModule extends ConfigurableModuleClass {
   /**
    * Adds the module's security schemes (bearer JWT, the OAuth 2.0 password flow on `POST /token`,
    * and in cookie modes the access cookie and CSRF header) to a Swagger document, so that Swagger
-   * UI's **Authorize** button logs in. See {@link setupAuthSwagger}.
+   * UI's **Authorize** button logs in.
    *
    * ```ts
    * const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('My API').build());

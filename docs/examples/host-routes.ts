@@ -18,7 +18,7 @@ export class AccountController {
   constructor(private readonly auth: AuthService) {}
 
   @LiveSession()
-  @Post('account/delete')
+  @Post('delete')
   deleteAccount(@CurrentUser('id') userId: string) {
     return { deleted: userId }; // a revoked or expired session never gets here
   }

@@ -11,7 +11,7 @@ import { LIVE_SESSION_KEY } from '../auth.constants.js';
  *
  * ```ts
  * @LiveSession()
- * @Post('account/delete')
+ * @Post('delete')
  * deleteAccount(@CurrentUser('id') userId: string) {
  *   return { deleted: userId }; // a revoked or expired session never gets here
  * }

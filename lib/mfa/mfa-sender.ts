@@ -1,3 +1,4 @@
+import { assertImplements, type MethodList } from '../stores/assert-implements.js';
 import type { DeliveredMfaMethod } from './mfa-methods.js';
 
 /** What a sender is asked to deliver: one verification code, ready-made text included. */
@@ -32,3 +33,8 @@ export interface MfaSender {
 export const EMAIL_SENDER = Symbol('nest-gatekeeper:EmailSender');
 /** Injection token of the SMS {@link MfaSender} (when `mfa.senders.sms` is configured). */
 export const SMS_SENDER = Symbol('nest-gatekeeper:SmsSender');
+
+/** Checks at start-up that a configured sender has `send()` (e.g. not the former `sendEmail`/`sendSms`). */
+export function assertMfaSender(option: string): (sender: unknown) => MfaSender {
+  return (sender) => assertImplements<MfaSender>(option, 'MfaSender', sender, { send: 1 } satisfies MethodList<MfaSender>);
+}

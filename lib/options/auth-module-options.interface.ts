@@ -193,7 +193,7 @@ export interface MfaSendersOptions {
 export interface MfaOptions {
   /**
    * The second factors offered. Users enable them one by one (TOTP through `/mfa/totp/setup` and
-   * `/mfa/totp/enable`); login asks for a second factor once a user has one. @default [] (MFA off)
+   * `/mfa/totp/enable`); login asks for a second factor once a user has one. @default [] (MFA off unless `factors`)
    */
   methods?: BuiltInMfaMethod[];
   /**
@@ -246,7 +246,7 @@ export interface MfaOptions {
   factors?: ProviderOption<MfaFactor>[];
 }
 
-/** Route names whose path can be changed with {@link RoutesOptions.paths}. */
+/** Route names whose path can be changed with {@link RoutesOptions}. */
 export type AuthRouteName =
   | 'register'
   | 'login'
@@ -310,7 +310,7 @@ export interface RoutesOptions {
   mfaDevice?: string | false;
   /**
    * Switch for every MFA route. The seven MFA routes are mounted only when MFA is configured
-   * (`mfa.methods` not empty), decided at start-up for `forRoot` and `forRootAsync` alike: with MFA
+   * (`mfa.methods` or `mfa.factors` not empty), decided at start-up for `forRoot` and `forRootAsync` alike: with MFA
    * off they answer 404 like any unknown route and are absent from the Swagger document. `false`
    * leaves them out even when MFA is configured (e.g. to serve your own MFA endpoints).
    * @default true

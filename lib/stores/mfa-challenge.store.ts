@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import { assertImplements, type MethodList } from './assert-implements.js';
 import type { DeliveredMfaMethod } from '../mfa/mfa-methods.js';
 
 /** A second factor that delivers a one-time code by message (defined in `mfa/mfa-methods.ts`). */
@@ -97,3 +98,23 @@ export const MFA_CHALLENGE_STORE = Symbol('nest-gatekeeper:MfaChallengeStore');
 
 /** Injects the configured {@link MfaChallengeStore}. */
 export const InjectMfaChallengeStore = (): PropertyDecorator & ParameterDecorator => Inject(MFA_CHALLENGE_STORE);
+
+/** The required methods of {@link MfaChallengeStore}; the compiler keeps this list equal to the interface. */
+const MFA_CHALLENGE_STORE_METHODS = {
+  putCode: 1,
+  consumeCode: 1,
+  deleteCode: 1,
+  finishPending: 1,
+  isPendingFinished: 1,
+  addTrustedDevice: 1,
+  findTrustedDevice: 1,
+  touchTrustedDevice: 1,
+  listTrustedDevices: 1,
+  deleteTrustedDevice: 1,
+  deleteTrustedDevices: 1,
+} satisfies MethodList<MfaChallengeStore>;
+
+/** Checks at start-up that `store` has every required {@link MfaChallengeStore} method (one `AuthConfigError` otherwise). */
+export function assertMfaChallengeStore(store: unknown, option = 'mfaChallengeStore'): MfaChallengeStore {
+  return assertImplements<MfaChallengeStore>(option, 'MfaChallengeStore', store, MFA_CHALLENGE_STORE_METHODS);
+}

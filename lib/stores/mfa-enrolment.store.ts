@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import { assertImplements, type MethodList } from './assert-implements.js';
 
 /** A user's TOTP and recovery-code state, as {@link MfaEnrolmentStore.getState} reads it. */
 export interface MfaUserState {
@@ -72,3 +73,21 @@ export const MFA_ENROLMENT_STORE = Symbol('nest-gatekeeper:MfaEnrolmentStore');
 
 /** Injects the configured {@link MfaEnrolmentStore}. */
 export const InjectMfaEnrolmentStore = (): PropertyDecorator & ParameterDecorator => Inject(MFA_ENROLMENT_STORE);
+
+/** The methods of {@link MfaEnrolmentStore}; the compiler keeps this list equal to the interface. */
+const MFA_ENROLMENT_STORE_METHODS = {
+  getState: 1,
+  setPendingTotp: 1,
+  activateTotp: 1,
+  setActiveTotp: 1,
+  clearTotp: 1,
+  acceptTotpStep: 1,
+  replaceRecoveryCodes: 1,
+  consumeRecoveryCode: 1,
+  deleteRecoveryCodes: 1,
+} satisfies MethodList<MfaEnrolmentStore>;
+
+/** Checks at start-up that `store` has every {@link MfaEnrolmentStore} method (one `AuthConfigError` otherwise). */
+export function assertMfaEnrolmentStore(store: unknown, option = 'mfaEnrolmentStore'): MfaEnrolmentStore {
+  return assertImplements<MfaEnrolmentStore>(option, 'MfaEnrolmentStore', store, MFA_ENROLMENT_STORE_METHODS);
+}

@@ -4,7 +4,7 @@ import { AUTH_OPTIONS, AUTH_ROUTES } from '../auth.constants.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from '../options/resolved-auth-options.js';
 
 /** The security scheme names {@link setupAuthSwagger} adds. `bearer` is also `@ApiBearerAuth()`'s default. */
-export const AUTH_SECURITY_SCHEMES = { bearer: 'bearer', oauth2: 'oauth2', cookie: 'cookie', csrf: 'csrf' } as const;
+const AUTH_SECURITY_SCHEMES = { bearer: 'bearer', oauth2: 'oauth2', cookie: 'cookie', csrf: 'csrf' } as const;
 
 type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace';
 const METHODS: readonly HttpMethod[] = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

@@ -1,10 +1,11 @@
 /**
  * `nest-gatekeeper/typeorm`: the TypeORM adapters of the stores (PostgreSQL, SQLite via
  * better-sqlite3, MySQL/MariaDB), their entity schemas and the portable migrations. Requires the
- * optional peer dependency `typeorm`; the package root never imports it.
+ * optional peer dependency `typeorm`; the package root never imports it. Set-up: docs/stores.md and
+ * docs/examples/typeorm.ts.
  *
  * ```ts
- * import { authEntities, createAuthMigrations, rateLimitEntity, runAuthMigrations, TypeOrmUserStore } from 'nest-gatekeeper/typeorm';
+ * import { TypeOrmMfaStore, TypeOrmUserStore } from 'nest-gatekeeper/typeorm';
  * ```
  */
 export {

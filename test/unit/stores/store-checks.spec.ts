@@ -9,6 +9,7 @@ import { Argon2idPasswordHasher } from '../../../lib/crypto/argon2id-password.ha
 import { assertPasswordHasher } from '../../../lib/crypto/password-hasher.js';
 import { MemoryRateLimitStore } from '../../../lib/stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from '../../../lib/stores/memory/memory-session.store.js';
+import { MemoryMfaStore } from '../../../lib/stores/memory/memory-mfa.store.js';
 import { assertRateLimitStore } from '../../../lib/stores/rate-limit.store.js';
 import { assertSessionStore } from '../../../lib/stores/session.store.js';
 
@@ -30,10 +31,10 @@ class HalfUserStore {
   }
 }
 
-async function startUp(userStore: unknown): Promise<unknown> {
+async function startUp(userStore: unknown, extra: Record<string, unknown> = {}): Promise<unknown> {
   try {
     const moduleRef = await Test.createTestingModule({
-      imports: [AuthModule.forRoot({ jwt: { secret: SECRET }, userStore } as AuthModuleOptions)],
+      imports: [AuthModule.forRoot({ jwt: { secret: SECRET }, userStore, ...extra } as AuthModuleOptions)],
     }).compile();
     await moduleRef.close();
     return undefined;
@@ -89,5 +90,29 @@ describe('the same check for the other plug points (for the provider helper to c
     expect(assertSessionStore(sessions)).toBe(sessions);
     expect(assertRateLimitStore(counters)).toBe(counters);
     expect(assertPasswordHasher(hasher)).toBe(hasher);
+  });
+});
+
+describe('the MFA stores and the code senders are checked at start-up too', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
+
+  it('a sender written against the old contract (sendEmail) fails at start-up instead of every code being undeliverable', async () => {
+    const error = await startUp(new MemoryUserStore(), {
+      mfa: { methods: ['email'], senders: { email: { sendEmail: () => Promise.resolve() } } },
+    });
+    expect(error).toBeInstanceOf(AuthConfigError);
+    expect((error as AuthConfigError).problems).toEqual(['mfa.senders.email: does not implement MfaSender; missing send()']);
+  });
+
+  it('an MFA store missing methods is named with the option that supplied it', async () => {
+    const partial = { getState: () => Promise.resolve(null), putCode: () => Promise.resolve() };
+    const whole = await startUp(new MemoryUserStore(), { mfaStore: partial });
+    expect((whole as AuthConfigError).problems?.[0]).toMatch(/^mfaStore: does not implement MfaEnrolmentStore; missing setPendingTotp\(\)/);
+    const half = await startUp(new MemoryUserStore(), { mfaChallengeStore: partial });
+    expect((half as AuthConfigError).problems?.[0]).toMatch(
+      /^mfaChallengeStore: does not implement MfaChallengeStore; missing consumeCode\(\)/,
+    );
+    expect(await startUp(new MemoryUserStore(), { mfaStore: new MemoryMfaStore() })).toBeUndefined();
   });
 });
