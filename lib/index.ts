@@ -108,7 +108,7 @@ export {
   type MfaVerifyMethod,
 } from './mfa/mfa-methods.js';
 export type { MfaCodeSent, MfaFactor, MfaSendContext, MfaVerifyContext } from './mfa/factors/mfa-factor.js';
-export { EMAIL_SENDER, SMS_SENDER, type MfaCodeMessage, type MfaSender } from './mfa/mfa-sender.js';
+export { EMAIL_SENDER, InjectEmailSender, InjectSmsSender, SMS_SENDER, type MfaCodeMessage, type MfaSender } from './mfa/mfa-sender.js';
 
 // Password hashing
 export { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';

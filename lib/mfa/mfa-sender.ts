@@ -1,3 +1,4 @@
+import { Inject } from '@nestjs/common';
 import { assertImplements, type MethodList } from '../stores/assert-implements.js';
 import type { DeliveredMfaMethod } from './mfa-methods.js';
 
@@ -33,6 +34,11 @@ export interface MfaSender {
 export const EMAIL_SENDER = Symbol('nest-gatekeeper:EmailSender');
 /** Injection token of the SMS {@link MfaSender} (when `mfa.senders.sms` is configured). */
 export const SMS_SENDER = Symbol('nest-gatekeeper:SmsSender');
+
+/** Injects the e-mail {@link MfaSender} (`undefined` when `mfa.senders.email` is not configured). */
+export const InjectEmailSender = (): PropertyDecorator & ParameterDecorator => Inject(EMAIL_SENDER);
+/** Injects the SMS {@link MfaSender} (`undefined` when `mfa.senders.sms` is not configured). */
+export const InjectSmsSender = (): PropertyDecorator & ParameterDecorator => Inject(SMS_SENDER);
 
 /** Checks at start-up that a configured sender has `send()` (e.g. not the former `sendEmail`/`sendSms`). */
 export function assertMfaSender(option: string): (sender: unknown) => MfaSender {
