@@ -11,6 +11,7 @@ import { MfaFactorRegistry } from './mfa-factor.registry.js';
 import type { MfaMethod } from './mfa-methods.js';
 import { assertCodeFormat, unavailable } from './mfa-problems.js';
 import { MfaService } from './mfa.service.js';
+import { TrustedDeviceService } from './trusted-device.service.js';
 
 /**
  * Turning second factors on and off: TOTP setup and confirmation (by the user, with a code from the
@@ -27,6 +28,7 @@ export class MfaEnrolmentService {
     private readonly mfa: MfaService,
     private readonly totp: TotpFactor,
     private readonly recovery: RecoveryCodeFactor,
+    private readonly trustedDevices: TrustedDeviceService,
   ) {}
 
   /** Starts a TOTP setup: a new 160-bit secret (saved encrypted, pending until a code confirms it). */
@@ -99,7 +101,7 @@ export class MfaEnrolmentService {
     await factor?.disable?.(user.id);
     if (remaining.length === 0) await this.recovery.disable(user.id);
     await this.store.deleteCode(user.id);
-    await this.store.deleteTrustedDevices(user.id);
+    await this.trustedDevices.revokeAll(user.id);
   }
 
   private offered(method: MfaMethod): MfaFactor {

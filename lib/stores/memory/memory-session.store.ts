@@ -1,4 +1,5 @@
 import type { RevocationWatcher, SessionRevocation, SessionRotation, SessionStore, StoredSession } from '../session.store.js';
+import { isSessionLive } from '../../sessions/session-liveness.js';
 
 /**
  * The default {@link SessionStore}: sessions in this process's memory. Correct for one instance;
@@ -42,7 +43,7 @@ export class MemorySessionStore implements SessionStore {
     const result: StoredSession[] = [];
     for (const id of this.byUser.get(userId) ?? []) {
       const s = this.sessions.get(id);
-      if (s && s.revokedAt === null && s.expiresAt > now && s.absoluteExpiresAt > now) result.push({ ...s });
+      if (isSessionLive(s, now)) result.push({ ...s });
     }
     return Promise.resolve(result.sort((a, b) => b.createdAt - a.createdAt));
   }

@@ -22,6 +22,7 @@ import {
   type RedisScript,
 } from './redis-script.js';
 import type { RedisSessionStoreOptions } from './redis-store.options.js';
+import { isSessionLive } from '../../sessions/session-liveness.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Sessions deleted per script call in `deleteExpired` (bounds the time Redis is busy with one call). */
@@ -273,7 +274,7 @@ export class RedisSessionStore implements SessionStore {
       const id = optionalString(reply[i], 'list');
       if (id === null) continue;
       const s = toSession(id, fieldsReply(reply[i + 1], 'list'));
-      if (s.revokedAt === null && s.expiresAt > now && s.absoluteExpiresAt > now) sessions.push(s);
+      if (isSessionLive(s, now)) sessions.push(s);
     }
     return sessions.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
