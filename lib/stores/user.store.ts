@@ -26,6 +26,11 @@ export interface AuthUser {
   mfaMethods: MfaMethod[];
   /** Phone number in E.164 form (`+15551234567`), where SMS codes go. Optional. */
   phone?: string | null;
+  /**
+   * Whether the user proved they own `email` (a verification link, an e-mail change confirmation, a
+   * password reset or a sign-in code). A store that does not keep it leaves it out: read as `false`.
+   */
+  emailVerified?: boolean;
   /** A disabled user cannot log in or refresh. */
   disabled?: boolean;
   /** Extra public profile fields returned with the user (e.g. `firstName`). Never secrets. */
@@ -38,6 +43,8 @@ export interface NewUser {
   email: string;
   passwordHash: string;
   roles: string[];
+  /** Whether the address is already verified (e.g. seeded users); `false` when omitted. */
+  emailVerified?: boolean;
   profile?: Record<string, JsonValue>;
 }
 
@@ -65,6 +72,20 @@ export interface UserStore {
    * `methods.length > 0`. Resolves `false` when the user does not exist.
    */
   setMfaMethods(id: string, methods: readonly MfaMethod[]): Promise<boolean>;
+  /**
+   * Optional (e-mail verification): sets `emailVerified`. With `expectedEmail`, only while the user's
+   * e-mail is still that address (a link sent to an old address verifies nothing). Resolves `false`
+   * when the user does not exist or the address differs.
+   */
+  setEmailVerified?(id: string, verified: boolean, expectedEmail?: string): Promise<boolean>;
+  /**
+   * Optional (change e-mail): replaces the (normalised) e-mail and marks it verified. Rejects with
+   * `DuplicateUserError` when another user has it (of concurrent changes to one address exactly one
+   * succeeds). Resolves `false` when the user does not exist.
+   */
+  updateEmail?(id: string, email: string): Promise<boolean>;
+  /** Optional (delete account): deletes the user. Resolves `false` when the user does not exist. */
+  delete?(id: string): Promise<boolean>;
 }
 
 /** The methods of {@link UserStore}; the compiler keeps this list equal to the interface. */
