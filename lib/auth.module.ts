@@ -11,7 +11,8 @@ import { APP_FILTER, APP_GUARD, ApplicationConfig, ModuleRef } from '@nestjs/cor
 import { AUTH_OPTIONS, AUTH_RAW_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
 import { AuthService } from './auth.service.js';
 import { AuthController } from './controllers/auth.controller.js';
-import { mfaRoutesProvider } from './controllers/mfa-routes.js';
+import { AccountController } from './controllers/account.controller.js';
+import { routeSwitchesProvider, type RouteCondition } from './controllers/route-switches.js';
 import { mountController } from './controllers/mount-controller.js';
 import { MfaController } from './controllers/mfa.controller.js';
 import { PasswordController } from './controllers/password.controller.js';
@@ -42,6 +43,11 @@ import { RevocationFeed } from './sessions/revocation-feed.js';
 import { SessionJanitor } from './sessions/session.janitor.js';
 import { SessionService } from './sessions/session.service.js';
 import { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
+import { MemoryAccountTokenStore } from './stores/memory/memory-account-token.store.js';
+import { ACCOUNT_TOKEN_STORE, assertAccountTokenStore, type AccountTokenStore } from './stores/account-token.store.js';
+import { AccountMailer } from './account/account-mailer.js';
+import { AccountService } from './account/account.service.js';
+import { PasswordChecks } from './users/password-checks.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
 import { assertMfaChallengeStore, MFA_CHALLENGE_STORE, type MfaChallengeStore } from './stores/mfa-challenge.store.js';
@@ -73,7 +79,7 @@ export type AuthModuleForRootOptions = typeof builder.OPTIONS_TYPE;
 /** What `AuthModule.forRootAsync()` takes: `imports`, `inject`, `useFactory | useClass | useExisting`, plus the extras. */
 export type AuthModuleAsyncOptions = typeof builder.ASYNC_OPTIONS_TYPE;
 
-function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown>[]; mfaRoutes: Provider } {
+function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown>[]; switches: Provider[] } {
   const guards = routes.globalGuard ? [] : [AccessTokenGuard, RolesGuard];
   const { paths, prefix } = routes;
   const controllers: Type<unknown>[] = [
@@ -100,10 +106,42 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
     devices: paths.mfaDevices,
     revokeDevice: paths.mfaDevice,
   };
-  // Mounted as the extras say; left out at start-up when MFA is off (see mfaRoutesProvider).
+  // Mounted as the extras say; left out at start-up when MFA is off (see routeSwitchesProvider).
   const mfa = Object.values(mfaPaths).some((path) => path !== null) ? mountController(MfaController, prefix, mfaPaths, guards) : undefined;
   if (mfa !== undefined) controllers.push(mfa);
-  return { controllers, mfaRoutes: mfaRoutesProvider(mfa, Object.keys(mfaPaths)) };
+  const accountPaths = {
+    forgot: paths.passwordForgot,
+    reset: paths.passwordReset,
+    verifyEmail: paths.emailVerify,
+    resendVerification: paths.emailVerifyResend,
+    changeEmail: paths.emailChange,
+    deleteAccount: paths.accountDelete,
+    sendLoginCode: paths.loginCodeSend,
+    loginWithCode: paths.loginCode,
+  };
+  const account = Object.values(accountPaths).some((path) => path !== null)
+    ? mountController(AccountController, prefix, accountPaths, guards)
+    : undefined;
+  if (account !== undefined) controllers.push(account);
+  const mfaOn: RouteCondition = (options) => options.mfa.enabled;
+  const emailOn: RouteCondition = (options) => options.account.emailEnabled;
+  const loginCodeOn: RouteCondition = (options) => options.account.loginCode.enabled;
+  return {
+    controllers,
+    switches: [
+      routeSwitchesProvider(mfa, Object.fromEntries(Object.keys(mfaPaths).map((name) => [name, mfaOn]))),
+      routeSwitchesProvider(account, {
+        forgot: emailOn,
+        reset: emailOn,
+        verifyEmail: emailOn,
+        resendVerification: (options) => options.account.emailEnabled && options.account.emailVerification.enabled,
+        changeEmail: emailOn,
+        deleteAccount: () => true,
+        sendLoginCode: loginCodeOn,
+        loginWithCode: loginCodeOn,
+      }),
+    ],
+  };
 }
 
 /** @internal the resolved `mfaStore` option (or the in-memory default): each MFA half unless overridden. */
@@ -159,12 +197,19 @@ function pluggedProviders(): Provider[] {
       'MfaChallengeStore',
       assertMfaChallengeStore,
     ),
+    storeProvider<AccountTokenStore>(
+      ACCOUNT_TOKEN_STORE,
+      (raw) => raw.accountTokenStore,
+      () => new MemoryAccountTokenStore(),
+      'AccountTokenStore',
+      assertAccountTokenStore,
+    ),
     storeProvider<MfaSender | undefined>(
       EMAIL_SENDER,
-      (raw) => raw.mfa?.senders?.email,
+      (raw) => raw.emailSender ?? raw.mfa?.senders?.email,
       () => undefined,
       null,
-      assertMfaSender('mfa.senders.email'),
+      assertMfaSender('emailSender'),
     ),
     storeProvider<MfaSender | undefined>(
       SMS_SENDER,
@@ -177,10 +222,10 @@ function pluggedProviders(): Provider[] {
 }
 
 function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): DynamicModule {
-  const { controllers, mfaRoutes } = controllersFor(routes);
+  const { controllers, switches } = controllersFor(routes);
   const providers: Provider[] = [
     ...(definition.providers ?? []),
-    mfaRoutes,
+    ...switches,
     { provide: AUTH_ROUTES, useValue: routes },
     { provide: AUTH_RAW_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN },
     { provide: AUTH_OPTIONS, useFactory: resolveAuthOptions, inject: [MODULE_OPTIONS_TOKEN] },
@@ -221,6 +266,9 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     MfaService,
     MfaEnrolmentService,
     TrustedDeviceService,
+    PasswordChecks,
+    AccountMailer,
+    AccountService,
     AuthService,
     AccessTokenGuard,
     RolesGuard,
@@ -246,6 +294,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       RATE_LIMIT_STORE,
       MFA_ENROLMENT_STORE,
       MFA_CHALLENGE_STORE,
+      ACCOUNT_TOKEN_STORE,
       EMAIL_SENDER,
       SMS_SENDER,
       PASSWORD_HASHER,
@@ -258,6 +307,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       TrustedDeviceService,
       // Read by the MFA request validation pipe (it knows the configured factor names).
       MfaFactorRegistry,
+      AccountService,
       AuthService,
       AccessTokenGuard,
       RolesGuard,

@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_OPTIONS } from './auth.constants.js';
-import { BoundedPasswordHasher, PasswordHashingBusyError, type HashPermit } from './crypto/bounded-password-hasher.js';
+import type { HashPermit } from './crypto/bounded-password-hasher.js';
 import { constantTimeEqual, sha256 } from './crypto/secrets.js';
 import { AuthException } from './errors/auth.exception.js';
 import { DuplicateUserError } from './errors/store.errors.js';
@@ -15,6 +15,8 @@ import type { AuthPrincipal } from './tokens/access-token.claims.js';
 import type { TokenGrant } from './transport/token-transport.js';
 import { parseIdentifier } from './users/identifiers.js';
 import { toPublicUser, type PublicUser } from './users/public-user.js';
+import { PasswordChecks } from './users/password-checks.js';
+import { AccountService } from './account/account.service.js';
 
 /** Login input: one identifier and the password. */
 export interface LoginInput {
@@ -70,12 +72,6 @@ export interface RegisterInput {
  */
 const IDEMPOTENCY_FIELD = 'registrationKeyHash';
 
-/** The use cases that hash or verify a password (what a refused one was, for the shedding hook). */
-type HashingUseCase = 'login' | 'register' | 'changePassword' | 'disableMfa';
-
-/** The password behind the dummy hash that unknown users' logins are verified against. */
-const DUMMY_PASSWORD = 'nest-gatekeeper dummy password for unknown users';
-
 /**
  * The use cases: register, log in, refresh, read the profile, log out, manage sessions and change
  * the password. Controllers are thin adapters around this service; inject it to build your own.
@@ -85,24 +81,18 @@ const DUMMY_PASSWORD = 'nest-gatekeeper dummy password for unknown users';
  * enforced by `AccessTokenGuard` before the handler runs.
  */
 @Injectable()
-export class AuthService implements OnModuleInit {
-  private dummyHash: Promise<string> | undefined;
-
+export class AuthService {
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(USER_STORE) private readonly users: UserStore,
-    @Inject(BoundedPasswordHasher) private readonly hasher: BoundedPasswordHasher,
+    private readonly passwords: PasswordChecks,
+    private readonly account: AccountService,
     private readonly sessions: SessionService,
     private readonly limiter: LoginRateLimiter,
     private readonly mfa: MfaService,
     private readonly mfaEnrolment: MfaEnrolmentService,
     private readonly trustedDevices: TrustedDeviceService,
   ) {}
-
-  /** Computes the dummy hash at start-up, so the first unknown-user login costs no more than later ones. */
-  onModuleInit(): void {
-    void this.getDummyHash().catch(() => undefined);
-  }
 
   /**
    * Creates an account. The username and e-mail are normalised, then validated (see
@@ -114,12 +104,12 @@ export class AuthService implements OnModuleInit {
   async register(input: RegisterInput, context: SessionContext = {}): Promise<PublicUser | null> {
     const username = parseIdentifier(input.username, 'username', 'username');
     const email = parseIdentifier(input.email, 'email', 'email');
-    this.assertPasswordPolicy(input.password, 'password');
-    const permit = this.reserveHashing('register');
+    this.passwords.assertPolicy(input.password, 'password');
+    const permit = this.passwords.reserve();
     let passwordHash: string;
     try {
       await this.limiter.reserveRegistration(context.ip);
-      passwordHash = await this.hasher.hash(input.password, permit);
+      passwordHash = await this.passwords.hasher.hash(input.password, permit);
     } finally {
       permit.release();
     }
@@ -133,6 +123,7 @@ export class AuthService implements OnModuleInit {
         roles: [...this.options.defaultRoles],
         ...(profile ? { profile } : {}),
       });
+      await this.account.sendVerification(user, context.ip);
       return toPublicUser(user);
     } catch (error) {
       if (!(error instanceof DuplicateUserError)) throw error;
@@ -151,7 +142,7 @@ export class AuthService implements OnModuleInit {
     const existing = await this.users.findByUsername(username);
     const stored = existing?.profile?.[IDEMPOTENCY_FIELD];
     if (!existing || existing.email !== email || typeof stored !== 'string' || !constantTimeEqual(stored, keyHash)) return null;
-    return (await this.hasher.verify(existing.passwordHash, password)) ? toPublicUser(existing) : null;
+    return (await this.passwords.hasher.verify(existing.passwordHash, password)) ? toPublicUser(existing) : null;
   }
 
   /**
@@ -163,7 +154,7 @@ export class AuthService implements OnModuleInit {
    * `passwordHashing` is saturated, 503 `AUTH_BUSY` before the account is looked up.
    */
   async login(input: LoginInput, context: SessionContext): Promise<LoginOutcome> {
-    const permit = this.reserveHashing('login');
+    const permit = this.passwords.reserve();
     try {
       return await this.loginWith(input, context, permit);
     } finally {
@@ -174,7 +165,7 @@ export class AuthService implements OnModuleInit {
   private async loginWith(input: LoginInput, context: SessionContext, permit: HashPermit): Promise<LoginOutcome> {
     const accessTtl = this.accessTtl(input.expiresInMins);
     const identifier = parseIdentifier(input.identifier, input.identifierType ?? 'username', 'login');
-    this.assertPasswordLength(input.password);
+    this.passwords.assertLength(input.password);
     const user =
       input.identifierType === 'email' || identifier.includes('@')
         ? await this.users.findByEmail(identifier)
@@ -186,16 +177,48 @@ export class AuthService implements OnModuleInit {
     // An unchecked refusal (a lock the client must not see) does the same work as a wrong password.
     const valid =
       user && ticket.check
-        ? await this.hasher.verify(user.passwordHash, input.password, permit)
-        : await this.hasher.verify(await this.getDummyHash(permit), input.password, permit).then(() => false);
+        ? await this.passwords.hasher.verify(user.passwordHash, input.password, permit)
+        : await this.passwords.hasher.verify(await this.passwords.getDummyHash(permit), input.password, permit).then(() => false);
     if (!user || !valid || user.disabled) {
       await this.limiter.settle(ticket, false);
       throw new AuthException('INVALID_CREDENTIALS');
     }
     await this.limiter.settle(ticket, true);
+    // Told only to whoever knows the password (EMAIL_NOT_VERIFIED reveals nothing to a guesser).
+    if (this.options.account.emailVerification.required && user.emailVerified !== true) throw new AuthException('EMAIL_NOT_VERIFIED');
     await this.rehashIfNeeded(user, input.password, permit);
     // Hashing is over: the place goes to the next sign-in while codes are sent and the session starts.
     permit.release();
+    return this.afterFirstFactor(user, context, accessTtl, isTrusted);
+  }
+
+  /**
+   * Sign-in by e-mail code (`loginCode.enabled`): checks the code sent by
+   * {@link AccountService.sendLoginCode} (guess-limited; a wrong, expired or unknown one is
+   * `INVALID_CREDENTIALS`), then answers like a password login: tokens, or the second step for a user
+   * with a second factor other than e-mail codes (the code already proved the mailbox).
+   */
+  async loginWithCode(
+    input: { email: string; code: string; expiresInMins?: number; trustToken?: string },
+    context: SessionContext,
+  ): Promise<LoginOutcome> {
+    const accessTtl = this.accessTtl(input.expiresInMins);
+    const user = await this.account.verifyLoginCode(input.email, input.code, context.ip);
+    const usable = await this.mfa.usableMethods(user);
+    if (usable.every((method) => method === 'email') && !this.options.mfa.required) {
+      const tokens = await this.sessions.start(user, context, accessTtl);
+      return { grant: { tokens, user: toPublicUser(user), message: this.options.responses.messages.login } };
+    }
+    return this.afterFirstFactor(user, context, accessTtl, () => this.trustedDevices.isTrusted(user, input.trustToken));
+  }
+
+  /** After a first factor: the second step when the user has one (and no trusted device), else a session. */
+  private async afterFirstFactor(
+    user: AuthUser,
+    context: SessionContext,
+    accessTtl: number | undefined,
+    isTrusted: () => Promise<boolean>,
+  ): Promise<LoginOutcome> {
     const challenge = await this.mfa.challengeFor(user);
     if (challenge !== null && !(await isTrusted())) {
       return { pending: await this.mfa.beginPending(user, challenge, context.ip, accessTtl) };
@@ -231,11 +254,11 @@ export class AuthService implements OnModuleInit {
    * login); revokes every trusted device.
    */
   async disableMfa(principal: AuthPrincipal, method: MfaMethod, password: string, ip?: string): Promise<void> {
-    this.assertPasswordLength(password);
-    const permit = this.reserveHashing('disableMfa');
+    this.passwords.assertLength(password);
+    const permit = this.passwords.reserve();
     try {
       const user = await this.requireUser(principal.id);
-      await this.checkPassword(user, password, ip, permit);
+      await this.passwords.checkPassword(user, password, ip, permit, 'The current password is wrong.');
       await this.mfaEnrolment.disable(user, method);
     } finally {
       permit.release();
@@ -288,29 +311,19 @@ export class AuthService implements OnModuleInit {
    * revokes every other session and every trusted device.
    */
   async changePassword(principal: AuthPrincipal, currentPassword: string, newPassword: string, ip?: string): Promise<void> {
-    this.assertPasswordLength(currentPassword);
-    this.assertPasswordPolicy(newPassword, 'newPassword');
-    const permit = this.reserveHashing('changePassword');
+    this.passwords.assertLength(currentPassword);
+    this.passwords.assertPolicy(newPassword, 'newPassword');
+    const permit = this.passwords.reserve();
     let user: AuthUser;
     try {
       user = await this.requireUser(principal.id);
-      await this.checkPassword(user, currentPassword, ip, permit);
-      await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword, permit));
+      await this.passwords.checkPassword(user, currentPassword, ip, permit, 'The current password is wrong.');
+      await this.users.updatePasswordHash(user.id, await this.passwords.hasher.hash(newPassword, permit));
     } finally {
       permit.release();
     }
     await this.sessions.revokeAll(user.id, principal.sessionId);
     await this.trustedDevices.revokeAll(user.id);
-  }
-
-  /** Re-checks the password of a signed-in user (rate-limited like login). */
-  private async checkPassword(user: AuthUser, password: string, ip: string | undefined, permit: HashPermit): Promise<void> {
-    const ticket = await this.limiter.begin(LoginRateLimiter.forUser(user.id, ip));
-    if (!ticket.check || !(await this.hasher.verify(user.passwordHash, password, permit))) {
-      await this.limiter.settle(ticket, false);
-      throw new AuthException('INVALID_CREDENTIALS', { detail: 'The current password is wrong.' });
-    }
-    await this.limiter.settle(ticket, true);
   }
 
   private async requireUser(id: string): Promise<AuthUser> {
@@ -330,56 +343,9 @@ export class AuthService implements OnModuleInit {
     return expiresInMins * 60;
   }
 
-  /** Long inputs are refused before any hashing (argon2 cost must not be attacker-chosen). */
-  private assertPasswordLength(password: string): void {
-    const { maxLength } = this.options.password;
-    if (password.length > maxLength || Buffer.byteLength(password, 'utf8') > maxLength * 4) {
-      throw new AuthException('VALIDATION_FAILED', {
-        errors: [{ field: 'password', message: `must be at most ${maxLength} characters` }],
-      });
-    }
-  }
-
-  private assertPasswordPolicy(password: string, field: string): void {
-    const { minLength, maxLength } = this.options.password;
-    if (password.length < minLength || password.length > maxLength || Buffer.byteLength(password, 'utf8') > maxLength * 4) {
-      throw new AuthException('VALIDATION_FAILED', {
-        errors: [{ field, message: `must be ${minLength} to ${maxLength} characters` }],
-      });
-    }
-  }
-
   private async rehashIfNeeded(user: AuthUser, password: string, permit: HashPermit): Promise<void> {
-    if (this.hasher.needsRehash(user.passwordHash)) {
-      await this.users.updatePasswordHash(user.id, await this.hasher.hash(password, permit));
+    if (this.passwords.hasher.needsRehash(user.passwordHash)) {
+      await this.users.updatePasswordHash(user.id, await this.passwords.hasher.hash(password, permit));
     }
-  }
-
-  /**
-   * A place for the password hashing of one use case, or 503 `AUTH_BUSY` with `Retry-After` when
-   * `passwordHashing.concurrency + queue` places are taken. Called before any store is read, so a
-   * refusal costs next to nothing and says nothing about the account. Every refused sign-in, password
-   * change, MFA disable and registration passes here (see {@link shed}).
-   */
-  private reserveHashing(useCase: HashingUseCase): HashPermit {
-    try {
-      return this.hasher.reserve();
-    } catch (error) {
-      throw error instanceof PasswordHashingBusyError ? this.shed(useCase, error) : error;
-    }
-  }
-
-  /** The answer to a refused use case: 503 `AUTH_BUSY`. The hook where shed sign-ins are to be counted. */
-  private shed(_useCase: HashingUseCase, busy: PasswordHashingBusyError): AuthException {
-    return new AuthException('AUTH_BUSY', { retryAfterSeconds: busy.retryAfterSeconds });
-  }
-
-  /** The dummy hash (computed once; on `permit`'s place when the start-up one is not there yet). */
-  private getDummyHash(permit?: HashPermit): Promise<string> {
-    this.dummyHash ??= this.hasher.hash(DUMMY_PASSWORD, permit).catch((error: unknown) => {
-      this.dummyHash = undefined; // computed again by the next caller (e.g. after a refusal at start-up)
-      throw error;
-    });
-    return this.dummyHash;
   }
 }

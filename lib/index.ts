@@ -21,6 +21,8 @@ export type { IssuedTokens, TokenGrant } from './transport/token-transport.js';
 export type { SessionContext, SessionView } from './sessions/session.service.js';
 export type { PendingMfaBody } from './mfa/mfa.service.js';
 export { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
+export { AccountService, type AccountIdentifier, type ResetPasswordInput } from './account/account.service.js';
+export { ACCOUNT_MESSAGE_PURPOSES, type AccountMessage, type AccountMessagePurpose } from './account/account-messages.js';
 export { TrustedDeviceService, type TrustedDeviceView } from './mfa/trusted-device.service.js';
 
 // Options
@@ -28,7 +30,15 @@ export { AUTH_OPTIONS } from './auth.constants.js';
 export type { ResolvedAuthOptions } from './options/resolved-auth-options.js';
 export type {
   AccessTokenType,
+  AccountDeletionOptions,
+  AccountEmailsOptions,
+  AccountLinksOptions,
+  AccountMessageTemplate,
+  AccountMessageVariables,
   AttemptLimit,
+  EmailVerificationOptions,
+  LoginCodeOptions,
+  PasswordResetOptions,
   AuthModuleExtras,
   AuthModuleOptions,
   AuthRouteName,
@@ -92,6 +102,15 @@ export {
   type StoredTrustedDevice,
 } from './stores/mfa-challenge.store.js';
 export type { MfaStore } from './stores/mfa.store.js';
+export {
+  ACCOUNT_TOKEN_PURPOSES,
+  ACCOUNT_TOKEN_STORE,
+  InjectAccountTokenStore,
+  type AccountTokenPurpose,
+  type AccountTokenStore,
+  type StoredAccountToken,
+} from './stores/account-token.store.js';
+export { MemoryAccountTokenStore } from './stores/memory/memory-account-token.store.js';
 export { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
 export { MemoryUserStore } from './stores/memory/memory-user.store.js';
 export { MemorySessionStore } from './stores/memory/memory-session.store.js';
@@ -108,7 +127,16 @@ export {
   type MfaVerifyMethod,
 } from './mfa/mfa-methods.js';
 export type { MfaCodeSent, MfaFactor, MfaSendContext, MfaVerifyContext } from './mfa/factors/mfa-factor.js';
-export { EMAIL_SENDER, InjectEmailSender, InjectSmsSender, SMS_SENDER, type MfaCodeMessage, type MfaSender } from './mfa/mfa-sender.js';
+export {
+  EMAIL_SENDER,
+  InjectEmailSender,
+  InjectSmsSender,
+  SMS_SENDER,
+  type AuthMessage,
+  type EmailSender,
+  type MfaCodeMessage,
+  type MfaSender,
+} from './mfa/mfa-sender.js';
 
 // Password hashing
 export { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';

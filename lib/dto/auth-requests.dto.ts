@@ -244,3 +244,132 @@ export class TokenRequestDto {
   @ApiPropertyOptional({ description: 'Accepted and ignored (first-party clients have no secret).', example: '' })
   client_secret?: string;
 }
+
+const EMAIL_DOC = { description: 'The e-mail address of the account.', example: 'jane.doe@example.com', maxLength: 254 };
+const MFA_CODE_DOC = {
+  description: 'For an account with an authenticator app: its current code, or a recovery code `xxxx-xxxx-xxxx`.',
+  example: '123456',
+  maxLength: 64,
+};
+
+/** `POST /auth/password/forgot` */
+export class ForgotPasswordDto {
+  @ApiPropertyOptional({ ...EMAIL_DOC, description: 'The e-mail address of the account. Send this or `username`.' })
+  @OptionalField()
+  @IdentifierField('email')
+  email?: string;
+
+  @ApiPropertyOptional({ description: 'The username (when usernames sign in). Send this or `email`.', example: 'jane.doe', maxLength: 64 })
+  @OptionalField()
+  @IdentifierField('username')
+  username?: string;
+}
+
+/** `POST /auth/password/reset` */
+export class ResetPasswordDto {
+  @ApiProperty({
+    description:
+      'The token of the reset link, or the code of the reset message (`passwordReset.method: code`, with `email` or `username`).',
+    example: 'Jx1d3hQ0mN7y…',
+    maxLength: 512,
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  token!: string;
+
+  @ApiProperty({ description: 'The new password (policy: 8 to 128 characters by default).', example: 'a-new-long-passphrase' })
+  @IsString()
+  @MaxLength(PASSWORD_FIELD_MAX)
+  newPassword!: string;
+
+  @ApiPropertyOptional(MFA_CODE_DOC)
+  @OptionalField()
+  @IsString()
+  @MaxLength(64)
+  mfaCode?: string;
+
+  @ApiPropertyOptional({ ...EMAIL_DOC, description: 'With a reset code: the e-mail address of the account (or `username`).' })
+  @OptionalField()
+  @IdentifierField('email')
+  email?: string;
+
+  @ApiPropertyOptional({ description: 'With a reset code: the username of the account (or `email`).', example: 'jane.doe', maxLength: 64 })
+  @OptionalField()
+  @IdentifierField('username')
+  username?: string;
+}
+
+/** `POST /auth/email/verify` */
+export class VerifyEmailDto {
+  @ApiProperty({ description: 'The token of the verification (or e-mail change) link.', example: 'Jx1d3hQ0mN7y…', maxLength: 512 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  token!: string;
+}
+
+/** `POST /auth/email/change` */
+export class ChangeEmailDto {
+  @ApiProperty({
+    description: 'The new e-mail address; it is changed when this address confirms.',
+    example: 'jane@new.example.com',
+    maxLength: 254,
+  })
+  @IdentifierField('email')
+  newEmail!: string;
+
+  @ApiProperty({ description: 'The current password.', example: 'correct-horse-battery' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_FIELD_MAX)
+  password!: string;
+}
+
+/** `POST /auth/account/delete` */
+export class DeleteAccountDto {
+  @ApiProperty({ description: 'The current password.', example: 'correct-horse-battery' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_FIELD_MAX)
+  password!: string;
+
+  @ApiPropertyOptional(MFA_CODE_DOC)
+  @OptionalField()
+  @IsString()
+  @MaxLength(64)
+  mfaCode?: string;
+}
+
+/** `POST /auth/login/code/send` */
+export class LoginCodeSendDto {
+  @ApiProperty(EMAIL_DOC)
+  @IdentifierField('email')
+  email!: string;
+}
+
+/** `POST /auth/login/code` */
+export class LoginCodeDto {
+  @ApiProperty(EMAIL_DOC)
+  @IdentifierField('email')
+  email!: string;
+
+  @ApiProperty({ description: 'The sign-in code of the message (digits; a JSON string).', example: '12345678', maxLength: 64 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  code!: string;
+
+  @ApiPropertyOptional({ description: 'Access-token lifetime in minutes (at most `jwt.maxAccessTokenTtl`).', example: 30, minimum: 1 })
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(525_600)
+  expiresInMins?: number;
+
+  @ApiPropertyOptional({ description: 'A trusted-device token: skips the second factor for this user.', maxLength: 512 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(512)
+  trustToken?: string;
+}

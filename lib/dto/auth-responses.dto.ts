@@ -15,6 +15,11 @@ export class PublicUserDto {
   mfaEnabled!: boolean;
   @ApiProperty({ enum: [...MFA_METHODS], isArray: true, description: 'Enabled second factors, the default first.', example: [] })
   mfaMethods!: string[];
+  @ApiProperty({
+    description: 'Whether the user proved they own `email` (verification link, e-mail change, reset or sign-in code).',
+    example: true,
+  })
+  emailVerified!: boolean;
 }
 
 /** `201` of `POST /auth/register`. */

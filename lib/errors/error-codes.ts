@@ -45,6 +45,26 @@ export const AuthErrorCodes = {
     title: 'Service Unavailable',
     detail: 'The verification code could not be sent. Try again later.',
   },
+  RESET_TOKEN_INVALID: {
+    status: 400,
+    title: 'Bad Request',
+    detail: 'The password reset token is invalid, used, expired or superseded by a newer one. Ask for a new one.',
+  },
+  VERIFICATION_TOKEN_INVALID: {
+    status: 400,
+    title: 'Bad Request',
+    detail: 'The verification token is invalid, used, expired or superseded by a newer one.',
+  },
+  EMAIL_NOT_VERIFIED: {
+    status: 403,
+    title: 'Forbidden',
+    detail: 'The e-mail address of this account is not verified. Follow the link sent to it, or ask for a new one.',
+  },
+  NOT_IMPLEMENTED: {
+    status: 501,
+    title: 'Not Implemented',
+    detail: 'This operation is not supported by the configured user store.',
+  },
   FORBIDDEN: { status: 403, title: 'Forbidden', detail: 'You do not have access to this resource.' },
   CSRF_TOKEN_INVALID: { status: 403, title: 'Forbidden', detail: 'Missing or invalid CSRF token.' },
   NOT_FOUND: { status: 404, title: 'Not Found', detail: 'The resource was not found.' },

@@ -1,9 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { assertImplements, type MethodList } from '../stores/assert-implements.js';
+import type { AccountMessage } from '../account/account-messages.js';
 import type { DeliveredMfaMethod } from './mfa-methods.js';
 
 /** What a sender is asked to deliver: one verification code, ready-made text included. */
 export interface MfaCodeMessage {
+  /** Set on the module's own MFA codes (account messages carry their own purpose). */
+  purpose?: 'mfa-code';
   /** How the code travels: `'email'` or `'sms'` (one sender may serve both channels). */
   channel: DeliveredMfaMethod;
   /** The e-mail address or phone number (E.164). */
@@ -20,22 +23,29 @@ export interface MfaCodeMessage {
   user: { id: string; username: string };
 }
 
+/** Everything a sender may be handed: an MFA code, or an account lifecycle e-mail (`purpose` tells them apart). */
+export type AuthMessage = MfaCodeMessage | AccountMessage;
+
 /**
- * Delivers verification codes: your mailer behind `mfa.senders.email`, your SMS gateway behind
- * `mfa.senders.sms` (or one object for both, reading `message.channel`). The module never sends by
- * itself. Reject when the message could not be handed over (the client gets 503
- * `MFA_DELIVERY_FAILED`).
+ * Delivers the module's messages: your mailer behind `emailSender` (or `mfa.senders.email`), your SMS
+ * gateway behind `mfa.senders.sms` (or one object for both, reading `message.channel`). The module
+ * never sends by itself. Reject when the message could not be handed over: an MFA code then answers
+ * 503 `MFA_DELIVERY_FAILED`; an account message is sent after the response (which must not depend
+ * on whether the account exists), and its failure is logged without the token.
  */
 export interface MfaSender {
-  send(message: MfaCodeMessage): Promise<void>;
+  send(message: AuthMessage): Promise<void>;
 }
 
-/** Injection token of the e-mail {@link MfaSender} (when `mfa.senders.email` is configured). */
+/** The e-mail sender's contract: an {@link MfaSender}. */
+export type EmailSender = MfaSender;
+
+/** Injection token of the e-mail {@link MfaSender} (when `emailSender` or `mfa.senders.email` is configured). */
 export const EMAIL_SENDER = Symbol('nest-gatekeeper:EmailSender');
 /** Injection token of the SMS {@link MfaSender} (when `mfa.senders.sms` is configured). */
 export const SMS_SENDER = Symbol('nest-gatekeeper:SmsSender');
 
-/** Injects the e-mail {@link MfaSender} (`undefined` when `mfa.senders.email` is not configured). */
+/** Injects the e-mail {@link MfaSender} (`undefined` when neither `emailSender` nor `mfa.senders.email` is configured). */
 export const InjectEmailSender = (): PropertyDecorator & ParameterDecorator => Inject(EMAIL_SENDER);
 /** Injects the SMS {@link MfaSender} (`undefined` when `mfa.senders.sms` is not configured). */
 export const InjectSmsSender = (): PropertyDecorator & ParameterDecorator => Inject(SMS_SENDER);

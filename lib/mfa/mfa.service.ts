@@ -159,6 +159,28 @@ export class MfaService implements OnModuleInit {
     return { user, accessTtlSeconds: pending.accessTtlSeconds };
   }
 
+  /**
+   * A second proof for an account operation a mailbox alone must not authorise (password reset,
+   * account deletion): a user with an authenticator app (TOTP) must give its code or a recovery code
+   * as `mfaCode`; users without TOTP need nothing more. Counted on the user's shared attempt cap like
+   * `/mfa/verify` (429 while locked). Throws 401 `MFA_CODE_INVALID` for a missing or wrong code.
+   */
+  async verifyStepUp(user: AuthUser, code: string | undefined, ip: string | undefined): Promise<void> {
+    const totp = this.factors.get('totp');
+    if (totp === undefined || !(await this.isUsable(user, totp))) return;
+    if (code === undefined || code === '') {
+      throw new AuthException('MFA_CODE_INVALID', {
+        detail: 'This account uses an authenticator app: give its current code (or a recovery code) as mfaCode.',
+      });
+    }
+    const backup = this.factors.backups.find((factor) => factor.codeFormatError?.(code) === undefined);
+    const factor = totp.codeFormatError?.(code) === undefined ? totp : (backup ?? totp);
+    assertCodeFormat(factor, code, 'mfaCode');
+    const pending: PendingMfaLogin = { userId: user.id, pendingId: `step-up:${user.id}`, expiresAt: 0 };
+    await this.countedAttempt(user.id, ip, undefined, () => factor.verify({ user, pending, code }));
+    await this.clearAttempts(user.id);
+  }
+
   /** The user's enabled primary methods that the module offers and the user can use, default first. */
   async usableMethods(user: AuthUser): Promise<MfaMethod[]> {
     const usable: MfaMethod[] = [];

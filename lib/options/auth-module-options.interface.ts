@@ -4,6 +4,8 @@ import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { MfaFactor } from '../mfa/factors/mfa-factor.js';
 import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 import type { MfaSender } from '../mfa/mfa-sender.js';
+import type { AccountMessagePurpose } from '../account/account-messages.js';
+import type { AccountTokenStore } from '../stores/account-token.store.js';
 import type { MfaChallengeStore } from '../stores/mfa-challenge.store.js';
 import type { MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
 import type { MfaStore } from '../stores/mfa.store.js';
@@ -246,6 +248,105 @@ export interface MfaOptions {
   factors?: ProviderOption<MfaFactor>[];
 }
 
+/** Password reset (`POST /password/forgot`, `POST /password/reset`; on when an e-mail sender is configured). */
+export interface PasswordResetOptions {
+  /**
+   * What the reset message carries: `'link'`, a link with a ≥ 128-bit token (stored only as its
+   * hash), or `'code'`, a short code (`accountEmails.codeLength` digits) typed into the app, which
+   * `POST /password/reset` then takes with the account's `email` (or `username`) and guess-limits
+   * like MFA codes. @default 'link'
+   */
+  method?: 'link' | 'code';
+  /** How long a reset token or code stays valid. @default '30m' */
+  tokenTtl?: Duration;
+}
+
+/** E-mail verification (on when an e-mail sender is configured). */
+export interface EmailVerificationOptions {
+  /**
+   * Send a verification message at registration and offer `POST /email/verify/resend`. `false` sends
+   * none (e-mail changes are still confirmed by the new address). @default true
+   */
+  enabled?: boolean;
+  /**
+   * Refuse sign-in to accounts whose e-mail is not verified: a correct password answers 403
+   * `EMAIL_NOT_VERIFIED` (only after the password check, so it tells a guesser nothing). Needs a user
+   * store with `setEmailVerified()`. @default false
+   */
+  required?: boolean;
+  /** How long a verification (or e-mail change) link stays valid. @default '24h' */
+  tokenTtl?: Duration;
+}
+
+/** Sign-in by e-mail code, a first factor without a password (`POST /login/code/send`, `POST /login/code`). */
+export interface LoginCodeOptions {
+  /** Offer it (needs an e-mail sender). @default false */
+  enabled?: boolean;
+  /** How long a sign-in code stays valid, at most 15 minutes. @default '10m' */
+  codeTtl?: Duration;
+}
+
+/**
+ * Links the account messages point to: a URL with a `{token}` placeholder, e.g.
+ * `'https://app.example.com/reset?token={token}'`. Without one, the message carries the token to paste.
+ */
+export interface AccountLinksOptions {
+  passwordReset?: string;
+  emailVerification?: string;
+  /** The confirmation of a new address (defaults to the `emailVerification` link: both go to `POST /email/verify`). */
+  emailChange?: string;
+}
+
+/** The values a message template can use. */
+export interface AccountMessageVariables {
+  /** The recipient's username. */
+  username: string;
+  /** The token or code (empty for notices). */
+  code: string;
+  /** The link built from `links` (empty when none is configured or the message has none). */
+  link: string;
+  /** How long the token or code stays valid, in whole minutes (0 for notices). */
+  expiresInMinutes: number;
+  /** The new address (e-mail change messages) or the account's address. */
+  email: string;
+}
+
+/** The subject and text of one account message: a string with `{username}`, `{code}`, `{link}`, `{expiresInMinutes}`, `{email}`, or a function. */
+export interface AccountMessageTemplate {
+  subject?: string | ((vars: AccountMessageVariables) => string);
+  text?: string | ((vars: AccountMessageVariables) => string);
+}
+
+/** The account lifecycle's messages and their limits. */
+export interface AccountEmailsOptions {
+  /** Digits of reset codes (`passwordReset.method: 'code'`) and sign-in codes (6 to 10). @default 8 */
+  codeLength?: number;
+  /**
+   * Wrong codes allowed per account and purpose before the code dies and further tries are refused
+   * until `lockout` has passed. @default 5
+   */
+  maxAttempts?: number;
+  /** The cool-down after `maxAttempts` wrong codes. @default '15m' */
+  lockout?: Duration;
+  /**
+   * Messages allowed per account (counted by the address or username asked for, existing or not) and
+   * per client address, over every purpose. Beyond: 429 with `Retry-After`.
+   * @default { perAccount: { max: 3, window: '15m' }, perAddress: { max: 20, window: '15m' } }
+   */
+  sendLimit?: { perAccount?: AttemptLimit; perAddress?: AttemptLimit };
+  /** Your own subject and text, per message purpose. */
+  templates?: Partial<Record<AccountMessagePurpose, AccountMessageTemplate>>;
+}
+
+/** Deleting accounts (`POST /account/delete`). */
+export interface AccountDeletionOptions {
+  /**
+   * Called after the password (and second factor) check, before anything is deleted: clean up your own
+   * data, or throw (an `HttpException` reaches the client as it is) to refuse the deletion.
+   */
+  beforeDelete?: (user: PublicUser) => void | Promise<void>;
+}
+
 /** Route names whose path can be changed with {@link RoutesOptions}. */
 export type AuthRouteName =
   | 'register'
@@ -263,7 +364,15 @@ export type AuthRouteName =
   | 'totpEnable'
   | 'mfaDisable'
   | 'mfaDevices'
-  | 'mfaDevice';
+  | 'mfaDevice'
+  | 'passwordForgot'
+  | 'passwordReset'
+  | 'emailVerify'
+  | 'emailVerifyResend'
+  | 'emailChange'
+  | 'accountDelete'
+  | 'loginCodeSend'
+  | 'loginCode';
 
 /**
  * The shape of the module's HTTP surface (a builder extra: it shapes the module, so it is given
@@ -308,6 +417,26 @@ export interface RoutesOptions {
   mfaDevices?: string | false;
   /** `DELETE /mfa/devices/:id` (must contain `:id`). @default 'mfa/devices/:id' */
   mfaDevice?: string | false;
+  /** `POST /password/forgot` (exists when an e-mail sender is configured). @default 'password/forgot' */
+  passwordForgot?: string | false;
+  /** `POST /password/reset` (exists when an e-mail sender is configured). @default 'password/reset' */
+  passwordReset?: string | false;
+  /** `POST /email/verify` (exists when an e-mail sender is configured). @default 'email/verify' */
+  emailVerify?: string | false;
+  /** `POST /email/verify/resend` (exists when e-mail verification is on). @default 'email/verify/resend' */
+  emailVerifyResend?: string | false;
+  /** `POST /email/change` (exists when an e-mail sender is configured). @default 'email/change' */
+  emailChange?: string | false;
+  /** `POST /account/delete`. @default 'account/delete' */
+  accountDelete?: string | false;
+  /** `POST /login/code/send` (exists when `loginCode.enabled`). @default 'login/code/send' */
+  loginCodeSend?: string | false;
+  /** `POST /login/code` (exists when `loginCode.enabled`). @default 'login/code' */
+  loginCode?: string | false;
+  /**
+   * Switch for every account lifecycle route (the eight above). @default true
+   */
+  account?: boolean;
   /**
    * Switch for every MFA route. The seven MFA routes are mounted only when MFA is configured
    * (`mfa.methods` or `mfa.factors` not empty), decided at start-up for `forRoot` and `forRootAsync` alike: with MFA
@@ -542,6 +671,30 @@ export interface AuthModuleOptions {
    * `storeTimeout` for reads too. @default '2s'
    */
   storeReadTimeout?: Duration | false;
+  /**
+   * Where the account lifecycle's one-time tokens live (password reset, e-mail verification and
+   * change, sign-in codes): e.g. a `TypeOrmAccountTokenStore` or `RedisAccountTokenStore`.
+   * @default in-memory (one instance only)
+   */
+  accountTokenStore?: ProviderOption<AccountTokenStore>;
+  /**
+   * Delivers the account lifecycle's e-mails (and the MFA e-mail codes: the same sender as
+   * `mfa.senders.email`; give one or the other). Configuring one turns on password reset, e-mail
+   * verification and change. @default none
+   */
+  emailSender?: ProviderOption<MfaSender>;
+  /** Password reset by e-mail. */
+  passwordReset?: PasswordResetOptions;
+  /** E-mail verification. */
+  emailVerification?: EmailVerificationOptions;
+  /** Sign-in by e-mail code (passwordless first factor). */
+  loginCode?: LoginCodeOptions;
+  /** Links the account messages point to. */
+  links?: AccountLinksOptions;
+  /** The account messages: code length, guess and send limits, templates. */
+  accountEmails?: AccountEmailsOptions;
+  /** Account deletion. */
+  accountDeletion?: AccountDeletionOptions;
   /** Roles given to users created by `POST /register`. @default ['user'] */
   defaultRoles?: string[];
   /**

@@ -52,6 +52,15 @@ export const AUTH_DEFAULTS = deepFreeze({
     provenFor: '30d',
     address: { max: 100, window: '15m' },
   },
+  passwordReset: { method: 'link', tokenTtl: '30m' },
+  emailVerification: { enabled: true, required: false, tokenTtl: '24h' },
+  loginCode: { enabled: false, codeTtl: '10m' },
+  accountEmails: {
+    codeLength: 8,
+    maxAttempts: 5,
+    lockout: '15m',
+    sendLimit: { perAccount: { max: 3, window: '15m' }, perAddress: { max: 20, window: '15m' } },
+  },
   registration: { revealConflicts: true, rateLimit: { max: 20, window: '1h' } },
   password: { minLength: 8, maxLength: 128 },
   sessionCheck: false,
@@ -85,11 +94,19 @@ const ROUTE_PATHS = {
   mfaDisable: 'mfa/disable',
   mfaDevices: 'mfa/devices',
   mfaDevice: 'mfa/devices/:id',
+  passwordForgot: 'password/forgot',
+  passwordReset: 'password/reset',
+  emailVerify: 'email/verify',
+  emailVerifyResend: 'email/verify/resend',
+  emailChange: 'email/change',
+  accountDelete: 'account/delete',
+  loginCodeSend: 'login/code/send',
+  loginCode: 'login/code',
 } as const satisfies Record<AuthRouteName, string>;
 
 /** The defaults of the shape extras (`routes`, `globalGuard`); `routes` holds every route's default path. */
 export const AUTH_EXTRAS_DEFAULTS = deepFreeze({
-  routes: { prefix: 'auth', ...ROUTE_PATHS, mfa: true, registration: true, password: true },
+  routes: { prefix: 'auth', ...ROUTE_PATHS, mfa: true, registration: true, password: true, account: true },
   globalGuard: true,
 } as const satisfies DefaultsOf<AuthModuleExtras> & { routes: Required<RoutesOptions> });
 

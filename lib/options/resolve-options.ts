@@ -2,7 +2,13 @@ import { availableParallelism } from 'node:os';
 import type { KeyObject } from 'node:crypto';
 import { AuthConfigError } from '../errors/auth-config.error.js';
 import type {
+  AccountDeletionOptions,
+  AccountEmailsOptions,
+  AccountLinksOptions,
   AttemptLimit,
+  EmailVerificationOptions,
+  LoginCodeOptions,
+  PasswordResetOptions,
   AuthModuleExtras,
   AuthModuleOptions,
   AuthRouteName,
@@ -18,7 +24,9 @@ import type {
   RegistrationOptions,
   ResponsesOptions,
   RevocationOptions,
+  AccountMessageTemplate,
 } from './auth-module-options.interface.js';
+import { ACCOUNT_MESSAGE_PURPOSES } from '../account/account-messages.js';
 import { AUTH_DEFAULTS as D, AUTH_EXTRAS_DEFAULTS, AUTH_ROUTE_NAMES } from './defaults.js';
 import { bool, deepFreeze, duration, integer, isDict, keysOf, oneOf, Problems, section, text, type Dict } from './option-checks.js';
 import { resolveEncryptionKeys, resolveJwtKeys } from './resolve-keys.js';
@@ -48,6 +56,14 @@ const ROOT_KEYS = keysOf<AuthModuleOptions>({
   mfaStore: 1,
   mfaEnrolmentStore: 1,
   mfaChallengeStore: 1,
+  accountTokenStore: 1,
+  emailSender: 1,
+  passwordReset: 1,
+  emailVerification: 1,
+  loginCode: 1,
+  links: 1,
+  accountEmails: 1,
+  accountDeletion: 1,
   passwordHasher: 1,
   passwordHashing: 1,
   mfa: 1,
@@ -100,6 +116,14 @@ const MFA_KEYS = keysOf<MfaOptions>({
 });
 const SEND_LIMIT_KEYS = keysOf<NonNullable<MfaOptions['sendLimit']>>({ perUser: 1, perAddress: 1 });
 const SENDER_KEYS = keysOf<MfaSendersOptions>({ email: 1, sms: 1 });
+const PASSWORD_RESET_KEYS = keysOf<PasswordResetOptions>({ method: 1, tokenTtl: 1 });
+const EMAIL_VERIFICATION_KEYS = keysOf<EmailVerificationOptions>({ enabled: 1, required: 1, tokenTtl: 1 });
+const LOGIN_CODE_KEYS = keysOf<LoginCodeOptions>({ enabled: 1, codeTtl: 1 });
+const LINKS_KEYS = keysOf<AccountLinksOptions>({ passwordReset: 1, emailVerification: 1, emailChange: 1 });
+const ACCOUNT_EMAILS_KEYS = keysOf<AccountEmailsOptions>({ codeLength: 1, maxAttempts: 1, lockout: 1, sendLimit: 1, templates: 1 });
+const ACCOUNT_SEND_LIMIT_KEYS = keysOf<NonNullable<AccountEmailsOptions['sendLimit']>>({ perAccount: 1, perAddress: 1 });
+const TEMPLATE_KEYS = keysOf<AccountMessageTemplate>({ subject: 1, text: 1 });
+const ACCOUNT_DELETION_KEYS = keysOf<AccountDeletionOptions>({ beforeDelete: 1 });
 const LIMIT_KEYS = keysOf<AttemptLimit>({ max: 1, window: 1 });
 const RATE_LIMIT_KEYS = keysOf<RateLimitOptions>({ enabled: 1, account: 1, ceiling: 1, provenFor: 1, address: 1 });
 const ACCOUNT_LIMIT_KEYS = keysOf<NonNullable<RateLimitOptions['account']>>({ maxFailures: 1, window: 1, lockout: 1, maxLockout: 1 });
@@ -128,7 +152,8 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     jwt: resolveJwt(p, root.jwt),
     refreshToken: resolveRefreshToken(p, root.refreshToken),
     cookies: resolveCookies(p, root.cookies),
-    mfa: resolveMfa(p, root.mfa),
+    mfa: resolveMfa(p, root.mfa, root.emailSender),
+    account: resolveAccount(p, root),
     rateLimit: resolveRateLimit(p, root.rateLimit),
     registration: resolveRegistration(p, root.registration),
     password: resolvePassword(p, root.password),
@@ -253,7 +278,7 @@ function resolveCookies(p: Problems, raw: unknown): Resolved['cookies'] {
   return resolved;
 }
 
-function resolveMfa(p: Problems, raw: unknown): Resolved['mfa'] {
+function resolveMfa(p: Problems, raw: unknown, emailSender: unknown): Resolved['mfa'] {
   const mfa = section(p, raw, 'mfa', MFA_KEYS);
   let methods: BuiltInMfaMethod[] = [...D.mfa.methods];
   if (mfa.methods !== undefined) {
@@ -269,7 +294,11 @@ function resolveMfa(p: Problems, raw: unknown): Resolved['mfa'] {
   const required = bool(p, 'mfa.required', mfa.required, D.mfa.required);
   if (required && methods.length === 0 && customFactors === 0) p.add('mfa.required', 'needs at least one method in mfa.methods');
   const encryptionKeys = resolveEncryptionKeys(p, mfa.encryptionKey, methods.includes('totp'));
-  const senders = section(p, mfa.senders, 'mfa.senders', SENDER_KEYS);
+  const senders = { ...section(p, mfa.senders, 'mfa.senders', SENDER_KEYS) };
+  if (emailSender !== undefined && emailSender !== null) {
+    if (senders.email !== undefined && senders.email !== null) p.add('emailSender', 'give emailSender or mfa.senders.email, not both');
+    senders.email = emailSender;
+  }
   for (const method of DELIVERED_MFA_METHODS) {
     if (methods.includes(method) && (senders[method] === undefined || senders[method] === null)) {
       p.add(`mfa.senders.${method}`, `is required when mfa.methods includes '${method}' (the module never sends by itself)`);
@@ -300,6 +329,77 @@ function resolveMfa(p: Problems, raw: unknown): Resolved['mfa'] {
 }
 
 /** One {@link AttemptLimit}: `max` per `window`. */
+/** A URL template of `links`: must contain `{token}`; `null` when not given. */
+function linkTemplate(p: Problems, path: string, value: unknown): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !value.includes('{token}') || !/^(https?:\/\/|\/)/.test(value)) {
+    p.add(path, "must be a URL (or an absolute path) containing '{token}', e.g. 'https://app.example.com/reset?token={token}'");
+    return null;
+  }
+  return value;
+}
+
+function resolveAccount(p: Problems, root: Dict): Resolved['account'] {
+  const emailEnabled = [root.emailSender, isDict(root.mfa) && isDict(root.mfa.senders) ? root.mfa.senders.email : undefined].some(
+    (sender) => sender !== undefined && sender !== null,
+  );
+  const reset = section(p, root.passwordReset, 'passwordReset', PASSWORD_RESET_KEYS);
+  const verification = section(p, root.emailVerification, 'emailVerification', EMAIL_VERIFICATION_KEYS);
+  const loginCode = section(p, root.loginCode, 'loginCode', LOGIN_CODE_KEYS);
+  const links = section(p, root.links, 'links', LINKS_KEYS);
+  const emails = section(p, root.accountEmails, 'accountEmails', ACCOUNT_EMAILS_KEYS);
+  const sendLimit = section(p, emails.sendLimit, 'accountEmails.sendLimit', ACCOUNT_SEND_LIMIT_KEYS);
+  const deletion = section(p, root.accountDeletion, 'accountDeletion', ACCOUNT_DELETION_KEYS);
+  const required = bool(p, 'emailVerification.required', verification.required, D.emailVerification.required);
+  const loginCodeEnabled = bool(p, 'loginCode.enabled', loginCode.enabled, D.loginCode.enabled);
+  if (required && !emailEnabled) p.add('emailVerification.required', 'needs an e-mail sender (emailSender) to send the verification links');
+  if (loginCodeEnabled && !emailEnabled) p.add('loginCode.enabled', 'needs an e-mail sender (emailSender) to send the codes');
+  const codeTtlMs = duration(p, 'loginCode.codeTtl', loginCode.codeTtl, D.loginCode.codeTtl);
+  if (codeTtlMs > 900_000) p.add('loginCode.codeTtl', 'must be at most 15 minutes');
+  const codeLength = integer(p, 'accountEmails.codeLength', emails.codeLength, D.accountEmails.codeLength, 6);
+  if (codeLength > 10) p.add('accountEmails.codeLength', 'must be at most 10');
+  const templates = section(p, emails.templates, 'accountEmails.templates', ACCOUNT_MESSAGE_PURPOSES);
+  for (const [purpose, template] of Object.entries(templates)) {
+    const given = section(p, template, `accountEmails.templates.${purpose}`, TEMPLATE_KEYS);
+    for (const key of ['subject', 'text'] as const) {
+      const value = given[key];
+      if (value !== undefined && typeof value !== 'function' && (typeof value !== 'string' || value.trim() === '')) {
+        p.add(`accountEmails.templates.${purpose}.${key}`, 'must be a non-empty string or a function');
+      }
+    }
+  }
+  const beforeDelete = deletion.beforeDelete;
+  if (beforeDelete !== undefined && typeof beforeDelete !== 'function') p.add('accountDeletion.beforeDelete', 'must be a function');
+  const verificationLink = linkTemplate(p, 'links.emailVerification', links.emailVerification);
+  return {
+    emailEnabled,
+    passwordReset: {
+      method: oneOf(p, 'passwordReset.method', reset.method, ['link', 'code'] as const, D.passwordReset.method),
+      tokenTtlMs: duration(p, 'passwordReset.tokenTtl', reset.tokenTtl, D.passwordReset.tokenTtl),
+    },
+    emailVerification: {
+      enabled: bool(p, 'emailVerification.enabled', verification.enabled, D.emailVerification.enabled),
+      required,
+      tokenTtlMs: duration(p, 'emailVerification.tokenTtl', verification.tokenTtl, D.emailVerification.tokenTtl),
+    },
+    loginCode: { enabled: loginCodeEnabled, codeTtlMs },
+    links: {
+      passwordReset: linkTemplate(p, 'links.passwordReset', links.passwordReset),
+      emailVerification: verificationLink,
+      emailChange: linkTemplate(p, 'links.emailChange', links.emailChange) ?? verificationLink,
+    },
+    codeLength,
+    maxAttempts: integer(p, 'accountEmails.maxAttempts', emails.maxAttempts, D.accountEmails.maxAttempts, 1),
+    lockoutMs: duration(p, 'accountEmails.lockout', emails.lockout, D.accountEmails.lockout),
+    sendLimit: {
+      perAccount: limit(p, sendLimit.perAccount, 'accountEmails.sendLimit.perAccount', D.accountEmails.sendLimit.perAccount),
+      perAddress: limit(p, sendLimit.perAddress, 'accountEmails.sendLimit.perAddress', D.accountEmails.sendLimit.perAddress),
+    },
+    templates: templates as Resolved['account']['templates'],
+    beforeDelete: typeof beforeDelete === 'function' ? (beforeDelete as Resolved['account']['beforeDelete']) : null,
+  };
+}
+
 function limit(p: Problems, raw: unknown, path: string, fallback: { max: number; window: string }): { max: number; windowMs: number } {
   const given = section(p, raw, path, LIMIT_KEYS);
   return {
@@ -433,11 +533,22 @@ const MFA_ROUTES = [
   'mfaDevice',
 ] as const satisfies readonly AuthRouteName[];
 /** The switches and the routes each one turns off. */
+const ACCOUNT_ROUTES = [
+  'passwordForgot',
+  'passwordReset',
+  'emailVerify',
+  'emailVerifyResend',
+  'emailChange',
+  'accountDelete',
+  'loginCodeSend',
+  'loginCode',
+] as const satisfies readonly AuthRouteName[];
 const SWITCHES = {
   mfa: MFA_ROUTES,
+  account: ACCOUNT_ROUTES,
   registration: ['register'],
   password: ['passwordChange'],
-} as const satisfies Record<'mfa' | 'registration' | 'password', readonly AuthRouteName[]>;
+} as const satisfies Record<'mfa' | 'account' | 'registration' | 'password', readonly AuthRouteName[]>;
 const PATH = /^[A-Za-z0-9._~\-/:]*$/;
 
 /** Validates and resolves the shape extras (routes, global guard); throws {@link AuthConfigError}. */

@@ -1,6 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { AccessTokenType, AuthRouteName, JwtAlgorithm, ResponsesOptions } from './auth-module-options.interface.js';
+import type { AccountMessagePurpose } from '../account/account-messages.js';
 import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
+import type { AccountMessageTemplate } from './auth-module-options.interface.js';
+import type { PublicUser } from '../users/public-user.js';
 
 /**
  * The module's options after validation: every default filled in, durations in milliseconds (or
@@ -59,6 +62,28 @@ export interface ResolvedAuthOptions {
     readonly trustedDeviceTtlMs: number;
     /** Lifetime of an `mfaToken` (the pending login), in seconds: 300. */
     readonly pendingTtlSeconds: number;
+  };
+  /** The account lifecycle (password reset, e-mail verification and change, sign-in codes, deletion). */
+  readonly account: {
+    /** An e-mail sender is configured (`emailSender` or `mfa.senders.email`): the e-mail routes exist. */
+    readonly emailEnabled: boolean;
+    readonly passwordReset: { readonly method: 'link' | 'code'; readonly tokenTtlMs: number };
+    readonly emailVerification: { readonly enabled: boolean; readonly required: boolean; readonly tokenTtlMs: number };
+    readonly loginCode: { readonly enabled: boolean; readonly codeTtlMs: number };
+    readonly links: {
+      readonly passwordReset: string | null;
+      readonly emailVerification: string | null;
+      readonly emailChange: string | null;
+    };
+    readonly codeLength: number;
+    readonly maxAttempts: number;
+    readonly lockoutMs: number;
+    readonly sendLimit: {
+      readonly perAccount: { readonly max: number; readonly windowMs: number };
+      readonly perAddress: { readonly max: number; readonly windowMs: number };
+    };
+    readonly templates: Readonly<Partial<Record<AccountMessagePurpose, AccountMessageTemplate>>>;
+    readonly beforeDelete: ((user: PublicUser) => void | Promise<void>) | null;
   };
   readonly rateLimit: {
     readonly enabled: boolean;

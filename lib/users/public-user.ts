@@ -11,7 +11,9 @@ export interface PublicUser {
   roles: string[];
   mfaEnabled: boolean;
   mfaMethods: MfaMethod[];
-  [profileField: string]: JsonValue | MfaMethod[] | string[] | undefined;
+  /** Whether the user proved they own `email` (`false` when the store does not keep it). */
+  emailVerified: boolean;
+  [profileField: string]: JsonValue | MfaMethod[] | string[] | boolean | undefined;
 }
 
 /** Profile keys that can never be copied into a public user, whatever a store returns. */
@@ -26,6 +28,7 @@ export function toPublicUser(user: AuthUser): PublicUser {
     roles: [...user.roles],
     mfaEnabled: user.mfaEnabled,
     mfaMethods: [...user.mfaMethods],
+    emailVerified: user.emailVerified === true,
   };
   // A for…in over own keys, added after the core fields: twenty times cheaper than spreading
   // Object.entries() into a literal, and this runs on every login, refresh and /me.

@@ -1,0 +1,48 @@
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { EMAIL_SENDER, type MfaSender } from '../mfa/mfa-sender.js';
+import type { AccountMessage } from './account-messages.js';
+
+/** Account messages handed to the sender and not settled yet, at most (beyond: dropped, with a warning). */
+const MAX_IN_FLIGHT = 256;
+
+/**
+ * Hands account messages to the e-mail sender after the response: `POST /password/forgot` and its
+ * kin answer the same, at the same speed, whether or not an account exists, so the sender's latency
+ * (or failure) must not be on the request's path. Bounded: at most {@link MAX_IN_FLIGHT} messages in
+ * flight; a failure is logged with the purpose only (never the token, code, link or address).
+ */
+@Injectable()
+export class AccountMailer implements OnApplicationShutdown {
+  private readonly logger = new Logger('AuthModule');
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(@Optional() @Inject(EMAIL_SENDER) private readonly sender: MfaSender | undefined) {}
+
+  /** Sends `message` in the background (never throws, never waits for the sender). */
+  dispatch(message: AccountMessage): void {
+    const sender = this.sender;
+    if (sender === undefined) return;
+    if (this.inFlight.size >= MAX_IN_FLIGHT) {
+      this.logger.warn(`Account message dropped (${message.purpose}): ${MAX_IN_FLIGHT} messages are already being sent`);
+      return;
+    }
+    const sending: Promise<void> = Promise.resolve()
+      .then(() => sender.send(message))
+      .catch((error: unknown) => {
+        const name = error instanceof Error ? error.name : typeof error;
+        this.logger.warn(`Account message (${message.purpose}) could not be sent: ${name}`);
+      })
+      .finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
+  }
+
+  /** Resolves once every message handed over so far is settled (used at shutdown, and by tests). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Lets the messages in flight finish before the application stops. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.idle();
+  }
+}

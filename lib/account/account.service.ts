@@ -1,0 +1,425 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUTH_OPTIONS } from '../auth.constants.js';
+import { constantTimeEqual } from '../crypto/secrets.js';
+import { AuthException } from '../errors/auth.exception.js';
+import { DuplicateUserError } from '../errors/store.errors.js';
+import { MfaService } from '../mfa/mfa.service.js';
+import { tooMany } from '../mfa/mfa-problems.js';
+import { TrustedDeviceService } from '../mfa/trusted-device.service.js';
+import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import { SessionService } from '../sessions/session.service.js';
+import { ACCOUNT_TOKEN_STORE, type AccountTokenPurpose, type AccountTokenStore } from '../stores/account-token.store.js';
+import { MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
+import { RATE_LIMIT_STORE, type RateLimitStore } from '../stores/rate-limit.store.js';
+import { USER_STORE, type AuthUser, type UserStore } from '../stores/user.store.js';
+import type { AuthPrincipal } from '../tokens/access-token.claims.js';
+import { AUTH_CLOCK, type Clock } from '../util/clock.js';
+import { parseIdentifier } from '../users/identifiers.js';
+import { PasswordChecks } from '../users/password-checks.js';
+import { toPublicUser } from '../users/public-user.js';
+import { AccountMailer } from './account-mailer.js';
+import { accountLink, renderAccountMessage, type AccountMessagePurpose } from './account-messages.js';
+import { AccountTokens } from './account-tokens.js';
+
+/** How an account is named in a request: by e-mail or by username. */
+export interface AccountIdentifier {
+  email?: string;
+  username?: string;
+}
+
+/** `POST /password/reset` input. */
+export interface ResetPasswordInput extends AccountIdentifier {
+  /** The link token, or the code (`passwordReset.method: 'code'`, with `email` or `username`). */
+  token: string;
+  newPassword: string;
+  /** A TOTP or recovery code: required for users with an authenticator app. */
+  mfaCode?: string;
+}
+
+/**
+ * The account lifecycle: forgot / reset password, e-mail verification, change of e-mail, account
+ * deletion and sign-in codes. Every answer that could tell whether an account exists (forgot, change
+ * e-mail, login code) is the same for an unknown one, after the same store work; messages go out
+ * after the response ({@link AccountMailer}), so the sender's speed tells nothing either.
+ *
+ * - One-time tokens live in the {@link AccountTokenStore}, hashed; a newer one of the same purpose
+ *   replaces the older; using one is a single atomic `consume` (of N concurrent uses one wins).
+ * - Sends are counted per account (the address or username asked for, existing or not) and per
+ *   client address before anything is looked up: 429 with `Retry-After` beyond `accountEmails.sendLimit`.
+ * - Short codes are guess-limited per account and purpose (`accountEmails.maxAttempts`): the wrong
+ *   code that reaches the cap deletes the code, and tries are refused (429) until `accountEmails.lockout`.
+ */
+@Injectable()
+export class AccountService {
+  private readonly tokens: AccountTokens;
+
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(USER_STORE) private readonly users: UserStore,
+    @Inject(ACCOUNT_TOKEN_STORE) private readonly store: AccountTokenStore,
+    @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
+    @Inject(MFA_ENROLMENT_STORE) private readonly enrolment: MfaEnrolmentStore,
+    @Inject(AUTH_CLOCK) private readonly clock: Clock,
+    private readonly passwords: PasswordChecks,
+    private readonly sessions: SessionService,
+    private readonly trustedDevices: TrustedDeviceService,
+    private readonly mfa: MfaService,
+    private readonly mailer: AccountMailer,
+  ) {
+    this.tokens = new AccountTokens(options.jwt.signingKey, options.account.codeLength);
+  }
+
+  // ---------------------------------------------------------------- forgot / reset password
+
+  /**
+   * `POST /password/forgot`: sends a reset link (or code) to an existing, enabled account. Resolves
+   * alike for an unknown one (same store work, nothing sent). 429 beyond the send limits.
+   */
+  async forgotPassword(input: AccountIdentifier, ip: string | undefined): Promise<void> {
+    const { key, lookup } = this.identify(input);
+    await this.reserveSend(key, ip);
+    const user = await lookup();
+    if (user === null) return this.dummyWrite('password-reset');
+    const { method, tokenTtlMs } = this.options.account.passwordReset;
+    if (method === 'code') {
+      const code = this.tokens.newCode();
+      await this.put(user, 'password-reset', this.tokens.codeHash('password-reset', user.id, code), null, tokenTtlMs);
+      this.send('password-reset', user, user.email, code, '', tokenTtlMs);
+    } else {
+      const token = this.tokens.newLinkToken();
+      await this.put(user, 'password-reset', this.tokens.linkHash('password-reset', token) as string, null, tokenTtlMs);
+      this.send('password-reset', user, user.email, token, accountLink(this.options.account.links.passwordReset, token), tokenTtlMs);
+    }
+  }
+
+  /**
+   * `POST /password/reset`. In this order: the new password's policy (a refused one leaves the token
+   * valid), the token (read, not used), the second proof of a TOTP user (`mfaCode`), the hashing of
+   * the new password, and only then the atomic use of the token: of N concurrent resets exactly one
+   * changes the password; the others get `RESET_TOKEN_INVALID`. Then every session and trusted device
+   * of the user is revoked, and the address counts as verified (the mailbox was just proved).
+   */
+  async resetPassword(input: ResetPasswordInput, ip: string | undefined): Promise<void> {
+    this.passwords.assertPolicy(input.newPassword, 'newPassword');
+    const { record, user } = await this.findResetToken(input, ip);
+    await this.mfa.verifyStepUp(user, input.mfaCode, ip);
+    const permit = this.passwords.reserve();
+    let passwordHash: string;
+    try {
+      passwordHash = await this.passwords.hasher.hash(input.newPassword, permit);
+    } finally {
+      permit.release();
+    }
+    if ((await this.store.consume('password-reset', record.tokenHash, this.clock.now())) === null) {
+      throw new AuthException('RESET_TOKEN_INVALID');
+    }
+    await this.users.updatePasswordHash(user.id, passwordHash);
+    await this.counters.reset(attemptKey('password-reset', user.id));
+    await this.sessions.revokeAll(user.id);
+    await this.trustedDevices.revokeAll(user.id);
+    if (user.emailVerified !== true) await this.users.setEmailVerified?.(user.id, true, user.email);
+  }
+
+  /** The reset token named by the input (link token, or code + account), and its live user; `RESET_TOKEN_INVALID` otherwise. */
+  private async findResetToken(
+    input: ResetPasswordInput,
+    ip: string | undefined,
+  ): Promise<{ record: { tokenHash: string }; user: AuthUser }> {
+    const now = this.clock.now();
+    if (this.options.account.passwordReset.method === 'code') {
+      if (input.email === undefined && input.username === undefined) {
+        throw new AuthException('VALIDATION_FAILED', { errors: [{ field: 'email', message: 'is required with a reset code' }] });
+      }
+      const { key, lookup } = this.identify(input);
+      const user = await this.checkCode('password-reset', key, lookup, input.token, ip);
+      if (user === null) throw new AuthException('RESET_TOKEN_INVALID');
+      return { record: { tokenHash: this.tokens.codeHash('password-reset', user.id, input.token) }, user };
+    }
+    const hash = this.tokens.linkHash('password-reset', input.token);
+    const record = hash === undefined ? null : await this.store.findByHash('password-reset', hash, now);
+    const user = record === null ? null : await this.users.findById(record.userId);
+    if (record === null || user === null || user.disabled === true) throw new AuthException('RESET_TOKEN_INVALID');
+    return { record, user };
+  }
+
+  // ---------------------------------------------------------------- e-mail verification and change
+
+  /**
+   * Sends a verification link to a new account's address (at registration, when e-mail verification
+   * is on and the address is not verified yet). Not rate-limited: registration has its own limit.
+   */
+  async sendVerification(user: AuthUser, _ip?: string): Promise<void> {
+    const { emailEnabled, emailVerification } = this.options.account;
+    if (!emailEnabled || !emailVerification.enabled || user.emailVerified === true) return;
+    const token = this.tokens.newLinkToken();
+    await this.put(
+      user,
+      'email-verification',
+      this.tokens.linkHash('email-verification', token) as string,
+      user.email,
+      emailVerification.tokenTtlMs,
+    );
+    const link = accountLink(this.options.account.links.emailVerification, token);
+    this.send('email-verification', user, user.email, token, link, emailVerification.tokenTtlMs);
+  }
+
+  /** `POST /email/verify/resend`: a new verification link for the caller (send-limited; nothing sent when already verified). */
+  async resendVerification(principal: AuthPrincipal, ip: string | undefined): Promise<void> {
+    const user = await this.requireUser(principal.id);
+    await this.reserveSend(`id:${user.id}`, ip);
+    await this.sendVerification(user, ip);
+  }
+
+  /**
+   * `POST /email/verify`: a verification link marks the address verified (only while the account still
+   * has that address); an e-mail change link moves the account to the new address (verified).
+   * `VERIFICATION_TOKEN_INVALID` for anything else (unknown, used, expired, superseded, or the new
+   * address taken meanwhile).
+   */
+  async verifyEmail(token: string): Promise<'verified' | 'changed'> {
+    const now = this.clock.now();
+    const verifyHash = this.tokens.linkHash('email-verification', token);
+    const verification = verifyHash === undefined ? null : await this.store.consume('email-verification', verifyHash, now);
+    if (verification !== null) {
+      const done = await this.users.setEmailVerified?.(verification.userId, true, verification.email ?? undefined);
+      if (done !== true) throw new AuthException('VERIFICATION_TOKEN_INVALID');
+      return 'verified';
+    }
+    const changeHash = this.tokens.linkHash('email-change', token);
+    const change = changeHash === undefined ? null : await this.store.consume('email-change', changeHash, now);
+    if (change === null || change.email === null || this.users.updateEmail === undefined)
+      throw new AuthException('VERIFICATION_TOKEN_INVALID');
+    try {
+      if (!(await this.users.updateEmail(change.userId, change.email))) throw new AuthException('VERIFICATION_TOKEN_INVALID');
+    } catch (error) {
+      throw error instanceof DuplicateUserError ? new AuthException('VERIFICATION_TOKEN_INVALID') : error;
+    }
+    // A verification link still out for the old address must not verify anything now.
+    await this.store.deleteForUser(change.userId, 'email-verification');
+    return 'changed';
+  }
+
+  /**
+   * `POST /email/change`: after the password, a confirmation link goes to the new address and a
+   * notice to the current one; the change happens when the link is used. A new address that another
+   * account has gets a "you already have an account" message instead, after the same work, and the
+   * caller gets the same answer. 501 `NOT_IMPLEMENTED` without `UserStore.updateEmail`.
+   */
+  async changeEmail(principal: AuthPrincipal, newEmail: string, password: string, ip: string | undefined): Promise<void> {
+    const email = parseIdentifier(newEmail, 'newEmail', 'email');
+    this.passwords.assertLength(password);
+    if (this.users.updateEmail === undefined) {
+      throw new AuthException('NOT_IMPLEMENTED', { detail: 'E-mail changes are not supported here: the user store has no updateEmail().' });
+    }
+    const permit = this.passwords.reserve();
+    let user: AuthUser;
+    try {
+      user = await this.requireUser(principal.id);
+      await this.passwords.checkPassword(user, password, ip, permit, 'The current password is wrong.');
+    } finally {
+      permit.release();
+    }
+    if (email === user.email) {
+      throw new AuthException('VALIDATION_FAILED', { errors: [{ field: 'newEmail', message: 'is already your e-mail address' }] });
+    }
+    await this.reserveSend(`id:${user.id}`, ip);
+    const ttlMs = this.options.account.emailVerification.tokenTtlMs;
+    const owner = await this.users.findByEmail(email);
+    if (owner !== null) {
+      await this.dummyWrite('email-change');
+      this.send('email-change-taken', user, email, '', '', 0);
+    } else {
+      const token = this.tokens.newLinkToken();
+      await this.put(user, 'email-change', this.tokens.linkHash('email-change', token) as string, email, ttlMs);
+      this.send('email-change', user, email, token, accountLink(this.options.account.links.emailChange, token), ttlMs);
+    }
+    this.send('email-change-notice', user, user.email, '', '', 0, email);
+  }
+
+  // ---------------------------------------------------------------- deletion
+
+  /**
+   * `POST /account/delete`: after the password (and, for a TOTP user, `mfaCode`), calls
+   * `accountDeletion.beforeDelete`, revokes every session and trusted device, removes the MFA state
+   * and one-time tokens, and deletes the user. 501 `NOT_IMPLEMENTED` without `UserStore.delete`.
+   */
+  async deleteAccount(principal: AuthPrincipal, password: string, mfaCode: string | undefined, ip: string | undefined): Promise<void> {
+    this.passwords.assertLength(password);
+    const remove = this.users.delete?.bind(this.users);
+    if (remove === undefined) {
+      throw new AuthException('NOT_IMPLEMENTED', { detail: 'Accounts cannot be deleted here: the user store has no delete().' });
+    }
+    const permit = this.passwords.reserve();
+    let user: AuthUser;
+    try {
+      user = await this.requireUser(principal.id);
+      await this.passwords.checkPassword(user, password, ip, permit, 'The password is wrong.');
+    } finally {
+      permit.release();
+    }
+    await this.mfa.verifyStepUp(user, mfaCode, ip);
+    await this.options.account.beforeDelete?.(toPublicUser(user));
+    await this.sessions.revokeAll(user.id);
+    await this.trustedDevices.revokeAll(user.id);
+    await this.enrolment.clearTotp(user.id);
+    await this.enrolment.deleteRecoveryCodes(user.id);
+    await this.store.deleteForUser(user.id);
+    await remove(user.id);
+  }
+
+  // ---------------------------------------------------------------- sign-in codes
+
+  /** `POST /login/code/send`: a sign-in code to an existing, enabled account; alike for an unknown one. */
+  async sendLoginCode(email: string, ip: string | undefined): Promise<void> {
+    const { key, lookup } = this.identify({ email });
+    await this.reserveSend(key, ip);
+    const user = await lookup();
+    if (user === null) return this.dummyWrite('login-code');
+    const ttlMs = this.options.account.loginCode.codeTtlMs;
+    const code = this.tokens.newCode();
+    await this.put(user, 'login-code', this.tokens.codeHash('login-code', user.id, code), null, ttlMs);
+    this.send('login-code', user, user.email, code, '', ttlMs);
+  }
+
+  /**
+   * Checks and uses a sign-in code; resolves the user (whose address now counts as verified).
+   * `INVALID_CREDENTIALS` for an unknown account or a wrong, used or expired code (guess-limited).
+   */
+  async verifyLoginCode(email: string, code: string, ip: string | undefined): Promise<AuthUser> {
+    const { key, lookup } = this.identify({ email });
+    if (!this.tokens.isCode(code)) {
+      throw new AuthException('VALIDATION_FAILED', {
+        errors: [{ field: 'code', message: `must be ${this.options.account.codeLength} digits` }],
+      });
+    }
+    const user = await this.checkCode('login-code', key, lookup, code, ip);
+    if (user === null) throw new AuthException('INVALID_CREDENTIALS');
+    if ((await this.store.consume('login-code', this.tokens.codeHash('login-code', user.id, code), this.clock.now())) === null) {
+      throw new AuthException('INVALID_CREDENTIALS');
+    }
+    await this.counters.reset(attemptKey('login-code', user.id));
+    if (user.emailVerified === true) return user;
+    await this.users.setEmailVerified?.(user.id, true, user.email);
+    return { ...user, emailVerified: this.users.setEmailVerified !== undefined };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /**
+   * The counter key of the account a request names (the normalised address or username: the same for
+   * an unknown account) and its look-up (an enabled user, or `null`).
+   */
+  private identify(input: AccountIdentifier): { key: string; lookup: () => Promise<AuthUser | null> } {
+    const byEmail = input.email !== undefined;
+    if (byEmail === (input.username !== undefined)) {
+      throw new AuthException('VALIDATION_FAILED', { errors: [{ field: 'email', message: 'give either email or username' }] });
+    }
+    if (!byEmail && !this.options.loginIdentifiers.includes('username')) {
+      throw new AuthException('VALIDATION_FAILED', { errors: [{ field: 'username', message: 'is not accepted here: give email' }] });
+    }
+    const value = byEmail
+      ? parseIdentifier(input.email as string, 'email', 'email')
+      : parseIdentifier(input.username as string, 'username', 'username');
+    return {
+      key: `${byEmail ? 'email' : 'username'}:${value}`,
+      lookup: async () => {
+        const user = byEmail ? await this.users.findByEmail(value) : await this.users.findByUsername(value);
+        return user === null || user.disabled === true ? null : user;
+      },
+    };
+  }
+
+  /**
+   * One guess of a short code of `purpose`, counted before the check (atomic increments) per account and
+   * per client address, for unknown accounts alike. Resolves the user when the code is theirs and live
+   * (not used yet: the caller consumes it); `null` when wrong. 429 beyond the caps; the wrong guess
+   * that reaches `accountEmails.maxAttempts` deletes the code.
+   */
+  private async checkCode(
+    purpose: AccountTokenPurpose,
+    key: string,
+    lookup: () => Promise<AuthUser | null>,
+    code: string,
+    ip: string | undefined,
+  ): Promise<AuthUser | null> {
+    const now = this.clock.now();
+    if (ip !== undefined && this.options.rateLimit.enabled) {
+      const { max, windowMs } = this.options.rateLimit.address;
+      const byAddress = await this.counters.increment(`acct:code:addr:${ip}`, windowMs, now);
+      if (byAddress.count > max) throw tooMany(byAddress.resetAt - now);
+    }
+    const user = await lookup();
+    const { maxAttempts, lockoutMs } = this.options.account;
+    const attempt = await this.counters.increment(attemptKey(purpose, user?.id ?? key), lockoutMs, now);
+    if (attempt.count > maxAttempts) throw tooMany(attempt.resetAt - now);
+    const record = await this.store.findForUser(user?.id ?? randomUUID(), purpose, now);
+    if (
+      user !== null &&
+      record !== null &&
+      this.tokens.isCode(code) &&
+      constantTimeEqual(record.tokenHash, this.tokens.codeHash(purpose, user.id, code))
+    ) {
+      return user;
+    }
+    if (attempt.count >= maxAttempts && user !== null) await this.store.deleteForUser(user.id, purpose);
+    return null;
+  }
+
+  /** Counts a send per account and per client address before anything is looked up (429 beyond either). */
+  private async reserveSend(accountKey: string, ip: string | undefined): Promise<void> {
+    const { perAccount, perAddress } = this.options.account.sendLimit;
+    const now = this.clock.now();
+    const [byAccount, byAddress] = await Promise.all([
+      this.counters.increment(`acct:send:${accountKey}`, perAccount.windowMs, now),
+      ip === undefined ? undefined : this.counters.increment(`acct:send:addr:${ip}`, perAddress.windowMs, now),
+    ]);
+    if (byAccount.count > perAccount.max) throw tooMany(byAccount.resetAt - now);
+    if (byAddress && byAddress.count > perAddress.max) throw tooMany(byAddress.resetAt - now);
+  }
+
+  private async put(user: AuthUser, purpose: AccountTokenPurpose, tokenHash: string, email: string | null, ttlMs: number): Promise<void> {
+    await this.store.put({ userId: user.id, purpose, tokenHash, email, expiresAt: this.clock.now() + ttlMs });
+  }
+
+  /** The store write an unknown account's request does instead of storing a token (so both take alike). */
+  private async dummyWrite(purpose: AccountTokenPurpose): Promise<void> {
+    await this.store.deleteForUser(randomUUID(), purpose);
+  }
+
+  /** Renders and dispatches one message (after the response). */
+  private send(
+    purpose: AccountMessagePurpose,
+    user: AuthUser,
+    to: string,
+    code: string,
+    link: string,
+    ttlMs: number,
+    aboutEmail = to,
+  ): void {
+    const expiresInSeconds = Math.floor(ttlMs / 1000);
+    const vars = { username: user.username, code, link, expiresInMinutes: Math.floor(expiresInSeconds / 60), email: aboutEmail };
+    const { subject, text } = renderAccountMessage(purpose, vars, this.options.account.templates);
+    this.mailer.dispatch({
+      purpose,
+      channel: 'email',
+      to,
+      subject,
+      text,
+      code,
+      link,
+      expiresInSeconds,
+      user: { id: user.id, username: user.username },
+    });
+  }
+
+  private async requireUser(id: string): Promise<AuthUser> {
+    const user = await this.users.findById(id);
+    if (!user || user.disabled) throw new AuthException('TOKEN_USER_INVALID');
+    return user;
+  }
+}
+
+function attemptKey(purpose: AccountTokenPurpose, subject: string): string {
+  return `acct:code:${purpose}:${subject}`;
+}
