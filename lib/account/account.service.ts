@@ -164,6 +164,15 @@ export class AccountService {
     this.send('email-verification', user, user.email, token, link, emailVerification.tokenTtlMs);
   }
 
+  /**
+   * The store work of {@link sendVerification} without a token: a sign-up that found its username or
+   * e-mail taken (with `registration.revealConflicts: false`) costs what a fresh one costs.
+   */
+  async sendNoVerification(): Promise<void> {
+    const { emailEnabled, emailVerification } = this.options.account;
+    if (emailEnabled && emailVerification.enabled) await this.dummyWrite('email-verification');
+  }
+
   /** `POST /email/verify/resend`: a new verification link for the caller (send-limited; nothing sent when already verified). */
   async resendVerification(principal: AuthPrincipal, ip: string | undefined): Promise<void> {
     const user = await this.requireUser(principal.id);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
 import { AccountMailer } from '../../lib/account/account-mailer.js';
-import type { AuthModuleOptions } from '../../lib/index.js';
+import { MemoryAccountTokenStore, type AuthModuleOptions } from '../../lib/index.js';
 import { cookieHeader, jarFrom } from '../fixtures/cookie-jar.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
 
@@ -19,6 +19,22 @@ function problem(res: Response, status: number, code: string): void {
 function stableHeaders(res: Response): Record<string, unknown> {
   const { date: _date, etag: _etag, ...rest } = res.headers as Record<string, unknown>;
   return rest;
+}
+
+/** A store that counts its calls: requests for known and unknown accounts must do the same store work. */
+function counted<T extends object>(store: T): { store: T; calls: () => number } {
+  let calls = 0;
+  const proxy = new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, calls: () => calls };
 }
 
 describe('account lifecycle (header mode)', () => {
@@ -53,9 +69,14 @@ describe('account lifecycle (header mode)', () => {
     });
 
     it('account enumeration by forgot-password: the same status, body and headers, and the same store work, for an unknown address', async () => {
-      t = await open();
+      const tokens = counted(new MemoryAccountTokenStore());
+      t = await open({ accountTokenStore: tokens.store });
+      const before = tokens.calls();
       const known = await forgot(EMILY);
+      const forKnown = tokens.calls() - before;
       const unknown = await forgot(UNKNOWN);
+      expect(tokens.calls() - before - forKnown).toBe(forKnown);
+      expect(forKnown).toBeGreaterThan(0);
       expect(unknown.status).toBe(known.status);
       expect(unknown.body).toEqual(known.body);
       expect(stableHeaders(unknown)).toEqual(stableHeaders(known));
@@ -196,6 +217,17 @@ describe('account lifecycle (header mode)', () => {
       problem(await t.http.post('/auth/email/verify').send({ token: 'not-a-token' }), 400, 'VERIFICATION_TOKEN_INVALID');
     });
 
+    it('account enumeration by sign-up (revealConflicts: false): a taken address costs the same token-store work as a fresh one, and gets no link', async () => {
+      const tokens = counted(new MemoryAccountTokenStore());
+      t = await open({ accountTokenStore: tokens.store, registration: { revealConflicts: false } });
+      expect((await register('fresh.user', 'fresh.user@example.com')).status).toBe(202);
+      const forFresh = tokens.calls();
+      expect((await register('other.user', EMILY)).status).toBe(202);
+      expect(tokens.calls() - forFresh).toBe(forFresh);
+      await settle();
+      expect(t.outbox.count(EMILY, 'email-verification')).toBe(0);
+    });
+
     it('unverified login when required: a correct password answers 403 EMAIL_NOT_VERIFIED, a wrong one 401 as ever', async () => {
       t = await open({ emailVerification: { required: true } });
       expect((await register('new.user', 'new.user@example.com')).status).toBe(201);
@@ -241,13 +273,16 @@ describe('account lifecycle (header mode)', () => {
       expect((await t.http.post('/auth/login').send({ email: 'emily.new@example.com', password: 'emilyspass' })).status).toBe(200);
     });
 
-    it('account enumeration by change-email: a taken address gets the same answer, and its owner a "you already have an account" message', async () => {
-      t = await open();
+    it('account enumeration by change-email: a taken address gets the same answer and store work, and its owner a "you already have an account" message', async () => {
+      const tokens = counted(new MemoryAccountTokenStore());
+      t = await open({ accountTokenStore: tokens.store });
       const { accessToken } = await t.login();
       const change = (newEmail: string) =>
         t.http.post('/auth/email/change').set('Authorization', `Bearer ${accessToken}`).send({ newEmail, password: 'emilyspass' });
       const free = await change('free.address@example.com');
+      const forFree = tokens.calls();
       const taken = await change('admin@example.com');
+      expect(tokens.calls() - forFree).toBe(forFree);
       expect(taken.status).toBe(free.status);
       expect(taken.body).toEqual(free.body);
       expect(stableHeaders(taken)).toEqual(stableHeaders(free));
@@ -339,18 +374,24 @@ describe('account lifecycle (header mode)', () => {
       expect(res.body.accessToken).toBeUndefined();
     });
 
-    it('account enumeration by login-code: the same answer and no message for an unknown address; a guess answers like a wrong code', async () => {
-      t = await open({ loginCode: { enabled: true } });
+    it('account enumeration by login-code: the same answer, the same store work and no message for an unknown address; a guess answers like a wrong code', async () => {
+      const tokens = counted(new MemoryAccountTokenStore());
+      t = await open({ loginCode: { enabled: true }, accountTokenStore: tokens.store });
       const known = await send(EMILY);
+      const forKnown = tokens.calls();
       const unknown = await send(UNKNOWN);
+      expect(tokens.calls() - forKnown).toBe(forKnown);
       expect(unknown.status).toBe(known.status);
       expect(unknown.body).toEqual(known.body);
       expect(stableHeaders(unknown)).toEqual(stableHeaders(known));
       await settle();
       expect(t.outbox.count(UNKNOWN, 'login-code')).toBe(0);
       const wrong = (await t.outbox.next(EMILY, 'login-code')).code === '00000000' ? '00000001' : '00000000';
+      const beforeGuesses = tokens.calls();
       const a = await signIn(EMILY, wrong);
+      const forKnownGuess = tokens.calls() - beforeGuesses;
       const b = await signIn(UNKNOWN, wrong);
+      expect(tokens.calls() - beforeGuesses - forKnownGuess).toBe(forKnownGuess);
       problem(a, 401, 'INVALID_CREDENTIALS');
       problem(b, 401, 'INVALID_CREDENTIALS');
       expect(b.body).toEqual(a.body);
