@@ -242,6 +242,20 @@ describe('account lifecycle (header mode)', () => {
       expect((await t.http.post('/auth/login').send({ username: 'new.user', password: 'a-long-enough-passphrase' })).status).toBe(200);
     });
 
+    it('@VerifiedEmail() host routes: 403 EMAIL_NOT_VERIFIED until the address is verified and the token renewed', async () => {
+      t = await open();
+      expect((await register('new.user', 'new.user@example.com')).status).toBe(201);
+      const first = await t.login('new.user', 'a-long-enough-passphrase');
+      problem(await t.http.get('/verified-only').set('Authorization', `Bearer ${first.accessToken}`), 403, 'EMAIL_NOT_VERIFIED');
+      expect((await t.http.get('/protected').set('Authorization', `Bearer ${first.accessToken}`)).status).toBe(200);
+      const mail = await t.outbox.next('new.user@example.com', 'email-verification');
+      expect((await t.http.post('/auth/email/verify').send({ token: mail.code })).status).toBe(200);
+      const renewed = await t.http.post('/auth/refresh').send({ refreshToken: first.refreshToken });
+      expect((await t.http.get('/verified-only').set('Authorization', `Bearer ${renewed.body.accessToken}`)).status).toBe(200);
+      const seeded = await t.login();
+      expect((await t.http.get('/verified-only').set('Authorization', `Bearer ${seeded.accessToken}`)).status).toBe(403);
+    });
+
     it('resend: an authenticated user gets a new link; the older one dies', async () => {
       t = await open();
       expect((await register('new.user', 'new.user@example.com')).status).toBe(201);
