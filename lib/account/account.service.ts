@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { constantTimeEqual } from '../crypto/secrets.js';
+import { AuthConfigError } from '../errors/auth-config.error.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { DuplicateUserError } from '../errors/store.errors.js';
 import { MfaService } from '../mfa/mfa.service.js';
@@ -51,7 +52,7 @@ export interface ResetPasswordInput extends AccountIdentifier {
  *   code that reaches the cap deletes the code, and tries are refused (429) until `accountEmails.lockout`.
  */
 @Injectable()
-export class AccountService {
+export class AccountService implements OnModuleInit {
   private readonly tokens: AccountTokens;
 
   constructor(
@@ -68,6 +69,15 @@ export class AccountService {
     private readonly mailer: AccountMailer,
   ) {
     this.tokens = new AccountTokens(options.jwt.signingKey, options.account.codeLength);
+  }
+
+  /** `emailVerification.required` needs a user store that records verification: checked at start-up. */
+  onModuleInit(): void {
+    if (this.options.account.emailVerification.required && typeof this.users.setEmailVerified !== 'function') {
+      throw new AuthConfigError([
+        'emailVerification.required: the user store has no setEmailVerified(), so no address could ever be verified',
+      ]);
+    }
   }
 
   // ---------------------------------------------------------------- forgot / reset password
