@@ -110,7 +110,13 @@ export class AccessTokenService {
     const cached = this.verified.get(token);
     if (cached !== undefined) {
       if (cached.expiresAt + this.options.jwt.clockToleranceSeconds > this.clock.now() / 1000) {
-        return { id: cached.id, sessionId: cached.sessionId, roles: cached.roles, emailVerified: cached.emailVerified, expiresAt: cached.expiresAt };
+        return {
+          id: cached.id,
+          sessionId: cached.sessionId,
+          roles: cached.roles,
+          emailVerified: cached.emailVerified,
+          expiresAt: cached.expiresAt,
+        };
       }
       this.verified.delete(token);
       throw invalid();

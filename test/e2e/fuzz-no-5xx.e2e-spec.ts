@@ -120,8 +120,18 @@ const ROUTES: Route[] = [
     ...json('/auth/email/change', () => ({ newEmail: 'emily.new@example.com', password: 'wrong-password' })),
   },
   // A wrong password: the fuzz must never delete the account every batch signs in with.
-  { name: 'account/delete', method: 'POST', auth: true, ...json('/auth/account/delete', () => ({ password: 'wrong-password', mfaCode: '1' })) },
-  { name: 'login/code/send', method: 'POST', auth: false, ...json('/auth/login/code/send', () => ({ email: 'emily.johnson@example.com' })) },
+  {
+    name: 'account/delete',
+    method: 'POST',
+    auth: true,
+    ...json('/auth/account/delete', () => ({ password: 'wrong-password', mfaCode: '1' })),
+  },
+  {
+    name: 'login/code/send',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/login/code/send', () => ({ email: 'emily.johnson@example.com' })),
+  },
   {
     name: 'login/code',
     method: 'POST',
