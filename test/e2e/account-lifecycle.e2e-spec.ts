@@ -449,7 +449,7 @@ describe('account lifecycle (cookie mode)', () => {
     const changed = await t.http
       .post('/auth/email/change')
       .set('Cookie', cookie)
-      .set('X-CSRF-Token', jar.csrf_token as string)
+      .set('X-CSRF-Token', jar.csrf_token)
       .send({ newEmail: 'e.new@example.com', password: 'emilyspass' });
     expect(changed.status).toBe(202);
   });
