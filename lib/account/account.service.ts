@@ -46,8 +46,9 @@ export interface ResetPasswordInput extends AccountIdentifier {
  *
  * - One-time tokens live in the {@link AccountTokenStore}, hashed; a newer one of the same purpose
  *   replaces the older; using one is a single atomic `consume` (of N concurrent uses one wins).
- * - Sends are counted per account (the address or username asked for, existing or not) and per
- *   client address before anything is looked up: 429 with `Retry-After` beyond `accountEmails.sendLimit`.
+ * - Sends are counted per account and purpose (the address or username asked for, existing or not)
+ *   and per client address before anything is looked up: 429 with `Retry-After` beyond
+ *   `accountEmails.sendLimit`.
  * - Short codes are guess-limited per account and purpose (`accountEmails.maxAttempts`): the wrong
  *   code that reaches the cap deletes the code, and tries are refused (429) until `accountEmails.lockout`.
  */
@@ -88,7 +89,7 @@ export class AccountService implements OnModuleInit {
    */
   async forgotPassword(input: AccountIdentifier, ip: string | undefined): Promise<void> {
     const { key, lookup } = this.identify(input);
-    await this.reserveSend(key, ip);
+    await this.reserveSend('password-reset', key, ip);
     const user = await lookup();
     if (user === null) return this.dummyWrite('password-reset');
     const { method, tokenTtlMs } = this.options.account.passwordReset;
@@ -186,7 +187,7 @@ export class AccountService implements OnModuleInit {
   /** `POST /email/verify/resend`: a new verification link for the caller (send-limited; nothing sent when already verified). */
   async resendVerification(principal: AuthPrincipal, ip: string | undefined): Promise<void> {
     const user = await this.requireUser(principal.id);
-    await this.reserveSend(`id:${user.id}`, ip);
+    await this.reserveSend('email-verification', `id:${user.id}`, ip);
     await this.sendVerification(user, ip);
   }
 
@@ -242,7 +243,7 @@ export class AccountService implements OnModuleInit {
     if (email === user.email) {
       throw new AuthException('VALIDATION_FAILED', { errors: [{ field: 'newEmail', message: 'is already your e-mail address' }] });
     }
-    await this.reserveSend(`id:${user.id}`, ip);
+    await this.reserveSend('email-change', `id:${user.id}`, ip);
     const ttlMs = this.options.account.emailVerification.tokenTtlMs;
     const owner = await this.users.findByEmail(email);
     if (owner !== null) {
@@ -292,7 +293,7 @@ export class AccountService implements OnModuleInit {
   /** `POST /login/code/send`: a sign-in code to an existing, enabled account; alike for an unknown one. */
   async sendLoginCode(email: string, ip: string | undefined): Promise<void> {
     const { key, lookup } = this.identify({ email });
-    await this.reserveSend(key, ip);
+    await this.reserveSend('login-code', key, ip);
     const user = await lookup();
     if (user === null) return this.dummyWrite('login-code');
     const ttlMs = this.options.account.loginCode.codeTtlMs;
@@ -385,12 +386,15 @@ export class AccountService implements OnModuleInit {
     return null;
   }
 
-  /** Counts a send per account and per client address before anything is looked up (429 beyond either). */
-  private async reserveSend(accountKey: string, ip: string | undefined): Promise<void> {
+  /**
+   * Counts a send per account and purpose, and per client address over every purpose, before anything
+   * is looked up (429 beyond either).
+   */
+  private async reserveSend(purpose: AccountTokenPurpose, accountKey: string, ip: string | undefined): Promise<void> {
     const { perAccount, perAddress } = this.options.account.sendLimit;
     const now = this.clock.now();
     const [byAccount, byAddress] = await Promise.all([
-      this.counters.increment(`acct:send:${accountKey}`, perAccount.windowMs, now),
+      this.counters.increment(`acct:send:${purpose}:${accountKey}`, perAccount.windowMs, now),
       ip === undefined ? undefined : this.counters.increment(`acct:send:addr:${ip}`, perAddress.windowMs, now),
     ]);
     if (byAccount.count > perAccount.max) throw tooMany(byAccount.resetAt - now);

@@ -75,7 +75,7 @@ describe('resolveAuthOptions', () => {
           codeLength: 8,
           maxAttempts: 5,
           lockoutMs: 900_000,
-          sendLimit: { perAccount: { max: 3, windowMs: 900_000 }, perAddress: { max: 20, windowMs: 900_000 } },
+          sendLimit: { perAccount: { max: 5, windowMs: 900_000 }, perAddress: { max: 50, windowMs: 900_000 } },
           templates: {},
           beforeDelete: null,
         },
