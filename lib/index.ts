@@ -92,6 +92,7 @@ export {
   type StoredTrustedDevice,
 } from './stores/mfa-challenge.store.js';
 export type { MfaStore } from './stores/mfa.store.js';
+export { MemoryAccountTokenStore } from './stores/memory/memory-account-token.store.js';
 export { MemoryMfaStore } from './stores/memory/memory-mfa.store.js';
 export { MemoryUserStore } from './stores/memory/memory-user.store.js';
 export { MemorySessionStore } from './stores/memory/memory-session.store.js';

@@ -17,6 +17,7 @@
  * after the test. The suites include the concurrency guarantees (100 parallel rotations of one token
  * → exactly one winner; 100 parallel counter increments → the exact count).
  */
+export { runAccountTokenStoreContract, type AccountTokenStoreFactory } from './account-token-store.contract.js';
 export { runMfaChallengeStoreContract, type MfaChallengeStoreFactory } from './mfa-challenge-store.contract.js';
 export { runMfaEnrolmentStoreContract, type MfaEnrolmentStoreFactory } from './mfa-enrolment-store.contract.js';
 export { runMfaStoreContract, type MfaStoreFactory } from './mfa-store.contract.js';

@@ -1,8 +1,15 @@
+import { MemoryAccountTokenStore } from '../../lib/stores/memory/memory-account-token.store.js';
 import { MemoryMfaStore } from '../../lib/stores/memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from '../../lib/stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from '../../lib/stores/memory/memory-session.store.js';
 import { MemoryUserStore } from '../../lib/stores/memory/memory-user.store.js';
-import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from '../../lib/testing/index.js';
+import {
+  runAccountTokenStoreContract,
+  runMfaStoreContract,
+  runRateLimitStoreContract,
+  runSessionStoreContract,
+  runUserStoreContract,
+} from '../../lib/testing/index.js';
 
 runUserStoreContract('memory', async (seed = []) => ({ store: new MemoryUserStore(seed) }));
 runSessionStoreContract('memory', async () => {
@@ -11,6 +18,7 @@ runSessionStoreContract('memory', async () => {
 });
 runRateLimitStoreContract('memory', async () => ({ store: new MemoryRateLimitStore() }));
 runMfaStoreContract('memory', async () => ({ store: new MemoryMfaStore() }));
+runAccountTokenStoreContract('memory', async () => ({ store: new MemoryAccountTokenStore() }));
 
 /** What a memory store holds: its maps' and sets' entries, recursively, plus the JSON size of their values. */
 function memoryFootprint(store: object): number {
