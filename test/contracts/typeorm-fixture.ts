@@ -27,6 +27,7 @@ export async function seedUsers(dataSource: DataSource, entities: AuthEntities, 
         roles: u.roles,
         mfaEnabled: u.mfaEnabled,
         mfaMethods: u.mfaMethods,
+        emailVerified: u.emailVerified ?? false,
         disabled: u.disabled ?? false,
         profile: u.profile ?? null,
         phone: u.phone ?? null,
@@ -44,6 +45,7 @@ export async function clearTables(dataSource: DataSource, entities: AuthEntities
     entities.mfaCode,
     entities.mfaFinishedPending,
     entities.trustedDevice,
+    entities.accountToken,
   ];
   for (const entity of mfaTables) {
     await dataSource.createQueryBuilder().delete().from(entity).execute();
