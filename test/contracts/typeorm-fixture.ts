@@ -4,6 +4,7 @@ import { DuplicateUserError, StoreUnavailableError } from '../../lib/errors/stor
 import type { StoredSession } from '../../lib/stores/session.store.js';
 import { createAuthEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
@@ -119,6 +120,7 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
             'auth_mfa_codes',
             'auth_mfa_finished_pending',
             'auth_trusted_devices',
+            'auth_account_tokens',
           ]) {
             expect(await runner.hasTable(`${prefix}${table}`)).toBe(true);
           }
@@ -173,6 +175,24 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
         await mfa.deleteExpired(10);
         expect(await mfa.findTrustedDevice('d')).toBeNull();
         expect(await mfa.isPendingFinished('p', 5)).toBe(false);
+
+        const tokens = new TypeOrmAccountTokenStore(dataSource, entities);
+        const token = { userId: user.id, purpose: 'email-change' as const, tokenHash: 'th', email: 'next@example.test', expiresAt: 10 };
+        await tokens.put(token);
+        expect(await tokens.findForUser(user.id, 'email-change', 5)).toStrictEqual(token);
+        expect(await tokens.consume('email-change', 'th', 5)).toStrictEqual(token);
+        await tokens.put({ ...token, tokenHash: 'th2' });
+        await tokens.deleteExpired(10);
+        expect(await tokens.findByHash('email-change', 'th2', 5)).toBeNull();
+
+        // updateEmail reports a taken address as a duplicate e-mail on prefixed tables too.
+        const second = await users.create({ username: 'second', email: 'second@example.test', passwordHash: 'h', roles: [] });
+        await expect(users.updateEmail(second.id, 'prefixed@example.test')).rejects.toMatchObject({
+          name: 'DuplicateUserError',
+          field: 'email',
+        });
+        expect(await users.updateEmail(second.id, 'next@example.test')).toBe(true);
+        expect(await users.delete(second.id)).toBe(true);
       } finally {
         await close();
       }
@@ -282,6 +302,14 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
       await expect(mfa.replaceRecoveryCodes('x', ['h'])).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(mfa.finishPending('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(mfa.listTrustedDevices('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(users.updateEmail('x', 'x@example.test')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(users.delete('x')).rejects.toBeInstanceOf(StoreUnavailableError);
+      const tokens = new TypeOrmAccountTokenStore(dataSource, entities);
+      await expect(tokens.put({ userId: 'x', purpose: 'login-code', tokenHash: 'h', email: null, expiresAt: 1 })).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
+      await expect(tokens.consume('login-code', 'h', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(tokens.findForUser('x', 'login-code', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
     });
 
     it('does not turn other database errors into DuplicateUserError or StoreUnavailableError', async () => {
@@ -379,6 +407,32 @@ export function runSharedDatabaseChecks(name: string, db: SharedDatabase): void 
       }
     });
 
+    it('keeps account tokens single-use and e-mail changes unique across two DataSources (two app instances)', async () => {
+      const other = await db.openOther();
+      try {
+        const [tokensA, tokensB] = [new TypeOrmAccountTokenStore(db.shared()), new TypeOrmAccountTokenStore(other)];
+        const token = { userId: randomUUID(), purpose: 'password-reset' as const, tokenHash: randomUUID(), email: null, expiresAt: 10 };
+        await tokensA.put(token);
+        const consumed = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? tokensA : tokensB).consume('password-reset', token.tokenHash, 5)),
+        );
+        expect(consumed.filter((t) => t !== null)).toStrictEqual([token]);
+
+        const [usersA, usersB] = [new TypeOrmUserStore(db.shared()), new TypeOrmUserStore(other)];
+        const tag = randomUUID().slice(0, 8);
+        const a = await usersA.create({ username: `a-${tag}`, email: `a-${tag}@example.test`, passwordHash: 'h', roles: [] });
+        const b = await usersB.create({ username: `b-${tag}`, email: `b-${tag}@example.test`, passwordHash: 'h', roles: [] });
+        const target = `taken-${tag}@example.test`;
+        const results = await Promise.allSettled([usersA.updateEmail(a.id, target), usersB.updateEmail(b.id, target)]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(rejected?.reason).toBeInstanceOf(DuplicateUserError);
+        expect([a.id, b.id]).toContain((await usersA.findByEmail(target))?.id);
+      } finally {
+        await other.destroy();
+      }
+    });
+
     it('counts parallel increments exactly across two DataSources (two app instances)', async () => {
       const other = await db.openOther();
       try {
@@ -416,6 +470,12 @@ export function runSharedDatabaseChecks(name: string, db: SharedDatabase): void 
         await expect(mfa.finishPending(randomUUID(), 1)).rejects.toBeInstanceOf(StoreUnavailableError);
         await expect(mfa.replaceRecoveryCodes(randomUUID(), ['h'])).rejects.toBeInstanceOf(StoreUnavailableError);
         await expect(limits.increment('x', 1_000, 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+        const tokens = new TypeOrmAccountTokenStore(dataSource);
+        await expect(tokens.consume('login-code', 'h', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(tokens.put({ userId: 'x', purpose: 'login-code', tokenHash: 'h', email: null, expiresAt: 1 })).rejects.toBeInstanceOf(
+          StoreUnavailableError,
+        );
+        await expect(users.updateEmail(randomUUID(), 'down@example.test')).rejects.toBeInstanceOf(StoreUnavailableError);
       } finally {
         await dataSource.destroy().catch(() => undefined);
         await proxy.close();
