@@ -198,6 +198,32 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
       }
     });
 
+    it('never lets a token hash point at a user it was not put for, should two users’ hashes collide', async () => {
+      const entities = createAuthEntities({ tablePrefix: `c${randomUUID().slice(0, 6)}_` });
+      const { dataSource, close } = await harness.open(entities);
+      try {
+        const tokens = new TypeOrmAccountTokenStore(dataSource, entities);
+        const first = { userId: 'u-1', purpose: 'login-code' as const, tokenHash: 'same', email: null, expiresAt: 10 };
+        const second = { ...first, userId: 'u-2', email: 'two@example.test' };
+        await tokens.put(first);
+        // PostgreSQL and SQLite reject (the unique index); MySQL/MariaDB move the row to u-2.
+        const stored = await tokens.put(second).then(
+          () => second,
+          () => first,
+        );
+        expect(await tokens.findByHash('login-code', 'same', 5)).toStrictEqual(stored);
+        expect(await tokens.consume('login-code', 'same', 5)).toStrictEqual(stored);
+        // A user who already has a token of the purpose cannot take another user's hash either.
+        await tokens.put(first);
+        await tokens.put({ ...second, tokenHash: 'other' });
+        await expect(tokens.put(second)).rejects.toBeInstanceOf(Error);
+        expect(await tokens.findByHash('login-code', 'same', 5)).toStrictEqual(first);
+        expect(await tokens.findForUser('u-2', 'login-code', 5)).toStrictEqual({ ...second, tokenHash: 'other' });
+      } finally {
+        await close();
+      }
+    });
+
     it('stores times as bigint and JSON fields as text, readable by plain SQL', async () => {
       const entities = createAuthEntities({ tablePrefix: `q${randomUUID().slice(0, 6)}_` });
       const { dataSource, close } = await harness.open(entities);
