@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
 import { AccountMailer } from '../../lib/account/account-mailer.js';
 import { MemoryAccountTokenStore, type AuthModuleOptions } from '../../lib/index.js';
 import { cookieHeader, jarFrom } from '../fixtures/cookie-jar.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
+import { openSqlStores, type SqlStores } from '../fixtures/sql-stores.js';
 
 const EMILY = 'emily.johnson@example.com';
 const UNKNOWN = 'nobody.here@example.com';
@@ -467,5 +468,64 @@ describe('account lifecycle (cookie mode)', () => {
     expect(done.status).toBe(200);
     expect(jarFrom(done, jar).access_token).toBeUndefined();
     problem(await t.http.get('/auth/me').set('Cookie', cookieHeader(jar)), 401, 'ACCESS_TOKEN_INVALID');
+  });
+});
+
+describe.each(['sqlite', 'postgres', 'mariadb'] as const)('account lifecycle on %s stores', (kind) => {
+  let t: MfaTestApp;
+  let sql: SqlStores;
+  beforeEach(async () => {
+    sql = await openSqlStores(kind, 'account');
+    t = await createMfaTestApp({
+      options: { ...sql.options, mfaStore: sql.mfaStore, loginCode: { enabled: true } },
+      mfa: { methods: ['totp', 'email'] },
+    });
+  });
+  afterEach(async () => {
+    await t.close();
+    await sql.close();
+  });
+
+  it('reset: of 10 parallel resets with one token exactly one wins; the winner signs in, the old session is dead', async () => {
+    const old = await t.login();
+    expect((await t.http.post('/auth/password/forgot').send({ email: EMILY })).status).toBe(202);
+    const token = (await t.outbox.next(EMILY, 'password-reset')).code;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => t.http.post('/auth/password/reset').send({ token, newPassword: `parallel-passphrase-${i}` })),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) problem(r, 400, 'RESET_TOKEN_INVALID');
+    const winner = results.findIndex((r) => r.status === 200);
+    expect((await t.http.post('/auth/login').send({ username: 'emilys', password: `parallel-passphrase-${winner}` })).status).toBe(200);
+    problem(await t.http.post('/auth/refresh').send({ refreshToken: old.refreshToken }), 401, 'REFRESH_TOKEN_INVALID');
+  });
+
+  it('verification, e-mail change and deletion go through the SQL user store', async () => {
+    const created = await t.http
+      .post('/auth/register')
+      .send({ username: 'sql.user', email: 'sql.user@example.com', password: 'a-long-passphrase' });
+    expect(created.status).toBe(201);
+    const verify = await t.outbox.next('sql.user@example.com', 'email-verification');
+    expect((await t.http.post('/auth/email/verify').send({ token: verify.code })).status).toBe(200);
+    const { accessToken } = await t.login('sql.user', 'a-long-passphrase');
+    const auth = { Authorization: `Bearer ${accessToken}` };
+    expect((await t.http.get('/auth/me').set(auth)).body.emailVerified).toBe(true);
+    const change = await t.http
+      .post('/auth/email/change')
+      .set(auth)
+      .send({ newEmail: 'sql.moved@example.com', password: 'a-long-passphrase' });
+    expect(change.status).toBe(202);
+    const confirm = await t.outbox.next('sql.moved@example.com', 'email-change');
+    expect((await t.http.post('/auth/email/verify').send({ token: confirm.code })).status).toBe(200);
+    expect((await t.http.get('/auth/me').set(auth)).body).toMatchObject({ email: 'sql.moved@example.com', emailVerified: true });
+    expect((await t.http.post('/auth/account/delete').set(auth).send({ password: 'a-long-passphrase' })).status).toBe(200);
+    problem(await t.http.post('/auth/login').send({ username: 'sql.user', password: 'a-long-passphrase' }), 401, 'INVALID_CREDENTIALS');
+  });
+
+  it('a sign-in code works once', async () => {
+    expect((await t.http.post('/auth/login/code/send').send({ email: EMILY })).status).toBe(202);
+    const { code } = await t.outbox.next(EMILY, 'login-code');
+    expect((await t.http.post('/auth/login/code').send({ email: EMILY, code })).status).toBe(200);
+    problem(await t.http.post('/auth/login/code').send({ email: EMILY, code }), 401, 'INVALID_CREDENTIALS');
   });
 });
