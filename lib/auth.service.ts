@@ -206,7 +206,7 @@ export class AuthService {
     const accessTtl = this.accessTtl(input.expiresInMins);
     const user = await this.account.verifyLoginCode(input.email, input.code, context.ip);
     const usable = await this.mfa.usableMethods(user);
-    if (usable.every((method) => method === 'email') && !this.options.mfa.required) {
+    if (usable.length > 0 && usable.every((method) => method === 'email') && !this.options.mfa.required) {
       const tokens = await this.sessions.start(user, context, accessTtl);
       return { grant: { tokens, user: toPublicUser(user), message: this.options.responses.messages.login } };
     }

@@ -162,7 +162,8 @@ export class AccountService implements OnModuleInit {
    */
   async sendVerification(user: AuthUser, _ip?: string): Promise<void> {
     const { emailEnabled, emailVerification } = this.options.account;
-    if (!emailEnabled || !emailVerification.enabled || user.emailVerified === true) return;
+    // A store that cannot record verification gets no link it could never honour.
+    if (!emailEnabled || !emailVerification.enabled || user.emailVerified === true || this.users.setEmailVerified === undefined) return;
     const token = this.tokens.newLinkToken();
     await this.put(
       user,

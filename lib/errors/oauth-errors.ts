@@ -27,6 +27,7 @@ const OAUTH_ERRORS: Partial<Record<AuthErrorCode, OAuthErrorName>> = {
   TOKEN_USER_INVALID: 'invalid_grant',
   MFA_VERIFICATION_REQUIRED: 'mfa_required',
   MFA_ENROLLMENT_REQUIRED: 'access_denied',
+  EMAIL_NOT_VERIFIED: 'access_denied',
   TOO_MANY_REQUESTS: 'slow_down',
   STORE_UNAVAILABLE: 'temporarily_unavailable',
   AUTH_BUSY: 'temporarily_unavailable',

@@ -238,6 +238,12 @@ describe('account lifecycle (header mode)', () => {
         403,
         'EMAIL_NOT_VERIFIED',
       );
+      const oauth = await t.http
+        .post('/auth/token')
+        .type('form')
+        .send({ grant_type: 'password', username: 'new.user', password: 'a-long-enough-passphrase' });
+      problem(oauth, 403, 'EMAIL_NOT_VERIFIED');
+      expect(oauth.body.error).toBe('access_denied');
       const mail = await t.outbox.next('new.user@example.com', 'email-verification');
       expect((await t.http.post('/auth/email/verify').send({ token: mail.code })).status).toBe(200);
       expect((await t.http.post('/auth/login').send({ username: 'new.user', password: 'a-long-enough-passphrase' })).status).toBe(200);
@@ -387,6 +393,15 @@ describe('account lifecycle (header mode)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ isRequiresMfa: true, defaultMfaMethod: 'totp' });
       expect(res.body.accessToken).toBeUndefined();
+    });
+
+    it('an account whose only second factor is e-mail codes is not sent a second e-mail code after a sign-in code', async () => {
+      t = await open({ loginCode: { enabled: true } });
+      const email = MFA_USERS.email.email;
+      expect((await send(email)).status).toBe(202);
+      const res = await signIn(email, (await t.outbox.next(email, 'login-code')).code);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ isRequiresMfa: false, user: { username: MFA_USERS.email.username } });
     });
 
     it('account enumeration by login-code: the same answer, the same store work and no message for an unknown address; a guess answers like a wrong code', async () => {
