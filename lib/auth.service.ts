@@ -187,10 +187,24 @@ export class AuthService {
     await this.limiter.settle(ticket, true);
     // Told only to whoever knows the password (EMAIL_NOT_VERIFIED reveals nothing to a guesser).
     if (this.options.account.emailVerification.required && user.emailVerified !== true) throw new AuthException('EMAIL_NOT_VERIFIED');
-    await this.rehashIfNeeded(user, input.password, permit);
+    const checkedHash = await this.rehashIfNeeded(user, input.password, permit);
     // Hashing is over: the place goes to the next sign-in while codes are sent and the session starts.
     permit.release();
-    return this.afterFirstFactor(user, context, accessTtl, isTrusted);
+    const outcome = await this.afterFirstFactor(user, context, accessTtl, isTrusted);
+    if (outcome.grant !== undefined) await this.assertPasswordUnchanged(user.id, checkedHash, outcome.grant.tokens.sessionId);
+    return outcome;
+  }
+
+  /**
+   * A password reset or change that landed between this login's password check and its new session
+   * revoked every session but this one, which did not exist yet: the hash is read again once the
+   * session exists, and a changed one revokes it (`INVALID_CREDENTIALS`, as for the old password).
+   */
+  private async assertPasswordUnchanged(userId: string, checkedHash: string, sessionId: string): Promise<void> {
+    const current = await this.users.findById(userId);
+    if (current !== null && current.passwordHash === checkedHash) return;
+    await this.sessions.revoke(sessionId);
+    throw new AuthException('INVALID_CREDENTIALS');
   }
 
   /**
@@ -205,12 +219,19 @@ export class AuthService {
   ): Promise<LoginOutcome> {
     const accessTtl = this.accessTtl(input.expiresInMins);
     const user = await this.account.verifyLoginCode(input.email, input.code, context.ip);
-    const usable = await this.mfa.usableMethods(user);
-    if (usable.length > 0 && usable.every((method) => method === 'email') && !this.options.mfa.required) {
-      const tokens = await this.sessions.start(user, context, accessTtl);
-      return { grant: { tokens, user: toPublicUser(user), message: this.options.responses.messages.login } };
+    const challenge = await this.mfa.challengeFor(user);
+    if (challenge !== null && !(await this.trustedDevices.isTrusted(user, input.trustToken))) {
+      // The code proved the mailbox: an e-mail code would prove it again, so it is no second factor here.
+      const primary = (await this.mfa.usableMethods(user)).filter((method) => method !== 'email');
+      const defaultMethod = primary[0];
+      if (defaultMethod !== undefined) {
+        const methods = challenge.methods.filter((method) => method !== 'email');
+        return { pending: await this.mfa.beginPending(user, { methods, defaultMethod }, context.ip, accessTtl, ['email']) };
+      }
+      if (this.options.mfa.required) throw new AuthException('MFA_ENROLLMENT_REQUIRED');
     }
-    return this.afterFirstFactor(user, context, accessTtl, () => this.trustedDevices.isTrusted(user, input.trustToken));
+    const tokens = await this.sessions.start(user, context, accessTtl);
+    return { grant: { tokens, user: toPublicUser(user), message: this.options.responses.messages.login } };
   }
 
   /** After a first factor: the second step when the user has one (and no trusted device), else a session. */
@@ -294,6 +315,7 @@ export class AuthService {
     if (allSessions) {
       await this.sessions.revokeAll(principal.id);
       await this.trustedDevices.revokeAll(principal.id);
+      await this.account.dropPendingChanges(principal.id);
     } else await this.sessions.revoke(principal.sessionId);
   }
 
@@ -325,6 +347,7 @@ export class AuthService {
     }
     await this.sessions.revokeAll(user.id, principal.sessionId);
     await this.trustedDevices.revokeAll(user.id);
+    await this.account.dropPendingChanges(user.id);
   }
 
   private async requireUser(id: string): Promise<AuthUser> {
@@ -344,9 +367,11 @@ export class AuthService {
     return expiresInMins * 60;
   }
 
-  private async rehashIfNeeded(user: AuthUser, password: string, permit: HashPermit): Promise<void> {
-    if (this.passwords.hasher.needsRehash(user.passwordHash)) {
-      await this.users.updatePasswordHash(user.id, await this.passwords.hasher.hash(password, permit));
-    }
+  /** Upgrades a hash made with weaker parameters; resolves the hash the user now has. */
+  private async rehashIfNeeded(user: AuthUser, password: string, permit: HashPermit): Promise<string> {
+    if (!this.passwords.hasher.needsRehash(user.passwordHash)) return user.passwordHash;
+    const upgraded = await this.passwords.hasher.hash(password, permit);
+    await this.users.updatePasswordHash(user.id, upgraded);
+    return upgraded;
   }
 }

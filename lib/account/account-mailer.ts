@@ -1,15 +1,18 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { EMAIL_SENDER, type MfaSender } from '../mfa/mfa-sender.js';
-import type { AccountMessage } from './account-messages.js';
+import type { AccountMessage, AccountMessagePurpose } from './account-messages.js';
 
-/** Account messages handed to the sender and not settled yet, at most (beyond: dropped, with a warning). */
+/** Account messages handed over and not settled yet, at most (beyond: dropped, with a warning). */
 const MAX_IN_FLIGHT = 256;
 
 /**
  * Hands account messages to the e-mail sender after the response: `POST /password/forgot` and its
- * kin answer the same, at the same speed, whether or not an account exists, so the sender's latency
- * (or failure) must not be on the request's path. Bounded: at most {@link MAX_IN_FLIGHT} messages in
- * flight; a failure is logged with the purpose only (never the token, code, link or address).
+ * kin answer the same, at the same speed, whether or not an account exists, so neither rendering the
+ * message (an app's template) nor the sender (its latency, its synchronous work, its failure) may be
+ * on the request's path. Each message is built and sent in a task of its own (`setImmediate`, after
+ * the handler's promise and the response write). Bounded: at most {@link MAX_IN_FLIGHT} messages in
+ * flight; a failure is logged with the purpose and the error's class only (never the token, code,
+ * link or address).
  */
 @Injectable()
 export class AccountMailer implements OnApplicationShutdown {
@@ -18,19 +21,19 @@ export class AccountMailer implements OnApplicationShutdown {
 
   constructor(@Optional() @Inject(EMAIL_SENDER) private readonly sender: MfaSender | undefined) {}
 
-  /** Sends `message` in the background (never throws, never waits for the sender). */
-  dispatch(message: AccountMessage): void {
+  /** Builds and sends the message in the background (never throws, never waits for the sender). */
+  dispatch(purpose: AccountMessagePurpose, build: () => AccountMessage): void {
     const sender = this.sender;
     if (sender === undefined) return;
     if (this.inFlight.size >= MAX_IN_FLIGHT) {
-      this.logger.warn(`Account message dropped (${message.purpose}): ${MAX_IN_FLIGHT} messages are already being sent`);
+      this.logger.warn(`Account message dropped (${purpose}): ${MAX_IN_FLIGHT} messages are already being sent`);
       return;
     }
-    const sending: Promise<void> = Promise.resolve()
-      .then(() => sender.send(message))
+    const sending: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => sender.send(build()))
       .catch((error: unknown) => {
         const name = error instanceof Error ? error.name : typeof error;
-        this.logger.warn(`Account message (${message.purpose}) could not be sent: ${name}`);
+        this.logger.warn(`Account message (${purpose}) could not be sent: ${name}`);
       })
       .finally(() => this.inFlight.delete(sending));
     this.inFlight.add(sending);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
-import { constantTimeEqual } from '../crypto/secrets.js';
+import { constantTimeEqual, randomToken } from '../crypto/secrets.js';
 import { AuthConfigError } from '../errors/auth-config.error.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { DuplicateUserError } from '../errors/store.errors.js';
@@ -30,7 +30,9 @@ export interface AccountIdentifier {
 }
 
 /** `POST /password/reset` input. */
-export interface ResetPasswordInput extends AccountIdentifier {
+export interface ResetPasswordInput {
+  /** With a reset code: the account's e-mail address. */
+  email?: string;
   /** The link token, or the code (`passwordReset.method: 'code'`, with `email` or `username`). */
   token: string;
   newPassword: string;
@@ -91,15 +93,16 @@ export class AccountService implements OnModuleInit {
     const { key, lookup } = this.identify(input);
     await this.reserveSend('password-reset', key, ip);
     const user = await lookup();
-    if (user === null) return this.dummyWrite('password-reset');
+    const allowed = await this.withinAccountSendLimit('password-reset', user);
+    if (user === null || !allowed) return this.dummyWrite('password-reset');
     const { method, tokenTtlMs } = this.options.account.passwordReset;
     if (method === 'code') {
       const code = this.tokens.newCode();
-      await this.put(user, 'password-reset', this.tokens.codeHash('password-reset', user.id, code), null, tokenTtlMs);
+      await this.put(user, 'password-reset', this.tokens.codeHash('password-reset', user.id, code), user.email, tokenTtlMs);
       this.send('password-reset', user, user.email, code, '', tokenTtlMs);
     } else {
       const token = this.tokens.newLinkToken();
-      await this.put(user, 'password-reset', this.tokens.linkHash('password-reset', token) as string, null, tokenTtlMs);
+      await this.put(user, 'password-reset', this.tokens.linkHash('password-reset', token) as string, user.email, tokenTtlMs);
       this.send('password-reset', user, user.email, token, accountLink(this.options.account.links.passwordReset, token), tokenTtlMs);
     }
   }
@@ -114,7 +117,8 @@ export class AccountService implements OnModuleInit {
   async resetPassword(input: ResetPasswordInput, ip: string | undefined): Promise<void> {
     this.passwords.assertPolicy(input.newPassword, 'newPassword');
     const { record, user } = await this.findResetToken(input, ip);
-    await this.mfa.verifyStepUp(user, input.mfaCode, ip);
+    // Wrong authenticator codes count on a cap of their own; the one that reaches it kills the link.
+    await this.mfa.verifyStepUp(user, input.mfaCode, ip, 'password-reset', () => this.store.deleteForUser(user.id, 'password-reset'));
     const permit = this.passwords.reserve();
     let passwordHash: string;
     try {
@@ -129,6 +133,8 @@ export class AccountService implements OnModuleInit {
     await this.counters.reset(attemptKey('password-reset', user.id));
     await this.sessions.revokeAll(user.id);
     await this.trustedDevices.revokeAll(user.id);
+    // Whatever was pending (an e-mail change asked by a hijacker, a sign-in code) dies with the old password.
+    await this.store.deleteForUser(user.id);
     if (user.emailVerified !== true) await this.users.setEmailVerified?.(user.id, true, user.email);
   }
 
@@ -139,10 +145,13 @@ export class AccountService implements OnModuleInit {
   ): Promise<{ record: { tokenHash: string }; user: AuthUser }> {
     const now = this.clock.now();
     if (this.options.account.passwordReset.method === 'code') {
-      if (input.email === undefined && input.username === undefined) {
-        throw new AuthException('VALIDATION_FAILED', { errors: [{ field: 'email', message: 'is required with a reset code' }] });
+      // Only the e-mail: one guess counter per account, and no way to link a username to an address.
+      if (input.email === undefined) {
+        throw new AuthException('VALIDATION_FAILED', {
+          errors: [{ field: 'email', message: 'is required with a reset code' }],
+        });
       }
-      const { key, lookup } = this.identify(input);
+      const { key, lookup } = this.identify({ email: input.email });
       const user = await this.checkCode('password-reset', key, lookup, input.token, ip);
       if (user === null) throw new AuthException('RESET_TOKEN_INVALID');
       return { record: { tokenHash: this.tokens.codeHash('password-reset', user.id, input.token) }, user };
@@ -150,7 +159,10 @@ export class AccountService implements OnModuleInit {
     const hash = this.tokens.linkHash('password-reset', input.token);
     const record = hash === undefined ? null : await this.store.findByHash('password-reset', hash, now);
     const user = record === null ? null : await this.users.findById(record.userId);
-    if (record === null || user === null || user.disabled === true) throw new AuthException('RESET_TOKEN_INVALID');
+    // A link mailed to an address the account no longer has resets nothing.
+    if (record === null || user === null || user.disabled === true || (record.email !== null && record.email !== user.email)) {
+      throw new AuthException('RESET_TOKEN_INVALID');
+    }
     return { record, user };
   }
 
@@ -182,7 +194,7 @@ export class AccountService implements OnModuleInit {
    */
   async sendNoVerification(): Promise<void> {
     const { emailEnabled, emailVerification } = this.options.account;
-    if (emailEnabled && emailVerification.enabled) await this.dummyWrite('email-verification');
+    if (emailEnabled && emailVerification.enabled && this.users.setEmailVerified !== undefined) await this.dummyWrite('email-verification');
   }
 
   /** `POST /email/verify/resend`: a new verification link for the caller (send-limited; nothing sent when already verified). */
@@ -216,8 +228,8 @@ export class AccountService implements OnModuleInit {
     } catch (error) {
       throw error instanceof DuplicateUserError ? new AuthException('VERIFICATION_TOKEN_INVALID') : error;
     }
-    // A verification link still out for the old address must not verify anything now.
-    await this.store.deleteForUser(change.userId, 'email-verification');
+    // Every link and code still out for the old address (verification, reset, sign-in) dies with it.
+    await this.store.deleteForUser(change.userId);
     return 'changed';
   }
 
@@ -279,7 +291,7 @@ export class AccountService implements OnModuleInit {
     } finally {
       permit.release();
     }
-    await this.mfa.verifyStepUp(user, mfaCode, ip);
+    await this.mfa.verifyStepUp(user, mfaCode, ip, 'account-delete');
     await this.options.account.beforeDelete?.(toPublicUser(user));
     await this.sessions.revokeAll(user.id);
     await this.trustedDevices.revokeAll(user.id);
@@ -296,10 +308,11 @@ export class AccountService implements OnModuleInit {
     const { key, lookup } = this.identify({ email });
     await this.reserveSend('login-code', key, ip);
     const user = await lookup();
-    if (user === null) return this.dummyWrite('login-code');
+    const allowed = await this.withinAccountSendLimit('login-code', user);
+    if (user === null || !allowed) return this.dummyWrite('login-code');
     const ttlMs = this.options.account.loginCode.codeTtlMs;
     const code = this.tokens.newCode();
-    await this.put(user, 'login-code', this.tokens.codeHash('login-code', user.id, code), null, ttlMs);
+    await this.put(user, 'login-code', this.tokens.codeHash('login-code', user.id, code), user.email, ttlMs);
     this.send('login-code', user, user.email, code, '', ttlMs);
   }
 
@@ -316,13 +329,39 @@ export class AccountService implements OnModuleInit {
     }
     const user = await this.checkCode('login-code', key, lookup, code, ip);
     if (user === null) throw new AuthException('INVALID_CREDENTIALS');
+    // The first proof of the mailbox on an unverified account: whoever registered the address before
+    // its owner (account pre-hijacking) loses the password they set and their sessions.
+    const firstProof = user.emailVerified !== true && this.users.setEmailVerified !== undefined;
+    const unusableHash = firstProof ? await this.unusablePasswordHash() : undefined;
     if ((await this.store.consume('login-code', this.tokens.codeHash('login-code', user.id, code), this.clock.now())) === null) {
       throw new AuthException('INVALID_CREDENTIALS');
     }
     await this.counters.reset(attemptKey('login-code', user.id));
-    if (user.emailVerified === true) return user;
+    if (unusableHash === undefined) return user;
+    await this.users.updatePasswordHash(user.id, unusableHash);
+    await this.sessions.revokeAll(user.id);
+    await this.trustedDevices.revokeAll(user.id);
     await this.users.setEmailVerified?.(user.id, true, user.email);
-    return { ...user, emailVerified: this.users.setEmailVerified !== undefined };
+    return { ...user, passwordHash: unusableHash, emailVerified: true };
+  }
+
+  /**
+   * Forgets what an old credential may have left pending: an e-mail change (asked by someone holding
+   * the password) and a sign-in code. Called when the password changes and on "log out everywhere".
+   */
+  async dropPendingChanges(userId: string): Promise<void> {
+    await this.store.deleteForUser(userId, 'email-change');
+    await this.store.deleteForUser(userId, 'login-code');
+  }
+
+  /** The hash of a random password nobody knows (argon2id, on a place of the hashing bound). */
+  private async unusablePasswordHash(): Promise<string> {
+    const permit = this.passwords.reserve();
+    try {
+      return await this.passwords.hasher.hash(randomToken(32), permit);
+    } finally {
+      permit.release();
+    }
   }
 
   // ---------------------------------------------------------------- internals
@@ -375,14 +414,13 @@ export class AccountService implements OnModuleInit {
     const attempt = await this.counters.increment(attemptKey(purpose, user?.id ?? key), lockoutMs, now);
     if (attempt.count > maxAttempts) throw tooMany(attempt.resetAt - now);
     const record = await this.store.findForUser(user?.id ?? randomUUID(), purpose, now);
-    if (
+    const matches =
       user !== null &&
       record !== null &&
+      (record.email === null || record.email === user.email) &&
       this.tokens.isCode(code) &&
-      constantTimeEqual(record.tokenHash, this.tokens.codeHash(purpose, user.id, code))
-    ) {
-      return user;
-    }
+      constantTimeEqual(record.tokenHash, this.tokens.codeHash(purpose, user.id, code));
+    if (matches) return user;
     if (attempt.count >= maxAttempts && user !== null) await this.store.deleteForUser(user.id, purpose);
     return null;
   }
@@ -394,12 +432,26 @@ export class AccountService implements OnModuleInit {
   private async reserveSend(purpose: AccountTokenPurpose, accountKey: string, ip: string | undefined): Promise<void> {
     const { perAccount, perAddress } = this.options.account.sendLimit;
     const now = this.clock.now();
-    const [byAccount, byAddress] = await Promise.all([
-      this.counters.increment(`acct:send:${purpose}:${accountKey}`, perAccount.windowMs, now),
-      ip === undefined ? undefined : this.counters.increment(`acct:send:addr:${ip}`, perAddress.windowMs, now),
-    ]);
+    // The address first: a client over its limit creates no per-account counters.
+    if (ip !== undefined) {
+      const byAddress = await this.counters.increment(`acct:send:addr:${ip}`, perAddress.windowMs, now);
+      if (byAddress.count > perAddress.max) throw tooMany(byAddress.resetAt - now);
+    }
+    const byAccount = await this.counters.increment(`acct:send:${purpose}:${accountKey}`, perAccount.windowMs, now);
     if (byAccount.count > perAccount.max) throw tooMany(byAccount.resetAt - now);
-    if (byAddress && byAddress.count > perAddress.max) throw tooMany(byAddress.resetAt - now);
+  }
+
+  /**
+   * The per-account send limit counted on the account itself (the one above counts the identifier
+   * asked for: an address and a username of one account are two identifiers). Over it the message is
+   * silently not sent, so the answer stays that of any other request. An unknown account counts on a
+   * key of its own, for the same store work. Resolves whether to send (never for an unknown account).
+   */
+  private async withinAccountSendLimit(purpose: AccountTokenPurpose, user: AuthUser | null): Promise<boolean> {
+    const { perAccount } = this.options.account.sendLimit;
+    const key = `acct:send:${purpose}:id:${user?.id ?? randomUUID()}`;
+    const state = await this.counters.increment(key, perAccount.windowMs, this.clock.now());
+    return user !== null && state.count <= perAccount.max;
   }
 
   private async put(user: AuthUser, purpose: AccountTokenPurpose, tokenHash: string, email: string | null, ttlMs: number): Promise<void> {
@@ -423,17 +475,21 @@ export class AccountService implements OnModuleInit {
   ): void {
     const expiresInSeconds = Math.floor(ttlMs / 1000);
     const vars = { username: user.username, code, link, expiresInMinutes: Math.floor(expiresInSeconds / 60), email: aboutEmail };
-    const { subject, text } = renderAccountMessage(purpose, vars, this.options.account.templates);
-    this.mailer.dispatch({
-      purpose,
-      channel: 'email',
-      to,
-      subject,
-      text,
-      code,
-      link,
-      expiresInSeconds,
-      user: { id: user.id, username: user.username },
+    const about = { id: user.id, username: user.username };
+    // Rendered in the deferred task too: an app template's cost (or failure) is not on the request.
+    this.mailer.dispatch(purpose, () => {
+      const { subject, text } = renderAccountMessage(purpose, vars, this.options.account.templates);
+      return {
+        purpose,
+        channel: 'email',
+        to,
+        subject,
+        text,
+        code,
+        link,
+        expiresInSeconds,
+        user: about,
+      };
     });
   }
 

@@ -268,8 +268,7 @@ export class ForgotPasswordDto {
 /** `POST /auth/password/reset` */
 export class ResetPasswordDto {
   @ApiProperty({
-    description:
-      'The token of the reset link, or the code of the reset message (`passwordReset.method: code`, with `email` or `username`).',
+    description: 'The token of the reset link, or the code of the reset message (`passwordReset.method: code`, with `email`).',
     example: 'Jx1d3hQ0mN7y…',
     maxLength: 512,
   })
@@ -289,15 +288,10 @@ export class ResetPasswordDto {
   @MaxLength(64)
   mfaCode?: string;
 
-  @ApiPropertyOptional({ ...EMAIL_DOC, description: 'With a reset code: the e-mail address of the account (or `username`).' })
+  @ApiPropertyOptional({ ...EMAIL_DOC, description: 'With a reset code: the e-mail address of the account.' })
   @OptionalField()
   @IdentifierField('email')
   email?: string;
-
-  @ApiPropertyOptional({ description: 'With a reset code: the username of the account (or `email`).', example: 'jane.doe', maxLength: 64 })
-  @OptionalField()
-  @IdentifierField('username')
-  username?: string;
 }
 
 /** `POST /auth/email/verify` */

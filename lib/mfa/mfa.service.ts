@@ -110,8 +110,14 @@ export class MfaService implements OnModuleInit {
    * Starts a pending login: signs its `mfaToken` and, when the default method sends codes, sends one
    * (a refused or failed send does not fail the login: the client can re-send).
    */
-  async beginPending(user: AuthUser, challenge: MfaChallenge, ip: string | undefined, accessTtlSeconds?: number): Promise<PendingMfaBody> {
-    const { token, pending } = this.tokens.issue(user.id, accessTtlSeconds);
+  async beginPending(
+    user: AuthUser,
+    challenge: MfaChallenge,
+    ip: string | undefined,
+    accessTtlSeconds?: number,
+    excludedMethods: readonly MfaMethod[] = [],
+  ): Promise<PendingMfaBody> {
+    const { token, pending } = this.tokens.issue(user.id, accessTtlSeconds, excludedMethods);
     let message = 'Multi-factor authentication required.';
     const method = challenge.defaultMethod;
     const factor = this.factors.get(method);
@@ -133,7 +139,7 @@ export class MfaService implements OnModuleInit {
   /** `POST /mfa/send`: a new code of a sending factor (e-mail, SMS) for the pending login (rate-limited). */
   async resend(mfaToken: string, method: MfaVerifyMethod, ip: string | undefined): Promise<MfaSendResult> {
     const { pending, user } = await this.openPending(mfaToken);
-    const factor = this.factors.get(method);
+    const factor = pending.excludedMethods?.includes(method) === true ? undefined : this.factors.get(method);
     if (factor !== undefined && factor.send === undefined) throw unavailable('method', 'this second factor sends no code');
     if (factor === undefined || !(await this.isUsable(user, factor))) throw unavailable('method');
     await this.assertNotLocked(user.id);
@@ -147,7 +153,7 @@ export class MfaService implements OnModuleInit {
    */
   async verify(mfaToken: string, method: MfaVerifyMethod, code: string, ip: string | undefined): Promise<VerifiedMfa> {
     const { pending, user } = await this.openPending(mfaToken);
-    const factor = this.factors.get(method);
+    const factor = pending.excludedMethods?.includes(method) === true ? undefined : this.factors.get(method);
     // A backup factor (recovery codes) is checked whether or not codes are left: a spent one is wrong.
     if (factor === undefined || (factor.role !== 'backup' && !(await this.isUsable(user, factor)))) throw unavailable('method');
     assertCodeFormat(factor, code);
@@ -162,10 +168,19 @@ export class MfaService implements OnModuleInit {
   /**
    * A second proof for an account operation a mailbox alone must not authorise (password reset,
    * account deletion): a user with an authenticator app (TOTP) must give its code or a recovery code
-   * as `mfaCode`; users without TOTP need nothing more. Counted on the user's shared attempt cap like
-   * `/mfa/verify` (429 while locked). Throws 401 `MFA_CODE_INVALID` for a missing or wrong code.
+   * as `mfaCode`; users without TOTP need nothing more. Throws 401 `MFA_CODE_INVALID` for a missing or
+   * wrong code. Wrong codes are counted per user and `scope` (`mfa.maxAttempts` in `mfa.lockout`,
+   * then 429), on a counter of their own: a mailbox holder guessing here cannot lock the owner's
+   * sign-in; the wrong code that reaches the cap runs `onCap` (e.g. kills the reset token).
+   * Attempts per client address share the cap of `/mfa/verify` (`rateLimit.address`).
    */
-  async verifyStepUp(user: AuthUser, code: string | undefined, ip: string | undefined): Promise<void> {
+  async verifyStepUp(
+    user: AuthUser,
+    code: string | undefined,
+    ip: string | undefined,
+    scope: string,
+    onCap?: () => Promise<void>,
+  ): Promise<void> {
     const totp = this.factors.get('totp');
     if (totp === undefined || !(await this.isUsable(user, totp))) return;
     if (code === undefined || code === '') {
@@ -176,9 +191,18 @@ export class MfaService implements OnModuleInit {
     const backup = this.factors.backups.find((factor) => factor.codeFormatError?.(code) === undefined);
     const factor = totp.codeFormatError?.(code) === undefined ? totp : (backup ?? totp);
     assertCodeFormat(factor, code, 'mfaCode');
-    const pending: PendingMfaLogin = { userId: user.id, pendingId: `step-up:${user.id}`, expiresAt: 0 };
-    await this.countedAttempt(user.id, ip, undefined, () => factor.verify({ user, pending, code }));
-    await this.clearAttempts(user.id);
+    const now = this.clock.now();
+    await this.reserveAddressAttempt(ip, now);
+    const key = `mfa:step-up:${scope}:${user.id}`;
+    const attempt = await this.counters.increment(key, this.options.mfa.lockoutMs, now);
+    if (attempt.count > this.options.mfa.maxAttempts) throw tooMany(attempt.resetAt - now);
+    const pending: PendingMfaLogin = { userId: user.id, pendingId: `step-up:${scope}:${user.id}`, expiresAt: 0 };
+    if (await factor.verify({ user, pending, code })) {
+      await this.counters.reset(key);
+      return;
+    }
+    if (attempt.count >= this.options.mfa.maxAttempts) await onCap?.();
+    throw new AuthException('MFA_CODE_INVALID');
   }
 
   /** The user's enabled primary methods that the module offers and the user can use, default first. */
@@ -254,14 +278,18 @@ export class MfaService implements OnModuleInit {
   private async reserveAttempt(userId: string, ip: string | undefined): Promise<number> {
     await this.assertNotLocked(userId);
     const now = this.clock.now();
-    if (ip !== undefined && this.options.rateLimit.enabled) {
-      const { max, windowMs } = this.options.rateLimit.address;
-      const byAddress = await this.counters.increment(`mfa:addr:${ip}`, windowMs, now);
-      if (byAddress.count > max) throw tooMany(byAddress.resetAt - now);
-    }
+    await this.reserveAddressAttempt(ip, now);
     const state = await this.counters.increment(failKey(userId), this.options.mfa.lockoutMs, now);
     if (state.count > this.options.mfa.maxAttempts) throw tooMany(state.resetAt - now);
     return state.count;
+  }
+
+  /** Counts a code attempt of the client address (`rateLimit.address`): 429 beyond it. */
+  private async reserveAddressAttempt(ip: string | undefined, now: number): Promise<void> {
+    if (ip === undefined || !this.options.rateLimit.enabled) return;
+    const { max, windowMs } = this.options.rateLimit.address;
+    const byAddress = await this.counters.increment(`mfa:addr:${ip}`, windowMs, now);
+    if (byAddress.count > max) throw tooMany(byAddress.resetAt - now);
   }
 
   /** A wrong code: the one that reaches `mfa.maxAttempts` locks and kills (see {@link countedAttempt}). */

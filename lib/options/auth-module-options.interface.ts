@@ -253,8 +253,8 @@ export interface PasswordResetOptions {
   /**
    * What the reset message carries: `'link'`, a link with a ≥ 128-bit token (stored only as its
    * hash), or `'code'`, a short code (`accountEmails.codeLength` digits) typed into the app, which
-   * `POST /password/reset` then takes with the account's `email` (or `username`) and guess-limits
-   * like MFA codes. @default 'link'
+   * `POST /password/reset` then takes with the account's `email` and guess-limits like MFA codes.
+   * @default 'link'
    */
   method?: 'link' | 'code';
   /** How long a reset token or code stays valid. @default '30m' */

@@ -21,6 +21,11 @@ export interface PendingMfaLogin {
   expiresAt: number;
   /** The access-token lifetime asked for at login, in seconds. */
   accessTtlSeconds?: number;
+  /**
+   * Second factors this pending login may not use: `['email']` after a sign-in code, which already
+   * proved the mailbox (an e-mail code would prove it again, not a second factor).
+   */
+  excludedMethods?: readonly string[];
 }
 
 interface MfaTokenPayload {
@@ -31,6 +36,7 @@ interface MfaTokenPayload {
   iat: number;
   exp: number;
   att?: number;
+  xm?: string[];
 }
 
 /**
@@ -64,7 +70,7 @@ export class MfaTokenService {
   }
 
   /** A new pending login for the user, and its token. */
-  issue(userId: string, accessTtlSeconds?: number): { token: string; pending: PendingMfaLogin } {
+  issue(userId: string, accessTtlSeconds?: number, excludedMethods: readonly string[] = []): { token: string; pending: PendingMfaLogin } {
     const iat = Math.floor(this.clock.now() / 1000);
     const exp = iat + this.options.mfa.pendingTtlSeconds;
     const pid = randomToken(16);
@@ -76,8 +82,12 @@ export class MfaTokenService {
       iat,
       exp,
       ...(accessTtlSeconds === undefined ? {} : { att: accessTtlSeconds }),
+      ...(excludedMethods.length === 0 ? {} : { xm: [...excludedMethods] }),
     });
-    return { token, pending: { userId, pendingId: pid, expiresAt: exp, accessTtlSeconds } };
+    return {
+      token,
+      pending: { userId, pendingId: pid, expiresAt: exp, accessTtlSeconds, ...(excludedMethods.length === 0 ? {} : { excludedMethods }) },
+    };
   }
 
   /**
@@ -92,7 +102,7 @@ export class MfaTokenService {
     } catch {
       throw new AuthException('MFA_TOKEN_INVALID');
     }
-    const { sub, pid, exp, att } = payload;
+    const { sub, pid, exp, att, xm } = payload;
     if (typeof sub !== 'string' || typeof pid !== 'string' || typeof exp !== 'number' || exp <= this.clock.now() / 1000) {
       throw new AuthException('MFA_TOKEN_INVALID');
     }
@@ -101,6 +111,7 @@ export class MfaTokenService {
       pendingId: pid,
       expiresAt: exp,
       accessTtlSeconds: typeof att === 'number' && Number.isInteger(att) && att > 0 ? att : undefined,
+      ...(Array.isArray(xm) ? { excludedMethods: xm.filter((m): m is string => typeof m === 'string') } : {}),
     };
   }
 }

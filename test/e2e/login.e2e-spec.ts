@@ -18,6 +18,7 @@ describe.each([false, true])('login (forRootAsync: %s)', (async) => {
       roles: ['user'],
       mfaEnabled: false,
       mfaMethods: [],
+      emailVerified: false,
       firstName: 'Emily',
       lastName: 'Johnson',
     });

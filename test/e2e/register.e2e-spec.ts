@@ -19,6 +19,7 @@ describe('registration', () => {
       roles: ['user'],
       mfaEnabled: false,
       mfaMethods: [],
+      emailVerified: false,
     });
     const stored = await t.users.findByUsername('newuser');
     expect(stored?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
