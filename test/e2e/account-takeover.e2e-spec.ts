@@ -188,7 +188,7 @@ describe('account lifecycle: takeover and abuse', () => {
   });
   it('counter flooding: requests refused by the address limit create no per-account counters', async () => {
     t = await open({ accountEmails: { sendLimit: { perAddress: { max: 5, window: '15m' } } } });
-    const counters = (t.app.get(RATE_LIMIT_STORE) as unknown as { counters: Map<string, unknown> }).counters;
+    const counters = t.app.get<unknown, { counters: Map<string, unknown> }>(RATE_LIMIT_STORE).counters;
     for (let i = 0; i < 5; i++) await t.http.post('/auth/password/forgot').send({ email: `warm${i}@example.com` });
     const before = counters.size;
     for (let i = 0; i < 300; i++) {
@@ -249,7 +249,7 @@ describe('account lifecycle: takeover and abuse', () => {
     release();
     const res = await login;
     problem(res, 401, 'INVALID_CREDENTIALS');
-    expect(t.sessions.listActiveByUser('u-emily', t.clock.now())).resolves.toEqual([]);
+    await expect(t.sessions.listActiveByUser('u-emily', t.clock.now())).resolves.toEqual([]);
   });
   it('mail bombing through two identifiers: e-mail and username of one account share its send limit', async () => {
     t = await open();
