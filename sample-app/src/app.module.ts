@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
 import { TypeOrmMfaStore, TypeOrmRateLimitStore, TypeOrmSessionStore, TypeOrmUserStore } from 'nest-gatekeeper/typeorm';
 import { DataSource } from 'typeorm';
-import type { SampleConfig } from './config.js';
+import { accountLinks, type SampleConfig } from './config.js';
 import { DatabaseModule } from './database.module.js';
 import { DemoOutbox } from './demo-outbox.js';
 import { DEMO_PAGE_OPTIONS, DemoPageController, type DemoPageOptions } from './demo-page.controller.js';
@@ -29,7 +29,7 @@ class DemoSeeder implements OnApplicationBootstrap {
 
 /**
  * The auth options of the sample app, from its settings, its DataSource, its Redis client (or `null`)
- * and the demo outbox. Users, TOTP secrets and recovery codes always live in SQL. With Redis, the
+ * and the demo outbox (the e-mail sender of MFA codes and account e-mails, and the SMS sender). Users, TOTP secrets and recovery codes always live in SQL. With Redis, the
  * sessions, the attempt counters, the e-mail codes and the trusted devices live there, shared by
  * every instance.
  */
@@ -64,9 +64,16 @@ export function authOptions(
       methods: ['totp', 'email'],
       encryptionKey: config.mfaEncryptionKey,
       issuer: 'nest-gatekeeper demo',
-      // A real app plugs its mailer and SMS gateway in here.
-      senders: { email: outbox, sms: outbox },
+      // A real app plugs its SMS gateway in here.
+      senders: { sms: outbox },
     },
+    // A real app plugs its mailer in here: the MFA e-mail codes and every account e-mail go through it.
+    emailSender: outbox,
+    passwordReset: { method: config.passwordResetMethod },
+    emailVerification: { enabled: config.emailVerification !== 'off', required: config.emailVerification === 'required' },
+    loginCode: { enabled: config.loginCode },
+    // The account e-mails link to the demo page, which reads the token from the query string.
+    links: accountLinks(config),
   };
 }
 
@@ -81,7 +88,12 @@ export class AppModule {
   static forRoot(config: SampleConfig): DynamicModule {
     // One outbox per app: the senders write to it, `/dev/outbox` reads it.
     const outbox = new DemoOutbox({ readAt: config.production ? undefined : '/dev/outbox' });
-    const demoPage: DemoPageOptions = { showDemoCredentials: !config.production };
+    const demoPage: DemoPageOptions = {
+      showDemoCredentials: !config.production,
+      passwordResetMethod: config.passwordResetMethod,
+      emailVerification: config.emailVerification,
+      loginCode: config.loginCode,
+    };
     return {
       module: AppModule,
       imports: [
