@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
-import { MFA_ENROLMENT_STORE, MfaEnrolmentService, USER_STORE, type MfaEnrolmentStore, type UserStore } from '../../lib/index.js';
+import {
+  MemoryUserStore,
+  MFA_ENROLMENT_STORE,
+  MfaEnrolmentService,
+  USER_STORE,
+  type MfaEnrolmentStore,
+  type UserStore,
+} from '../../lib/index.js';
 import { DEMO_TOTP_SECRET, DEMO_USERS, seedDemoUsers } from '../../sample-app/src/seed.js';
 import { startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
@@ -147,5 +154,35 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
     expect(result).toEqual({ created: 0, enrolled: 1 });
     expect(lines).toEqual(["Enabled e-mail codes for demo user 'email.user'"]);
     expect((await users.findByUsername('email.user'))?.mfaMethods).toEqual(['email']);
+  });
+});
+
+describe('sample app: the demo users are seeded with verified e-mail addresses', () => {
+  /** A hasher that costs nothing (argon2id is not what these tests are about). */
+  const hasher = { hash: (password: string) => Promise.resolve(`plain:${password}`), verify: () => Promise.resolve(true) };
+  const mfa = { enrolTotpSecret: () => Promise.resolve(), enableMethod: () => Promise.resolve() };
+
+  it('creates every demo user with emailVerified (on a store that keeps it)', async () => {
+    const users = new MemoryUserStore();
+    await seedDemoUsers({ users, mfa: mfa, logger: silent, hasher: hasher });
+    for (const demo of DEMO_USERS) expect((await users.findByUsername(demo.username))?.emailVerified).toBe(true);
+  });
+
+  it('marks an existing demo user that still has its demo address verified; one with another address is left alone', async () => {
+    const users = new MemoryUserStore();
+    await users.create({ username: 'emilys', email: 'emily.johnson@example.com', passwordHash: 'x', roles: ['user'] });
+    await users.create({ username: 'admin', email: 'someone.else@example.com', passwordHash: 'x', roles: ['admin', 'user'] });
+    const lines: string[] = [];
+    const result = await seedDemoUsers({
+      users,
+      mfa: mfa,
+      logger: { log: (line: unknown) => void lines.push(String(line)) },
+      hasher: hasher,
+    });
+    expect(result.created).toBe(2);
+    expect(lines).toContain("Marked the e-mail of demo user 'emilys' verified");
+    expect((await users.findByUsername('emilys'))?.emailVerified).toBe(true);
+    expect((await users.findByUsername('admin'))?.emailVerified).toBe(false);
+    expect((await users.findByUsername('admin'))?.passwordHash).toBe('x');
   });
 });
