@@ -202,7 +202,15 @@ $('login-form').addEventListener('submit', async (event) => {
   const trustToken = storedTrustToken();
   if (trustToken) body.trustToken = trustToken;
   const res = await send('POST', '/auth/login', body);
-  if (!res.ok) return showError(await problemText(res));
+  if (!res.ok) {
+    const problem = await readProblem(res);
+    // EMAIL_VERIFICATION=required: the password was right, the address is not verified yet.
+    const hint =
+      problem.code === 'EMAIL_NOT_VERIFIED'
+        ? ' Open the link of the verification e-mail first (a password reset by e-mail verifies the address too).'
+        : '';
+    return showError(`${problem.text}${hint}`);
+  }
   const grant = await res.json();
   if (grant.isRequiresMfa) {
     // The stored trust token did not skip the step (expired, revoked, or another user's): drop it.

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { Secret, TOTP } from 'otpauth';
 import type { UserStore } from '../../lib/index.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/index.js';
 import type { OutboxMessage } from '../../sample-app/src/demo-outbox.js';
+import { DEMO_TOTP_SECRET } from '../../sample-app/src/seed.js';
 import { CHROMIUM_ARGS, chromiumPath, startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
 /** Room for a busy 2-core machine: every wait is on a condition, bounded by this. */
@@ -149,10 +151,88 @@ describe('browser demo page: reset codes and sign-in by e-mail code (PASSWORD_RE
       await signIn(page, 'emilys', 'emily-got-a-code-2026');
       await page.locator('#app-view').waitFor({ state: 'visible' });
       expect(await page.textContent('#who')).toBe('emilys');
+      await page.click('#logout');
+      await page.locator('#login-view').waitFor({ state: 'visible' });
+    },
+    TEST_MS,
+  );
+
+  it(
+    'an account with an authenticator app must add its current code to the reset: without, MFA_CODE_INVALID and the form stays',
+    async () => {
+      const { page, api } = demo;
+      await page.click('#forgot-open');
+      await page.fill('#forgot-email', 'totp@example.com');
+      await page.click('#forgot-send');
+      await page.locator('#reset-view').waitFor({ state: 'visible' });
+      const [message] = await mails(api, 'totp@example.com', 'Reset your password');
+
+      await page.fill('#reset-code', message.code);
+      await page.fill('#reset-password', 'totp-user-new-passphrase');
+      await page.click('#reset-submit');
+      await page.locator('#error', { hasText: 'MFA_CODE_INVALID' }).waitFor();
+      expect(await page.locator('#reset-view').isVisible()).toBe(true);
+
+      const code = TOTP.generate({ secret: Secret.fromBase32(DEMO_TOTP_SECRET), timestamp: sample.clock.now() });
+      await page.fill('#reset-mfa', code);
+      await page.click('#reset-submit');
+      await page.locator('#status', { hasText: /^Password changed\./ }).waitFor();
+      await page.locator('#login-view').waitFor({ state: 'visible' });
+      const resets = demo.calls.filter((c) => c.path === '/auth/password/reset' && c.body?.email === 'totp@example.com');
+      expect(resets.map((c) => [c.status, c.body?.mfaCode])).toEqual([
+        [401, undefined],
+        [200, code],
+      ]);
     },
     TEST_MS,
   );
 });
+
+// Needs a user store that keeps the verification (the seeded demo users are verified there).
+(typeof store.setEmailVerified === 'function' ? describe : describe.skip)(
+  'browser demo page: EMAIL_VERIFICATION=required (header mode)',
+  () => {
+    const USER = { username: 'late.verifier', email: 'late.verifier@example.com', password: 'late-verifier-pass-1' };
+    let sample: SampleApp;
+    let demo: Awaited<ReturnType<typeof openDemo>>;
+
+    beforeAll(async () => {
+      sample = await startSampleApp({ AUTH_ACCESS_TOKEN_TYPE: 'header', EMAIL_VERIFICATION: 'required' });
+      demo = await openDemo(sample);
+    }, TEST_MS);
+
+    afterAll(async () => {
+      await demo?.context.close();
+      await demo?.api.dispose();
+      await sample?.close();
+    });
+
+    it(
+      'a demo user signs in; a new account gets EMAIL_NOT_VERIFIED with a hint until its link is opened',
+      async () => {
+        const { page, api } = demo;
+        await page.goto(`${sample.base}/`);
+        await signIn(page, 'emilys', 'emilyspass');
+        await page.locator('#app-view').waitFor({ state: 'visible' });
+        expect(await page.locator('#verify-banner').isHidden()).toBe(true);
+        await page.click('#logout');
+        await page.locator('#login-view').waitFor({ state: 'visible' });
+
+        expect((await api.post('/auth/register', { data: USER })).status()).toBe(201);
+        await signIn(page, USER.username, USER.password);
+        await page.locator('#error', { hasText: /EMAIL_NOT_VERIFIED.*Open the link of the verification e-mail/ }).waitFor();
+
+        const [verification] = await mails(api, USER.email, 'Verify your e-mail address');
+        await page.goto(linkOf(verification, sample.base));
+        await page.locator('#status', { hasText: /^E-mail address verified\.$/ }).waitFor();
+        await signIn(page, USER.username, USER.password);
+        await page.locator('#app-view').waitFor({ state: 'visible' });
+        expect(await page.textContent('#who')).toBe(USER.username);
+      },
+      TEST_MS,
+    );
+  },
+);
 
 describe('browser demo page: verify e-mail, change e-mail, delete account (default settings, cookie mode)', () => {
   const USER = { username: 'new.user', email: 'new.user@example.com', password: 'new-user-passphrase-1' };
