@@ -326,7 +326,7 @@ for (const [id, allSessions] of [['logout', false], ['logout-all', true]]) {
 
 // ---------------------------------------------------------------- the account lifecycle
 
-/** A JSON body without its empty optional fields (the server refuses an empty mfaCode). */
+/** A JSON body without its empty optional fields (an unfilled mfaCode is left out, not sent as ''). */
 function withoutEmpty(body) {
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== ''));
 }
