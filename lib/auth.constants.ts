@@ -9,5 +9,7 @@ export const IS_PUBLIC_KEY = 'nest-gatekeeper:isPublic';
 export const ROLES_KEY = 'nest-gatekeeper:roles';
 /** @internal metadata key of `@LiveSession()` / `@SkipLiveSession()`. */
 export const LIVE_SESSION_KEY = 'nest-gatekeeper:liveSession';
+/** @internal metadata key of `@VerifiedEmail()`. */
+export const VERIFIED_EMAIL_KEY = 'nest-gatekeeper:verifiedEmail';
 /** @internal the raw module options as given to `forRoot` / returned by `forRootAsync`'s factory. */
 export const AUTH_RAW_OPTIONS = Symbol('nest-gatekeeper:RawOptions');

@@ -188,14 +188,14 @@ function pluggedProviders(): Provider[] {
       (raw) => raw.mfaEnrolmentStore,
       MFA_STORE_OPTION,
       'MfaEnrolmentStore',
-      assertMfaEnrolmentStore,
+      (store) => assertMfaEnrolmentStore(store),
     ),
     storeProvider<MfaChallengeStore>(
       MFA_CHALLENGE_STORE,
       (raw) => raw.mfaChallengeStore,
       MFA_STORE_OPTION,
       'MfaChallengeStore',
-      assertMfaChallengeStore,
+      (store) => assertMfaChallengeStore(store),
     ),
     storeProvider<AccountTokenStore>(
       ACCOUNT_TOKEN_STORE,
@@ -209,7 +209,7 @@ function pluggedProviders(): Provider[] {
       (raw) => raw.emailSender ?? raw.mfa?.senders?.email,
       () => undefined,
       null,
-      assertMfaSender('emailSender'),
+      (sender, raw) => assertMfaSender(raw.emailSender == null ? 'mfa.senders.email' : 'emailSender')(sender),
     ),
     storeProvider<MfaSender | undefined>(
       SMS_SENDER,

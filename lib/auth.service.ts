@@ -130,6 +130,7 @@ export class AuthService {
       const replayed = keyHash === undefined ? null : await this.replayedRegistration(username, email, input.password, keyHash);
       if (replayed !== null) return replayed;
       if (this.options.registration.revealConflicts) throw new AuthException('CONFLICT');
+      await this.account.sendNoVerification();
       return null;
     }
   }

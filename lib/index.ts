@@ -70,6 +70,7 @@ export { Roles } from './decorators/roles.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';
 export { ApiProblemResponses } from './decorators/api-problem-responses.decorator.js';
 export { LiveSession, SkipLiveSession } from './decorators/live-session.decorator.js';
+export { VerifiedEmail } from './decorators/verified-email.decorator.js';
 export { ClientContext } from './decorators/client-context.decorator.js';
 export { InjectAuthOptions, InjectPasswordHasher } from './decorators/inject.decorators.js';
 

@@ -3,7 +3,7 @@
  * docs/mfa.md.
  */
 import { Injectable } from '@nestjs/common';
-import { AuthModule, type MfaCodeMessage, type MfaSender } from 'nest-gatekeeper';
+import { AuthModule, type AuthMessage, type MfaSender } from 'nest-gatekeeper';
 import { TypeOrmMfaStore } from 'nest-gatekeeper/typeorm';
 import { dataSource } from './typeorm.js';
 import { UsersAuthStore } from './users/users-auth.store.js';
@@ -19,8 +19,8 @@ export class MailerService {
 @Injectable()
 export class MailerEmailSender implements MfaSender {
   constructor(private readonly mailer: MailerService) {}
-  send({ to, subject, text }: MfaCodeMessage): Promise<void> {
-    return this.mailer.send({ to, subject, text }); // reject on failure: the client gets 503 MFA_DELIVERY_FAILED
+  send({ to, subject, text }: AuthMessage): Promise<void> {
+    return this.mailer.send({ to, subject, text }); // reject on failure: an MFA code then answers 503 MFA_DELIVERY_FAILED
   }
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { constantTimeEqual } from '../crypto/secrets.js';
+import { AuthConfigError } from '../errors/auth-config.error.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { DuplicateUserError } from '../errors/store.errors.js';
 import { MfaService } from '../mfa/mfa.service.js';
@@ -45,13 +46,14 @@ export interface ResetPasswordInput extends AccountIdentifier {
  *
  * - One-time tokens live in the {@link AccountTokenStore}, hashed; a newer one of the same purpose
  *   replaces the older; using one is a single atomic `consume` (of N concurrent uses one wins).
- * - Sends are counted per account (the address or username asked for, existing or not) and per
- *   client address before anything is looked up: 429 with `Retry-After` beyond `accountEmails.sendLimit`.
+ * - Sends are counted per account and purpose (the address or username asked for, existing or not)
+ *   and per client address before anything is looked up: 429 with `Retry-After` beyond
+ *   `accountEmails.sendLimit`.
  * - Short codes are guess-limited per account and purpose (`accountEmails.maxAttempts`): the wrong
  *   code that reaches the cap deletes the code, and tries are refused (429) until `accountEmails.lockout`.
  */
 @Injectable()
-export class AccountService {
+export class AccountService implements OnModuleInit {
   private readonly tokens: AccountTokens;
 
   constructor(
@@ -70,6 +72,15 @@ export class AccountService {
     this.tokens = new AccountTokens(options.jwt.signingKey, options.account.codeLength);
   }
 
+  /** `emailVerification.required` needs a user store that records verification: checked at start-up. */
+  onModuleInit(): void {
+    if (this.options.account.emailVerification.required && typeof this.users.setEmailVerified !== 'function') {
+      throw new AuthConfigError([
+        'emailVerification.required: the user store has no setEmailVerified(), so no address could ever be verified',
+      ]);
+    }
+  }
+
   // ---------------------------------------------------------------- forgot / reset password
 
   /**
@@ -78,7 +89,7 @@ export class AccountService {
    */
   async forgotPassword(input: AccountIdentifier, ip: string | undefined): Promise<void> {
     const { key, lookup } = this.identify(input);
-    await this.reserveSend(key, ip);
+    await this.reserveSend('password-reset', key, ip);
     const user = await lookup();
     if (user === null) return this.dummyWrite('password-reset');
     const { method, tokenTtlMs } = this.options.account.passwordReset;
@@ -164,10 +175,19 @@ export class AccountService {
     this.send('email-verification', user, user.email, token, link, emailVerification.tokenTtlMs);
   }
 
+  /**
+   * The store work of {@link sendVerification} without a token: a sign-up that found its username or
+   * e-mail taken (with `registration.revealConflicts: false`) costs what a fresh one costs.
+   */
+  async sendNoVerification(): Promise<void> {
+    const { emailEnabled, emailVerification } = this.options.account;
+    if (emailEnabled && emailVerification.enabled) await this.dummyWrite('email-verification');
+  }
+
   /** `POST /email/verify/resend`: a new verification link for the caller (send-limited; nothing sent when already verified). */
   async resendVerification(principal: AuthPrincipal, ip: string | undefined): Promise<void> {
     const user = await this.requireUser(principal.id);
-    await this.reserveSend(`id:${user.id}`, ip);
+    await this.reserveSend('email-verification', `id:${user.id}`, ip);
     await this.sendVerification(user, ip);
   }
 
@@ -223,7 +243,7 @@ export class AccountService {
     if (email === user.email) {
       throw new AuthException('VALIDATION_FAILED', { errors: [{ field: 'newEmail', message: 'is already your e-mail address' }] });
     }
-    await this.reserveSend(`id:${user.id}`, ip);
+    await this.reserveSend('email-change', `id:${user.id}`, ip);
     const ttlMs = this.options.account.emailVerification.tokenTtlMs;
     const owner = await this.users.findByEmail(email);
     if (owner !== null) {
@@ -273,7 +293,7 @@ export class AccountService {
   /** `POST /login/code/send`: a sign-in code to an existing, enabled account; alike for an unknown one. */
   async sendLoginCode(email: string, ip: string | undefined): Promise<void> {
     const { key, lookup } = this.identify({ email });
-    await this.reserveSend(key, ip);
+    await this.reserveSend('login-code', key, ip);
     const user = await lookup();
     if (user === null) return this.dummyWrite('login-code');
     const ttlMs = this.options.account.loginCode.codeTtlMs;
@@ -366,12 +386,15 @@ export class AccountService {
     return null;
   }
 
-  /** Counts a send per account and per client address before anything is looked up (429 beyond either). */
-  private async reserveSend(accountKey: string, ip: string | undefined): Promise<void> {
+  /**
+   * Counts a send per account and purpose, and per client address over every purpose, before anything
+   * is looked up (429 beyond either).
+   */
+  private async reserveSend(purpose: AccountTokenPurpose, accountKey: string, ip: string | undefined): Promise<void> {
     const { perAccount, perAddress } = this.options.account.sendLimit;
     const now = this.clock.now();
     const [byAccount, byAddress] = await Promise.all([
-      this.counters.increment(`acct:send:${accountKey}`, perAccount.windowMs, now),
+      this.counters.increment(`acct:send:${purpose}:${accountKey}`, perAccount.windowMs, now),
       ip === undefined ? undefined : this.counters.increment(`acct:send:addr:${ip}`, perAddress.windowMs, now),
     ]);
     if (byAccount.count > perAccount.max) throw tooMany(byAccount.resetAt - now);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AUTH_OPTIONS, IS_PUBLIC_KEY, LIVE_SESSION_KEY } from '../auth.constants.js';
+import { AUTH_OPTIONS, IS_PUBLIC_KEY, LIVE_SESSION_KEY, VERIFIED_EMAIL_KEY } from '../auth.constants.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { RevocationFeed } from '../sessions/revocation-feed.js';
 import { isSessionLive } from '../sessions/session-liveness.js';
@@ -27,6 +27,8 @@ import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 export class AccessTokenGuard implements CanActivate {
   /** `@LiveSession()` per controller class and handler, read once (metadata does not change at run time). */
   private readonly liveRoutes = new WeakMap<object, WeakMap<object, boolean>>();
+  /** `@VerifiedEmail()` per controller class and handler, read once (only for tokens without `email_verified`). */
+  private readonly verifiedEmailRoutes = new WeakMap<object, WeakMap<object, boolean>>();
 
   constructor(
     protected readonly reflector: Reflector,
@@ -54,6 +56,7 @@ export class AccessTokenGuard implements CanActivate {
       throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
     }
     this.transport.assertCsrf(request, presented, principal.sessionId);
+    if (!principal.emailVerified && this.requiresVerifiedEmail(context)) throw new AuthException('EMAIL_NOT_VERIFIED');
     request.user = principal;
     // The store is read on @LiveSession() routes, with sessionCheck, and (at the revocation list's cap)
     // for tokens old enough to belong to a dropped entry.
@@ -74,16 +77,25 @@ export class AccessTokenGuard implements CanActivate {
    * Cached per class and handler, so routes without it pay two `WeakMap` look-ups, no store read.
    */
   protected requiresLiveSession(context: ExecutionContext): boolean {
+    return this.routeFlag(this.liveRoutes, LIVE_SESSION_KEY, context);
+  }
+
+  /** Whether the route carries `@VerifiedEmail()` (handler over class), cached like {@link requiresLiveSession}. */
+  protected requiresVerifiedEmail(context: ExecutionContext): boolean {
+    return this.routeFlag(this.verifiedEmailRoutes, VERIFIED_EMAIL_KEY, context);
+  }
+
+  private routeFlag(cache: WeakMap<object, WeakMap<object, boolean>>, key: string, context: ExecutionContext): boolean {
     const handler = context.getHandler();
     const controller = context.getClass();
-    let byHandler = this.liveRoutes.get(controller);
-    if (byHandler === undefined) this.liveRoutes.set(controller, (byHandler = new WeakMap()));
-    let live = byHandler.get(handler);
-    if (live === undefined) {
-      live = this.reflector.getAllAndOverride<boolean | undefined>(LIVE_SESSION_KEY, [handler, controller]) === true;
-      byHandler.set(handler, live);
+    let byHandler = cache.get(controller);
+    if (byHandler === undefined) cache.set(controller, (byHandler = new WeakMap()));
+    let flag = byHandler.get(handler);
+    if (flag === undefined) {
+      flag = this.reflector.getAllAndOverride<boolean | undefined>(key, [handler, controller]) === true;
+      byHandler.set(handler, flag);
     }
-    return live;
+    return flag;
   }
 
   /** The HTTP request (override for GraphQL or other transports). */

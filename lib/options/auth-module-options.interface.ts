@@ -329,9 +329,9 @@ export interface AccountEmailsOptions {
   /** The cool-down after `maxAttempts` wrong codes. @default '15m' */
   lockout?: Duration;
   /**
-   * Messages allowed per account (counted by the address or username asked for, existing or not) and
-   * per client address, over every purpose. Beyond: 429 with `Retry-After`.
-   * @default { perAccount: { max: 3, window: '15m' }, perAddress: { max: 20, window: '15m' } }
+   * Messages allowed per account and purpose (counted by the address or username asked for, existing
+   * or not) and per client address over every purpose. Beyond: 429 with `Retry-After`.
+   * @default { perAccount: { max: 5, window: '15m' }, perAddress: { max: 50, window: '15m' } }
    */
   sendLimit?: { perAccount?: AttemptLimit; perAddress?: AttemptLimit };
   /** Your own subject and text, per message purpose. */

@@ -59,7 +59,7 @@ export const AUTH_DEFAULTS = deepFreeze({
     codeLength: 8,
     maxAttempts: 5,
     lockout: '15m',
-    sendLimit: { perAccount: { max: 3, window: '15m' }, perAddress: { max: 20, window: '15m' } },
+    sendLimit: { perAccount: { max: 5, window: '15m' }, perAddress: { max: 50, window: '15m' } },
   },
   registration: { revealConflicts: true, rateLimit: { max: 20, window: '1h' } },
   password: { minLength: 8, maxLength: 128 },

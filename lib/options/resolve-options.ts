@@ -395,7 +395,7 @@ function resolveAccount(p: Problems, root: Dict): Resolved['account'] {
       perAccount: limit(p, sendLimit.perAccount, 'accountEmails.sendLimit.perAccount', D.accountEmails.sendLimit.perAccount),
       perAddress: limit(p, sendLimit.perAddress, 'accountEmails.sendLimit.perAddress', D.accountEmails.sendLimit.perAddress),
     },
-    templates: templates as Resolved['account']['templates'],
+    templates: templates,
     beforeDelete: typeof beforeDelete === 'function' ? (beforeDelete as Resolved['account']['beforeDelete']) : null,
   };
 }

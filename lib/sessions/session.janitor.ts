@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ACCOUNT_TOKEN_STORE, type AccountTokenStore } from '../stores/account-token.store.js';
 import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from '../stores/mfa-challenge.store.js';
 import { RATE_LIMIT_STORE, type RateLimitStore } from '../stores/rate-limit.store.js';
 import { SESSION_STORE, type SessionStore } from '../stores/session.store.js';
@@ -13,8 +14,8 @@ const RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Housekeeping, so no store grows without bound: once an hour it purges sessions that ended (expired
- * or revoked) more than a day ago and, where the MFA challenge store offers `deleteExpired`, expired MFA codes,
- * pending marks and trusted devices; every 5 minutes, expired attempt counters (the SQL stores;
+ * or revoked) more than a day ago and, where the MFA challenge and account token stores offer `deleteExpired`,
+ * expired MFA codes, pending marks, trusted devices and account tokens; every 5 minutes, expired attempt counters (the SQL stores;
  * memory and Redis expire their own). The timers are unref'd and stop on shutdown. With several
  * instances each one purges; every `deleteExpired` is idempotent.
  */
@@ -29,6 +30,7 @@ export class SessionJanitor implements OnApplicationBootstrap, OnApplicationShut
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
     @Inject(MFA_CHALLENGE_STORE) private readonly mfaStore: MfaChallengeStore,
     @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
+    @Inject(ACCOUNT_TOKEN_STORE) private readonly accountTokens: AccountTokenStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -60,6 +62,7 @@ export class SessionJanitor implements OnApplicationBootstrap, OnApplicationShut
     const now = this.clock.now();
     for (const [what, work] of [
       ['MFA', () => this.mfaStore.deleteExpired?.(now)],
+      ['Account token', () => this.accountTokens.deleteExpired?.(now)],
       ['Counter', () => this.counters.deleteExpired?.(now)],
     ] as const) {
       try {

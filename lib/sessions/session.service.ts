@@ -223,7 +223,10 @@ export class SessionService {
     now: number,
     refreshEnds = Math.min(now + this.options.refreshToken.ttlMs, session.absoluteExpiresAt),
   ): IssuedTokens {
-    const access = this.accessTokens.sign({ userId: user.id, sessionId: session.id, roles: user.roles }, accessTtlSeconds);
+    const access = this.accessTokens.sign(
+      { userId: user.id, sessionId: session.id, roles: user.roles, emailVerified: user.emailVerified === true },
+      accessTtlSeconds,
+    );
     return {
       accessToken: access.token,
       refreshToken,

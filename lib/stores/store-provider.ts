@@ -4,6 +4,7 @@ import { AUTH_OPTIONS, AUTH_RAW_OPTIONS } from '../auth.constants.js';
 import type { AuthModuleOptions, ProviderOption } from '../options/auth-module-options.interface.js';
 import { instantiateProvider } from '../options/resolve-provider.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
+import { MemoryAccountTokenStore } from './memory/memory-account-token.store.js';
 import { MemoryMfaStore } from './memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from './memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './memory/memory-session.store.js';
@@ -17,7 +18,8 @@ function timed<T>(store: T, options: ResolvedAuthOptions, name: string): T {
     store instanceof MemoryUserStore ||
     store instanceof MemorySessionStore ||
     store instanceof MemoryRateLimitStore ||
-    store instanceof MemoryMfaStore;
+    store instanceof MemoryMfaStore ||
+    store instanceof MemoryAccountTokenStore;
   return inMemory ? store : withStoreTimeout(store, options.storeTimeoutMs, name, options.storeReadTimeoutMs);
 }
 
@@ -27,14 +29,15 @@ function timed<T>(store: T, options: ResolvedAuthOptions, name: string): T {
  * either a function of the resolved options or the token of another provider to reuse (so one
  * `mfaStore` serves both MFA halves). With a `name`, a configured store gets the `storeTimeout` net
  * under that name; a fallback is used as it is (the in-memory defaults, or a provider already netted).
- * `check` verifies a configured value at start-up (e.g. {@link assertUserStore}: every method present).
+ * `check` verifies a configured value at start-up (e.g. {@link assertUserStore}: every method present); it gets the
+ * raw options too, to name the option that supplied the value.
  */
 export function storeProvider<T>(
   token: symbol,
   pick: (raw: AuthModuleOptions) => ProviderOption<T> | undefined,
   fallback: symbol | ((options: ResolvedAuthOptions) => T),
   name: string | null,
-  check?: (value: unknown) => T,
+  check?: (value: unknown, raw: AuthModuleOptions) => T,
 ): FactoryProvider<Promise<T>> {
   const fallbackToken = typeof fallback === 'symbol' ? fallback : null;
   return {
@@ -43,7 +46,7 @@ export function storeProvider<T>(
       const option = pick(raw);
       if (option === undefined || option === null) return typeof fallback === 'symbol' ? (shared as T) : fallback(options);
       const instance = await instantiateProvider(option, moduleRef);
-      const value = check === undefined ? instance : check(instance);
+      const value = check === undefined ? instance : check(instance, raw);
       return name === null ? value : timed(value, options, name);
     },
     inject: [AUTH_RAW_OPTIONS, ModuleRef, AUTH_OPTIONS, ...(fallbackToken === null ? [] : [fallbackToken])],

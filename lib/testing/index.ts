@@ -15,8 +15,10 @@
  *
  * Each factory is called before every test and must return a fresh, empty store; `teardown` runs
  * after the test. The suites include the concurrency guarantees (100 parallel rotations of one token
- * → exactly one winner; 100 parallel counter increments → the exact count).
+ * → exactly one winner; 100 parallel counter increments → the exact count; 100 parallel consumers of
+ * one account token → exactly one gets it).
  */
+export { runAccountTokenStoreContract, type AccountTokenStoreFactory } from './account-token-store.contract.js';
 export { runMfaChallengeStoreContract, type MfaChallengeStoreFactory } from './mfa-challenge-store.contract.js';
 export { runMfaEnrolmentStoreContract, type MfaEnrolmentStoreFactory } from './mfa-enrolment-store.contract.js';
 export { runMfaStoreContract, type MfaStoreFactory } from './mfa-store.contract.js';

@@ -32,6 +32,15 @@ function newUser(overrides: Partial<NewUser> = {}): NewUser {
   };
 }
 
+/**
+ * `user` with `emailVerified` spelled out: a store that does not keep it leaves it out, which reads as
+ * `false` (see {@link AuthUser.emailVerified}); one that keeps it may return `false` for a seeded user
+ * given without it.
+ */
+function withVerified(user: AuthUser | null): AuthUser | null {
+  return user && { ...user, emailVerified: user.emailVerified ?? false };
+}
+
 async function expectDuplicate(promise: Promise<unknown>, field: 'username' | 'email'): Promise<void> {
   const error: unknown = await promise.then(
     () => new Error('expected a DuplicateUserError, but create resolved'),
@@ -268,7 +277,7 @@ export function runUserStoreContract(name: string, factory: UserStoreFactory, op
       const s = await fixture.rebuild(seeded);
 
       const mfa = await s.findByUsername('mfa-user');
-      expect(mfa).toEqual(seeded[0]);
+      expect(withVerified(mfa)).toEqual(withVerified(seeded[0]));
       expect(mfa?.mfaMethods).toEqual(['totp', 'email', 'sms']);
       const disabled = await s.findByEmail('disabled@example.test');
       expect(disabled).toMatchObject({ id: seeded[1].id, disabled: true, mfaEnabled: false, mfaMethods: [] });
@@ -303,6 +312,138 @@ export function runUserStoreContract(name: string, factory: UserStoreFactory, op
       const again = await store().findByUsername(input.username);
       expect(again).not.toBe(found);
       expect(again?.roles).toEqual(['user']);
+    });
+
+    // The optional methods: each test runs only when the store has the method it is about.
+    describe('optional: setEmailVerified', () => {
+      it('creates users unverified unless NewUser.emailVerified says otherwise', async () => {
+        if (!store().setEmailVerified) return;
+        const plain = await store().create(newUser());
+        expect(plain.emailVerified ?? false).toBe(false);
+        expect((await store().findById(plain.id))?.emailVerified ?? false).toBe(false);
+        const verified = await store().create(newUser({ emailVerified: true }));
+        expect(verified.emailVerified).toBe(true);
+        expect((await store().findByEmail(verified.email))?.emailVerified).toBe(true);
+      });
+
+      it('sets and clears emailVerified of that user only; resolves false for an unknown user', async () => {
+        const setEmailVerified = store().setEmailVerified?.bind(store());
+        if (!setEmailVerified) return;
+        const a = await store().create(newUser());
+        const b = await store().create(newUser());
+
+        expect(await setEmailVerified(a.id, true)).toBe(true);
+        expect(await store().findById(a.id)).toEqual({ ...a, emailVerified: true });
+        // The same value again is still an existing user.
+        expect(await setEmailVerified(a.id, true)).toBe(true);
+        expect(withVerified(await store().findById(b.id))).toEqual(withVerified(b));
+        expect(await setEmailVerified(a.id, false)).toBe(true);
+        expect((await store().findByUsername(a.username))?.emailVerified).toBe(false);
+        expect(await setEmailVerified(randomUUID(), true)).toBe(false);
+      });
+
+      it('with expectedEmail, verifies only while the user’s e-mail is that address', async () => {
+        const setEmailVerified = store().setEmailVerified?.bind(store());
+        if (!setEmailVerified) return;
+        const a = await store().create(newUser());
+        const other = await store().create(newUser());
+
+        expect(await setEmailVerified(a.id, true, other.email)).toBe(false);
+        expect(await setEmailVerified(a.id, true, 'old@example.test')).toBe(false);
+        expect((await store().findById(a.id))?.emailVerified ?? false).toBe(false);
+        expect(await setEmailVerified(a.id, true, a.email)).toBe(true);
+        expect((await store().findById(a.id))?.emailVerified).toBe(true);
+        expect(await setEmailVerified(randomUUID(), true, a.email)).toBe(false);
+      });
+    });
+
+    describe('optional: updateEmail', () => {
+      it('replaces the e-mail and marks it verified; the old address is free again', async () => {
+        const updateEmail = store().updateEmail?.bind(store());
+        if (!updateEmail) return;
+        const a = await store().create(newUser());
+        const b = await store().create(newUser());
+        const next = newUser().email;
+
+        expect(await updateEmail(a.id, next)).toBe(true);
+        const changed = { ...a, email: next, emailVerified: true };
+        expect(await store().findById(a.id)).toEqual(changed);
+        expect(await store().findByEmail(next)).toEqual(changed);
+        expect(await store().findByUsername(a.username)).toEqual(changed);
+        expect(await store().findByEmail(a.email)).toBeNull();
+        expect(withVerified(await store().findById(b.id))).toEqual(withVerified(b));
+        // Its own address again is no conflict.
+        expect(await updateEmail(a.id, next)).toBe(true);
+        // A verification link sent to the old address no longer verifies anything.
+        if (store().setEmailVerified) expect(await store().setEmailVerified?.(a.id, true, a.email)).toBe(false);
+        const reuse = await store().create(newUser({ email: a.email }));
+        expect((await store().findByEmail(a.email))?.id).toBe(reuse.id);
+        expect(await updateEmail(randomUUID(), newUser().email)).toBe(false);
+      });
+
+      it('rejects an address another user has with DuplicateUserError("email"), changing nothing', async () => {
+        const updateEmail = store().updateEmail?.bind(store());
+        if (!updateEmail) return;
+        const a = await store().create(newUser());
+        const b = await store().create(newUser());
+        await expectDuplicate(updateEmail(a.id, b.email), 'email');
+        expect(withVerified(await store().findById(a.id))).toEqual(withVerified(a));
+        expect((await store().findByEmail(b.email))?.id).toBe(b.id);
+        expect((await store().findByEmail(a.email))?.id).toBe(a.id);
+      });
+
+      it('lets exactly one of concurrent changes of two users to one address succeed', async () => {
+        const updateEmail = store().updateEmail?.bind(store());
+        if (!updateEmail) return;
+        for (let round = 0; round < 5; round++) {
+          const a = await store().create(newUser());
+          const b = await store().create(newUser());
+          const target = newUser().email;
+          const { values, errors } = await settle([updateEmail(a.id, target), updateEmail(b.id, target)]);
+
+          expect(values).toEqual([true]);
+          expect(errors).toHaveLength(1);
+          expect(errors[0]).toBeInstanceOf(DuplicateUserError);
+          expect((errors[0] as DuplicateUserError).field).toBe('email');
+          const owner = await store().findByEmail(target);
+          expect([a.id, b.id]).toContain(owner?.id);
+          const loser = owner?.id === a.id ? b : a;
+          expect((await store().findById(loser.id))?.email).toBe(loser.email);
+        }
+      });
+
+      it('lets exactly one of 10 concurrent changes to one address succeed', async () => {
+        const updateEmail = store().updateEmail?.bind(store());
+        if (!updateEmail) return;
+        const users = await Promise.all(Array.from({ length: 10 }, () => store().create(newUser())));
+        const target = newUser().email;
+        const { values, errors } = await settle(users.map((u) => updateEmail(u.id, target)));
+        expect(values).toEqual([true]);
+        expect(errors).toHaveLength(9);
+        for (const e of errors) expect(e).toBeInstanceOf(DuplicateUserError);
+        const owners = await Promise.all(users.map(async (u) => (await store().findById(u.id))?.email === target));
+        expect(owners.filter((owns) => owns)).toHaveLength(1);
+      });
+    });
+
+    describe('optional: delete', () => {
+      it('deletes the user only; its username and e-mail are free again; unknown ids resolve false', async () => {
+        const remove = store().delete?.bind(store());
+        if (!remove) return;
+        const a = await store().create(newUser());
+        const b = await store().create(newUser());
+
+        expect(await remove(a.id)).toBe(true);
+        expect(await store().findById(a.id)).toBeNull();
+        expect(await store().findByUsername(a.username)).toBeNull();
+        expect(await store().findByEmail(a.email)).toBeNull();
+        expect(await store().findById(b.id)).toEqual(b);
+        expect(await remove(a.id)).toBe(false);
+        expect(await remove(randomUUID())).toBe(false);
+        const again = await store().create(newUser({ username: a.username, email: a.email }));
+        expect(again.id).not.toBe(a.id);
+        expect((await store().findByUsername(a.username))?.id).toBe(again.id);
+      });
     });
   });
 }

@@ -6,6 +6,11 @@ export interface AuthPrincipal {
   sessionId: string;
   /** The user's roles when the token was issued (shared, read-only). */
   roles: readonly string[];
+  /**
+   * Whether the user's e-mail was verified when the token was issued (the `email_verified` claim);
+   * `@VerifiedEmail()` routes require it.
+   */
+  emailVerified: boolean;
   /** When the access token expires (epoch seconds). */
   expiresAt: number;
 }

@@ -17,6 +17,8 @@ export interface AccessTokenSubject {
   userId: string;
   sessionId: string;
   roles: readonly string[];
+  /** Sets the `email_verified` claim (left out when false). */
+  emailVerified?: boolean;
 }
 
 /** A signed access token. */
@@ -30,6 +32,7 @@ interface AccessTokenPayload {
   sub: string;
   sid: string;
   roles: string[];
+  email_verified?: true;
   iss: string;
   aud: string;
   iat: number;
@@ -87,6 +90,7 @@ export class AccessTokenService {
       sub: subject.userId,
       sid: subject.sessionId,
       roles: [...subject.roles],
+      ...(subject.emailVerified === true ? { email_verified: true as const } : {}),
       iss: this.options.jwt.issuer,
       aud: this.options.jwt.audience,
       iat,
@@ -106,7 +110,13 @@ export class AccessTokenService {
     const cached = this.verified.get(token);
     if (cached !== undefined) {
       if (cached.expiresAt + this.options.jwt.clockToleranceSeconds > this.clock.now() / 1000) {
-        return { id: cached.id, sessionId: cached.sessionId, roles: cached.roles, expiresAt: cached.expiresAt };
+        return {
+          id: cached.id,
+          sessionId: cached.sessionId,
+          roles: cached.roles,
+          emailVerified: cached.emailVerified,
+          expiresAt: cached.expiresAt,
+        };
       }
       this.verified.delete(token);
       throw invalid();
@@ -144,7 +154,7 @@ export class AccessTokenService {
     } catch {
       throw invalid();
     }
-    const { sub, sid, exp, nbf, roles } = payload as Record<string, unknown>;
+    const { sub, sid, exp, nbf, roles, email_verified: emailVerified } = payload as Record<string, unknown>;
     const now = this.clock.now() / 1000;
     const tolerance = this.options.jwt.clockToleranceSeconds;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number' || exp + tolerance <= now) {
@@ -155,6 +165,7 @@ export class AccessTokenService {
       id: sub,
       sessionId: sid,
       roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
+      emailVerified: emailVerified === true,
       expiresAt: exp,
     };
   }

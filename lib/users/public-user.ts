@@ -13,7 +13,7 @@ export interface PublicUser {
   mfaMethods: MfaMethod[];
   /** Whether the user proved they own `email` (`false` when the store does not keep it). */
   emailVerified: boolean;
-  [profileField: string]: JsonValue | MfaMethod[] | string[] | boolean | undefined;
+  [profileField: string]: JsonValue | MfaMethod[] | string[] | undefined;
 }
 
 /** Profile keys that can never be copied into a public user, whatever a store returns. */

@@ -3,11 +3,18 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { createAuthMigrations } from '../../lib/stores/typeorm/auth-migrations.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
-import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from '../../lib/testing/index.js';
+import {
+  runAccountTokenStoreContract,
+  runMfaStoreContract,
+  runRateLimitStoreContract,
+  runSessionStoreContract,
+  runUserStoreContract,
+} from '../../lib/testing/index.js';
 import { clearTables, runSharedDatabaseChecks, runTypeOrmAdapterChecks, seedUsers, session, sessionRowCount } from './typeorm-fixture.js';
 
 /**
@@ -111,6 +118,11 @@ for (const [name, dataSource] of [
   runMfaStoreContract(name, async () => {
     await clearTables(dataSource(), authEntities);
     return { store: new TypeOrmMfaStore(dataSource()) };
+  });
+
+  runAccountTokenStoreContract(name, async () => {
+    await clearTables(dataSource(), authEntities);
+    return { store: new TypeOrmAccountTokenStore(dataSource()) };
   });
 }
 

@@ -2,11 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
-import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from '../../lib/testing/index.js';
+import {
+  runAccountTokenStoreContract,
+  runMfaStoreContract,
+  runRateLimitStoreContract,
+  runSessionStoreContract,
+  runUserStoreContract,
+} from '../../lib/testing/index.js';
 import { clearTables, runSharedDatabaseChecks, runTypeOrmAdapterChecks, seedUsers, sessionRowCount } from './typeorm-fixture.js';
 import { withDatabase } from '../fixtures/services.js';
 
@@ -84,6 +91,12 @@ runMfaStoreContract('typeorm/postgres', async () => {
   const dataSource = sharedDataSource();
   await clearTables(dataSource, authEntities);
   return { store: new TypeOrmMfaStore(dataSource) };
+});
+
+runAccountTokenStoreContract('typeorm/postgres', async () => {
+  const dataSource = sharedDataSource();
+  await clearTables(dataSource, authEntities);
+  return { store: new TypeOrmAccountTokenStore(dataSource) };
 });
 
 runTypeOrmAdapterChecks('postgres', {

@@ -3,13 +3,25 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { Redis, type RedisOptions } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { StoreUnavailableError } from '../../lib/errors/store.errors.js';
+import type { AccountTokenStore, StoredAccountToken } from '../../lib/stores/account-token.store.js';
 import type { MfaStore } from '../../lib/stores/mfa.store.js';
 import type { RateLimitStore } from '../../lib/stores/rate-limit.store.js';
-import { redisClientOptions, RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from '../../lib/stores/redis/index.js';
+import {
+  RedisAccountTokenStore,
+  redisClientOptions,
+  RedisMfaStore,
+  RedisRateLimitStore,
+  RedisSessionStore,
+} from '../../lib/stores/redis/index.js';
 import type { SessionRotation, SessionStore, StoredSession } from '../../lib/stores/session.store.js';
 import { authEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
-import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract } from '../../lib/testing/index.js';
+import {
+  runAccountTokenStoreContract,
+  runMfaStoreContract,
+  runRateLimitStoreContract,
+  runSessionStoreContract,
+} from '../../lib/testing/index.js';
 import { createMfaTestApp, MFA_USERS } from '../fixtures/mfa-app.js';
 
 /**
@@ -115,6 +127,10 @@ runMfaStoreContract(
   'redis',
   fixture((redis, keyPrefix) => new RedisMfaStore(redis, { keyPrefix })),
 );
+runAccountTokenStoreContract(
+  'redis',
+  fixture((redis, keyPrefix) => new RedisAccountTokenStore(redis, { keyPrefix })),
+);
 
 describe('split MFA through the module: mfaEnrolmentStore on SQL (TypeORM, SQLite), mfaChallengeStore on Redis', () => {
   it('keeps the TOTP state in SQL and the pending marks and trusted devices in Redis', async () => {
@@ -192,6 +208,7 @@ interface Stores {
   sessions: SessionStore;
   counters: RateLimitStore;
   mfa: MfaStore;
+  tokens: AccountTokenStore;
 }
 
 function storesOn(redis: Redis, keyPrefix: string): Stores {
@@ -199,6 +216,7 @@ function storesOn(redis: Redis, keyPrefix: string): Stores {
     sessions: new RedisSessionStore(redis, { keyPrefix }),
     counters: new RedisRateLimitStore(redis, { keyPrefix }),
     mfa: new RedisMfaStore(redis, { keyPrefix }),
+    tokens: new RedisAccountTokenStore(redis, { keyPrefix }),
   };
 }
 
@@ -302,6 +320,9 @@ function outageCalls(stores: Stores): (() => Promise<unknown>)[] {
     () => stores.mfa.getState(randomUUID()),
     () => stores.mfa.consumeCode(randomUUID(), 'p', 'email', 'c', T0),
     () => stores.mfa.finishPending(randomUUID(), T0 + MINUTE),
+    () => stores.tokens.put(accountToken()),
+    () => stores.tokens.consume('password-reset', 'h', T0),
+    () => stores.tokens.findForUser(randomUUID(), 'login-code', T0),
   ];
 }
 
@@ -694,4 +715,84 @@ describe('Redis stores: redis only', () => {
       await deleteKeysUnder(sharedClient(), keyPrefix);
     }
   }, 30_000);
+});
+
+/** A password-reset token valid for 10 minutes of the real clock. */
+function accountToken(overrides: Partial<StoredAccountToken> = {}): StoredAccountToken {
+  return {
+    userId: randomUUID(),
+    purpose: 'password-reset',
+    tokenHash: `t-${randomUUID()}`,
+    email: null,
+    expiresAt: Date.now() + 10 * MINUTE,
+    ...overrides,
+  };
+}
+
+describe('RedisAccountTokenStore: redis only', () => {
+  it('gives both keys of a token a TTL from its expiresAt, and leaves no key behind a replaced, consumed or deleted token', async () => {
+    const clientPrefix = freshPrefix();
+    const redis = await openClient(REDIS_URL, { keyPrefix: clientPrefix });
+    try {
+      const tokens = new RedisAccountTokenStore(redis, { keyPrefix: 'app:' });
+      const keys = async (): Promise<string[]> => (await keysUnder(sharedClient(), clientPrefix)).sort();
+      const older = accountToken();
+      const newer = accountToken({ userId: older.userId, email: 'new@example.test' });
+      await tokens.put(older);
+      await tokens.put(newer);
+      // The older token's index entry went with it (the scripts build keys under the client's prefix too).
+      expect(await keys()).toEqual([
+        `${clientPrefix}app:account-token-hash:password-reset:${newer.tokenHash}`,
+        `${clientPrefix}app:account-token:password-reset:${newer.userId}`,
+      ]);
+      for (const key of await keys()) {
+        const ttl = await sharedClient().pttl(key);
+        // 10 minutes + the 60 s slack.
+        expect(ttl).toBeGreaterThan(11 * MINUTE - 5000);
+        expect(ttl).toBeLessThanOrEqual(11 * MINUTE);
+      }
+      // A token whose expiresAt lies in the past of the real clock (an app clock behind it) lives the slack.
+      const behind = accountToken({ purpose: 'login-code', expiresAt: T0 });
+      await tokens.put(behind);
+      const behindTtl = await sharedClient().pttl(`${clientPrefix}app:account-token:login-code:${behind.userId}`);
+      expect(behindTtl).toBeGreaterThan(MINUTE - 5000);
+      expect(behindTtl).toBeLessThanOrEqual(MINUTE);
+      expect(await tokens.consume('login-code', behind.tokenHash, T0 - 1)).toStrictEqual(behind);
+
+      expect(await tokens.consume('password-reset', newer.tokenHash, Date.now())).toStrictEqual(newer);
+      expect(await keys()).toEqual([]);
+      await tokens.put(older);
+      await tokens.deleteForUser(older.userId);
+      expect(await keys()).toEqual([]);
+      await tokens.put(older);
+      await tokens.deleteForUser(older.userId, 'password-reset');
+      expect(await keys()).toEqual([]);
+    } finally {
+      redis.disconnect();
+      await deleteKeysUnder(sharedClient(), clientPrefix);
+    }
+  });
+
+  it('gives a token to exactly one of 100 consumers on two clients (two app instances)', async () => {
+    const other = await openClient();
+    const keyPrefix = freshPrefix();
+    try {
+      const a = new RedisAccountTokenStore(sharedClient(), { keyPrefix });
+      const b = new RedisAccountTokenStore(other, { keyPrefix });
+      const token = accountToken({ purpose: 'email-change', email: 'next@example.test' });
+      await b.put(token);
+      const now = Date.now();
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('email-change', token.tokenHash, now)),
+      );
+      expect(results.filter((r) => r !== null)).toStrictEqual([token]);
+    } finally {
+      other.disconnect();
+      await deleteKeysUnder(sharedClient(), keyPrefix);
+    }
+  });
+
+  it('rejects invalid options with one error listing each', () => {
+    expect(() => new RedisAccountTokenStore(sharedClient(), { expirySlackMs: -1 })).toThrow(/expirySlackMs/);
+  });
 });

@@ -1,11 +1,18 @@
 import { DataSource } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
-import { runMfaStoreContract, runRateLimitStoreContract, runSessionStoreContract, runUserStoreContract } from '../../lib/testing/index.js';
+import {
+  runAccountTokenStoreContract,
+  runMfaStoreContract,
+  runRateLimitStoreContract,
+  runSessionStoreContract,
+  runUserStoreContract,
+} from '../../lib/testing/index.js';
 import { runTypeOrmAdapterChecks, seedUsers, sessionRowCount } from './typeorm-fixture.js';
 
 /** A fresh in-memory SQLite database (better-sqlite3) with the entity set synchronised. */
@@ -42,6 +49,11 @@ runRateLimitStoreContract('typeorm/better-sqlite3', async () => {
 runMfaStoreContract('typeorm/better-sqlite3', async () => {
   const dataSource = await openSqlite();
   return { store: new TypeOrmMfaStore(dataSource), teardown: () => dataSource.destroy() };
+});
+
+runAccountTokenStoreContract('typeorm/better-sqlite3', async () => {
+  const dataSource = await openSqlite();
+  return { store: new TypeOrmAccountTokenStore(dataSource), teardown: () => dataSource.destroy() };
 });
 
 runTypeOrmAdapterChecks('better-sqlite3', {

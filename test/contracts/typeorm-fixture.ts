@@ -4,6 +4,7 @@ import { DuplicateUserError, StoreUnavailableError } from '../../lib/errors/stor
 import type { StoredSession } from '../../lib/stores/session.store.js';
 import { createAuthEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
@@ -27,6 +28,7 @@ export async function seedUsers(dataSource: DataSource, entities: AuthEntities, 
         roles: u.roles,
         mfaEnabled: u.mfaEnabled,
         mfaMethods: u.mfaMethods,
+        emailVerified: u.emailVerified ?? false,
         disabled: u.disabled ?? false,
         profile: u.profile ?? null,
         phone: u.phone ?? null,
@@ -44,6 +46,7 @@ export async function clearTables(dataSource: DataSource, entities: AuthEntities
     entities.mfaCode,
     entities.mfaFinishedPending,
     entities.trustedDevice,
+    entities.accountToken,
   ];
   for (const entity of mfaTables) {
     await dataSource.createQueryBuilder().delete().from(entity).execute();
@@ -117,6 +120,7 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
             'auth_mfa_codes',
             'auth_mfa_finished_pending',
             'auth_trusted_devices',
+            'auth_account_tokens',
           ]) {
             expect(await runner.hasTable(`${prefix}${table}`)).toBe(true);
           }
@@ -171,6 +175,50 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
         await mfa.deleteExpired(10);
         expect(await mfa.findTrustedDevice('d')).toBeNull();
         expect(await mfa.isPendingFinished('p', 5)).toBe(false);
+
+        const tokens = new TypeOrmAccountTokenStore(dataSource, entities);
+        const token = { userId: user.id, purpose: 'email-change' as const, tokenHash: 'th', email: 'next@example.test', expiresAt: 10 };
+        await tokens.put(token);
+        expect(await tokens.findForUser(user.id, 'email-change', 5)).toStrictEqual(token);
+        expect(await tokens.consume('email-change', 'th', 5)).toStrictEqual(token);
+        await tokens.put({ ...token, tokenHash: 'th2' });
+        await tokens.deleteExpired(10);
+        expect(await tokens.findByHash('email-change', 'th2', 5)).toBeNull();
+
+        // updateEmail reports a taken address as a duplicate e-mail on prefixed tables too.
+        const second = await users.create({ username: 'second', email: 'second@example.test', passwordHash: 'h', roles: [] });
+        await expect(users.updateEmail(second.id, 'prefixed@example.test')).rejects.toMatchObject({
+          name: 'DuplicateUserError',
+          field: 'email',
+        });
+        expect(await users.updateEmail(second.id, 'next@example.test')).toBe(true);
+        expect(await users.delete(second.id)).toBe(true);
+      } finally {
+        await close();
+      }
+    });
+
+    it('never lets a token hash point at a user it was not put for, should two users’ hashes collide', async () => {
+      const entities = createAuthEntities({ tablePrefix: `c${randomUUID().slice(0, 6)}_` });
+      const { dataSource, close } = await harness.open(entities);
+      try {
+        const tokens = new TypeOrmAccountTokenStore(dataSource, entities);
+        const first = { userId: 'u-1', purpose: 'login-code' as const, tokenHash: 'same', email: null, expiresAt: 10 };
+        const second = { ...first, userId: 'u-2', email: 'two@example.test' };
+        await tokens.put(first);
+        // PostgreSQL and SQLite reject (the unique index); MySQL/MariaDB move the row to u-2.
+        const stored = await tokens.put(second).then(
+          () => second,
+          () => first,
+        );
+        expect(await tokens.findByHash('login-code', 'same', 5)).toStrictEqual(stored);
+        expect(await tokens.consume('login-code', 'same', 5)).toStrictEqual(stored);
+        // A user who already has a token of the purpose cannot take another user's hash either.
+        await tokens.put(first);
+        await tokens.put({ ...second, tokenHash: 'other' });
+        await expect(tokens.put(second)).rejects.toBeInstanceOf(Error);
+        expect(await tokens.findByHash('login-code', 'same', 5)).toStrictEqual(first);
+        expect(await tokens.findForUser('u-2', 'login-code', 5)).toStrictEqual({ ...second, tokenHash: 'other' });
       } finally {
         await close();
       }
@@ -280,6 +328,14 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
       await expect(mfa.replaceRecoveryCodes('x', ['h'])).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(mfa.finishPending('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(mfa.listTrustedDevices('x', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(users.updateEmail('x', 'x@example.test')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(users.delete('x')).rejects.toBeInstanceOf(StoreUnavailableError);
+      const tokens = new TypeOrmAccountTokenStore(dataSource, entities);
+      await expect(tokens.put({ userId: 'x', purpose: 'login-code', tokenHash: 'h', email: null, expiresAt: 1 })).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
+      await expect(tokens.consume('login-code', 'h', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(tokens.findForUser('x', 'login-code', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
     });
 
     it('does not turn other database errors into DuplicateUserError or StoreUnavailableError', async () => {
@@ -377,6 +433,32 @@ export function runSharedDatabaseChecks(name: string, db: SharedDatabase): void 
       }
     });
 
+    it('keeps account tokens single-use and e-mail changes unique across two DataSources (two app instances)', async () => {
+      const other = await db.openOther();
+      try {
+        const [tokensA, tokensB] = [new TypeOrmAccountTokenStore(db.shared()), new TypeOrmAccountTokenStore(other)];
+        const token = { userId: randomUUID(), purpose: 'password-reset' as const, tokenHash: randomUUID(), email: null, expiresAt: 10 };
+        await tokensA.put(token);
+        const consumed = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? tokensA : tokensB).consume('password-reset', token.tokenHash, 5)),
+        );
+        expect(consumed.filter((t) => t !== null)).toStrictEqual([token]);
+
+        const [usersA, usersB] = [new TypeOrmUserStore(db.shared()), new TypeOrmUserStore(other)];
+        const tag = randomUUID().slice(0, 8);
+        const a = await usersA.create({ username: `a-${tag}`, email: `a-${tag}@example.test`, passwordHash: 'h', roles: [] });
+        const b = await usersB.create({ username: `b-${tag}`, email: `b-${tag}@example.test`, passwordHash: 'h', roles: [] });
+        const target = `taken-${tag}@example.test`;
+        const results = await Promise.allSettled([usersA.updateEmail(a.id, target), usersB.updateEmail(b.id, target)]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(rejected?.reason).toBeInstanceOf(DuplicateUserError);
+        expect([a.id, b.id]).toContain((await usersA.findByEmail(target))?.id);
+      } finally {
+        await other.destroy();
+      }
+    });
+
     it('counts parallel increments exactly across two DataSources (two app instances)', async () => {
       const other = await db.openOther();
       try {
@@ -414,6 +496,12 @@ export function runSharedDatabaseChecks(name: string, db: SharedDatabase): void 
         await expect(mfa.finishPending(randomUUID(), 1)).rejects.toBeInstanceOf(StoreUnavailableError);
         await expect(mfa.replaceRecoveryCodes(randomUUID(), ['h'])).rejects.toBeInstanceOf(StoreUnavailableError);
         await expect(limits.increment('x', 1_000, 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+        const tokens = new TypeOrmAccountTokenStore(dataSource);
+        await expect(tokens.consume('login-code', 'h', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(tokens.put({ userId: 'x', purpose: 'login-code', tokenHash: 'h', email: null, expiresAt: 1 })).rejects.toBeInstanceOf(
+          StoreUnavailableError,
+        );
+        await expect(users.updateEmail(randomUUID(), 'down@example.test')).rejects.toBeInstanceOf(StoreUnavailableError);
       } finally {
         await dataSource.destroy().catch(() => undefined);
         await proxy.close();

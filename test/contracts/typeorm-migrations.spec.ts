@@ -6,6 +6,7 @@ import { DataSource, type DataSourceOptions, type EntitySchema, type ObjectLiter
 import { createAuthEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { createAuthMigrations, type AuthMigrationsOptions } from '../../lib/stores/typeorm/auth-migrations.js';
 import { createRateLimitEntity, type AuthRateLimitRow } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
@@ -131,6 +132,7 @@ const TABLES = [
   'auth_mfa_finished_pending',
   'auth_trusted_devices',
   'auth_rate_limits',
+  'auth_account_tokens',
 ];
 
 /** A DataSource on `scratch` for the sets' entities and migrations (nothing run yet). */
@@ -179,6 +181,17 @@ async function smoke(dataSource: DataSource, set: TableSet): Promise<void> {
   });
   expect(await users.setMfaMethods(user.id, ['totp'])).toBe(true);
   expect((await users.findByEmail('smoke@example.test'))?.mfaEnabled).toBe(true);
+  expect(user.emailVerified).toBe(false);
+  expect(await users.setEmailVerified?.(user.id, true, 'smoke@example.test')).toBe(true);
+  expect((await users.findById(user.id))?.emailVerified).toBe(true);
+
+  const tokens = new TypeOrmAccountTokenStore(dataSource, set.entities);
+  const token = { userId: user.id, purpose: 'email-verification' as const, tokenHash: 'h1', email: 'smoke@example.test', expiresAt: 10 };
+  await tokens.put(token);
+  await tokens.put({ ...token, userId: 'other', tokenHash: 'h2' });
+  await tokens.put({ ...token, purpose: 'login-code' });
+  const consumed = await Promise.all(Array.from({ length: 10 }, () => tokens.consume('login-code', 'h1', 5)));
+  expect(consumed.filter((t) => t !== null)).toHaveLength(1);
 
   const sessions = new TypeOrmSessionStore(dataSource, set.entities);
   const s = session({ userId: user.id });
@@ -213,18 +226,22 @@ describe('createAuthMigrations', () => {
       expect.stringMatching(/^NestGatekeeperAuth\d{13}$/),
       expect.stringMatching(/^NestGatekeeperRateLimits\d{13}$/),
       expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperAccountTokens\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
     ]);
     expect(names({ tablePrefix: 'app_' })).toEqual([
       expect.stringMatching(/^NestGatekeeperAuth_app_\d{13}$/),
       expect.stringMatching(/^NestGatekeeperRateLimits_app_\d{13}$/),
       expect.stringMatching(/^NestGatekeeperRevokedAtIndex_app_\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperAccountTokens_app_\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperEmailVerified_app_\d{13}$/),
     ]);
     expect(names({ tablePrefix: 'app_', rateLimitTable: { tablePrefix: 'rl_' } })[1]).toMatch(/^NestGatekeeperRateLimits_rl_\d{13}$/);
-    expect(names({ rateLimitTable: false })).toHaveLength(2);
+    expect(names({ rateLimitTable: false })).toHaveLength(4);
     // Released migrations never change: later schema changes are new classes, ordered after them.
     const stamps = names().map((n) => Number(n.slice(-13)));
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
-    expect(new Set(stamps).size).toBe(3);
+    expect(new Set(stamps).size).toBe(5);
   });
 });
 
@@ -269,11 +286,15 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
 
       await smoke(dataSource, set);
 
-      await dataSource.undoLastMigration(); // the revoked_at index
+      await dataSource.undoLastMigration(); // the email_verified column
       expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map(() => true));
       expect(await pendingSchemaChanges(dataSource)).not.toEqual(await expectedChanges([set]));
+      await dataSource.undoLastMigration(); // the account-token table
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_account_tokens'));
+      await dataSource.undoLastMigration(); // the revoked_at index
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_account_tokens'));
       await dataSource.undoLastMigration(); // the counter table
-      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_rate_limits'));
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_rate_limits' && t !== 'auth_account_tokens'));
       await dataSource.undoLastMigration(); // the auth tables
       expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map(() => false));
       expect(await dataSource.showMigrations()).toBe(true);
@@ -282,19 +303,21 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
     it('runs two prefixed sets side by side in one database', async () => {
       const sets = [tableSet('one_'), tableSet('two_')];
       dataSource = await open(current(), sets);
-      expect(await dataSource.runMigrations()).toHaveLength(6);
+      expect(await dataSource.runMigrations()).toHaveLength(10);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges(sets));
       for (const set of sets) await smoke(dataSource, set);
-      // Undo goes one migration at a time, the last first: the indexes of two_ and one_, then two_'s counters.
+      // Undo goes one migration at a time, the last first: the email_verified columns, the account-token
+      // tables and the indexes of two_ and one_, then two_'s counters.
+      for (let i = 0; i < 6; i++) await dataSource.undoLastMigration();
+      for (const prefix of ['one_', 'two_']) {
+        expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_account_tokens'));
+      }
       await dataSource.undoLastMigration();
-      await dataSource.undoLastMigration();
-      expect(await hasTables(dataSource, 'two_')).toEqual(TABLES.map(() => true));
-      await dataSource.undoLastMigration();
-      expect(await hasTables(dataSource, 'two_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits'));
-      expect(await hasTables(dataSource, 'one_')).toEqual(TABLES.map(() => true));
+      expect(await hasTables(dataSource, 'two_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits' && t !== 'auth_account_tokens'));
+      expect(await hasTables(dataSource, 'one_')).toEqual(TABLES.map((t) => t !== 'auth_account_tokens'));
     });
 
-    it('upgrades a database migrated by the previous release: adds only the revoked_at index', async () => {
+    it('upgrades a database migrated by an earlier release: adds only the later changes', async () => {
       const set = tableSet();
       dataSource = await open(current(), [set], { migrations: createAuthMigrations().slice(0, 2) });
       expect(await dataSource.runMigrations()).toHaveLength(2);
@@ -303,8 +326,43 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       dataSource = await open(current(), [set]);
       expect((await dataSource.runMigrations()).map((m) => m.name)).toEqual([
         expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/),
+        expect.stringMatching(/^NestGatekeeperAccountTokens\d{13}$/),
+        expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
       ]);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
+    });
+
+    it('upgrades a database with users: they read as unverified, and their unique constraints stay', async () => {
+      const set = tableSet();
+      dataSource = await open(current(), [set], { migrations: createAuthMigrations().slice(0, 3) });
+      expect(await dataSource.runMigrations()).toHaveLength(3);
+      const { driver } = dataSource;
+      const users = dataSource
+        .getMetadata(set.entities.user)
+        .tablePath.split('.')
+        .map((part) => driver.escape(part))
+        .join('.');
+      await dataSource.query(
+        `INSERT INTO ${users} (id, username, email, password_hash, roles, mfa_methods, created_at)
+          VALUES ('u-1', 'early', 'early@example.test', 'h', '[]', '[]', 1)`,
+      );
+      await dataSource.destroy();
+
+      dataSource = await open(current(), [set]);
+      expect(await dataSource.runMigrations()).toHaveLength(2);
+      expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
+      const store = new TypeOrmUserStore(dataSource, set.entities);
+      expect(await store.findByUsername('early')).toMatchObject({ id: 'u-1', email: 'early@example.test', emailVerified: false });
+      await expect(store.create({ username: 'early', email: 'x@example.test', passwordHash: 'h', roles: [] })).rejects.toMatchObject({
+        name: 'DuplicateUserError',
+        field: 'username',
+      });
+      await expect(store.create({ username: 'x', email: 'early@example.test', passwordHash: 'h', roles: [] })).rejects.toMatchObject({
+        name: 'DuplicateUserError',
+        field: 'email',
+      });
+      expect(await store.setEmailVerified?.('u-1', true)).toBe(true);
+      expect((await store.findById('u-1'))?.emailVerified).toBe(true);
     });
 
     it('adopts tables created earlier by synchronize, keeping their rows', async () => {
@@ -338,7 +396,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       await dataSource.destroy();
 
       dataSource = await open(current(), [{ ...tableSet('z_'), migrations: { tablePrefix: 'z_', rateLimitTable: false } }]);
-      expect(await dataSource.runMigrations()).toHaveLength(2);
+      expect(await dataSource.runMigrations()).toHaveLength(4);
       expect(await hasTables(dataSource, 'z_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits'));
     });
   });

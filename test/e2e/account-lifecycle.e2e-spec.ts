@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
 import { AccountMailer } from '../../lib/account/account-mailer.js';
-import type { AuthModuleOptions } from '../../lib/index.js';
+import { MemoryAccountTokenStore, type AuthModuleOptions } from '../../lib/index.js';
 import { cookieHeader, jarFrom } from '../fixtures/cookie-jar.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
+import { openSqlStores, type SqlStores } from '../fixtures/sql-stores.js';
 
 const EMILY = 'emily.johnson@example.com';
 const UNKNOWN = 'nobody.here@example.com';
@@ -19,6 +20,22 @@ function problem(res: Response, status: number, code: string): void {
 function stableHeaders(res: Response): Record<string, unknown> {
   const { date: _date, etag: _etag, ...rest } = res.headers as Record<string, unknown>;
   return rest;
+}
+
+/** A store that counts its calls: requests for known and unknown accounts must do the same store work. */
+function counted<T extends object>(store: T): { store: T; calls: () => number } {
+  let calls = 0;
+  const proxy = new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, calls: () => calls };
 }
 
 describe('account lifecycle (header mode)', () => {
@@ -53,9 +70,14 @@ describe('account lifecycle (header mode)', () => {
     });
 
     it('account enumeration by forgot-password: the same status, body and headers, and the same store work, for an unknown address', async () => {
-      t = await open();
+      const tokens = counted(new MemoryAccountTokenStore());
+      t = await open({ accountTokenStore: tokens.store });
+      const before = tokens.calls();
       const known = await forgot(EMILY);
+      const forKnown = tokens.calls() - before;
       const unknown = await forgot(UNKNOWN);
+      expect(tokens.calls() - before - forKnown).toBe(forKnown);
+      expect(forKnown).toBeGreaterThan(0);
       expect(unknown.status).toBe(known.status);
       expect(unknown.body).toEqual(known.body);
       expect(stableHeaders(unknown)).toEqual(stableHeaders(known));
@@ -67,7 +89,7 @@ describe('account lifecycle (header mode)', () => {
     it('account enumeration by the send limit: the limit answers the same for an unknown address as for a known one', async () => {
       t = await open();
       for (const email of [EMILY, UNKNOWN]) {
-        for (let i = 0; i < 3; i++) expect((await forgot(email)).status).toBe(202);
+        for (let i = 0; i < 5; i++) expect((await forgot(email)).status).toBe(202);
         const limited = await forgot(email);
         problem(limited, 429, 'TOO_MANY_REQUESTS');
         expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
@@ -196,6 +218,17 @@ describe('account lifecycle (header mode)', () => {
       problem(await t.http.post('/auth/email/verify').send({ token: 'not-a-token' }), 400, 'VERIFICATION_TOKEN_INVALID');
     });
 
+    it('account enumeration by sign-up (revealConflicts: false): a taken address costs the same token-store work as a fresh one, and gets no link', async () => {
+      const tokens = counted(new MemoryAccountTokenStore());
+      t = await open({ accountTokenStore: tokens.store, registration: { revealConflicts: false } });
+      expect((await register('fresh.user', 'fresh.user@example.com')).status).toBe(202);
+      const forFresh = tokens.calls();
+      expect((await register('other.user', EMILY)).status).toBe(202);
+      expect(tokens.calls() - forFresh).toBe(forFresh);
+      await settle();
+      expect(t.outbox.count(EMILY, 'email-verification')).toBe(0);
+    });
+
     it('unverified login when required: a correct password answers 403 EMAIL_NOT_VERIFIED, a wrong one 401 as ever', async () => {
       t = await open({ emailVerification: { required: true } });
       expect((await register('new.user', 'new.user@example.com')).status).toBe(201);
@@ -208,6 +241,20 @@ describe('account lifecycle (header mode)', () => {
       const mail = await t.outbox.next('new.user@example.com', 'email-verification');
       expect((await t.http.post('/auth/email/verify').send({ token: mail.code })).status).toBe(200);
       expect((await t.http.post('/auth/login').send({ username: 'new.user', password: 'a-long-enough-passphrase' })).status).toBe(200);
+    });
+
+    it('@VerifiedEmail() host routes: 403 EMAIL_NOT_VERIFIED until the address is verified and the token renewed', async () => {
+      t = await open();
+      expect((await register('new.user', 'new.user@example.com')).status).toBe(201);
+      const first = await t.login('new.user', 'a-long-enough-passphrase');
+      problem(await t.http.get('/verified-only').set('Authorization', `Bearer ${first.accessToken}`), 403, 'EMAIL_NOT_VERIFIED');
+      expect((await t.http.get('/protected').set('Authorization', `Bearer ${first.accessToken}`)).status).toBe(200);
+      const mail = await t.outbox.next('new.user@example.com', 'email-verification');
+      expect((await t.http.post('/auth/email/verify').send({ token: mail.code })).status).toBe(200);
+      const renewed = await t.http.post('/auth/refresh').send({ refreshToken: first.refreshToken });
+      expect((await t.http.get('/verified-only').set('Authorization', `Bearer ${renewed.body.accessToken}`)).status).toBe(200);
+      const seeded = await t.login();
+      expect((await t.http.get('/verified-only').set('Authorization', `Bearer ${seeded.accessToken}`)).status).toBe(403);
     });
 
     it('resend: an authenticated user gets a new link; the older one dies', async () => {
@@ -241,13 +288,16 @@ describe('account lifecycle (header mode)', () => {
       expect((await t.http.post('/auth/login').send({ email: 'emily.new@example.com', password: 'emilyspass' })).status).toBe(200);
     });
 
-    it('account enumeration by change-email: a taken address gets the same answer, and its owner a "you already have an account" message', async () => {
-      t = await open();
+    it('account enumeration by change-email: a taken address gets the same answer and store work, and its owner a "you already have an account" message', async () => {
+      const tokens = counted(new MemoryAccountTokenStore());
+      t = await open({ accountTokenStore: tokens.store });
       const { accessToken } = await t.login();
       const change = (newEmail: string) =>
         t.http.post('/auth/email/change').set('Authorization', `Bearer ${accessToken}`).send({ newEmail, password: 'emilyspass' });
       const free = await change('free.address@example.com');
+      const forFree = tokens.calls();
       const taken = await change('admin@example.com');
+      expect(tokens.calls() - forFree).toBe(forFree);
       expect(taken.status).toBe(free.status);
       expect(taken.body).toEqual(free.body);
       expect(stableHeaders(taken)).toEqual(stableHeaders(free));
@@ -339,18 +389,24 @@ describe('account lifecycle (header mode)', () => {
       expect(res.body.accessToken).toBeUndefined();
     });
 
-    it('account enumeration by login-code: the same answer and no message for an unknown address; a guess answers like a wrong code', async () => {
-      t = await open({ loginCode: { enabled: true } });
+    it('account enumeration by login-code: the same answer, the same store work and no message for an unknown address; a guess answers like a wrong code', async () => {
+      const tokens = counted(new MemoryAccountTokenStore());
+      t = await open({ loginCode: { enabled: true }, accountTokenStore: tokens.store });
       const known = await send(EMILY);
+      const forKnown = tokens.calls();
       const unknown = await send(UNKNOWN);
+      expect(tokens.calls() - forKnown).toBe(forKnown);
       expect(unknown.status).toBe(known.status);
       expect(unknown.body).toEqual(known.body);
       expect(stableHeaders(unknown)).toEqual(stableHeaders(known));
       await settle();
       expect(t.outbox.count(UNKNOWN, 'login-code')).toBe(0);
       const wrong = (await t.outbox.next(EMILY, 'login-code')).code === '00000000' ? '00000001' : '00000000';
+      const beforeGuesses = tokens.calls();
       const a = await signIn(EMILY, wrong);
+      const forKnownGuess = tokens.calls() - beforeGuesses;
       const b = await signIn(UNKNOWN, wrong);
+      expect(tokens.calls() - beforeGuesses - forKnownGuess).toBe(forKnownGuess);
       problem(a, 401, 'INVALID_CREDENTIALS');
       problem(b, 401, 'INVALID_CREDENTIALS');
       expect(b.body).toEqual(a.body);
@@ -394,7 +450,7 @@ describe('account lifecycle (cookie mode)', () => {
     const changed = await t.http
       .post('/auth/email/change')
       .set('Cookie', cookie)
-      .set('X-CSRF-Token', jar.csrf_token as string)
+      .set('X-CSRF-Token', jar.csrf_token)
       .send({ newEmail: 'e.new@example.com', password: 'emilyspass' });
     expect(changed.status).toBe(202);
   });
@@ -412,5 +468,64 @@ describe('account lifecycle (cookie mode)', () => {
     expect(done.status).toBe(200);
     expect(jarFrom(done, jar).access_token).toBeUndefined();
     problem(await t.http.get('/auth/me').set('Cookie', cookieHeader(jar)), 401, 'ACCESS_TOKEN_INVALID');
+  });
+});
+
+describe.each(['sqlite', 'postgres', 'mariadb'] as const)('account lifecycle on %s stores', (kind) => {
+  let t: MfaTestApp;
+  let sql: SqlStores;
+  beforeEach(async () => {
+    sql = await openSqlStores(kind, 'account');
+    t = await createMfaTestApp({
+      options: { ...sql.options, mfaStore: sql.mfaStore, loginCode: { enabled: true } },
+      mfa: { methods: ['totp', 'email'] },
+    });
+  });
+  afterEach(async () => {
+    await t.close();
+    await sql.close();
+  });
+
+  it('reset: of 10 parallel resets with one token exactly one wins; the winner signs in, the old session is dead', async () => {
+    const old = await t.login();
+    expect((await t.http.post('/auth/password/forgot').send({ email: EMILY })).status).toBe(202);
+    const token = (await t.outbox.next(EMILY, 'password-reset')).code;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => t.http.post('/auth/password/reset').send({ token, newPassword: `parallel-passphrase-${i}` })),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) problem(r, 400, 'RESET_TOKEN_INVALID');
+    const winner = results.findIndex((r) => r.status === 200);
+    expect((await t.http.post('/auth/login').send({ username: 'emilys', password: `parallel-passphrase-${winner}` })).status).toBe(200);
+    problem(await t.http.post('/auth/refresh').send({ refreshToken: old.refreshToken }), 401, 'REFRESH_TOKEN_INVALID');
+  });
+
+  it('verification, e-mail change and deletion go through the SQL user store', async () => {
+    const created = await t.http
+      .post('/auth/register')
+      .send({ username: 'sql.user', email: 'sql.user@example.com', password: 'a-long-passphrase' });
+    expect(created.status).toBe(201);
+    const verify = await t.outbox.next('sql.user@example.com', 'email-verification');
+    expect((await t.http.post('/auth/email/verify').send({ token: verify.code })).status).toBe(200);
+    const { accessToken } = await t.login('sql.user', 'a-long-passphrase');
+    const auth = { Authorization: `Bearer ${accessToken}` };
+    expect((await t.http.get('/auth/me').set(auth)).body.emailVerified).toBe(true);
+    const change = await t.http
+      .post('/auth/email/change')
+      .set(auth)
+      .send({ newEmail: 'sql.moved@example.com', password: 'a-long-passphrase' });
+    expect(change.status).toBe(202);
+    const confirm = await t.outbox.next('sql.moved@example.com', 'email-change');
+    expect((await t.http.post('/auth/email/verify').send({ token: confirm.code })).status).toBe(200);
+    expect((await t.http.get('/auth/me').set(auth)).body).toMatchObject({ email: 'sql.moved@example.com', emailVerified: true });
+    expect((await t.http.post('/auth/account/delete').set(auth).send({ password: 'a-long-passphrase' })).status).toBe(200);
+    problem(await t.http.post('/auth/login').send({ username: 'sql.user', password: 'a-long-passphrase' }), 401, 'INVALID_CREDENTIALS');
+  });
+
+  it('a sign-in code works once', async () => {
+    expect((await t.http.post('/auth/login/code/send').send({ email: EMILY })).status).toBe(202);
+    const { code } = await t.outbox.next(EMILY, 'login-code');
+    expect((await t.http.post('/auth/login/code').send({ email: EMILY, code })).status).toBe(200);
+    problem(await t.http.post('/auth/login/code').send({ email: EMILY, code }), 401, 'INVALID_CREDENTIALS');
   });
 });

@@ -51,6 +51,8 @@ const MIGRATIONS = [
   expect.stringMatching(/^NestGatekeeperAuth\d{13}$/),
   expect.stringMatching(/^NestGatekeeperRateLimits\d{13}$/),
   expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/),
+  expect.stringMatching(/^NestGatekeeperAccountTokens\d{13}$/),
+  expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
 ];
 
 describe('sample app on MariaDB (DATABASE_URL=mariadb://… and mysql://…)', () => {

@@ -30,11 +30,13 @@
  * persistence a Redis restart logs every user out and forgets counters: enable AOF or RDB if that
  * matters, and keep TOTP secrets and recovery codes in SQL (`mfaEnrolmentStore`).
  */
+export { RedisAccountTokenStore } from './redis-account-token.store.js';
 export { redisClientOptions } from './redis-client.options.js';
 export { RedisMfaStore } from './redis-mfa.store.js';
 export { RedisRateLimitStore } from './redis-rate-limit.store.js';
 export { RedisSessionStore } from './redis-session.store.js';
 export type {
+  RedisAccountTokenStoreOptions,
   RedisMfaStoreOptions,
   RedisRateLimitStoreOptions,
   RedisSessionStoreOptions,

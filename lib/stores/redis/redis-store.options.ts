@@ -62,3 +62,14 @@ export interface RedisMfaStoreOptions extends RedisStoreOptions {
    */
   expirySlackMs?: number;
 }
+
+/** Options of {@link RedisAccountTokenStore}. */
+export interface RedisAccountTokenStoreOptions extends RedisStoreOptions {
+  /**
+   * How long a token's keys outlive its `expiresAt`, measured on this process's clock: covers clock
+   * differences between instances and an app clock that runs ahead of the real time (tests). Whether
+   * a token has expired is still decided by its `expiresAt` and the `now` passed, never by the TTL.
+   * @default 60_000
+   */
+  expirySlackMs?: number;
+}

@@ -1,5 +1,6 @@
 import type { EntitySchema, ValueTransformer } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
+import type { StoredAccountToken } from '../account-token.store.js';
 import type { StoredOneTimeCode, StoredTrustedDevice } from '../mfa.store.js';
 import type { StoredSession } from '../session.store.js';
 import type { JsonValue, MfaMethod } from '../user.store.js';
@@ -16,6 +17,8 @@ export interface AuthUserRow {
   roles: string[];
   mfaEnabled: boolean;
   mfaMethods: MfaMethod[];
+  /** Whether the user proved they own `email` (column `email_verified`, default `false`). */
+  emailVerified: boolean;
   disabled: boolean;
   profile: Record<string, JsonValue> | null;
   /** E.164 phone number, or `null`. */
@@ -68,6 +71,12 @@ export interface AuthMfaFinishedPendingRow {
 export type AuthTrustedDeviceRow = StoredTrustedDevice;
 
 /**
+ * One row of `auth_account_tokens`: exactly a {@link StoredAccountToken}. Primary key (`user_id`,
+ * `purpose`): one token per user and purpose; unique index on (`purpose`, `token_hash`).
+ */
+export type AuthAccountTokenRow = StoredAccountToken;
+
+/**
  * The entity schemas of the TypeORM adapters. Pass the object itself (`entities: authEntities`) or its
  * values (`entities: [...Object.values(authEntities), ...]`) to your DataSource, and the same object
  * to the stores' constructors. (A type alias, not an interface, so that it fits TypeORM's
@@ -82,6 +91,7 @@ export type AuthEntities = {
   readonly mfaCode: EntitySchema<AuthMfaCodeRow>;
   readonly mfaFinishedPending: EntitySchema<AuthMfaFinishedPendingRow>;
   readonly trustedDevice: EntitySchema<AuthTrustedDeviceRow>;
+  readonly accountToken: EntitySchema<AuthAccountTokenRow>;
 };
 
 /** Options of {@link createAuthEntities}. */
@@ -107,6 +117,8 @@ const epochMs: ValueTransformer = {
 /** Column lengths: ids and hashes are indexed, so they are bounded `varchar`s (portable to MySQL). */
 const ID_LENGTH = 128;
 const HASH_LENGTH = 128;
+/** An account-token purpose (`'email-verification'`, …). */
+const PURPOSE_LENGTH = 32;
 
 /**
  * Builds the entity schemas (`EntitySchema`, no decorators) of the TypeORM adapters:
@@ -121,6 +133,8 @@ const HASH_LENGTH = 128;
  *   `<prefix>auth_mfa_finished_pending` (primary key `pending_id`) and `<prefix>auth_trusted_devices`
  *   (indexed on `user_id`): the state of `TypeOrmMfaStore`. No foreign keys to `auth_users`, so
  *   that users may live in another store.
+ * - `<prefix>auth_account_tokens`: the one-time tokens of `TypeOrmAccountTokenStore`, primary key
+ *   (`user_id`, `purpose`) and a unique index on (`purpose`, `token_hash`); no foreign key either.
  *
  * Column types are portable across PostgreSQL, SQLite (better-sqlite3) and MySQL/MariaDB.
  * Every constraint and index has an explicit, prefixed name (the user store relies on the unique
@@ -144,6 +158,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
   const codes = `${prefix}auth_mfa_codes`;
   const finishedPending = `${prefix}auth_mfa_finished_pending`;
   const devices = `${prefix}auth_trusted_devices`;
+  const accountTokens = `${prefix}auth_account_tokens`;
 
   const user = new (typeorm().EntitySchema)<AuthUserRow>({
     name: `${prefix}AuthUser`,
@@ -156,6 +171,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
       roles: { type: 'simple-json' },
       mfaEnabled: { name: 'mfa_enabled', type: 'boolean', default: false },
       mfaMethods: { name: 'mfa_methods', type: 'simple-json' },
+      emailVerified: { name: 'email_verified', type: 'boolean', default: false },
       disabled: { type: 'boolean', default: false },
       profile: { type: 'simple-json', nullable: true },
       phone: { type: 'varchar', length: 32, nullable: true },
@@ -266,7 +282,30 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
     indices: [{ name: `IDX_${devices}_user_id`, columns: ['userId'] }],
   });
 
-  return Object.freeze({ user, session, refreshHistory, mfa, mfaRecoveryCode, mfaCode, mfaFinishedPending, trustedDevice });
+  const accountToken = new (typeorm().EntitySchema)<AuthAccountTokenRow>({
+    name: `${prefix}AuthAccountToken`,
+    tableName: accountTokens,
+    columns: {
+      userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH, primary: true },
+      purpose: { type: 'varchar', length: PURPOSE_LENGTH, primary: true },
+      tokenHash: { name: 'token_hash', type: 'varchar', length: HASH_LENGTH },
+      email: { type: 'varchar', length: 255, nullable: true },
+      expiresAt: { name: 'expires_at', type: 'bigint', transformer: epochMs },
+    },
+    indices: [{ name: `UQ_${accountTokens}_purpose_token_hash`, columns: ['purpose', 'tokenHash'], unique: true }],
+  });
+
+  return Object.freeze({
+    user,
+    session,
+    refreshHistory,
+    mfa,
+    mfaRecoveryCode,
+    mfaCode,
+    mfaFinishedPending,
+    trustedDevice,
+    accountToken,
+  });
 }
 
 /** The name of the unique constraint on `column` of `table`. */
@@ -277,7 +316,7 @@ function uniqueName(table: string, column: 'username' | 'email'): string {
 /**
  * The default entity set (no table prefix): `auth_users`, `auth_sessions`, `auth_refresh_history`,
  * `auth_mfa`, `auth_mfa_recovery_codes`, `auth_mfa_codes`, `auth_mfa_finished_pending`,
- * `auth_trusted_devices`.
+ * `auth_trusted_devices`, `auth_account_tokens`.
  * Add it to your DataSource (`entities: [...Object.values(authEntities), ...yourEntities]`);
  * the TypeORM stores use it unless given another set.
  */
@@ -308,5 +347,8 @@ export const authEntities: AuthEntities = Object.freeze({
   },
   get trustedDevice() {
     return defaultEntities().trustedDevice;
+  },
+  get accountToken() {
+    return defaultEntities().accountToken;
   },
 });

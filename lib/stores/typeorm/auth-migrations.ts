@@ -43,9 +43,12 @@ export type AuthMigrationClass = new () => MigrationInterface;
 const AUTH_TABLES_TIMESTAMP = 1795305600000;
 const RATE_LIMIT_TABLE_TIMESTAMP = 1795305600001;
 const REVOKED_AT_INDEX_TIMESTAMP = 1795305600002;
+const ACCOUNT_TOKENS_TABLE_TIMESTAMP = 1795305600003;
+const EMAIL_VERIFIED_COLUMN_TIMESTAMP = 1795305600004;
 
 const ID_LENGTH = 128;
 const HASH_LENGTH = 128;
+const PURPOSE_LENGTH = 32;
 
 /** Driver types whose boolean literals are `true`/`false` (elsewhere `1`/`0`). */
 const POSTGRES_TYPES: ReadonlySet<string> = new Set(['postgres', 'aurora-postgres', 'cockroachdb']);
@@ -137,7 +140,11 @@ class ColumnBuilder {
  *   (TypeORM's MySQL schema diff ignores collations, so a later `synchronize` keeps them.)
  *
  * Later schema changes come as migrations of their own: `NestGatekeeperRevokedAtIndex[_<prefix>]<timestamp>`
- * adds the index on `auth_sessions.revoked_at` that the revocation feed's poll uses.
+ * adds the index on `auth_sessions.revoked_at` that the revocation feed's poll uses,
+ * `NestGatekeeperAccountTokens[_<prefix>]<timestamp>` the `auth_account_tokens` table (one-time
+ * tokens: password reset, e-mail verification, e-mail change, sign-in code) and
+ * `NestGatekeeperEmailVerified[_<prefix>]<timestamp>` the column `auth_users.email_verified`
+ * (`false` for existing users).
  *
  * @returns the migration classes (the auth tables, the counter table when wanted, then the later changes).
  */
@@ -150,7 +157,7 @@ export function createAuthMigrations(options: AuthMigrationsOptions = {}): AuthM
     const rateLimitPrefix = rateLimit === true ? prefix : (rateLimit.tablePrefix ?? '');
     migrations.push(rateLimitTableMigration(rateLimitPrefix, collation));
   }
-  migrations.push(revokedAtIndexMigration(prefix));
+  migrations.push(revokedAtIndexMigration(prefix), accountTokensTableMigration(prefix, collation), emailVerifiedColumnMigration(prefix));
   return migrations;
 }
 
@@ -330,6 +337,72 @@ function revokedAtIndexMigration(prefix: string): AuthMigrationClass {
     async down(queryRunner: QueryRunner): Promise<void> {
       const table = await queryRunner.getTable(sessions);
       if (table?.indices.some((i) => i.name === index)) await queryRunner.dropIndex(sessions, index);
+    }
+  };
+}
+
+/**
+ * Creates `<prefix>auth_account_tokens` (the one-time tokens of `TypeOrmAccountTokenStore`): primary
+ * key (`user_id`, `purpose`), unique index `UQ_<table>_purpose_token_hash` on (`purpose`,
+ * `token_hash`). Adopts a table that already exists (created by `synchronize`).
+ */
+function accountTokensTableMigration(prefix: string, collation: string): AuthMigrationClass {
+  const table = `${prefix}auth_account_tokens`;
+  const name = `NestGatekeeperAccountTokens${namePart(prefix)}${ACCOUNT_TOKENS_TABLE_TIMESTAMP}`;
+
+  return class NestGatekeeperAccountTokensTable implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      const { Table, TableIndex } = typeorm();
+      const b = new ColumnBuilder(queryRunner, collation);
+      await queryRunner.createTable(
+        new Table({
+          name: table,
+          columns: [
+            b.column({ name: 'user_id', type: 'varchar', length: ID_LENGTH, primary: true }),
+            b.column({ name: 'purpose', type: 'varchar', length: PURPOSE_LENGTH, primary: true }),
+            b.column({ name: 'token_hash', type: 'varchar', length: HASH_LENGTH }),
+            b.column({ name: 'email', type: 'varchar', length: 255, nullable: true }),
+            b.column({ name: 'expires_at', type: 'bigint' }),
+          ],
+          indices: [new TableIndex({ name: `UQ_${table}_purpose_token_hash`, columnNames: ['purpose', 'token_hash'], isUnique: true })],
+        }),
+        true,
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropTable(table, true);
+    }
+  };
+}
+
+/**
+ * Adds `<prefix>auth_users.email_verified` (boolean, not null, default `false`: existing users read
+ * as unverified). Skips a column that already exists (a table created by `synchronize` with the
+ * current entities).
+ */
+function emailVerifiedColumnMigration(prefix: string): AuthMigrationClass {
+  const users = `${prefix}auth_users`;
+  const column = 'email_verified';
+  const name = `NestGatekeeperEmailVerified${namePart(prefix)}${EMAIL_VERIFIED_COLUMN_TIMESTAMP}`;
+
+  return class NestGatekeeperEmailVerifiedColumn implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      const { TableColumn } = typeorm();
+      const table = await queryRunner.getTable(users);
+      if (table?.findColumnByName(column)) return;
+      // No string column: the collation does not matter.
+      const b = new ColumnBuilder(queryRunner, '');
+      await queryRunner.addColumn(users, new TableColumn(b.column({ name: column, type: 'boolean', default: false })));
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      const table = await queryRunner.getTable(users);
+      if (table?.findColumnByName(column)) await queryRunner.dropColumn(users, column);
     }
   };
 }

@@ -11,6 +11,7 @@
 export {
   authEntities,
   createAuthEntities,
+  type AuthAccountTokenRow,
   type AuthEntities,
   type AuthEntitiesOptions,
   type AuthMfaCodeRow,
@@ -25,6 +26,7 @@ export {
 export { createAuthMigrations, type AuthMigrationClass, type AuthMigrationsOptions } from './auth-migrations.js';
 export { runAuthMigrations, type RunAuthMigrationsOptions } from './auth-migrations.runner.js';
 export { createRateLimitEntity, rateLimitEntity, type AuthRateLimitRow, type RateLimitEntityOptions } from './rate-limit.entity.js';
+export { TypeOrmAccountTokenStore } from './typeorm-account-token.store.js';
 export { TypeOrmMfaStore } from './typeorm-mfa.store.js';
 export { TypeOrmRateLimitStore } from './typeorm-rate-limit.store.js';
 export { TypeOrmSessionStore } from './typeorm-session.store.js';

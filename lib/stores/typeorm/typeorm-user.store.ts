@@ -4,7 +4,7 @@ import { DuplicateUserError } from '../../errors/store.errors.js';
 import type { AuthUser, MfaMethod, NewUser, UserStore } from '../user.store.js';
 import { authEntities, type AuthEntities, type AuthUserRow } from './auth-entities.js';
 import { updatedRows } from './typeorm-dialect.js';
-import { toStoreError, uniqueViolation } from './typeorm-error.mapper.js';
+import { affectedRows, toStoreError, uniqueViolation } from './typeorm-error.mapper.js';
 import { serializeWrite } from './typeorm-write.lock.js';
 
 /**
@@ -24,6 +24,13 @@ import { serializeWrite } from './typeorm-write.lock.js';
  *   the values it already has (on MySQL/MariaDB without CLIENT_FOUND_ROWS a 0-row UPDATE is
  *   re-checked with a SELECT).
  * - `phone` (column `phone`, nullable) is returned only when set.
+ * - `emailVerified` (column `email_verified`, default `false`) is always returned; `create` takes
+ *   it from `NewUser.emailVerified` (default `false`). The optional methods are implemented:
+ *   `setEmailVerified` (with `expectedEmail`, only while the e-mail is that address), `updateEmail`
+ *   (one `UPDATE` of `email` and `email_verified`; the unique constraint makes one of concurrent
+ *   changes to an address succeed, the others reject with `DuplicateUserError('email')`) and
+ *   `delete`. `delete` removes the `auth_users` row only: no foreign key ties the other tables to
+ *   it, so the user's sessions, MFA state and account tokens are deleted through their own stores.
  * - Returned users are fresh objects: changing them never changes the stored state.
  */
 export class TypeOrmUserStore implements UserStore {
@@ -64,6 +71,7 @@ export class TypeOrmUserStore implements UserStore {
       roles: [...input.roles],
       mfaEnabled: false,
       mfaMethods: [],
+      emailVerified: input.emailVerified ?? false,
       disabled: false,
       profile: input.profile ? structuredClone(input.profile) : null,
       phone: null,
@@ -85,25 +93,61 @@ export class TypeOrmUserStore implements UserStore {
   }
 
   async updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
-    return this.updateById(id, { passwordHash });
+    return this.update({ id }, { passwordHash });
   }
 
   async setMfaMethods(id: string, methods: readonly MfaMethod[]): Promise<boolean> {
-    return this.updateById(id, { mfaMethods: [...methods], mfaEnabled: methods.length > 0 });
+    return this.update({ id }, { mfaMethods: [...methods], mfaEnabled: methods.length > 0 });
   }
 
   /**
-   * Updates the user `id`; resolves whether it exists. On MySQL/MariaDB an UPDATE writing the
-   * values the row already has may report 0 rows (see `updatedRows`), so a 0 is re-checked there.
+   * Sets `emailVerified` in one `UPDATE ... WHERE id [AND email = :expectedEmail]`: a verification
+   * racing with an e-mail change verifies the new address only if it was sent to it.
    */
-  private async updateById(id: string, values: Partial<Pick<AuthUserRow, 'passwordHash' | 'mfaMethods' | 'mfaEnabled'>>): Promise<boolean> {
+  async setEmailVerified(id: string, verified: boolean, expectedEmail?: string): Promise<boolean> {
+    return this.update(expectedEmail === undefined ? { id } : { id, email: expectedEmail }, { emailVerified: verified });
+  }
+
+  /**
+   * Replaces the e-mail and sets `emailVerified` in one `UPDATE`. The unique constraint on `email`
+   * decides between concurrent changes to one address (and a concurrent sign-up with it): exactly one
+   * succeeds, across processes; the others reject with `DuplicateUserError('email')`.
+   */
+  async updateEmail(id: string, email: string): Promise<boolean> {
+    return this.update({ id }, { email, emailVerified: true });
+  }
+
+  /** Deletes the user's row (one `DELETE`); resolves whether it existed. */
+  async delete(id: string): Promise<boolean> {
     try {
-      const result = await serializeWrite(this.dataSource, () => this.repository.update({ id }, values));
+      const result = await serializeWrite(this.dataSource, () =>
+        this.dataSource.createQueryBuilder().delete().from(this.entities.user).where({ id }).execute(),
+      );
+      return affectedRows(result.affected, 'TypeOrmUserStore') === 1;
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /**
+   * Updates the user matching `where` (its id, maybe more); resolves whether it matched. On
+   * MySQL/MariaDB an UPDATE writing the values the row already has may report 0 rows (see
+   * `updatedRows`), so a 0 is re-checked there. A unique violation (a changed e-mail) is a
+   * `DuplicateUserError`.
+   */
+  private async update(
+    where: Pick<AuthUserRow, 'id'> & Partial<Pick<AuthUserRow, 'email'>>,
+    values: Partial<Pick<AuthUserRow, 'passwordHash' | 'mfaMethods' | 'mfaEnabled' | 'email' | 'emailVerified'>>,
+  ): Promise<boolean> {
+    try {
+      const result = await serializeWrite(this.dataSource, () => this.repository.update(where, values));
       const rows = await updatedRows(this.dataSource, result.affected, 'TypeOrmUserStore', async () =>
-        (await this.repository.exists({ where: { id } })) ? 1 : 0,
+        (await this.repository.exists({ where })) ? 1 : 0,
       );
       return rows === 1;
     } catch (error) {
+      const violation = uniqueViolation(error);
+      if (violation) throw new DuplicateUserError(this.duplicateField(violation.constraint, violation.columns));
       throw toStoreError(error);
     }
   }
@@ -181,6 +225,7 @@ function toAuthUser(row: AuthUserRow): AuthUser {
     roles: [...row.roles],
     mfaEnabled: row.mfaEnabled,
     mfaMethods: [...row.mfaMethods],
+    emailVerified: row.emailVerified,
     disabled: row.disabled,
     ...(row.phone ? { phone: row.phone } : {}),
     ...(row.profile ? { profile: row.profile } : {}),

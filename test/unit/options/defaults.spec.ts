@@ -94,6 +94,8 @@ const DESCRIBED = {
     'mfaEnrolmentStore',
     'mfaChallengeStore',
     'rateLimitStore',
+    'accountTokenStore',
+    'emailSender',
   ],
   AuthModuleExtras: [],
 } as const;

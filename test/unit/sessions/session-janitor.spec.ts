@@ -1,5 +1,11 @@
 import { jest } from '@jest/globals';
-import { MemoryMfaStore, MemoryRateLimitStore, MemorySessionStore, type RateLimitStore } from '../../../lib/index.js';
+import {
+  MemoryAccountTokenStore,
+  MemoryMfaStore,
+  MemoryRateLimitStore,
+  MemorySessionStore,
+  type RateLimitStore,
+} from '../../../lib/index.js';
 import { SessionJanitor } from '../../../lib/sessions/session.janitor.js';
 import { COUNTER_INTERVAL_MS } from '../../../lib/sessions/session.janitor.js';
 import { TestClock } from '../../fixtures/test-clock.js';
@@ -7,14 +13,16 @@ import { TestClock } from '../../fixtures/test-clock.js';
 describe('SessionJanitor schedule', () => {
   afterEach(() => jest.useRealTimers());
 
-  it('purges expired attempt counters every 5 minutes, sessions and MFA state hourly', async () => {
+  it('purges expired attempt counters every 5 minutes, sessions, MFA state and account tokens hourly', async () => {
     jest.useFakeTimers();
     const sessions = new MemorySessionStore();
     const counters: RateLimitStore & { deleteExpired: (before: number) => Promise<number> } = Object.assign(new MemoryRateLimitStore(), {
       deleteExpired: jest.fn(async (_before: number) => 0),
     });
     const sessionPurge = jest.spyOn(sessions, 'deleteExpired');
-    const janitor = new SessionJanitor(sessions, new TestClock(), new MemoryMfaStore(), counters);
+    const accountTokens = new MemoryAccountTokenStore();
+    const tokenPurge = jest.spyOn(accountTokens, 'deleteExpired');
+    const janitor = new SessionJanitor(sessions, new TestClock(), new MemoryMfaStore(), counters, accountTokens);
     janitor.onApplicationBootstrap();
     try {
       await jest.advanceTimersByTimeAsync(COUNTER_INTERVAL_MS);
@@ -23,6 +31,7 @@ describe('SessionJanitor schedule', () => {
       await jest.advanceTimersByTimeAsync(60 * 60 * 1000 - COUNTER_INTERVAL_MS);
       expect(counters.deleteExpired).toHaveBeenCalledTimes(13); // 12 counter passes + the hourly one
       expect(sessionPurge).toHaveBeenCalledTimes(1);
+      expect(tokenPurge).toHaveBeenCalledTimes(1);
     } finally {
       janitor.onApplicationShutdown();
     }

@@ -19,7 +19,15 @@ function user(profile?: AuthUser['profile']): AuthUser {
 describe('toPublicUser', () => {
   it('returns the core fields and never the password hash or the disabled flag', () => {
     const view = toPublicUser(user());
-    expect(view).toEqual({ id: 'u-1', username: 'emilys', email: 'emily@example.com', roles: ['user'], mfaEnabled: false, mfaMethods: [] });
+    expect(view).toEqual({
+      id: 'u-1',
+      username: 'emilys',
+      email: 'emily@example.com',
+      roles: ['user'],
+      mfaEnabled: false,
+      mfaMethods: [],
+      emailVerified: false,
+    });
     expect(JSON.stringify(view)).not.toContain('argon2');
   });
 
