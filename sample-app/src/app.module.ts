@@ -1,8 +1,14 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuthModule, MemorySessionStore, MfaEnrolmentService, USER_STORE, type AuthModuleOptions, type UserStore } from 'nest-gatekeeper';
 import type { Redis } from 'ioredis';
-import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
-import { TypeOrmMfaStore, TypeOrmRateLimitStore, TypeOrmSessionStore, TypeOrmUserStore } from 'nest-gatekeeper/typeorm';
+import { RedisAccountTokenStore, RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
+import {
+  TypeOrmAccountTokenStore,
+  TypeOrmMfaStore,
+  TypeOrmRateLimitStore,
+  TypeOrmSessionStore,
+  TypeOrmUserStore,
+} from 'nest-gatekeeper/typeorm';
 import { DataSource } from 'typeorm';
 import { accountLinks, type SampleConfig } from './config.js';
 import { DatabaseModule } from './database.module.js';
@@ -29,9 +35,10 @@ class DemoSeeder implements OnApplicationBootstrap {
 
 /**
  * The auth options of the sample app, from its settings, its DataSource, its Redis client (or `null`)
- * and the demo outbox (the e-mail sender of MFA codes and account e-mails, and the SMS sender). Users, TOTP secrets and recovery codes always live in SQL. With Redis, the
- * sessions, the attempt counters, the e-mail codes and the trusted devices live there, shared by
- * every instance.
+ * and the demo outbox (the e-mail sender of MFA codes and account e-mails, and the SMS sender).
+ * Users, TOTP secrets and recovery codes always live in SQL. With Redis, the sessions, the attempt
+ * counters, the e-mail codes, the trusted devices and the account e-mails' one-time tokens live
+ * there, shared by every instance (without Redis, the tokens live in SQL too).
  */
 export function authOptions(
   config: SampleConfig,
@@ -60,6 +67,9 @@ export function authOptions(
     // (one-time codes, finished pending logins, trusted devices) there.
     mfaStore: new TypeOrmMfaStore(dataSource),
     ...(redis !== null ? { mfaChallengeStore: new RedisMfaStore(redis, { keyPrefix }) } : {}),
+    // The one-time tokens of the account e-mails (reset, verification, e-mail change, sign-in codes):
+    // shared by every instance, in Redis when there is one, else in SQL.
+    accountTokenStore: redis !== null ? new RedisAccountTokenStore(redis, { keyPrefix }) : new TypeOrmAccountTokenStore(dataSource),
     mfa: {
       methods: ['totp', 'email'],
       encryptionKey: config.mfaEncryptionKey,

@@ -67,7 +67,7 @@ export interface SampleConfig {
    * REDIS_URL) or process memory (benchmarks; one instance only).
    */
   sessionStore: 'memory' | 'database' | 'redis';
-  /** `redis://…` (REDIS_URL): sessions, attempt counters, e-mail codes and trusted devices go to Redis. */
+  /** `redis://…` (REDIS_URL): sessions, attempt counters, e-mail codes, trusted devices and account tokens go to Redis. */
   redisUrl: string | null;
   /** Prefix of every Redis key (REDIS_KEY_PREFIX, default `gk:`), so apps can share one Redis. */
   redisKeyPrefix: string;

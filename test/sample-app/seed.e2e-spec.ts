@@ -16,12 +16,12 @@ import { startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
 const silent = { log: () => undefined };
 
-/** The demo users as the user store has them: username → { email, roles, mfaMethods }. */
+/** The demo users as the user store has them: username → { email, emailVerified, roles, mfaMethods }. */
 async function storedDemoUsers(users: UserStore) {
-  const found: Record<string, { email: string; roles: string[]; mfaMethods: string[] } | null> = {};
+  const found: Record<string, { email: string; emailVerified: boolean | undefined; roles: string[]; mfaMethods: string[] } | null> = {};
   for (const demo of DEMO_USERS) {
     const user = await users.findByUsername(demo.username);
-    found[demo.username] = user && { email: user.email, roles: user.roles, mfaMethods: user.mfaMethods };
+    found[demo.username] = user && { email: user.email, emailVerified: user.emailVerified, roles: user.roles, mfaMethods: user.mfaMethods };
   }
   return found;
 }
@@ -63,13 +63,13 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
 
   const totpCode = (app: SampleApp) => TOTP.generate({ secret: Secret.fromBase32(DEMO_TOTP_SECRET), timestamp: app.clock.now() });
 
-  it('the first start creates the four demo users, two of them with their second factor', async () => {
+  it('the first start creates the four demo users with verified e-mail addresses, two of them with their second factor', async () => {
     sample = await startSampleApp({ DATABASE_URL: databaseUrl });
     expect(await storedDemoUsers(sample.app.get<UserStore>(USER_STORE))).toEqual({
-      emilys: { email: 'emily.johnson@example.com', roles: ['user'], mfaMethods: [] },
-      admin: { email: 'admin@example.com', roles: ['admin', 'user'], mfaMethods: [] },
-      'totp.user': { email: 'totp@example.com', roles: ['user'], mfaMethods: ['totp'] },
-      'email.user': { email: 'email@example.com', roles: ['user'], mfaMethods: ['email'] },
+      emilys: { email: 'emily.johnson@example.com', emailVerified: true, roles: ['user'], mfaMethods: [] },
+      admin: { email: 'admin@example.com', emailVerified: true, roles: ['admin', 'user'], mfaMethods: [] },
+      'totp.user': { email: 'totp@example.com', emailVerified: true, roles: ['user'], mfaMethods: ['totp'] },
+      'email.user': { email: 'email@example.com', emailVerified: true, roles: ['user'], mfaMethods: ['email'] },
     });
   });
 
