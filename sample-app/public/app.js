@@ -8,9 +8,17 @@
 //   sets an HttpOnly trust_token cookie that the browser sends at the next login by itself; in header
 //   mode the page keeps the trust token in localStorage and sends it as `trustToken` at login. It only
 //   skips the second factor: the password is still needed.
+// - The account lifecycle: "Forgot password?" (POST /auth/password/forgot), the new-password form (opened
+//   from the e-mail's link `/?reset=TOKEN`, or with the e-mailed code when the server sends codes), the
+//   verification banner (POST /auth/email/verify/resend) and `/?verify=TOKEN` links (POST
+//   /auth/email/verify), change e-mail, delete account, and sign-in by e-mail code. The server's
+//   settings come as data- attributes of <body>. A token read from the address bar is removed from it
+//   at once (history.replaceState), so it stays out of the history and of bookmarks.
 
 const $ = (id) => document.getElementById(id);
-const state = { accessToken: null, refreshToken: null, refreshCount: 0, refreshing: null, generation: 0, mfa: null };
+/** The server's account settings (see demo-page.controller.ts): passwordReset, emailVerification, loginCode. */
+const settings = document.body.dataset;
+const state = { accessToken: null, refreshToken: null, refreshCount: 0, refreshing: null, generation: 0, mfa: null, resetToken: null };
 const TRUST_KEY = 'nest-gatekeeper-demo.trustToken';
 const METHOD_LABELS = {
   totp: 'Authenticator app (TOTP)',
@@ -128,6 +136,7 @@ async function loadApp() {
   if (!me.ok) return showError(await problemText(me));
   const user = await me.json();
   $('who').textContent = user.username;
+  $('verify-banner').hidden = user.emailVerified !== false || settings.emailVerification === 'off';
   $('profile').textContent = JSON.stringify(user, null, 2);
   $('sessions').replaceChildren();
   if (sessions.ok) {
@@ -155,19 +164,21 @@ async function loadApp() {
       $('sessions').append(row);
     }
   }
-  $('login-view').hidden = true;
-  $('mfa-view').hidden = true;
-  $('app-view').hidden = false;
+  showView('app-view');
   setStatus('Signed in.');
+}
+
+/** Shows one of the page's views (sections) and hides the others. */
+function showView(id) {
+  for (const view of ['login-view', 'mfa-view', 'forgot-view', 'reset-view', 'app-view']) $(view).hidden = view !== id;
 }
 
 function showLogin() {
   state.accessToken = null;
   state.refreshToken = null;
   state.mfa = null;
-  $('app-view').hidden = true;
-  $('mfa-view').hidden = true;
-  $('login-view').hidden = false;
+  $('login-code-view').hidden = settings.loginCode !== 'on';
+  showView('login-view');
   setStatus('Signed out.');
 }
 
@@ -191,7 +202,15 @@ $('login-form').addEventListener('submit', async (event) => {
   const trustToken = storedTrustToken();
   if (trustToken) body.trustToken = trustToken;
   const res = await send('POST', '/auth/login', body);
-  if (!res.ok) return showError(await problemText(res));
+  if (!res.ok) {
+    const problem = await readProblem(res);
+    // EMAIL_VERIFICATION=required: the password was right, the address is not verified yet.
+    const hint =
+      problem.code === 'EMAIL_NOT_VERIFIED'
+        ? ' Open the link of the verification e-mail first (a password reset by e-mail verifies the address too).'
+        : '';
+    return showError(`${problem.text}${hint}`);
+  }
   const grant = await res.json();
   if (grant.isRequiresMfa) {
     // The stored trust token did not skip the step (expired, revoked, or another user's): drop it.
@@ -222,9 +241,7 @@ function showMfaStep(challenge) {
   $('mfa-code').value = '';
   $('trust-device').checked = false;
   updateMfaMethod();
-  $('login-view').hidden = true;
-  $('app-view').hidden = true;
-  $('mfa-view').hidden = false;
+  showView('mfa-view');
   setStatus('Second factor required.');
   $('mfa-code').focus();
 }
@@ -307,5 +324,165 @@ for (const [id, allSessions] of [['logout', false], ['logout-all', true]]) {
   });
 }
 
+// ---------------------------------------------------------------- the account lifecycle
+
+/** A JSON body without its empty optional fields (an unfilled mfaCode is left out, not sent as ''). */
+function withoutEmpty(body) {
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== ''));
+}
+
+$('forgot-open').addEventListener('click', () => {
+  showError('');
+  const identifier = $('username').value.trim();
+  $('forgot-email').value = identifier.includes('@') ? identifier : '';
+  $('forgot-message').textContent = '';
+  showView('forgot-view');
+  setStatus('Forgot password.');
+  $('forgot-email').focus();
+});
+
+$('forgot-cancel').addEventListener('click', () => {
+  showError('');
+  showLogin();
+});
+
+$('forgot-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  const email = $('forgot-email').value.trim();
+  const res = await send('POST', '/auth/password/forgot', { email });
+  if (!res.ok) return showError(await problemText(res));
+  const { message } = await res.json();
+  if (settings.passwordReset === 'code') {
+    // The e-mail carries a code: type it in here.
+    showReset({ email });
+    setStatus(message);
+    return;
+  }
+  $('forgot-message').textContent = `${message} Open the link in the e-mail to set a new password.`;
+  setStatus('Reset e-mail requested.');
+});
+
+/** The new-password form: with the token of a `?reset=` link, or (code mode) the address and the code to type. */
+function showReset({ token = null, email = '' }) {
+  state.resetToken = token;
+  const typed = token === null;
+  $('reset-email-label').hidden = !typed;
+  $('reset-code-label').hidden = !typed;
+  $('reset-email').value = email;
+  $('reset-code').value = '';
+  $('reset-password').value = '';
+  $('reset-mfa').value = '';
+  showView('reset-view');
+  setStatus('Set a new password.');
+  (typed && email === '' ? $('reset-email') : typed ? $('reset-code') : $('reset-password')).focus();
+}
+
+$('reset-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  const typed = state.resetToken === null;
+  const body = withoutEmpty({
+    token: typed ? $('reset-code').value.trim() : state.resetToken,
+    newPassword: $('reset-password').value,
+    mfaCode: $('reset-mfa').value.trim(),
+    ...(typed ? { email: $('reset-email').value.trim() } : {}),
+  });
+  const res = await send('POST', '/auth/password/reset', body);
+  if (!res.ok) {
+    const problem = await readProblem(res);
+    if (problem.code === 'MFA_CODE_INVALID') $('reset-mfa').focus();
+    const hint = problem.code === 'RESET_TOKEN_INVALID' && !typed ? ' Ask for a new link with "Forgot password?".' : '';
+    return showError(`${problem.text}${hint}`);
+  }
+  const { message } = await res.json();
+  state.resetToken = null;
+  // Every session was revoked (this page's too): sign in again with the new password.
+  showLogin();
+  $('password').value = '';
+  setStatus(message);
+});
+
+$('reset-cancel').addEventListener('click', () => {
+  showError('');
+  state.resetToken = null;
+  loadApp().catch((error) => showError(String(error)));
+});
+
+/** POST /auth/email/verify with the token of a `?verify=` link; returns the message to show. */
+async function verifyEmail(token) {
+  const res = await send('POST', '/auth/email/verify', { token });
+  if (res.ok) return { ok: true, text: (await res.json()).message };
+  const problem = await readProblem(res);
+  return { ok: false, text: `${problem.text} The link is unknown, used or expired: ask for a new one.` };
+}
+
+$('verify-resend').addEventListener('click', async () => {
+  showError('');
+  const res = await api('POST', '/auth/email/verify/resend');
+  if (!res.ok) return showError(await problemText(res));
+  setStatus((await res.json()).message);
+});
+
+$('email-change-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  const res = await api('POST', '/auth/email/change', { newEmail: $('new-email').value.trim(), password: $('email-change-password').value });
+  $('email-change-password').value = '';
+  if (!res.ok) return showError(await problemText(res));
+  $('new-email').value = '';
+  setStatus((await res.json()).message);
+});
+
+$('delete-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  if (!window.confirm('Delete this account for good? Its sessions end and it cannot be undone.')) return;
+  const body = withoutEmpty({ password: $('delete-password').value, mfaCode: $('delete-mfa').value.trim() });
+  const res = await api('POST', '/auth/account/delete', body);
+  $('delete-password').value = '';
+  $('delete-mfa').value = '';
+  if (!res.ok) return showError(await problemText(res));
+  const { message } = await res.json();
+  showLogin();
+  setStatus(message);
+});
+
+$('login-code-send').addEventListener('click', async () => {
+  showError('');
+  const res = await send('POST', '/auth/login/code/send', { email: $('login-code-email').value.trim() });
+  if (!res.ok) return showError(await problemText(res));
+  setStatus((await res.json()).message);
+  $('login-code').focus();
+});
+
+$('login-code-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  const body = { email: $('login-code-email').value.trim(), code: $('login-code').value.trim() };
+  const trustToken = storedTrustToken();
+  if (trustToken) body.trustToken = trustToken;
+  const res = await send('POST', '/auth/login/code', body);
+  if (!res.ok) return showError(await problemText(res));
+  const grant = await res.json();
+  $('login-code').value = '';
+  // An account with an authenticator app still goes through the second-factor step.
+  if (grant.isRequiresMfa) return showMfaStep(grant);
+  await signedIn(grant);
+});
+
+/** First load: a `?reset=` link opens the new-password form, a `?verify=` link is confirmed; else the session is resumed. */
+async function start() {
+  const params = new URLSearchParams(location.search);
+  const resetToken = params.get('reset');
+  const verifyToken = params.get('verify');
+  // The token leaves the address bar (and so the history) before anything else happens.
+  if (resetToken !== null || verifyToken !== null) history.replaceState(null, '', location.pathname);
+  if (resetToken) return showReset({ token: resetToken });
+  const verified = verifyToken ? await verifyEmail(verifyToken) : null;
+  await loadApp();
+  if (verified) (verified.ok ? setStatus : showError)(verified.text);
+}
+
 $('mode').textContent = 'HttpOnly cookies (when the server runs in cookie mode)';
-loadApp().catch((error) => showError(String(error)));
+start().catch((error) => showError(String(error)));

@@ -1,10 +1,16 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuthModule, MemorySessionStore, MfaEnrolmentService, USER_STORE, type AuthModuleOptions, type UserStore } from 'nest-gatekeeper';
 import type { Redis } from 'ioredis';
-import { RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
-import { TypeOrmMfaStore, TypeOrmRateLimitStore, TypeOrmSessionStore, TypeOrmUserStore } from 'nest-gatekeeper/typeorm';
+import { RedisAccountTokenStore, RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
+import {
+  TypeOrmAccountTokenStore,
+  TypeOrmMfaStore,
+  TypeOrmRateLimitStore,
+  TypeOrmSessionStore,
+  TypeOrmUserStore,
+} from 'nest-gatekeeper/typeorm';
 import { DataSource } from 'typeorm';
-import type { SampleConfig } from './config.js';
+import { accountLinks, type SampleConfig } from './config.js';
 import { DatabaseModule } from './database.module.js';
 import { DemoOutbox } from './demo-outbox.js';
 import { DEMO_PAGE_OPTIONS, DemoPageController, type DemoPageOptions } from './demo-page.controller.js';
@@ -29,9 +35,10 @@ class DemoSeeder implements OnApplicationBootstrap {
 
 /**
  * The auth options of the sample app, from its settings, its DataSource, its Redis client (or `null`)
- * and the demo outbox. Users, TOTP secrets and recovery codes always live in SQL. With Redis, the
- * sessions, the attempt counters, the e-mail codes and the trusted devices live there, shared by
- * every instance.
+ * and the demo outbox (the e-mail sender of MFA codes and account e-mails, and the SMS sender).
+ * Users, TOTP secrets and recovery codes always live in SQL. With Redis, the sessions, the attempt
+ * counters, the e-mail codes, the trusted devices and the account e-mails' one-time tokens live
+ * there, shared by every instance (without Redis, the tokens live in SQL too).
  */
 export function authOptions(
   config: SampleConfig,
@@ -60,13 +67,23 @@ export function authOptions(
     // (one-time codes, finished pending logins, trusted devices) there.
     mfaStore: new TypeOrmMfaStore(dataSource),
     ...(redis !== null ? { mfaChallengeStore: new RedisMfaStore(redis, { keyPrefix }) } : {}),
+    // The one-time tokens of the account e-mails (reset, verification, e-mail change, sign-in codes):
+    // shared by every instance, in Redis when there is one, else in SQL.
+    accountTokenStore: redis !== null ? new RedisAccountTokenStore(redis, { keyPrefix }) : new TypeOrmAccountTokenStore(dataSource),
     mfa: {
       methods: ['totp', 'email'],
       encryptionKey: config.mfaEncryptionKey,
       issuer: 'nest-gatekeeper demo',
-      // A real app plugs its mailer and SMS gateway in here.
-      senders: { email: outbox, sms: outbox },
+      // A real app plugs its SMS gateway in here.
+      senders: { sms: outbox },
     },
+    // A real app plugs its mailer in here: the MFA e-mail codes and every account e-mail go through it.
+    emailSender: outbox,
+    passwordReset: { method: config.passwordResetMethod },
+    emailVerification: { enabled: config.emailVerification !== 'off', required: config.emailVerification === 'required' },
+    loginCode: { enabled: config.loginCode },
+    // The account e-mails link to the demo page, which reads the token from the query string.
+    links: accountLinks(config),
   };
 }
 
@@ -81,7 +98,12 @@ export class AppModule {
   static forRoot(config: SampleConfig): DynamicModule {
     // One outbox per app: the senders write to it, `/dev/outbox` reads it.
     const outbox = new DemoOutbox({ readAt: config.production ? undefined : '/dev/outbox' });
-    const demoPage: DemoPageOptions = { showDemoCredentials: !config.production };
+    const demoPage: DemoPageOptions = {
+      showDemoCredentials: !config.production,
+      passwordResetMethod: config.passwordResetMethod,
+      emailVerification: config.emailVerification,
+      loginCode: config.loginCode,
+    };
     return {
       module: AppModule,
       imports: [

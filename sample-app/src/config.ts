@@ -67,7 +67,7 @@ export interface SampleConfig {
    * REDIS_URL) or process memory (benchmarks; one instance only).
    */
   sessionStore: 'memory' | 'database' | 'redis';
-  /** `redis://…` (REDIS_URL): sessions, attempt counters, e-mail codes and trusted devices go to Redis. */
+  /** `redis://…` (REDIS_URL): sessions, attempt counters, e-mail codes, trusted devices and account tokens go to Redis. */
   redisUrl: string | null;
   /** Prefix of every Redis key (REDIS_KEY_PREFIX, default `gk:`), so apps can share one Redis. */
   redisKeyPrefix: string;
@@ -75,8 +75,26 @@ export interface SampleConfig {
   reuseGraceSeconds: number | undefined;
   /** The revocation feed (`revocation.enabled`); REVOCATION_FEED=off turns it off (benchmark comparison). */
   revocationFeed: boolean;
+  /**
+   * E-mail verification (EMAIL_VERIFICATION): `optional` (default: a link is sent at registration and
+   * on request, sign-in works without it), `required` (sign-in refused until the address is verified)
+   * or `off` (no verification messages; e-mail changes are still confirmed by the new address).
+   */
+  emailVerification: EmailVerificationSetting;
+  /** What a password reset message carries (PASSWORD_RESET_METHOD): a `link` (default) or a `code`. */
+  passwordResetMethod: 'link' | 'code';
+  /** Sign-in by e-mail code (LOGIN_CODE=on; off by default). */
+  loginCode: boolean;
+  /**
+   * Where the demo page is reached from a mail client (PUBLIC_URL, default `http://localhost:<PORT>`),
+   * without a trailing slash: the links of the account e-mails point to it (see {@link accountLinks}).
+   */
+  publicUrl: string;
   logLevels: LogLevel[];
 }
+
+/** EMAIL_VERIFICATION: see {@link SampleConfig.emailVerification}. */
+export type EmailVerificationSetting = 'optional' | 'required' | 'off';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -88,6 +106,57 @@ function flag(value: string | undefined, fallback: boolean): boolean {
 /** The default database: an SQLite file under the sample app (`sample-app/data/gatekeeper.sqlite`). */
 export function defaultDatabaseUrl(): string {
   return `sqlite:${resolve(import.meta.dirname, '..', 'data', 'gatekeeper.sqlite')}`;
+}
+
+/** `env[name]` (lower-cased), one of `allowed`, or `fallback` when unset. */
+function choice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.toLowerCase();
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new SampleConfigError(`${name}: expected ${allowed.map((a) => `'${a}'`).join(', ')}, got '${raw}'`);
+  }
+  return value as T;
+}
+
+/**
+ * PUBLIC_URL: an http(s) URL without query or fragment (a path prefix is kept), returned without its
+ * trailing slash; `http://localhost:<port>` when unset.
+ */
+function publicUrl(env: NodeJS.ProcessEnv, port: number): string {
+  const raw = env.PUBLIC_URL;
+  if (raw === undefined || raw === '') return `http://localhost:${port}`;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = null;
+  }
+  if (
+    url === null ||
+    !/^https?:$/.test(url.protocol) ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new SampleConfigError(`PUBLIC_URL: expected an http:// or https:// URL without query or fragment, got '${redactUrl(raw)}'`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/**
+ * The `links` of the auth module: every account e-mail points to the demo page at PUBLIC_URL, which
+ * reads the token from its query string (`?reset=` opens the new-password form, `?verify=` confirms
+ * the address: a verification and an e-mail change go to the same `POST /auth/email/verify`).
+ */
+export function accountLinks(config: Pick<SampleConfig, 'publicUrl'>): {
+  passwordReset: string;
+  emailVerification: string;
+  emailChange: string;
+} {
+  const page = `${config.publicUrl}/`;
+  return { passwordReset: `${page}?reset={token}`, emailVerification: `${page}?verify={token}`, emailChange: `${page}?verify={token}` };
 }
 
 /** A whole number of milliseconds from `env[name]`, or `fallback` when unset. */
@@ -169,6 +238,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const shutdownTimeoutMs = milliseconds(env, 'SHUTDOWN_TIMEOUT_MS', 10_000);
   if (shutdownTimeoutMs < 100) throw new SampleConfigError(`SHUTDOWN_TIMEOUT_MS: at least 100, got '${env.SHUTDOWN_TIMEOUT_MS}'`);
 
+  const emailVerification = choice<EmailVerificationSetting>(env, 'EMAIL_VERIFICATION', ['optional', 'required', 'off'], 'optional');
+  const passwordResetMethod = choice(env, 'PASSWORD_RESET_METHOD', ['link', 'code'], 'link');
+  const loginCode = choice(env, 'LOGIN_CODE', ['off', 'on'], 'off') === 'on';
+
   const jwtSecret = env.JWT_SECRET || DEVELOPMENT_JWT_SECRET;
   const mfaEncryptionKey = env.MFA_ENCRYPTION_KEY || DEVELOPMENT_MFA_ENCRYPTION_KEY;
   return {
@@ -190,6 +263,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'gk:',
     reuseGraceSeconds,
     revocationFeed: flag(env.REVOCATION_FEED, true),
+    emailVerification,
+    passwordResetMethod,
+    loginCode,
+    publicUrl: publicUrl(env, port),
     logLevels: LEVELS.slice(0, index + 1),
   };
 }
@@ -216,8 +293,9 @@ export function startupWarnings(config: SampleConfig): string[] {
   }
   if (config.production) {
     warnings.push(
-      'NODE_ENV=production: the demo outbox (GET /dev/outbox) is not served, so e-mail codes of the demo ' +
-        'senders reach nobody. Plug a real MfaSender (mailer, SMS gateway) into mfa.senders.',
+      'NODE_ENV=production: the demo outbox (GET /dev/outbox) is not served, so the e-mails (codes, reset and ' +
+        'verification links) and SMS of the demo senders reach nobody. Plug a real mailer into emailSender and an ' +
+        'SMS gateway into mfa.senders.sms.',
     );
     if (config.seedDemoUsers) {
       warnings.push(

@@ -1,11 +1,15 @@
 import { Logger } from '@nestjs/common';
-import type { MfaCodeMessage, MfaSender } from 'nest-gatekeeper';
+import type { AuthMessage, MfaSender } from 'nest-gatekeeper';
 
 /** A message the demo senders "sent", as `GET /dev/outbox` lists it (CONTRACT §7). */
 export interface OutboxMessage {
   to: string;
   subject: string;
   text: string;
+  /**
+   * The token or code the message carries: an MFA code, a password reset token (link mode) or code,
+   * an e-mail verification or change token, a sign-in code; `''` for a notice.
+   */
   code: string;
 }
 
@@ -19,10 +23,31 @@ export interface DemoOutboxOptions {
   logger?: Pick<Logger, 'log'>;
 }
 
+/** What the log says a kept message is (never its code, token or link). */
+function describeMessage(message: AuthMessage): string {
+  if (message.channel === 'sms') return 'an SMS code';
+  switch (message.purpose) {
+    case undefined:
+    case 'mfa-code':
+      return 'an e-mail code';
+    case 'password-reset':
+      return 'a password reset e-mail';
+    case 'email-verification':
+      return 'a verification e-mail';
+    case 'email-change':
+      return 'an e-mail change confirmation';
+    case 'login-code':
+      return 'a sign-in code e-mail';
+    default:
+      return 'an e-mail notice';
+  }
+}
+
 /**
  * The sample app's e-mail and SMS "gateway": keeps the last messages in memory instead of sending
- * them, for `GET /dev/outbox` (development only) and the tests. A real app plugs its mailer and
- * SMS provider into `mfa.senders` instead. Codes are never logged.
+ * them, for `GET /dev/outbox` (development only) and the tests. It is the `emailSender` (MFA codes and
+ * the account e-mails) and `mfa.senders.sms`; a real app plugs its mailer and SMS provider in there
+ * instead. Codes, tokens and links are never logged.
  */
 export class DemoOutbox implements MfaSender {
   private readonly messages: OutboxMessage[] = [];
@@ -37,8 +62,8 @@ export class DemoOutbox implements MfaSender {
     this.logger = options.logger ?? new Logger('DemoOutbox');
   }
 
-  send(message: MfaCodeMessage): Promise<void> {
-    this.keep(message.channel === 'email' ? 'e-mail' : 'SMS', message);
+  send(message: AuthMessage): Promise<void> {
+    this.keep(message);
     return Promise.resolve();
   }
 
@@ -49,10 +74,10 @@ export class DemoOutbox implements MfaSender {
     return (wanted === undefined ? newestFirst : newestFirst.filter((m) => m.to.toLowerCase() === wanted)).map((m) => ({ ...m }));
   }
 
-  private keep(channel: string, message: MfaCodeMessage): void {
+  private keep(message: AuthMessage): void {
     this.messages.push({ to: message.to, subject: message.subject, text: message.text, code: message.code });
     if (this.messages.length > this.capacity) this.messages.splice(0, this.messages.length - this.capacity);
     const hint = this.readAt === undefined ? '' : `: read it at ${this.readAt}?to=${encodeURIComponent(message.to)}`;
-    this.logger.log(`Kept an ${channel} code for '${message.user.username}' instead of sending it${hint}`);
+    this.logger.log(`Kept ${describeMessage(message)} for '${message.user.username}' instead of sending it${hint}`);
   }
 }

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Public } from 'nest-gatekeeper';
+import type { EmailVerificationSetting } from './config.js';
 import { DEMO_USERS, type DemoUser } from './seed.js';
 
 /** The demo page's files (`sample-app/public`), read once at start-up. */
@@ -20,6 +21,12 @@ export interface DemoPageOptions {
    * demo outbox: outside production only. `public/index.html` itself holds none of it.
    */
   showDemoCredentials: boolean;
+  /** PASSWORD_RESET_METHOD: with `code`, the reset form asks for the e-mail address and the code. */
+  passwordResetMethod: 'link' | 'code';
+  /** EMAIL_VERIFICATION: with `off`, no "verify your e-mail" banner. */
+  emailVerification: EmailVerificationSetting;
+  /** LOGIN_CODE: offer "Sign in with an e-mail code". */
+  loginCode: boolean;
 }
 
 const escapeHtml = (text: string): string =>
@@ -40,25 +47,35 @@ function credentialsOf({ username, password, mfa }: DemoUser): string {
 }
 
 /**
- * The demo page's HTML. With `showDemoCredentials`, the demo users of `seed.ts` are listed under the
- * login form, the form is pre-filled with the first one, and the MFA step links `/dev/outbox`.
+ * The demo page's HTML. The account settings go to `<body>` as `data-` attributes, which the script
+ * reads (no inline script: the CSP forbids it). With `showDemoCredentials`, the demo users of
+ * `seed.ts` are listed under the login form, the form is pre-filled with the first one, and the MFA
+ * step and the account forms link `/dev/outbox`.
  */
-export function renderDemoPage(template: string, { showDemoCredentials }: DemoPageOptions): string {
-  if (!showDemoCredentials) return template;
+export function renderDemoPage(template: string, options: DemoPageOptions): string {
+  const settings = {
+    'data-password-reset': options.passwordResetMethod,
+    'data-email-verification': options.emailVerification,
+    'data-login-code': options.loginCode ? 'on' : 'off',
+  };
+  const attributes = Object.entries(settings)
+    .map(([name, value]) => ` ${name}="${escapeHtml(value)}"`)
+    .join('');
+  let html = replaceOnce(template, '<body>', `<body${attributes}>`);
+  if (!options.showDemoCredentials) return html;
   const [first] = DEMO_USERS;
-  let html = replaceOnce(template, '<input id="username" ', `<input id="username" value="${escapeHtml(first.username)}" `);
+  html = replaceOnce(html, '<input id="username" ', `<input id="username" value="${escapeHtml(first.username)}" `);
   html = replaceOnce(html, '<input id="password" ', `<input id="password" value="${escapeHtml(first.password)}" `);
   html = replaceOnce(
     html,
     /<!-- demo-credentials:[^>]*-->/,
     `<p class="muted">Demo users (development only): ${DEMO_USERS.map(credentialsOf).join(', ')}.</p>`,
   );
-  return replaceOnce(
-    html,
-    /<!-- demo-outbox:[^>]*-->/,
+  // One note per `demo-outbox` placeholder (the MFA step, the forgot-password and sign-in code forms).
+  const note =
     '<p class="muted">Demo only: the e-mails the server "sent" are listed at\n' +
-      '      <a href="/dev/outbox" target="_blank" rel="noopener">/dev/outbox</a> (outside production).</p>',
-  );
+    '      <a href="/dev/outbox" target="_blank" rel="noopener">/dev/outbox</a> (outside production).</p>';
+  return replaceOnce(html, /<!-- demo-outbox:[^>]*-->/, note).replace(/<!-- demo-outbox:[^>]*-->/g, note);
 }
 
 /** Scripts only from this origin, no framing, nothing else loaded. */
@@ -68,7 +85,9 @@ const CSP =
 /**
  * The browser demo at `/`: plain HTML and a few lines of script (no build step) that log in, show
  * `/auth/me`, refresh on a 401 with a single-flight refresh, list sessions and log out; a login that
- * needs a second factor gets an MFA step (method, code, resend, "Trust this device"). Outside
+ * needs a second factor gets an MFA step (method, code, resend, "Trust this device"). The account
+ * lifecycle: forgot / reset password (from the `?reset=` link, or with a code), e-mail verification
+ * (banner, resend, `?verify=` links), change e-mail, delete account, sign-in by e-mail code. Outside
  * production it lists the demo users; in production it shows none (see {@link DemoPageOptions}).
  */
 @ApiExcludeController()

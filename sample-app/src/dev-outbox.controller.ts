@@ -4,7 +4,7 @@ import { ApiProblemResponses, AuthException, Public } from 'nest-gatekeeper';
 import { DemoOutbox, type OutboxMessage } from './demo-outbox.js';
 
 /**
- * `GET /dev/outbox`: the e-mails and SMS the demo senders "sent", newest first. Development only:
+ * `GET /dev/outbox`: the e-mails and SMS the demo senders "sent" (MFA codes, account e-mails), newest first. Development only:
  * the app module mounts this controller only when NODE_ENV is not `production` (CONTRACT §7).
  */
 @ApiTags('demo')
@@ -16,9 +16,11 @@ export class DevOutboxController {
   @Get('outbox')
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
-    summary: 'Development only: the codes the demo e-mail and SMS senders kept instead of sending them',
+    summary: 'Development only: the e-mails and SMS the demo senders kept instead of sending them',
     description:
-      'Newest first; only the messages to `to` when given (e-mail addresses compare case-insensitively). Not served in production.',
+      'Newest first; only the messages to `to` when given (e-mail addresses compare case-insensitively). `code` is the token or code ' +
+      'of the message: an MFA code, a password reset token or code, a verification or e-mail change token, a sign-in code (empty for a notice). ' +
+      'Not served in production.',
   })
   @ApiQuery({ name: 'to', required: false, description: 'An e-mail address or phone number', example: 'email@example.com' })
   @ApiOkResponse({
@@ -30,7 +32,7 @@ export class DevOutboxController {
           to: { type: 'string', example: 'email@example.com' },
           subject: { type: 'string', example: 'Your nest-gatekeeper demo verification code' },
           text: { type: 'string' },
-          code: { type: 'string', example: '123456' },
+          code: { type: 'string', example: '123456', description: 'The token or code the message carries (empty for a notice)' },
         },
       },
     },

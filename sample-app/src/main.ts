@@ -31,7 +31,13 @@ async function bootstrap(): Promise<void> {
   logger.log(
     `Sessions: ${sessionsIn}; attempt counters: ${config.redisUrl ? 'in Redis' : 'in the database'}; tokens: ${config.accessTokenType}`,
   );
-  if (!config.production) logger.log(`Demo outbox (e-mail and SMS codes): http://localhost:${port}/dev/outbox?to=email@example.com`);
+  logger.log(
+    `Account e-mails: verification ${config.emailVerification}, password reset by ${config.passwordResetMethod}, ` +
+      `sign-in codes ${config.loginCode ? 'on' : 'off'}; their links open ${config.publicUrl}/`,
+  );
+  if (!config.production) {
+    logger.log(`Demo outbox (e-mail and SMS codes, account e-mails): http://localhost:${port}/dev/outbox?to=email@example.com`);
+  }
 }
 
 bootstrap().catch((error: unknown) => {

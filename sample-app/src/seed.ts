@@ -70,9 +70,11 @@ export interface SeedResult {
 
 /**
  * Creates each demo user that does not exist yet (looked up by username; an existing user keeps its
- * password and roles), then gives each MFA demo user its second factor unless it already has that
- * method (an enrolled TOTP secret is never replaced). Safe on every start, and against a concurrent
- * seeder: a duplicate counts as present.
+ * password and roles), with a verified e-mail address; an existing demo user that still has its demo
+ * address but no verification gets it (when the store keeps it: a database seeded before
+ * EMAIL_VERIFICATION=required). Then gives each MFA demo user its second factor unless it already has
+ * that method (an enrolled TOTP secret is never replaced). Safe on every start, and against a
+ * concurrent seeder: a duplicate counts as present.
  */
 export async function seedDemoUsers({ users, mfa, logger, hasher = new Argon2idPasswordHasher() }: SeedDependencies): Promise<SeedResult> {
   const result: SeedResult = { created: 0, enrolled: 0 };
@@ -86,6 +88,9 @@ export async function seedDemoUsers({ users, mfa, logger, hasher = new Argon2idP
       } else {
         user = await users.findByUsername(demo.username);
       }
+    }
+    if (user && user.emailVerified !== true && user.email === demo.email && users.setEmailVerified) {
+      if (await users.setEmailVerified(user.id, true, demo.email)) logger.log(`Marked the e-mail of demo user '${demo.username}' verified`);
     }
     if (!user || !demo.mfa || user.mfaMethods.includes(demo.mfa.method)) continue;
     if (demo.mfa.method === 'totp') await mfa.enrolTotpSecret(user.id, demo.mfa.secret);
@@ -104,6 +109,8 @@ async function createDemoUser(users: UserStore, demo: DemoUser, hasher: Password
       email: demo.email,
       passwordHash: await hasher.hash(demo.password),
       roles: [...demo.roles],
+      // Their addresses are the demo's own: seeded as verified, so EMAIL_VERIFICATION=required lets them in.
+      emailVerified: true,
       ...(demo.profile ? { profile: { ...demo.profile } } : {}),
     });
   } catch (error) {

@@ -2,8 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { createAuthMigrations, type AuthMigrationClass } from '../../lib/stores/typeorm/index.js';
+import { authOptions } from '../../sample-app/src/app.module.js';
 import {
+  accountLinks,
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_MFA_ENCRYPTION_KEY,
   loadConfig,
@@ -11,6 +14,7 @@ import {
   startupWarnings,
 } from '../../sample-app/src/config.js';
 import { createDataSource, dataSourceOptions } from '../../sample-app/src/database.js';
+import { DemoOutbox } from '../../sample-app/src/demo-outbox.js';
 
 describe('sample app settings: MFA_ENCRYPTION_KEY and NODE_ENV', () => {
   it('without MFA_ENCRYPTION_KEY uses the development key (at least 32 bytes) and warns at start-up', () => {
@@ -237,5 +241,73 @@ describe('sample app settings: REVOCATION_FEED', () => {
     expect(loadConfig({}).revocationFeed).toBe(true);
     expect(loadConfig({ REVOCATION_FEED: 'off' }).revocationFeed).toBe(false);
     expect(loadConfig({ REVOCATION_FEED: 'on' }).revocationFeed).toBe(true);
+  });
+});
+
+describe('sample app settings: the account lifecycle (EMAIL_VERIFICATION, PASSWORD_RESET_METHOD, LOGIN_CODE, PUBLIC_URL)', () => {
+  const outbox = new DemoOutbox({ logger: { log: () => undefined } });
+  const optionsFor = (env: Record<string, string>) => {
+    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', ...env });
+    // The stores only keep the DataSource (never initialised here).
+    return authOptions(config, new DataSource(dataSourceOptions(config.databaseUrl)), outbox);
+  };
+
+  it('defaults: optional verification, reset links, no sign-in codes; links to the demo page on localhost:PORT', () => {
+    const config = loadConfig({ PORT: '3100' });
+    expect(config).toMatchObject({
+      emailVerification: 'optional',
+      passwordResetMethod: 'link',
+      loginCode: false,
+      publicUrl: 'http://localhost:3100',
+    });
+    const options = optionsFor({ PORT: '3100' });
+    expect(options).toMatchObject({
+      emailSender: outbox,
+      passwordReset: { method: 'link' },
+      emailVerification: { enabled: true, required: false },
+      loginCode: { enabled: false },
+      links: {
+        passwordReset: 'http://localhost:3100/?reset={token}',
+        emailVerification: 'http://localhost:3100/?verify={token}',
+        emailChange: 'http://localhost:3100/?verify={token}',
+      },
+    });
+    // The outbox is the one e-mail sender (MFA codes included); SMS stays an MFA sender.
+    expect(options.mfa?.senders).toEqual({ sms: outbox });
+  });
+
+  it('EMAIL_VERIFICATION=required | off, PASSWORD_RESET_METHOD=code and LOGIN_CODE=on (any case) switch the module options', () => {
+    expect(optionsFor({ EMAIL_VERIFICATION: 'required' }).emailVerification).toEqual({ enabled: true, required: true });
+    expect(optionsFor({ EMAIL_VERIFICATION: 'OFF' }).emailVerification).toEqual({ enabled: false, required: false });
+    expect(optionsFor({ PASSWORD_RESET_METHOD: 'code' }).passwordReset).toEqual({ method: 'code' });
+    expect(optionsFor({ LOGIN_CODE: 'on' }).loginCode).toEqual({ enabled: true });
+    expect(loadConfig({ LOGIN_CODE: 'off', EMAIL_VERIFICATION: '', PASSWORD_RESET_METHOD: '' })).toMatchObject({
+      loginCode: false,
+      emailVerification: 'optional',
+      passwordResetMethod: 'link',
+    });
+  });
+
+  it('refuses other values, naming the allowed ones', () => {
+    expect(() => loadConfig({ EMAIL_VERIFICATION: 'yes' })).toThrow(
+      "EMAIL_VERIFICATION: expected 'optional', 'required', 'off', got 'yes'",
+    );
+    expect(() => loadConfig({ PASSWORD_RESET_METHOD: 'sms' })).toThrow("PASSWORD_RESET_METHOD: expected 'link', 'code', got 'sms'");
+    expect(() => loadConfig({ LOGIN_CODE: 'enabled' })).toThrow("LOGIN_CODE: expected 'off', 'on', got 'enabled'");
+  });
+
+  it('PUBLIC_URL sets where the links point (a path prefix kept, a trailing slash dropped); no query, fragment or credentials', () => {
+    expect(accountLinks(loadConfig({ PUBLIC_URL: 'https://demo.example.com/gatekeeper/' }))).toEqual({
+      passwordReset: 'https://demo.example.com/gatekeeper/?reset={token}',
+      emailVerification: 'https://demo.example.com/gatekeeper/?verify={token}',
+      emailChange: 'https://demo.example.com/gatekeeper/?verify={token}',
+    });
+    expect(loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8080' }).publicUrl).toBe('http://127.0.0.1:8080');
+    for (const bad of ['demo.example.com', 'ftp://demo.example.com', 'https://demo.example.com/?a=1', 'https://demo.example.com/#x']) {
+      expect(() => loadConfig({ PUBLIC_URL: bad })).toThrow(
+        /^PUBLIC_URL: expected an http:\/\/ or https:\/\/ URL without query or fragment/,
+      );
+    }
+    expect(() => loadConfig({ PUBLIC_URL: 'https://user:hunter2@demo.example.com' })).toThrow(/user:\*\*\*@demo/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { MfaCodeMessage } from '../../lib/index.js';
+import type { AccountMessage, MfaCodeMessage } from '../../lib/index.js';
 import { DemoOutbox } from '../../sample-app/src/demo-outbox.js';
 import { startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
@@ -60,6 +60,49 @@ describe('DemoOutbox (the demo e-mail and SMS senders)', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('/dev/outbox?to=a%40example.com');
     expect(lines.join('\n')).not.toMatch(/987654|876543/);
+  });
+
+  it("keeps account e-mails too, with their token or code ('' for a notice), and logs what they are, never the token or link", async () => {
+    const lines: string[] = [];
+    const outbox = new DemoOutbox({ readAt: '/dev/outbox', logger: { log: (line: unknown) => void lines.push(String(line)) } });
+    const account = (purpose: AccountMessage['purpose'], code: string): AccountMessage => ({
+      purpose,
+      channel: 'email',
+      to: 'a@example.com',
+      subject: `Subject of ${purpose}`,
+      text: code === '' ? 'A notice.' : `Open https://demo.example.com/?x=${code}`,
+      code,
+      link: code === '' ? '' : `https://demo.example.com/?x=${code}`,
+      expiresInSeconds: code === '' ? 0 : 1800,
+      user: { id: 'u1', username: 'someone' },
+    });
+    await outbox.send(account('password-reset', 'reset-token-abcdef'));
+    await outbox.send(account('email-verification', 'verify-token-abcdef'));
+    await outbox.send(account('email-change-notice', ''));
+    await outbox.send(account('login-code', '12345678'));
+    expect(outbox.list('a@example.com')).toEqual([
+      { to: 'a@example.com', subject: 'Subject of login-code', text: 'Open https://demo.example.com/?x=12345678', code: '12345678' },
+      { to: 'a@example.com', subject: 'Subject of email-change-notice', text: 'A notice.', code: '' },
+      {
+        to: 'a@example.com',
+        subject: 'Subject of email-verification',
+        text: 'Open https://demo.example.com/?x=verify-token-abcdef',
+        code: 'verify-token-abcdef',
+      },
+      {
+        to: 'a@example.com',
+        subject: 'Subject of password-reset',
+        text: 'Open https://demo.example.com/?x=reset-token-abcdef',
+        code: 'reset-token-abcdef',
+      },
+    ]);
+    expect(lines.map((line) => line.replace(/ for .*/, ''))).toEqual([
+      'Kept a password reset e-mail',
+      'Kept a verification e-mail',
+      'Kept an e-mail notice',
+      'Kept a sign-in code e-mail',
+    ]);
+    expect(lines.join('\n')).not.toMatch(/token-abcdef|12345678|https:/);
   });
 
   it('refuses a capacity below 1', () => {

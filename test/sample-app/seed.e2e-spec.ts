@@ -3,18 +3,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
-import { MFA_ENROLMENT_STORE, MfaEnrolmentService, USER_STORE, type MfaEnrolmentStore, type UserStore } from '../../lib/index.js';
+import {
+  MemoryUserStore,
+  MFA_ENROLMENT_STORE,
+  MfaEnrolmentService,
+  USER_STORE,
+  type MfaEnrolmentStore,
+  type UserStore,
+} from '../../lib/index.js';
 import { DEMO_TOTP_SECRET, DEMO_USERS, seedDemoUsers } from '../../sample-app/src/seed.js';
 import { startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
 const silent = { log: () => undefined };
 
-/** The demo users as the user store has them: username → { email, roles, mfaMethods }. */
+/** The demo users as the user store has them: username → { email, emailVerified, roles, mfaMethods }. */
 async function storedDemoUsers(users: UserStore) {
-  const found: Record<string, { email: string; roles: string[]; mfaMethods: string[] } | null> = {};
+  const found: Record<string, { email: string; emailVerified: boolean | undefined; roles: string[]; mfaMethods: string[] } | null> = {};
   for (const demo of DEMO_USERS) {
     const user = await users.findByUsername(demo.username);
-    found[demo.username] = user && { email: user.email, roles: user.roles, mfaMethods: user.mfaMethods };
+    found[demo.username] = user && { email: user.email, emailVerified: user.emailVerified, roles: user.roles, mfaMethods: user.mfaMethods };
   }
   return found;
 }
@@ -56,13 +63,13 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
 
   const totpCode = (app: SampleApp) => TOTP.generate({ secret: Secret.fromBase32(DEMO_TOTP_SECRET), timestamp: app.clock.now() });
 
-  it('the first start creates the four demo users, two of them with their second factor', async () => {
+  it('the first start creates the four demo users with verified e-mail addresses, two of them with their second factor', async () => {
     sample = await startSampleApp({ DATABASE_URL: databaseUrl });
     expect(await storedDemoUsers(sample.app.get<UserStore>(USER_STORE))).toEqual({
-      emilys: { email: 'emily.johnson@example.com', roles: ['user'], mfaMethods: [] },
-      admin: { email: 'admin@example.com', roles: ['admin', 'user'], mfaMethods: [] },
-      'totp.user': { email: 'totp@example.com', roles: ['user'], mfaMethods: ['totp'] },
-      'email.user': { email: 'email@example.com', roles: ['user'], mfaMethods: ['email'] },
+      emilys: { email: 'emily.johnson@example.com', emailVerified: true, roles: ['user'], mfaMethods: [] },
+      admin: { email: 'admin@example.com', emailVerified: true, roles: ['admin', 'user'], mfaMethods: [] },
+      'totp.user': { email: 'totp@example.com', emailVerified: true, roles: ['user'], mfaMethods: ['totp'] },
+      'email.user': { email: 'email@example.com', emailVerified: true, roles: ['user'], mfaMethods: ['email'] },
     });
   });
 
@@ -147,5 +154,35 @@ describe('sample app: the seeded demo users (CONTRACT §7), on an SQLite file, o
     expect(result).toEqual({ created: 0, enrolled: 1 });
     expect(lines).toEqual(["Enabled e-mail codes for demo user 'email.user'"]);
     expect((await users.findByUsername('email.user'))?.mfaMethods).toEqual(['email']);
+  });
+});
+
+describe('sample app: the demo users are seeded with verified e-mail addresses', () => {
+  /** A hasher that costs nothing (argon2id is not what these tests are about). */
+  const hasher = { hash: (password: string) => Promise.resolve(`plain:${password}`), verify: () => Promise.resolve(true) };
+  const mfa = { enrolTotpSecret: () => Promise.resolve(), enableMethod: () => Promise.resolve() };
+
+  it('creates every demo user with emailVerified (on a store that keeps it)', async () => {
+    const users = new MemoryUserStore();
+    await seedDemoUsers({ users, mfa: mfa, logger: silent, hasher: hasher });
+    for (const demo of DEMO_USERS) expect((await users.findByUsername(demo.username))?.emailVerified).toBe(true);
+  });
+
+  it('marks an existing demo user that still has its demo address verified; one with another address is left alone', async () => {
+    const users = new MemoryUserStore();
+    await users.create({ username: 'emilys', email: 'emily.johnson@example.com', passwordHash: 'x', roles: ['user'] });
+    await users.create({ username: 'admin', email: 'someone.else@example.com', passwordHash: 'x', roles: ['admin', 'user'] });
+    const lines: string[] = [];
+    const result = await seedDemoUsers({
+      users,
+      mfa: mfa,
+      logger: { log: (line: unknown) => void lines.push(String(line)) },
+      hasher: hasher,
+    });
+    expect(result.created).toBe(2);
+    expect(lines).toContain("Marked the e-mail of demo user 'emilys' verified");
+    expect((await users.findByUsername('emilys'))?.emailVerified).toBe(true);
+    expect((await users.findByUsername('admin'))?.emailVerified).toBe(false);
+    expect((await users.findByUsername('admin'))?.passwordHash).toBe('x');
   });
 });
