@@ -471,6 +471,27 @@ describe('account lifecycle (cookie mode)', () => {
     expect(changed.status).toBe(202);
   });
 
+  it('sign-in by code in cookie mode: the tokens are cookies, not in the body; resend needs the CSRF header', async () => {
+    t = await createMfaTestApp({ options: { accessTokenType: 'cookie', loginCode: { enabled: true } } });
+    expect((await t.http.post('/auth/login/code/send').send({ email: EMILY })).status).toBe(202);
+    const { code } = await t.outbox.next(EMILY, 'login-code');
+    const res = await t.http.post('/auth/login/code').send({ email: EMILY, code });
+    expect(res.status).toBe(200);
+    expect(res.body.accessToken).toBeUndefined();
+    expect(res.body.refreshToken).toBeUndefined();
+    const jar = jarFrom(res);
+    expect(jar.access_token).toBeDefined();
+    const resend = () => t.http.post('/auth/email/verify/resend').set('Cookie', cookieHeader(jar));
+    problem(await resend(), 403, 'CSRF_TOKEN_INVALID');
+    expect((await resend().set('X-CSRF-Token', jar.csrf_token)).status).toBe(202);
+  });
+
+  it('forRootAsync: the e-mail routes follow the sender the factory returns', async () => {
+    t = await createMfaTestApp({ async: true });
+    expect((await t.http.post('/auth/password/forgot').send({ email: EMILY })).status).toBe(202);
+    await t.outbox.next(EMILY, 'password-reset');
+  });
+
   it('a reset in cookie mode: 200, the cookies of the (revoked) session are cleared', async () => {
     t = await createMfaTestApp({ options: { accessTokenType: 'cookie' } });
     const login = await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' });
