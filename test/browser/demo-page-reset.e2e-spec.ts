@@ -208,7 +208,10 @@ describe.each(['cookie', 'header'] as const)('browser demo page: forgot / reset 
       await old.page.locator('#login-view').waitFor({ state: 'visible' });
       expect(await old.page.locator('#app-view').isHidden()).toBe(true);
       expect(calls(old.calls, '/auth/me', mark)[0]?.status).toBe(401);
-      expect(calls(old.calls, '/auth/refresh', mark).map((c) => c.status)).toEqual([401]);
+      // Every refresh the page tried (its reload, and maybe its own refresh timer in the same moment) is refused.
+      const refreshes = calls(old.calls, '/auth/refresh', mark).map((c) => c.status);
+      expect(refreshes.length).toBeGreaterThan(0);
+      expect(new Set(refreshes)).toEqual(new Set([401]));
     },
     TEST_MS,
   );
