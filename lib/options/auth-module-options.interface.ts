@@ -38,11 +38,49 @@ export type ProviderOption<T> =
       inject?: InjectionToken[];
     };
 
-/** Access-token signing. */
-export interface JwtOptions {
-  /** Shared secret for HS256; at least 32 bytes. */
+/**
+ * The life stage of a key in `jwt.keys`: `'active'` signs (exactly one key), `'standby'` is
+ * configured (and verifies) before it signs, `'retired'` verifies the tokens it signed until they
+ * expire. See docs/keys.md for the rotation runbook.
+ */
+export type JwtKeyStatus = 'active' | 'standby' | 'retired';
+
+/** One key of `jwt.keys`: its `kid`, its own pinned algorithm and its key material. */
+export interface JwtKeyOptions {
+  /**
+   * The key's id, written in the `kid` header of every token it signs and used to pick the key when
+   * verifying: 1 to 64 letters, digits, or `-` `.` `_` `~`, unique in the set.
+   */
+  kid: string;
+  /** The one algorithm this key signs and verifies with; a token naming this key with another `alg` is refused. */
+  algorithm: JwtAlgorithm;
+  /** HS256 only: the shared secret, at least 32 bytes. */
   secret?: string | Buffer;
-  /** Private key (PEM string, Buffer or KeyObject) for RS256 / ES256 / EdDSA. */
+  /**
+   * RS256 / ES256 / EdDSA: the private key (PEM string, Buffer or KeyObject). Required for the
+   * `active` key; a `standby` or `retired` key may leave it out and give `publicKey` only.
+   */
+  privateKey?: string | Buffer | KeyObject;
+  /** RS256 / ES256 / EdDSA: the public key; derived from `privateKey` when left out. */
+  publicKey?: string | Buffer | KeyObject;
+  /** `'active'` (signs), `'standby'` (verifies, not yet signing) or `'retired'` (verifies until its tokens expire). @default 'active' */
+  status?: JwtKeyStatus;
+}
+
+/**
+ * Access-token signing: one key (`secret`, or `privateKey`/`publicKey` with `algorithm`), or a key
+ * set (`keys`) for rotation. Every access token carries the `kid` of the key that signed it.
+ */
+export interface JwtOptions {
+  /**
+   * Shared secret for HS256; at least 32 bytes. Its `kid` is derived from it (a truncated SHA-256
+   * over a fixed label and the secret, which does not reveal the secret).
+   */
+  secret?: string | Buffer;
+  /**
+   * Private key (PEM string, Buffer or KeyObject) for RS256 / ES256 / EdDSA. Its `kid` is the
+   * RFC 7638 JWK thumbprint of the public key.
+   */
   privateKey?: string | Buffer | KeyObject;
   /** Public key (PEM string, Buffer or KeyObject) for RS256 / ES256 / EdDSA. */
   publicKey?: string | Buffer | KeyObject;
@@ -51,6 +89,15 @@ export interface JwtOptions {
    * @default 'HS256'
    */
   algorithm?: JwtAlgorithm;
+  /**
+   * A key set instead of `secret` / `privateKey` / `publicKey` / `algorithm` (not combinable with
+   * them): several keys, each with its `kid`, its own algorithm and a status. Exactly one is
+   * `'active'` and signs; `'standby'` and `'retired'` keys verify. A token is verified with the key
+   * its `kid` names, with that key's algorithm only; a token without `kid`, or naming no configured
+   * key, is refused. Today the active key also seeds the CSRF, refresh-token and one-time-code keys,
+   * so promoting another key invalidates those (see docs/keys.md).
+   */
+  keys?: JwtKeyOptions[];
   /** The `iss` claim written and required. @default 'nest-gatekeeper' */
   issuer?: string;
   /** The `aud` claim written and required. @default 'nest-gatekeeper' */
