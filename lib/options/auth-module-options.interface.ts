@@ -49,9 +49,11 @@ export type JwtKeyStatus = 'active' | 'standby' | 'retired';
 export interface JwtKeyOptions {
   /**
    * The key's id, written in the `kid` header of every token it signs and used to pick the key when
-   * verifying: 1 to 64 letters, digits, or `-` `.` `_` `~`, unique in the set.
+   * verifying: 1 to 64 letters, digits, or `-` `.` `_` `~`, unique in the set. Left out, it is derived
+   * from the key as in the single-key form, so the key configured before as `jwt.secret` or
+   * `jwt.privateKey` keeps the `kid` its tokens carry. @default derived from the key
    */
-  kid: string;
+  kid?: string;
   /** The one algorithm this key signs and verifies with; a token naming this key with another `alg` is refused. */
   algorithm: JwtAlgorithm;
   /** HS256 only: the shared secret, at least 32 bytes. */

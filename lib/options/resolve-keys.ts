@@ -68,16 +68,24 @@ export function resolveJwtKeySet(problems: Problems, value: unknown): ResolvedJw
       return;
     }
     const given = section(problems, entry, path, JWT_KEY_KEYS);
-    const kid = given.kid;
-    let kidOk = false;
-    if (typeof kid !== 'string' || !KID.test(kid)) {
-      problems.add(`${path}.kid`, 'is required: 1 to 64 letters, digits, or - . _ ~');
-    } else if (seen.has(kid)) {
-      problems.add(`${path}.kid`, `'${kid}' is used by another key (every kid names one key)`);
-    } else {
+    // Checked once the key is read when left out (then derived as in the single-key form).
+    let kid = given.kid;
+    const checkKid = (): boolean => {
+      if (typeof kid !== 'string' || !KID.test(kid)) {
+        problems.add(`${path}.kid`, 'must be 1 to 64 letters, digits, or - . _ ~');
+        return false;
+      }
+      if (seen.has(kid)) {
+        problems.add(
+          `${path}.kid`,
+          `'${kid}' is used by another key (every kid names one key${given.kid === undefined ? '; this one is derived from the key, which is configured twice' : ''})`,
+        );
+        return false;
+      }
       seen.add(kid);
-      kidOk = true;
-    }
+      return true;
+    };
+    const kidOk = given.kid === undefined || checkKid();
     const algorithm = given.algorithm;
     const algorithmOk = (ALGORITHMS as readonly unknown[]).includes(algorithm);
     if (!algorithmOk) {
@@ -95,6 +103,10 @@ export function resolveJwtKeySet(problems: Problems, value: unknown): ResolvedJw
     if (!algorithmOk || !statusOk) return;
     const pair = resolveKeyMaterial(problems, path, given, algorithm as JwtAlgorithm, status === 'active');
     if (pair === undefined || !kidOk) return;
+    if (given.kid === undefined) {
+      kid = derivedKid(pair.verify);
+      if (!checkKid()) return;
+    }
     keys.push({
       kid: kid as string,
       algorithm: algorithm as JwtAlgorithm,

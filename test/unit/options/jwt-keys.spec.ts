@@ -95,6 +95,32 @@ describe('jwt.keys', () => {
     expect(jwt.signingKey.export().toString('utf8')).toBe(SECRET);
   });
 
+  it('a key without kid gets the kid of the single-key form, so a key moved into jwt.keys keeps naming its tokens', () => {
+    const single = resolveAuthOptions(withJwt({ secret: SECRET })).jwt.kid;
+    const singleEc = resolveAuthOptions(withJwt({ algorithm: 'ES256', privateKey: ec.privateKey })).jwt.kid;
+    const { jwt } = resolveAuthOptions(
+      withJwt({
+        keys: [
+          { kid: 'new', algorithm: 'HS256', secret: OTHER_SECRET },
+          { algorithm: 'HS256', secret: SECRET, status: 'retired' },
+          { algorithm: 'ES256', publicKey: ec.publicKey, status: 'retired' },
+        ],
+      }),
+    );
+    expect(jwt.keys.map((k) => k.kid)).toEqual(['new', single, singleEc]);
+  });
+
+  it('the same key twice without kid is refused (one kid, two entries)', () => {
+    expect(
+      problems({
+        keys: [
+          { algorithm: 'HS256', secret: SECRET },
+          { algorithm: 'HS256', secret: SECRET, status: 'retired' },
+        ],
+      }),
+    ).toEqual([expect.stringMatching(/^jwt\.keys\[1\]\.kid: '[A-Za-z0-9_-]{22}' is used by another key .*configured twice\)$/)]);
+  });
+
   it('a public key given as a private KeyObject is reduced to its public half', () => {
     const { jwt } = resolveAuthOptions(
       withJwt({
@@ -137,8 +163,8 @@ describe('jwt.keys', () => {
       },
       ["jwt.keys[1].kid: 'a' is used by another key"],
     ],
-    ['a missing kid', { keys: [{ algorithm: 'HS256', secret: SECRET }] }, ['jwt.keys[0].kid: is required']],
-    ['an empty kid', { keys: [{ kid: '', algorithm: 'HS256', secret: SECRET }] }, ['jwt.keys[0].kid: is required']],
+
+    ['an empty kid', { keys: [{ kid: '', algorithm: 'HS256', secret: SECRET }] }, ['jwt.keys[0].kid: must be 1 to 64']],
     ['a kid with a slash (path traversal)', { keys: [{ kid: '../k', algorithm: 'HS256', secret: SECRET }] }, ['jwt.keys[0].kid:']],
     ['a kid with a quote', { keys: [{ kid: "k'1", algorithm: 'HS256', secret: SECRET }] }, ['jwt.keys[0].kid:']],
     ['a kid of 65 characters', { keys: [{ kid: 'k'.repeat(65), algorithm: 'HS256', secret: SECRET }] }, ['jwt.keys[0].kid:']],
