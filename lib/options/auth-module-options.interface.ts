@@ -100,6 +100,19 @@ export interface JwtOptions {
    * so promoting another key invalidates those (see docs/keys.md).
    */
   keys?: JwtKeyOptions[];
+  /**
+   * `max-age` of `GET /.well-known/jwks.json` (`Cache-Control: public`): how long verifiers may keep the
+   * published keys. Publish a new key as `standby` at least this long before it becomes `active`.
+   * @default '5m'
+   */
+  jwksMaxAge?: Duration;
+  /**
+   * The absolute URL the app is reachable at (`https://auth.example.com`, or with a path where a proxy
+   * mounts it), without a trailing slash. `GET /.well-known/oauth-authorization-server` builds its
+   * `jwks_uri` and `token_endpoint` from it, and exists only when it is set (never from the request's
+   * `Host` header, which a client chooses and a shared cache would keep).
+   */
+  publicUrl?: string;
   /** The `iss` claim written and required. @default 'nest-gatekeeper' */
   issuer?: string;
   /** The `aud` claim written and required. @default 'nest-gatekeeper' */

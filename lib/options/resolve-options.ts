@@ -85,6 +85,8 @@ const JWT_KEYS = keysOf<JwtOptions>({
   publicKey: 1,
   algorithm: 1,
   keys: 1,
+  jwksMaxAge: 1,
+  publicUrl: 1,
   issuer: 1,
   audience: 1,
   accessTokenTtl: 1,
@@ -221,7 +223,33 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
     maxAccessTokenTtlSeconds: Math.floor(maxAccessTtl / 1000),
     clockToleranceSeconds: integer(p, 'jwt.clockToleranceSeconds', jwt.clockToleranceSeconds, D.jwt.clockToleranceSeconds, 0),
     verifiedTokenCacheSize: integer(p, 'jwt.verifiedTokenCacheSize', jwt.verifiedTokenCacheSize, D.jwt.verifiedTokenCacheSize, 0),
+    jwksMaxAgeSeconds: Math.floor(duration(p, 'jwt.jwksMaxAge', jwt.jwksMaxAge, D.jwt.jwksMaxAge) / 1000),
+    publicUrl: publicUrl(p, jwt.publicUrl),
   };
+}
+
+/** `jwt.publicUrl`: an absolute http(s) URL without query, fragment or trailing slash; `null` when not given. */
+function publicUrl(p: Problems, value: unknown): string | null {
+  if (value === undefined) return null;
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const valid =
+    url !== undefined &&
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    url.search === '' &&
+    url.hash === '' &&
+    url.username === '' &&
+    url.password === '' &&
+    !(value as string).endsWith('/');
+  if (!valid) {
+    p.add('jwt.publicUrl', `must be an absolute http(s) URL without query, fragment or trailing slash, e.g. 'https://auth.example.com'`);
+    return null;
+  }
+  return value as string;
 }
 
 /** `60_000_000` ms → `'16.7 hours'`: the largest unit, one decimal at most. */

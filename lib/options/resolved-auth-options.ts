@@ -29,6 +29,10 @@ export interface ResolvedAuthOptions {
     readonly maxAccessTokenTtlSeconds: number;
     readonly clockToleranceSeconds: number;
     readonly verifiedTokenCacheSize: number;
+    /** `jwt.jwksMaxAge` in seconds. */
+    readonly jwksMaxAgeSeconds: number;
+    /** `jwt.publicUrl`, or `null`. */
+    readonly publicUrl: string | null;
   };
   readonly refreshToken: {
     readonly ttlMs: number;

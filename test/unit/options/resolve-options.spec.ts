@@ -59,6 +59,8 @@ describe('resolveAuthOptions', () => {
         maxAccessTokenTtlSeconds: 3_600,
         clockToleranceSeconds: 0,
         verifiedTokenCacheSize: 10_000,
+        jwksMaxAgeSeconds: 300,
+        publicUrl: null,
       });
       expect(rest).toEqual({
         accessTokenType: 'header',
