@@ -260,3 +260,32 @@ describe('jwt.keys', () => {
     expect(found.join('\n')).not.toContain(secret);
   });
 });
+
+describe('jwt.publicUrl and jwt.jwksMaxAge (publishing)', () => {
+  it('take an absolute http(s) URL and a duration', () => {
+    const { jwt } = resolveAuthOptions(withJwt({ secret: SECRET, publicUrl: 'https://auth.example.com/api', jwksMaxAge: '1h' }));
+    expect(jwt.publicUrl).toBe('https://auth.example.com/api');
+    expect(jwt.jwksMaxAgeSeconds).toBe(3600);
+    expect(resolveAuthOptions(withJwt({ secret: SECRET })).jwt).toMatchObject({ publicUrl: null, jwksMaxAgeSeconds: 300 });
+  });
+
+  it.each([
+    'auth.example.com',
+    '/relative',
+    'ftp://auth.example.com',
+    'javascript:alert(1)',
+    'https://auth.example.com/',
+    'https://auth.example.com?x=1',
+    'https://auth.example.com#f',
+    'https://user:pass@auth.example.com',
+    42,
+  ])('refuse publicUrl %p', (publicUrl) => {
+    expect(problems({ secret: SECRET, publicUrl })).toEqual([expect.stringMatching(/^jwt\.publicUrl: must be an absolute http\(s\) URL/)]);
+  });
+
+  it('refuses a jwksMaxAge that is not a duration', () => {
+    expect(problems({ secret: SECRET, jwksMaxAge: 'soon' })).toEqual([
+      expect.stringMatching(/^jwt\.jwksMaxAge: must be a positive duration/),
+    ]);
+  });
+});
