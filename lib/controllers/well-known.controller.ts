@@ -4,7 +4,7 @@ import { AUTH_OPTIONS, AUTH_ROUTES } from '../auth.constants.js';
 import { Public } from '../decorators/public.decorator.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from '../options/resolved-auth-options.js';
 import { ifNoneMatch, publicJwks, strongEtag, type PublicJwk } from '../tokens/jwks.js';
-import { setStatus, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
+import { setHeader, setStatus, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
 
 /** RFC 8414 authorization server metadata, the minimal part gateways read. */
 export interface AuthorizationServerMetadata {
@@ -60,8 +60,8 @@ export class WellKnownController {
   @ApiOkResponse({ description: '`{ keys: [{ kty, kid, alg, use: "sig", crv?, x?, y?, n?, e? }] }`' })
   @ApiNotModifiedResponse({ description: 'The `If-None-Match` tag is current.' })
   jwks(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse): { keys: PublicJwk[] } | undefined {
-    res.setHeader?.('Cache-Control', this.jwksCacheControl);
-    res.setHeader?.('ETag', this.jwksEtag);
+    setHeader(res, 'Cache-Control', this.jwksCacheControl);
+    setHeader(res, 'ETag', this.jwksEtag);
     if (ifNoneMatch(req.headers['if-none-match'], this.jwksEtag)) {
       setStatus(res, 304);
       return undefined;
