@@ -18,6 +18,8 @@ import { MfaController } from './controllers/mfa.controller.js';
 import { PasswordController } from './controllers/password.controller.js';
 import { TokenController } from './controllers/token.controller.js';
 import { SessionsController } from './controllers/sessions.controller.js';
+import { WellKnownController } from './controllers/well-known.controller.js';
+import { hasPublicKeys } from './tokens/jwks.js';
 import { Argon2idPasswordHasher } from './crypto/argon2id-password.hasher.js';
 import { BoundedPasswordHasher } from './crypto/bounded-password-hasher.js';
 import { assertPasswordHasher, PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
@@ -123,12 +125,25 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
     ? mountController(AccountController, prefix, accountPaths, guards)
     : undefined;
   if (account !== undefined) controllers.push(account);
+  // At the app root, not under the prefix; left out at start-up without an asymmetric key.
+  const wellKnown = mountController(
+    WellKnownController,
+    '',
+    { jwks: '.well-known/jwks.json', metadata: '.well-known/oauth-authorization-server' },
+    guards,
+  );
+  controllers.push(wellKnown);
+  const publishing: RouteCondition = (options) => hasPublicKeys(options.jwt.keys);
   const mfaOn: RouteCondition = (options) => options.mfa.enabled;
   const emailOn: RouteCondition = (options) => options.account.emailEnabled;
   const loginCodeOn: RouteCondition = (options) => options.account.loginCode.enabled;
   return {
     controllers,
     switches: [
+      routeSwitchesProvider(wellKnown, {
+        jwks: publishing,
+        metadata: (options) => publishing(options) && options.jwt.publicUrl !== null,
+      }),
       routeSwitchesProvider(mfa, Object.fromEntries(Object.keys(mfaPaths).map((name) => [name, mfaOn]))),
       routeSwitchesProvider(account, {
         forgot: emailOn,

@@ -27,7 +27,7 @@ export { TrustedDeviceService, type TrustedDeviceView } from './mfa/trusted-devi
 
 // Options
 export { AUTH_OPTIONS } from './auth.constants.js';
-export type { ResolvedAuthOptions } from './options/resolved-auth-options.js';
+export type { ResolvedAuthOptions, ResolvedJwtKey } from './options/resolved-auth-options.js';
 export type {
   AccessTokenType,
   AccountDeletionOptions,
@@ -46,6 +46,8 @@ export type {
   Duration,
   JwtAlgorithm,
   JsonObject,
+  JwtKeyOptions,
+  JwtKeyStatus,
   JwtOptions,
   MfaOptions,
   MfaSendersOptions,

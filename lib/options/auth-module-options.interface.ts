@@ -38,11 +38,51 @@ export type ProviderOption<T> =
       inject?: InjectionToken[];
     };
 
-/** Access-token signing. */
-export interface JwtOptions {
-  /** Shared secret for HS256; at least 32 bytes. */
+/**
+ * The life stage of a key in `jwt.keys`: `'active'` signs (exactly one key), `'standby'` is
+ * configured (and verifies) before it signs, `'retired'` verifies the tokens it signed until they
+ * expire. See docs/keys.md for the rotation runbook.
+ */
+export type JwtKeyStatus = 'active' | 'standby' | 'retired';
+
+/** One key of `jwt.keys`: its `kid`, its own pinned algorithm and its key material. */
+export interface JwtKeyOptions {
+  /**
+   * The key's id, written in the `kid` header of every token it signs and used to pick the key when
+   * verifying: 1 to 64 letters, digits, or `-` `.` `_` `~`, unique in the set. Left out, it is derived
+   * from the key as in the single-key form, so the key configured before as `jwt.secret` or
+   * `jwt.privateKey` keeps the `kid` its tokens carry. @default derived from the key
+   */
+  kid?: string;
+  /** The one algorithm this key signs and verifies with; a token naming this key with another `alg` is refused. */
+  algorithm: JwtAlgorithm;
+  /** HS256 only: the shared secret, at least 32 bytes. */
   secret?: string | Buffer;
-  /** Private key (PEM string, Buffer or KeyObject) for RS256 / ES256 / EdDSA. */
+  /**
+   * RS256 / ES256 / EdDSA: the private key (PEM string, Buffer or KeyObject). Required for the
+   * `active` key; a `standby` or `retired` key may leave it out and give `publicKey` only.
+   */
+  privateKey?: string | Buffer | KeyObject;
+  /** RS256 / ES256 / EdDSA: the public key; derived from `privateKey` when left out. */
+  publicKey?: string | Buffer | KeyObject;
+  /** `'active'` (signs), `'standby'` (verifies, not yet signing) or `'retired'` (verifies until its tokens expire). @default 'active' */
+  status?: JwtKeyStatus;
+}
+
+/**
+ * Access-token signing: one key (`secret`, or `privateKey`/`publicKey` with `algorithm`), or a key
+ * set (`keys`) for rotation. Every access token carries the `kid` of the key that signed it.
+ */
+export interface JwtOptions {
+  /**
+   * Shared secret for HS256; at least 32 bytes. Its `kid` is derived from it (a truncated SHA-256
+   * over a fixed label and the secret, which does not reveal the secret).
+   */
+  secret?: string | Buffer;
+  /**
+   * Private key (PEM string, Buffer or KeyObject) for RS256 / ES256 / EdDSA. Its `kid` is the
+   * RFC 7638 JWK thumbprint of the public key.
+   */
   privateKey?: string | Buffer | KeyObject;
   /** Public key (PEM string, Buffer or KeyObject) for RS256 / ES256 / EdDSA. */
   publicKey?: string | Buffer | KeyObject;
@@ -51,6 +91,28 @@ export interface JwtOptions {
    * @default 'HS256'
    */
   algorithm?: JwtAlgorithm;
+  /**
+   * A key set instead of `secret` / `privateKey` / `publicKey` / `algorithm` (not combinable with
+   * them): several keys, each with its `kid`, its own algorithm and a status. Exactly one is
+   * `'active'` and signs; `'standby'` and `'retired'` keys verify. A token is verified with the key
+   * its `kid` names, with that key's algorithm only; a token without `kid`, or naming no configured
+   * key, is refused. Today the active key also seeds the CSRF, refresh-token and one-time-code keys,
+   * so promoting another key invalidates those (see docs/keys.md).
+   */
+  keys?: JwtKeyOptions[];
+  /**
+   * `max-age` of `GET /.well-known/jwks.json` (`Cache-Control: public`): how long verifiers may keep the
+   * published keys. Publish a new key as `standby` at least this long before it becomes `active`.
+   * @default '5m'
+   */
+  jwksMaxAge?: Duration;
+  /**
+   * The absolute URL the app is reachable at (`https://auth.example.com`, or with a path where a proxy
+   * mounts it), without a trailing slash. `GET /.well-known/oauth-authorization-server` builds its
+   * `jwks_uri` and `token_endpoint` from it, and exists only when it is set (never from the request's
+   * `Host` header, which a client chooses and a shared cache would keep).
+   */
+  publicUrl?: string;
   /** The `iss` claim written and required. @default 'nest-gatekeeper' */
   issuer?: string;
   /** The `aud` claim written and required. @default 'nest-gatekeeper' */

@@ -25,6 +25,7 @@ export const AUTH_DEFAULTS = deepFreeze({
     maxAccessTokenTtl: '1h',
     clockToleranceSeconds: 0,
     verifiedTokenCacheSize: 10_000,
+    jwksMaxAge: '5m',
   },
   refreshToken: { ttl: '7d', absoluteTtl: '30d', reuseGraceSeconds: 10, orphanGraceSeconds: 120 },
   cookies: {

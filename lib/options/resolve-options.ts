@@ -29,8 +29,8 @@ import type {
 import { ACCOUNT_MESSAGE_PURPOSES } from '../account/account-messages.js';
 import { AUTH_DEFAULTS as D, AUTH_EXTRAS_DEFAULTS, AUTH_ROUTE_NAMES } from './defaults.js';
 import { bool, deepFreeze, duration, integer, isDict, keysOf, oneOf, Problems, section, text, type Dict } from './option-checks.js';
-import { resolveEncryptionKeys, resolveJwtKeys } from './resolve-keys.js';
-import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './resolved-auth-options.js';
+import { resolveEncryptionKeys, resolveJwtKeys, resolveJwtKeySet } from './resolve-keys.js';
+import type { ResolvedAuthOptions, ResolvedAuthRoutes, ResolvedJwtKey } from './resolved-auth-options.js';
 import { DELIVERED_MFA_METHODS, MFA_METHODS, type BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 
 type Resolved = ResolvedAuthOptions;
@@ -84,6 +84,9 @@ const JWT_KEYS = keysOf<JwtOptions>({
   privateKey: 1,
   publicKey: 1,
   algorithm: 1,
+  keys: 1,
+  jwksMaxAge: 1,
+  publicUrl: 1,
   issuer: 1,
   audience: 1,
   accessTokenTtl: 1,
@@ -174,10 +177,23 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
 const MAX_ACCESS_TTL_CEILING_MS = 24 * 3600 * 1000;
 
 function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
-  if (raw === undefined) p.add('jwt', "is required (at least 'jwt.secret')");
+  if (raw === undefined) p.add('jwt', "is required (at least 'jwt.secret', or 'jwt.keys')");
   const jwt = section(p, raw, 'jwt', JWT_KEYS);
-  const algorithm = oneOf(p, 'jwt.algorithm', jwt.algorithm, ALGORITHMS, D.jwt.algorithm);
-  const keys = raw === undefined ? undefined : resolveJwtKeys(p, jwt, algorithm);
+  let keys: ResolvedJwtKey[] = [];
+  if (jwt.keys !== undefined) {
+    for (const name of ['secret', 'privateKey', 'publicKey', 'algorithm'] as const) {
+      if (jwt[name] !== undefined) {
+        p.add(`jwt.${name}`, 'cannot be combined with jwt.keys (each key of jwt.keys has its own algorithm and key material)');
+      }
+    }
+    keys = resolveJwtKeySet(p, jwt.keys);
+  } else if (raw !== undefined) {
+    const algorithm = oneOf(p, 'jwt.algorithm', jwt.algorithm, ALGORITHMS, D.jwt.algorithm);
+    const key = resolveJwtKeys(p, jwt, algorithm);
+    if (key !== undefined) keys = [key];
+  }
+  // The active key signs (and seeds the derived keys); the resolver refuses a set without exactly one.
+  const active = keys.find((key) => key.status === 'active');
   const accessTtl = duration(p, 'jwt.accessTokenTtl', jwt.accessTokenTtl, D.jwt.accessTokenTtl);
   const maxAccessTtl = duration(p, 'jwt.maxAccessTokenTtl', jwt.maxAccessTokenTtl, D.jwt.maxAccessTokenTtl);
   if (accessTtl > maxAccessTtl) {
@@ -196,16 +212,44 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
     p.add('jwt.maxAccessTokenTtl', `must be at most 1 day: an access token cannot be taken back before it expires${hint}`);
   }
   return {
-    algorithm,
-    signingKey: keys?.sign as KeyObject,
-    verificationKey: keys?.verify as KeyObject,
+    algorithm: active?.algorithm ?? D.jwt.algorithm,
+    signingKey: active?.signingKey as KeyObject,
+    verificationKey: active?.verificationKey as KeyObject,
+    kid: active?.kid ?? '',
+    keys,
     issuer: text(p, 'jwt.issuer', jwt.issuer, D.jwt.issuer),
     audience: text(p, 'jwt.audience', jwt.audience, D.jwt.audience),
     accessTokenTtlSeconds: Math.floor(accessTtl / 1000),
     maxAccessTokenTtlSeconds: Math.floor(maxAccessTtl / 1000),
     clockToleranceSeconds: integer(p, 'jwt.clockToleranceSeconds', jwt.clockToleranceSeconds, D.jwt.clockToleranceSeconds, 0),
     verifiedTokenCacheSize: integer(p, 'jwt.verifiedTokenCacheSize', jwt.verifiedTokenCacheSize, D.jwt.verifiedTokenCacheSize, 0),
+    jwksMaxAgeSeconds: Math.floor(duration(p, 'jwt.jwksMaxAge', jwt.jwksMaxAge, D.jwt.jwksMaxAge) / 1000),
+    publicUrl: publicUrl(p, jwt.publicUrl),
   };
+}
+
+/** `jwt.publicUrl`: an absolute http(s) URL without query, fragment or trailing slash; `null` when not given. */
+function publicUrl(p: Problems, value: unknown): string | null {
+  if (value === undefined) return null;
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const valid =
+    url !== undefined &&
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    url.search === '' &&
+    url.hash === '' &&
+    url.username === '' &&
+    url.password === '' &&
+    !(value as string).endsWith('/');
+  if (!valid) {
+    p.add('jwt.publicUrl', `must be an absolute http(s) URL without query, fragment or trailing slash, e.g. 'https://auth.example.com'`);
+    return null;
+  }
+  return value as string;
 }
 
 /** `60_000_000` ms → `'16.7 hours'`: the largest unit, one decimal at most. */

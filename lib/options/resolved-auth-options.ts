@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { AccessTokenType, AuthRouteName, JwtAlgorithm, ResponsesOptions } from './auth-module-options.interface.js';
+import type { AccessTokenType, AuthRouteName, JwtAlgorithm, JwtKeyStatus, ResponsesOptions } from './auth-module-options.interface.js';
 import type { AccountMessagePurpose } from '../account/account-messages.js';
 import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 import type { AccountMessageTemplate } from './auth-module-options.interface.js';
@@ -13,15 +13,26 @@ import type { PublicUser } from '../users/public-user.js';
 export interface ResolvedAuthOptions {
   readonly accessTokenType: AccessTokenType;
   readonly jwt: {
+    /** The active key's algorithm. */
     readonly algorithm: JwtAlgorithm;
+    /** The active key's signing key (a secret or a private key); the CSRF, refresh-token and code keys derive from it. */
     readonly signingKey: KeyObject;
+    /** The active key's verification key (the secret, or the public key). */
     readonly verificationKey: KeyObject;
+    /** The active key's `kid`. */
+    readonly kid: string;
+    /** Every configured key (the active one included), in the order given. */
+    readonly keys: readonly ResolvedJwtKey[];
     readonly issuer: string;
     readonly audience: string;
     readonly accessTokenTtlSeconds: number;
     readonly maxAccessTokenTtlSeconds: number;
     readonly clockToleranceSeconds: number;
     readonly verifiedTokenCacheSize: number;
+    /** `jwt.jwksMaxAge` in seconds. */
+    readonly jwksMaxAgeSeconds: number;
+    /** `jwt.publicUrl`, or `null`. */
+    readonly publicUrl: string | null;
   };
   readonly refreshToken: {
     readonly ttlMs: number;
@@ -119,6 +130,17 @@ export interface ResolvedAuthOptions {
     readonly userBody: NonNullable<ResponsesOptions['userBody']> | null;
     readonly validationStatus: 400 | 422;
   };
+}
+
+/** One key of the resolved key set. */
+export interface ResolvedJwtKey {
+  readonly kid: string;
+  readonly algorithm: JwtAlgorithm;
+  readonly status: JwtKeyStatus;
+  /** The secret or private key; `null` for a verify-only key given by its public key. */
+  readonly signingKey: KeyObject | null;
+  /** The secret or public key. */
+  readonly verificationKey: KeyObject;
 }
 
 /** The resolved shape extras (routes, global guard). A `null` path is a route left out. */

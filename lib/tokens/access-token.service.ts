@@ -4,6 +4,7 @@ import { randomToken } from '../crypto/secrets.js';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { jwtKeyMaterial } from './jwt-key-material.js';
 import { hasCanonicalSignature } from './jws-signature.js';
+import { verifierFor, verifiersByKid } from './jwt-key-set.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
@@ -40,10 +41,14 @@ interface AccessTokenPayload {
   jti: string;
 }
 
+type Verifier = (token: string) => { header: Record<string, unknown>; payload: unknown };
+
 /**
- * Signs and verifies access tokens (JWT, through fast-jwt). The algorithm is pinned to the configured
- * one: `none` and every other algorithm are refused, and header parameters such as `kid`, `jku`,
- * `x5u` or `jwk` never select a key (the configured key is the only key). `typ` must be `at+jwt`;
+ * Signs and verifies access tokens (JWT, through fast-jwt). Tokens are signed with the active key of
+ * `jwt.keys` (or the single configured key), header `{ alg, typ: 'at+jwt', kid }`. A token is verified
+ * with the configured key its `kid` names, pinned to that key's own algorithm: `none`, every other
+ * algorithm, a missing `kid` and a `kid` naming no configured key are refused, and `jku`, `x5u` or
+ * `jwk` never select a key. `typ` must be `at+jwt`;
  * `iss`, `aud`, `sub`, `sid` and `exp` are required. Expiry is checked against the injected
  * {@link Clock}.
  *
@@ -55,7 +60,8 @@ interface AccessTokenPayload {
 @Injectable()
 export class AccessTokenService {
   private readonly signer: (payload: AccessTokenPayload) => string;
-  private readonly verifier: (token: string) => { header: Record<string, unknown>; payload: unknown };
+  /** One verifier per configured key, by `kid`, each pinned to its key's algorithm. */
+  private readonly verifiers: ReadonlyMap<string, Verifier>;
   private readonly verified = new Map<string, AuthPrincipal>();
   private readonly cacheSize: number;
 
@@ -63,24 +69,28 @@ export class AccessTokenService {
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
   ) {
-    const { algorithm, issuer, audience, signingKey, verificationKey } = options.jwt;
+    const { algorithm, issuer, audience, signingKey, kid, keys } = options.jwt;
     this.cacheSize = options.jwt.verifiedTokenCacheSize;
     this.signer = createSigner({
       key: jwtKeyMaterial(signingKey),
       algorithm,
-      header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE },
+      header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid },
     });
-    this.verifier = createVerifier({
-      key: jwtKeyMaterial(verificationKey),
-      algorithms: [algorithm],
-      allowedIss: issuer,
-      allowedAud: audience,
-      checkTyp: ACCESS_TOKEN_TYPE,
-      requiredClaims: ['sub', 'sid', 'exp', 'iss', 'aud'],
-      ignoreExpiration: true,
-      ignoreNotBefore: true,
-      complete: true,
-    }) as (token: string) => { header: Record<string, unknown>; payload: unknown };
+    this.verifiers = verifiersByKid(
+      keys,
+      (key) =>
+        createVerifier({
+          key: jwtKeyMaterial(key.verificationKey),
+          algorithms: [key.algorithm],
+          allowedIss: issuer,
+          allowedAud: audience,
+          checkTyp: ACCESS_TOKEN_TYPE,
+          requiredClaims: ['sub', 'sid', 'exp', 'iss', 'aud'],
+          ignoreExpiration: true,
+          ignoreNotBefore: true,
+          complete: true,
+        }) as Verifier,
+    );
   }
 
   /** Signs an access token living `ttlSeconds` (the configured TTL by default). */
@@ -103,7 +113,8 @@ export class AccessTokenService {
   /**
    * Verifies an access token and returns its principal. Throws `ACCESS_TOKEN_INVALID` for a bad
    * signature (including a signature not in canonical base64url: characters outside the alphabet,
-   * `=` padding, non-zero spare bits), another algorithm, a wrong `typ`, `iss` or `aud`, a missing or
+   * `=` padding, non-zero spare bits), a missing `kid` or one naming no configured key, an algorithm
+   * other than that key's, a wrong `typ`, `iss` or `aud`, a missing or
    * past `exp`, a future `nbf`, or missing `sub`/`sid`.
    */
   verify(token: string): AuthPrincipal {
@@ -137,8 +148,10 @@ export class AccessTokenService {
     const cached = this.verified.get(token);
     if (cached !== undefined) return cached.sessionId;
     if (!hasCanonicalSignature(token)) return undefined;
+    const verifier = verifierFor(this.verifiers, token);
+    if (verifier === undefined) return undefined;
     try {
-      const { sid } = this.verifier(token).payload as Record<string, unknown>;
+      const { sid } = verifier(token).payload as Record<string, unknown>;
       return typeof sid === 'string' ? sid : undefined;
     } catch {
       return undefined;
@@ -148,9 +161,12 @@ export class AccessTokenService {
   private verifyFully(token: string): AuthPrincipal {
     // Before the verifier: a signature spelled another way would verify (decoders drop spare bits).
     if (!hasCanonicalSignature(token)) throw invalid();
+    // The key the header's kid names, among the configured ones only; no kid or an unknown one is refused.
+    const verifier = verifierFor(this.verifiers, token);
+    if (verifier === undefined) throw invalid();
     let payload: unknown;
     try {
-      payload = this.verifier(token).payload;
+      payload = verifier(token).payload;
     } catch {
       throw invalid();
     }

@@ -3,6 +3,7 @@ import { createSigner, createVerifier } from 'fast-jwt';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { jwtKeyMaterial } from './jwt-key-material.js';
 import { hasCanonicalSignature } from './jws-signature.js';
+import { verifierFor, verifiersByKid } from './jwt-key-set.js';
 import { randomToken } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
@@ -41,32 +42,38 @@ interface MfaTokenPayload {
 
 /**
  * Signs and verifies `mfaToken`s: JWTs with `typ: mfa+jwt` and the audience `<jwt.audience>/mfa`,
- * valid 5 minutes, signed with the pinned JWT algorithm and key. The access guard refuses them (wrong
- * `typ` and audience); only `/mfa/send` and `/mfa/verify` read them.
+ * valid 5 minutes, signed with the active JWT key (its `kid` in the header) and verified, like access
+ * tokens, with the configured key their `kid` names and that key's algorithm only. The access guard
+ * refuses them (wrong `typ` and audience); only `/mfa/send` and `/mfa/verify` read them.
  */
 @Injectable()
 export class MfaTokenService {
   private readonly signer: (payload: MfaTokenPayload) => string;
-  private readonly verifier: (token: string) => unknown;
+  /** One verifier per configured key, by `kid`, each pinned to its key's algorithm. */
+  private readonly verifiers: ReadonlyMap<string, (token: string) => unknown>;
   private readonly audience: string;
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
   ) {
-    const { algorithm, issuer, audience, signingKey, verificationKey } = options.jwt;
+    const { algorithm, issuer, audience, signingKey, kid, keys } = options.jwt;
     this.audience = `${audience}/mfa`;
-    this.signer = createSigner({ key: jwtKeyMaterial(signingKey), algorithm, header: { alg: algorithm, typ: MFA_TOKEN_TYPE } });
-    this.verifier = createVerifier({
-      key: jwtKeyMaterial(verificationKey),
-      algorithms: [algorithm],
-      allowedIss: issuer,
-      allowedAud: this.audience,
-      checkTyp: MFA_TOKEN_TYPE,
-      requiredClaims: ['sub', 'pid', 'exp', 'iss', 'aud'],
-      ignoreExpiration: true,
-      ignoreNotBefore: true,
-    }) as (token: string) => unknown;
+    this.signer = createSigner({ key: jwtKeyMaterial(signingKey), algorithm, header: { alg: algorithm, typ: MFA_TOKEN_TYPE, kid } });
+    this.verifiers = verifiersByKid(
+      keys,
+      (key) =>
+        createVerifier({
+          key: jwtKeyMaterial(key.verificationKey),
+          algorithms: [key.algorithm],
+          allowedIss: issuer,
+          allowedAud: this.audience,
+          checkTyp: MFA_TOKEN_TYPE,
+          requiredClaims: ['sub', 'pid', 'exp', 'iss', 'aud'],
+          ignoreExpiration: true,
+          ignoreNotBefore: true,
+        }) as (token: string) => unknown,
+    );
   }
 
   /** A new pending login for the user, and its token. */
@@ -92,13 +99,16 @@ export class MfaTokenService {
 
   /**
    * The pending login of a valid token; `MFA_TOKEN_INVALID` for anything else (expired included, and
-   * a signature not in canonical base64url, so that one token has one spelling).
+   * a signature not in canonical base64url, so that one token has one spelling, and a missing or
+   * unknown `kid`).
    */
   verify(token: string): PendingMfaLogin {
     if (!hasCanonicalSignature(token)) throw new AuthException('MFA_TOKEN_INVALID');
+    const verifier = verifierFor(this.verifiers, token);
+    if (verifier === undefined) throw new AuthException('MFA_TOKEN_INVALID');
     let payload: Record<string, unknown>;
     try {
-      payload = this.verifier(token) as Record<string, unknown>;
+      payload = verifier(token) as Record<string, unknown>;
     } catch {
       throw new AuthException('MFA_TOKEN_INVALID');
     }

@@ -31,7 +31,11 @@ describe('skipping the MFA step', () => {
     expect(Object.keys(res.body).sort()).toEqual(['defaultMfaMethod', 'isRequiresMfa', 'message', 'mfaMethods', 'mfaToken']);
     expect(res.body).toMatchObject({ isRequiresMfa: true, mfaMethods: ['totp'], defaultMfaMethod: 'totp' });
     const [header] = (res.body.mfaToken as string).split('.');
-    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toMatchObject({ typ: 'mfa+jwt', alg: 'HS256' });
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toMatchObject({
+      typ: 'mfa+jwt',
+      alg: 'HS256',
+      kid: expect.any(String),
+    });
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 
@@ -95,15 +99,24 @@ describe('skipping the MFA step', () => {
     );
   });
 
-  it('a forged mfaToken (another key, alg none, edited claims) is refused', async () => {
+  it('a forged mfaToken (another key, alg none, edited claims, no kid, an unknown kid) is refused', async () => {
     t = await createMfaTestApp();
     const genuine = await pendingToken();
     const payload = JSON.parse(Buffer.from(genuine.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-    const otherKey = createSigner({ key: 'another-secret-that-is-at-least-32-bytes!!', header: { alg: 'HS256', typ: 'mfa+jwt' } })(payload);
-    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'mfa+jwt' })).toString('base64url')}.${genuine.split('.')[1]}.`;
+    // The genuine kid on every forgery: each is refused for what it forges, not for a missing kid.
+    const { kid } = JSON.parse(Buffer.from(genuine.split('.')[0], 'base64url').toString()) as { kid: string };
+    expect(kid).toEqual(expect.any(String));
+    const otherKey = createSigner({ key: 'another-secret-that-is-at-least-32-bytes!!', header: { alg: 'HS256', typ: 'mfa+jwt', kid } })(
+      payload,
+    );
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'mfa+jwt', kid })).toString('base64url')}.${genuine.split('.')[1]}.`;
     const edited = `${genuine.split('.')[0]}.${Buffer.from(JSON.stringify({ ...payload, sub: 'u-emily' })).toString('base64url')}.${genuine.split('.')[2]}`;
-    const wrongTyp = createSigner({ key: TEST_SECRET, header: { alg: 'HS256', typ: 'at+jwt' } })(payload);
-    for (const mfaToken of [otherKey, none, edited, wrongTyp, 'x', genuine + 'x']) {
+    const wrongTyp = createSigner({ key: TEST_SECRET, header: { alg: 'HS256', typ: 'at+jwt', kid } })(payload);
+    const noKid = createSigner({ key: TEST_SECRET, header: { alg: 'HS256', typ: 'mfa+jwt' } })(payload);
+    const unknownKid = createSigner({ key: TEST_SECRET, header: { alg: 'HS256', typ: 'mfa+jwt', kid: 'attacker-key' } })(payload);
+    const control = createSigner({ key: TEST_SECRET, header: { alg: 'HS256', typ: 'mfa+jwt', kid } })(payload);
+    expect(control.split('.')[0]).toBe(genuine.split('.')[0]); // the forging helper makes genuine headers
+    for (const mfaToken of [otherKey, none, edited, wrongTyp, noKid, unknownKid, 'x', genuine + 'x']) {
       problem(await t.http.post('/auth/mfa/verify').send({ mfaToken, method: 'totp', code: t.totpCode() }), 401, 'MFA_TOKEN_INVALID');
     }
   });
@@ -112,7 +125,11 @@ describe('skipping the MFA step', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     t = await createMfaTestApp({ options: { jwt: { algorithm: 'ES256', privateKey } } });
     const mfaToken = await pendingToken();
-    expect(JSON.parse(Buffer.from(mfaToken.split('.')[0], 'base64url').toString())).toMatchObject({ alg: 'ES256', typ: 'mfa+jwt' });
+    expect(JSON.parse(Buffer.from(mfaToken.split('.')[0], 'base64url').toString())).toMatchObject({
+      alg: 'ES256',
+      typ: 'mfa+jwt',
+      kid: expect.any(String),
+    });
     const done = await t.http.post('/auth/mfa/verify').send({ mfaToken, method: 'totp', code: t.totpCode() });
     expect(done.status).toBe(200);
     problem(await t.http.get('/auth/me').set('Authorization', `Bearer ${mfaToken}`), 401, 'ACCESS_TOKEN_INVALID');

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { AuthModule } from '../../lib/index.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
@@ -142,6 +143,31 @@ describe('Swagger: the MFA routes are documented only when MFA is configured', (
     ).toEqual([...MFA_PATHS].sort());
     const off = await documentOf({ async, options: { mfa: mfaOptions(new TestOutbox()) }, extras: { routes: { mfa: false } } });
     expect(Object.keys(off.paths).filter((path) => path.startsWith('/auth/mfa'))).toEqual([]);
+  });
+});
+
+describe('Swagger: the well-known routes are documented only when there are public keys to publish', () => {
+  const WELL_KNOWN = ['/.well-known/jwks.json', '/.well-known/oauth-authorization-server'];
+  const documentOf = async (config: Parameters<typeof createTestApp>[0]): Promise<OpenAPIObject> => {
+    const t = await createTestApp(config);
+    try {
+      return SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').build());
+    } finally {
+      await t.close();
+    }
+  };
+  const wellKnownIn = (doc: OpenAPIObject): string[] => Object.keys(doc.paths).filter((path) => path.startsWith('/.well-known/'));
+
+  it.each([false, true])('HS256 only (forRootAsync: %s): neither is in the document', async (async) => {
+    expect(wellKnownIn(await documentOf({ async }))).toEqual([]);
+  });
+
+  it.each([false, true])('an EdDSA key and jwt.publicUrl (forRootAsync: %s): both are, at the root', async (async) => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const doc = await documentOf({ async, options: { jwt: { algorithm: 'EdDSA', privateKey, publicUrl: 'https://auth.example.com' } } });
+    expect(wellKnownIn(doc).sort()).toEqual([...WELL_KNOWN].sort());
+    const withoutUrl = await documentOf({ async, options: { jwt: { algorithm: 'EdDSA', privateKey } } });
+    expect(wellKnownIn(withoutUrl)).toEqual(['/.well-known/jwks.json']);
   });
 });
 

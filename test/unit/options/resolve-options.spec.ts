@@ -43,12 +43,24 @@ describe('resolveAuthOptions', () => {
         algorithm: 'HS256',
         signingKey: expect.any(KeyObject),
         verificationKey: expect.any(KeyObject),
+        kid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+        keys: [
+          {
+            kid: jwt.kid,
+            algorithm: 'HS256',
+            status: 'active',
+            signingKey: jwt.signingKey,
+            verificationKey: jwt.verificationKey,
+          },
+        ],
         issuer: 'nest-gatekeeper',
         audience: 'nest-gatekeeper',
         accessTokenTtlSeconds: 900,
         maxAccessTokenTtlSeconds: 3_600,
         clockToleranceSeconds: 0,
         verifiedTokenCacheSize: 10_000,
+        jwksMaxAgeSeconds: 300,
+        publicUrl: null,
       });
       expect(rest).toEqual({
         accessTokenType: 'header',

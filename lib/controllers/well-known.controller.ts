@@ -1,0 +1,84 @@
+import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
+import { ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AUTH_OPTIONS, AUTH_ROUTES } from '../auth.constants.js';
+import { Public } from '../decorators/public.decorator.js';
+import type { ResolvedAuthOptions, ResolvedAuthRoutes } from '../options/resolved-auth-options.js';
+import { ifNoneMatch, publicJwks, strongEtag, type PublicJwk } from '../tokens/jwks.js';
+import { setHeader, setStatus, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
+
+/** RFC 8414 authorization server metadata, the minimal part gateways read. */
+export interface AuthorizationServerMetadata {
+  issuer: string;
+  jwks_uri: string;
+  token_endpoint?: string;
+  grant_types_supported?: string[];
+}
+
+/**
+ * `GET /.well-known/jwks.json` and `GET /.well-known/oauth-authorization-server`, at the app root
+ * (not under the module's prefix), public. Both exist only when an asymmetric key is configured (HS256
+ * secrets are never published), the metadata also only with `jwt.publicUrl`; otherwise they answer 404
+ * and are absent from Swagger (see `routeSwitchesProvider`). Both bodies are built once at start-up.
+ */
+@ApiTags('keys')
+@Controller()
+export class WellKnownController {
+  private readonly jwksBody: { keys: PublicJwk[] };
+  private readonly jwksEtag: string;
+  private readonly jwksCacheControl: string;
+  private readonly metadataBody: AuthorizationServerMetadata | undefined;
+
+  constructor(@Inject(AUTH_OPTIONS) options: ResolvedAuthOptions, @Inject(AUTH_ROUTES) routes: ResolvedAuthRoutes) {
+    this.jwksBody = publicJwks(options.jwt.keys);
+    this.jwksEtag = strongEtag(JSON.stringify(this.jwksBody));
+    this.jwksCacheControl = `public, max-age=${options.jwt.jwksMaxAgeSeconds}`;
+    const base = options.jwt.publicUrl;
+    const token = routes.paths.token;
+    this.metadataBody =
+      base === null
+        ? undefined
+        : {
+            issuer: options.jwt.issuer,
+            jwks_uri: `${base}/.well-known/jwks.json`,
+            ...(token === null
+              ? {}
+              : {
+                  token_endpoint: `${base}/${[routes.prefix, token].filter((part) => part !== '').join('/')}`,
+                  grant_types_supported: ['password', 'refresh_token'],
+                }),
+          };
+  }
+
+  @Get('.well-known/jwks.json')
+  @Public()
+  @ApiOperation({
+    summary: 'The public signing keys (JWK Set)',
+    description:
+      'The public keys of the configured RS256, ES256 and EdDSA keys (active, standby and retired), for verifiers of the access tokens. ' +
+      'Cacheable (`Cache-Control: public, max-age`), with a strong `ETag` (304 on `If-None-Match`).',
+  })
+  @ApiOkResponse({ description: '`{ keys: [{ kty, kid, alg, use: "sig", crv?, x?, y?, n?, e? }] }`' })
+  @ApiNotModifiedResponse({ description: 'The `If-None-Match` tag is current.' })
+  jwks(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse): { keys: PublicJwk[] } | undefined {
+    setHeader(res, 'Cache-Control', this.jwksCacheControl);
+    setHeader(res, 'ETag', this.jwksEtag);
+    if (ifNoneMatch(req.headers['if-none-match'], this.jwksEtag)) {
+      setStatus(res, 304);
+      return undefined;
+    }
+    return this.jwksBody;
+  }
+
+  @Get('.well-known/oauth-authorization-server')
+  @Public()
+  @Header('Cache-Control', 'public, max-age=3600')
+  @ApiOperation({
+    summary: 'Authorization server metadata (RFC 8414)',
+    description: '`issuer`, `jwks_uri`, `token_endpoint` and `grant_types_supported`, built from `jwt.publicUrl`.',
+  })
+  @ApiOkResponse({ description: 'The metadata document.' })
+  metadata(): AuthorizationServerMetadata {
+    // The route exists only with jwt.publicUrl (see the route switch in auth.module.ts).
+    return this.metadataBody as AuthorizationServerMetadata;
+  }
+}
