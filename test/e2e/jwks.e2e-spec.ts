@@ -4,8 +4,8 @@ import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
 /**
  * Publishing the keys: `GET /.well-known/jwks.json` and `GET /.well-known/oauth-authorization-server`.
  * No private member is ever published, HS256 secrets never are, and a token verifies against the
- * published JWKS with an independent verifier (node:crypto, importing the JWK as published; `jose` is
- * not a dependency of this project).
+ * published JWKS with an independent verifier (node:crypto, importing the JWK as published; the
+ * same with the `jose` library in jwks-jose.e2e-spec.ts).
  */
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
