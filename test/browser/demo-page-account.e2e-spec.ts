@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
 import type { OutboxMessage } from '../../sample-app/src/demo-outbox.js';
 import { DEMO_TOTP_SECRET } from '../../sample-app/src/seed.js';
+import { recordApiCalls, type ApiCall } from '../fixtures/api-calls.js';
 import { CHROMIUM_ARGS, chromiumPath, startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
 /** Room for a busy 2-core machine: every wait is on a condition, bounded by this. */
@@ -19,32 +20,12 @@ afterAll(async () => {
   await browser?.close();
 });
 
-interface ApiCall {
-  method: string;
-  path: string;
-  status: number;
-  csrf: string | undefined;
-  body: Record<string, unknown> | null;
-}
-
 /** A demo page in a new browser (context) on `sample`, its API calls recorded, and the test's own HTTP client. */
 async function openDemo(sample: SampleApp): Promise<{ context: BrowserContext; page: Page; calls: ApiCall[]; api: APIRequestContext }> {
   const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
-  const calls: ApiCall[] = [];
-  page.on('response', (response: Response) => {
-    const req = response.request();
-    const url = new URL(req.url());
-    if (url.pathname === '/' || url.pathname === '/app.js') return;
-    let body: Record<string, unknown> | null = null;
-    try {
-      body = req.postDataJSON() as Record<string, unknown> | null;
-    } catch {
-      body = null;
-    }
-    calls.push({ method: req.method(), path: url.pathname, status: response.status(), csrf: req.headers()['x-csrf-token'], body });
-  });
+  const calls = recordApiCalls(page);
   const api = await request.newContext({ baseURL: sample.base });
   return { context, page, calls, api };
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { OutboxMessage } from '../../sample-app/src/demo-outbox.js';
+import { recordApiCalls, type ApiCall } from '../fixtures/api-calls.js';
 import { CHROMIUM_ARGS, chromiumPath, screenshotPath, startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
 /** WRITE_DOCS_SCREENSHOT=1 writes it to docs/img/demo-mfa-step.png (taken in cookie mode). */
@@ -28,25 +29,14 @@ describe.each(['cookie', 'header'] as const)('browser demo page: the MFA step (%
   let page: Page;
   /** The test's own HTTP client (no browser cookies), for `/dev/outbox`. */
   let api: APIRequestContext;
-  const apiCalls: { method: string; path: string; status: number; body: Record<string, unknown> | null }[] = [];
+  const apiCalls: ApiCall[] = [];
 
   beforeAll(async () => {
     sample = await startSampleApp({ AUTH_ACCESS_TOKEN_TYPE: mode });
     api = await request.newContext({ baseURL: sample.base });
     context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     page = await context.newPage();
-    page.on('response', (response: Response) => {
-      const req = response.request();
-      const url = new URL(req.url());
-      if (url.pathname === '/' || url.pathname === '/app.js') return;
-      let body: Record<string, unknown> | null = null;
-      try {
-        body = req.postDataJSON() as Record<string, unknown> | null;
-      } catch {
-        body = null;
-      }
-      apiCalls.push({ method: req.method(), path: url.pathname, status: response.status(), body });
-    });
+    recordApiCalls(page, apiCalls);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { OutboxMessage } from '../../sample-app/src/demo-outbox.js';
+import { recordApiCalls, type ApiCall } from '../fixtures/api-calls.js';
 import { CHROMIUM_ARGS, chromiumPath, screenshotPath, startSampleApp, type SampleApp } from '../fixtures/sample-app.js';
 
 /** WRITE_DOCS_SCREENSHOT=1 writes it to docs/img/demo-reset-password.png (taken in cookie mode). */
@@ -23,37 +24,12 @@ afterAll(async () => {
   await browser?.close();
 });
 
-interface ApiCall {
-  method: string;
-  path: string;
-  status: number;
-  body: Record<string, unknown> | null;
-}
-
-/** Records every API response `page` receives (not the page and its script), in arrival order. */
-function recordCalls(page: Page): ApiCall[] {
-  const calls: ApiCall[] = [];
-  page.on('response', (response: Response) => {
-    const req = response.request();
-    const url = new URL(req.url());
-    if (url.pathname === '/' || url.pathname === '/app.js') return;
-    let body: Record<string, unknown> | null = null;
-    try {
-      body = req.postDataJSON() as Record<string, unknown> | null;
-    } catch {
-      body = null;
-    }
-    calls.push({ method: req.method(), path: url.pathname, status: response.status(), body });
-  });
-  return calls;
-}
-
 /** A new browser (context) with a page, its API calls recorded. */
 async function openDemo(): Promise<{ context: BrowserContext; page: Page; calls: ApiCall[] }> {
   const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
-  const calls = recordCalls(page);
+  const calls = recordApiCalls(page);
   return { context, page, calls };
 }
 
