@@ -16,6 +16,7 @@ export const standby = AuthModule.forRoot({
       { kid: 'ed-2027', algorithm: 'EdDSA', privateKey: process.env.JWT_PRIVATE_KEY_2027!, status: 'standby' },
     ],
   },
+  secretKey: process.env.AUTH_SECRET_KEY!, // CSRF tokens, refresh MACs, code hashes: not tied to a signing key
   userStore: UsersAuthStore,
 });
 
@@ -27,6 +28,7 @@ export const promoted = AuthModule.forRoot({
       { kid: 'ed-2026', algorithm: 'EdDSA', publicKey: process.env.JWT_PUBLIC_KEY_2026!, status: 'retired' },
     ],
   },
+  secretKey: process.env.AUTH_SECRET_KEY!,
   userStore: UsersAuthStore,
 });
 
@@ -38,5 +40,12 @@ export const fromSecret = AuthModule.forRoot({
       { algorithm: 'HS256', secret: process.env.JWT_SECRET!, status: 'retired' },
     ],
   },
+  userStore: UsersAuthStore,
+});
+
+// The secret key rotates on its own: the new one first, the old one kept while what it keyed may be presented.
+export const secretKeyRotation = AuthModule.forRoot({
+  jwt: { algorithm: 'EdDSA', privateKey: process.env.JWT_PRIVATE_KEY_2027! },
+  secretKey: [process.env.AUTH_SECRET_KEY_2!, process.env.AUTH_SECRET_KEY!],
   userStore: UsersAuthStore,
 });

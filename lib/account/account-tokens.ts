@@ -10,13 +10,13 @@ const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
  * The account lifecycle's one-time secrets. Link tokens carry 256 random bits and are stored as their
  * SHA-256 (like refresh tokens: a search over 2^256 needs no slow hash). Short codes are
  * `accountEmails.codeLength` digits, stored as an HMAC bound to the user and the purpose (a plain hash
- * of eight digits would give them away), with the key derived from the JWT signing key.
+ * of eight digits would give them away), keyed by the secret keys (see {@link OneTimeCodes}).
  */
 export class AccountTokens {
   private readonly codes: OneTimeCodes;
 
-  constructor(signingKey: KeyObject, codeLength: number) {
-    this.codes = new OneTimeCodes(signingKey, codeLength);
+  constructor(secretKeys: readonly KeyObject[], codeLength: number) {
+    this.codes = new OneTimeCodes(secretKeys, codeLength);
   }
 
   /** A new link token. */
@@ -39,8 +39,13 @@ export class AccountTokens {
     return this.codes.isWellFormed(code);
   }
 
-  /** The stored hash of a short code of `userId`. */
+  /** The stored hash of a new short code of `userId`. */
   codeHash(purpose: AccountTokenPurpose, userId: string, code: string): string {
     return this.codes.hash(userId, purpose, 'account', code);
+  }
+
+  /** The stored hash `code` may have, under each secret key (a code sent before a rotation matches an older one). */
+  codeHashes(purpose: AccountTokenPurpose, userId: string, code: string): string[] {
+    return this.codes.hashes(userId, purpose, 'account', code);
   }
 }

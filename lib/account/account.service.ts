@@ -71,7 +71,7 @@ export class AccountService implements OnModuleInit {
     private readonly mfa: MfaService,
     private readonly mailer: AccountMailer,
   ) {
-    this.tokens = new AccountTokens(options.jwt.signingKey, options.account.codeLength);
+    this.tokens = new AccountTokens(options.secretKeys, options.account.codeLength);
   }
 
   /** `emailVerification.required` needs a user store that records verification: checked at start-up. */
@@ -152,9 +152,9 @@ export class AccountService implements OnModuleInit {
         });
       }
       const { key, lookup } = this.identify({ email: input.email });
-      const user = await this.checkCode('password-reset', key, lookup, input.token, ip);
-      if (user === null) throw new AuthException('RESET_TOKEN_INVALID');
-      return { record: { tokenHash: this.tokens.codeHash('password-reset', user.id, input.token) }, user };
+      const found = await this.checkCode('password-reset', key, lookup, input.token, ip);
+      if (found === null) throw new AuthException('RESET_TOKEN_INVALID');
+      return { record: { tokenHash: found.tokenHash }, user: found.user };
     }
     const hash = this.tokens.linkHash('password-reset', input.token);
     const record = hash === undefined ? null : await this.store.findByHash('password-reset', hash, now);
@@ -327,13 +327,14 @@ export class AccountService implements OnModuleInit {
         errors: [{ field: 'code', message: `must be ${this.options.account.codeLength} digits` }],
       });
     }
-    const user = await this.checkCode('login-code', key, lookup, code, ip);
-    if (user === null) throw new AuthException('INVALID_CREDENTIALS');
+    const found = await this.checkCode('login-code', key, lookup, code, ip);
+    if (found === null) throw new AuthException('INVALID_CREDENTIALS');
+    const { user } = found;
     // The first proof of the mailbox on an unverified account: whoever registered the address before
     // its owner (account pre-hijacking) loses the password they set and their sessions.
     const firstProof = user.emailVerified !== true && this.users.setEmailVerified !== undefined;
     const unusableHash = firstProof ? await this.unusablePasswordHash() : undefined;
-    if ((await this.store.consume('login-code', this.tokens.codeHash('login-code', user.id, code), this.clock.now())) === null) {
+    if ((await this.store.consume('login-code', found.tokenHash, this.clock.now())) === null) {
       throw new AuthException('INVALID_CREDENTIALS');
     }
     await this.counters.reset(attemptKey('login-code', user.id));
@@ -392,8 +393,8 @@ export class AccountService implements OnModuleInit {
 
   /**
    * One guess of a short code of `purpose`, counted before the check (atomic increments) per account and
-   * per client address, for unknown accounts alike. Resolves the user when the code is theirs and live
-   * (not used yet: the caller consumes it); `null` when wrong. 429 beyond the caps; the wrong guess
+   * per client address, for unknown accounts alike. Resolves the user and the stored hash when the
+   * code is theirs and live (not used yet: the caller consumes it by that hash); `null` when wrong. 429 beyond the caps; the wrong guess
    * that reaches `accountEmails.maxAttempts` deletes the code.
    */
   private async checkCode(
@@ -402,7 +403,7 @@ export class AccountService implements OnModuleInit {
     lookup: () => Promise<AuthUser | null>,
     code: string,
     ip: string | undefined,
-  ): Promise<AuthUser | null> {
+  ): Promise<{ user: AuthUser; tokenHash: string } | null> {
     const now = this.clock.now();
     if (ip !== undefined && this.options.rateLimit.enabled) {
       const { max, windowMs } = this.options.rateLimit.address;
@@ -419,8 +420,8 @@ export class AccountService implements OnModuleInit {
       record !== null &&
       (record.email === null || record.email === user.email) &&
       this.tokens.isCode(code) &&
-      constantTimeEqual(record.tokenHash, this.tokens.codeHash(purpose, user.id, code));
-    if (matches) return user;
+      this.tokens.codeHashes(purpose, user.id, code).some((hash) => constantTimeEqual(record.tokenHash, hash));
+    if (matches) return { user, tokenHash: record.tokenHash };
     if (attempt.count >= maxAttempts && user !== null) await this.store.deleteForUser(user.id, purpose);
     return null;
   }

@@ -39,10 +39,19 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /**
- * A sub-key of the JWT signing key for another purpose (CSRF tokens, code hashes): HKDF-SHA256 over
- * the key's bytes (a secret, or a private key in DER) with a purpose label, 32 bytes.
+ * A sub-key of a secret for one purpose (CSRF tokens, refresh-token MACs, code hashes): HKDF-SHA256
+ * over the key's bytes (a secret, or a private key in DER) with a purpose label, 32 bytes.
  */
-export function deriveSubKey(signingKey: KeyObject, info: string): Buffer {
-  const bytes = signingKey.type === 'secret' ? signingKey.export() : signingKey.export({ format: 'der', type: 'pkcs8' });
+export function deriveSubKey(source: KeyObject, info: string): Buffer {
+  const bytes = source.type === 'secret' ? source.export() : source.export({ format: 'der', type: 'pkcs8' });
   return Buffer.from(hkdfSync('sha256', bytes, Buffer.alloc(0), info, 32));
+}
+
+/**
+ * The sub-keys of every secret key (`options.secretKeys`, see `secretKey`) for one purpose, in order:
+ * the first keys new values, every one is accepted, so a value made before a rotation keeps working.
+ */
+export function deriveSubKeys(sources: readonly KeyObject[], info: string): readonly Buffer[] {
+  if (sources.length === 0) throw new Error('deriveSubKeys: no secret key');
+  return sources.map((source) => deriveSubKey(source, info));
 }

@@ -97,7 +97,7 @@ export function mfaFactorRegistryProvider(rawOptions: InjectionToken): FactoryPr
       sms: MfaSender | undefined,
     ): Promise<MfaFactorRegistry> => {
       const { methods, codeTtlMs, codeLength, issuer } = options.mfa;
-      const settings = { store, clock, codeTtlMs, issuer, codes: new OneTimeCodes(options.jwt.signingKey, codeLength) };
+      const settings = { store, clock, codeTtlMs, issuer, codes: new OneTimeCodes(options.secretKeys, codeLength) };
       // One entry per built-in method (the compiler wants them all); resolveAuthOptions has made
       // sure that a sender is configured for each delivered method in use.
       const builders: Record<BuiltInMfaMethod, () => MfaFactor> = {

@@ -1,5 +1,5 @@
 import { createHmac, hash, randomInt, type KeyObject } from 'node:crypto';
-import { deriveSubKey } from '../crypto/secrets.js';
+import { deriveSubKeys } from '../crypto/secrets.js';
 
 const OTP_INFO = 'nest-gatekeeper/otp/v1';
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -8,17 +8,19 @@ const RECOVERY_LENGTH = 12;
 /**
  * E-mail/SMS codes: `length` decimal digits from the CSPRNG (`crypto.randomInt`, no modulo bias),
  * stored as `HMAC-SHA256(k, user ‖ pending login ‖ method ‖ code)` with `k` derived (HKDF) from the
- * JWT signing key, so a leaked table does not give the codes away (a plain hash of six digits
- * would), and a code is bound to one pending login.
+ * secret keys (`secretKey`, or the JWT keys when it is not set), so a leaked table does not give the
+ * codes away (a plain hash of six digits would), and a code is bound to one pending login. New codes
+ * are hashed under the first key; {@link hashes} gives the hash under every key, so a code sent before
+ * a rotation still matches.
  */
 export class OneTimeCodes {
-  private readonly key: Buffer;
+  private readonly keys: readonly Buffer[];
 
   constructor(
-    signingKey: KeyObject,
+    secretKeys: readonly KeyObject[],
     readonly length: number,
   ) {
-    this.key = deriveSubKey(signingKey, OTP_INFO);
+    this.keys = deriveSubKeys(secretKeys, OTP_INFO);
   }
 
   /** A new code. */
@@ -33,8 +35,18 @@ export class OneTimeCodes {
     return code.length === this.length && /^[0-9]+$/.test(code);
   }
 
+  /** How a new code is stored (under the first key). */
   hash(userId: string, pendingId: string, method: string, code: string): string {
-    return createHmac('sha256', this.key).update(`${userId}\0${pendingId}\0${method}\0${code}`).digest('base64url');
+    return OneTimeCodes.hashUnder(this.keys[0], userId, pendingId, method, code);
+  }
+
+  /** The hash of `code` under every key, the first key's first: a stored code matches one of them. */
+  hashes(userId: string, pendingId: string, method: string, code: string): string[] {
+    return this.keys.map((key) => OneTimeCodes.hashUnder(key, userId, pendingId, method, code));
+  }
+
+  private static hashUnder(key: Buffer, userId: string, pendingId: string, method: string, code: string): string {
+    return createHmac('sha256', key).update(`${userId}\0${pendingId}\0${method}\0${code}`).digest('base64url');
   }
 }
 

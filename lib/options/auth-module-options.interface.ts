@@ -662,6 +662,22 @@ export interface AuthModuleOptions {
   accessTokenType?: AccessTokenType;
   /** Access-token signing and lifetime. */
   jwt: JwtOptions;
+  /**
+   * The secret that keys CSRF tokens, refresh-token MACs and the hashes of one-time codes (e-mail and
+   * SMS second-factor codes, reset, verification and sign-in codes), kept apart from the JWT signing
+   * keys so that those rotate without touching them. One key (at least 32 bytes) or a list: the first
+   * keys new values, every key is accepted, so a new key goes first and the old one stays after it
+   * for as long as values it keyed may still be presented (a session's CSRF token is replaced at its
+   * next refresh; codes live minutes).
+   *
+   * Values keyed by the JWT keys are accepted too, for as long as those keys are configured with their
+   * secret or private key: that is how they are keyed when `secretKey` is not set (the behaviour of
+   * earlier versions), so setting it logs nobody out. Without `secretKey`, the active JWT key keys new
+   * values and every other JWT key holding a secret or private key is accepted: a rotation by the
+   * runbook of `docs/keys.md` then works as long as the retired key keeps its private key. Set it
+   * when a retired key is given by its public key alone, and always with a `keyProvider`.
+   */
+  secretKey?: string | Buffer | ReadonlyArray<string | Buffer>;
   /** Refresh-token lifetime and rotation. */
   refreshToken?: RefreshTokenOptions;
   /** Cookie names and attributes. */

@@ -239,7 +239,7 @@ function readKeyPair(problems: Problems, path: string, given: Dict, algorithm: J
   return !failed && verify ? { sign: sign ?? null, verify } : undefined;
 }
 
-const MIN_ENCRYPTION_KEY_BYTES = 32;
+const MIN_SYMMETRIC_KEY_BYTES = 32;
 
 /** `mfa.encryptionKey`: one key or a list (first encrypts), each at least 32 bytes. */
 export function resolveEncryptionKeys(problems: Problems, value: unknown, needed: boolean): KeyObject[] {
@@ -251,15 +251,33 @@ export function resolveEncryptionKeys(problems: Problems, value: unknown, needed
       );
     return [];
   }
+  return symmetricKeys(problems, 'mfa.encryptionKey', value);
+}
+
+/**
+ * `secretKey` (one key or a list, each at least 32 bytes), followed by every JWT key holding a secret
+ * or private key, the active one first: the keys CSRF tokens, refresh-token MACs and code hashes are
+ * derived from (the first keys new values).
+ */
+export function resolveSecretKeys(problems: Problems, value: unknown, jwtKeys: readonly ResolvedJwtKey[]): KeyObject[] {
+  const own = value === undefined ? [] : symmetricKeys(problems, 'secretKey', value);
+  const fromJwt = [...jwtKeys]
+    .sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'))
+    .flatMap((key) => (key.signingKey === null ? [] : [key.signingKey]));
+  return [...own, ...fromJwt];
+}
+
+/** One symmetric key or a list of them, each a string (UTF-8) or Buffer of at least 32 bytes. */
+function symmetricKeys(problems: Problems, name: string, value: unknown): KeyObject[] {
   const list = Array.isArray(value) ? (value as unknown[]) : [value];
-  if (list.length === 0) problems.add('mfa.encryptionKey', 'must hold at least one key');
+  if (list.length === 0) problems.add(name, 'must hold at least one key');
   const keys: KeyObject[] = [];
   list.forEach((key, i) => {
-    const path = Array.isArray(value) ? `mfa.encryptionKey[${i}]` : 'mfa.encryptionKey';
+    const path = Array.isArray(value) ? `${name}[${i}]` : name;
     const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.isBuffer(key) ? key : undefined;
     if (bytes === undefined) problems.add(path, 'must be a string or a Buffer');
-    else if (bytes.length < MIN_ENCRYPTION_KEY_BYTES)
-      problems.add(path, `must be at least ${MIN_ENCRYPTION_KEY_BYTES} bytes (got ${bytes.length})`);
+    else if (bytes.length < MIN_SYMMETRIC_KEY_BYTES)
+      problems.add(path, `must be at least ${MIN_SYMMETRIC_KEY_BYTES} bytes (got ${bytes.length})`);
     else keys.push(createSecretKey(Buffer.from(bytes)));
   });
   return keys;

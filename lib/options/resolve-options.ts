@@ -29,7 +29,7 @@ import type {
 import { ACCOUNT_MESSAGE_PURPOSES } from '../account/account-messages.js';
 import { AUTH_DEFAULTS as D, AUTH_EXTRAS_DEFAULTS, AUTH_ROUTE_NAMES } from './defaults.js';
 import { bool, deepFreeze, duration, integer, isDict, keysOf, oneOf, Problems, section, text, type Dict } from './option-checks.js';
-import { resolveEncryptionKeys, resolveJwtKeys, resolveJwtKeySet } from './resolve-keys.js';
+import { resolveEncryptionKeys, resolveJwtKeys, resolveJwtKeySet, resolveSecretKeys } from './resolve-keys.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes, ResolvedJwtKey } from './resolved-auth-options.js';
 import { DELIVERED_MFA_METHODS, MFA_METHODS, type BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 
@@ -48,6 +48,7 @@ const MFA_PENDING_TTL_SECONDS = 300;
 const ROOT_KEYS = keysOf<AuthModuleOptions>({
   accessTokenType: 1,
   jwt: 1,
+  secretKey: 1,
   refreshToken: 1,
   cookies: 1,
   userStore: 1,
@@ -150,9 +151,11 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   if (root.userStore === undefined || root.userStore === null) {
     p.add('userStore', 'is required (a class, an instance or { useFactory, inject } implementing UserStore)');
   }
+  const jwt = resolveJwt(p, root.jwt);
   const resolved: Resolved = {
     accessTokenType: oneOf(p, 'accessTokenType', root.accessTokenType, TOKEN_TYPES, D.accessTokenType),
-    jwt: resolveJwt(p, root.jwt),
+    jwt,
+    secretKeys: resolveSecretKeys(p, root.secretKey, jwt.keys),
     refreshToken: resolveRefreshToken(p, root.refreshToken),
     cookies: resolveCookies(p, root.cookies),
     mfa: resolveMfa(p, root.mfa, root.emailSender),
@@ -192,7 +195,7 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
     const key = resolveJwtKeys(p, jwt, algorithm);
     if (key !== undefined) keys = [key];
   }
-  // The active key signs (and seeds the derived keys); the resolver refuses a set without exactly one.
+  // The active key signs; the resolver refuses a set without exactly one.
   const active = keys.find((key) => key.status === 'active');
   const accessTtl = duration(p, 'jwt.accessTokenTtl', jwt.accessTokenTtl, D.jwt.accessTokenTtl);
   const maxAccessTtl = duration(p, 'jwt.maxAccessTokenTtl', jwt.maxAccessTokenTtl, D.jwt.maxAccessTokenTtl);

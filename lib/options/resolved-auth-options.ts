@@ -15,7 +15,7 @@ export interface ResolvedAuthOptions {
   readonly jwt: {
     /** The active key's algorithm. */
     readonly algorithm: JwtAlgorithm;
-    /** The active key's signing key (a secret or a private key); the CSRF, refresh-token and code keys derive from it. */
+    /** The active key's signing key (a secret or a private key). */
     readonly signingKey: KeyObject;
     /** The active key's verification key (the secret, or the public key). */
     readonly verificationKey: KeyObject;
@@ -34,6 +34,12 @@ export interface ResolvedAuthOptions {
     /** `jwt.publicUrl`, or `null`. */
     readonly publicUrl: string | null;
   };
+  /**
+   * The keys the CSRF tokens, refresh-token MACs and one-time-code hashes are derived from (see
+   * `secretKey`): the first makes new values, every one is accepted. The `secretKey` keys first, then
+   * every JWT key holding a secret or private key (the active one first).
+   */
+  readonly secretKeys: readonly KeyObject[];
   readonly refreshToken: {
     readonly ttlMs: number;
     readonly absoluteTtlMs: number;

@@ -70,7 +70,7 @@ export class SessionService {
     private readonly accessTokens: AccessTokenService,
     private readonly revocations: RevocationFeed,
   ) {
-    this.refreshTokens = new RefreshTokens(options.jwt.signingKey);
+    this.refreshTokens = new RefreshTokens(options.secretKeys);
   }
 
   /** Starts a session for the user and issues its first token pair. */

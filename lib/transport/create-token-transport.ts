@@ -25,7 +25,7 @@ export function createTokenTransport(
   appConfig: ApplicationConfig | undefined,
 ): TokenTransport {
   if (options.accessTokenType === 'header') return new HeaderTokenTransport();
-  const csrf = new CsrfTokens(options.jwt.signingKey);
+  const csrf = new CsrfTokens(options.secretKeys);
   const refreshPath = (): string => joinPath(appConfig?.getGlobalPrefix() ?? '', routes.prefix);
   return new CookieTokenTransport(options, csrf, options.accessTokenType === 'both', refreshPath);
 }

@@ -75,10 +75,13 @@ export class DeliveredCodeFactor implements MfaFactor {
     return { message: `A verification code was sent to ${this.mask(to)}.`, expiresIn: expiresInSeconds };
   }
 
-  verify({ user, pending, code }: MfaVerifyContext): Promise<boolean> {
+  /** Consumes the code under the hash of the first secret key, then (a code sent before a rotation) of each older one. */
+  async verify({ user, pending, code }: MfaVerifyContext): Promise<boolean> {
     const { store, codes, clock } = this.settings;
-    const hash = codes.hash(user.id, pending.pendingId, this.method, code);
-    return store.consumeCode(user.id, pending.pendingId, this.method, hash, clock.now());
+    for (const hash of codes.hashes(user.id, pending.pendingId, this.method, code)) {
+      if (await store.consumeCode(user.id, pending.pendingId, this.method, hash, clock.now())) return true;
+    }
+    return false;
   }
 
   private destination(user: AuthUser): string | undefined {

@@ -3,7 +3,7 @@ import { createSecretKey } from 'node:crypto';
 import { OneTimeCodes, RecoveryCodes } from '../../../lib/mfa/verification-codes.js';
 
 describe('OneTimeCodes', () => {
-  const codes = new OneTimeCodes(createSecretKey(Buffer.alloc(32, 7)), 6);
+  const codes = new OneTimeCodes([createSecretKey(Buffer.alloc(32, 7))], 6);
 
   it('makes codes of exactly the configured digits, spread over every digit', () => {
     const seen = new Set<string>();
@@ -13,7 +13,7 @@ describe('OneTimeCodes', () => {
       for (const c of code) seen.add(c);
     }
     expect(seen.size).toBe(10);
-    expect(new OneTimeCodes(createSecretKey(Buffer.alloc(32)), 8).generate()).toMatch(/^[0-9]{8}$/);
+    expect(new OneTimeCodes([createSecretKey(Buffer.alloc(32))], 8).generate()).toMatch(/^[0-9]{8}$/);
   });
 
   it('accepts only the exact shape', () => {
@@ -28,7 +28,17 @@ describe('OneTimeCodes', () => {
     expect(codes.hash('v', 'p', 'email', '123456')).not.toBe(h);
     expect(codes.hash('u', 'q', 'email', '123456')).not.toBe(h);
     expect(codes.hash('u', 'p', 'sms', '123456')).not.toBe(h);
-    expect(new OneTimeCodes(createSecretKey(Buffer.alloc(32, 8)), 6).hash('u', 'p', 'email', '123456')).not.toBe(h);
+    expect(new OneTimeCodes([createSecretKey(Buffer.alloc(32, 8))], 6).hash('u', 'p', 'email', '123456')).not.toBe(h);
+  });
+
+  it('after a rotation, hashes new codes under the new key and still matches a code hashed under the old one', () => {
+    const oldKey = createSecretKey(Buffer.alloc(32, 7));
+    const newKey = createSecretKey(Buffer.alloc(32, 9));
+    const stored = codes.hash('u', 'p', 'email', '123456');
+    const rotated = new OneTimeCodes([newKey, oldKey], 6);
+    expect(rotated.hash('u', 'p', 'email', '123456')).not.toBe(stored);
+    expect(rotated.hashes('u', 'p', 'email', '123456')).toEqual([rotated.hash('u', 'p', 'email', '123456'), stored]);
+    expect(new OneTimeCodes([newKey], 6).hashes('u', 'p', 'email', '123456')).not.toContain(stored);
   });
 });
 

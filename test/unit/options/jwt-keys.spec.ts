@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
 import type { AuthModuleOptions } from '../../../lib/options/auth-module-options.interface.js';
 import { resolveAuthOptions } from '../../../lib/options/resolve-options.js';
@@ -289,3 +289,50 @@ describe('jwt.publicUrl and jwt.jwksMaxAge (publishing)', () => {
     ]);
   });
 });
+
+describe('secretKey: the keys of CSRF tokens, refresh-token MACs and code hashes', () => {
+  const exported = (keys: readonly KeyObject[]): string[] =>
+    keys.map((key) =>
+      key.type === 'secret' ? key.export().toString('hex') : key.export({ format: 'der', type: 'pkcs8' }).toString('hex'),
+    );
+
+  it('without secretKey: the active JWT key first, then every other key holding a secret or private key', () => {
+    const { secretKeys } = resolveAuthOptions(
+      withJwt({
+        keys: [
+          { kid: 'old', algorithm: 'RS256', publicKey: rsa.publicKey, status: 'retired' },
+          { kid: 'next', algorithm: 'ES256', privateKey: ec.privateKey, status: 'standby' },
+          { kid: 'now', algorithm: 'EdDSA', privateKey: ed.privateKey },
+          { kid: 'hs', algorithm: 'HS256', secret: SECRET, status: 'retired' },
+        ],
+      }),
+    );
+    expect(exported(secretKeys)).toEqual(exported([ed.privateKey, ec.privateKey, createSecretKeyOf(SECRET)]));
+  });
+
+  it('with secretKey: its keys first (the first keys new values), then the JWT keys (accepted, as before it was set)', () => {
+    const options = { jwt: { secret: SECRET }, secretKey: [OTHER_SECRET, Buffer.alloc(32, 3)], userStore } as unknown as AuthModuleOptions;
+    const { secretKeys } = resolveAuthOptions(options);
+    expect(exported(secretKeys)).toEqual(
+      exported([createSecretKeyOf(OTHER_SECRET), createSecretKeyOf(Buffer.alloc(32, 3)), createSecretKeyOf(SECRET)]),
+    );
+  });
+
+  it('refuses a short key, a wrong type and an empty list, each with its path', () => {
+    const problemsOf = (secretKey: unknown): readonly string[] => {
+      try {
+        resolveAuthOptions({ jwt: { secret: SECRET }, secretKey, userStore } as unknown as AuthModuleOptions);
+      } catch (error) {
+        return (error as AuthConfigError).problems;
+      }
+      throw new Error('expected an AuthConfigError');
+    };
+    expect(problemsOf('short')).toEqual(['secretKey: must be at least 32 bytes (got 5)']);
+    expect(problemsOf([OTHER_SECRET, 42])).toEqual(['secretKey[1]: must be a string or a Buffer']);
+    expect(problemsOf([])).toEqual(['secretKey: must hold at least one key']);
+  });
+});
+
+function createSecretKeyOf(value: string | Buffer): KeyObject {
+  return createSecretKey(typeof value === 'string' ? Buffer.from(value) : value);
+}

@@ -38,7 +38,9 @@ describe('resolveAuthOptions', () => {
     const resolved = resolveAuthOptions(opts());
 
     it('fills in every default', () => {
-      const { jwt, ...rest } = resolved;
+      const { jwt, secretKeys, ...rest } = resolved;
+      // Without secretKey, the derived secrets come from the JWT key (as in earlier versions).
+      expect(secretKeys).toEqual([jwt.signingKey]);
       expect(jwt).toEqual({
         algorithm: 'HS256',
         signingKey: expect.any(KeyObject),

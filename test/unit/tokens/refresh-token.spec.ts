@@ -8,7 +8,7 @@ import {
   refreshTokenSessionId,
 } from '../../../lib/tokens/refresh-token.js';
 
-const tokens = new RefreshTokens(createSecretKey(Buffer.from('test-secret-that-is-at-least-32-bytes-long!')));
+const tokens = new RefreshTokens([createSecretKey(Buffer.from('test-secret-that-is-at-least-32-bytes-long!'))]);
 const newRefreshToken = (sessionId: string): string => tokens.issue(sessionId);
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -124,8 +124,16 @@ describe('refresh tokens', () => {
     // The same secret part under another session id (a token of session B replayed against A).
     expect(tokens.isAuthentic(`${newSessionId()}.${token.split('.')[1]}`)).toBe(false);
     // Another signing key (another deployment) does not recognise it.
-    const other = new RefreshTokens(createSecretKey(Buffer.from('another-secret-that-is-at-least-32-bytes!!')));
+    const otherKey = createSecretKey(Buffer.from('another-secret-that-is-at-least-32-bytes!!'));
+    const other = new RefreshTokens([otherKey]);
     expect(other.isAuthentic(token)).toBe(false);
+    // After a rotation (the new key first, the old one kept): old and new tokens are both recognised.
+    const rotated = new RefreshTokens([otherKey, createSecretKey(Buffer.from('test-secret-that-is-at-least-32-bytes-long!'))]);
+    expect(rotated.isAuthentic(token)).toBe(true);
+    const fresh = rotated.issue(sid);
+    expect(rotated.isAuthentic(fresh)).toBe(true);
+    expect(other.isAuthentic(fresh)).toBe(true);
+    expect(tokens.isAuthentic(fresh)).toBe(false);
   });
 
   it('a forged, tampered or legacy (purely random) secret part is not authentic', () => {
