@@ -31,7 +31,7 @@ import { RolesGuard } from './guards/roles.guard.js';
 import type { AuthModuleExtras, AuthModuleOptions } from './options/auth-module-options.interface.js';
 import { AUTH_EXTRAS_DEFAULTS } from './options/defaults.js';
 import { resolveAuthOptions, resolveAuthRoutes } from './options/resolve-options.js';
-import { resolveProvider } from './options/resolve-provider.js';
+import { instantiateProvider, resolveProvider } from './options/resolve-provider.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved-auth-options.js';
 import { RecoveryCodeFactor } from './mfa/factors/recovery-code.factor.js';
 import { TotpFactor } from './mfa/factors/totp.factor.js';
@@ -61,10 +61,11 @@ import { storeProvider } from './stores/store-provider.js';
 import { assertUserStore, USER_STORE, type UserStore } from './stores/user.store.js';
 import { setupAuthSwagger } from './swagger/auth-swagger.js';
 import { AccessTokenService } from './tokens/access-token.service.js';
+import { assertKeyProvider, JwtKeyRing } from './tokens/jwt-key-ring.js';
 import { MfaTokenService } from './tokens/mfa-token.service.js';
 import { createTokenTransport } from './transport/create-token-transport.js';
 import { TOKEN_TRANSPORT } from './transport/token-transport.js';
-import { AUTH_CLOCK, systemClock } from './util/clock.js';
+import { AUTH_CLOCK, systemClock, type Clock } from './util/clock.js';
 
 const builder = new ConfigurableModuleBuilder<AuthModuleOptions>({ moduleName: 'Auth' })
   .setClassMethodName('forRoot')
@@ -133,7 +134,8 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
     guards,
   );
   controllers.push(wellKnown);
-  const publishing: RouteCondition = (options) => hasPublicKeys(options.jwt.keys);
+  // With a keyProvider the set may gain an asymmetric key later: the routes exist, and answer 404 while it has none.
+  const publishing: RouteCondition = (options) => options.jwt.keyProvider || hasPublicKeys(options.jwt.keys);
   const mfaOn: RouteCondition = (options) => options.mfa.enabled;
   const emailOn: RouteCondition = (options) => options.account.emailEnabled;
   const loginCodeOn: RouteCondition = (options) => options.account.loginCode.enabled;
@@ -268,6 +270,15 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       useFactory: createTokenTransport,
       inject: [AUTH_OPTIONS, AUTH_ROUTES, { token: ApplicationConfig, optional: true }],
     },
+    {
+      provide: JwtKeyRing,
+      useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions, clock: Clock) => {
+        const option = raw.jwt?.keyProvider;
+        const provider = option === undefined || option === null ? null : assertKeyProvider(await instantiateProvider(option, moduleRef));
+        return JwtKeyRing.create(options, clock, provider);
+      },
+      inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS, AUTH_CLOCK],
+    },
     AccessTokenService,
     MfaTokenService,
     SessionService,
@@ -315,6 +326,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       PASSWORD_HASHER,
       TOKEN_TRANSPORT,
       AccessTokenService,
+      JwtKeyRing,
       SessionService,
       RevocationFeed,
       MfaService,

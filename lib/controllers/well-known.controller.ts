@@ -3,7 +3,9 @@ import { ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@n
 import { AUTH_OPTIONS, AUTH_ROUTES } from '../auth.constants.js';
 import { Public } from '../decorators/public.decorator.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from '../options/resolved-auth-options.js';
+import { AuthException } from '../errors/auth.exception.js';
 import { ifNoneMatch, publicJwks, strongEtag, type PublicJwk } from '../tokens/jwks.js';
+import { JwtKeyRing } from '../tokens/jwt-key-ring.js';
 import { setHeader, setStatus, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
 
 /** RFC 8414 authorization server metadata, the minimal part gateways read. */
@@ -18,19 +20,22 @@ export interface AuthorizationServerMetadata {
  * `GET /.well-known/jwks.json` and `GET /.well-known/oauth-authorization-server`, at the app root
  * (not under the module's prefix), public. Both exist only when an asymmetric key is configured (HS256
  * secrets are never published), the metadata also only with `jwt.publicUrl`; otherwise they answer 404
- * and are absent from Swagger (see `routeSwitchesProvider`). Both bodies are built once at start-up.
+ * and are absent from Swagger (see `routeSwitchesProvider`). With a `jwt.keyProvider` both exist, and
+ * answer 404 while the loaded set has no asymmetric key. The JWK Set is built once per key set (again
+ * after a reload or a scheduled transition: a retired key that dropped out is no longer published).
  */
 @ApiTags('keys')
 @Controller()
 export class WellKnownController {
-  private readonly jwksBody: { keys: PublicJwk[] };
-  private readonly jwksEtag: string;
+  private jwksCache: { generation: number; body: { keys: PublicJwk[] }; etag: string } | undefined;
   private readonly jwksCacheControl: string;
   private readonly metadataBody: AuthorizationServerMetadata | undefined;
 
-  constructor(@Inject(AUTH_OPTIONS) options: ResolvedAuthOptions, @Inject(AUTH_ROUTES) routes: ResolvedAuthRoutes) {
-    this.jwksBody = publicJwks(options.jwt.keys);
-    this.jwksEtag = strongEtag(JSON.stringify(this.jwksBody));
+  constructor(
+    @Inject(AUTH_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(AUTH_ROUTES) routes: ResolvedAuthRoutes,
+    @Inject(JwtKeyRing) private readonly ring: JwtKeyRing,
+  ) {
     this.jwksCacheControl = `public, max-age=${options.jwt.jwksMaxAgeSeconds}`;
     const base = options.jwt.publicUrl;
     const token = routes.paths.token;
@@ -60,13 +65,15 @@ export class WellKnownController {
   @ApiOkResponse({ description: '`{ keys: [{ kty, kid, alg, use: "sig", crv?, x?, y?, n?, e? }] }`' })
   @ApiNotModifiedResponse({ description: 'The `If-None-Match` tag is current.' })
   jwks(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse): { keys: PublicJwk[] } | undefined {
+    const { body, etag } = this.currentJwks();
+    if (body.keys.length === 0) throw new AuthException('NOT_FOUND');
     setHeader(res, 'Cache-Control', this.jwksCacheControl);
-    setHeader(res, 'ETag', this.jwksEtag);
-    if (ifNoneMatch(req.headers['if-none-match'], this.jwksEtag)) {
+    setHeader(res, 'ETag', etag);
+    if (ifNoneMatch(req.headers['if-none-match'], etag)) {
       setStatus(res, 304);
       return undefined;
     }
-    return this.jwksBody;
+    return body;
   }
 
   @Get('.well-known/oauth-authorization-server')
@@ -79,6 +86,17 @@ export class WellKnownController {
   @ApiOkResponse({ description: 'The metadata document.' })
   metadata(): AuthorizationServerMetadata {
     // The route exists only with jwt.publicUrl (see the route switch in auth.module.ts).
+    if (this.currentJwks().body.keys.length === 0) throw new AuthException('NOT_FOUND');
     return this.metadataBody as AuthorizationServerMetadata;
+  }
+
+  /** The JWK Set of the keys in use, built once per key set. */
+  private currentJwks(): { body: { keys: PublicJwk[] }; etag: string } {
+    const state = this.ring.current();
+    if (this.jwksCache?.generation !== state.generation) {
+      const body = publicJwks(state.keys);
+      this.jwksCache = { generation: state.generation, body, etag: strongEtag(JSON.stringify(body)) };
+    }
+    return this.jwksCache;
   }
 }

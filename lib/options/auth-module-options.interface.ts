@@ -67,6 +67,28 @@ export interface JwtKeyOptions {
   publicKey?: string | Buffer | KeyObject;
   /** `'active'` (signs), `'standby'` (verifies, not yet signing) or `'retired'` (verifies until its tokens expire). @default 'active' */
   status?: JwtKeyStatus;
+  /**
+   * A rotation schedule instead of `status`: when this key starts signing (a `Date`, an ISO 8601
+   * string or epoch milliseconds). Either every key of the set has one or none does. At any moment
+   * the key with the latest `activateAt` in the past signs; a key whose time has not come is
+   * `standby` (published, verifying); the keys before the signing one are `retired` and verify until
+   * `jwt.maxAccessTokenTtl` (+ `clockToleranceSeconds`) after their successor took over, then are
+   * dropped. Every instance switches at the same instant with no deployment; see docs/keys.md.
+   */
+  activateAt?: Date | string | number;
+}
+
+/**
+ * Where the JWT keys come from when they are not in the options: a KMS, Vault, a secrets file or the
+ * shared database. `loadKeys` is called once at start-up (the module does not start without a valid
+ * set) and then every `jwt.keyReloadInterval`, and on `JwtKeyRing.reload()`. A set that fails its
+ * checks, a rejection or a timeout keeps the keys in use (with a warning naming the problem, never
+ * the key). Keys are compared by `kid`, algorithm, status, schedule and key material, so reloading an
+ * unchanged set costs nothing.
+ */
+export interface KeyProvider {
+  /** The key set, in the shape of `jwt.keys`. */
+  loadKeys(): Promise<readonly JwtKeyOptions[]>;
 }
 
 /**
@@ -96,10 +118,17 @@ export interface JwtOptions {
    * them): several keys, each with its `kid`, its own algorithm and a status. Exactly one is
    * `'active'` and signs; `'standby'` and `'retired'` keys verify. A token is verified with the key
    * its `kid` names, with that key's algorithm only; a token without `kid`, or naming no configured
-   * key, is refused. Today the active key also seeds the CSRF, refresh-token and one-time-code keys,
-   * so promoting another key invalidates those (see docs/keys.md).
+   * key, is refused. Keys may instead carry an `activateAt` schedule (see {@link JwtKeyOptions.activateAt}).
    */
   keys?: JwtKeyOptions[];
+  /**
+   * The key set comes from this provider (a class, an instance or `{ useFactory, inject }`) instead
+   * of `secret` / `privateKey` / `keys`, and is reloaded every `keyReloadInterval` without a restart.
+   * Needs `secretKey` (the CSRF, refresh-token and code keys must not change with a reload).
+   */
+  keyProvider?: ProviderOption<KeyProvider>;
+  /** How often the `keyProvider` is asked for the keys again. @default '1m' */
+  keyReloadInterval?: Duration;
   /**
    * `max-age` of `GET /.well-known/jwks.json` (`Cache-Control: public`): how long verifiers may keep the
    * published keys. Publish a new key as `standby` at least this long before it becomes `active`.

@@ -26,6 +26,7 @@ export const AUTH_DEFAULTS = deepFreeze({
     clockToleranceSeconds: 0,
     verifiedTokenCacheSize: 10_000,
     jwksMaxAge: '5m',
+    keyReloadInterval: '1m',
   },
   refreshToken: { ttl: '7d', absoluteTtl: '30d', reuseGraceSeconds: 10, orphanGraceSeconds: 120 },
   cookies: {

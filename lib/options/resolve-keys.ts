@@ -11,7 +11,7 @@ import type { JwtAlgorithm, JwtKeyOptions, JwtKeyStatus } from './auth-module-op
 import { isDict, keysOf, section, type Dict, type Problems } from './option-checks.js';
 import type { ResolvedJwtKey } from './resolved-auth-options.js';
 
-const JWT_KEY_KEYS = keysOf<JwtKeyOptions>({ kid: 1, algorithm: 1, secret: 1, privateKey: 1, publicKey: 1, status: 1 });
+const JWT_KEY_KEYS = keysOf<JwtKeyOptions>({ kid: 1, algorithm: 1, secret: 1, privateKey: 1, publicKey: 1, status: 1, activateAt: 1 });
 
 const MIN_HS256_SECRET_BYTES = 32;
 
@@ -45,24 +45,38 @@ const HS256_KID_LABEL = 'nest-gatekeeper jwt kid v1\0';
 export function resolveJwtKeys(problems: Problems, jwt: Dict, algorithm: JwtAlgorithm): ResolvedJwtKey | undefined {
   const pair = resolveKeyMaterial(problems, 'jwt', jwt, algorithm, true);
   if (pair === undefined) return undefined;
-  return { kid: derivedKid(pair.verify), algorithm, status: 'active', signingKey: pair.sign, verificationKey: pair.verify };
+  return {
+    kid: derivedKid(pair.verify),
+    algorithm,
+    status: 'active',
+    activateAt: null,
+    signingKey: pair.sign,
+    verificationKey: pair.verify,
+  };
 }
 
 /**
- * `jwt.keys`: each key checked for its own algorithm, unique `kid`s, exactly one `active` key (the
- * signer, with its private key or secret); `standby` and `retired` keys verify only, and an asymmetric
- * one may be given by its public key alone.
+ * `jwt.keys` (or what a `KeyProvider` loaded, under `name`): each key checked for its own algorithm,
+ * unique `kid`s, and either exactly one `active` key (the signer, with its private key or secret;
+ * `standby` and `retired` keys verify only, and an asymmetric one may be given by its public key
+ * alone) or an `activateAt` on every key (a schedule: each key needs its private key or secret, and
+ * the statuses are computed from the clock by the `JwtKeyRing`; here they read `standby`).
  */
-export function resolveJwtKeySet(problems: Problems, value: unknown): ResolvedJwtKey[] {
+export function resolveJwtKeySet(problems: Problems, value: unknown, name = 'jwt.keys'): ResolvedJwtKey[] {
   if (!Array.isArray(value) || value.length === 0) {
-    problems.add('jwt.keys', 'must be a non-empty array of keys ({ kid, algorithm, secret | privateKey | publicKey, status })');
+    problems.add(name, 'must be a non-empty array of keys ({ kid, algorithm, secret | privateKey | publicKey, status })');
     return [];
+  }
+  const scheduled = (value as unknown[]).filter((entry) => isDict(entry) && entry.activateAt !== undefined).length;
+  const schedule = scheduled > 0;
+  if (schedule && scheduled !== value.length) {
+    problems.add(name, `either every key has activateAt (a schedule) or none does (${scheduled} of ${value.length} have one)`);
   }
   const keys: ResolvedJwtKey[] = [];
   const seen = new Set<string>();
   let active = 0;
   (value as unknown[]).forEach((entry, i) => {
-    const path = `jwt.keys[${i}]`;
+    const path = `${name}[${i}]`;
     if (!isDict(entry)) {
       problems.add(path, 'must be an object ({ kid, algorithm, secret | privateKey | publicKey, status })');
       return;
@@ -94,14 +108,22 @@ export function resolveJwtKeySet(problems: Problems, value: unknown): ResolvedJw
         `is required: one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}${algorithm === undefined ? '' : ` (got ${JSON.stringify(algorithm)})`}`,
       );
     }
-    const status = given.status ?? 'active';
+    let activateAt: number | null = null;
+    if (given.activateAt !== undefined) {
+      activateAt = instant(given.activateAt);
+      if (activateAt === null) problems.add(`${path}.activateAt`, 'must be a Date, an ISO 8601 date-time string or epoch milliseconds');
+      if (given.status !== undefined)
+        problems.add(`${path}.status`, 'cannot be combined with activateAt (the schedule decides the status)');
+    }
+    const status = schedule ? 'standby' : (given.status ?? 'active');
     const statusOk = (STATUSES as readonly unknown[]).includes(status);
     if (!statusOk) {
       problems.add(`${path}.status`, `must be one of ${STATUSES.map((s) => `'${s}'`).join(', ')} (got ${JSON.stringify(status)})`);
     }
     if (status === 'active') active++;
     if (!algorithmOk || !statusOk) return;
-    const pair = resolveKeyMaterial(problems, path, given, algorithm as JwtAlgorithm, status === 'active');
+    // A scheduled key will sign one day: it needs its private key or secret.
+    const pair = resolveKeyMaterial(problems, path, given, algorithm as JwtAlgorithm, status === 'active' || schedule);
     if (pair === undefined || !kidOk) return;
     if (given.kid === undefined) {
       kid = derivedKid(pair.verify);
@@ -111,17 +133,31 @@ export function resolveJwtKeySet(problems: Problems, value: unknown): ResolvedJw
       kid: kid as string,
       algorithm: algorithm as JwtAlgorithm,
       status: status as JwtKeyStatus,
+      activateAt,
       signingKey: pair.sign,
       verificationKey: pair.verify,
     });
   });
-  if (active !== 1) {
-    problems.add(
-      'jwt.keys',
-      `exactly one key must have status 'active' (the one that signs; a key without status is active), found ${active}`,
-    );
+  if (!schedule && active !== 1) {
+    problems.add(name, `exactly one key must have status 'active' (the one that signs; a key without status is active), found ${active}`);
   }
   return keys;
+}
+
+/** An ISO 8601 date-time (with a time zone) as epoch milliseconds. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A `Date`, an ISO 8601 date-time string or epoch milliseconds, as epoch milliseconds; `null` for anything else. */
+function instant(value: unknown): number | null {
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'string' && ISO_DATE_TIME.test(value)
+        ? Date.parse(value)
+        : typeof value === 'number'
+          ? value
+          : NaN;
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
 }
 
 /**
@@ -259,11 +295,22 @@ export function resolveEncryptionKeys(problems: Problems, value: unknown, needed
  * or private key, the active one first: the keys CSRF tokens, refresh-token MACs and code hashes are
  * derived from (the first keys new values).
  */
-export function resolveSecretKeys(problems: Problems, value: unknown, jwtKeys: readonly ResolvedJwtKey[]): KeyObject[] {
+export function resolveSecretKeys(
+  problems: Problems,
+  value: unknown,
+  jwtKeys: readonly ResolvedJwtKey[],
+  keyProvider: boolean,
+): KeyObject[] {
+  if (keyProvider && value === undefined) {
+    problems.add(
+      'secretKey',
+      'is required with jwt.keyProvider (CSRF tokens, refresh-token MACs and code hashes must not change when the keys are reloaded)',
+    );
+  }
   const own = value === undefined ? [] : symmetricKeys(problems, 'secretKey', value);
-  const fromJwt = [...jwtKeys]
-    .sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'))
-    .flatMap((key) => (key.signingKey === null ? [] : [key.signingKey]));
+  // The active key first (a scheduled set: the latest activateAt first); the rest in configuration order.
+  const rank = (key: ResolvedJwtKey): number => (key.activateAt !== null ? key.activateAt : key.status === 'active' ? Infinity : -1);
+  const fromJwt = [...jwtKeys].sort((a, b) => rank(b) - rank(a)).flatMap((key) => (key.signingKey === null ? [] : [key.signingKey]));
   return [...own, ...fromJwt];
 }
 

@@ -86,6 +86,8 @@ const JWT_KEYS = keysOf<JwtOptions>({
   publicKey: 1,
   algorithm: 1,
   keys: 1,
+  keyProvider: 1,
+  keyReloadInterval: 1,
   jwksMaxAge: 1,
   publicUrl: 1,
   issuer: 1,
@@ -155,7 +157,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
   const resolved: Resolved = {
     accessTokenType: oneOf(p, 'accessTokenType', root.accessTokenType, TOKEN_TYPES, D.accessTokenType),
     jwt,
-    secretKeys: resolveSecretKeys(p, root.secretKey, jwt.keys),
+    secretKeys: resolveSecretKeys(p, root.secretKey, jwt.keys, jwt.keyProvider),
     refreshToken: resolveRefreshToken(p, root.refreshToken),
     cookies: resolveCookies(p, root.cookies),
     mfa: resolveMfa(p, root.mfa, root.emailSender),
@@ -183,7 +185,12 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
   if (raw === undefined) p.add('jwt', "is required (at least 'jwt.secret', or 'jwt.keys')");
   const jwt = section(p, raw, 'jwt', JWT_KEYS);
   let keys: ResolvedJwtKey[] = [];
-  if (jwt.keys !== undefined) {
+  const keyProvider = jwt.keyProvider !== undefined && jwt.keyProvider !== null;
+  if (keyProvider) {
+    for (const name of ['secret', 'privateKey', 'publicKey', 'algorithm', 'keys'] as const) {
+      if (jwt[name] !== undefined) p.add(`jwt.${name}`, 'cannot be combined with jwt.keyProvider (the provider supplies every key)');
+    }
+  } else if (jwt.keys !== undefined) {
     for (const name of ['secret', 'privateKey', 'publicKey', 'algorithm'] as const) {
       if (jwt[name] !== undefined) {
         p.add(`jwt.${name}`, 'cannot be combined with jwt.keys (each key of jwt.keys has its own algorithm and key material)');
@@ -195,8 +202,6 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
     const key = resolveJwtKeys(p, jwt, algorithm);
     if (key !== undefined) keys = [key];
   }
-  // The active key signs; the resolver refuses a set without exactly one.
-  const active = keys.find((key) => key.status === 'active');
   const accessTtl = duration(p, 'jwt.accessTokenTtl', jwt.accessTokenTtl, D.jwt.accessTokenTtl);
   const maxAccessTtl = duration(p, 'jwt.maxAccessTokenTtl', jwt.maxAccessTokenTtl, D.jwt.maxAccessTokenTtl);
   if (accessTtl > maxAccessTtl) {
@@ -215,11 +220,9 @@ function resolveJwt(p: Problems, raw: unknown): Resolved['jwt'] {
     p.add('jwt.maxAccessTokenTtl', `must be at most 1 day: an access token cannot be taken back before it expires${hint}`);
   }
   return {
-    algorithm: active?.algorithm ?? D.jwt.algorithm,
-    signingKey: active?.signingKey as KeyObject,
-    verificationKey: active?.verificationKey as KeyObject,
-    kid: active?.kid ?? '',
     keys,
+    keyProvider,
+    keyReloadIntervalMs: duration(p, 'jwt.keyReloadInterval', jwt.keyReloadInterval, D.jwt.keyReloadInterval),
     issuer: text(p, 'jwt.issuer', jwt.issuer, D.jwt.issuer),
     audience: text(p, 'jwt.audience', jwt.audience, D.jwt.audience),
     accessTokenTtlSeconds: Math.floor(accessTtl / 1000),

@@ -13,16 +13,15 @@ import type { PublicUser } from '../users/public-user.js';
 export interface ResolvedAuthOptions {
   readonly accessTokenType: AccessTokenType;
   readonly jwt: {
-    /** The active key's algorithm. */
-    readonly algorithm: JwtAlgorithm;
-    /** The active key's signing key (a secret or a private key). */
-    readonly signingKey: KeyObject;
-    /** The active key's verification key (the secret, or the public key). */
-    readonly verificationKey: KeyObject;
-    /** The active key's `kid`. */
-    readonly kid: string;
-    /** Every configured key (the active one included), in the order given. */
+    /**
+     * The configured keys, in the order given (empty with a `keyProvider`). What signs and verifies at
+     * a given moment is the `JwtKeyRing`'s (it applies schedules and reloads); read it, not this.
+     */
     readonly keys: readonly ResolvedJwtKey[];
+    /** Whether `jwt.keyProvider` supplies the keys (the provider itself is read from the raw options). */
+    readonly keyProvider: boolean;
+    /** `jwt.keyReloadInterval` in milliseconds. */
+    readonly keyReloadIntervalMs: number;
     readonly issuer: string;
     readonly audience: string;
     readonly accessTokenTtlSeconds: number;
@@ -142,7 +141,10 @@ export interface ResolvedAuthOptions {
 export interface ResolvedJwtKey {
   readonly kid: string;
   readonly algorithm: JwtAlgorithm;
+  /** The status given (a scheduled key reads `'standby'` here: the `JwtKeyRing` computes its status from the clock). */
   readonly status: JwtKeyStatus;
+  /** When the key starts signing (epoch ms), in a scheduled set; `null` otherwise. */
+  readonly activateAt: number | null;
   /** The secret or private key; `null` for a verify-only key given by its public key. */
   readonly signingKey: KeyObject | null;
   /** The secret or public key. */

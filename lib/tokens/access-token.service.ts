@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 import { randomToken } from '../crypto/secrets.js';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { jwtKeyMaterial } from './jwt-key-material.js';
 import { hasCanonicalSignature } from './jws-signature.js';
-import { verifierFor, verifiersByKid } from './jwt-key-set.js';
+import { KeyedJwt } from './jwt-key-set.js';
+import { JwtKeyRing } from './jwt-key-ring.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
@@ -59,25 +61,26 @@ type Verifier = (token: string) => { header: Record<string, unknown>; payload: u
  */
 @Injectable()
 export class AccessTokenService {
-  private readonly signer: (payload: AccessTokenPayload) => string;
-  /** One verifier per configured key, by `kid`, each pinned to its key's algorithm. */
-  private readonly verifiers: ReadonlyMap<string, Verifier>;
+  /** The active key's signer and one verifier per key, by `kid`, each pinned to its key's algorithm. */
+  private readonly keys: KeyedJwt<(payload: AccessTokenPayload) => string, Verifier>;
   private readonly verified = new Map<string, AuthPrincipal>();
   private readonly cacheSize: number;
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
+    @Inject(JwtKeyRing) ring: JwtKeyRing,
   ) {
-    const { algorithm, issuer, audience, signingKey, kid, keys } = options.jwt;
+    const { issuer, audience } = options.jwt;
     this.cacheSize = options.jwt.verifiedTokenCacheSize;
-    this.signer = createSigner({
-      key: jwtKeyMaterial(signingKey),
-      algorithm,
-      header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid },
-    });
-    this.verifiers = verifiersByKid(
-      keys,
+    this.keys = new KeyedJwt(
+      ring,
+      (active) =>
+        createSigner({
+          key: jwtKeyMaterial(active.signingKey as KeyObject),
+          algorithm: active.algorithm,
+          header: { alg: active.algorithm, typ: ACCESS_TOKEN_TYPE, kid: active.kid },
+        }),
       (key) =>
         createVerifier({
           key: jwtKeyMaterial(key.verificationKey),
@@ -90,13 +93,15 @@ export class AccessTokenService {
           ignoreNotBefore: true,
           complete: true,
         }) as Verifier,
+      // Keys changed (a reload, a scheduled switch): a token verified by a key now gone must not be served from the cache.
+      () => this.verified.clear(),
     );
   }
 
   /** Signs an access token living `ttlSeconds` (the configured TTL by default). */
   sign(subject: AccessTokenSubject, ttlSeconds = this.options.jwt.accessTokenTtlSeconds): SignedAccessToken {
     const iat = Math.floor(this.clock.now() / 1000);
-    const token = this.signer({
+    const token = this.keys.signer()({
       sub: subject.userId,
       sid: subject.sessionId,
       roles: [...subject.roles],
@@ -118,6 +123,7 @@ export class AccessTokenService {
    * past `exp`, a future `nbf`, or missing `sub`/`sid`.
    */
   verify(token: string): AuthPrincipal {
+    this.keys.sync();
     const cached = this.verified.get(token);
     if (cached !== undefined) {
       if (cached.expiresAt + this.options.jwt.clockToleranceSeconds > this.clock.now() / 1000) {
@@ -145,10 +151,11 @@ export class AccessTokenService {
    * for anything else. Used to compare a second credential with the one that authenticates.
    */
   sessionIdOf(token: string): string | undefined {
+    this.keys.sync();
     const cached = this.verified.get(token);
     if (cached !== undefined) return cached.sessionId;
     if (!hasCanonicalSignature(token)) return undefined;
-    const verifier = verifierFor(this.verifiers, token);
+    const verifier = this.keys.verifierFor(token);
     if (verifier === undefined) return undefined;
     try {
       const { sid } = verifier(token).payload as Record<string, unknown>;
@@ -162,7 +169,7 @@ export class AccessTokenService {
     // Before the verifier: a signature spelled another way would verify (decoders drop spare bits).
     if (!hasCanonicalSignature(token)) throw invalid();
     // The key the header's kid names, among the configured ones only; no kid or an unknown one is refused.
-    const verifier = verifierFor(this.verifiers, token);
+    const verifier = this.keys.verifierFor(token);
     if (verifier === undefined) throw invalid();
     let payload: unknown;
     try {

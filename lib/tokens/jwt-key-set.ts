@@ -1,3 +1,4 @@
+import type { JwtKeyRing } from './jwt-key-ring.js';
 import type { ResolvedJwtKey } from '../options/resolved-auth-options.js';
 
 /**
@@ -40,4 +41,46 @@ export function verifiersByKid<V>(keys: readonly ResolvedJwtKey[], make: (key: R
 export function verifierFor<V>(verifiers: ReadonlyMap<string, V>, token: string): V | undefined {
   const kid = headerKid(token);
   return kid === undefined ? undefined : verifiers.get(kid);
+}
+
+/**
+ * A signer (of the active key) and one verifier per key, built for the {@link JwtKeyRing}'s keys of
+ * the moment and built again when they change (a reload, a scheduled transition); `onChange` then
+ * runs, so that a cache of verified tokens can be dropped. Unchanged keys cost one comparison a call.
+ */
+export class KeyedJwt<S, V> {
+  private built = -1;
+  private signerOfActive: S | undefined;
+  private verifiers: ReadonlyMap<string, V> = new Map();
+
+  constructor(
+    private readonly ring: JwtKeyRing,
+    private readonly makeSigner: (active: ResolvedJwtKey) => S,
+    private readonly makeVerifier: (key: ResolvedJwtKey) => V,
+    private readonly onChange?: () => void,
+  ) {
+    this.sync();
+  }
+
+  /** Brings the signer and verifiers up to date with the ring (call before reading anything cached from them). */
+  sync(): void {
+    const state = this.ring.current();
+    if (state.generation === this.built) return;
+    this.signerOfActive = this.makeSigner(state.active);
+    this.verifiers = verifiersByKid(state.keys, this.makeVerifier);
+    this.built = state.generation;
+    this.onChange?.();
+  }
+
+  /** The active key's signer. */
+  signer(): S {
+    this.sync();
+    return this.signerOfActive as S;
+  }
+
+  /** The verifier of the key the token's `kid` names (see {@link verifierFor}). */
+  verifierFor(token: string): V | undefined {
+    this.sync();
+    return verifierFor(this.verifiers, token);
+  }
 }

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { jwtKeyMaterial } from './jwt-key-material.js';
 import { hasCanonicalSignature } from './jws-signature.js';
-import { verifierFor, verifiersByKid } from './jwt-key-set.js';
+import { KeyedJwt } from './jwt-key-set.js';
+import { JwtKeyRing } from './jwt-key-ring.js';
 import { randomToken } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
@@ -48,20 +50,25 @@ interface MfaTokenPayload {
  */
 @Injectable()
 export class MfaTokenService {
-  private readonly signer: (payload: MfaTokenPayload) => string;
-  /** One verifier per configured key, by `kid`, each pinned to its key's algorithm. */
-  private readonly verifiers: ReadonlyMap<string, (token: string) => unknown>;
+  /** The active key's signer and one verifier per key, by `kid`, each pinned to its key's algorithm. */
+  private readonly keys: KeyedJwt<(payload: MfaTokenPayload) => string, (token: string) => unknown>;
   private readonly audience: string;
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
+    @Inject(JwtKeyRing) ring: JwtKeyRing,
   ) {
-    const { algorithm, issuer, audience, signingKey, kid, keys } = options.jwt;
+    const { issuer, audience } = options.jwt;
     this.audience = `${audience}/mfa`;
-    this.signer = createSigner({ key: jwtKeyMaterial(signingKey), algorithm, header: { alg: algorithm, typ: MFA_TOKEN_TYPE, kid } });
-    this.verifiers = verifiersByKid(
-      keys,
+    this.keys = new KeyedJwt(
+      ring,
+      (active) =>
+        createSigner({
+          key: jwtKeyMaterial(active.signingKey as KeyObject),
+          algorithm: active.algorithm,
+          header: { alg: active.algorithm, typ: MFA_TOKEN_TYPE, kid: active.kid },
+        }),
       (key) =>
         createVerifier({
           key: jwtKeyMaterial(key.verificationKey),
@@ -81,7 +88,7 @@ export class MfaTokenService {
     const iat = Math.floor(this.clock.now() / 1000);
     const exp = iat + this.options.mfa.pendingTtlSeconds;
     const pid = randomToken(16);
-    const token = this.signer({
+    const token = this.keys.signer()({
       sub: userId,
       pid,
       iss: this.options.jwt.issuer,
@@ -104,7 +111,7 @@ export class MfaTokenService {
    */
   verify(token: string): PendingMfaLogin {
     if (!hasCanonicalSignature(token)) throw new AuthException('MFA_TOKEN_INVALID');
-    const verifier = verifierFor(this.verifiers, token);
+    const verifier = this.keys.verifierFor(token);
     if (verifier === undefined) throw new AuthException('MFA_TOKEN_INVALID');
     let payload: Record<string, unknown>;
     try {

@@ -2,6 +2,12 @@ import { createHash, createSecretKey, generateKeyPairSync, type KeyObject } from
 import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
 import type { AuthModuleOptions } from '../../../lib/options/auth-module-options.interface.js';
 import { resolveAuthOptions } from '../../../lib/options/resolve-options.js';
+import type { ResolvedAuthOptions, ResolvedJwtKey } from '../../../lib/options/resolved-auth-options.js';
+
+/** The active key of a resolved (unscheduled) key set. */
+function activeKey(jwt: ResolvedAuthOptions['jwt']): ResolvedJwtKey & { signingKey: KeyObject } {
+  return jwt.keys.find((key) => key.status === 'active') as ResolvedJwtKey & { signingKey: KeyObject };
+}
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
 const OTHER_SECRET = 'another-secret-of-at-least-thirty-two-bytes';
@@ -37,13 +43,13 @@ describe('jwt: the single-key form becomes a one-key set with a derived kid', ()
   it('HS256: the kid is a truncated SHA-256 of a fixed label and the secret (never the secret)', () => {
     const { jwt } = resolveAuthOptions(withJwt({ secret: SECRET }));
     const expected = createHash('sha256').update('nest-gatekeeper jwt kid v1\0').update(SECRET).digest('base64url').slice(0, 22);
-    expect(jwt.kid).toBe(expected);
-    expect(jwt.kid).not.toContain(Buffer.from(SECRET).toString('base64url').slice(0, 8));
+    expect(activeKey(jwt).kid).toBe(expected);
+    expect(activeKey(jwt).kid).not.toContain(Buffer.from(SECRET).toString('base64url').slice(0, 8));
     expect(jwt.keys).toHaveLength(1);
     expect(jwt.keys[0]).toMatchObject({ kid: expected, algorithm: 'HS256', status: 'active' });
     // Deterministic: every instance with the same secret names it alike; another secret, another kid.
-    expect(resolveAuthOptions(withJwt({ secret: SECRET })).jwt.kid).toBe(expected);
-    expect(resolveAuthOptions(withJwt({ secret: OTHER_SECRET })).jwt.kid).not.toBe(expected);
+    expect(activeKey(resolveAuthOptions(withJwt({ secret: SECRET })).jwt).kid).toBe(expected);
+    expect(activeKey(resolveAuthOptions(withJwt({ secret: OTHER_SECRET })).jwt).kid).not.toBe(expected);
   });
 
   it.each([
@@ -54,9 +60,16 @@ describe('jwt: the single-key form becomes a one-key set with a derived kid', ()
     const pem = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
     for (const privateKey of [pem, pair.privateKey]) {
       const { jwt } = resolveAuthOptions(withJwt({ algorithm, privateKey }));
-      expect(jwt.kid).toBe(thumbprint(pair.publicKey));
+      expect(activeKey(jwt).kid).toBe(thumbprint(pair.publicKey));
       expect(jwt.keys).toEqual([
-        { kid: jwt.kid, algorithm, status: 'active', signingKey: jwt.signingKey, verificationKey: jwt.verificationKey },
+        {
+          kid: activeKey(jwt).kid,
+          algorithm,
+          status: 'active',
+          activateAt: null,
+          signingKey: activeKey(jwt).signingKey,
+          verificationKey: activeKey(jwt).verificationKey,
+        },
       ]);
     }
   });
@@ -74,10 +87,10 @@ describe('jwt.keys', () => {
         ],
       }),
     );
-    expect(jwt.kid).toBe('rsa-2026');
-    expect(jwt.algorithm).toBe('RS256');
-    expect(jwt.signingKey.type).toBe('private');
-    expect(jwt.verificationKey.equals(rsa.publicKey)).toBe(true);
+    expect(activeKey(jwt).kid).toBe('rsa-2026');
+    expect(activeKey(jwt).algorithm).toBe('RS256');
+    expect(activeKey(jwt).signingKey.type).toBe('private');
+    expect(activeKey(jwt).verificationKey.equals(rsa.publicKey)).toBe(true);
     expect(jwt.keys.map((k) => [k.kid, k.algorithm, k.status, k.signingKey?.type ?? null, k.verificationKey.type])).toEqual([
       ['old-hs', 'HS256', 'retired', 'secret', 'secret'],
       ['rsa-2026', 'RS256', 'active', 'private', 'public'],
@@ -91,13 +104,13 @@ describe('jwt.keys', () => {
   it('a key without status is active', () => {
     const { jwt } = resolveAuthOptions(withJwt({ keys: [{ kid: 'k1', algorithm: 'HS256', secret: SECRET }] }));
     expect(jwt.keys[0].status).toBe('active');
-    expect(jwt.kid).toBe('k1');
-    expect(jwt.signingKey.export().toString('utf8')).toBe(SECRET);
+    expect(activeKey(jwt).kid).toBe('k1');
+    expect(activeKey(jwt).signingKey.export().toString('utf8')).toBe(SECRET);
   });
 
   it('a key without kid gets the kid of the single-key form, so a key moved into jwt.keys keeps naming its tokens', () => {
-    const single = resolveAuthOptions(withJwt({ secret: SECRET })).jwt.kid;
-    const singleEc = resolveAuthOptions(withJwt({ algorithm: 'ES256', privateKey: ec.privateKey })).jwt.kid;
+    const single = activeKey(resolveAuthOptions(withJwt({ secret: SECRET })).jwt).kid;
+    const singleEc = activeKey(resolveAuthOptions(withJwt({ algorithm: 'ES256', privateKey: ec.privateKey })).jwt).kid;
     const { jwt } = resolveAuthOptions(
       withJwt({
         keys: [

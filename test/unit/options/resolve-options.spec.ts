@@ -7,6 +7,12 @@ import { AuthModule } from '../../../lib/auth.module.js';
 import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
 import type { AuthModuleExtras, AuthModuleOptions } from '../../../lib/options/auth-module-options.interface.js';
 import { resolveAuthOptions, resolveAuthRoutes } from '../../../lib/options/resolve-options.js';
+import type { ResolvedAuthOptions, ResolvedJwtKey } from '../../../lib/options/resolved-auth-options.js';
+
+/** The active key of a resolved (unscheduled) key set. */
+function activeKey(jwt: ResolvedAuthOptions['jwt']): ResolvedJwtKey & { signingKey: KeyObject } {
+  return jwt.keys.find((key) => key.status === 'active') as ResolvedJwtKey & { signingKey: KeyObject };
+}
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
 const userStore = { findById: () => Promise.resolve(undefined) };
@@ -40,21 +46,20 @@ describe('resolveAuthOptions', () => {
     it('fills in every default', () => {
       const { jwt, secretKeys, ...rest } = resolved;
       // Without secretKey, the derived secrets come from the JWT key (as in earlier versions).
-      expect(secretKeys).toEqual([jwt.signingKey]);
+      expect(secretKeys).toEqual([activeKey(jwt).signingKey]);
       expect(jwt).toEqual({
-        algorithm: 'HS256',
-        signingKey: expect.any(KeyObject),
-        verificationKey: expect.any(KeyObject),
-        kid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
         keys: [
           {
-            kid: jwt.kid,
+            kid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
             algorithm: 'HS256',
             status: 'active',
-            signingKey: jwt.signingKey,
-            verificationKey: jwt.verificationKey,
+            activateAt: null,
+            signingKey: expect.any(KeyObject),
+            verificationKey: activeKey(jwt).signingKey,
           },
         ],
+        keyProvider: false,
+        keyReloadIntervalMs: 60_000,
         issuer: 'nest-gatekeeper',
         audience: 'nest-gatekeeper',
         accessTokenTtlSeconds: 900,
@@ -139,9 +144,9 @@ describe('resolveAuthOptions', () => {
     });
 
     it('turns the HS256 secret into one secret KeyObject holding its bytes', () => {
-      expect(resolved.jwt.signingKey.type).toBe('secret');
-      expect(resolved.jwt.verificationKey).toBe(resolved.jwt.signingKey);
-      expect(resolved.jwt.signingKey.export().toString('utf8')).toBe(SECRET);
+      expect(activeKey(resolved.jwt).signingKey.type).toBe('secret');
+      expect(activeKey(resolved.jwt).verificationKey).toBe(activeKey(resolved.jwt).signingKey);
+      expect(activeKey(resolved.jwt).signingKey.export().toString('utf8')).toBe(SECRET);
     });
 
     it('is deeply frozen', () => {
@@ -164,7 +169,7 @@ describe('resolveAuthOptions', () => {
       defaultRoles.push('admin');
       secret.fill(0);
       expect(r.defaultRoles).toEqual(['member']);
-      expect(r.jwt.signingKey.export().toString('utf8')).toBe(SECRET);
+      expect(activeKey(r.jwt).signingKey.export().toString('utf8')).toBe(SECRET);
     });
 
     it('resolves given values: durations (text and seconds), switches, names', () => {
@@ -504,13 +509,13 @@ describe('resolveAuthOptions', () => {
     const pem = rsa.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
     for (const privateKey of [pem, Buffer.from(pem), rsa.privateKey]) {
       const r = resolveAuthOptions(opts({ jwt: { algorithm: 'RS256', privateKey } }));
-      expect(r.jwt.signingKey.type).toBe('private');
-      expect(r.jwt.verificationKey.type).toBe('public');
-      expect(r.jwt.verificationKey.equals(rsa.publicKey)).toBe(true);
+      expect(activeKey(r.jwt).signingKey.type).toBe('private');
+      expect(activeKey(r.jwt).verificationKey.type).toBe('public');
+      expect(activeKey(r.jwt).verificationKey.equals(rsa.publicKey)).toBe(true);
     }
     const ed = generateKeyPairSync('ed25519');
     const r = resolveAuthOptions(opts({ jwt: { algorithm: 'EdDSA', privateKey: ed.privateKey, publicKey: ed.publicKey } }));
-    expect(r.jwt.verificationKey.equals(ed.publicKey)).toBe(true);
+    expect(activeKey(r.jwt).verificationKey.equals(ed.publicKey)).toBe(true);
   });
 });
 

@@ -2,13 +2,14 @@ import { AccessTokenService } from '../../../lib/tokens/access-token.service.js'
 import { MemoryUserStore, type ResolvedAuthOptions } from '../../../lib/index.js';
 import { resolveAuthOptions } from '../../../lib/options/resolve-options.js';
 import { TestClock } from '../../fixtures/test-clock.js';
+import { JwtKeyRing } from '../../../lib/tokens/jwt-key-ring.js';
 
 const SECRET = 'unit-test-secret-that-is-32-bytes-or-more';
 
 function service(extra: Record<string, unknown> = {}): { tokens: AccessTokenService; clock: TestClock; options: ResolvedAuthOptions } {
   const options = resolveAuthOptions({ jwt: { secret: SECRET, ...extra }, userStore: new MemoryUserStore() });
   const clock = new TestClock();
-  return { tokens: new AccessTokenService(options, clock), clock, options };
+  return { tokens: new AccessTokenService(options, clock, JwtKeyRing.fixed(options, clock)), clock, options };
 }
 
 describe('AccessTokenService verified-token cache', () => {

@@ -5,6 +5,7 @@ import { AccessTokenService } from '../../../lib/tokens/access-token.service.js'
 import { headerKid } from '../../../lib/tokens/jwt-key-set.js';
 import { MfaTokenService } from '../../../lib/tokens/mfa-token.service.js';
 import { TestClock } from '../../fixtures/test-clock.js';
+import { JwtKeyRing } from '../../../lib/tokens/jwt-key-ring.js';
 
 /**
  * Key sets seen by an attacker: a token is verified with the configured key its `kid` names, with
@@ -41,7 +42,11 @@ function options(keys: JwtKeyOptions[]): ResolvedAuthOptions {
 
 function services(keys: JwtKeyOptions[], clock = new TestClock()): { access: AccessTokenService; mfa: MfaTokenService; clock: TestClock } {
   const resolved = options(keys);
-  return { access: new AccessTokenService(resolved, clock), mfa: new MfaTokenService(resolved, clock), clock };
+  return {
+    access: new AccessTokenService(resolved, clock, JwtKeyRing.fixed(resolved, clock)),
+    mfa: new MfaTokenService(resolved, clock, JwtKeyRing.fixed(resolved, clock)),
+    clock,
+  };
 }
 
 /** Claims an access token of this test would carry, at the clock's time. */

@@ -5,6 +5,7 @@ import { MfaTokenService } from '../../../lib/tokens/mfa-token.service.js';
 import { resolveAuthOptions } from '../../../lib/options/resolve-options.js';
 import { hasCanonicalSignature } from '../../../lib/tokens/jws-signature.js';
 import { TestClock } from '../../fixtures/test-clock.js';
+import { JwtKeyRing } from '../../../lib/tokens/jwt-key-ring.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -51,7 +52,7 @@ describe.each([
   const clock = new TestClock();
 
   it('an access token with the spare bits of its signature set is ACCESS_TOKEN_INVALID, before and after the real one is cached', () => {
-    const tokens = new AccessTokenService(options, clock);
+    const tokens = new AccessTokenService(options, clock, JwtKeyRing.fixed(options, clock));
     const { token } = tokens.sign({ userId: 'u1', sessionId: 's'.repeat(22), roles: ['user'] });
     expect(token.split('.')[2]).toHaveLength(length);
     expect(codeOf(() => tokens.verify(respell(token)))).toBe('ACCESS_TOKEN_INVALID');
@@ -62,7 +63,7 @@ describe.each([
   });
 
   it('an mfaToken with the spare bits of its signature set is MFA_TOKEN_INVALID', () => {
-    const mfaTokens = new MfaTokenService(options, clock);
+    const mfaTokens = new MfaTokenService(options, clock, JwtKeyRing.fixed(options, clock));
     const { token } = mfaTokens.issue('u1');
     expect(token.split('.')[2]).toHaveLength(length);
     expect(codeOf(() => mfaTokens.verify(respell(token)))).toBe('MFA_TOKEN_INVALID');
