@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import type { KeyObject } from 'node:crypto';
 import { AuthConfigError } from '../errors/auth-config.error.js';
 import type {
   AccountDeletionOptions,
