@@ -49,6 +49,7 @@ export type {
   JwtKeyOptions,
   JwtKeyStatus,
   JwtOptions,
+  KeyProvider,
   MfaOptions,
   MfaSendersOptions,
   PasswordHashingOptions,
@@ -62,6 +63,9 @@ export type {
   TokenBodyContext,
   TokenResponseRoute,
 } from './options/auth-module-options.interface.js';
+
+// Signing keys in use (reload from a KeyProvider, inspect the schedule)
+export { JwtKeyRing, type JwtKeyInfo, type KeyReloadResult } from './tokens/jwt-key-ring.js';
 
 // Guards and decorators
 export { AccessTokenGuard } from './guards/access-token.guard.js';
