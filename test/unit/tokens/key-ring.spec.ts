@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
-import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
+import { type AuthConfigError } from '../../../lib/errors/auth-config.error.js';
 import type { JwtKeyOptions } from '../../../lib/options/auth-module-options.interface.js';
 import { resolveAuthOptions } from '../../../lib/options/resolve-options.js';
 import { MemoryUserStore } from '../../../lib/stores/memory/memory-user.store.js';
