@@ -25,6 +25,7 @@ export default {
     '^nest-gatekeeper$': '<rootDir>/lib/index.ts',
     '^nest-gatekeeper/testing$': '<rootDir>/lib/testing/index.ts',
     '^nest-gatekeeper/redis$': '<rootDir>/lib/stores/redis/index.ts',
+    '^nest-gatekeeper/resource-server$': '<rootDir>/lib/resource-server/index.ts',
     '^nest-gatekeeper/typeorm$': '<rootDir>/lib/stores/typeorm/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,5 +1,9 @@
 import { Argon2idPasswordHasher } from './argon2id-password.hasher.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { PasswordHashingBusyError } from './password-hashing-busy.error.js';
+
+// Defined apart so that rendering it (errors/problem-details.filter.ts) does not load argon2.
+export { PasswordHashingBusyError };
 
 /** Limits of a {@link BoundedPasswordHasher}. */
 export interface PasswordHashingLimits {
@@ -7,20 +11,6 @@ export interface PasswordHashingLimits {
   readonly concurrency: number;
   /** Further operations allowed to wait for a running one to finish (at least 0). */
   readonly queue: number;
-}
-
-/**
- * Thrown (synchronously by {@link BoundedPasswordHasher.reserve}, as a rejection by `hash` and
- * `verify`) when every running and waiting place is taken. The module answers it with 503
- * `AUTH_BUSY` and `Retry-After: retryAfterSeconds`.
- */
-export class PasswordHashingBusyError extends Error {
-  override readonly name = 'PasswordHashingBusyError';
-
-  /** @param retryAfterSeconds when a place is likely to be free again (whole seconds, at least 1). */
-  constructor(readonly retryAfterSeconds: number) {
-    super('Too many password hashes are in flight.');
-  }
 }
 
 /**

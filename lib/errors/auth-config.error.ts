@@ -5,8 +5,9 @@
 export class AuthConfigError extends Error {
   readonly problems: readonly string[];
 
-  constructor(problems: readonly string[]) {
-    super(`Invalid AuthModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  /** @param moduleName the module whose options these are (`ResourceServerModule` for the resource server). */
+  constructor(problems: readonly string[], moduleName = 'AuthModule') {
+    super(`Invalid ${moduleName} options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'AuthConfigError';
     this.problems = problems;
   }

@@ -6,7 +6,7 @@ import { AuthException } from './auth.exception.js';
 import { AuthErrorCodes, type AuthErrorCode } from './error-codes.js';
 import type { ProblemDetails } from './problem-details.js';
 import { StoreUnavailableError } from './store.errors.js';
-import { PasswordHashingBusyError } from '../crypto/bounded-password-hasher.js';
+import { PasswordHashingBusyError } from '../crypto/password-hashing-busy.error.js';
 
 const BY_STATUS: Partial<Record<number, AuthErrorCode>> = {
   400: 'MALFORMED_REQUEST',

@@ -15,10 +15,10 @@ import type { JsonValue, UserStore } from '../stores/user.store.js';
 import type { TokenResponseBody } from '../transport/token-transport.js';
 import type { PublicUser } from '../users/public-user.js';
 
-/**
- * A duration: a number of seconds, or a string such as `'90s'`, `'15m'`, `'24h'`, `'7d'`, `'2w'`.
- */
-export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}` | `${number}`;
+import type { Duration } from './duration.js';
+
+// Defined beside its parser, so that entries without these options (the resource server) can name it.
+export type { Duration };
 
 /** How tokens travel between client and server. */
 export type AccessTokenType = 'header' | 'cookie' | 'both';

@@ -1,3 +1,8 @@
+/**
+ * A duration: a number of seconds, or a string such as `'90s'`, `'15m'`, `'24h'`, `'7d'`, `'2w'`.
+ */
+export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}` | `${number}`;
+
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/;
 

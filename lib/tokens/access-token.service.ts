@@ -1,19 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createSigner } from 'fast-jwt';
 import type { KeyObject } from 'node:crypto';
-import { createSigner, createVerifier } from 'fast-jwt';
 import { randomToken } from '../crypto/secrets.js';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { jwtKeyMaterial } from './jwt-key-material.js';
 import { hasCanonicalSignature } from './jws-signature.js';
 import { KeyedJwt } from './jwt-key-set.js';
 import { JwtKeyRing } from './jwt-key-ring.js';
+import {
+  ACCESS_TOKEN_TYPE,
+  accessTokenKeyVerifier,
+  verifyAccessToken,
+  VerifiedTokenCache,
+  type AccessTokenKeyVerifier,
+} from './access-token.verifier.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import type { AuthPrincipal } from './access-token.claims.js';
 
-/** The JOSE `typ` of access tokens (RFC 9068). Other token kinds use other types. */
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export { ACCESS_TOKEN_TYPE };
 
 /** What {@link AccessTokenService.sign} needs. */
 export interface AccessTokenSubject {
@@ -43,8 +49,6 @@ interface AccessTokenPayload {
   jti: string;
 }
 
-type Verifier = (token: string) => { header: Record<string, unknown>; payload: unknown };
-
 /**
  * Signs and verifies access tokens (JWT, through fast-jwt). Tokens are signed with the active key of
  * `jwt.keys` (or the single configured key), header `{ alg, typ: 'at+jwt', kid }`. A token is verified
@@ -62,9 +66,8 @@ type Verifier = (token: string) => { header: Record<string, unknown>; payload: u
 @Injectable()
 export class AccessTokenService {
   /** The active key's signer and one verifier per key, by `kid`, each pinned to its key's algorithm. */
-  private readonly keys: KeyedJwt<(payload: AccessTokenPayload) => string, Verifier>;
-  private readonly verified = new Map<string, AuthPrincipal>();
-  private readonly cacheSize: number;
+  private readonly keys: KeyedJwt<(payload: AccessTokenPayload) => string, AccessTokenKeyVerifier>;
+  private readonly verified: VerifiedTokenCache;
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
@@ -72,7 +75,7 @@ export class AccessTokenService {
     @Inject(JwtKeyRing) ring: JwtKeyRing,
   ) {
     const { issuer, audience } = options.jwt;
-    this.cacheSize = options.jwt.verifiedTokenCacheSize;
+    this.verified = new VerifiedTokenCache(options.jwt.verifiedTokenCacheSize);
     this.keys = new KeyedJwt(
       ring,
       (active) =>
@@ -81,18 +84,7 @@ export class AccessTokenService {
           algorithm: active.algorithm,
           header: { alg: active.algorithm, typ: ACCESS_TOKEN_TYPE, kid: active.kid },
         }),
-      (key) =>
-        createVerifier({
-          key: jwtKeyMaterial(key.verificationKey),
-          algorithms: [key.algorithm],
-          allowedIss: issuer,
-          allowedAud: audience,
-          checkTyp: ACCESS_TOKEN_TYPE,
-          requiredClaims: ['sub', 'sid', 'exp', 'iss', 'aud'],
-          ignoreExpiration: true,
-          ignoreNotBefore: true,
-          complete: true,
-        }) as Verifier,
+      (key) => accessTokenKeyVerifier(key.verificationKey, key.algorithm, { issuer, audience }),
       // Keys changed (a reload, a scheduled switch): a token verified by a key now gone must not be served from the cache.
       () => this.verified.clear(),
     );
@@ -123,27 +115,18 @@ export class AccessTokenService {
    * past `exp`, a future `nbf`, or missing `sub`/`sid`.
    */
   verify(token: string): AuthPrincipal {
-    this.keys.sync();
-    const cached = this.verified.get(token);
+    const verifiers = this.keys.verifiers();
+    const now = this.clock.now() / 1000;
+    const tolerance = this.options.jwt.clockToleranceSeconds;
+    const cached = this.verified.get(token, now, tolerance);
     if (cached !== undefined) {
-      if (cached.expiresAt + this.options.jwt.clockToleranceSeconds > this.clock.now() / 1000) {
-        return {
-          id: cached.id,
-          sessionId: cached.sessionId,
-          roles: cached.roles,
-          emailVerified: cached.emailVerified,
-          expiresAt: cached.expiresAt,
-        };
-      }
-      this.verified.delete(token);
-      throw invalid();
+      if (cached === null) throw invalid();
+      return cached;
     }
-    const principal = this.verifyFully(token);
-    if (this.cacheSize > 0) {
-      if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value as string);
-      this.verified.set(token, Object.freeze({ ...principal, roles: Object.freeze([...principal.roles]) }));
-    }
-    return principal;
+    const check = verifyAccessToken(verifiers, token, now, tolerance);
+    if (!('principal' in check)) throw invalid();
+    this.verified.set(token, check.principal);
+    return check.principal;
   }
 
   /**
@@ -152,7 +135,7 @@ export class AccessTokenService {
    */
   sessionIdOf(token: string): string | undefined {
     this.keys.sync();
-    const cached = this.verified.get(token);
+    const cached = this.verified.peek(token);
     if (cached !== undefined) return cached.sessionId;
     if (!hasCanonicalSignature(token)) return undefined;
     const verifier = this.keys.verifierFor(token);
@@ -163,34 +146,6 @@ export class AccessTokenService {
     } catch {
       return undefined;
     }
-  }
-
-  private verifyFully(token: string): AuthPrincipal {
-    // Before the verifier: a signature spelled another way would verify (decoders drop spare bits).
-    if (!hasCanonicalSignature(token)) throw invalid();
-    // The key the header's kid names, among the configured ones only; no kid or an unknown one is refused.
-    const verifier = this.keys.verifierFor(token);
-    if (verifier === undefined) throw invalid();
-    let payload: unknown;
-    try {
-      payload = verifier(token).payload;
-    } catch {
-      throw invalid();
-    }
-    const { sub, sid, exp, nbf, roles, email_verified: emailVerified } = payload as Record<string, unknown>;
-    const now = this.clock.now() / 1000;
-    const tolerance = this.options.jwt.clockToleranceSeconds;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number' || exp + tolerance <= now) {
-      throw invalid();
-    }
-    if (nbf !== undefined && (typeof nbf !== 'number' || nbf - tolerance > now)) throw invalid();
-    return {
-      id: sub,
-      sessionId: sid,
-      roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
-      emailVerified: emailVerified === true,
-      expiresAt: exp,
-    };
   }
 }
 

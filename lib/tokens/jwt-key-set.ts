@@ -51,7 +51,7 @@ export function verifierFor<V>(verifiers: ReadonlyMap<string, V>, token: string)
 export class KeyedJwt<S, V> {
   private built = -1;
   private signerOfActive: S | undefined;
-  private verifiers: ReadonlyMap<string, V> = new Map();
+  private verifierMap: ReadonlyMap<string, V> = new Map();
 
   constructor(
     private readonly ring: JwtKeyRing,
@@ -67,7 +67,7 @@ export class KeyedJwt<S, V> {
     const state = this.ring.current();
     if (state.generation === this.built) return;
     this.signerOfActive = this.makeSigner(state.active);
-    this.verifiers = verifiersByKid(state.keys, this.makeVerifier);
+    this.verifierMap = verifiersByKid(state.keys, this.makeVerifier);
     this.built = state.generation;
     this.onChange?.();
   }
@@ -78,9 +78,15 @@ export class KeyedJwt<S, V> {
     return this.signerOfActive as S;
   }
 
+  /** One verifier per key in use, by `kid`. */
+  verifiers(): ReadonlyMap<string, V> {
+    this.sync();
+    return this.verifierMap;
+  }
+
   /** The verifier of the key the token's `kid` names (see {@link verifierFor}). */
   verifierFor(token: string): V | undefined {
     this.sync();
-    return verifierFor(this.verifiers, token);
+    return verifierFor(this.verifierMap, token);
   }
 }

@@ -1,5 +1,5 @@
 import { builtinModules } from 'node:module';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { buildLibrary, declaredExports, ENTRIES, moduleClosure, ROOT, runtimeExports, type EntryName } from '../fixtures/built-package.js';
 
 /**
@@ -78,9 +78,13 @@ const SNAPSHOT: Record<EntryName, string[]> = {
     'type JsonObject',
     'type JsonValue',
     'type JwtAlgorithm',
+    'type JwtKeyInfo',
     'type JwtKeyOptions',
+    'JwtKeyRing',
     'type JwtKeyStatus',
     'type JwtOptions',
+    'type KeyProvider',
+    'type KeyReloadResult',
     'LiveSession',
     'type LoginCodeOptions',
     'type LoginInput',
@@ -171,6 +175,34 @@ const SNAPSHOT: Record<EntryName, string[]> = {
     'type RedisStoreOptions',
     'redisClientOptions',
   ],
+  'nest-gatekeeper/resource-server': [
+    'AUTH_CLOCK',
+    'AccessTokenGuard',
+    'AuthConfigError',
+    'type AuthErrorCode',
+    'AuthErrorCodes',
+    'AuthException',
+    'type AuthExceptionOptions',
+    'type AuthPrincipal',
+    'type Clock',
+    'CurrentUser',
+    'type Duration',
+    'type FieldError',
+    'type ProblemDetails',
+    'Public',
+    'type ResourceServerAlgorithm',
+    'type ResourceServerAsyncOptions',
+    'type ResourceServerForRootOptions',
+    'ResourceServerGuard',
+    'type ResourceServerJwksOptions',
+    'ResourceServerModule',
+    'type ResourceServerModuleExtras',
+    'type ResourceServerOptions',
+    'ResourceServerTokenService',
+    'Roles',
+    'RolesGuard',
+    'VerifiedEmail',
+  ],
   'nest-gatekeeper/testing': [
     'type AccountTokenStoreFactory',
     'CONTRACT_TEST_TIMEOUT_MS',
@@ -228,6 +260,8 @@ const SNAPSHOT: Record<EntryName, string[]> = {
 const ROOT_TYPE_IMPORTS = [/^@nestjs\//, /^class-validator$/, /^class-transformer$/, /^rxjs$/, /^reflect-metadata$/, /^node:/];
 /** What the root's JavaScript may load: the same, plus the package's own dependencies. */
 const ROOT_RUNTIME_IMPORTS = [...ROOT_TYPE_IMPORTS, /^@node-rs\/argon2$/, /^cookie$/, /^fast-jwt$/, /^otpauth$/];
+/** What the resource server's JavaScript may load: the peers it shares with the app, and fast-jwt. */
+const RESOURCE_SERVER_RUNTIME_IMPORTS = [...ROOT_TYPE_IMPORTS, /^fast-jwt$/];
 
 /** The bare imports of an entry's closure that match none of `allowed`, as `file: specifier`. */
 function foreignImports(entry: EntryName, kind: '.d.ts' | '.js', allowed: RegExp[]): string[] {
@@ -283,5 +317,28 @@ describe('the root entry leaves the optional peers out', () => {
         specifiers.filter((specifier) => builtins.has(specifier)).map((specifier) => `${relative(ROOT, file)}: ${specifier}`),
     );
     expect(unprefixed).toEqual([]);
+  });
+});
+
+describe('the resource-server entry loads no store, no hasher, no issuer code', () => {
+  const entry = 'nest-gatekeeper/resource-server';
+
+  it('its .d.ts closure imports only @nestjs/*, class-validator, class-transformer, rxjs, reflect-metadata and node:*', () => {
+    expect(foreignImports(entry, '.d.ts', ROOT_TYPE_IMPORTS)).toEqual([]);
+  });
+
+  it('its JavaScript loads those and fast-jwt only (no argon2, cookie, otpauth, typeorm, ioredis)', () => {
+    expect(moduleClosure(entry, '.js').size).toBeGreaterThan(5);
+    expect(foreignImports(entry, '.js', RESOURCE_SERVER_RUNTIME_IMPORTS)).toEqual([]);
+  });
+
+  it('none of its files is a store, a hasher, a session, MFA, account or controller file, or the issuer module', () => {
+    const files = [...moduleClosure(entry, '.js').keys()].map((file) => relative(join(ROOT, 'dist'), file));
+    const issuerOnly = files.filter((file) =>
+      /^(stores|sessions|mfa|account|controllers|rate-limit|users|dto|swagger)\/|^crypto\/(?!password-hashing-busy)|^auth\.(module|service)\.js$/.test(
+        file,
+      ),
+    );
+    expect(issuerOnly).toEqual([]);
   });
 });

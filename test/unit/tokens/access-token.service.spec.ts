@@ -42,7 +42,7 @@ describe('AccessTokenService verified-token cache', () => {
 
   it('is bounded: the oldest entry goes first', () => {
     const { tokens } = service({ verifiedTokenCacheSize: 2 });
-    const cache = (tokens as unknown as { verified: Map<string, unknown> }).verified;
+    const cache = (tokens as unknown as { verified: { entries: Map<string, unknown> } }).verified.entries;
     const made = [1, 2, 3].map((i) => tokens.sign({ ...subject, userId: `u${i}` }).token);
     for (const token of made) tokens.verify(token);
     expect([...cache.keys()]).toEqual([made[1], made[2]]);
@@ -50,7 +50,7 @@ describe('AccessTokenService verified-token cache', () => {
 
   it('verifiedTokenCacheSize: 0 caches nothing, with the same results', () => {
     const { tokens, clock } = service({ verifiedTokenCacheSize: 0 });
-    const cache = (tokens as unknown as { verified: Map<string, unknown> }).verified;
+    const cache = (tokens as unknown as { verified: { entries: Map<string, unknown> } }).verified.entries;
     const { token } = tokens.sign(subject);
     expect(tokens.verify(token).sessionId).toBe(subject.sessionId);
     expect(cache.size).toBe(0);
