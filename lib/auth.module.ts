@@ -130,7 +130,7 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
   const wellKnown = mountController(
     WellKnownController,
     '',
-    { jwks: '.well-known/jwks.json', metadata: '.well-known/oauth-authorization-server' },
+    { jwks: paths.jwks, metadata: paths.jwks === null ? null : paths.authorizationServerMetadata },
     guards,
   );
   controllers.push(wellKnown);

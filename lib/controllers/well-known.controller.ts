@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Optional, Req, Res } from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
 import { ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AUTH_OPTIONS, AUTH_ROUTES } from '../auth.constants.js';
 import { Public } from '../decorators/public.decorator.js';
@@ -29,29 +30,32 @@ export interface AuthorizationServerMetadata {
 export class WellKnownController {
   private jwksCache: { generation: number; body: { keys: PublicJwk[] }; etag: string } | undefined;
   private readonly jwksCacheControl: string;
-  private readonly metadataBody: AuthorizationServerMetadata | undefined;
+  private metadataBody: AuthorizationServerMetadata | undefined;
 
   constructor(
-    @Inject(AUTH_OPTIONS) options: ResolvedAuthOptions,
-    @Inject(AUTH_ROUTES) routes: ResolvedAuthRoutes,
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_ROUTES) private readonly routes: ResolvedAuthRoutes,
     @Inject(JwtKeyRing) private readonly ring: JwtKeyRing,
+    @Optional() @Inject(ApplicationConfig) private readonly appConfig?: ApplicationConfig,
   ) {
     this.jwksCacheControl = `public, max-age=${options.jwt.jwksMaxAgeSeconds}`;
-    const base = options.jwt.publicUrl;
-    const token = routes.paths.token;
-    this.metadataBody =
-      base === null
-        ? undefined
-        : {
-            issuer: options.jwt.issuer,
-            jwks_uri: `${base}/.well-known/jwks.json`,
-            ...(token === null
-              ? {}
-              : {
-                  token_endpoint: `${base}/${[routes.prefix, token].filter((part) => part !== '').join('/')}`,
-                  grant_types_supported: ['password', 'refresh_token'],
-                }),
-          };
+  }
+
+  /**
+   * The metadata document, built at its first request: the app's global prefix (`setGlobalPrefix`,
+   * called after the module is created) is part of every URL in it.
+   */
+  private metadataDocument(): AuthorizationServerMetadata {
+    if (this.metadataBody !== undefined) return this.metadataBody;
+    const base = this.options.jwt.publicUrl as string;
+    const { prefix, paths } = this.routes;
+    const url = (...parts: string[]): string => [base, ...[this.appConfig?.getGlobalPrefix() ?? '', ...parts].flatMap(segments)].join('/');
+    this.metadataBody = {
+      issuer: this.options.jwt.issuer,
+      jwks_uri: url(paths.jwks as string),
+      ...(paths.token === null ? {} : { token_endpoint: url(prefix, paths.token), grant_types_supported: ['password', 'refresh_token'] }),
+    };
+    return this.metadataBody;
   }
 
   @Get('.well-known/jwks.json')
@@ -87,7 +91,7 @@ export class WellKnownController {
   metadata(): AuthorizationServerMetadata {
     // The route exists only with jwt.publicUrl (see the route switch in auth.module.ts).
     if (this.currentJwks().body.keys.length === 0) throw new AuthException('NOT_FOUND');
-    return this.metadataBody as AuthorizationServerMetadata;
+    return this.metadataDocument();
   }
 
   /** The JWK Set of the keys in use, built once per key set. */
@@ -99,4 +103,9 @@ export class WellKnownController {
     }
     return this.jwksCache;
   }
+}
+
+/** The non-empty segments of a path (`'/api/'` → `['api']`). */
+function segments(path: string): string[] {
+  return path.split('/').filter((part) => part !== '');
 }

@@ -463,7 +463,9 @@ export type AuthRouteName =
   | 'emailChange'
   | 'accountDelete'
   | 'loginCodeSend'
-  | 'loginCode';
+  | 'loginCode'
+  | 'jwks'
+  | 'authorizationServerMetadata';
 
 /**
  * The shape of the module's HTTP surface (a builder extra: it shapes the module, so it is given
@@ -540,6 +542,17 @@ export interface RoutesOptions {
   registration?: boolean;
   /** Switch for the password route (same as `passwordChange: false`). @default true */
   password?: boolean;
+  /**
+   * `GET /.well-known/jwks.json`, the public signing keys, at the app root (not under `prefix`; an
+   * app-wide global prefix applies). Exists only with an RS256 / ES256 / EdDSA key.
+   * @default '.well-known/jwks.json'
+   */
+  jwks?: string | false;
+  /**
+   * `GET /.well-known/oauth-authorization-server` (RFC 8414), at the app root like `jwks`. Exists
+   * only with an asymmetric key and `jwt.publicUrl`. @default '.well-known/oauth-authorization-server'
+   */
+  authorizationServerMetadata?: string | false;
 }
 
 /** One attempt limit: at most `max` failures per `window`. */

@@ -78,7 +78,7 @@ export const AUTH_DEFAULTS = deepFreeze({
   },
 } as const satisfies DefaultsOf<AuthModuleOptions>);
 
-/** The default path of every route, relative to the prefix. */
+/** The default path of every route, relative to the prefix (the two well-known routes: to the app root). */
 const ROUTE_PATHS = {
   register: 'register',
   login: 'login',
@@ -104,6 +104,8 @@ const ROUTE_PATHS = {
   accountDelete: 'account/delete',
   loginCodeSend: 'login/code/send',
   loginCode: 'login/code',
+  jwks: '.well-known/jwks.json',
+  authorizationServerMetadata: '.well-known/oauth-authorization-server',
 } as const satisfies Record<AuthRouteName, string>;
 
 /** The defaults of the shape extras (`routes`, `globalGuard`); `routes` holds every route's default path. */

@@ -154,4 +154,39 @@ describe('publishing the keys', () => {
       await t.close();
     }
   });
+
+  it('paths are configurable (routes.jwks, routes.authorizationServerMetadata), follow the global prefix, and can be left out', async () => {
+    const t = await createTestApp({
+      options: { jwt: { algorithm: 'EdDSA', privateKey: ed.privateKey, publicUrl: 'https://example.com/idp' } },
+      extras: { routes: { jwks: 'keys/jwks', authorizationServerMetadata: '.well-known/openid-configuration', prefix: 'account' } },
+      beforeInit: (app) => app.setGlobalPrefix('api'),
+    });
+    try {
+      await t.http.get('/.well-known/jwks.json').expect(404);
+      await t.http.get('/api/.well-known/jwks.json').expect(404);
+      const keys = await t.http.get('/api/keys/jwks').expect(200);
+      expect((keys.body as { keys: Json[] }).keys).toHaveLength(1);
+      const metadata = await t.http.get('/api/.well-known/openid-configuration').expect(200);
+      expect(metadata.body).toEqual({
+        issuer: 'nest-gatekeeper',
+        jwks_uri: 'https://example.com/idp/api/keys/jwks',
+        token_endpoint: 'https://example.com/idp/api/account/token',
+        grant_types_supported: ['password', 'refresh_token'],
+      });
+    } finally {
+      await t.close();
+    }
+    const off = await createTestApp({
+      options: { jwt: { algorithm: 'EdDSA', privateKey: ed.privateKey, publicUrl: 'https://example.com' } },
+      extras: { routes: { jwks: false } },
+    });
+    try {
+      // Without the JWK Set there is nothing for the metadata to point at: both are gone.
+      await off.http.get('/.well-known/jwks.json').expect(404);
+      await off.http.get('/.well-known/oauth-authorization-server').expect(404);
+      expect((await off.login()).accessToken).toBeDefined();
+    } finally {
+      await off.close();
+    }
+  });
 });

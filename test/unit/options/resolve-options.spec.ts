@@ -548,6 +548,8 @@ describe('resolveAuthRoutes', () => {
         accountDelete: 'account/delete',
         loginCodeSend: 'login/code/send',
         loginCode: 'login/code',
+        jwks: '.well-known/jwks.json',
+        authorizationServerMetadata: '.well-known/oauth-authorization-server',
       },
       globalGuard: true,
     });
