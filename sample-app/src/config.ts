@@ -241,7 +241,12 @@ function productionKeyProblems(env: NodeJS.ProcessEnv, algorithm: JwtAlgorithm |
  * refuses a JWT_SECRET beside it (which it would ignore) and a JWT_ALGORITHM other than its first
  * key's. A JWT_SECRET with JWT_ALGORITHM=EdDSA, ES256 or RS256 is refused for the same reason.
  */
-function signingKeys(env: NodeJS.ProcessEnv, algorithm: JwtAlgorithm | undefined, publicUrlSetting: string | null): SampleJwtSettings {
+function signingKeys(
+  env: NodeJS.ProcessEnv,
+  algorithm: JwtAlgorithm | undefined,
+  publicUrlSetting: string | null,
+  production: boolean,
+): SampleJwtSettings {
   const file = env.JWT_JWKS_FILE || null;
   if (file !== null) {
     if (env.JWT_SECRET) {
@@ -251,6 +256,12 @@ function signingKeys(env: NodeJS.ProcessEnv, algorithm: JwtAlgorithm | undefined
       );
     }
     const { keys, problems } = readJwksFile(file);
+    const development = Buffer.from(DEVELOPMENT_JWT_SECRET);
+    keys.forEach((key, i) => {
+      if (production && key.secret !== undefined && development.equals(Buffer.from(key.secret))) {
+        problems.push(`keys[${i}].k: is the public development secret from the sample app's source (refused with NODE_ENV=production)`);
+      }
+    });
     if (problems.length > 0) {
       throw new SampleConfigError(
         `JWT_JWKS_FILE (${file}): ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
@@ -355,7 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
 
   const appUrl = publicUrl(env, port);
   // Where a role switch (e.g. a verify-only resource server) would pick other keys.
-  const jwt = signingKeys(env, algorithm, production && !env.PUBLIC_URL ? null : appUrl);
+  const jwt = signingKeys(env, algorithm, production && !env.PUBLIC_URL ? null : appUrl, production);
   const mfaEncryptionKey = env.MFA_ENCRYPTION_KEY || DEVELOPMENT_MFA_ENCRYPTION_KEY;
   return {
     port,

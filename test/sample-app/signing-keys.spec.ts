@@ -152,6 +152,15 @@ describe('JWT_JWKS_FILE', () => {
     expect(startupWarnings(config)).toEqual([expect.stringMatching(/^NODE_ENV=production: the demo outbox/)]);
   });
 
+  it('production refuses the development secret as an HS256 key of the file', () => {
+    const oct = { kty: 'oct', alg: 'HS256', k: Buffer.from(DEVELOPMENT_JWT_SECRET).toString('base64url') };
+    const file = jwksFile({ keys: [es, oct] });
+    expect(refusal({ ...PRODUCTION, JWT_JWKS_FILE: file })).toBe(
+      `JWT_JWKS_FILE (${file}): a problem:\n  - keys[1].k: is the public development secret from the sample app's source (refused with NODE_ENV=production)`,
+    );
+    expect(loadConfig({ JWT_JWKS_FILE: file }).jwt.keys).toHaveLength(2);
+  });
+
   it('an HS256 secret (kty oct) may sign or verify; without kid, the module derives it (as for JWT_SECRET)', () => {
     const secret = randomBytes(32);
     const oct = { kty: 'oct', alg: 'HS256', k: secret.toString('base64url') };
