@@ -852,7 +852,7 @@ ${algorithmRows
 Signing algorithms: one more sample app per algorithm, each with a key of its own in a \`JWT_JWKS_FILE\`
 (HS256 too, as the baseline), measured in the same rounds. "One token": every request carries the
 same token, which the guard's verified-token cache answers after the first (what a client sending
-its token again costs). "Distinct tokens": ${fmt(DISTINCT_TOKENS)} tokens with the session's claims and a
+its token again costs). "Distinct tokens": ${fmt(DISTINCT_TOKENS)} tokens with the session's claims (an hour's lifetime) and a
 \`jti\` each, signed by the script with the app's key and sent in turn, more than the cache holds, so
 every request verifies a signature (what the first request of each new token costs).
 
