@@ -14,6 +14,12 @@
 //   5. raw argon2id verifications/s (same parameters, a child process on the server's core), then
 //      POST /auth/login against it
 //   6. GET /protected alone, then during a 16-connection login flood
+//   7. GET /protected per signing algorithm (BENCH_ALGORITHMS, default EdDSA,ES256,RS256; 0 skips):
+//      one more sample app per algorithm plus an HS256 one, each with a key of its own from a
+//      JWT_JWKS_FILE, in the same rounds as 1–3; twice each: one repeated token (the guard's
+//      verified-token cache answers, as for a client that sends its token again) and
+//      BENCH_DISTINCT_TOKENS (12 000, above the cache's 10 000) distinct tokens signed here with the
+//      app's key, sent in turn (every request a first verification: the signature is checked)
 // On Linux with two or more CPUs the sample apps run on one CPU (BENCH_SERVER_CPU, default the last)
 // and this script with its load generator on another (BENCH_CLIENT_CPU, default the first), so that
 // they do not compete; BENCH_PIN=0 turns that off.
@@ -24,7 +30,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -56,6 +62,17 @@ const TARGETS = {
   feedRatio: 0.95,
 };
 const STORES = process.env.BENCH_STORES !== '0';
+/** The asymmetric algorithms measured against HS256 (scenario 7); BENCH_ALGORITHMS=0 skips the scenario. */
+const ALGORITHMS =
+  process.env.BENCH_ALGORITHMS === '0'
+    ? []
+    : (process.env.BENCH_ALGORITHMS ?? 'EdDSA,ES256,RS256')
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== '');
+for (const a of ALGORITHMS) if (!['EdDSA', 'ES256', 'RS256'].includes(a)) throw new Error(`BENCH_ALGORITHMS: unknown algorithm '${a}'`);
+/** Distinct tokens per algorithm for the first-verification runs: more than the guard's cache (10 000) holds. */
+const DISTINCT_TOKENS = Number(process.env.BENCH_DISTINCT_TOKENS ?? 12_000);
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The PostgreSQL database and Redis key prefix of this run (removed at the end). */
@@ -257,6 +274,59 @@ function rawVerifications(seconds) {
   return JSON.parse(result.stdout);
 }
 
+/**
+ * CPU time (µs) of one signature verification per algorithm with node:crypto alone, in a child
+ * process on the server's CPU (a 400-byte signing input, about an access token's): what a first
+ * verification adds at least, for the algorithm scenario.
+ */
+function rawSignatureVerifications(algorithms) {
+  const script = `
+    import { createHmac, createSecretKey, generateKeyPairSync, sign, timingSafeEqual, verify } from 'node:crypto';
+    const data = Buffer.alloc(400, 'x');
+    const make = {
+      HS256: () => {
+        const key = createSecretKey(Buffer.alloc(32, 1));
+        const mac = createHmac('sha256', key).update(data).digest();
+        return () => timingSafeEqual(createHmac('sha256', key).update(data).digest(), mac);
+      },
+      EdDSA: () => {
+        const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+        const signature = sign(null, data, privateKey);
+        return () => verify(null, data, publicKey, signature);
+      },
+      ES256: () => {
+        const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        const signature = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+        return () => verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+      },
+      RS256: () => {
+        const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        const signature = sign('sha256', data, privateKey);
+        return () => verify('sha256', data, publicKey, signature);
+      },
+    };
+    const out = {};
+    for (const name of ${JSON.stringify(algorithms)}) {
+      const check = make[name]();
+      for (let i = 0; i < 500; i++) check();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      let n = 0;
+      while (performance.now() - t0 < 1000) {
+        if (!check()) throw new Error(name + ': verification failed');
+        n++;
+      }
+      const cpu = process.cpuUsage(cpu0);
+      out[name] = (cpu.user + cpu.system) / n;
+    }
+    console.log(JSON.stringify(out));
+  `;
+  const [command, args] = onServerCpu(['--input-type=module', '-e', script]);
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`the raw signature verification loop failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
 /** Registers `count` users for the login flood (one account each for a few of its connections). */
 async function floodUsers(base, count) {
   const users = [];
@@ -379,6 +449,91 @@ async function startStoreApps() {
   return apps;
 }
 
+/** A JWK of its own for `algorithm` (private, with `kid` and `alg`), and the key that signs with it here. */
+function benchKey(algorithm) {
+  const kid = `bench-${algorithm.toLowerCase()}`;
+  if (algorithm === 'HS256') {
+    const secret = randomBytes(32);
+    return { jwk: { kty: 'oct', k: secret.toString('base64url'), kid, alg: algorithm }, kid, algorithm, key: secret };
+  }
+  const { privateKey } =
+    algorithm === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : algorithm === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { jwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: algorithm, use: 'sig' }, kid, algorithm, key: privateKey };
+}
+
+/** A JWT over `payload`, signed here as the app would (header `{ alg, typ: 'at+jwt', kid }`). */
+function signJwt({ algorithm, kid, key }, payload) {
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${b64({ alg: algorithm, typ: 'at+jwt', kid })}.${b64(payload)}`;
+  const signature =
+    algorithm === 'HS256'
+      ? createHmac('sha256', key).update(input).digest()
+      : algorithm === 'EdDSA'
+        ? sign(null, Buffer.from(input), key)
+        : sign('sha256', Buffer.from(input), algorithm === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key);
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+/**
+ * One more sample app per signing algorithm (HS256 first, the baseline), each with its key in a
+ * JWT_JWKS_FILE of its own; logs in as emilys and signs DISTINCT_TOKENS tokens with that session's
+ * claims (a distinct `jti` each), checking that the app accepts one.
+ */
+async function startAlgorithmApps() {
+  const apps = [];
+  for (const algorithm of ['HS256', ...ALGORITHMS]) {
+    const key = benchKey(algorithm);
+    const file = join(tempDir, `jwks-${algorithm}.json`);
+    writeFileSync(file, JSON.stringify({ keys: [key.jwk] }));
+    const base = await startApp(await freePort(), 'header', { JWT_SECRET: '', JWT_JWKS_FILE: file }, `alg-${algorithm}`);
+    const proc = child;
+    const { accessToken } = await login(base);
+    const [header, body] = accessToken.split('.');
+    if (JSON.parse(Buffer.from(header, 'base64url').toString()).alg !== algorithm)
+      throw new Error(`the ${algorithm} app signs with another algorithm`);
+    // The session's claims, valid for an hour (the longest the module issues) so that no token
+    // expires during a long run; the repeated token is signed the same way.
+    const issued = JSON.parse(Buffer.from(body, 'base64url').toString());
+    const claims = { ...issued, exp: issued.iat + 3600 };
+    const started = performance.now();
+    const repeated = signJwt(key, { ...claims, jti: 'bench-repeated' });
+    const distinct = Array.from({ length: DISTINCT_TOKENS }, (_, i) => signJwt(key, { ...claims, jti: `bench-${i}` }));
+    const check = await fetch(`${base}/protected`, { headers: { authorization: `Bearer ${distinct[0]}` } });
+    if (check.status !== 200) throw new Error(`the ${algorithm} app refused a token signed with its key: ${check.status}`);
+    console.log(
+      `[bench] sample app on ${base}: ${algorithm} (${DISTINCT_TOKENS} tokens signed in ${Math.round(performance.now() - started)} ms)`,
+    );
+    apps.push({ algorithm, base, process: proc, bearer: { authorization: `Bearer ${repeated}` }, distinct, next: 0 });
+  }
+  return apps;
+}
+
+/**
+ * GET /protected with the tokens of `app.distinct` in turn, carrying on where the last run stopped:
+ * a token comes back only after all the others, by which time the cache (10 000 tokens, oldest
+ * evicted first) has dropped it, so every request is a first verification.
+ */
+function distinctRun(app, duration = DURATION) {
+  return cannon({
+    url: app.base,
+    duration,
+    requests: [
+      {
+        method: 'GET',
+        path: '/protected',
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, authorization: `Bearer ${app.distinct[app.next++ % app.distinct.length]}` },
+        }),
+      },
+    ],
+  });
+}
+
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
@@ -404,6 +559,7 @@ async function main() {
   );
   const storeApps = STORES ? await startStoreApps() : [];
   for (const s of storeApps) console.log(`[bench] sample app on ${s.base}: sessions in ${s.label}`);
+  const algorithmApps = ALGORITHMS.length > 0 ? await startAlgorithmApps() : [];
   const { accessToken } = await login(base);
   const bearer = { authorization: `Bearer ${accessToken}` };
   const cookieLogin = await fetch(`${cookieBase}/auth/login`, {
@@ -428,10 +584,22 @@ async function main() {
   await refreshRun(noFeedBase, 3, WARMUP);
   await cannon({ url: `${cookieBase}/protected`, headers: cookieHeaders, duration: WARMUP });
   for (const s of storeApps) await refreshRun(s.base, 3, WARMUP);
+  for (const app of algorithmApps) {
+    await cannon({ url: `${app.base}/protected`, headers: app.bearer, duration: WARMUP });
+    await distinctRun(app, WARMUP);
+  }
 
   // The three scenarios alternate over ROUNDS rounds and each figure is the mean of its runs: a slower
   // stretch of the shared machine then weighs on every scenario alike (one 8 s run can be 15 % off).
-  const runs = { health: [], protected: [], cookieProtected: [], refresh: [], noFeed: [], stores: storeApps.map(() => []) };
+  const runs = {
+    health: [],
+    protected: [],
+    cookieProtected: [],
+    refresh: [],
+    noFeed: [],
+    stores: storeApps.map(() => []),
+    algorithms: algorithmApps.map(() => ({ repeated: [], distinct: [] })),
+  };
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(
       `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected (header, then cookie), POST /auth/refresh, ${DURATION} s each (${CONNECTIONS} connections)`,
@@ -463,6 +631,16 @@ async function main() {
         non2xx: r.broken,
       });
     }
+    for (const [i, app] of algorithmApps.entries()) {
+      child = app.process;
+      runs.algorithms[i].repeated.push(
+        row(
+          `GET /protected (${app.algorithm}, one token)`,
+          await measured(() => cannon({ url: `${app.base}/protected`, headers: app.bearer })),
+        ),
+      );
+      runs.algorithms[i].distinct.push(row(`GET /protected (${app.algorithm}, distinct tokens)`, await measured(() => distinctRun(app))));
+    }
     child = headerApp;
   }
   const health = mean(runs.health);
@@ -471,14 +649,20 @@ async function main() {
   const refreshRow = mean(runs.refresh);
   const noFeedRow = mean(runs.noFeed);
   const storeRows = runs.stores.map(mean);
+  const algorithmRows = runs.algorithms.map((r, i) => ({
+    algorithm: algorithmApps[i].algorithm,
+    repeated: mean(r.repeated),
+    distinct: mean(r.distinct),
+  }));
 
   // The other apps stop here: the hashing scenarios want the server's CPU to themselves.
-  for (const app of [cookieApp, noFeedApp, ...storeApps.map((s) => s.process)]) app.kill('SIGKILL');
+  for (const app of [cookieApp, noFeedApp, ...storeApps.map((s) => s.process), ...algorithmApps.map((a) => a.process)]) app.kill('SIGKILL');
 
   console.log(
     `[bench] raw argon2id verifications ${LOGIN_DURATION} s (m=${ARGON2.memoryCost} KiB, t=${ARGON2.timeCost}, p=${ARGON2.parallelism})`,
   );
   const raw = rawVerifications(LOGIN_DURATION);
+  const rawSignatures = algorithmApps.length > 0 ? rawSignatureVerifications(algorithmApps.map((a) => a.algorithm)) : {};
 
   console.log(`[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)`);
   const loginResult = await measured(() =>
@@ -611,6 +795,31 @@ async function main() {
     ),
   );
   console.log(`login flood answers: ${JSON.stringify(flood.statuses)}`);
+  const hs256 = algorithmRows.find((r) => r.algorithm === 'HS256');
+  const cpu = (r) => (r.cpu === null ? 'n/a' : Math.round(r.cpu));
+  if (hs256) {
+    console.table(
+      Object.fromEntries(
+        algorithmRows.flatMap((r) =>
+          [
+            ['one token (cached)', r.repeated, hs256.repeated],
+            ['distinct tokens (first verification)', r.distinct, hs256.distinct],
+          ].map(([label, m, base]) => [
+            `GET /protected ${r.algorithm}, ${label}`,
+            {
+              'req/s': Math.round(m.rps),
+              'vs HS256': Number((m.rps / base.rps).toFixed(3)),
+              'vs /health': Number((m.rps / health.rps).toFixed(3)),
+              'non-2xx': m.non2xx,
+              'server CPU µs/req': cpu(m),
+              'CPU vs HS256': m.cpu === null || base.cpu === null ? 'n/a' : Number((m.cpu / base.cpu).toFixed(2)),
+              'raw verify µs': label.startsWith('distinct') ? Number(rawSignatures[r.algorithm].toFixed(1)) : '',
+            },
+          ]),
+        ),
+      ),
+    );
+  }
   for (const c of checks) console.log(`${c.met ? 'MET   ' : 'MISSED'} ${c.target}: ${c.value}`);
 
   const markdown = `# Benchmarks
@@ -679,7 +888,34 @@ Runs, in order: \`/health\` ${health.runs.map((v) => fmt(v)).join(', ')} req/s; 
     .map((v) => fmt(v))
     .join(', ')} req/s; refresh ${refreshRow.runs.map((v) => fmt(v)).join(', ')}/s.
 
-| Target | Measured | |
+${
+  hs256
+    ? `| Signing algorithm: \`GET /protected\` | req/s | vs HS256 | vs \`/health\` | server CPU per request (µs) | one raw verification (µs CPU) | non-2xx |
+|---|---:|---:|---:|---:|---:|---:|
+${algorithmRows
+  .flatMap((r) =>
+    [
+      ['one token', r.repeated, hs256.repeated],
+      ['distinct tokens', r.distinct, hs256.distinct],
+    ].map(
+      ([label, m, base]) =>
+        `| ${r.algorithm}, ${label} | ${fmt(m.rps)} | ${fmt(m.rps / base.rps, 3)} × | ${fmt(m.rps / health.rps, 3)} × | ${m.cpu === null ? 'n/a' : fmt(m.cpu)} | ${label === 'distinct tokens' ? fmt(rawSignatures[r.algorithm], 1) : ''} | ${m.non2xx} |`,
+    ),
+  )
+  .join('\n')}
+
+Signing algorithms: one more sample app per algorithm, each with a key of its own in a \`JWT_JWKS_FILE\`
+(HS256 too, as the baseline), measured in the same rounds. "One token": every request carries the
+same token, which the guard's verified-token cache answers after the first (what a client sending
+its token again costs). "Distinct tokens": ${fmt(DISTINCT_TOKENS)} tokens with the session's claims (an hour's lifetime) and a
+\`jti\` each, signed by the script with the app's key and sent in turn, more than the cache holds, so
+every request verifies a signature (what the first request of each new token costs). One raw
+verification: \`node:crypto\` alone verifying a 400-byte input in a loop, in a child process on the
+server's CPU, for a second per algorithm.
+
+`
+    : ''
+}| Target | Measured | |
 |---|---:|---|
 ${checks.map((c) => `| ${c.target} | ${c.value} | ${c.met ? 'met' : '**missed**'} |`).join('\n')}
 `;

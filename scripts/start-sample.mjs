@@ -1,6 +1,7 @@
 // `npm start`: builds the library if stale, compiles the sample app, then runs it.
 // Environment (CONTRACT §7): PORT, AUTH_ACCESS_TOKEN_TYPE, DATABASE_URL, JWT_SECRET, COOKIE_SECURE,
-// plus MFA_ENCRYPTION_KEY, SESSION_STORE=memory|database, LOG_LEVEL and NODE_ENV (production: no /dev/outbox).
+// JWT_ALGORITHM, JWT_JWKS_FILE, plus MFA_ENCRYPTION_KEY, SESSION_STORE=memory|database, LOG_LEVEL and
+// NODE_ENV (production: no /dev/outbox); every setting: docs/sample-app.md.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';

@@ -55,7 +55,9 @@ export function authOptions(
         : new TypeOrmSessionStore(dataSource);
   return {
     accessTokenType: config.accessTokenType,
-    jwt: { secret: config.jwtSecret },
+    // One key (JWT_SECRET, or a generated development pair) or the set of JWT_JWKS_FILE; the
+    // asymmetric ones are published at /.well-known/jwks.json, and the metadata names publicUrl.
+    jwt: { keys: config.jwt.keys, ...(config.jwt.publicUrl === null ? {} : { publicUrl: config.jwt.publicUrl }) },
     cookies: { secure: config.cookieSecure },
     ...(config.reuseGraceSeconds === undefined ? {} : { refreshToken: { reuseGraceSeconds: config.reuseGraceSeconds } }),
     ...(config.revocationFeed ? {} : { revocation: { enabled: false } }),

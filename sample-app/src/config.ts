@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import type { AccessTokenType } from 'nest-gatekeeper';
+import type { AccessTokenType, JwtAlgorithm, JwtKeyOptions } from 'nest-gatekeeper';
 import type { LogLevel } from '@nestjs/common';
+import { generateDevelopmentKey, JWT_ALGORITHMS, readJwksFile } from './signing-keys.js';
 
 /**
  * The development JWT secret: used only when JWT_SECRET is unset outside production, with a warning at
@@ -32,13 +33,41 @@ export class SampleConfigError extends Error {
   override readonly name = 'SampleConfigError';
 }
 
+/**
+ * Where the sample app's signing keys come from:
+ * - `secret`: JWT_SECRET (HS256);
+ * - `development-secret`: JWT_SECRET unset, HS256 with {@link DEVELOPMENT_JWT_SECRET} (outside production);
+ * - `generated`: JWT_ALGORITHM=EdDSA, ES256 or RS256 without JWT_JWKS_FILE: a key pair generated at
+ *   start-up (outside production; another one at every restart and on every instance);
+ * - `file`: JWT_JWKS_FILE, a JSON Web Key Set of private keys.
+ */
+export type SigningKeySource = 'secret' | 'development-secret' | 'generated' | 'file';
+
+/** The access-token keys of the sample app (`jwt.keys` of the auth module), and where they are published. */
+export interface SampleJwtSettings {
+  /** The algorithm of the key that signs (JWT_ALGORITHM, or the first key of JWT_JWKS_FILE). */
+  algorithm: JwtAlgorithm;
+  /** `jwt.keys`: the first key `active` (signs), every other `standby` (verifies, and is published when asymmetric). */
+  keys: JwtKeyOptions[];
+  source: SigningKeySource;
+  /** JWT_JWKS_FILE as given, or `null`. */
+  file: string | null;
+  /**
+   * `jwt.publicUrl`, from which `GET /.well-known/oauth-authorization-server` builds its URLs (served
+   * only with an asymmetric key): {@link SampleConfig.publicUrl}, except with NODE_ENV=production
+   * and no PUBLIC_URL, where it is `null` (the document is then not served rather than name localhost).
+   */
+  publicUrl: string | null;
+}
+
 /** The sample app's settings, read once from the environment (CONTRACT §7). */
 export interface SampleConfig {
   port: number;
   accessTokenType: AccessTokenType;
   databaseUrl: string;
-  jwtSecret: string;
-  /** True when JWT_SECRET was unset and the development secret is in use. */
+  /** The signing and verification keys of access tokens (JWT_ALGORITHM, JWT_SECRET, JWT_JWKS_FILE). */
+  jwt: SampleJwtSettings;
+  /** True when JWT_SECRET was unset and the development secret is in use (HS256 without a key file). */
   usingDevelopmentSecret: boolean;
   /** The key(s) that encrypt TOTP secrets at rest (`mfa.encryptionKey`, at least 32 bytes). */
   mfaEncryptionKey: string;
@@ -46,7 +75,7 @@ export interface SampleConfig {
   usingDevelopmentMfaKey: boolean;
   /**
    * NODE_ENV is `production`: the development-only routes (`/dev/outbox`) are left out, the demo page
-   * lists no credentials, and JWT_SECRET and MFA_ENCRYPTION_KEY are required.
+   * lists no credentials, and a signing key (JWT_SECRET, or JWT_JWKS_FILE) and MFA_ENCRYPTION_KEY are required.
    */
   production: boolean;
   /** Seed the demo users at start-up (SEED_DEMO_USERS; on outside production, off in production). */
@@ -180,16 +209,109 @@ function productionSecretProblems(name: string, value: string | undefined, devel
   return [];
 }
 
+/** JWT_ALGORITHM (read in any case, e.g. `eddsa`), or `undefined` when unset. */
+function jwtAlgorithm(env: NodeJS.ProcessEnv): JwtAlgorithm | undefined {
+  const raw = env.JWT_ALGORITHM;
+  if (raw === undefined || raw === '') return undefined;
+  const algorithm = JWT_ALGORITHMS.find((a) => a.toLowerCase() === raw.toLowerCase());
+  if (algorithm === undefined) {
+    throw new SampleConfigError(`JWT_ALGORITHM: expected ${JWT_ALGORITHMS.map((a) => `'${a}'`).join(', ')}, got '${raw}'`);
+  }
+  return algorithm;
+}
+
+/**
+ * The signing key's problems with NODE_ENV=production: with JWT_JWKS_FILE none here (the file is
+ * checked when read); with HS256, JWT_SECRET must be set, long enough and not the development value;
+ * with EdDSA, ES256 or RS256 a key file is required (a generated pair would change at every restart).
+ */
+function productionKeyProblems(env: NodeJS.ProcessEnv, algorithm: JwtAlgorithm | undefined): string[] {
+  if (env.JWT_JWKS_FILE) return [];
+  if (algorithm === undefined || algorithm === 'HS256')
+    return productionSecretProblems('JWT_SECRET', env.JWT_SECRET, DEVELOPMENT_JWT_SECRET);
+  return [
+    `JWT_JWKS_FILE: is required with NODE_ENV=production and JWT_ALGORITHM=${algorithm}; without it a development key pair ` +
+      'would be generated at every start (tokens refused after a restart and by every other instance). ' +
+      'Set JWT_JWKS_FILE to a JSON Web Key Set of private keys (see docs/sample-app.md)',
+  ];
+}
+
+/**
+ * The access-token keys (see {@link SigningKeySource}). JWT_JWKS_FILE wins over generating a key, and
+ * refuses a JWT_SECRET beside it (which it would ignore) and a JWT_ALGORITHM other than its first
+ * key's. A JWT_SECRET with JWT_ALGORITHM=EdDSA, ES256 or RS256 is refused for the same reason.
+ */
+function signingKeys(
+  env: NodeJS.ProcessEnv,
+  algorithm: JwtAlgorithm | undefined,
+  publicUrlSetting: string | null,
+  production: boolean,
+): SampleJwtSettings {
+  const file = env.JWT_JWKS_FILE || null;
+  if (file !== null) {
+    if (env.JWT_SECRET) {
+      throw new SampleConfigError(
+        'JWT_SECRET: is not used with JWT_JWKS_FILE (the first key of the file signs); unset one of them. To keep ' +
+          'accepting the tokens the secret signed, add it to the file as an HS256 key ({ "kty": "oct", "alg": "HS256", "k": … }) after the first.',
+      );
+    }
+    const { keys, problems } = readJwksFile(file);
+    const development = Buffer.from(DEVELOPMENT_JWT_SECRET);
+    keys.forEach((key, i) => {
+      if (production && key.secret !== undefined && development.equals(Buffer.from(key.secret))) {
+        problems.push(`keys[${i}].k: is the public development secret from the sample app's source (refused with NODE_ENV=production)`);
+      }
+    });
+    if (problems.length > 0) {
+      throw new SampleConfigError(
+        `JWT_JWKS_FILE (${file}): ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      );
+    }
+    const first = keys[0].algorithm;
+    if (algorithm !== undefined && algorithm !== first) {
+      throw new SampleConfigError(
+        `JWT_ALGORITHM=${algorithm} does not match the first key of JWT_JWKS_FILE (${first}), which signs; ` +
+          'set JWT_ALGORITHM to its algorithm or leave it unset.',
+      );
+    }
+    return { algorithm: first, keys, source: 'file', file, publicUrl: publicUrlSetting };
+  }
+  if (algorithm !== undefined && algorithm !== 'HS256') {
+    if (env.JWT_SECRET) {
+      throw new SampleConfigError(
+        `JWT_SECRET: is only used with JWT_ALGORITHM=HS256, not ${algorithm}; unset it (a key pair is generated for development) or set JWT_JWKS_FILE.`,
+      );
+    }
+    return {
+      algorithm,
+      keys: [{ algorithm, privateKey: generateDevelopmentKey(algorithm), status: 'active' }],
+      source: 'generated',
+      file: null,
+      publicUrl: publicUrlSetting,
+    };
+  }
+  const secret = env.JWT_SECRET || DEVELOPMENT_JWT_SECRET;
+  return {
+    algorithm: 'HS256',
+    keys: [{ algorithm: 'HS256', secret, status: 'active' }],
+    source: env.JWT_SECRET ? 'secret' : 'development-secret',
+    file: null,
+    publicUrl: publicUrlSetting,
+  };
+}
+
 /**
  * Reads the settings. Throws a {@link SampleConfigError} for a malformed value, and with
- * NODE_ENV=production for a missing, short or development JWT_SECRET or MFA_ENCRYPTION_KEY (every
- * problem listed): a deployed sample app must never sign with a secret printed in its own source.
+ * NODE_ENV=production for a missing, short or development JWT_SECRET (or a missing JWT_JWKS_FILE
+ * with an asymmetric JWT_ALGORITHM) or MFA_ENCRYPTION_KEY (every problem listed): a deployed sample
+ * app must never sign with a secret printed in its own source, or with a key that dies with the process.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const production = env.NODE_ENV === 'production';
+  const algorithm = jwtAlgorithm(env);
   if (production) {
     const problems = [
-      ...productionSecretProblems('JWT_SECRET', env.JWT_SECRET, DEVELOPMENT_JWT_SECRET),
+      ...productionKeyProblems(env, algorithm),
       ...productionSecretProblems('MFA_ENCRYPTION_KEY', env.MFA_ENCRYPTION_KEY, DEVELOPMENT_MFA_ENCRYPTION_KEY),
     ];
     if (problems.length > 0) {
@@ -242,14 +364,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const passwordResetMethod = choice(env, 'PASSWORD_RESET_METHOD', ['link', 'code'], 'link');
   const loginCode = choice(env, 'LOGIN_CODE', ['off', 'on'], 'off') === 'on';
 
-  const jwtSecret = env.JWT_SECRET || DEVELOPMENT_JWT_SECRET;
+  const appUrl = publicUrl(env, port);
+  // Where a role switch (e.g. a verify-only resource server) would pick other keys.
+  const jwt = signingKeys(env, algorithm, production && !env.PUBLIC_URL ? null : appUrl, production);
   const mfaEncryptionKey = env.MFA_ENCRYPTION_KEY || DEVELOPMENT_MFA_ENCRYPTION_KEY;
   return {
     port,
     accessTokenType,
     databaseUrl: env.DATABASE_URL || defaultDatabaseUrl(),
-    jwtSecret,
-    usingDevelopmentSecret: jwtSecret === DEVELOPMENT_JWT_SECRET,
+    jwt,
+    usingDevelopmentSecret: jwt.source === 'development-secret',
     mfaEncryptionKey,
     usingDevelopmentMfaKey: mfaEncryptionKey === DEVELOPMENT_MFA_ENCRYPTION_KEY,
     production,
@@ -266,7 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     emailVerification,
     passwordResetMethod,
     loginCode,
-    publicUrl: publicUrl(env, port),
+    publicUrl: appUrl,
     logLevels: LEVELS.slice(0, index + 1),
   };
 }
@@ -283,6 +407,13 @@ export function startupWarnings(config: SampleConfig): string[] {
     warnings.push(
       'JWT_SECRET is not set: signing tokens with the PUBLIC DEVELOPMENT SECRET. ' +
         'Anyone can forge tokens for this server. Set JWT_SECRET (at least 32 bytes) outside development.',
+    );
+  }
+  if (config.jwt.source === 'generated') {
+    warnings.push(
+      `JWT_ALGORITHM=${config.jwt.algorithm} without JWT_JWKS_FILE: signing tokens with a DEVELOPMENT KEY PAIR generated at start-up. ` +
+        'It changes at every restart: the access and refresh tokens issued before a restart are refused (users log in again), ' +
+        'and every instance has its own. Set JWT_JWKS_FILE (a JSON Web Key Set of private keys) outside development.',
     );
   }
   if (config.usingDevelopmentMfaKey) {
@@ -304,6 +435,12 @@ export function startupWarnings(config: SampleConfig): string[] {
       );
     }
     if (config.swagger) warnings.push('SWAGGER=on with NODE_ENV=production: Swagger UI is served at /docs.');
+    if (config.jwt.keys.some((key) => key.algorithm !== 'HS256') && config.jwt.publicUrl === null) {
+      warnings.push(
+        'PUBLIC_URL is not set: GET /.well-known/oauth-authorization-server is not served (its URLs would name ' +
+          'localhost); GET /.well-known/jwks.json is. Set PUBLIC_URL to the address verifiers reach this app at.',
+      );
+    }
   }
   return warnings;
 }

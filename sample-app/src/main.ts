@@ -31,6 +31,16 @@ async function bootstrap(): Promise<void> {
   logger.log(
     `Sessions: ${sessionsIn}; attempt counters: ${config.redisUrl ? 'in Redis' : 'in the database'}; tokens: ${config.accessTokenType}`,
   );
+  const keysFrom = {
+    secret: 'JWT_SECRET',
+    'development-secret': 'the development secret',
+    generated: 'a development key pair generated at start-up',
+    file: `JWT_JWKS_FILE, ${config.jwt.keys.length} key(s)`,
+  }[config.jwt.source];
+  const published = config.jwt.keys.some((key) => key.algorithm !== 'HS256');
+  logger.log(
+    `Access tokens signed with ${config.jwt.algorithm} (${keysFrom})${published ? `; public keys at http://localhost:${port}/.well-known/jwks.json` : ''}`,
+  );
   logger.log(
     `Account e-mails: verification ${config.emailVerification}, password reset by ${config.passwordResetMethod}, ` +
       `sign-in codes ${config.loginCode ? 'on' : 'off'}; their links open ${config.publicUrl}/`,

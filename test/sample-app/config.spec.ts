@@ -101,9 +101,9 @@ describe('sample app settings: deployed as it is (NODE_ENV=production)', () => {
       /- MFA_ENCRYPTION_KEY: is 31 bytes long/,
     );
     // 16 two-byte characters are 32 bytes.
-    expect(production({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret).toBe('é'.repeat(16));
+    expect(production({ JWT_SECRET: 'é'.repeat(16) }).jwt.keys).toEqual([{ algorithm: 'HS256', secret: 'é'.repeat(16), status: 'active' }]);
     expect(production()).toMatchObject({
-      jwtSecret: SECRETS.JWT_SECRET,
+      jwt: { algorithm: 'HS256', source: 'secret', keys: [{ secret: SECRETS.JWT_SECRET }] },
       mfaEncryptionKey: SECRETS.MFA_ENCRYPTION_KEY,
       usingDevelopmentSecret: false,
     });

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { DEVELOPMENT_JWT_SECRET } from '../../sample-app/src/config.js';
 import { DEMO_TOTP_SECRET, DEMO_USERS } from '../../sample-app/src/seed.js';
-import { ROOT, startSampleApp } from '../fixtures/sample-app.js';
-import { buildSampleApp, postJson, startSampleProcess, type SampleProcess } from '../fixtures/sample-process.js';
+import { startSampleApp } from '../fixtures/sample-app.js';
+import { buildSampleApp, postJson, runSampleUntilExit, startSampleProcess, type SampleProcess } from '../fixtures/sample-process.js';
 
 /**
  * The sample app deployed as it is, with NODE_ENV=production: it must not sign with the development
@@ -16,28 +14,6 @@ const SECRETS = {
   MFA_ENCRYPTION_KEY: 'production-test-mfa-key-0123456789abcdef',
 };
 const BASE_ENV = { NODE_ENV: 'production', DATABASE_URL: 'sqlite::memory:' };
-
-/** Runs the compiled sample app until it exits (it must, within 60 s); resolves its exit code and output. */
-function runUntilExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'sample-app', 'dist', 'main.js')], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const deadline = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the sample app did not exit within 60 s (it started?):\n${output}`));
-    }, 60_000);
-    child.once('exit', (code) => {
-      clearTimeout(deadline);
-      resolve({ code, output });
-    });
-  });
-}
 
 /** What no production page may contain: every demo username, password and the TOTP secret. */
 const DEMO_CREDENTIALS = [...DEMO_USERS.flatMap((u) => [u.username, u.password]), DEMO_TOTP_SECRET];
@@ -57,7 +33,7 @@ describe('sample app deployed as it is (NODE_ENV=production, compiled, own proce
   });
 
   it('forged admin token: refuses to start without JWT_SECRET (exit code ≠ 0, the variable named)', async () => {
-    const { code, output } = await runUntilExit({ ...BASE_ENV, MFA_ENCRYPTION_KEY: SECRETS.MFA_ENCRYPTION_KEY });
+    const { code, output } = await runSampleUntilExit({ ...BASE_ENV, MFA_ENCRYPTION_KEY: SECRETS.MFA_ENCRYPTION_KEY });
     expect(code).not.toBe(0);
     expect(output).toContain('Refusing to start with NODE_ENV=production');
     expect(output).toContain('JWT_SECRET: is required with NODE_ENV=production');
@@ -65,7 +41,7 @@ describe('sample app deployed as it is (NODE_ENV=production, compiled, own proce
   }, 90_000);
 
   it('refuses to start with the development JWT_SECRET or without MFA_ENCRYPTION_KEY', async () => {
-    const { code, output } = await runUntilExit({ ...BASE_ENV, JWT_SECRET: DEVELOPMENT_JWT_SECRET });
+    const { code, output } = await runSampleUntilExit({ ...BASE_ENV, JWT_SECRET: DEVELOPMENT_JWT_SECRET });
     expect(code).not.toBe(0);
     expect(output).toContain('JWT_SECRET: is the public development value');
     expect(output).toContain('MFA_ENCRYPTION_KEY: is required with NODE_ENV=production');
