@@ -57,7 +57,11 @@ export function authOptions(
     accessTokenType: config.accessTokenType,
     // One key (JWT_SECRET, or a generated development pair) or the set of JWT_JWKS_FILE; the
     // asymmetric ones are published at /.well-known/jwks.json, and the metadata names publicUrl.
-    jwt: { keys: config.jwt.keys, ...(config.jwt.publicUrl === null ? {} : { publicUrl: config.jwt.publicUrl }) },
+    jwt: {
+      keys: config.jwt.keys,
+      ...(config.jwt.publicUrl === null ? {} : { publicUrl: config.jwt.publicUrl }),
+      ...(config.jwksMaxAge === undefined ? {} : { jwksMaxAge: config.jwksMaxAge as `${number}s` }),
+    },
     cookies: { secure: config.cookieSecure },
     ...(config.reuseGraceSeconds === undefined ? {} : { refreshToken: { reuseGraceSeconds: config.reuseGraceSeconds } }),
     ...(config.revocationFeed ? {} : { revocation: { enabled: false } }),

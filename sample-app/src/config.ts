@@ -69,6 +69,8 @@ export interface SampleConfig {
   jwt: SampleJwtSettings;
   /** True when JWT_SECRET was unset and the development secret is in use (HS256 without a key file). */
   usingDevelopmentSecret: boolean;
+  /** JWT_JWKS_MAX_AGE (a duration such as `5m`; the module's default when unset): how long verifiers may cache the published keys. */
+  jwksMaxAge: string | undefined;
   /** The key(s) that encrypt TOTP secrets at rest (`mfa.encryptionKey`, at least 32 bytes). */
   mfaEncryptionKey: string;
   /** True when MFA_ENCRYPTION_KEY was unset and the development key is in use. */
@@ -368,11 +370,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   // Where a role switch (e.g. a verify-only resource server) would pick other keys.
   const jwt = signingKeys(env, algorithm, production && !env.PUBLIC_URL ? null : appUrl, production);
   const mfaEncryptionKey = env.MFA_ENCRYPTION_KEY || DEVELOPMENT_MFA_ENCRYPTION_KEY;
+  const jwksMaxAge = env.JWT_JWKS_MAX_AGE || undefined;
+  if (jwksMaxAge !== undefined && !/^\d+(ms|s|m|h|d)$/.test(jwksMaxAge)) {
+    throw new SampleConfigError(`JWT_JWKS_MAX_AGE: expected a duration such as 30s or 5m, got '${jwksMaxAge}'`);
+  }
   return {
     port,
     accessTokenType,
     databaseUrl: env.DATABASE_URL || defaultDatabaseUrl(),
     jwt,
+    jwksMaxAge,
     usingDevelopmentSecret: jwt.source === 'development-secret',
     mfaEncryptionKey,
     usingDevelopmentMfaKey: mfaEncryptionKey === DEVELOPMENT_MFA_ENCRYPTION_KEY,

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import { loadConfig, SampleConfigError, startupWarnings } from './config.js';
+import { bootstrapResourceServer } from './resource-server-role.js';
 import { setUpSampleApp } from './setup.js';
 import { enableGracefulShutdown } from './shutdown.js';
 
@@ -50,7 +51,15 @@ async function bootstrap(): Promise<void> {
   }
 }
 
-bootstrap().catch((error: unknown) => {
+/** SAMPLE_ROLE: `issuer` (the default: the auth module, its stores and the demo) or `resource-server` (verify-only, through AUTH_JWKS_URL). */
+function start(): Promise<void> {
+  const role = process.env.SAMPLE_ROLE || 'issuer';
+  if (role === 'resource-server') return bootstrapResourceServer();
+  if (role !== 'issuer') return Promise.reject(new SampleConfigError(`SAMPLE_ROLE: expected 'issuer' or 'resource-server', got '${role}'`));
+  return bootstrap();
+}
+
+start().catch((error: unknown) => {
   // A refused setting is a message for the operator, not a stack trace.
   const message =
     error instanceof SampleConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
