@@ -8,20 +8,23 @@ import { renderProblem, withValidationStatus, writeProblem } from './problem-det
 /**
  * The module's app-wide filter, registered for you. It writes problem+json for (a) every
  * {@link AuthException}, wherever it is thrown (e.g. the access guard on your own routes), and (b)
- * every error on the module's own routes, including those raised before routing (malformed JSON,
- * oversized bodies). Everything else goes to Nest's default handling, untouched.
+ * every error on the module's own routes (under its prefix, and the well-known routes), including
+ * those raised before routing (malformed JSON, oversized bodies). Everything else goes to Nest's default handling, untouched.
  */
 @Catch()
 export class AuthRoutesProblemFilter extends BaseExceptionFilter {
-  private readonly prefix: RegExp;
+  /** The module's routes: everything under the prefix, and the well-known routes at the app root (behind any global prefix). */
+  private readonly ownRoutes: RegExp;
 
   constructor(
     @Inject(AUTH_ROUTES) routes: ResolvedAuthRoutes,
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
   ) {
     super();
-    const escaped = routes.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    this.prefix = new RegExp(`^(?:/[^?#]*)?/${escaped}(?:[/?#]|$)`);
+    const escape = (path: string): string => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const wellKnown = [routes.paths.jwks, routes.paths.authorizationServerMetadata].filter((path): path is string => path !== null);
+    const exact = wellKnown.map((path) => `|/${escape(path)}(?:[?#]|$)`).join('');
+    this.ownRoutes = new RegExp(`^(?:/[^?#]*)?(?:/${escape(routes.prefix)}(?:[/?#]|$)${exact})`);
   }
 
   override catch(exception: unknown, host: ArgumentsHost): void {
@@ -29,7 +32,7 @@ export class AuthRoutesProblemFilter extends BaseExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<{ originalUrl?: string; url?: string }>();
     const url = req.originalUrl ?? req.url ?? '';
-    if (exception instanceof AuthException || this.prefix.test(url)) {
+    if (exception instanceof AuthException || this.ownRoutes.test(url)) {
       writeProblem(http.getResponse(), renderProblem(withValidationStatus(exception, this.options)));
       return;
     }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
@@ -10,7 +11,7 @@ import { openSqlStores, type SqlStores } from '../fixtures/sql-stores.js';
  * 500, and every 4xx an `application/problem+json` document with a `code`.
  *
  * The seed is printed; `FUZZ_SEED=<seed>` replays a run, `FUZZ_ITERATIONS=<n>` sets the requests per
- * route and set-up (default 230: 24 routes × 230 × 6 set-ups = 33,120 requests, 1,380 per route).
+ * route and set-up (default 230: 26 routes × 230 × 6 set-ups = 35,880 requests, 1,380 per route).
  */
 const SEED = Number(process.env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
 const PER_ROUTE = Number(process.env['FUZZ_ITERATIONS'] ?? 230);
@@ -41,6 +42,16 @@ const json = (path: string, base: (f: Fuzzer, ctx: Ctx) => Record<string, unknow
   body: (f: Fuzzer, ctx: Ctx) => f.json(base(f, ctx)),
 });
 const maybeJson = (f: Fuzzer): Pick<FuzzRequest, 'headers' | 'body'> => (f.chance(0.3) ? f.json({}) : { headers: {} });
+
+const FUZZ_KEYS = [
+  { kid: 'fuzz-ed', algorithm: 'EdDSA' as const, privateKey: generateKeyPairSync('ed25519').privateKey },
+  {
+    kid: 'fuzz-es',
+    algorithm: 'ES256' as const,
+    privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+    status: 'standby' as const,
+  },
+];
 
 const ROUTES: Route[] = [
   {
@@ -137,6 +148,22 @@ const ROUTES: Route[] = [
     method: 'POST',
     auth: false,
     ...json('/auth/login/code', () => ({ email: 'emily.johnson@example.com', code: '12345678', expiresInMins: 30 })),
+  },
+  {
+    name: '.well-known/jwks.json',
+    method: 'GET',
+    auth: false,
+    path: () => '/.well-known/jwks.json',
+    body: (f): Pick<FuzzRequest, 'headers' | 'body'> => ({
+      headers: f.chance(0.7) ? { 'if-none-match': encodeLoose(f.string('"abc", W/"def", *')).slice(0, 4000) } : {},
+    }),
+  },
+  {
+    name: '.well-known/oauth-authorization-server',
+    method: 'GET',
+    auth: false,
+    path: () => '/.well-known/oauth-authorization-server',
+    body: maybeJson,
   },
 ];
 
@@ -318,6 +345,8 @@ describe(`fuzz: no 5xx from any input (seed ${SEED})`, () => {
       const t = await createMfaTestApp({
         options: {
           ...sql?.options,
+          // A key set (an active and a standby key): garbage tokens go through the kid lookup, and the well-known routes exist.
+          jwt: { keys: FUZZ_KEYS, publicUrl: 'https://auth.example.com' },
           accessTokenType: setup.mode,
           trustProxyHeaders: true,
           rateLimit: limits,
