@@ -114,6 +114,7 @@ export class JwksClient {
       this.loaded = false;
       this.verifiers = NO_KEYS;
       this.fingerprints = new Map();
+      this.etag = undefined;
       this.onKeysRemoved();
     }
     if (this.inFlight === undefined && nowMs >= this.retryAt && !this.closing.signal.aborted) void this.fetchInBackground(nowMs);
@@ -132,6 +133,13 @@ export class JwksClient {
   }
 
   private succeeded(result: FetchResult): void {
+    // A revalidation sent while keys were held, answered after they were dropped (maxStale ran out
+    // meanwhile): the 304 vouches for keys no longer in hand. Taken as fresh, it would leave no keys
+    // behind a fresh-looking cache, and every later revalidation would get 304 again.
+    if (result.kind === 'not-modified' && !this.loaded) {
+      this.failed(new JwksFetchError('304 Not Modified for keys dropped meanwhile; the whole set is fetched again'));
+      return;
+    }
     const now = this.clock.now();
     if (result.kind === 'keys') this.install(result);
     if (this.failures > 0) this.logger.log(`The JWK Set from ${this.where} is reachable again`);
