@@ -27,6 +27,8 @@ beforeAll(async () => {
   jwks.publish([current.jwk]);
   await jwks.start();
   rs = await createResourceServerApp(jwks.url);
+  // Cooldown windows are checked to the second: real time must not creep in on a busy machine.
+  rs.clock.freeze();
   await until(() => jwks.count === 1, 'the start-up fetch');
   await rs.get('/protected', tokenFor(current, accessClaims(rs.clock.now()))).expect(200);
 });
