@@ -28,6 +28,7 @@
 // On Linux with two or more CPUs the sample apps run on one CPU (BENCH_SERVER_CPU, default the last)
 // and this script with its load generator on another (BENCH_CLIENT_CPU, default the first), so that
 // they do not compete; BENCH_PIN=0 turns that off.
+// Samples the 1-minute load average every 5 s and reports it beside the figures.
 // Prints a table and writes docs/benchmarks.md (BENCH_DOCS=0: not). Settings can be changed with
 // BENCH_DURATION (s), BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_WARMUP (s); PG_URL and REDIS_URL
 // point at the services. A quick run: BENCH_STORES=0 BENCH_ROUNDS=1 BENCH_DURATION=3.
@@ -587,6 +588,10 @@ async function startResourceServer(issuer) {
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
+  // The machine's 1-minute load average every 5 s, printed and written beside the figures: another
+  // process on the machine lowers req/s far more than CPU per request.
+  const loadSamples = [os.loadavg()[0]];
+  setInterval(() => loadSamples.push(os.loadavg()[0]), 5000).unref();
   buildLibraryIfStale();
   buildSampleApp();
 
@@ -801,6 +806,11 @@ async function main() {
   const rows = [health, protectedRow, cookieProtectedRow, refreshRow, ...(noFeedRow ? [noFeedRow] : []), ...storeRows, loginRow];
   const floodRows = [floodIdleRow, floodGetRow, floodLoginRow];
   const storeRow = (label) => storeRows[storeApps.findIndex((s) => s.label === label)];
+  const loadStats = {
+    min: Math.min(...loadSamples),
+    mean: loadSamples.reduce((a, b) => a + b, 0) / loadSamples.length,
+    max: Math.max(...loadSamples),
+  };
   const machine = {
     date: new Date().toISOString(),
     cpu: os.cpus()[0]?.model?.trim() ?? 'unknown',
@@ -956,6 +966,9 @@ async function main() {
     );
   }
   for (const c of checks) console.log(`${c.met ? 'MET   ' : 'MISSED'} ${c.target}: ${c.value}`);
+  console.log(
+    `load average (1 min, every 5 s, ${CPUS} CPUs): min ${fmt(loadStats.min, 2)}, mean ${fmt(loadStats.mean, 2)}, max ${fmt(loadStats.max, 2)}`,
+  );
 
   const markdown = `# Benchmarks
 
@@ -968,6 +981,10 @@ Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes 
       ? `Every sample app runs pinned to CPU ${SERVER_CPU} and the load generator (autocannon) to CPU ${CLIENT_CPU} (\`taskset\`), so they do not compete. The sample app then sees one CPU (\`os.availableParallelism()\` = 1): it hashes one password at a time.`
       : 'The load generator runs on the same machine and competes with the server for the CPUs.'
   }
+- Load average (1 minute, sampled every 5 s during the run, ${machine.nproc} CPUs): min ${fmt(loadStats.min, 2)}, mean
+  ${fmt(loadStats.mean, 2)}, max ${fmt(loadStats.max, 2)}. The benchmark's own sample app and load generator
+  account for up to 2 of it; more means other processes shared the CPUs, which lowers req/s and, less so,
+  raises the server CPU per request.
 - Sample app: \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, \`SESSION_STORE=memory\`, users in SQLite
   (better-sqlite3, temp file), header tokens, HS256.
 - Load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s
