@@ -20,9 +20,15 @@
 //      verified-token cache answers, as for a client that sends its token again) and
 //      BENCH_DISTINCT_TOKENS (12 000, above the cache's 10 000) distinct tokens signed here with the
 //      app's key, sent in turn (every request a first verification: the signature is checked)
+//   8. GET /protected on a verify-only resource server (SAMPLE_ROLE=resource-server, one more app,
+//      BENCH_RESOURCE_SERVER=0 skips it) that reads the EdDSA app's /.well-known/jwks.json (the first
+//      other asymmetric one if BENCH_ALGORITHMS leaves EdDSA out; skipped without one), with the same
+//      repeated token and the same distinct tokens, beside that app's runs in the same rounds as 1–3;
+//      reported as ratios of the issuer's GET /protected (same algorithm, same tokens) and of /health
 // On Linux with two or more CPUs the sample apps run on one CPU (BENCH_SERVER_CPU, default the last)
 // and this script with its load generator on another (BENCH_CLIENT_CPU, default the first), so that
 // they do not compete; BENCH_PIN=0 turns that off.
+// Samples the 1-minute load average every 5 s and reports it beside the figures.
 // Prints a table and writes docs/benchmarks.md (BENCH_DOCS=0: not). Settings can be changed with
 // BENCH_DURATION (s), BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_WARMUP (s); PG_URL and REDIS_URL
 // point at the services. A quick run: BENCH_STORES=0 BENCH_ROUNDS=1 BENCH_DURATION=3.
@@ -71,6 +77,8 @@ const ALGORITHMS =
         .map((a) => a.trim())
         .filter((a) => a !== '');
 for (const a of ALGORITHMS) if (!['EdDSA', 'ES256', 'RS256'].includes(a)) throw new Error(`BENCH_ALGORITHMS: unknown algorithm '${a}'`);
+/** Scenario 8: a verify-only resource server on an asymmetric algorithm app's JWKS; BENCH_RESOURCE_SERVER=0 skips it. */
+const RESOURCE_SERVER = process.env.BENCH_RESOURCE_SERVER !== '0';
 /** Distinct tokens per algorithm for the first-verification runs: more than the guard's cache (10 000) holds. */
 const DISTINCT_TOKENS = Number(process.env.BENCH_DISTINCT_TOKENS ?? 12_000);
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -534,9 +542,56 @@ function distinctRun(app, duration = DURATION) {
   });
 }
 
+/**
+ * The issuer app the resource server reads its keys from: the EdDSA one, else the first other
+ * asymmetric one (the HS256 app publishes no keys); `undefined` when there is none.
+ */
+function resourceServerIssuer(algorithmApps) {
+  return algorithmApps.find((a) => a.algorithm === 'EdDSA') ?? algorithmApps.find((a) => a.algorithm !== 'HS256');
+}
+
+/**
+ * A verify-only resource server (SAMPLE_ROLE=resource-server, on the server's CPU like the other
+ * apps) reading `issuer`'s /.well-known/jwks.json, with the issuer app's repeated token and distinct
+ * tokens (a cursor of its own). It fetches the keys in the background after start-up: ready once
+ * /protected answers 200 to the repeated token.
+ */
+async function startResourceServer(issuer) {
+  const jwksUrl = `${issuer.base}/.well-known/jwks.json`;
+  const base = await startApp(
+    await freePort(),
+    'header',
+    { SAMPLE_ROLE: 'resource-server', AUTH_JWKS_URL: jwksUrl, JWKS_MIN_CACHE_AGE: '', JWKS_UNKNOWN_KID_COOLDOWN: '' },
+    'resource-server',
+  );
+  const proc = child;
+  const role = await fetch(`${base}/health`).then((r) => r.json());
+  if (role.role !== 'resource-server') throw new Error(`the app on ${base} is not a resource server: ${JSON.stringify(role)}`);
+  const deadline = Date.now() + 30_000;
+  let status = 0;
+  while (Date.now() < deadline) {
+    status = await fetch(`${base}/protected`, { headers: issuer.bearer }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) break;
+    await sleep(100);
+  }
+  if (status !== 200)
+    throw new Error(`the resource server did not accept the ${issuer.algorithm} app's token within 30 s (last status ${status})`);
+  const check = await fetch(`${base}/protected`, { headers: { authorization: `Bearer ${issuer.distinct[0]}` } });
+  if (check.status !== 200) throw new Error(`the resource server refused a distinct ${issuer.algorithm} token: ${check.status}`);
+  console.log(`[bench] resource server on ${base}: keys from ${jwksUrl} (${issuer.algorithm})`);
+  return { algorithm: issuer.algorithm, base, process: proc, bearer: issuer.bearer, distinct: issuer.distinct, next: 0 };
+}
+
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
+  // The machine's 1-minute load average every 5 s, printed and written beside the figures: another
+  // process on the machine lowers req/s far more than CPU per request.
+  const loadSamples = [os.loadavg()[0]];
+  setInterval(() => loadSamples.push(os.loadavg()[0]), 5000).unref();
   buildLibraryIfStale();
   buildSampleApp();
 
@@ -560,6 +615,10 @@ async function main() {
   const storeApps = STORES ? await startStoreApps() : [];
   for (const s of storeApps) console.log(`[bench] sample app on ${s.base}: sessions in ${s.label}`);
   const algorithmApps = ALGORITHMS.length > 0 ? await startAlgorithmApps() : [];
+  const rsIssuer = RESOURCE_SERVER ? resourceServerIssuer(algorithmApps) : undefined;
+  if (RESOURCE_SERVER && rsIssuer === undefined)
+    console.log('[bench] resource-server scenario skipped: it needs an EdDSA, ES256 or RS256 app (BENCH_ALGORITHMS)');
+  const resourceServer = rsIssuer === undefined ? null : await startResourceServer(rsIssuer);
   const { accessToken } = await login(base);
   const bearer = { authorization: `Bearer ${accessToken}` };
   const cookieLogin = await fetch(`${cookieBase}/auth/login`, {
@@ -588,6 +647,11 @@ async function main() {
     await cannon({ url: `${app.base}/protected`, headers: app.bearer, duration: WARMUP });
     await distinctRun(app, WARMUP);
   }
+  if (resourceServer) {
+    await cannon({ url: `${resourceServer.base}/health`, headers: resourceServer.bearer, duration: WARMUP });
+    await cannon({ url: `${resourceServer.base}/protected`, headers: resourceServer.bearer, duration: WARMUP });
+    await distinctRun(resourceServer, WARMUP);
+  }
 
   // The three scenarios alternate over ROUNDS rounds and each figure is the mean of its runs: a slower
   // stretch of the shared machine then weighs on every scenario alike (one 8 s run can be 15 % off).
@@ -599,10 +663,13 @@ async function main() {
     noFeed: [],
     stores: storeApps.map(() => []),
     algorithms: algorithmApps.map(() => ({ repeated: [], distinct: [] })),
+    resourceServer: { health: [], repeated: [], distinct: [] },
   };
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(
-      `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected (header, then cookie), POST /auth/refresh, ${DURATION} s each (${CONNECTIONS} connections)`,
+      `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected (header, then cookie), POST /auth/refresh${
+        storeApps.length > 0 ? ' (and per store)' : ''
+      }${algorithmApps.length > 0 ? ', GET /protected per algorithm' : ''}${resourceServer ? ' and on the resource server' : ''}, ${DURATION} s each (${CONNECTIONS} connections)`,
     );
     child = headerApp;
     runs.health.push(row('GET /health', await measured(() => cannon({ url: `${base}/health`, headers: bearer }))));
@@ -632,6 +699,10 @@ async function main() {
       });
     }
     for (const [i, app] of algorithmApps.entries()) {
+      // The resource server's runs sit beside the same runs of the issuer app it reads its keys from
+      // (its /health and one-token run after that app's one-token run, its distinct tokens after that
+      // app's), so that each pair compared is measured within seconds.
+      const rs = app === rsIssuer ? resourceServer : null;
       child = app.process;
       runs.algorithms[i].repeated.push(
         row(
@@ -639,7 +710,26 @@ async function main() {
           await measured(() => cannon({ url: `${app.base}/protected`, headers: app.bearer })),
         ),
       );
+      if (rs) {
+        child = rs.process;
+        runs.resourceServer.health.push(
+          row('resource server GET /health', await measured(() => cannon({ url: `${rs.base}/health`, headers: rs.bearer }))),
+        );
+        runs.resourceServer.repeated.push(
+          row(
+            `resource server GET /protected (${rs.algorithm}, one token)`,
+            await measured(() => cannon({ url: `${rs.base}/protected`, headers: rs.bearer })),
+          ),
+        );
+        child = app.process;
+      }
       runs.algorithms[i].distinct.push(row(`GET /protected (${app.algorithm}, distinct tokens)`, await measured(() => distinctRun(app))));
+      if (rs) {
+        child = rs.process;
+        runs.resourceServer.distinct.push(
+          row(`resource server GET /protected (${rs.algorithm}, distinct tokens)`, await measured(() => distinctRun(rs))),
+        );
+      }
     }
     child = headerApp;
   }
@@ -654,9 +744,25 @@ async function main() {
     repeated: mean(r.repeated),
     distinct: mean(r.distinct),
   }));
+  const rsIssuerRow = resourceServer ? algorithmRows.find((r) => r.algorithm === resourceServer.algorithm) : undefined;
+  const rsRows = resourceServer
+    ? {
+        algorithm: resourceServer.algorithm,
+        health: mean(runs.resourceServer.health),
+        repeated: mean(runs.resourceServer.repeated),
+        distinct: mean(runs.resourceServer.distinct),
+      }
+    : null;
 
   // The other apps stop here: the hashing scenarios want the server's CPU to themselves.
-  for (const app of [cookieApp, noFeedApp, ...storeApps.map((s) => s.process), ...algorithmApps.map((a) => a.process)]) app.kill('SIGKILL');
+  for (const app of [
+    cookieApp,
+    noFeedApp,
+    ...storeApps.map((s) => s.process),
+    ...algorithmApps.map((a) => a.process),
+    ...(resourceServer ? [resourceServer.process] : []),
+  ])
+    app.kill('SIGKILL');
 
   console.log(
     `[bench] raw argon2id verifications ${LOGIN_DURATION} s (m=${ARGON2.memoryCost} KiB, t=${ARGON2.timeCost}, p=${ARGON2.parallelism})`,
@@ -700,6 +806,11 @@ async function main() {
   const rows = [health, protectedRow, cookieProtectedRow, refreshRow, ...(noFeedRow ? [noFeedRow] : []), ...storeRows, loginRow];
   const floodRows = [floodIdleRow, floodGetRow, floodLoginRow];
   const storeRow = (label) => storeRows[storeApps.findIndex((s) => s.label === label)];
+  const loadStats = {
+    min: Math.min(...loadSamples),
+    mean: loadSamples.reduce((a, b) => a + b, 0) / loadSamples.length,
+    max: Math.max(...loadSamples),
+  };
   const machine = {
     date: new Date().toISOString(),
     cpu: os.cpus()[0]?.model?.trim() ?? 'unknown',
@@ -820,7 +931,44 @@ async function main() {
       ),
     );
   }
+  // Scenario 8: each resource-server row beside the issuer's same route (/health: the header app's;
+  // /protected: the algorithm app the resource server reads its keys from, same tokens).
+  const rsTable = rsRows
+    ? [
+        ['GET /health', rsRows.health, health, '`GET /health`'],
+        ['GET /protected, one token (cached)', rsRows.repeated, rsIssuerRow.repeated, '`GET /protected`, one token'],
+        [
+          'GET /protected, distinct tokens (first verification)',
+          rsRows.distinct,
+          rsIssuerRow.distinct,
+          '`GET /protected`, distinct tokens',
+        ],
+      ]
+    : [];
+  const ratio = (a, b, digits = 3) => (a === null || b === null ? 'n/a' : fmt(a / b, digits));
+  if (rsRows) {
+    console.table(
+      Object.fromEntries(
+        rsTable.map(([label, m, issuerRow]) => [
+          `resource server ${label} (${rsRows.algorithm})`,
+          {
+            'req/s': Math.round(m.rps),
+            'vs issuer same route': Number((m.rps / issuerRow.rps).toFixed(3)),
+            'vs issuer /health': Number((m.rps / health.rps).toFixed(3)),
+            'vs RS /health': Number((m.rps / rsRows.health.rps).toFixed(3)),
+            'non-2xx': m.non2xx,
+            'server CPU µs/req': cpu(m),
+            'issuer CPU µs/req': cpu(issuerRow),
+            'CPU vs issuer': m.cpu === null || issuerRow.cpu === null ? 'n/a' : Number((m.cpu / issuerRow.cpu).toFixed(2)),
+          },
+        ]),
+      ),
+    );
+  }
   for (const c of checks) console.log(`${c.met ? 'MET   ' : 'MISSED'} ${c.target}: ${c.value}`);
+  console.log(
+    `load average (1 min, every 5 s, ${CPUS} CPUs): min ${fmt(loadStats.min, 2)}, mean ${fmt(loadStats.mean, 2)}, max ${fmt(loadStats.max, 2)}`,
+  );
 
   const markdown = `# Benchmarks
 
@@ -833,6 +981,10 @@ Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes 
       ? `Every sample app runs pinned to CPU ${SERVER_CPU} and the load generator (autocannon) to CPU ${CLIENT_CPU} (\`taskset\`), so they do not compete. The sample app then sees one CPU (\`os.availableParallelism()\` = 1): it hashes one password at a time.`
       : 'The load generator runs on the same machine and competes with the server for the CPUs.'
   }
+- Load average (1 minute, sampled every 5 s during the run, ${machine.nproc} CPUs): min ${fmt(loadStats.min, 2)}, mean
+  ${fmt(loadStats.mean, 2)}, max ${fmt(loadStats.max, 2)}. The benchmark's own sample app and load generator
+  account for up to 2 of it; more means other processes shared the CPUs, which lowers req/s and, less so,
+  raises the server CPU per request.
 - Sample app: \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, \`SESSION_STORE=memory\`, users in SQLite
   (better-sqlite3, temp file), header tokens, HS256.
 - Load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s
@@ -915,7 +1067,43 @@ server's CPU, for a second per algorithm.
 
 `
     : ''
-}| Target | Measured | |
+}${
+    rsRows
+      ? `| Resource server (${rsRows.algorithm}) | req/s | vs the issuer's same route | vs the issuer's \`/health\` | vs its own \`/health\` | server CPU per request (µs) | the issuer's (µs) | CPU vs the issuer | non-2xx |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${rsTable
+  .map(
+    ([, m, issuerRow, mdLabel]) =>
+      `| ${mdLabel} | ${fmt(m.rps)} | ${ratio(m.rps, issuerRow.rps)} × | ${ratio(m.rps, health.rps)} × | ${ratio(m.rps, rsRows.health.rps)} × | ${m.cpu === null ? 'n/a' : fmt(m.cpu)} | ${issuerRow.cpu === null ? 'n/a' : fmt(issuerRow.cpu)} | ${ratio(m.cpu, issuerRow.cpu, 2)} × | ${m.non2xx} |`,
+  )
+  .join('\n')}
+
+Resource server: one more sample app started with \`SAMPLE_ROLE=resource-server\` (the
+\`nest-gatekeeper/resource-server\` entry, pinned to the server's CPU like the others) whose
+\`AUTH_JWKS_URL\` is the ${rsRows.algorithm} app's \`/.well-known/jwks.json\`; the script polls its \`GET /protected\`
+until it answers 200 (the keys fetched) before measuring. It gets the same repeated token and the same
+${fmt(DISTINCT_TOKENS)} distinct tokens as the ${rsRows.algorithm} app (a cursor of its own over them), and each of its runs
+follows the ${rsRows.algorithm} app's same run in every round. "The issuer's same route": the ${rsRows.algorithm} app's
+\`GET /protected\` with the same kind of token for the \`/protected\` rows, the header-mode app's
+\`GET /health\` for the \`/health\` row. The resource server's own \`/health\` (public, the same
+\`Authorization\` header) is its baseline: it is a smaller app (three routes, no stores, no auth
+routes), so read the guards' difference in the \`/protected\` rows and in the CPU per request.
+
+What the resource server's guard does not do that the issuer's does, so that the comparison is read
+correctly: it reads only \`Authorization: Bearer\` (no access cookie, hence no CSRF check and no
+header-versus-cookie session check; the issuer app measured here is in header mode, where these are
+no-ops too); it has no revocation list (the issuer's guard looks every token's session up in it, one
+map lookup; at the resource server a token of a session that logged out or was revoked passes until
+its \`exp\`); and it never reads a session store (no \`@LiveSession()\`, no \`sessionCheck\`; the
+issuer's sample \`/protected\` does not read it either). Both keep verified tokens in a cache of 10 000
+(the repeated token hits it; every distinct token needs a signature check) and check the same claims;
+the resource server also asks its key cache for the current keys on every request and re-fetches the
+key set in the background before its \`Cache-Control\` max-age runs out (a conditional request to the
+issuer every few minutes).
+
+`
+      : ''
+  }| Target | Measured | |
 |---|---:|---|
 ${checks.map((c) => `| ${c.target} | ${c.value} | ${c.met ? 'met' : '**missed**'} |`).join('\n')}
 `;
