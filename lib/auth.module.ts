@@ -65,6 +65,7 @@ import { assertKeyProvider, JwtKeyRing } from './tokens/jwt-key-ring.js';
 import { MfaTokenService } from './tokens/mfa-token.service.js';
 import { createTokenTransport } from './transport/create-token-transport.js';
 import { TOKEN_TRANSPORT } from './transport/token-transport.js';
+import { HttpPlatformRef } from './transport/http-platform.js';
 import { AUTH_CLOCK, systemClock, type Clock } from './util/clock.js';
 
 const builder = new ConfigurableModuleBuilder<AuthModuleOptions>({ moduleName: 'Auth' })
@@ -265,10 +266,11 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       inject: [MODULE_OPTIONS_TOKEN, ModuleRef, AUTH_OPTIONS],
     },
     { provide: PASSWORD_HASHER, useExisting: BoundedPasswordHasher },
+    HttpPlatformRef,
     {
       provide: TOKEN_TRANSPORT,
       useFactory: createTokenTransport,
-      inject: [AUTH_OPTIONS, AUTH_ROUTES, { token: ApplicationConfig, optional: true }],
+      inject: [AUTH_OPTIONS, AUTH_ROUTES, { token: ApplicationConfig, optional: true }, HttpPlatformRef],
     },
     {
       provide: JwtKeyRing,
@@ -325,6 +327,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       SMS_SENDER,
       PASSWORD_HASHER,
       TOKEN_TRANSPORT,
+      HttpPlatformRef,
       AccessTokenService,
       JwtKeyRing,
       SessionService,

@@ -24,7 +24,8 @@ import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import type { JsonObject } from '../options/auth-module-options.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
-import { headerValue, setStatus, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
+import { HttpPlatformRef } from '../transport/http-platform.js';
+import { headerValue, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
 import { shapeTokenBody, shapeUserBody } from '../transport/response-shaping.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
 import type { PublicUser } from '../users/public-user.js';
@@ -63,6 +64,7 @@ export class AuthController {
     protected readonly auth: AuthService,
     @Inject(TOKEN_TRANSPORT) protected readonly transport: TokenTransport,
     @Inject(AUTH_OPTIONS) protected readonly options: ResolvedAuthOptions,
+    protected readonly http: HttpPlatformRef,
   ) {}
 
   @Public()
@@ -92,7 +94,7 @@ export class AuthController {
     const user = await this.auth.register({ ...dto, idempotencyKey: idempotencyKey(req) }, client);
     if (this.options.registration.revealConflicts && user !== null) return { user };
     // Taken or fresh: one answer, so registration tells nobody who has an account.
-    setStatus(res, 202);
+    this.http.platform.setStatus(res, 202);
     return { message: REGISTRATION_ACCEPTED };
   }
 

@@ -7,7 +7,8 @@ import type { ResolvedAuthOptions, ResolvedAuthRoutes } from '../options/resolve
 import { AuthException } from '../errors/auth.exception.js';
 import { ifNoneMatch, publicJwks, strongEtag, type PublicJwk } from '../tokens/jwks.js';
 import { JwtKeyRing } from '../tokens/jwt-key-ring.js';
-import { setHeader, setStatus, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
+import { HttpPlatformRef } from '../transport/http-platform.js';
+import type { AuthRequest, AuthResponse } from '../transport/http.types.js';
 
 /** RFC 8414 authorization server metadata, the minimal part gateways read. */
 export interface AuthorizationServerMetadata {
@@ -36,6 +37,7 @@ export class WellKnownController {
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(AUTH_ROUTES) private readonly routes: ResolvedAuthRoutes,
     @Inject(JwtKeyRing) private readonly ring: JwtKeyRing,
+    private readonly http: HttpPlatformRef,
     @Optional() @Inject(ApplicationConfig) private readonly appConfig?: ApplicationConfig,
   ) {
     this.jwksCacheControl = `public, max-age=${options.jwt.jwksMaxAgeSeconds}`;
@@ -71,10 +73,11 @@ export class WellKnownController {
   jwks(@Req() req: AuthRequest, @Res({ passthrough: true }) res: AuthResponse): { keys: PublicJwk[] } | undefined {
     const { body, etag } = this.currentJwks();
     if (body.keys.length === 0) throw new AuthException('NOT_FOUND');
-    setHeader(res, 'Cache-Control', this.jwksCacheControl);
-    setHeader(res, 'ETag', etag);
+    const { platform } = this.http;
+    platform.setHeader(res, 'Cache-Control', this.jwksCacheControl);
+    platform.setHeader(res, 'ETag', etag);
     if (ifNoneMatch(req.headers['if-none-match'], etag)) {
-      setStatus(res, 304);
+      platform.setStatus(res, 304);
       return undefined;
     }
     return body;

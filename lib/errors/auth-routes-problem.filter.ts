@@ -2,6 +2,7 @@ import { Catch, Inject, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { AUTH_OPTIONS, AUTH_ROUTES } from '../auth.constants.js';
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from '../options/resolved-auth-options.js';
+import { HttpPlatformRef } from '../transport/http-platform.js';
 import { AuthException } from './auth.exception.js';
 import { renderProblem, withValidationStatus, writeProblem } from './problem-details.filter.js';
 
@@ -19,6 +20,7 @@ export class AuthRoutesProblemFilter extends BaseExceptionFilter {
   constructor(
     @Inject(AUTH_ROUTES) routes: ResolvedAuthRoutes,
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    private readonly http: HttpPlatformRef,
   ) {
     super();
     const escape = (path: string): string => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -33,7 +35,7 @@ export class AuthRoutesProblemFilter extends BaseExceptionFilter {
     const req = http.getRequest<{ originalUrl?: string; url?: string }>();
     const url = req.originalUrl ?? req.url ?? '';
     if (exception instanceof AuthException || this.ownRoutes.test(url)) {
-      writeProblem(http.getResponse(), renderProblem(withValidationStatus(exception, this.options)));
+      writeProblem(http.getResponse(), renderProblem(withValidationStatus(exception, this.options)), this.http.platform);
       return;
     }
     super.catch(exception, host);

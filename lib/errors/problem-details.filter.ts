@@ -7,6 +7,7 @@ import { AuthErrorCodes, type AuthErrorCode } from './error-codes.js';
 import type { ProblemDetails } from './problem-details.js';
 import { StoreUnavailableError } from './store.errors.js';
 import { PasswordHashingBusyError } from '../crypto/password-hashing-busy.error.js';
+import { detectingPlatform, HttpPlatformRef, type HttpPlatform } from '../transport/http-platform.js';
 
 const BY_STATUS: Partial<Record<number, AuthErrorCode>> = {
   400: 'MALFORMED_REQUEST',
@@ -71,19 +72,6 @@ export function renderProblem(exception: unknown): RenderedProblem {
   return renderProblem(new AuthException('INTERNAL_ERROR'));
 }
 
-interface ExpressLike {
-  status(code: number): ExpressLike;
-  setHeader(name: string, value: string): unknown;
-  send(body: string): unknown;
-  headersSent?: boolean;
-}
-interface FastifyLike {
-  code(code: number): FastifyLike;
-  header(name: string, value: string): FastifyLike;
-  send(body: string): unknown;
-  sent?: boolean;
-}
-
 /**
  * The exception with the configured status of `VALIDATION_FAILED` (`responses.validationStatus`):
  * decided where problems are rendered, so the setting costs nothing on requests that succeed.
@@ -103,28 +91,18 @@ export function withValidationStatus(exception: unknown, options: ResolvedAuthOp
 }
 
 /**
- * Writes a rendered problem on an Express or Fastify response, with `Cache-Control: no-store` and
- * `X-Content-Type-Options: nosniff` (no browser may read a problem as HTML or script).
+ * Writes a rendered problem with `Cache-Control: no-store` and `X-Content-Type-Options: nosniff` (no
+ * browser may read a problem as HTML or script), through the platform picked at start-up (the
+ * module's filters), or one told from the response's methods (a filter built with `new`).
  */
-export function writeProblem(response: unknown, { problem, headers }: RenderedProblem): void {
+export function writeProblem(response: unknown, { problem, headers }: RenderedProblem, platform: HttpPlatform = detectingPlatform): void {
   const all = {
     ...headers,
     'Content-Type': 'application/problem+json; charset=utf-8',
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
   };
-  const body = JSON.stringify(problem);
-  const express = response as ExpressLike;
-  if (typeof express.status === 'function' && typeof express.setHeader === 'function') {
-    if (express.headersSent) return;
-    for (const [name, value] of Object.entries(all)) express.setHeader(name, value);
-    express.status(problem.status).send(body);
-    return;
-  }
-  const fastify = response as FastifyLike;
-  if (fastify.sent) return;
-  for (const [name, value] of Object.entries(all)) fastify.header(name, value);
-  fastify.code(problem.status).send(body);
+  platform.send(response, problem.status, all, JSON.stringify(problem));
 }
 
 /**
@@ -134,12 +112,18 @@ export function writeProblem(response: unknown, { problem, headers }: RenderedPr
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  /** @param options the module's options (injected on the module's routes; absent with `new`). */
-  constructor(@Optional() @Inject(AUTH_OPTIONS) private readonly options?: ResolvedAuthOptions) {}
+  /**
+   * @param options the module's options (injected on the module's routes; absent with `new`).
+   * @param http the HTTP platform picked at start-up (injected; absent with `new`).
+   */
+  constructor(
+    @Optional() @Inject(AUTH_OPTIONS) private readonly options?: ResolvedAuthOptions,
+    @Optional() private readonly http?: HttpPlatformRef,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
-    writeProblem(host.switchToHttp().getResponse(), renderProblem(withValidationStatus(exception, this.options)));
+    writeProblem(host.switchToHttp().getResponse(), renderProblem(withValidationStatus(exception, this.options)), this.http?.platform);
   }
 }
 

@@ -2,9 +2,10 @@ import { constantTimeEqual } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { refreshTokenSessionId } from '../tokens/refresh-token.js';
-import { appendSetCookie, csrfHeader, isUnsafeMethod, readCookie, setCookieLine, type CookieAttributes } from './cookies.js';
+import { csrfHeader, isUnsafeMethod, readCookie, setCookieLine, type CookieAttributes } from './cookies.js';
 import type { CsrfTokens } from './csrf.js';
 import { readBearer, tokenBody } from './header.transport.js';
+import type { HttpPlatformRef } from './http-platform.js';
 import type { AuthRequest, AuthResponse } from './http.types.js';
 import type { PresentedAccessToken, PresentedToken, TokenGrant, TokenResponseBody, TokenTransport } from './token-transport.js';
 
@@ -35,12 +36,14 @@ export class CookieTokenTransport implements TokenTransport {
    * @param tokensInBody dual mode: the tokens also go in the JSON body.
    * @param defaultRefreshPath the refresh cookie's path when `cookies.refreshPath` is not set
    *   (computed at the first write, once the app's global prefix is known).
+   * @param http writes the `Set-Cookie` lines on the platform picked at start-up.
    */
   constructor(
     private readonly options: ResolvedAuthOptions,
     private readonly csrf: CsrfTokens,
     private readonly tokensInBody: boolean,
     private readonly defaultRefreshPath: () => string,
+    private readonly http: HttpPlatformRef,
   ) {}
 
   readAccessToken(req: AuthRequest): PresentedAccessToken | null {
@@ -88,7 +91,7 @@ export class CookieTokenTransport implements TokenTransport {
   writeTokens(res: AuthResponse, grant: TokenGrant): TokenResponseBody {
     const { names } = this.options.cookies;
     const { tokens } = grant;
-    appendSetCookie(res, [
+    this.http.platform.appendSetCookie(res, [
       setCookieLine(names.access, tokens.accessToken, this.attributes(true, '/', tokens.expiresIn)),
       setCookieLine(names.refresh, tokens.refreshToken, this.attributes(true, this.refreshCookiePath(), tokens.refreshExpiresIn)),
       setCookieLine(names.csrf, this.csrf.forSession(tokens.sessionId), this.attributes(false, '/', tokens.refreshExpiresIn)),
@@ -98,7 +101,7 @@ export class CookieTokenTransport implements TokenTransport {
 
   clearTokens(res: AuthResponse): void {
     const { names } = this.options.cookies;
-    appendSetCookie(res, [
+    this.http.platform.appendSetCookie(res, [
       setCookieLine(names.access, '', this.attributes(true, '/', 0)),
       setCookieLine(names.refresh, '', this.attributes(true, this.refreshCookiePath(), 0)),
       setCookieLine(names.csrf, '', this.attributes(false, '/', 0)),
@@ -114,14 +117,16 @@ export class CookieTokenTransport implements TokenTransport {
 
   /** The trust cookie is only needed at login: HttpOnly, scoped to the auth routes like the refresh cookie. */
   writeTrustToken(res: AuthResponse, token: string, maxAgeSeconds: number): string | undefined {
-    appendSetCookie(res, [
+    this.http.platform.appendSetCookie(res, [
       setCookieLine(this.options.cookies.names.trust, token, this.attributes(true, this.refreshCookiePath(), maxAgeSeconds)),
     ]);
     return this.tokensInBody ? token : undefined;
   }
 
   clearTrustToken(res: AuthResponse): void {
-    appendSetCookie(res, [setCookieLine(this.options.cookies.names.trust, '', this.attributes(true, this.refreshCookiePath(), 0))]);
+    this.http.platform.appendSetCookie(res, [
+      setCookieLine(this.options.cookies.names.trust, '', this.attributes(true, this.refreshCookiePath(), 0)),
+    ]);
   }
 
   private refreshCookiePath(): string {

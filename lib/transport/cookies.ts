@@ -1,5 +1,5 @@
 import { parse as parseCookieHeader, serialize as serializeCookie, type SerializeOptions } from 'cookie';
-import type { AuthRequest, AuthResponse } from './http.types.js';
+import type { AuthRequest } from './http.types.js';
 import { headerValue } from './http.types.js';
 
 /** A cookie as the request carried it. */
@@ -69,21 +69,6 @@ export function setCookieLine(name: string, value: string, attributes: CookieAtt
     ...(attributes.maxAge === 0 ? { expires: new Date(0) } : {}),
   };
   return serializeCookie(name, value, options);
-}
-
-/**
- * Adds `Set-Cookie` lines to a response, keeping those already set: Express and Node (`getHeader` /
- * `setHeader`), or Fastify's reply (`header('set-cookie', …)` appends). No cookie plugin needed.
- */
-export function appendSetCookie(res: AuthResponse, lines: readonly string[]): void {
-  if (lines.length === 0) return;
-  if (typeof res.getHeader === 'function' && typeof res.setHeader === 'function') {
-    const existing = res.getHeader('set-cookie');
-    const previous = existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)];
-    res.setHeader('Set-Cookie', [...previous, ...lines]);
-  } else if (typeof res.header === 'function') {
-    for (const line of lines) res.header('set-cookie', line);
-  }
 }
 
 /** Whether the request's method can change state (and so needs CSRF protection when cookie-authenticated). */

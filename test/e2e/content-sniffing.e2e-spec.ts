@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
+import { createTestApp, type MountedRoute, type TestApp } from '../fixtures/create-test-app.js';
 
 /**
  * MIME sniffing: a browser that guesses a response's type may run a JSON body or a problem document
@@ -8,23 +8,9 @@ import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
  * app's routes (the access guard's 401 and the roles guard's 403).
  */
 
-interface MountedRoute {
-  method: string;
-  path: string;
-}
-
-/** Every route the app mounted under `/auth`, read from Express's router (not from a list kept here). */
+/** Every route the app mounted under `/auth`, read from the platform's router (not from a list kept here). */
 function moduleRoutes(t: TestApp): MountedRoute[] {
-  interface Layer {
-    route?: { path: string; methods: Record<string, boolean> };
-  }
-  const express = t.app.getHttpAdapter().getInstance() as { router: { stack: Layer[] } };
-  const routes: MountedRoute[] = [];
-  for (const { route } of express.router.stack) {
-    if (!route || !route.path.startsWith('/auth/')) continue;
-    for (const [method, on] of Object.entries(route.methods)) if (on && method !== '_all') routes.push({ method, path: route.path });
-  }
-  return routes;
+  return t.routes().filter((route) => route.path.startsWith('/auth/'));
 }
 
 function expectNosniff(res: Response, label: string): void {

@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import fastifyCookie from '@fastify/cookie';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import cookieParser from 'cookie-parser';
 import type { Response } from 'supertest';
 import { cookieHeader, jarFrom, setCookies, valuesOf } from '../fixtures/cookie-jar.js';
@@ -441,5 +443,32 @@ describe('cookie options', () => {
     expect((await t.http.get('/auth/me').set('Cookie', cookieHeader(jar))).status).toBe(200);
     expect((await t.http.post('/notes').set('Cookie', cookieHeader(jar)).set('X-CSRF-Token', jar[NAMES.csrf])).status).toBe(201);
     problem(await t.http.post('/notes').set('Cookie', cookieHeader(jar)), 403, 'CSRF_TOKEN_INVALID');
+  });
+
+  it('works on Fastify beside @fastify/cookie (the app sets its own cookie on the same response)', async () => {
+    t = await createTestApp({
+      adapter: 'fastify',
+      options: { accessTokenType: 'cookie' },
+      beforeInit: async (app) => {
+        const fastify = app as NestFastifyApplication;
+        await fastify.register(fastifyCookie, { secret: 'app-secret' });
+        fastify
+          .getHttpAdapter()
+          .getInstance()
+          .addHook('onRequest', async (_req, reply) => {
+            reply.setCookie('app_cookie', 'hello', { path: '/' });
+          });
+      },
+    });
+    const res = await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' });
+    expect(res.status).toBe(200);
+    expect([...setCookies(res).keys()].sort()).toEqual(['app_cookie', NAMES.access, NAMES.csrf, NAMES.refresh].sort());
+    const jar = jarFrom(res);
+    expect((await t.http.get('/auth/me').set('Cookie', cookieHeader(jar))).status).toBe(200);
+    expect((await t.http.post('/notes').set('Cookie', cookieHeader(jar)).set('X-CSRF-Token', jar[NAMES.csrf])).status).toBe(201);
+    problem(await t.http.post('/notes').set('Cookie', cookieHeader(jar)), 403, 'CSRF_TOKEN_INVALID');
+    const logout = await t.http.post('/auth/logout').set('Cookie', cookieHeader(jar)).set('X-CSRF-Token', jar[NAMES.csrf]);
+    expect(logout.status).toBe(200);
+    expect([...setCookies(logout).keys()]).toEqual(expect.arrayContaining(['app_cookie', NAMES.access, NAMES.refresh, NAMES.csrf]));
   });
 });

@@ -1,3 +1,4 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Response } from 'supertest';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
 import { TestOutbox } from '../fixtures/outbox.js';
@@ -60,13 +61,19 @@ describe('crafted input: memory stores', () => {
   it("a lone surrogate in a form field that a host app's own parser let through is 400 at /auth/token", async () => {
     // A host-app parser that decodes %ED%A0%80 to a lone surrogate (URLSearchParams would make it U+FFFD).
     const hostile = await createTestApp({
-      beforeInit: (app) =>
+      beforeInit: (app) => {
+        const body = { grant_type: 'password', username: 'emilys', password: 'emilys\uD800pass' };
+        if (app.getHttpAdapter().getType() === 'fastify') {
+          // The app's own form parser (in place of Nest's default one).
+          (app as NestFastifyApplication).useBodyParser('application/x-www-form-urlencoded', {}, (_req, _body, done) => done(null, body));
+          return;
+        }
         app.use((req: object, _res: unknown, next: () => void) => {
-          const body = { grant_type: 'password', username: 'emilys', password: 'emilys\uD800pass' };
           // Fixed, whatever Express's own parsers do after this middleware.
           Object.defineProperty(req, 'body', { get: () => body, set: () => undefined, configurable: true });
           next();
-        }),
+        });
+      },
     });
     try {
       const res = await hostile.http.post('/auth/token').type('form').send('grant_type=password');

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { TEST_HTTP_ADAPTER } from '../fixtures/create-test-app.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
 import { encodeLoose, Fuzzer, httpClient, type FuzzRequest, type FuzzResponse } from '../fixtures/fuzz.js';
 import { openSqlStores, type SqlStores } from '../fixtures/sql-stores.js';
@@ -213,9 +214,18 @@ function clientHeaders(f: Fuzzer): Record<string, string> {
 }
 
 /** Why a response breaks the rule (a 5xx; a 4xx that is not a problem document with a code), else undefined. */
+/**
+ * Fastify's router answers a path with a broken percent-encoding (400) or a parameter longer than its
+ * `maxParamLength` (414) itself, before any hook or Nest code runs, in its own JSON (Nest's adapter
+ * passes them to Fastify's default error handler, which `setErrorHandler` does not replace). Not the
+ * module's to shape; counted apart.
+ */
+const FASTIFY_ROUTER_ERRORS = /^\{"statusCode":(400|414),"code":"FST_ERR_(BAD_URL|MAX_PARAM_LENGTH)"/;
+
 function violation(res: FuzzResponse): string | undefined {
   if (res.status >= 500) return `status ${res.status}`;
   if (res.status < 400) return undefined;
+  if (TEST_HTTP_ADAPTER === 'fastify' && FASTIFY_ROUTER_ERRORS.test(res.text)) return undefined;
   if (!/^application\/problem\+json/.test(res.contentType)) return `${res.status} with content type ${res.contentType || 'none'}`;
   try {
     const body = JSON.parse(res.text) as { code?: unknown };

@@ -1,8 +1,9 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import fastifyFormbody from '@fastify/formbody';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request, { type Response } from 'supertest';
 import { AuthModule, MemoryUserStore } from '../../lib/index.js';
-import { createTestApp, demoUsers, TEST_SECRET, type TestApp } from '../fixtures/create-test-app.js';
+import { createHttpApp, createTestApp, demoUsers, initHttpApp, TEST_SECRET, type TestApp } from '../fixtures/create-test-app.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
 
 /**
@@ -174,8 +175,8 @@ describe('POST /auth/token: configuration and other modes', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [AuthModule.forRoot({ jwt: { secret: TEST_SECRET }, userStore: new MemoryUserStore(await demoUsers()) })],
     }).compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    await app.init();
+    const app = createHttpApp(moduleRef, { bodyParser: false });
+    await initHttpApp(app);
     try {
       const http = request(app.getHttpServer());
       const res = await http.post('/auth/token').type('form').send({ grant_type: 'password', username: 'emilys', password: 'emilyspass' });
@@ -189,6 +190,25 @@ describe('POST /auth/token: configuration and other modes', () => {
       expect(big.body.error).toBe('invalid_request');
     } finally {
       await app.close();
+    }
+  });
+
+  it('works on Fastify beside @fastify/formbody (no Nest body parser), repeated fields still refused', async () => {
+    const t = await createTestApp({
+      adapter: 'fastify',
+      bodyParser: false,
+      beforeInit: (app) => (app as NestFastifyApplication).register(fastifyFormbody),
+    });
+    try {
+      const res = await form(t, { grant_type: 'password', username: 'emilys', password: 'emilyspass' });
+      expect(res.status).toBe(200);
+      expect(res.body.token_type).toBe('bearer');
+      const twice = await t.http.post('/auth/token').type('form').send('grant_type=password&username=emilys&username=admin&password=x');
+      expect(twice.status).toBe(400);
+      expect(twice.body.error).toBe('invalid_request');
+      expect((await t.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' })).status).toBe(200);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type { App } from 'supertest/types.js';
 import { AuthModule, MemoryUserStore, type AuthModuleOptions } from '../../lib/index.js';
-import { createTestApp, demoUsers, TEST_SECRET, type TestApp } from '../fixtures/create-test-app.js';
+import { createHttpApp, createTestApp, demoUsers, initHttpApp, TEST_SECRET, type TestApp } from '../fixtures/create-test-app.js';
 import { mfaOptions } from '../fixtures/mfa-app.js';
 import { TestOutbox } from '../fixtures/outbox.js';
 
@@ -131,8 +131,8 @@ describe('MFA routes decided at each start-up', () => {
     const auth = AuthModule.forRootAsync({ useFactory: () => ({ jwt: { secret: TEST_SECRET }, userStore: users, mfa }) });
     const verifyStatus = async (): Promise<number> => {
       const moduleRef = await Test.createTestingModule({ imports: [auth] }).compile();
-      const app = moduleRef.createNestApplication();
-      await app.init();
+      const app = createHttpApp(moduleRef);
+      await initHttpApp(app);
       try {
         return (
           await request(app.getHttpServer() as App)
