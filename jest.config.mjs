@@ -17,7 +17,7 @@ const swc = [
   },
 ];
 
-export default {
+const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
@@ -29,6 +29,24 @@ export default {
     '^nest-gatekeeper/typeorm$': '<rootDir>/lib/stores/typeorm/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testTimeout: 30000,
+};
+
+/**
+ * Two projects: every test on Express (the default platform), and the e2e specs of the module again
+ * on Fastify (TEST_HTTP_ADAPTER=fastify, set by test/fixtures/fastify-platform.ts). Left out of the
+ * Fastify run: the specs that start their own Express apps or processes (the resource server, the
+ * sample app's processes, the README's quick start).
+ */
+export default {
+  projects: [
+    { ...base, displayName: 'express', testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'] },
+    {
+      ...base,
+      displayName: 'fastify',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/resource-server', '/multi-instance', '/sigkill-durability', '/docs-quick-start'],
+      setupFiles: ['<rootDir>/test/fixtures/fastify-platform.ts'],
+    },
+  ],
 };
