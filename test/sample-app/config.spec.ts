@@ -10,11 +10,11 @@ import {
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_MFA_ENCRYPTION_KEY,
   loadConfig,
-  SampleConfigError,
   startupWarnings,
 } from '../../sample-app/src/config.js';
 import { createDataSource, dataSourceOptions } from '../../sample-app/src/database.js';
 import { DemoOutbox } from '../../sample-app/src/demo-outbox.js';
+import { refusal } from '../fixtures/sample-config.js';
 
 describe('sample app settings: MFA_ENCRYPTION_KEY and NODE_ENV', () => {
   it('without MFA_ENCRYPTION_KEY uses the development key (at least 32 bytes) and warns at start-up', () => {
@@ -49,17 +49,6 @@ describe('sample app settings: MFA_ENCRYPTION_KEY and NODE_ENV', () => {
 describe('sample app settings: deployed as it is (NODE_ENV=production)', () => {
   const SECRETS = { JWT_SECRET: 'j'.repeat(32), MFA_ENCRYPTION_KEY: 'm'.repeat(32) };
   const production = (env: Record<string, string> = {}) => loadConfig({ NODE_ENV: 'production', ...SECRETS, ...env });
-
-  /** The message loadConfig throws for `env`, checking it is a SampleConfigError. */
-  function refusal(env: Record<string, string>): string {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      expect(error).toBeInstanceOf(SampleConfigError);
-      return (error as Error).message;
-    }
-    throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-  }
 
   it('forged admin token: refuses to start without JWT_SECRET (no signing with the development secret from the source)', () => {
     const message = refusal({ NODE_ENV: 'production', MFA_ENCRYPTION_KEY: SECRETS.MFA_ENCRYPTION_KEY });

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { authOptions } from '../../sample-app/src/app.module.js';
-import { DEVELOPMENT_JWT_SECRET, loadConfig, SampleConfigError, startupWarnings } from '../../sample-app/src/config.js';
+import { DEVELOPMENT_JWT_SECRET, loadConfig, startupWarnings } from '../../sample-app/src/config.js';
 import { dataSourceOptions } from '../../sample-app/src/database.js';
 import { DemoOutbox } from '../../sample-app/src/demo-outbox.js';
+import { refusal } from '../fixtures/sample-config.js';
 
 /**
  * The sample app's signing-key settings (CONTRACT §7, §9): JWT_ALGORITHM, a development key pair
@@ -41,17 +42,6 @@ function privateJwk(algorithm: 'EdDSA' | 'ES256' | 'RS256', kid: string, rsaBits
 function publicJwk(jwk: JsonWebKey): JsonWebKey {
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest } = jwk;
   return rest;
-}
-
-/** The message loadConfig throws for `env`, checking it is a SampleConfigError. */
-function refusal(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SampleConfigError);
-    return (error as Error).message;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
 }
 
 const PRODUCTION = { NODE_ENV: 'production', MFA_ENCRYPTION_KEY: 'm'.repeat(32) };
