@@ -17,10 +17,23 @@ const swc = [
   },
 ];
 
+/**
+ * ESM-only packages that a CommonJS dependency `require()`s: Node 20.19+ loads them natively
+ * (require(esm)), Jest's module runtime does not before Node 24.9, so they are compiled to CommonJS
+ * for the tests. (`@fastify/static`, which Swagger UI needs on Fastify, requires content-disposition 3.)
+ */
+const REQUIRED_ESM = ['content-disposition'];
+const toCommonJs = ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }];
+
 const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: {
+    '^.+\\.ts$': swc,
+    [`/node_modules/(${REQUIRED_ESM.join('|')})/.+\\.js$`]: toCommonJs,
+  },
+  // Every other file under node_modules as it is (also those packages nested in another's node_modules).
+  transformIgnorePatterns: [`^(?!.*/node_modules/(${REQUIRED_ESM.join('|')})/).*/node_modules/`],
   moduleNameMapper: {
     '^nest-gatekeeper$': '<rootDir>/lib/index.ts',
     '^nest-gatekeeper/testing$': '<rootDir>/lib/testing/index.ts',
@@ -33,10 +46,12 @@ const base = {
 };
 
 /**
- * Two projects: every test on Express (the default platform), and the e2e specs of the module again
- * on Fastify (TEST_HTTP_ADAPTER=fastify, set by test/fixtures/fastify-platform.ts). Left out of the
- * Fastify run: the specs that start their own Express apps or processes (the resource server, the
- * sample app's processes, the README's quick start).
+ * Two projects: every test on Express (the default platform), and every HTTP test again on Fastify
+ * (TEST_HTTP_ADAPTER=fastify, set by test/fixtures/fastify-platform.ts): the module's e2e specs, the
+ * sample app's (in-process and as processes, HTTP_ADAPTER=fastify) and the browser demo. Left out of
+ * the Fastify run: the resource-server specs (their apps are Express-only fixtures for now) and the
+ * sample-app specs about the database and the key files rather than HTTP (seeding, migrations,
+ * replicas starting together, JWKS files), which would only repeat the same work.
  */
 export default {
   projects: [
@@ -44,8 +59,16 @@ export default {
     {
       ...base,
       displayName: 'fastify',
-      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      testPathIgnorePatterns: ['/resource-server', '/multi-instance', '/sigkill-durability', '/docs-quick-start'],
+      testMatch: [
+        '<rootDir>/test/e2e/**/*.e2e-spec.ts',
+        '<rootDir>/test/sample-app/**/*.e2e-spec.ts',
+        '<rootDir>/test/browser/**/*.e2e-spec.ts',
+      ],
+      testPathIgnorePatterns: [
+        '/test/e2e/resource-server',
+        '/test/e2e/docs-quick-start',
+        '/test/sample-app/(database|seed|replicas-start-together|signing-keys)\\.',
+      ],
       setupFiles: ['<rootDir>/test/fixtures/fastify-platform.ts'],
     },
   ],

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { AccessTokenType, JwtAlgorithm, JwtKeyOptions } from 'nest-gatekeeper';
 import type { LogLevel } from '@nestjs/common';
+import type { SampleHttpAdapter } from './http-adapter.js';
 import { generateDevelopmentKey, JWT_ALGORITHMS, readJwksFile } from './signing-keys.js';
 
 /**
@@ -63,6 +64,8 @@ export interface SampleJwtSettings {
 /** The sample app's settings, read once from the environment (CONTRACT §7). */
 export interface SampleConfig {
   port: number;
+  /** HTTP_ADAPTER: the HTTP platform, `express` (default) or `fastify`; every route and setting is the same on both. */
+  httpAdapter: SampleHttpAdapter;
   accessTokenType: AccessTokenType;
   databaseUrl: string;
   /** The signing and verification keys of access tokens (JWT_ALGORITHM, JWT_SECRET, JWT_JWKS_FILE). */
@@ -148,6 +151,11 @@ function choice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed:
     throw new SampleConfigError(`${name}: expected ${allowed.map((a) => `'${a}'`).join(', ')}, got '${raw}'`);
   }
   return value as T;
+}
+
+/** HTTP_ADAPTER [`express`] | `fastify` (also read by the resource-server role). */
+export function httpAdapterSetting(env: NodeJS.ProcessEnv): SampleHttpAdapter {
+  return choice<SampleHttpAdapter>(env, 'HTTP_ADAPTER', ['express', 'fastify'], 'express');
 }
 
 /**
@@ -324,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SampleConfigError(`PORT: not a port number: ${env.PORT}`);
 
+  const httpAdapter = httpAdapterSetting(env);
   const accessTokenType = (env.AUTH_ACCESS_TOKEN_TYPE || 'header') as AccessTokenType;
 
   const redisUrl = env.REDIS_URL || null;
@@ -376,6 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   }
   return {
     port,
+    httpAdapter,
     accessTokenType,
     databaseUrl: env.DATABASE_URL || defaultDatabaseUrl(),
     jwt,

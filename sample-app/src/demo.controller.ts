@@ -1,17 +1,26 @@
 import { Controller, Get } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses, CurrentUser, Public, Roles } from 'nest-gatekeeper';
+import { runningAdapter, type SampleHttpAdapter } from './http-adapter.js';
 
 /** The host app's own routes: one public, one for any signed-in user, one for admins. */
 @ApiTags('demo')
 @Controller()
 export class DemoController {
-  /** Liveness; public. */
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  /** Liveness; public. Names the HTTP platform the app runs on (HTTP_ADAPTER). */
   @Public()
   @Get('health')
-  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
-  health(): { status: string } {
-    return { status: 'ok' };
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string', example: 'ok' }, adapter: { type: 'string', enum: ['express', 'fastify'] } },
+    },
+  })
+  health(): { status: string; adapter: SampleHttpAdapter } {
+    return { status: 'ok', adapter: runningAdapter(this.adapterHost) };
   }
 
   /** Any valid access token. Reads only the token's claims: no database access. */

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import { loadConfig, SampleConfigError, startupWarnings } from './config.js';
+import { createHttpAdapter, listenOnPort } from './http-adapter.js';
 import { bootstrapResourceServer } from './resource-server-role.js';
 import { setUpSampleApp } from './setup.js';
 import { enableGracefulShutdown } from './shutdown.js';
@@ -16,7 +15,7 @@ async function bootstrap(): Promise<void> {
 
   for (const warning of startupWarnings(config)) logger.warn(warning);
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create(AppModule.forRoot(config), createHttpAdapter(config.httpAdapter), {
     logger: config.logLevels,
   });
   setUpSampleApp(app, config);
@@ -25,9 +24,10 @@ async function bootstrap(): Promise<void> {
   // nothing before the server has no connections left).
   enableGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, logger });
 
-  await app.listen(config.port);
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(`Listening on http://localhost:${port}${config.swagger ? ` (Swagger UI: http://localhost:${port}/docs)` : ''}`);
+  const port = await listenOnPort(app, config.port);
+  logger.log(
+    `Listening on http://localhost:${port} (${config.httpAdapter})${config.swagger ? ` (Swagger UI: http://localhost:${port}/docs)` : ''}`,
+  );
   const sessionsIn = { memory: 'in memory', database: 'in the database', redis: 'in Redis' }[config.sessionStore];
   logger.log(
     `Sessions: ${sessionsIn}; attempt counters: ${config.redisUrl ? 'in Redis' : 'in the database'}; tokens: ${config.accessTokenType}`,

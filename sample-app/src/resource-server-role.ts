@@ -1,9 +1,10 @@
 import { Controller, Get, Logger, Module, type DynamicModule, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { CurrentUser, Public, ResourceServerModule, Roles } from 'nest-gatekeeper/resource-server';
-import type { AddressInfo } from 'node:net';
-import { SampleConfigError, type ServerTimeouts } from './config.js';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { httpAdapterSetting, SampleConfigError, type ServerTimeouts } from './config.js';
+import { applyPlatformDefaults, createHttpAdapter, listenOnPort, runningAdapter, type SampleHttpAdapter } from './http-adapter.js';
 import { applyServerTimeouts } from './setup.js';
 import { enableGracefulShutdown } from './shutdown.js';
 
@@ -13,6 +14,8 @@ import { enableGracefulShutdown } from './shutdown.js';
  */
 export interface ResourceServerSampleConfig {
   port: number;
+  /** HTTP_ADAPTER [`express`] | `fastify`, as for the issuer. */
+  httpAdapter: SampleHttpAdapter;
   /** AUTH_JWKS_URL: the issuer's `/.well-known/jwks.json` (https, or http on a loopback host). */
   jwksUri: string;
   /** AUTH_ISSUER [`nest-gatekeeper`]: the issuer's `jwt.issuer`. */
@@ -36,6 +39,12 @@ export function loadResourceServerConfig(env: NodeJS.ProcessEnv = process.env): 
   const problems: string[] = [];
   const port = Number(env.PORT ?? 3001);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT: not a port number: ${env.PORT}`);
+  let httpAdapter: SampleHttpAdapter = 'express';
+  try {
+    httpAdapter = httpAdapterSetting(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   const jwksUri = env.AUTH_JWKS_URL ?? '';
   if (!/^https?:\/\/\S+$/.test(jwksUri))
     problems.push("AUTH_JWKS_URL: required with SAMPLE_ROLE=resource-server, the issuer's /.well-known/jwks.json URL");
@@ -53,6 +62,7 @@ export function loadResourceServerConfig(env: NodeJS.ProcessEnv = process.env): 
     throw new SampleConfigError(`Refusing to start the resource server:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return {
     port,
+    httpAdapter,
     jwksUri,
     issuer: env.AUTH_ISSUER || 'nest-gatekeeper',
     audience: env.AUTH_AUDIENCE || 'nest-gatekeeper',
@@ -67,11 +77,13 @@ export function loadResourceServerConfig(env: NodeJS.ProcessEnv = process.env): 
 /** The routes of the resource server: the same three as the issuer's sample app, verified through the JWKS. */
 @Controller()
 export class ResourceServerDemoController {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   /** Liveness; public. */
   @Public()
   @Get('health')
-  health(): { status: string; role: string } {
-    return { status: 'ok', role: 'resource-server' };
+  health(): { status: string; role: string; adapter: SampleHttpAdapter } {
+    return { status: 'ok', role: 'resource-server', adapter: runningAdapter(this.adapterHost) };
   }
 
   /** Any valid access token of the issuer. */
@@ -115,12 +127,14 @@ export async function bootstrapResourceServer(): Promise<void> {
   const config = loadResourceServerConfig();
   const logger = new Logger('ResourceServer');
   Logger.overrideLogger(config.logLevels);
-  const app = await NestFactory.create<NestExpressApplication>(ResourceServerAppModule.forRoot(config), { logger: config.logLevels });
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  applyServerTimeouts(app.getHttpServer(), config.server);
+  const app = await NestFactory.create(ResourceServerAppModule.forRoot(config), createHttpAdapter(config.httpAdapter), {
+    logger: config.logLevels,
+  });
+  applyPlatformDefaults(app);
+  applyServerTimeouts(app.getHttpServer() as Server, config.server);
   enableGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, logger });
-  await app.listen(config.port);
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(`Resource server listening on http://localhost:${port}; access tokens verified through ${config.jwksUri}`);
+  const port = await listenOnPort(app, config.port);
+  logger.log(
+    `Resource server listening on http://localhost:${port} (${config.httpAdapter}); access tokens verified through ${config.jwksUri}`,
+  );
 }

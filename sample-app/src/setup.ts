@@ -1,20 +1,19 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AuthModule, ProblemDetailsFilter } from 'nest-gatekeeper';
 import type { SampleConfig, ServerTimeouts } from './config.js';
+import { applyPlatformDefaults } from './http-adapter.js';
 
 /**
  * Everything the sample app sets on its Nest application before it listens (shared by `main.ts`
- * and the tests): JSON bodies up to 1 MB, the server timeouts, no `X-Powered-By`, no ETags,
- * problem+json for every error, and, when `config.swagger` is on, Swagger UI at `/docs` (with the
- * module's security schemes) and its JSON at `/docs-json`.
+ * and the tests), on Express and on Fastify alike: JSON bodies up to 1 MiB, the server timeouts, no
+ * `X-Powered-By`, no ETags, problem+json for every error, and, when `config.swagger` is on, Swagger
+ * UI at `/docs` (with the module's security schemes) and its JSON at `/docs-json`.
  */
-export function setUpSampleApp(app: NestExpressApplication, config: Pick<SampleConfig, 'swagger' | 'server'>): void {
-  app.useBodyParser('json', { limit: '1mb' });
-  applyServerTimeouts(app.getHttpServer(), config.server);
-  app.disable('x-powered-by');
-  app.set('etag', false);
+export function setUpSampleApp(app: INestApplication, config: Pick<SampleConfig, 'swagger' | 'server'>): void {
+  applyPlatformDefaults(app);
+  applyServerTimeouts(app.getHttpServer() as Server, config.server);
   app.useGlobalFilters(new ProblemDetailsFilter());
 
   if (!config.swagger) return;

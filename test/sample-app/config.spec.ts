@@ -118,6 +118,18 @@ describe('sample app settings: deployed as it is (NODE_ENV=production)', () => {
   });
 });
 
+describe('sample app settings: HTTP_ADAPTER', () => {
+  it('runs on Express by default, on Fastify with HTTP_ADAPTER=fastify (any case)', () => {
+    expect(loadConfig({}).httpAdapter).toBe('express');
+    expect(loadConfig({ HTTP_ADAPTER: 'express' }).httpAdapter).toBe('express');
+    expect(loadConfig({ HTTP_ADAPTER: 'Fastify' }).httpAdapter).toBe('fastify');
+  });
+
+  it('refuses any other platform, naming the setting', () => {
+    expect(refusal({ HTTP_ADAPTER: 'koa' })).toBe("HTTP_ADAPTER: expected 'express', 'fastify', got 'koa'");
+  });
+});
+
 describe('sample app settings: server timeouts (slow request bodies)', () => {
   it('defaults to 15 s per request, 10 s for the headers and 5 s of keep-alive', () => {
     expect(loadConfig({}).server).toEqual({ requestTimeoutMs: 15_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });

@@ -3,6 +3,7 @@ import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_HTTP_ADAPTER } from '../fixtures/create-test-app.js';
 import { buildSampleApp, freePort, startSampleProcess, type SampleProcess } from '../fixtures/sample-process.js';
 import { createPgDatabase, type TestDatabase } from '../fixtures/services.js';
 
@@ -115,7 +116,7 @@ describe('key rotation across processes: issuers A and B, a resource server on A
   it('the resource server serves /health, /protected and /admin through the JWKS alone (401 without a token, 403 without the role)', async () => {
     const { a, rs } = apps as Required<typeof apps>;
     const health = await fetch(`${rs.base}/health`);
-    expect(await health.json()).toEqual({ status: 'ok', role: 'resource-server' });
+    expect(await health.json()).toEqual({ status: 'ok', role: 'resource-server', adapter: TEST_HTTP_ADAPTER });
     const none = await fetch(`${rs.base}/protected`);
     expect(none.status).toBe(401);
     expect(none.headers.get('content-type')).toMatch(/^application\/problem\+json/);

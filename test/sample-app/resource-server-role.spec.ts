@@ -12,6 +12,7 @@ describe('SAMPLE_ROLE=resource-server settings', () => {
     });
     expect(config).toMatchObject({
       port: 4000,
+      httpAdapter: 'express',
       jwksUri: 'https://auth.example.com/.well-known/jwks.json',
       issuer: 'https://auth.example.com',
       audience: 'nest-gatekeeper',
@@ -21,8 +22,16 @@ describe('SAMPLE_ROLE=resource-server settings', () => {
   });
 
   it('lists every malformed setting at once', () => {
-    expect(() => loadResourceServerConfig({ AUTH_JWKS_URL: 'ftp://x', PORT: 'x', JWKS_MIN_CACHE_AGE: 'soon', LOG_LEVEL: 'loud' })).toThrow(
-      /PORT: not a port number[\s\S]*AUTH_JWKS_URL[\s\S]*JWKS_MIN_CACHE_AGE: expected a duration[\s\S]*LOG_LEVEL/,
+    expect(() =>
+      loadResourceServerConfig({ AUTH_JWKS_URL: 'ftp://x', PORT: 'x', HTTP_ADAPTER: 'koa', JWKS_MIN_CACHE_AGE: 'soon', LOG_LEVEL: 'loud' }),
+    ).toThrow(
+      /PORT: not a port number[\s\S]*HTTP_ADAPTER: expected 'express', 'fastify', got 'koa'[\s\S]*AUTH_JWKS_URL[\s\S]*JWKS_MIN_CACHE_AGE: expected a duration[\s\S]*LOG_LEVEL/,
     );
+  });
+
+  it('HTTP_ADAPTER=fastify runs it on Fastify', () => {
+    expect(
+      loadResourceServerConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:3000/.well-known/jwks.json', HTTP_ADAPTER: 'fastify' }).httpAdapter,
+    ).toBe('fastify');
   });
 });
