@@ -18,3 +18,6 @@ const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitl
 SwaggerModule.setup('docs', app, AuthModule.setupSwagger(app, document));
 
 await app.listen(process.env.PORT ?? 3000);
+
+/** For the README's test (test/e2e/docs-quick-start.e2e-spec.ts), which runs this file as it is. */
+export { app };

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
+import { UsersRepository } from '../../docs/examples/users/users.repository.js';
+import { PASSWORD_HASHER, type PasswordHasher } from '../../lib/index.js';
 
 /**
  * The README's first ten minutes, run as written: the library quick start
@@ -64,5 +66,62 @@ describe('the README quick start', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     await registerLoginMe(app);
+  });
+});
+
+describe("the README's main.ts, Express or Fastify, run as written", () => {
+  const saved = { JWT_SECRET: process.env['JWT_SECRET'], PORT: process.env['PORT'] };
+  beforeAll(() => {
+    process.env['JWT_SECRET'] = SECRET;
+    process.env['PORT'] = '0';
+    Logger.overrideLogger(false);
+  });
+  afterAll(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it.each([
+    ['Express', 'express', '../../docs/examples/main.js'],
+    ['Fastify', 'fastify', '../../docs/examples/main-fastify.js'],
+  ])('on %s: log in (JSON and the OAuth form), /auth/profile, Swagger UI at /docs, 413 over 1 MiB', async (_name, type, file) => {
+    const { app } = (await import(file)) as { app: INestApplication };
+    try {
+      expect(app.getHttpAdapter().getType()).toBe(type);
+      // The example app has registration off (routes.registration: false): its user comes from the repository.
+      const hasher = app.get<PasswordHasher>(PASSWORD_HASHER, { strict: false });
+      await app.get(UsersRepository, { strict: false }).insert({
+        id: 'u-ada',
+        username: 'ada',
+        email: 'ada@example.com',
+        passwordHash: await hasher.hash('correct horse battery'),
+        roles: ['user'],
+        mfaEnabled: false,
+        mfaMethods: [],
+      });
+      const http = request(app.getHttpServer());
+      const login = await http.post('/auth/login').send({ username: 'ada', password: 'correct horse battery' });
+      expect(login.status).toBe(200);
+      const profile = await http.get('/auth/profile').set('Authorization', `Bearer ${login.body.accessToken as string}`);
+      expect(profile.status).toBe(200);
+      expect(profile.body).toMatchObject({ username: 'ada' });
+      const token = await http
+        .post('/auth/token')
+        .type('form')
+        .send({ grant_type: 'password', username: 'ada', password: 'correct horse battery' });
+      expect(token.status).toBe(200);
+      expect(token.body).toMatchObject({ token_type: 'bearer', access_token: expect.any(String) });
+      expect((await http.get('/docs')).status).toBe(200);
+      const huge = await http
+        .post('/auth/login')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ username: 'ada', password: 'x'.repeat(1024 * 1024) }));
+      expect(huge.status).toBe(413);
+      expect(huge.headers['content-type']).toMatch(/^application\/problem\+json/);
+    } finally {
+      await app.close();
+    }
   });
 });
