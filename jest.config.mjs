@@ -47,11 +47,11 @@ const base = {
 
 /**
  * Two projects: every test on Express (the default platform), and every HTTP test again on Fastify
- * (TEST_HTTP_ADAPTER=fastify, set by test/fixtures/fastify-platform.ts): the module's e2e specs, the
- * sample app's (in-process and as processes, HTTP_ADAPTER=fastify) and the browser demo. Left out of
- * the Fastify run: the resource-server specs (their apps are Express-only fixtures for now) and the
- * sample-app specs about the database and the key files rather than HTTP (seeding, migrations,
- * replicas starting together, JWKS files), which would only repeat the same work.
+ * (TEST_HTTP_ADAPTER=fastify, set by test/fixtures/fastify-platform.ts): the module's e2e specs (the
+ * resource server's included), the sample app's (in-process and as processes, HTTP_ADAPTER=fastify)
+ * and the browser demo. Left out of the Fastify run: the sample-app specs about the database and the
+ * key files rather than HTTP (seeding, migrations, replicas starting together, JWKS files), which
+ * would only repeat the same work.
  */
 export default {
   projects: [
@@ -64,11 +64,7 @@ export default {
         '<rootDir>/test/sample-app/**/*.e2e-spec.ts',
         '<rootDir>/test/browser/**/*.e2e-spec.ts',
       ],
-      testPathIgnorePatterns: [
-        '/test/e2e/resource-server',
-        '/test/e2e/docs-quick-start',
-        '/test/sample-app/(database|seed|replicas-start-together|signing-keys)\\.',
-      ],
+      testPathIgnorePatterns: ['/test/e2e/docs-quick-start', '/test/sample-app/(database|seed|replicas-start-together|signing-keys)\\.'],
       setupFiles: ['<rootDir>/test/fixtures/fastify-platform.ts'],
     },
   ],

@@ -186,15 +186,35 @@ export class JwksClient {
     );
   }
 
+  /**
+   * One fetch, headers and body, cut by `jwks.timeout` or by {@link close}. The timer holds its own
+   * controller: not `AbortSignal.any([closing, AbortSignal.timeout()])`, whose timeout signal Node 20
+   * holds only weakly (nodejs/node#57736), so a garbage collection before it fired took it away and
+   * an answer that never ended held the single flight, and every request waiting on it, forever.
+   */
   private async fetchOnce(): Promise<FetchResult> {
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new DOMException('The JWK Set fetch timed out', 'TimeoutError')),
+      this.options.jwks.timeoutMs,
+    );
+    timer.unref();
+    const onClose = (): void => abort.abort(this.closing.signal.reason);
+    this.closing.signal.addEventListener('abort', onClose, { once: true });
+    if (this.closing.signal.aborted) onClose();
+    try {
+      return await this.fetchWithin(abort.signal);
+    } finally {
+      clearTimeout(timer);
+      this.closing.signal.removeEventListener('abort', onClose);
+    }
+  }
+
+  private async fetchWithin(signal: AbortSignal): Promise<FetchResult> {
     const { jwks } = this.options;
     const headers: Record<string, string> = { accept: 'application/jwk-set+json, application/json' };
     if (this.etag !== undefined && this.loaded) headers['if-none-match'] = this.etag;
-    const response = await this.fetchImpl(this.options.jwksUri, {
-      headers,
-      redirect: 'error',
-      signal: AbortSignal.any([this.closing.signal, AbortSignal.timeout(jwks.timeoutMs)]),
-    });
+    const response = await this.fetchImpl(this.options.jwksUri, { headers, redirect: 'error', signal });
     const maxAgeMs = this.maxAgeOf(response.headers);
     if (response.status === 304 && headers['if-none-match'] !== undefined) {
       await response.body?.cancel();
@@ -263,7 +283,8 @@ class JwksFetchError extends Error {}
 
 function reasonOf(error: unknown): string {
   if (error instanceof JwksFetchError) return error.message;
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
+  // By name: the timeout's DOMException may come from another realm than this module's Error.
+  if ((error as { name?: unknown } | null)?.name === 'TimeoutError') return 'timed out';
   const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   return typeof code === 'string' ? `unreachable (${code})` : 'unreachable or redirected';
 }

@@ -61,6 +61,31 @@ describe.each(Object.keys(KEYS) as (keyof typeof KEYS)[])('%s: the issuer’s to
     expect(res.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
   });
 
+  it('runs on the platform of its Jest project, and writes its 401s and 403s with the same headers there', async () => {
+    expect(rs.adapter).toBe(process.env.TEST_HTTP_ADAPTER ?? 'express');
+    expect(rs.app.getHttpAdapter().getType()).toBe(rs.adapter);
+    const { accessToken } = await issuer.login();
+    const problem = {
+      'content-type': 'application/problem+json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    };
+    const unauthenticated = await rs.get('/protected').expect(401);
+    expect(unauthenticated.headers).toMatchObject({ ...problem, 'www-authenticate': 'Bearer' });
+    const invalid = await rs.get('/protected', `${accessToken}x`).expect(401);
+    expect(invalid.headers).toMatchObject({ ...problem, 'www-authenticate': 'Bearer error="invalid_token"' });
+    const forbidden = await rs.get('/admin', accessToken).expect(403);
+    expect(forbidden.headers).toMatchObject(problem);
+    expect(forbidden.headers['www-authenticate']).toBeUndefined();
+    expect(forbidden.body).toEqual({
+      type: 'about:blank',
+      title: 'Forbidden',
+      status: 403,
+      detail: 'You do not have access to this resource.',
+      code: 'FORBIDDEN',
+    });
+  });
+
   it('a token with a changed claim (roles: admin) is 401 ACCESS_TOKEN_INVALID', async () => {
     const { accessToken } = await issuer.login();
     const [header, body, signature] = accessToken.split('.') as [string, string, string];
