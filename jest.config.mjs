@@ -42,18 +42,20 @@ const base = {
     '^nest-gatekeeper/typeorm$': '<rootDir>/lib/stores/typeorm/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testTimeout: 30000,
 };
 
 /**
  * Two projects: every test on Express (the default platform), and every HTTP test again on Fastify
  * (TEST_HTTP_ADAPTER=fastify, set by test/fixtures/fastify-platform.ts): the module's e2e specs (the
  * resource server's included), the sample app's (in-process and as processes, HTTP_ADAPTER=fastify)
- * and the browser demo. Left out of the Fastify run: the sample-app specs about the database and the
- * key files rather than HTTP (seeding, migrations, replicas starting together, JWKS files), which
- * would only repeat the same work.
+ * and the browser demo. Left out of the Fastify run: the README quick start (it runs the Express and
+ * the Fastify main.ts itself) and the sample-app specs about the database and the key files rather
+ * than HTTP (seeding, migrations, replicas starting together, JWKS files), which would only repeat
+ * the same work.
  */
 export default {
+  // A global option: jest-circus reads the timeout from the global config only, never a project's.
+  testTimeout: 30000,
   projects: [
     { ...base, displayName: 'express', testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'] },
     {
