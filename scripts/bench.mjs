@@ -52,6 +52,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';
+import { USER, cookieLogin, login, refreshChains } from './refresh-load.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -60,7 +61,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const LOGIN_DURATION = Number(process.env.BENCH_LOGIN_DURATION ?? 5);
 const LOGIN_CONNECTIONS = 4;
 const FLOOD_CONNECTIONS = 16;
-const USER = { username: 'emilys', password: 'emilyspass' };
 /** The user whose token the flood scenario's GETs carry (not one of the flooding accounts). */
 const READER = { username: 'admin', password: 'adminpass123' };
 /** argon2id parameters of the module's default hasher, for the raw verification loop. */
@@ -232,43 +232,6 @@ async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = 
 /** The environment of a sample app on Fastify. */
 const ON_FASTIFY = { HTTP_ADAPTER: 'fastify' };
 
-async function login(base, user = USER) {
-  const res = await fetch(`${base}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(user),
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-/** The `name=value` pairs of a response's Set-Cookie lines (autocannon's header object or a fetch Response). */
-function setCookies(lines) {
-  const jar = {};
-  for (const line of [lines ?? []].flat()) {
-    const pair = line.split(';')[0];
-    const eq = pair.indexOf('=');
-    jar[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return jar;
-}
-
-/**
- * Logs in on a cookie-mode app: what its browser then holds, the access, refresh and CSRF cookies
- * (`{ access_token, refresh_token, csrf_token }`).
- */
-async function cookieLogin(base, user = USER) {
-  const res = await fetch(`${base}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(user),
-  });
-  const jar = setCookies(res.headers.getSetCookie());
-  if (res.status !== 200 || !jar.access_token || !jar.refresh_token || !jar.csrf_token)
-    throw new Error(`cookie-mode login failed: ${res.status} ${await res.text()}`);
-  return jar;
-}
-
 function cannon(options) {
   return new Promise((resolve, reject) => {
     autocannon({ connections: CONNECTIONS, duration: DURATION, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
@@ -276,62 +239,16 @@ function cannon(options) {
 }
 
 /**
- * Chained refreshes: each token comes from the pool, each 200 response puts its successor back.
- * `mode: 'cookie'` (a cookie-mode app): what a browser sends, as the sample app's page does — the
- * access, refresh and CSRF cookies and `X-CSRF-Token`, no body — and each response's Set-Cookie
- * lines replace the cookies of that session.
+ * Chained refreshes on `base` for `duration` s over `sessions` sessions (see {@link refreshChains};
+ * `mode: 'cookie'` on a cookie-mode app); the rate counts the 200 answers only.
  */
 async function refreshRun(base, sessions, duration, mode = 'header') {
-  // A shared pool rather than autocannon's per-connection `context`: with a single request in
-  // `requests`, autocannon resets the context to `initialContext` before every request.
-  const pool = [];
-  for (let i = 0; i < sessions; i++) pool.push(mode === 'cookie' ? await cookieLogin(base) : (await login(base)).refreshToken);
-  let ok = 0;
-  let broken = 0;
-  const request =
-    mode === 'cookie'
-      ? {
-          method: 'POST',
-          path: '/auth/refresh',
-          setupRequest(req) {
-            // An empty pool only happens after a failure broke a chain; the request then fails (401).
-            const jar = pool.shift() ?? { refresh_token: 'no-token-left', csrf_token: 'none' };
-            const cookie = Object.entries(jar)
-              .map(([name, value]) => `${name}=${value}`)
-              .join('; ');
-            return { ...req, headers: { ...req.headers, cookie, 'x-csrf-token': jar.csrf_token } };
-          },
-          onResponse(status, _body, _context, headers) {
-            const jar = setCookies(headers['set-cookie'] ?? headers['Set-Cookie']);
-            if (status === 200 && jar.refresh_token && jar.csrf_token) {
-              ok++;
-              pool.push(jar);
-            } else {
-              broken++;
-            }
-          },
-        }
-      : {
-          method: 'POST',
-          path: '/auth/refresh',
-          headers: { 'content-type': 'application/json' },
-          setupRequest(req) {
-            return { ...req, body: JSON.stringify({ refreshToken: pool.shift() ?? 'no-token-left' }) };
-          },
-          onResponse(status, body) {
-            if (status === 200) {
-              ok++;
-              pool.push(JSON.parse(body).refreshToken);
-            } else {
-              broken++;
-            }
-          },
-        };
+  const { request, counts } = await refreshChains(base, sessions, mode);
   const before = serverCpuMicros();
   const result = await cannon({ url: base, duration, requests: [request] });
   const after = serverCpuMicros();
   const cpuPerRequest = before === null || after === null ? null : (after - before) / result.requests.total;
-  return { result, ok, broken, rate: ok / result.duration, cpuPerRequest };
+  return { result, ok: counts.ok, broken: counts.broken, rate: counts.ok / result.duration, cpuPerRequest };
 }
 
 /**
@@ -1322,7 +1239,7 @@ Runs, in order (Fastify): \`/health\` ${f.health.runs.map((v) => fmt(v)).join(',
         .map((v) => fmt(v))
         .join(', ')} req/s; refresh ${f.refresh.runs.map((v) => fmt(v)).join(', ')}/s.
 
-Where a refresh on Fastify spends its CPU time, layer by layer (a CPU profile):
+Where a refresh on Fastify spends its CPU time, layer by layer (a CPU profile, \`node scripts/profile-refresh.mjs\`):
 [profile-refresh-fastify.md](profile-refresh-fastify.md).
 `
     : ''
