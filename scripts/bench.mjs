@@ -658,18 +658,20 @@ async function main() {
   const resourceServer = rsIssuer === undefined ? null : await startResourceServer(rsIssuer);
 
   console.log(
-    `[bench] warm-up ${WARMUP} s each: /health, /protected, /auth/refresh (header and cookie mode)${fastify ? ', on Express and on Fastify' : ''}`,
+    `[bench] warm-up ${WARMUP} s each: /health, /protected, /auth/refresh (header and cookie mode, per store)${fastify ? ', on Express and on Fastify' : ''}`,
   );
   // /health gets the same Authorization header as /protected: the two requests are byte-for-byte the
   // same size, so the pair differs only by the guard's work (verify the JWT, @CurrentUser).
   for (const p of platforms) {
     await cannon({ url: `${p.base}/health`, headers: p.bearer, duration: WARMUP });
     await cannon({ url: `${p.base}/protected`, headers: p.bearer, duration: WARMUP });
-    await refreshRun(p.base, 3, WARMUP);
-    if (p === express) await refreshRun(noFeedBase, 3, WARMUP);
+    // Refreshes warm up as they are measured: as many chains as the runs (with fewer chains than
+    // connections, the other connections would only warm up the 401 path).
+    await refreshRun(p.base, CONNECTIONS + 5, WARMUP);
+    if (p === express) await refreshRun(noFeedBase, CONNECTIONS + 5, WARMUP);
     await cannon({ url: `${p.cookieBase}/protected`, headers: p.cookieHeaders, duration: WARMUP });
-    await refreshRun(p.cookieBase, 3, WARMUP, 'cookie');
-    for (const s of p.stores) await refreshRun(s.base, 3, WARMUP);
+    await refreshRun(p.cookieBase, CONNECTIONS + 5, WARMUP, 'cookie');
+    for (const s of p.stores) await refreshRun(s.base, CONNECTIONS + 5, WARMUP);
   }
   for (const app of algorithmApps) {
     await cannon({ url: `${app.base}/protected`, headers: app.bearer, duration: WARMUP });
