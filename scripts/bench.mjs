@@ -6,7 +6,8 @@
 //   2. GET /protected  (access-token guard, no database)
 //   3. POST /auth/refresh — every request presents the refresh token returned by an earlier
 //                       response of the same chain: a real rotation every time, never a replay;
-//                       also on a second app without the revocation feed (REVOCATION_FEED=off)
+//                       also on a second app without the revocation feed (REVOCATION_FEED=off), and
+//                       in cookie mode (the cookies and X-CSRF-Token a browser sends, no body)
 //   (1–3 alternate over BENCH_ROUNDS rounds; each figure is the mean of its runs, to cancel drift)
 //   4. POST /auth/refresh with the sessions in SQLite, PostgreSQL and Redis (one more sample app
 //      each; BENCH_STORES=0 skips them), reported as ratios of the in-memory store's refresh/s
@@ -25,6 +26,13 @@
 //      other asymmetric one if BENCH_ALGORITHMS leaves EdDSA out; skipped without one), with the same
 //      repeated token and the same distinct tokens, beside that app's runs in the same rounds as 1–3;
 //      reported as ratios of the issuer's GET /protected (same algorithm, same tokens) and of /health
+//   9. Fastify (BENCH_FASTIFY=0 skips it): the same sample app on HTTP_ADAPTER=fastify, a header-mode
+//      and a cookie-mode app plus one per session store, for 1 (/health), 2 (GET /protected, header
+//      and cookie mode), 3 (refresh, header and cookie mode; not the no-feed app), 4 (SQLite,
+//      PostgreSQL, Redis) and 5 (login): each Fastify run right beside its Express counterpart in the
+//      same rounds (which of the two goes first alternates), reported as Fastify/Express ratios and as
+//      ratios within Fastify, against the issue's targets (docs/profile-refresh-fastify.md: where a
+//      Fastify refresh spends its time)
 // On Linux with two or more CPUs the sample apps run on one CPU (BENCH_SERVER_CPU, default the last)
 // and this script with its load generator on another (BENCH_CLIENT_CPU, default the first), so that
 // they do not compete; BENCH_PIN=0 turns that off.
@@ -44,6 +52,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';
+import { USER, cookieLogin, login, refreshChains } from './refresh-load.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -52,7 +61,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const LOGIN_DURATION = Number(process.env.BENCH_LOGIN_DURATION ?? 5);
 const LOGIN_CONNECTIONS = 4;
 const FLOOD_CONNECTIONS = 16;
-const USER = { username: 'emilys', password: 'emilyspass' };
 /** The user whose token the flood scenario's GETs carry (not one of the flooding accounts). */
 const READER = { username: 'admin', password: 'adminpass123' };
 /** argon2id parameters of the module's default hasher, for the raw verification loop. */
@@ -66,8 +74,18 @@ const TARGETS = {
   loginVsRaw: 0.9,
   floodRatio: 0.5,
   feedRatio: 0.95,
+  // Fastify (scenario 9), issue 17: its guarded GET against its /health, its in-memory refresh
+  // against Express's refresh of the same run (and an absolute goal), Redis against in-memory, cookie
+  // mode against header mode (refresh).
+  fastifyProtectedRatio: 0.9,
+  fastifyRefreshVsExpress: 1.5,
+  fastifyRefreshPerSecond: 3000,
+  fastifyRedisRatio: 0.75,
+  fastifyCookieRefreshRatio: 0.9,
 };
 const STORES = process.env.BENCH_STORES !== '0';
+/** Scenario 9: the Fastify sample apps beside the Express ones; BENCH_FASTIFY=0 skips them. */
+const FASTIFY = process.env.BENCH_FASTIFY !== '0';
 /** The asymmetric algorithms measured against HS256 (scenario 7); BENCH_ALGORITHMS=0 skips the scenario. */
 const ALGORITHMS =
   process.env.BENCH_ALGORITHMS === '0'
@@ -85,6 +103,8 @@ const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The PostgreSQL database and Redis key prefix of this run (removed at the end). */
 const BENCH_DB = `gk_bench_${randomBytes(4).toString('hex')}`;
+/** The PostgreSQL database of the Fastify app's sessions (its own, so that each app seeds its own users). */
+const BENCH_DB_FASTIFY = `${BENCH_DB}_fastify`;
 const BENCH_PREFIX = `gk_bench_${randomBytes(4).toString('hex')}:`;
 
 /**
@@ -177,6 +197,8 @@ async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = 
       JWT_SECRET: randomBytes(32).toString('base64url'),
       MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       SEED_DEMO_USERS: 'on',
+      // Express unless the caller asks for Fastify (not whatever HTTP_ADAPTER this script was given).
+      HTTP_ADAPTER: 'express',
       ...extraEnv,
     },
   });
@@ -195,21 +217,20 @@ async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = 
       ),
       exited,
     ]);
-    if (ready) return base;
+    if (ready) {
+      // GET /health names the platform: make sure each app measured runs on the one it is filed under.
+      const { adapter } = await fetch(`${base}/health`).then((r) => r.json());
+      const expected = extraEnv.HTTP_ADAPTER ?? 'express';
+      if (adapter !== expected) throw new Error(`the sample app on ${base} runs on ${adapter}, not ${expected}`);
+      return base;
+    }
     await sleep(200);
   }
   throw new Error('the sample app did not answer /health within 60 s');
 }
 
-async function login(base, user = USER) {
-  const res = await fetch(`${base}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(user),
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+/** The environment of a sample app on Fastify. */
+const ON_FASTIFY = { HTTP_ADAPTER: 'fastify' };
 
 function cannon(options) {
   return new Promise((resolve, reject) => {
@@ -217,42 +238,17 @@ function cannon(options) {
   });
 }
 
-/** Chained refreshes: each token comes from the pool, each 200 response puts its successor back. */
-async function refreshRun(base, sessions, duration) {
-  // A shared pool rather than autocannon's per-connection `context`: with a single request in
-  // `requests`, autocannon resets the context to `initialContext` before every request.
-  const pool = [];
-  for (let i = 0; i < sessions; i++) pool.push((await login(base)).refreshToken);
-  let ok = 0;
-  let broken = 0;
+/**
+ * Chained refreshes on `base` for `duration` s over `sessions` sessions (see {@link refreshChains};
+ * `mode: 'cookie'` on a cookie-mode app); the rate counts the 200 answers only.
+ */
+async function refreshRun(base, sessions, duration, mode = 'header') {
+  const { request, counts } = await refreshChains(base, sessions, mode);
   const before = serverCpuMicros();
-  const result = await cannon({
-    url: base,
-    duration,
-    requests: [
-      {
-        method: 'POST',
-        path: '/auth/refresh',
-        headers: { 'content-type': 'application/json' },
-        setupRequest(req, context) {
-          // An empty pool only happens after a failure broke a chain; the request then fails (401).
-          context.token = pool.shift() ?? 'no-token-left';
-          return { ...req, body: JSON.stringify({ refreshToken: context.token }) };
-        },
-        onResponse(status, body) {
-          if (status === 200) {
-            ok++;
-            pool.push(JSON.parse(body).refreshToken);
-          } else {
-            broken++;
-          }
-        },
-      },
-    ],
-  });
+  const result = await cannon({ url: base, duration, requests: [request] });
   const after = serverCpuMicros();
   const cpuPerRequest = before === null || after === null ? null : (after - before) / result.requests.total;
-  return { result, ok, broken, rate: ok / result.duration, cpuPerRequest };
+  return { result, ok: counts.ok, broken: counts.broken, rate: counts.ok / result.duration, cpuPerRequest };
 }
 
 /**
@@ -421,9 +417,9 @@ async function pgAdmin(sql) {
   }
 }
 
-/** Drops the run's PostgreSQL database and Redis keys (best effort). */
+/** Drops the run's PostgreSQL databases and Redis keys (best effort). */
 async function cleanupServices() {
-  await pgAdmin(`DROP DATABASE IF EXISTS "${BENCH_DB}" WITH (FORCE)`).catch(() => undefined);
+  for (const db of [BENCH_DB, BENCH_DB_FASTIFY]) await pgAdmin(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch(() => undefined);
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
@@ -439,19 +435,23 @@ async function cleanupServices() {
 /**
  * One more sample app per session store: SQLite (users and sessions in a temp file), PostgreSQL
  * (users and sessions in a database of this run) and Redis (users in SQLite, sessions and counters in
- * Redis under a prefix of this run).
+ * Redis under a prefix of this run). On Fastify (`adapter: 'fastify'`) a database and a key prefix of
+ * their own, so that the two platforms' apps share no users, sessions or counters.
  */
-async function startStoreApps() {
+async function startStoreApps(adapter = 'express') {
+  const fastify = adapter === 'fastify';
+  const database = fastify ? BENCH_DB_FASTIFY : BENCH_DB;
   const pgUrl = new URL(PG_URL);
-  pgUrl.pathname = `/${BENCH_DB}`;
-  await pgAdmin(`CREATE DATABASE "${BENCH_DB}"`);
+  pgUrl.pathname = `/${database}`;
+  await pgAdmin(`CREATE DATABASE "${database}"`);
   const apps = [];
   for (const [label, env] of [
     ['SQLite', { SESSION_STORE: 'database' }],
     ['PostgreSQL', { SESSION_STORE: 'database', DATABASE_URL: pgUrl.toString() }],
-    ['Redis', { SESSION_STORE: 'redis', REDIS_URL, REDIS_KEY_PREFIX: BENCH_PREFIX }],
+    ['Redis', { SESSION_STORE: 'redis', REDIS_URL, REDIS_KEY_PREFIX: fastify ? `${BENCH_PREFIX}fastify:` : BENCH_PREFIX }],
   ]) {
-    const base = await startApp(await freePort(), 'header', env, label.toLowerCase());
+    const name = `${fastify ? 'fastify-' : ''}${label.toLowerCase()}`;
+    const base = await startApp(await freePort(), 'header', fastify ? { ...env, ...ON_FASTIFY } : env, name);
     apps.push({ label, base, process: child });
   }
   return apps;
@@ -585,22 +585,47 @@ async function startResourceServer(issuer) {
   return { algorithm: issuer.algorithm, base, process: proc, bearer: issuer.bearer, distinct: issuer.distinct, next: 0 };
 }
 
+/**
+ * One platform's header-mode and cookie-mode sample apps (SESSION_STORE=memory; the cookie-mode one
+ * idles while the header-mode one is measured, and the other way round), with what their clients
+ * send: a bearer token of the header-mode app, and the access and CSRF cookies a browser sends to the
+ * cookie-mode app's /protected (the refresh cookie's path is /auth). `stores`: its session-store apps.
+ */
+async function startPlatformApps(adapter) {
+  const onFastify = adapter === 'fastify';
+  const env = onFastify ? ON_FASTIFY : {};
+  const cookieBase = await startApp(await freePort(), 'cookie', env, onFastify ? 'fastify-cookie' : 'cookie');
+  const cookieApp = child;
+  const base = await startApp(await freePort(), 'header', env, onFastify ? 'fastify-header' : 'header');
+  const headerApp = child;
+  const { accessToken } = await login(base);
+  const jar = await cookieLogin(cookieBase);
+  return {
+    key: adapter,
+    label: onFastify ? 'Fastify' : 'Express',
+    base,
+    headerApp,
+    cookieBase,
+    cookieApp,
+    bearer: { authorization: `Bearer ${accessToken}` },
+    cookieHeaders: { cookie: `access_token=${jar.access_token}; csrf_token=${jar.csrf_token}` },
+    stores: [],
+  };
+}
+
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
   // The machine's 1-minute load average every 5 s, printed and written beside the figures: another
   // process on the machine lowers req/s far more than CPU per request.
+  const startedAt = performance.now();
   const loadSamples = [os.loadavg()[0]];
   setInterval(() => loadSamples.push(os.loadavg()[0]), 5000).unref();
   buildLibraryIfStale();
   buildSampleApp();
 
-  // A second sample app in cookie mode, for the cookie-authenticated GET /protected. It idles while
-  // the header-mode app is measured, and the other way round.
-  const cookieBase = await startApp(await freePort(), 'cookie');
-  const cookieApp = child;
-  const base = await startApp(await freePort(), 'header');
-  const headerApp = child;
+  const express = await startPlatformApps('express');
+  const { base, headerApp, cookieBase, cookieApp, bearer, cookieHeaders } = express;
   // The same app without the revocation feed (REVOCATION_FEED=off), for the refresh comparison.
   const noFeedBase = await startApp(await freePort(), 'header', { REVOCATION_FEED: 'off' }, 'no-feed');
   const noFeedApp = child;
@@ -613,36 +638,41 @@ async function main() {
       : '[bench] not pinned to CPUs: the load generator competes with the server',
   );
   const storeApps = STORES ? await startStoreApps() : [];
+  express.stores = storeApps;
   for (const s of storeApps) console.log(`[bench] sample app on ${s.base}: sessions in ${s.label}`);
+  const fastify = FASTIFY ? await startPlatformApps('fastify') : null;
+  if (fastify) {
+    fastify.stores = STORES ? await startStoreApps('fastify') : [];
+    console.log(
+      `[bench] Fastify sample apps on ${fastify.base} (header mode), ${fastify.cookieBase} (cookie mode)${fastify.stores
+        .map((s) => `, ${s.base} (${s.label} sessions)`)
+        .join('')}`,
+    );
+  }
+  /** Express, and Fastify unless BENCH_FASTIFY=0. */
+  const platforms = fastify ? [express, fastify] : [express];
   const algorithmApps = ALGORITHMS.length > 0 ? await startAlgorithmApps() : [];
   const rsIssuer = RESOURCE_SERVER ? resourceServerIssuer(algorithmApps) : undefined;
   if (RESOURCE_SERVER && rsIssuer === undefined)
     console.log('[bench] resource-server scenario skipped: it needs an EdDSA, ES256 or RS256 app (BENCH_ALGORITHMS)');
   const resourceServer = rsIssuer === undefined ? null : await startResourceServer(rsIssuer);
-  const { accessToken } = await login(base);
-  const bearer = { authorization: `Bearer ${accessToken}` };
-  const cookieLogin = await fetch(`${cookieBase}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(USER),
-  });
-  // What a browser sends to /protected: the access and CSRF cookies (the refresh cookie's path is /auth).
-  const cookies = cookieLogin.headers
-    .getSetCookie()
-    .map((line) => line.split(';')[0])
-    .filter((pair) => !pair.startsWith('refresh_token='));
-  if (cookieLogin.status !== 200 || cookies.length !== 2) throw new Error(`cookie-mode login failed: ${cookieLogin.status}`);
-  const cookieHeaders = { cookie: cookies.join('; ') };
 
-  console.log(`[bench] warm-up ${WARMUP} s each: /health, /protected, /auth/refresh`);
+  console.log(
+    `[bench] warm-up ${WARMUP} s each: /health, /protected, /auth/refresh (header and cookie mode, per store)${fastify ? ', on Express and on Fastify' : ''}`,
+  );
   // /health gets the same Authorization header as /protected: the two requests are byte-for-byte the
   // same size, so the pair differs only by the guard's work (verify the JWT, @CurrentUser).
-  await cannon({ url: `${base}/health`, headers: bearer, duration: WARMUP });
-  await cannon({ url: `${base}/protected`, headers: bearer, duration: WARMUP });
-  await refreshRun(base, 3, WARMUP);
-  await refreshRun(noFeedBase, 3, WARMUP);
-  await cannon({ url: `${cookieBase}/protected`, headers: cookieHeaders, duration: WARMUP });
-  for (const s of storeApps) await refreshRun(s.base, 3, WARMUP);
+  for (const p of platforms) {
+    await cannon({ url: `${p.base}/health`, headers: p.bearer, duration: WARMUP });
+    await cannon({ url: `${p.base}/protected`, headers: p.bearer, duration: WARMUP });
+    // Refreshes warm up as they are measured: as many chains as the runs (with fewer chains than
+    // connections, the other connections would only warm up the 401 path).
+    await refreshRun(p.base, CONNECTIONS + 5, WARMUP);
+    if (p === express) await refreshRun(noFeedBase, CONNECTIONS + 5, WARMUP);
+    await cannon({ url: `${p.cookieBase}/protected`, headers: p.cookieHeaders, duration: WARMUP });
+    await refreshRun(p.cookieBase, CONNECTIONS + 5, WARMUP, 'cookie');
+    for (const s of p.stores) await refreshRun(s.base, CONNECTIONS + 5, WARMUP);
+  }
   for (const app of algorithmApps) {
     await cannon({ url: `${app.base}/protected`, headers: app.bearer, duration: WARMUP });
     await distinctRun(app, WARMUP);
@@ -653,50 +683,77 @@ async function main() {
     await distinctRun(resourceServer, WARMUP);
   }
 
-  // The three scenarios alternate over ROUNDS rounds and each figure is the mean of its runs: a slower
+  // The scenarios alternate over ROUNDS rounds and each figure is the mean of its runs: a slower
   // stretch of the shared machine then weighs on every scenario alike (one 8 s run can be 15 % off).
-  const runs = {
+  // Each Fastify run sits right beside the same run on Express (Express first in odd rounds, Fastify
+  // first in even ones), so that each pair compared is measured within seconds.
+  const platformRuns = (p) => ({
     health: [],
     protected: [],
     cookieProtected: [],
     refresh: [],
+    cookieRefresh: [],
+    stores: p.stores.map(() => []),
+  });
+  const runs = {
+    express: platformRuns(express),
+    fastify: fastify ? platformRuns(fastify) : null,
     noFeed: [],
-    stores: storeApps.map(() => []),
     algorithms: algorithmApps.map(() => ({ repeated: [], distinct: [] })),
     resourceServer: { health: [], repeated: [], distinct: [] },
   };
+  /** A refresh run as a row: req/s counts the 200 answers only; its broken chains are its non-2xx. */
+  const refreshResultRow = (name, r) => ({ ...row(name, r.result, { rps: r.rate, cpu: r.cpuPerRequest }), non2xx: r.broken });
+  /** One run of a scenario of 1–4 on platform `p`'s apps. */
+  async function runOn(p, scenario) {
+    const stored = /^store(\d+)$/.exec(scenario);
+    if (stored) {
+      const s = p.stores[Number(stored[1])];
+      child = s.process;
+      return refreshResultRow(`POST /auth/refresh (${s.label} sessions)`, await refreshRun(s.base, CONNECTIONS + 5, DURATION));
+    }
+    child = scenario === 'cookieProtected' || scenario === 'cookieRefresh' ? p.cookieApp : p.headerApp;
+    switch (scenario) {
+      case 'health':
+        return row('GET /health', await measured(() => cannon({ url: `${p.base}/health`, headers: p.bearer })));
+      case 'protected':
+        return row('GET /protected', await measured(() => cannon({ url: `${p.base}/protected`, headers: p.bearer })));
+      case 'cookieProtected':
+        return row(
+          'GET /protected (cookie mode)',
+          await measured(() => cannon({ url: `${p.cookieBase}/protected`, headers: p.cookieHeaders })),
+        );
+      case 'refresh':
+        return refreshResultRow('POST /auth/refresh', await refreshRun(p.base, CONNECTIONS + 5, DURATION));
+      case 'cookieRefresh':
+        return refreshResultRow('POST /auth/refresh (cookie mode)', await refreshRun(p.cookieBase, CONNECTIONS + 5, DURATION, 'cookie'));
+    }
+    throw new Error(`unknown scenario ${scenario}`);
+  }
+  const scenarios = ['health', 'protected', 'cookieProtected', 'refresh', 'cookieRefresh', ...storeApps.map((_, i) => `store${i}`)];
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(
-      `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected (header, then cookie), POST /auth/refresh${
+      `[bench] round ${round}/${ROUNDS}: GET /health, GET /protected (header, then cookie), POST /auth/refresh (header, then cookie)${
         storeApps.length > 0 ? ' (and per store)' : ''
-      }${algorithmApps.length > 0 ? ', GET /protected per algorithm' : ''}${resourceServer ? ' and on the resource server' : ''}, ${DURATION} s each (${CONNECTIONS} connections)`,
+      }${fastify ? `, each on ${round % 2 === 1 ? 'Express, then Fastify' : 'Fastify, then Express'}` : ''}${
+        algorithmApps.length > 0 ? '; GET /protected per algorithm' : ''
+      }${resourceServer ? ' and on the resource server' : ''}; ${DURATION} s each (${CONNECTIONS} connections)`,
     );
-    child = headerApp;
-    runs.health.push(row('GET /health', await measured(() => cannon({ url: `${base}/health`, headers: bearer }))));
-    runs.protected.push(row('GET /protected', await measured(() => cannon({ url: `${base}/protected`, headers: bearer }))));
-    child = cookieApp;
-    runs.cookieProtected.push(
-      row('GET /protected (cookie mode)', await measured(() => cannon({ url: `${cookieBase}/protected`, headers: cookieHeaders }))),
-    );
-    child = headerApp;
-    const refresh = await refreshRun(base, CONNECTIONS + 5, DURATION);
-    runs.refresh.push({
-      ...row('POST /auth/refresh', refresh.result, { rps: refresh.rate, cpu: refresh.cpuPerRequest }),
-      non2xx: refresh.broken,
-    });
-    child = noFeedApp;
-    const noFeed = await refreshRun(noFeedBase, CONNECTIONS + 5, DURATION);
-    runs.noFeed.push({
-      ...row('POST /auth/refresh (without the revocation feed)', noFeed.result, { rps: noFeed.rate, cpu: noFeed.cpuPerRequest }),
-      non2xx: noFeed.broken,
-    });
-    for (const [i, s] of storeApps.entries()) {
-      child = s.process;
-      const r = await refreshRun(s.base, CONNECTIONS + 5, DURATION);
-      runs.stores[i].push({
-        ...row(`POST /auth/refresh (${s.label} sessions)`, r.result, { rps: r.rate, cpu: r.cpuPerRequest }),
-        non2xx: r.broken,
-      });
+    const order = round % 2 === 1 ? platforms : [...platforms].reverse();
+    for (const scenario of scenarios) {
+      for (const p of order) {
+        if (scenario.startsWith('store') && p.stores.length === 0) continue;
+        const r = await runOn(p, scenario);
+        if (scenario.startsWith('store')) runs[p.key].stores[Number(scenario.slice(5))].push(r);
+        else runs[p.key][scenario].push(r);
+        // The no-feed app right after Express's own in-memory refresh run.
+        if (scenario === 'refresh' && p === express) {
+          child = noFeedApp;
+          runs.noFeed.push(
+            refreshResultRow('POST /auth/refresh (without the revocation feed)', await refreshRun(noFeedBase, CONNECTIONS + 5, DURATION)),
+          );
+        }
+      }
     }
     for (const [i, app] of algorithmApps.entries()) {
       // The resource server's runs sit beside the same runs of the issuer app it reads its keys from
@@ -733,12 +790,24 @@ async function main() {
     }
     child = headerApp;
   }
-  const health = mean(runs.health);
-  const protectedRow = mean(runs.protected);
-  const cookieProtectedRow = mean(runs.cookieProtected);
-  const refreshRow = mean(runs.refresh);
+  /** A platform's figures: the mean of each scenario's runs. */
+  const platformRows = (r) => ({
+    health: mean(r.health),
+    protected: mean(r.protected),
+    cookieProtected: mean(r.cookieProtected),
+    refresh: mean(r.refresh),
+    cookieRefresh: mean(r.cookieRefresh),
+    stores: r.stores.map(mean),
+  });
+  const expressRows = platformRows(runs.express);
+  const fastifyRows = runs.fastify ? platformRows(runs.fastify) : null;
+  const health = expressRows.health;
+  const protectedRow = expressRows.protected;
+  const cookieProtectedRow = expressRows.cookieProtected;
+  const refreshRow = expressRows.refresh;
+  const cookieRefreshRow = expressRows.cookieRefresh;
   const noFeedRow = mean(runs.noFeed);
-  const storeRows = runs.stores.map(mean);
+  const storeRows = expressRows.stores;
   const algorithmRows = runs.algorithms.map((r, i) => ({
     algorithm: algorithmApps[i].algorithm,
     repeated: mean(r.repeated),
@@ -754,11 +823,11 @@ async function main() {
       }
     : null;
 
-  // The other apps stop here: the hashing scenarios want the server's CPU to themselves.
+  // The other apps stop here: the hashing scenarios want the server's CPU to themselves (the header
+  // apps stay, Fastify's idle while Express's is measured and the other way round).
   for (const app of [
-    cookieApp,
+    ...platforms.flatMap((p) => [p.cookieApp, ...p.stores.map((s) => s.process)]),
     noFeedApp,
-    ...storeApps.map((s) => s.process),
     ...algorithmApps.map((a) => a.process),
     ...(resourceServer ? [resourceServer.process] : []),
   ])
@@ -770,21 +839,47 @@ async function main() {
   const raw = rawVerifications(LOGIN_DURATION);
   const rawSignatures = algorithmApps.length > 0 ? rawSignatureVerifications(algorithmApps.map((a) => a.algorithm)) : {};
 
-  console.log(`[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)`);
-  const loginResult = await measured(() =>
-    cannon({
-      url: `${base}/auth/login`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(USER),
-      connections: LOGIN_CONNECTIONS,
-      duration: LOGIN_DURATION,
-    }),
+  // With Fastify: two runs of half the time each per platform, Express, Fastify, Fastify, Express, so
+  // that a drift of the machine over the scenario weighs on both alike.
+  const loginOrder = fastify ? [express, fastify, fastify, express] : [express];
+  const loginDuration = (LOGIN_DURATION * platforms.length) / loginOrder.length;
+  console.log(
+    `[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)${fastify ? ` on each platform, in runs of ${loginDuration} s: ${loginOrder.map((p) => p.label).join(', ')}` : ''}`,
   );
-  const loginRow = {
-    ...row('POST /auth/login', loginResult, { rps: loginResult['2xx'] / loginResult.duration }),
-    connections: LOGIN_CONNECTIONS,
+  const loginRuns = { express: [], fastify: [] };
+  for (const p of loginOrder) {
+    child = p.headerApp;
+    loginRuns[p.key].push(
+      await measured(() =>
+        cannon({
+          url: `${p.base}/auth/login`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(USER),
+          connections: LOGIN_CONNECTIONS,
+          duration: loginDuration,
+        }),
+      ),
+    );
+  }
+  child = headerApp;
+  if (fastify) fastify.headerApp.kill('SIGKILL');
+  /** A platform's login runs as one row: logins (2xx) per second over their whole time, CPU per request over all requests. */
+  const loginRowOf = (results) => {
+    const sum = (pick) => results.reduce((total, r) => total + pick(r), 0);
+    const total = sum((r) => r.requests.total);
+    return {
+      name: 'POST /auth/login',
+      rps: sum((r) => r['2xx']) / sum((r) => r.duration),
+      p99: sum((r) => r.latency.p99) / results.length,
+      non2xx: sum((r) => r.non2xx + r.errors + r.timeouts),
+      total,
+      cpu: results.some((r) => r.cpuPerRequest === null) ? null : sum((r) => r.cpuPerRequest * r.requests.total) / total,
+      connections: LOGIN_CONNECTIONS,
+    };
   };
+  const loginRow = loginRowOf(loginRuns.express);
+  if (fastifyRows) fastifyRows.login = loginRowOf(loginRuns.fastify);
 
   console.log(`[bench] GET /protected ${DURATION} s alone, then ${DURATION} s during a ${FLOOD_CONNECTIONS}-connection login flood`);
   const users = await floodUsers(base, 4);
@@ -803,7 +898,29 @@ async function main() {
   cleanup();
   await cleanupServices();
 
-  const rows = [health, protectedRow, cookieProtectedRow, refreshRow, ...(noFeedRow ? [noFeedRow] : []), ...storeRows, loginRow];
+  const rows = [
+    health,
+    protectedRow,
+    cookieProtectedRow,
+    refreshRow,
+    cookieRefreshRow,
+    ...(noFeedRow ? [noFeedRow] : []),
+    ...storeRows,
+    loginRow,
+  ];
+  // Scenario 9: each Fastify row beside the same scenario's Express row of the same rounds.
+  const f = fastifyRows;
+  const platformPairs = f
+    ? [
+        [health, f.health],
+        [protectedRow, f.protected],
+        [cookieProtectedRow, f.cookieProtected],
+        [refreshRow, f.refresh],
+        [cookieRefreshRow, f.cookieRefresh],
+        ...storeRows.map((r, i) => [r, f.stores[i]]),
+        [loginRow, f.login],
+      ]
+    : [];
   const floodRows = [floodIdleRow, floodGetRow, floodLoginRow];
   const storeRow = (label) => storeRows[storeApps.findIndex((s) => s.label === label)];
   const loadStats = {
@@ -819,6 +936,9 @@ async function main() {
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
   };
+  const ratio = (a, b, digits = 3) => (a === null || b === null ? 'n/a' : fmt(a / b, digits));
+  /** `µs CPU a vs b` for a check's value (CPU per request is less sensitive than req/s to a busy machine). */
+  const cpuBeside = (a, b) => (a.cpu === null || b.cpu === null ? '' : `; CPU ${fmt(a.cpu)} vs ${fmt(b.cpu)} µs/req`);
   const protectedRatio = protectedRow.rps / health.rps;
   const cookieRatio = cookieProtectedRow.rps / protectedRow.rps;
   const loginVsRaw = loginRow.rps / raw.perSecond;
@@ -869,6 +989,37 @@ async function main() {
       value: `${fmt(floodRatio, 3)} × (p99 ${floodIdleRow.p99} → ${floodGetRow.p99} ms)`,
       met: floodRatio >= TARGETS.floodRatio,
     },
+    ...(f
+      ? [
+          {
+            target: `Fastify: GET /protected ≥ ${TARGETS.fastifyProtectedRatio} × Fastify GET /health`,
+            value: `${fmt(f.protected.rps)}/s ÷ ${fmt(f.health.rps)}/s = ${ratio(f.protected.rps, f.health.rps)} ×${cpuBeside(f.protected, f.health)}`,
+            met: f.protected.rps >= TARGETS.fastifyProtectedRatio * f.health.rps,
+          },
+          {
+            target: `Fastify: refresh ≥ ${TARGETS.fastifyRefreshVsExpress} × Express refresh (in-memory sessions, same rounds)`,
+            value: `${fmt(f.refresh.rps)}/s ÷ ${fmt(refreshRow.rps)}/s = ${ratio(f.refresh.rps, refreshRow.rps)} ×${cpuBeside(f.refresh, refreshRow)}`,
+            met: f.refresh.rps >= TARGETS.fastifyRefreshVsExpress * refreshRow.rps,
+          },
+          {
+            target: `Fastify: refresh ≥ ${fmt(TARGETS.fastifyRefreshPerSecond)}/s (in-memory sessions)`,
+            value: `${fmt(f.refresh.rps)}/s`,
+            met: f.refresh.rps >= TARGETS.fastifyRefreshPerSecond,
+          },
+          ...f.stores
+            .filter((r, i) => fastify.stores[i].label === 'Redis')
+            .map((r) => ({
+              target: `Fastify: refresh with Redis sessions ≥ ${TARGETS.fastifyRedisRatio} × Fastify in-memory refresh`,
+              value: `${fmt(r.rps)}/s ÷ ${fmt(f.refresh.rps)}/s = ${ratio(r.rps, f.refresh.rps)} ×${cpuBeside(r, f.refresh)}`,
+              met: r.rps >= TARGETS.fastifyRedisRatio * f.refresh.rps,
+            })),
+          {
+            target: `Fastify: cookie-mode refresh within ${Math.round((1 - TARGETS.fastifyCookieRefreshRatio) * 100)} % of header mode`,
+            value: `${fmt(f.cookieRefresh.rps)}/s ÷ ${fmt(f.refresh.rps)}/s = ${ratio(f.cookieRefresh.rps, f.refresh.rps)} ×${cpuBeside(f.cookieRefresh, f.refresh)}`,
+            met: f.cookieRefresh.rps >= TARGETS.fastifyCookieRefreshRatio * f.refresh.rps,
+          },
+        ]
+      : []),
   ];
 
   console.log('');
@@ -887,6 +1038,30 @@ async function main() {
       ]),
     ),
   );
+  // The Fastify rows: ratios to Express's same scenario, and within Fastify.
+  const cpu = (r) => (r.cpu === null ? 'n/a' : Math.round(r.cpu));
+  const isRefresh = (r) => r.name.startsWith('POST /auth/refresh');
+  if (f) {
+    console.table(
+      Object.fromEntries(
+        platformPairs.map(([e, fr]) => [
+          `${e.name} Express | Fastify`,
+          {
+            'Express req/s': Math.round(e.rps),
+            'Express CPU µs/req': cpu(e),
+            'Fastify req/s': Math.round(fr.rps),
+            'Fastify CPU µs/req': cpu(fr),
+            'F/E req/s': Number((fr.rps / e.rps).toFixed(3)),
+            'F/E CPU': e.cpu === null || fr.cpu === null ? 'n/a' : Number((fr.cpu / e.cpu).toFixed(2)),
+            'vs Fastify /health': Number((fr.rps / f.health.rps).toFixed(3)),
+            'vs Fastify refresh': isRefresh(fr) ? Number((fr.rps / f.refresh.rps).toFixed(3)) : '',
+            'Fastify p99 ms': fr.p99,
+            'Fastify non-2xx': fr.non2xx,
+          },
+        ]),
+      ),
+    );
+  }
   console.log(
     `raw argon2id verifications: ${fmt(raw.perSecond)}/s, ${fmt(raw.cpuPerVerification)} µs CPU each; login: ${fmt(loginRow.rps)}/s, ${
       loginRow.cpu === null ? 'n/a' : fmt(loginRow.cpu)
@@ -907,7 +1082,6 @@ async function main() {
   );
   console.log(`login flood answers: ${JSON.stringify(flood.statuses)}`);
   const hs256 = algorithmRows.find((r) => r.algorithm === 'HS256');
-  const cpu = (r) => (r.cpu === null ? 'n/a' : Math.round(r.cpu));
   if (hs256) {
     console.table(
       Object.fromEntries(
@@ -945,7 +1119,6 @@ async function main() {
         ],
       ]
     : [];
-  const ratio = (a, b, digits = 3) => (a === null || b === null ? 'n/a' : fmt(a / b, digits));
   if (rsRows) {
     console.table(
       Object.fromEntries(
@@ -969,6 +1142,7 @@ async function main() {
   console.log(
     `load average (1 min, every 5 s, ${CPUS} CPUs): min ${fmt(loadStats.min, 2)}, mean ${fmt(loadStats.mean, 2)}, max ${fmt(loadStats.max, 2)}`,
   );
+  console.log(`[bench] ran for ${fmt((performance.now() - startedAt) / 1000)} s (builds included)`);
 
   const markdown = `# Benchmarks
 
@@ -994,7 +1168,9 @@ Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes 
   public \`/health\`), so the pair differs only by the guard's work (verifying the JWT, \`@CurrentUser\`).
 - Refresh: ${CONNECTIONS} connections over ${CONNECTIONS + 5} sessions; every request presents the refresh
   token returned by an earlier refresh of the same session (a real rotation, never a replay); only
-  200 responses count.
+  200 responses count. Cookie mode: the same on the cookie-mode app, each request carrying what a
+  browser sends (the access, refresh and CSRF cookies of the session's latest response, the
+  \`X-CSRF-Token\` header, no body).
 - Session stores: the refresh scenario also runs against three more sample apps, one per session
   store, in the same rounds: SQLite (users and sessions in a temp file, WAL), PostgreSQL (users and
   sessions in a database of this run on the local server) and Redis (users in SQLite, sessions and
@@ -1003,7 +1179,11 @@ Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes 
 - Refresh without the revocation feed: the same scenario on one more in-memory app started with
   \`REVOCATION_FEED=off\`, in the same rounds.
 - Login: ${LOGIN_CONNECTIONS} connections, ${LOGIN_DURATION} s, correct password (argon2id m=19 MiB, t=2, p=1), after
-  the other sample apps have stopped. Raw verifications: the same argon2id parameters, synchronous
+  the other sample apps have stopped${
+    fastify
+      ? ` (on Express and on Fastify: ${loginOrder.length} runs of ${loginDuration} s, ${loginOrder.map((p) => p.label).join(', ')})`
+      : ''
+  }. Raw verifications: the same argon2id parameters, synchronous
   verifications in a loop in a child process on the server's CPU, for ${LOGIN_DURATION} s.
 - Login flood: GET /protected (${CONNECTIONS} connections, a token of \`admin\`) for ${DURATION} s alone, then
   ${DURATION} s during a flood of ${FLOOD_CONNECTIONS} connections logging in with correct passwords, round-robin
@@ -1039,7 +1219,33 @@ Flood logins answered: ${Object.entries(flood.statuses)
 Runs, in order: \`/health\` ${health.runs.map((v) => fmt(v)).join(', ')} req/s; \`/protected\` ${protectedRow.runs
     .map((v) => fmt(v))
     .join(', ')} req/s; refresh ${refreshRow.runs.map((v) => fmt(v)).join(', ')}/s.
+${
+  f
+    ? `
+Express and Fastify: the same sample app on Fastify (\`HTTP_ADAPTER=fastify\`): a header-mode and a cookie-mode app with
+in-memory sessions${fastify.stores.length > 0 ? ` and one app per session store (${fastify.stores.map((st) => st.label).join(', ')}; on PostgreSQL a database of its own, on Redis a key prefix of its own)` : ''},
+pinned to the same CPU. Each Fastify run sits right beside the same run on Express in every round
+(Express first in odd rounds, Fastify first in even ones), so that each pair is measured within
+seconds; login as described above. "F/E": Fastify's figure divided by Express's.
 
+| Scenario | Express req/s | Express CPU per request (µs) | Fastify req/s | Fastify CPU per request (µs) | F/E req/s | F/E CPU | Fastify vs its \`/health\` | Fastify vs its in-memory refresh | Fastify p99 (ms) | Fastify non-2xx |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${platformPairs
+  .map(
+    ([e, fr]) =>
+      `| \`${e.name}\` | ${fmt(e.rps)} | ${e.cpu === null ? 'n/a' : fmt(e.cpu)} | ${fmt(fr.rps)} | ${fr.cpu === null ? 'n/a' : fmt(fr.cpu)} | ${ratio(fr.rps, e.rps)} × | ${ratio(fr.cpu, e.cpu, 2)} × | ${ratio(fr.rps, f.health.rps)} × | ${isRefresh(fr) ? `${ratio(fr.rps, f.refresh.rps)} ×` : ''} | ${fr.p99} | ${fr.non2xx} |`,
+  )
+  .join('\n')}
+
+Runs, in order (Fastify): \`/health\` ${f.health.runs.map((v) => fmt(v)).join(', ')} req/s; \`/protected\` ${f.protected.runs
+        .map((v) => fmt(v))
+        .join(', ')} req/s; refresh ${f.refresh.runs.map((v) => fmt(v)).join(', ')}/s.
+
+Where a refresh on Fastify spends its CPU time, layer by layer (a CPU profile, \`node scripts/profile-refresh.mjs\`):
+[profile-refresh-fastify.md](profile-refresh-fastify.md).
+`
+    : ''
+}
 ${
   hs256
     ? `| Signing algorithm: \`GET /protected\` | req/s | vs HS256 | vs \`/health\` | server CPU per request (µs) | one raw verification (µs CPU) | non-2xx |

@@ -57,18 +57,51 @@ export interface CookieAttributes {
   maxAge: number;
 }
 
-/** The `Set-Cookie` line for a cookie (`maxAge: 0` also sets `Expires` in the past). */
-export function setCookieLine(name: string, value: string, attributes: CookieAttributes): string {
+/** The options of the `cookie` package for `attributes` (`maxAge: 0` also sets `Expires` in the past); `maxAge` left out on request. */
+function serializeOptions(attributes: CookieAttributes, withMaxAge: boolean): SerializeOptions {
   const options: SerializeOptions = {
     httpOnly: attributes.httpOnly,
     secure: attributes.secure,
     sameSite: attributes.sameSite,
     path: attributes.path,
-    maxAge: attributes.maxAge,
-    ...(attributes.domain !== undefined ? { domain: attributes.domain } : {}),
-    ...(attributes.maxAge === 0 ? { expires: new Date(0) } : {}),
   };
-  return serializeCookie(name, value, options);
+  if (withMaxAge) options.maxAge = attributes.maxAge;
+  if (attributes.domain !== undefined) options.domain = attributes.domain;
+  if (attributes.maxAge === 0) options.expires = new Date(0);
+  return options;
+}
+
+/**
+ * The attributes after `Max-Age` of each kind of line written so far (`; Domain=…; Path=…;
+ * Expires=…; HttpOnly; Secure; SameSite=…`, as the `cookie` package writes them), by cookie name and
+ * attributes. They come from the options (a few cookie names and paths), so the map stays small; it
+ * stops growing at {@link MAX_SUFFIXES} all the same.
+ */
+const suffixes = new Map<string, string>();
+const MAX_SUFFIXES = 64;
+
+/**
+ * The `Set-Cookie` line for a cookie (`maxAge: 0` also sets `Expires` in the past): the `cookie`
+ * package's line, byte for byte, with its errors (an invalid name, path, domain or `Max-Age` throws
+ * its `TypeError`, a lone surrogate in the value `encodeURIComponent`'s `URIError`). Its attributes
+ * after `Max-Age` depend on the options only, so the package writes them once per kind of line (and
+ * checks the name and attributes then); each call adds the encoded value and `Max-Age`. (A value
+ * encoded by `encodeURIComponent` always passes the package's value check.) Three lines per token
+ * response in cookie mode: writing them through the package every time was the largest cost of the
+ * module's own in a cookie-mode refresh.
+ */
+export function setCookieLine(name: string, value: string, attributes: CookieAttributes): string {
+  const { maxAge } = attributes;
+  if (!Number.isInteger(maxAge)) return serializeCookie(name, value, serializeOptions(attributes, true)); // throws the package's TypeError
+  // No part of a valid line holds a NUL, so two kinds of line never share a key.
+  const key = `${name}\0${attributes.path}\0${attributes.domain ?? ''}\0${attributes.sameSite}\0${attributes.httpOnly ? 1 : 0}${attributes.secure ? 1 : 0}${maxAge === 0 ? 1 : 0}`;
+  let suffix = suffixes.get(key);
+  if (suffix === undefined) {
+    // `name=` and the attributes after `Max-Age` (the package's order: Max-Age, Domain, Path, Expires, …).
+    suffix = serializeCookie(name, '', serializeOptions(attributes, false)).slice(name.length + 1);
+    if (suffixes.size < MAX_SUFFIXES) suffixes.set(key, suffix);
+  }
+  return `${name}=${encodeURIComponent(value)}; Max-Age=${maxAge}${suffix}`;
 }
 
 /** Whether the request's method can change state (and so needs CSRF protection when cookie-authenticated). */

@@ -1,0 +1,99 @@
+// Chained refreshes for autocannon, shared by `npm run bench` (bench.mjs) and the refresh profile
+// (profile-refresh.mjs): logins, and the request that presents each session's latest refresh token.
+
+/** The demo user every chain logs in as. */
+export const USER = { username: 'emilys', password: 'emilyspass' };
+
+/** Logs in with a JSON body; resolves the token response. */
+export async function login(base, user = USER) {
+  const res = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(user),
+  });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** The `name=value` pairs of Set-Cookie lines (autocannon's header value, or a fetch Response's getSetCookie()). */
+export function setCookies(lines) {
+  const jar = {};
+  for (const line of [lines ?? []].flat()) {
+    const pair = line.split(';')[0];
+    const eq = pair.indexOf('=');
+    jar[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return jar;
+}
+
+/**
+ * Logs in on a cookie-mode app: what its browser then holds, the access, refresh and CSRF cookies
+ * (`{ access_token, refresh_token, csrf_token }`).
+ */
+export async function cookieLogin(base, user = USER) {
+  const res = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(user),
+  });
+  const jar = setCookies(res.headers.getSetCookie());
+  if (res.status !== 200 || !jar.access_token || !jar.refresh_token || !jar.csrf_token)
+    throw new Error(`cookie-mode login failed: ${res.status} ${await res.text()}`);
+  return jar;
+}
+
+/**
+ * `sessions` sessions of {@link USER} on `base` and the autocannon request that refreshes them in
+ * chains: each request takes a session's latest token from a shared pool and each 200 response puts
+ * its successor back (a real rotation every time, never a replay). `counts.ok` and `counts.broken`
+ * count the answers. `mode: 'cookie'` (a cookie-mode app): what a browser sends, as the sample app's
+ * page does — the access, refresh and CSRF cookies and `X-CSRF-Token`, no body — and each response's
+ * Set-Cookie lines replace that session's cookies.
+ */
+export async function refreshChains(base, sessions, mode = 'header') {
+  // A shared pool rather than autocannon's per-connection `context`: with a single request in
+  // `requests`, autocannon resets the context to `initialContext` before every request.
+  const pool = [];
+  for (let i = 0; i < sessions; i++) pool.push(mode === 'cookie' ? await cookieLogin(base) : (await login(base)).refreshToken);
+  const counts = { ok: 0, broken: 0 };
+  const request =
+    mode === 'cookie'
+      ? {
+          method: 'POST',
+          path: '/auth/refresh',
+          setupRequest(req) {
+            // An empty pool only happens after a failure broke a chain; the request then fails (401).
+            const jar = pool.shift() ?? { refresh_token: 'no-token-left', csrf_token: 'none' };
+            const cookie = Object.entries(jar)
+              .map(([name, value]) => `${name}=${value}`)
+              .join('; ');
+            return { ...req, headers: { ...req.headers, cookie, 'x-csrf-token': jar.csrf_token } };
+          },
+          onResponse(status, _body, _context, headers) {
+            const jar = setCookies(headers['set-cookie'] ?? headers['Set-Cookie']);
+            if (status === 200 && jar.refresh_token && jar.csrf_token) {
+              counts.ok++;
+              pool.push(jar);
+            } else {
+              counts.broken++;
+            }
+          },
+        }
+      : {
+          method: 'POST',
+          path: '/auth/refresh',
+          headers: { 'content-type': 'application/json' },
+          setupRequest(req) {
+            return { ...req, body: JSON.stringify({ refreshToken: pool.shift() ?? 'no-token-left' }) };
+          },
+          onResponse(status, body) {
+            if (status === 200) {
+              counts.ok++;
+              pool.push(JSON.parse(body).refreshToken);
+            } else {
+              counts.broken++;
+            }
+          },
+        };
+  return { request, counts };
+}
