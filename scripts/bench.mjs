@@ -46,14 +46,13 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';
-import { USER, cookieLogin, login, refreshChains } from './refresh-load.mjs';
+import { USER, cookieLogin, cpuMicros, freePort, login, refreshChains } from './refresh-load.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -153,12 +152,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * elsewhere. CPU per request is far less sensitive to a noisy machine than req/s.
  */
 function serverCpuMicros() {
-  try {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in USER_HZ (100)
-  } catch {
-    return null;
-  }
+  return cpuMicros(child.pid);
 }
 
 /** Runs autocannon and records the server's CPU time per request. */
@@ -169,18 +163,6 @@ async function measured(run) {
   const result = out.result ?? out;
   out.cpuPerRequest = before === null || after === null ? null : (after - before) / result.requests.total;
   return out;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = accessTokenType) {

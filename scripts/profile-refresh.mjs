@@ -29,14 +29,13 @@ import { Redis } from 'ioredis';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';
-import { refreshChains } from './refresh-load.mjs';
+import { cpuMicros, freePort, refreshChains } from './refresh-load.mjs';
 
 const ADAPTER = process.env.PROFILE_ADAPTER ?? 'fastify';
 if (!['express', 'fastify'].includes(ADAPTER)) throw new Error(`PROFILE_ADAPTER: expected express or fastify, got '${ADAPTER}'`);
@@ -77,26 +76,6 @@ function cleanup() {
 process.on('exit', cleanup);
 
 /** CPU time (user + system, µs) process `pid` has used so far (Linux), else `null`. */
-function cpuMicros(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-  } catch {
-    return null;
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts a sample app with the profiler hook preloaded; resolves `{ base, app, line }` once it

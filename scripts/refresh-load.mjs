@@ -1,5 +1,31 @@
 // Chained refreshes for autocannon, shared by `npm run bench` (bench.mjs) and the refresh profile
-// (profile-refresh.mjs): logins, and the request that presents each session's latest refresh token.
+// (profile-refresh.mjs): logins, and the request that presents each session's latest refresh token;
+// and what both need around them: a free port and a process's CPU time.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The CPU time (user + system) process `pid` has used, in µs (Linux `/proc`); `null` where it cannot be read. */
+export function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return null;
+  }
+}
 
 /** The demo user every chain logs in as. */
 export const USER = { username: 'emilys', password: 'emilyspass' };
