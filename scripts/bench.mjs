@@ -42,7 +42,6 @@
 // default 1.5: unmeasured refreshes between each refresh run's logins and its measurement); PG_URL and REDIS_URL
 // point at the services. A quick run: BENCH_STORES=0 BENCH_ROUNDS=1 BENCH_DURATION=3.
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
@@ -52,7 +51,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';
-import { USER, cookieLogin, cpuMicros, freePort, login, refreshChains } from './refresh-load.mjs';
+import { USER, cookieLogin, cpuMicros, dropRedisKeys, freePort, login, refreshChains } from './refresh-load.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -414,16 +413,7 @@ async function pgAdmin(sql) {
 /** Drops the run's PostgreSQL databases and Redis keys (best effort). */
 async function cleanupServices() {
   for (const db of [BENCH_DB, BENCH_DB_FASTIFY]) await pgAdmin(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch(() => undefined);
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    const keys = await redis.keys(`${BENCH_PREFIX}*`);
-    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
-  } catch {
-    // Redis not reachable: nothing was written there.
-  } finally {
-    redis.disconnect();
-  }
+  await dropRedisKeys(REDIS_URL, BENCH_PREFIX);
 }
 
 /**

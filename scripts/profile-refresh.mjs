@@ -25,7 +25,6 @@
 // (PROFILE_DOCS=0: not). The .cpuprofile files are kept in PROFILE_OUT (default a temp directory;
 // Chrome DevTools and speedscope open them).
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +34,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, SAMPLE_MAIN, buildLibraryIfStale, buildSampleApp } from './build-helpers.mjs';
-import { cpuMicros, freePort, refreshChains } from './refresh-load.mjs';
+import { cpuMicros, dropRedisKeys, freePort, refreshChains } from './refresh-load.mjs';
 
 const ADAPTER = process.env.PROFILE_ADAPTER ?? 'fastify';
 if (!['express', 'fastify'].includes(ADAPTER)) throw new Error(`PROFILE_ADAPTER: expected express or fastify, got '${ADAPTER}'`);
@@ -136,20 +135,6 @@ async function startApp({ mode, store }, name, profileFile) {
     await sleep(200);
   }
   throw new Error('the sample app did not answer /health within 60 s');
-}
-
-/** Removes the Redis keys of the run (best effort). */
-async function dropRedisKeys() {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    const keys = await redis.keys(`${REDIS_PREFIX}*`);
-    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
-  } catch {
-    // Redis not reachable: nothing was written there.
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Chained refreshes for `duration` s; resolves refresh/s (200 answers) and the app's CPU µs per request. */
@@ -482,7 +467,7 @@ async function main() {
     console.log(`\n${markdownOf(name, results[name])}\n`);
   }
   cleanup();
-  if (RUN_CASES.some((c) => CASES[c].store === 'redis')) await dropRedisKeys();
+  if (RUN_CASES.some((c) => CASES[c].store === 'redis')) await dropRedisKeys(REDIS_URL, REDIS_PREFIX);
   const load = { mean: loadSamples.reduce((a, b) => a + b, 0) / loadSamples.length, max: Math.max(...loadSamples) };
   console.log(`load average (1 min, every 5 s, ${CPUS} CPUs): mean ${fmt(load.mean, 2)}, max ${fmt(load.max, 2)}`);
   if (process.env.PROFILE_DOCS === '0') return;

@@ -1,8 +1,23 @@
 // Chained refreshes for autocannon, shared by `npm run bench` (bench.mjs) and the refresh profile
 // (profile-refresh.mjs): logins, and the request that presents each session's latest refresh token;
 // and what both need around them: a free port and a process's CPU time.
+import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+
+/** Deletes the Redis keys under `prefix` at `url` (best effort: an unreachable Redis holds none of the run's keys). */
+export async function dropRedisKeys(url, prefix) {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const keys = await redis.keys(`${prefix}*`);
+    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+  } catch {
+    // Redis not reachable: nothing was written there.
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
