@@ -19,7 +19,8 @@ export function findChromium() {
 function aptGet(args, log) {
   log(`[chromium] apt-get ${args.join(' ')}`);
   const result = spawnSync('apt-get', args, {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // apt-get's output goes to stderr: stdout carries only the path (read by the browser tests).
+    stdio: ['ignore', 2, 2],
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
   return result.status === 0;

@@ -11,6 +11,7 @@ import { hashRefreshToken, newSessionId, RefreshTokens, refreshTokenSessionId } 
 import type { IssuedTokens } from '../transport/token-transport.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import { RevocationFeed } from './revocation-feed.js';
+import { KnownSessions } from './known-sessions.js';
 import { isSessionLive } from './session-liveness.js';
 
 /** Where a session was started from (shown in the session list). */
@@ -45,6 +46,11 @@ export interface RefreshOutcome {
  * and kept with the session, so a second presentation within `reuseGraceSeconds` (another tab, a
  * retried request) returns the very same pair.
  *
+ * One store call per refresh: a session this instance started, read or rotated is remembered
+ * ({@link KnownSessions}: its user and expiries, nothing secret), so its next refresh loads the user,
+ * issues the pair and lets the store's atomic `rotate` alone check the token and the revocation.
+ * Only when `rotate` refuses (or the session is unknown here) is the session read first.
+ *
  * Lost replies: while a rotated token is still the session's *previous* one, no rotation happened
  * since, so its successor was never presented (the next rotation, which only the successor can make,
  * moves `previousTokenHash` on). Such an orphaned successor is handed out again, with a fresh access
@@ -62,6 +68,7 @@ export interface RefreshOutcome {
 @Injectable()
 export class SessionService {
   private readonly refreshTokens: RefreshTokens;
+  private readonly known = new KnownSessions();
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
@@ -95,6 +102,7 @@ export class SessionService {
       ip: context.ip?.slice(0, 64) ?? null,
     };
     await this.store.create(session);
+    this.known.remember(session);
     const cap = this.options.refreshToken.maxSessionsPerUser;
     if (cap !== null) await this.enforceCap(user.id, cap, now);
     return this.issue(user, session, refreshToken, accessTtlSeconds, now);
@@ -122,21 +130,22 @@ export class SessionService {
     const sessionId = refreshTokenSessionId(token);
     if (!sessionId) throw new AuthException('REFRESH_TOKEN_INVALID');
     const hash = hashRefreshToken(token);
-    let session = await this.liveSession(sessionId);
 
+    // A session this instance has seen: no store read, `rotate` alone decides (see KnownSessions).
+    const known = this.known.live(sessionId, this.clock.now());
+    if (known !== undefined) {
+      const user = await loadUser(known.userId);
+      const outcome =
+        user && !user.disabled ? await this.rotateTo({ id: sessionId, ...known }, user, token, hash, accessTtlSeconds) : undefined;
+      if (outcome) return outcome;
+      // Not current any more, revoked, or the user cannot refresh: the full way decides what to answer.
+    }
+
+    let session = await this.liveSession(sessionId);
     if (constantTimeEqual(hash, session.refreshTokenHash)) {
       const user = await this.activeUser(session, loadUser);
-      const now = this.clock.now();
-      const successor = this.refreshTokens.issue(sessionId);
-      const tokens = this.issue(user, session, successor, accessTtlSeconds, now);
-      const rotated = await this.store.rotate(sessionId, hash, {
-        refreshTokenHash: hashRefreshToken(successor),
-        previousSuccessor: seal(token, JSON.stringify(tokens)),
-        rotatedAt: now,
-        lastUsedAt: now,
-        expiresAt: Math.min(now + this.options.refreshToken.ttlMs, session.absoluteExpiresAt),
-      });
-      if (rotated) return { tokens, user };
+      const outcome = await this.rotateTo(session, user, token, hash, accessTtlSeconds);
+      if (outcome) return outcome;
       // Another request rotated this token first: fall through to the grace path.
       session = await this.liveSession(sessionId);
     }
@@ -161,6 +170,34 @@ export class SessionService {
     // Neither current nor previous: an authentic token of this session is an older generation.
     if (this.refreshTokens.isAuthentic(token)) return this.reuseDetected(sessionId);
     throw new AuthException('REFRESH_TOKEN_INVALID');
+  }
+
+  /**
+   * Rotates `token` (whose hash is `hash`) of the session to a new pair for `user`, with one store
+   * call; `undefined` when the store refused (the token is no longer current, or the session was
+   * revoked or deleted).
+   */
+  private async rotateTo(
+    session: Pick<StoredSession, 'id' | 'userId' | 'absoluteExpiresAt'>,
+    user: AuthUser,
+    token: string,
+    hash: string,
+    accessTtlSeconds: number | undefined,
+  ): Promise<RefreshOutcome | undefined> {
+    const now = this.clock.now();
+    const successor = this.refreshTokens.issue(session.id);
+    const tokens = this.issue(user, session, successor, accessTtlSeconds, now);
+    const expiresAt = Math.min(now + this.options.refreshToken.ttlMs, session.absoluteExpiresAt);
+    const rotated = await this.store.rotate(session.id, hash, {
+      refreshTokenHash: hashRefreshToken(successor),
+      previousSuccessor: seal(token, JSON.stringify(tokens)),
+      rotatedAt: now,
+      lastUsedAt: now,
+      expiresAt,
+    });
+    if (!rotated) return undefined;
+    this.known.remember({ id: session.id, userId: session.userId, absoluteExpiresAt: session.absoluteExpiresAt, expiresAt });
+    return { tokens, user };
   }
 
   /** The user's live sessions, newest first, marking the caller's own. */
@@ -201,12 +238,17 @@ export class SessionService {
     const now = this.clock.now();
     const live = await this.store.listActiveByUser(userId, now);
     const count = await this.store.revokeAllForUser(userId, now, exceptSessionId);
-    for (const s of live) if (s.id !== exceptSessionId) this.revocations.record(s.id, now);
+    for (const s of live) {
+      if (s.id === exceptSessionId) continue;
+      this.known.forget(s.id);
+      this.revocations.record(s.id, now);
+    }
     return count;
   }
 
   /** Revokes one session in the store and in this instance's revocation list. */
   private async revokeAt(sessionId: string, at: number): Promise<void> {
+    this.known.forget(sessionId);
     await this.store.revoke(sessionId, at);
     this.revocations.record(sessionId, at);
   }
@@ -217,7 +259,7 @@ export class SessionService {
    */
   private issue(
     user: AuthUser,
-    session: StoredSession,
+    session: Pick<StoredSession, 'id' | 'absoluteExpiresAt'>,
     refreshToken: string,
     accessTtlSeconds: number | undefined,
     now: number,
@@ -252,6 +294,7 @@ export class SessionService {
     if (!isSessionLive(session, this.clock.now())) {
       throw new AuthException('REFRESH_TOKEN_INVALID');
     }
+    this.known.remember(session);
     return session;
   }
 
