@@ -194,16 +194,17 @@ async function startApp(port, accessTokenType = 'header', extraEnv = {}, name = 
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const ready = await Promise.race([
-      fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ),
+    // One request: the answer that says "ready" also names the platform (a second request could meet
+    // the first one's keep-alive socket just as it closes).
+    const health = await Promise.race([
+      fetch(`${base}/health`)
+        .then((r) => (r.ok ? r.json() : null))
+        .catch(() => null),
       exited,
     ]);
-    if (ready) {
+    if (health !== null) {
       // GET /health names the platform: make sure each app measured runs on the one it is filed under.
-      const { adapter } = await fetch(`${base}/health`).then((r) => r.json());
+      const { adapter } = health;
       const expected = extraEnv.HTTP_ADAPTER ?? 'express';
       if (adapter !== expected) throw new Error(`the sample app on ${base} runs on ${adapter}, not ${expected}`);
       return base;
@@ -494,7 +495,10 @@ async function startAlgorithmApps() {
     const started = performance.now();
     const repeated = signJwt(key, { ...claims, jti: 'bench-repeated' });
     const distinct = Array.from({ length: DISTINCT_TOKENS }, (_, i) => signJwt(key, { ...claims, jti: `bench-${i}` }));
-    const check = await fetch(`${base}/protected`, { headers: { authorization: `Bearer ${distinct[0]}` } });
+    // Signing blocked this script's event loop for seconds: the login's keep-alive socket may have been
+    // closed by the app meanwhile without undici noticing yet, so a first failure is retried (a GET).
+    const get = () => fetch(`${base}/protected`, { headers: { authorization: `Bearer ${distinct[0]}` } });
+    const check = await get().catch(get);
     if (check.status !== 200) throw new Error(`the ${algorithm} app refused a token signed with its key: ${check.status}`);
     console.log(
       `[bench] sample app on ${base}: ${algorithm} (${DISTINCT_TOKENS} tokens signed in ${Math.round(performance.now() - started)} ms)`,
@@ -1320,7 +1324,7 @@ main().then(
     process.exit(0);
   },
   async (error) => {
-    console.error(`[bench] ${error.stack ?? error}`);
+    console.error(`[bench] ${error.stack ?? error}${error.cause ? `\n  cause: ${error.cause.stack ?? error.cause}` : ''}`);
     cleanup();
     await cleanupServices();
     process.exit(1);
