@@ -12,6 +12,12 @@ import { AUTH_OPTIONS, AUTH_RAW_OPTIONS, AUTH_ROUTES } from './auth.constants.js
 import { AuthService } from './auth.service.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { AccountController } from './controllers/account.controller.js';
+import { ActivityController } from './controllers/activity.controller.js';
+import { ActivityFeed } from './events/activity-feed.js';
+import { AuthEvents } from './events/auth-events.js';
+import { EventSinksSetup } from './events/event-sinks.setup.js';
+import { MemoryActivityStore } from './stores/memory/memory-activity.store.js';
+import { ACTIVITY_STORE, assertActivityStore, type ActivityStore } from './stores/activity.store.js';
 import { routeSwitchesProvider, type RouteCondition } from './controllers/route-switches.js';
 import { mountController } from './controllers/mount-controller.js';
 import { MfaController } from './controllers/mfa.controller.js';
@@ -127,6 +133,9 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
     ? mountController(AccountController, prefix, accountPaths, guards)
     : undefined;
   if (account !== undefined) controllers.push(account);
+  // Left out at start-up with `activityStore: false`.
+  const activity = paths.activity === null ? undefined : mountController(ActivityController, prefix, { list: paths.activity }, guards);
+  if (activity !== undefined) controllers.push(activity);
   // At the app root, not under the prefix; left out at start-up without an asymmetric key.
   const wellKnown = mountController(
     WellKnownController,
@@ -148,6 +157,7 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
         metadata: (options) => publishing(options) && options.jwt.publicUrl !== null,
       }),
       routeSwitchesProvider(mfa, Object.fromEntries(Object.keys(mfaPaths).map((name) => [name, mfaOn]))),
+      routeSwitchesProvider(activity, { list: (options) => options.activity.enabled }),
       routeSwitchesProvider(account, {
         forgot: emailOn,
         reset: emailOn,
@@ -222,6 +232,13 @@ function pluggedProviders(): Provider[] {
       'AccountTokenStore',
       assertAccountTokenStore,
     ),
+    storeProvider<ActivityStore | null>(
+      ACTIVITY_STORE,
+      (raw) => (raw.activityStore === false ? { useFactory: () => null } : raw.activityStore),
+      () => new MemoryActivityStore(),
+      'ActivityStore',
+      (store) => (store === null ? null : assertActivityStore(store)),
+    ),
     storeProvider<MfaSender | undefined>(
       EMAIL_SENDER,
       (raw) => raw.emailSender ?? raw.mfa?.senders?.email,
@@ -283,6 +300,9 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     },
     AccessTokenService,
     MfaTokenService,
+    AuthEvents,
+    ActivityFeed,
+    EventSinksSetup,
     SessionService,
     RevocationFeed,
     SessionJanitor,
@@ -323,6 +343,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       MFA_ENROLMENT_STORE,
       MFA_CHALLENGE_STORE,
       ACCOUNT_TOKEN_STORE,
+      ACTIVITY_STORE,
       EMAIL_SENDER,
       SMS_SENDER,
       PASSWORD_HASHER,
@@ -339,6 +360,8 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       MfaFactorRegistry,
       AccountService,
       AuthService,
+      AuthEvents,
+      ActivityFeed,
       AccessTokenGuard,
       RolesGuard,
     ],

@@ -17,6 +17,8 @@ import { parseIdentifier } from './users/identifiers.js';
 import { toPublicUser, type PublicUser } from './users/public-user.js';
 import { PasswordChecks } from './users/password-checks.js';
 import { AccountService } from './account/account.service.js';
+import { AuthEvents } from './events/auth-events.js';
+import { toClientContext, type ClientContext } from './transport/client-address.js';
 
 /** Login input: one identifier and the password. */
 export interface LoginInput {
@@ -92,6 +94,7 @@ export class AuthService {
     private readonly mfa: MfaService,
     private readonly mfaEnrolment: MfaEnrolmentService,
     private readonly trustedDevices: TrustedDeviceService,
+    private readonly events: AuthEvents,
   ) {}
 
   /**
@@ -124,6 +127,7 @@ export class AuthService {
         ...(profile ? { profile } : {}),
       });
       await this.account.sendVerification(user, context.ip);
+      this.events.emit('user.registered', { userId: user.id, context });
       return toPublicUser(user);
     } catch (error) {
       if (!(error instanceof DuplicateUserError)) throw error;
@@ -174,7 +178,9 @@ export class AuthService {
     // The trust token is checked at most once, with the same store work for an unknown account.
     let trusted: Promise<boolean> | undefined;
     const isTrusted = (): Promise<boolean> => (trusted ??= this.trustedDevices.isTrusted(user, input.trustToken));
-    const ticket = await this.limiter.begin({ identifier, userId: user?.id, address: context.ip, provesAccount: isTrusted });
+    const ticket = await this.limiter
+      .begin({ identifier, userId: user?.id, address: context.ip, provesAccount: isTrusted })
+      .catch((error: unknown) => this.locked(error, user?.id ?? null, context));
     // An unchecked refusal (a lock the client must not see) does the same work as a wrong password.
     const valid =
       user && ticket.check
@@ -182,16 +188,24 @@ export class AuthService {
         : await this.passwords.hasher.verify(await this.passwords.getDummyHash(permit), input.password, permit).then(() => false);
     if (!user || !valid || user.disabled) {
       await this.limiter.settle(ticket, false);
+      const reason = !user ? 'unknown_account' : !ticket.check ? 'locked' : !valid ? 'invalid_credentials' : 'disabled';
+      this.events.emit('login.failed', { userId: user?.id ?? null, reason, context });
       throw new AuthException('INVALID_CREDENTIALS');
     }
     await this.limiter.settle(ticket, true);
     // Told only to whoever knows the password (EMAIL_NOT_VERIFIED reveals nothing to a guesser).
-    if (this.options.account.emailVerification.required && user.emailVerified !== true) throw new AuthException('EMAIL_NOT_VERIFIED');
-    const checkedHash = await this.rehashIfNeeded(user, input.password, permit);
+    if (this.options.account.emailVerification.required && user.emailVerified !== true) {
+      this.events.emit('login.failed', { userId: user.id, reason: 'email_not_verified', context });
+      throw new AuthException('EMAIL_NOT_VERIFIED');
+    }
+    const checkedHash = await this.rehashIfNeeded(user, input.password, permit, context);
     // Hashing is over: the place goes to the next sign-in while codes are sent and the session starts.
     permit.release();
     const outcome = await this.afterFirstFactor(user, context, accessTtl, isTrusted);
-    if (outcome.grant !== undefined) await this.assertPasswordUnchanged(user.id, checkedHash, outcome.grant.tokens.sessionId);
+    if (outcome.grant !== undefined) {
+      await this.assertPasswordUnchanged(user.id, checkedHash, outcome.grant.tokens.sessionId);
+      this.events.emit('login.succeeded', { userId: user.id, sessionId: outcome.grant.tokens.sessionId, method: 'password', context });
+    } else this.events.emit('mfa.required', { userId: user.id, context });
     return outcome;
   }
 
@@ -226,11 +240,14 @@ export class AuthService {
       const defaultMethod = primary[0];
       if (defaultMethod !== undefined) {
         const methods = challenge.methods.filter((method) => method !== 'email');
-        return { pending: await this.mfa.beginPending(user, { methods, defaultMethod }, context.ip, accessTtl, ['email']) };
+        const pending = await this.mfa.beginPending(user, { methods, defaultMethod }, context, accessTtl, ['email']);
+        this.events.emit('mfa.required', { userId: user.id, context });
+        return { pending };
       }
       if (this.options.mfa.required) throw new AuthException('MFA_ENROLLMENT_REQUIRED');
     }
     const tokens = await this.sessions.start(user, context, accessTtl);
+    this.events.emit('login.succeeded', { userId: user.id, sessionId: tokens.sessionId, method: 'login_code', context });
     return { grant: { tokens, user: toPublicUser(user), message: this.options.responses.messages.login } };
   }
 
@@ -243,7 +260,7 @@ export class AuthService {
   ): Promise<LoginOutcome> {
     const challenge = await this.mfa.challengeFor(user);
     if (challenge !== null && !(await isTrusted())) {
-      return { pending: await this.mfa.beginPending(user, challenge, context.ip, accessTtl) };
+      return { pending: await this.mfa.beginPending(user, challenge, context, accessTtl) };
     }
     const tokens = await this.sessions.start(user, context, accessTtl);
     return { grant: { tokens, user: toPublicUser(user), message: this.options.responses.messages.login } };
@@ -254,11 +271,14 @@ export class AuthService {
    * session; with `trustDevice`, also remembers the device.
    */
   async verifyMfa(input: VerifyMfaInput, context: SessionContext): Promise<MfaLoginResult> {
-    const { user, accessTtlSeconds } = await this.mfa.verify(input.mfaToken, input.method, input.code, context.ip);
+    const { user, accessTtlSeconds } = await this.mfa.verify(input.mfaToken, input.method, input.code, context);
     const tokens = await this.sessions.start(user, context, accessTtlSeconds);
+    this.events.emit('login.succeeded', { userId: user.id, sessionId: tokens.sessionId, method: input.method, context });
     const grant: TokenGrant = { tokens, user: toPublicUser(user), message: this.options.responses.messages.login };
     if (input.trustDevice !== true) return { grant };
-    return { grant, trust: await this.trustedDevices.trust(user.id, context.userAgent) };
+    const trust = await this.trustedDevices.trust(user.id, context.userAgent);
+    this.events.emit('trusted_device.added', { userId: user.id, sessionId: tokens.sessionId, context });
+    return { grant, trust };
   }
 
   /** Starts a TOTP setup for the caller. */
@@ -266,25 +286,30 @@ export class AuthService {
     return this.mfaEnrolment.setupTotp(await this.requireUser(principal.id));
   }
 
-  /** Confirms the caller's TOTP setup; returns the new recovery codes. */
-  async enableTotp(principal: AuthPrincipal, code: string, ip?: string): Promise<{ recoveryCodes: string[] }> {
-    return this.mfaEnrolment.enableTotp(await this.requireUser(principal.id), code, ip);
+  /** Confirms the caller's TOTP setup; returns the new recovery codes. `client`: the request's {@link ClientContext} (or its address). */
+  async enableTotp(principal: AuthPrincipal, code: string, client?: ClientContext | string): Promise<{ recoveryCodes: string[] }> {
+    const context = toClientContext(client);
+    const result = await this.mfaEnrolment.enableTotp(await this.requireUser(principal.id), code, context.ip);
+    this.events.emit('mfa.enabled', { userId: principal.id, sessionId: principal.sessionId, method: 'totp', context });
+    return result;
   }
 
   /**
    * Turns one of the caller's second factors off after checking the password (rate-limited like
    * login); revokes every trusted device.
    */
-  async disableMfa(principal: AuthPrincipal, method: MfaMethod, password: string, ip?: string): Promise<void> {
+  async disableMfa(principal: AuthPrincipal, method: MfaMethod, password: string, client?: ClientContext | string): Promise<void> {
+    const context = toClientContext(client);
     this.passwords.assertLength(password);
     const permit = this.passwords.reserve();
     try {
       const user = await this.requireUser(principal.id);
-      await this.passwords.checkPassword(user, password, ip, permit, 'The current password is wrong.');
+      await this.passwords.checkPassword(user, password, context.ip, permit, 'The current password is wrong.');
       await this.mfaEnrolment.disable(user, method);
     } finally {
       permit.release();
     }
+    this.events.emit('mfa.disabled', { userId: principal.id, sessionId: principal.sessionId, method, context });
   }
 
   /** The caller's trusted devices. */
@@ -293,15 +318,16 @@ export class AuthService {
   }
 
   /** Revokes one of the caller's trusted devices. */
-  async revokeTrustedDevice(principal: AuthPrincipal, id: string): Promise<void> {
-    return this.trustedDevices.revoke(principal.id, id);
+  async revokeTrustedDevice(principal: AuthPrincipal, id: string, client?: ClientContext): Promise<void> {
+    await this.trustedDevices.revoke(principal.id, id);
+    this.events.emit('trusted_device.revoked', { userId: principal.id, sessionId: principal.sessionId, reason: 'user', context: client });
   }
 
   /** Rotates a refresh token (see {@link SessionService.refresh}). */
-  async refresh(refreshToken: string | null, expiresInMins?: number): Promise<TokenGrant> {
+  async refresh(refreshToken: string | null, expiresInMins?: number, client?: ClientContext): Promise<TokenGrant> {
     if (refreshToken === null || refreshToken === '') throw new AuthException('REFRESH_TOKEN_MISSING');
     const accessTtl = this.accessTtl(expiresInMins);
-    const { tokens, user } = await this.sessions.refresh(refreshToken, (id) => this.users.findById(id), accessTtl);
+    const { tokens, user } = await this.sessions.refresh(refreshToken, (id) => this.users.findById(id), accessTtl, client);
     return { tokens, user: toPublicUser(user), message: this.options.responses.messages.refresh };
   }
 
@@ -311,12 +337,13 @@ export class AuthService {
   }
 
   /** Revokes the caller's session, or all of their sessions (and then their trusted devices too). */
-  async logout(principal: AuthPrincipal, allSessions = false): Promise<void> {
+  async logout(principal: AuthPrincipal, allSessions = false, client?: ClientContext): Promise<void> {
     if (allSessions) {
       await this.sessions.revokeAll(principal.id);
       await this.trustedDevices.revokeAll(principal.id);
       await this.account.dropPendingChanges(principal.id);
     } else await this.sessions.revoke(principal.sessionId);
+    this.events.emit('logout', { userId: principal.id, sessionId: principal.sessionId, allSessions, context: client });
   }
 
   /** The caller's live sessions. */
@@ -325,27 +352,34 @@ export class AuthService {
   }
 
   /** Revokes one of the caller's sessions. */
-  async revokeSession(principal: AuthPrincipal, sessionId: string): Promise<void> {
-    return this.sessions.revokeOwn(principal.id, sessionId);
+  async revokeSession(principal: AuthPrincipal, sessionId: string, client?: ClientContext): Promise<void> {
+    return this.sessions.revokeOwn(principal.id, sessionId, client);
   }
 
   /**
    * Changes the caller's password after checking the current one (rate-limited like login), then
    * revokes every other session and every trusted device.
    */
-  async changePassword(principal: AuthPrincipal, currentPassword: string, newPassword: string, ip?: string): Promise<void> {
+  async changePassword(
+    principal: AuthPrincipal,
+    currentPassword: string,
+    newPassword: string,
+    client?: ClientContext | string,
+  ): Promise<void> {
+    const context = toClientContext(client);
     this.passwords.assertLength(currentPassword);
     this.passwords.assertPolicy(newPassword, 'newPassword');
     const permit = this.passwords.reserve();
     let user: AuthUser;
     try {
       user = await this.requireUser(principal.id);
-      await this.passwords.checkPassword(user, currentPassword, ip, permit, 'The current password is wrong.');
+      await this.passwords.checkPassword(user, currentPassword, context.ip, permit, 'The current password is wrong.');
       await this.users.updatePasswordHash(user.id, await this.passwords.hasher.hash(newPassword, permit));
     } finally {
       permit.release();
     }
-    await this.sessions.revokeAll(user.id, principal.sessionId);
+    this.events.emit('password.changed', { userId: user.id, sessionId: principal.sessionId, reason: 'change', context });
+    await this.sessions.revokeAll(user.id, principal.sessionId, 'password_changed', context);
     await this.trustedDevices.revokeAll(user.id);
     await this.account.dropPendingChanges(user.id);
   }
@@ -368,10 +402,25 @@ export class AuthService {
   }
 
   /** Upgrades a hash made with weaker parameters; resolves the hash the user now has. */
-  private async rehashIfNeeded(user: AuthUser, password: string, permit: HashPermit): Promise<string> {
+  private async rehashIfNeeded(user: AuthUser, password: string, permit: HashPermit, context: SessionContext): Promise<string> {
     if (!this.passwords.hasher.needsRehash(user.passwordHash)) return user.passwordHash;
     const upgraded = await this.passwords.hasher.hash(password, permit);
     await this.users.updatePasswordHash(user.id, upgraded);
+    this.events.emit('password.rehashed', { userId: user.id, reason: hashScheme(user.passwordHash), context });
     return upgraded;
   }
+
+  /** A 429 from the limiter becomes a `login.locked` event (the error is rethrown as is). */
+  private locked(error: unknown, userId: string | null, context: SessionContext): never {
+    if (error instanceof AuthException && error.code === 'TOO_MANY_REQUESTS')
+      this.events.emit('login.locked', { userId, reason: 'login', context });
+    throw error;
+  }
+}
+
+/** The scheme of a stored password hash, for the `password.rehashed` event (never the hash itself). */
+function hashScheme(hash: string): string {
+  const id = /^\$([a-z0-9-]{1,20})\$/.exec(hash)?.[1];
+  if (id === '2a' || id === '2b' || id === '2y') return 'bcrypt';
+  return id ?? (hash.startsWith('pbkdf2_') ? 'pbkdf2' : 'other');
 }

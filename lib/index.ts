@@ -35,7 +35,9 @@ export type {
   AccountLinksOptions,
   AccountMessageTemplate,
   AccountMessageVariables,
+  ActivityOptions,
   AttemptLimit,
+  EventsOptions,
   EmailVerificationOptions,
   LoginCodeOptions,
   PasswordResetOptions,
@@ -144,6 +146,31 @@ export {
   type MfaCodeMessage,
   type MfaSender,
 } from './mfa/mfa-sender.js';
+
+// Security events and the activity feed (docs/events.md)
+export {
+  ACTIVITY_MAX_PAGE,
+  AUTH_EVENT_TYPES,
+  DEFAULT_ACTIVITY_TYPES,
+  type AuthEvent,
+  type AuthEventBase,
+  type AuthEventDetails,
+  type AuthEventOf,
+  type AuthEventType,
+} from './events/auth-event.js';
+export type { AuthEventSink } from './events/auth-event.sink.js';
+export { AuthEvents, type AuthEventInit, type AuthEventsStats, type EventContext } from './events/auth-events.js';
+export type { AuthEventSinkStats } from './events/event-channel.js';
+export { LoggerEventSink } from './events/logger-event.sink.js';
+export { ActivityFeed, type ActivityPage, type ActivityView } from './events/activity-feed.js';
+export {
+  ACTIVITY_STORE,
+  InjectActivityStore,
+  type ActivityCursor,
+  type ActivityStore,
+  type StoredActivity,
+} from './stores/activity.store.js';
+export { MemoryActivityStore, type MemoryActivityStoreOptions } from './stores/memory/memory-activity.store.js';
 
 // Password hashing
 export { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { ActivityFeed } from '../events/activity-feed.js';
+import { AuthEvents } from '../events/auth-events.js';
+import { toClientContext, type ClientContext } from '../transport/client-address.js';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { constantTimeEqual, randomToken } from '../crypto/secrets.js';
@@ -70,6 +73,8 @@ export class AccountService implements OnModuleInit {
     private readonly trustedDevices: TrustedDeviceService,
     private readonly mfa: MfaService,
     private readonly mailer: AccountMailer,
+    private readonly events: AuthEvents,
+    private readonly activity: ActivityFeed,
   ) {
     this.tokens = new AccountTokens(options.secretKeys, options.account.codeLength);
   }
@@ -89,7 +94,9 @@ export class AccountService implements OnModuleInit {
    * `POST /password/forgot`: sends a reset link (or code) to an existing, enabled account. Resolves
    * alike for an unknown one (same store work, nothing sent). 429 beyond the send limits.
    */
-  async forgotPassword(input: AccountIdentifier, ip: string | undefined): Promise<void> {
+  async forgotPassword(input: AccountIdentifier, client: ClientContext | string | undefined): Promise<void> {
+    const context = toClientContext(client);
+    const { ip } = context;
     const { key, lookup } = this.identify(input);
     await this.reserveSend('password-reset', key, ip);
     const user = await lookup();
@@ -105,6 +112,7 @@ export class AccountService implements OnModuleInit {
       await this.put(user, 'password-reset', this.tokens.linkHash('password-reset', token) as string, user.email, tokenTtlMs);
       this.send('password-reset', user, user.email, token, accountLink(this.options.account.links.passwordReset, token), tokenTtlMs);
     }
+    this.events.emit('password.reset_requested', { userId: user.id, context });
   }
 
   /**
@@ -114,7 +122,9 @@ export class AccountService implements OnModuleInit {
    * changes the password; the others get `RESET_TOKEN_INVALID`. Then every session and trusted device
    * of the user is revoked, and the address counts as verified (the mailbox was just proved).
    */
-  async resetPassword(input: ResetPasswordInput, ip: string | undefined): Promise<void> {
+  async resetPassword(input: ResetPasswordInput, client: ClientContext | string | undefined): Promise<void> {
+    const context = toClientContext(client);
+    const { ip } = context;
     this.passwords.assertPolicy(input.newPassword, 'newPassword');
     const { record, user } = await this.findResetToken(input, ip);
     // Wrong authenticator codes count on a cap of their own; the one that reaches it kills the link.
@@ -131,7 +141,8 @@ export class AccountService implements OnModuleInit {
     }
     await this.users.updatePasswordHash(user.id, passwordHash);
     await this.counters.reset(attemptKey('password-reset', user.id));
-    await this.sessions.revokeAll(user.id);
+    this.events.emit('password.changed', { userId: user.id, reason: 'reset', context });
+    await this.sessions.revokeAll(user.id, undefined, 'password_changed', context);
     await this.trustedDevices.revokeAll(user.id);
     // Whatever was pending (an e-mail change asked by a hijacker, a sign-in code) dies with the old password.
     await this.store.deleteForUser(user.id);
@@ -198,7 +209,8 @@ export class AccountService implements OnModuleInit {
   }
 
   /** `POST /email/verify/resend`: a new verification link for the caller (send-limited; nothing sent when already verified). */
-  async resendVerification(principal: AuthPrincipal, ip: string | undefined): Promise<void> {
+  async resendVerification(principal: AuthPrincipal, client: ClientContext | string | undefined): Promise<void> {
+    const { ip } = toClientContext(client);
     const user = await this.requireUser(principal.id);
     await this.reserveSend('email-verification', `id:${user.id}`, ip);
     await this.sendVerification(user, ip);
@@ -210,13 +222,14 @@ export class AccountService implements OnModuleInit {
    * `VERIFICATION_TOKEN_INVALID` for anything else (unknown, used, expired, superseded, or the new
    * address taken meanwhile).
    */
-  async verifyEmail(token: string): Promise<'verified' | 'changed'> {
+  async verifyEmail(token: string, client?: ClientContext): Promise<'verified' | 'changed'> {
     const now = this.clock.now();
     const verifyHash = this.tokens.linkHash('email-verification', token);
     const verification = verifyHash === undefined ? null : await this.store.consume('email-verification', verifyHash, now);
     if (verification !== null) {
       const done = await this.users.setEmailVerified?.(verification.userId, true, verification.email ?? undefined);
       if (done !== true) throw new AuthException('VERIFICATION_TOKEN_INVALID');
+      this.events.emit('email.verified', { userId: verification.userId, context: client });
       return 'verified';
     }
     const changeHash = this.tokens.linkHash('email-change', token);
@@ -230,6 +243,7 @@ export class AccountService implements OnModuleInit {
     }
     // Every link and code still out for the old address (verification, reset, sign-in) dies with it.
     await this.store.deleteForUser(change.userId);
+    this.events.emit('email.changed', { userId: change.userId, context: client });
     return 'changed';
   }
 
@@ -239,7 +253,13 @@ export class AccountService implements OnModuleInit {
    * account has gets a "you already have an account" message instead, after the same work, and the
    * caller gets the same answer. 501 `NOT_IMPLEMENTED` without `UserStore.updateEmail`.
    */
-  async changeEmail(principal: AuthPrincipal, newEmail: string, password: string, ip: string | undefined): Promise<void> {
+  async changeEmail(
+    principal: AuthPrincipal,
+    newEmail: string,
+    password: string,
+    client: ClientContext | string | undefined,
+  ): Promise<void> {
+    const { ip } = toClientContext(client);
     const email = parseIdentifier(newEmail, 'newEmail', 'email');
     this.passwords.assertLength(password);
     if (this.users.updateEmail === undefined) {
@@ -277,7 +297,14 @@ export class AccountService implements OnModuleInit {
    * `accountDeletion.beforeDelete`, revokes every session and trusted device, removes the MFA state
    * and one-time tokens, and deletes the user. 501 `NOT_IMPLEMENTED` without `UserStore.delete`.
    */
-  async deleteAccount(principal: AuthPrincipal, password: string, mfaCode: string | undefined, ip: string | undefined): Promise<void> {
+  async deleteAccount(
+    principal: AuthPrincipal,
+    password: string,
+    mfaCode: string | undefined,
+    client: ClientContext | string | undefined,
+  ): Promise<void> {
+    const context = toClientContext(client);
+    const { ip } = context;
     this.passwords.assertLength(password);
     const remove = this.users.delete?.bind(this.users);
     if (remove === undefined) {
@@ -299,12 +326,15 @@ export class AccountService implements OnModuleInit {
     await this.enrolment.deleteRecoveryCodes(user.id);
     await this.store.deleteForUser(user.id);
     await remove(user.id);
+    await this.activity.forgetUser(user.id);
+    this.events.emit('account.deleted', { userId: user.id, context });
   }
 
   // ---------------------------------------------------------------- sign-in codes
 
   /** `POST /login/code/send`: a sign-in code to an existing, enabled account; alike for an unknown one. */
-  async sendLoginCode(email: string, ip: string | undefined): Promise<void> {
+  async sendLoginCode(email: string, client: ClientContext | string | undefined): Promise<void> {
+    const { ip } = toClientContext(client);
     const { key, lookup } = this.identify({ email });
     await this.reserveSend('login-code', key, ip);
     const user = await lookup();
@@ -320,7 +350,9 @@ export class AccountService implements OnModuleInit {
    * Checks and uses a sign-in code; resolves the user (whose address now counts as verified).
    * `INVALID_CREDENTIALS` for an unknown account or a wrong, used or expired code (guess-limited).
    */
-  async verifyLoginCode(email: string, code: string, ip: string | undefined): Promise<AuthUser> {
+  async verifyLoginCode(email: string, code: string, client: ClientContext | string | undefined): Promise<AuthUser> {
+    const context = toClientContext(client);
+    const { ip } = context;
     const { key, lookup } = this.identify({ email });
     if (!this.tokens.isCode(code)) {
       throw new AuthException('VALIDATION_FAILED', {
@@ -328,7 +360,10 @@ export class AccountService implements OnModuleInit {
       });
     }
     const found = await this.checkCode('login-code', key, lookup, code, ip);
-    if (found === null) throw new AuthException('INVALID_CREDENTIALS');
+    if (found === null) {
+      this.events.emit('login.failed', { reason: 'invalid_code', context });
+      throw new AuthException('INVALID_CREDENTIALS');
+    }
     const { user } = found;
     // The first proof of the mailbox on an unverified account: whoever registered the address before
     // its owner (account pre-hijacking) loses the password they set and their sessions.

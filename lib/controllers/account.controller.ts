@@ -69,7 +69,7 @@ export class AccountController {
   @ApiAcceptedResponse({ type: MessageResponseDto })
   @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'TOO_MANY_REQUESTS')
   async forgot(@JsonBody(authValidationPipe) dto: ForgotPasswordDto, @ClientContext() client: ClientContext): Promise<{ message: string }> {
-    await this.account.forgotPassword(dto, client.ip);
+    await this.account.forgotPassword(dto, client);
     return { message: ACCOUNT_MESSAGES.forgot };
   }
 
@@ -96,7 +96,7 @@ export class AccountController {
     @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<{ message: string }> {
-    await this.account.resetPassword(dto, client.ip);
+    await this.account.resetPassword(dto, client);
     this.transport.clearTokens(res);
     return { message: ACCOUNT_MESSAGES.reset };
   }
@@ -108,8 +108,11 @@ export class AccountController {
   @ApiBody({ type: VerifyEmailDto })
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'VERIFICATION_TOKEN_INVALID')
-  async verifyEmail(@JsonBody(authValidationPipe) dto: VerifyEmailDto): Promise<{ message: string }> {
-    return { message: ACCOUNT_MESSAGES[await this.account.verifyEmail(dto.token)] };
+  async verifyEmail(
+    @JsonBody(authValidationPipe) dto: VerifyEmailDto,
+    @ClientContext() client: ClientContext,
+  ): Promise<{ message: string }> {
+    return { message: ACCOUNT_MESSAGES[await this.account.verifyEmail(dto.token, client)] };
   }
 
   @Post('email/verify/resend')
@@ -119,7 +122,7 @@ export class AccountController {
   @ApiAcceptedResponse({ type: MessageResponseDto })
   @ApiProblemResponses('UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID', 'CSRF_TOKEN_INVALID', 'TOKEN_USER_INVALID', 'TOO_MANY_REQUESTS')
   async resendVerification(@CurrentUser() user: AuthPrincipal, @ClientContext() client: ClientContext): Promise<{ message: string }> {
-    await this.account.resendVerification(user, client.ip);
+    await this.account.resendVerification(user, client);
     return { message: ACCOUNT_MESSAGES.resend };
   }
 
@@ -148,7 +151,7 @@ export class AccountController {
     @CurrentUser() user: AuthPrincipal,
     @ClientContext() client: ClientContext,
   ): Promise<{ message: string }> {
-    await this.account.changeEmail(user, dto.newEmail, dto.password, client.ip);
+    await this.account.changeEmail(user, dto.newEmail, dto.password, client);
     return { message: ACCOUNT_MESSAGES.change };
   }
 
@@ -179,7 +182,7 @@ export class AccountController {
     @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<{ message: string }> {
-    await this.account.deleteAccount(user, dto.password, dto.mfaCode, client.ip);
+    await this.account.deleteAccount(user, dto.password, dto.mfaCode, client);
     this.transport.clearTokens(res);
     this.transport.clearTrustToken(res);
     return { message: ACCOUNT_MESSAGES.deleted };
@@ -199,7 +202,7 @@ export class AccountController {
     @JsonBody(authValidationPipe) dto: LoginCodeSendDto,
     @ClientContext() client: ClientContext,
   ): Promise<{ message: string }> {
-    await this.account.sendLoginCode(dto.email, client.ip);
+    await this.account.sendLoginCode(dto.email, client);
     return { message: ACCOUNT_MESSAGES.loginCode };
   }
 

@@ -24,6 +24,7 @@ import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import type { JsonObject } from '../options/auth-module-options.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
+import { clientContext } from '../transport/client-address.js';
 import { HttpPlatformRef } from '../transport/http-platform.js';
 import { headerValue, type AuthRequest, type AuthResponse } from '../transport/http.types.js';
 import { shapeTokenBody, shapeUserBody } from '../transport/response-shaping.js';
@@ -170,7 +171,7 @@ export class AuthController {
   ): Promise<TokenResponseBody | JsonObject> {
     // A refresh cookie is a cookie credential: the transport checks its CSRF header as it reads it.
     const presented = this.transport.readRefreshToken(req, dto.refreshToken ?? dto.refresh ?? dto.refresh_token);
-    const grant = await this.auth.refresh(presented?.token ?? null, dto.expiresInMins);
+    const grant = await this.auth.refresh(presented?.token ?? null, dto.expiresInMins, clientContext(req, this.options.trustProxyHeaders));
     return shapeTokenBody(this.options, this.transport.writeTokens(res, grant), 'refresh');
   }
 
@@ -193,9 +194,10 @@ export class AuthController {
   async logout(
     @JsonBody(authValidationPipe) dto: LogoutDto,
     @CurrentUser() user: AuthPrincipal,
+    @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<{ message: string }> {
-    await this.auth.logout(user, dto.allSessions === true);
+    await this.auth.logout(user, dto.allSessions === true, client);
     this.transport.clearTokens(res);
     // Logging out everywhere also revokes the trusted devices: their cookie is useless now.
     if (dto.allSessions === true) this.transport.clearTrustToken(res);

@@ -64,7 +64,7 @@ export class MfaController {
     'MFA_DELIVERY_FAILED',
   )
   send(@JsonBody(MfaRequestValidationPipe) dto: MfaSendDto, @ClientContext() client: ClientContext): Promise<MfaSendResult> {
-    return this.mfa.resend(dto.mfaToken, dto.method, client.ip);
+    return this.mfa.resend(dto.mfaToken, dto.method, client);
   }
 
   @Public()
@@ -129,7 +129,7 @@ export class MfaController {
     @CurrentUser() user: AuthPrincipal,
     @ClientContext() client: ClientContext,
   ): Promise<{ recoveryCodes: string[] }> {
-    return this.auth.enableTotp(user, dto.code, client.ip);
+    return this.auth.enableTotp(user, dto.code, client);
   }
 
   @Post('mfa/disable')
@@ -156,7 +156,7 @@ export class MfaController {
     @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<{ message: string }> {
-    await this.auth.disableMfa(user, dto.method, dto.password, client.ip);
+    await this.auth.disableMfa(user, dto.method, dto.password, client);
     this.transport.clearTrustToken(res);
     return { message: `Multi-factor method '${dto.method}' disabled.` };
   }
@@ -177,8 +177,8 @@ export class MfaController {
   @ApiParam({ name: 'id', description: 'Device id from GET /mfa/devices' })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiProblemResponses('UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID', 'CSRF_TOKEN_INVALID', 'NOT_FOUND')
-  async revokeDevice(@CurrentUser() user: AuthPrincipal, @Param('id') id: string): Promise<void> {
+  async revokeDevice(@CurrentUser() user: AuthPrincipal, @Param('id') id: string, @ClientContext() client: ClientContext): Promise<void> {
     if (!DEVICE_ID.test(id)) throw new AuthException('NOT_FOUND', { detail: 'Device not found.' });
-    await this.auth.revokeTrustedDevice(user, id);
+    await this.auth.revokeTrustedDevice(user, id, client);
   }
 }

@@ -45,7 +45,7 @@ export class PasswordController {
     @CurrentUser() user: AuthPrincipal,
     @ClientContext() client: ClientContext,
   ): Promise<{ message: string }> {
-    await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, client.ip);
+    await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, client);
     return { message: 'Password changed. Other sessions were signed out.' };
   }
 }

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, UseFilters } from '@nestjs/co
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthService } from '../auth.service.js';
 import { ApiProblemResponses } from '../decorators/api-problem-responses.decorator.js';
+import { ClientContext } from '../decorators/client-context.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { LiveSession } from '../decorators/live-session.decorator.js';
 import { SessionDto } from '../dto/auth-responses.dto.js';
@@ -34,8 +35,8 @@ export class SessionsController {
   @ApiParam({ name: 'id', description: 'Session id from GET /sessions' })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiProblemResponses('UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID', 'CSRF_TOKEN_INVALID', 'NOT_FOUND')
-  async revoke(@CurrentUser() user: AuthPrincipal, @Param('id') id: string): Promise<void> {
+  async revoke(@CurrentUser() user: AuthPrincipal, @Param('id') id: string, @ClientContext() client: ClientContext): Promise<void> {
     if (!isSessionId(id)) throw new AuthException('NOT_FOUND', { detail: 'Session not found.' });
-    await this.auth.revokeSession(user, id);
+    await this.auth.revokeSession(user, id, client);
   }
 }

@@ -91,7 +91,7 @@ export class TokenController {
       return oauthBody(outcome.grant.tokens);
     }
     if (grantType === 'refresh_token') {
-      const grant = await this.auth.refresh(required(form, 'refresh_token', MAX_REFRESH_TOKEN));
+      const grant = await this.auth.refresh(required(form, 'refresh_token', MAX_REFRESH_TOKEN), undefined, client);
       return oauthBody(grant.tokens);
     }
     throw new AuthException('UNSUPPORTED_GRANT_TYPE');

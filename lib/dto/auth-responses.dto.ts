@@ -152,6 +152,22 @@ export class SessionDto {
   current!: boolean;
 }
 
+/** One entry of `GET /auth/activity` (CONTRACT §10). */
+export class ActivityEntryDto {
+  @ApiProperty({ description: 'What happened (docs/events.md).', example: 'login.succeeded' })
+  type!: string;
+  @ApiProperty({ format: 'date-time', description: 'When.', example: '2026-11-22T10:15:00.000Z' })
+  at!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The client address.', example: '203.0.113.7' })
+  ip!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The client’s User-Agent.', example: 'Mozilla/5.0 …' })
+  userAgent!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The session it happened in or to.', example: 'kq3P0l1n2b3v4c5x6z7a8s' })
+  sessionId!: string | null;
+  @ApiProperty({ description: 'Whether that is the caller’s own session.', example: true })
+  current!: boolean;
+}
+
 /** One field error of a validation problem. */
 export class FieldErrorDto {
   @ApiProperty({ description: 'The field (a dotted path for nested ones).', example: 'password' })

@@ -10,6 +10,8 @@ import { RATE_LIMIT_STORE, type RateLimitStore } from '../stores/rate-limit.stor
 import { USER_STORE, type AuthUser, type UserStore } from '../stores/user.store.js';
 import { MfaTokenService, type PendingMfaLogin } from '../tokens/mfa-token.service.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
+import { AuthEvents } from '../events/auth-events.js';
+import { toClientContext, type ClientContext } from '../transport/client-address.js';
 import type { MfaFactor } from './factors/mfa-factor.js';
 import { MfaFactorRegistry } from './mfa-factor.registry.js';
 import type { MfaMethod, MfaVerifyMethod } from './mfa-methods.js';
@@ -73,6 +75,7 @@ export class MfaService implements OnModuleInit {
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
     private readonly tokens: MfaTokenService,
     private readonly factors: MfaFactorRegistry,
+    private readonly events: AuthEvents,
   ) {}
 
   /**
@@ -113,7 +116,7 @@ export class MfaService implements OnModuleInit {
   async beginPending(
     user: AuthUser,
     challenge: MfaChallenge,
-    ip: string | undefined,
+    client: ClientContext | string | undefined,
     accessTtlSeconds?: number,
     excludedMethods: readonly MfaMethod[] = [],
   ): Promise<PendingMfaBody> {
@@ -126,7 +129,7 @@ export class MfaService implements OnModuleInit {
       message = 'Multi-factor authentication required. Too many wrong codes: try again later.';
     } else if (factor?.send !== undefined) {
       try {
-        const sent = await this.sendWith(factor, user, pending, ip);
+        const sent = await this.sendWith(factor, user, pending, toClientContext(client));
         message = `Multi-factor authentication required. ${sent.message}`;
       } catch (error) {
         if (!(error instanceof AuthException)) throw error;
@@ -137,13 +140,13 @@ export class MfaService implements OnModuleInit {
   }
 
   /** `POST /mfa/send`: a new code of a sending factor (e-mail, SMS) for the pending login (rate-limited). */
-  async resend(mfaToken: string, method: MfaVerifyMethod, ip: string | undefined): Promise<MfaSendResult> {
+  async resend(mfaToken: string, method: MfaVerifyMethod, client: ClientContext | string | undefined): Promise<MfaSendResult> {
     const { pending, user } = await this.openPending(mfaToken);
     const factor = pending.excludedMethods?.includes(method) === true ? undefined : this.factors.get(method);
     if (factor !== undefined && factor.send === undefined) throw unavailable('method', 'this second factor sends no code');
     if (factor === undefined || !(await this.isUsable(user, factor))) throw unavailable('method');
     await this.assertNotLocked(user.id);
-    return this.sendWith(factor, user, pending, ip);
+    return this.sendWith(factor, user, pending, toClientContext(client));
   }
 
   /**
@@ -151,17 +154,20 @@ export class MfaService implements OnModuleInit {
    * session for; throws `MFA_TOKEN_INVALID`, `MFA_CODE_INVALID`, 400 for a malformed code or an
    * unavailable method, 429 while the user is locked out.
    */
-  async verify(mfaToken: string, method: MfaVerifyMethod, code: string, ip: string | undefined): Promise<VerifiedMfa> {
+  async verify(mfaToken: string, method: MfaVerifyMethod, code: string, client: ClientContext | string | undefined): Promise<VerifiedMfa> {
+    const context = toClientContext(client);
     const { pending, user } = await this.openPending(mfaToken);
     const factor = pending.excludedMethods?.includes(method) === true ? undefined : this.factors.get(method);
     // A backup factor (recovery codes) is checked whether or not codes are left: a spent one is wrong.
     if (factor === undefined || (factor.role !== 'backup' && !(await this.isUsable(user, factor)))) throw unavailable('method');
     assertCodeFormat(factor, code);
-    await this.countedAttempt(user.id, ip, pending, () => factor.verify({ user, pending, code }));
+    await this.countedAttempt(user.id, context, pending, () => factor.verify({ user, pending, code }), method);
     if (!(await this.challenges.finishPending(pending.pendingId, pending.expiresAt * 1000))) {
       throw new AuthException('MFA_TOKEN_INVALID');
     }
     await this.clearAttempts(user.id);
+    this.events.emit('mfa.verified', { userId: user.id, method, context });
+    if (factor.role === 'backup') this.events.emit('mfa.recovery_code_used', { userId: user.id, context });
     return { user, accessTtlSeconds: pending.accessTtlSeconds };
   }
 
@@ -229,13 +235,23 @@ export class MfaService implements OnModuleInit {
    */
   async countedAttempt(
     userId: string,
-    ip: string | undefined,
+    client: ClientContext | string | undefined,
     pending: PendingMfaLogin | undefined,
     check: () => Promise<boolean>,
+    method = 'totp',
   ): Promise<void> {
-    const attempt = await this.reserveAttempt(userId, ip);
+    const context = toClientContext(client);
+    let attempt: number;
+    try {
+      attempt = await this.reserveAttempt(userId, context.ip);
+    } catch (error) {
+      if (error instanceof AuthException && error.code === 'TOO_MANY_REQUESTS')
+        this.events.emit('mfa.locked', { userId, reason: 'refused', context });
+      throw error;
+    }
     if (await check()) return;
-    await this.recordFailure(userId, attempt, pending);
+    this.events.emit('mfa.failed', { userId, method, context });
+    if (await this.recordFailure(userId, attempt, pending)) this.events.emit('mfa.locked', { userId, reason: 'max_attempts', context });
     throw new AuthException('MFA_CODE_INVALID');
   }
 
@@ -251,10 +267,11 @@ export class MfaService implements OnModuleInit {
   }
 
   /** Counts the send against `mfa.sendLimit`, then lets the factor send. */
-  private async sendWith(factor: MfaFactor, user: AuthUser, pending: PendingMfaLogin, ip: string | undefined): Promise<MfaSendResult> {
+  private async sendWith(factor: MfaFactor, user: AuthUser, pending: PendingMfaLogin, context: ClientContext): Promise<MfaSendResult> {
     if (factor.send === undefined) throw unavailable('method');
-    await this.assertSendAllowed(user.id, ip);
+    await this.assertSendAllowed(user.id, context.ip);
     const sent = await factor.send({ user, pending });
+    this.events.emit('mfa.challenge_sent', { userId: user.id, method: factor.method, context });
     return { message: sent.message, method: factor.method, expiresIn: sent.expiresIn };
   }
 
@@ -292,9 +309,9 @@ export class MfaService implements OnModuleInit {
     if (byAddress.count > max) throw tooMany(byAddress.resetAt - now);
   }
 
-  /** A wrong code: the one that reaches `mfa.maxAttempts` locks and kills (see {@link countedAttempt}). */
-  private async recordFailure(userId: string, attempt: number, pending: PendingMfaLogin | undefined): Promise<void> {
-    if (attempt < this.options.mfa.maxAttempts) return;
+  /** A wrong code: the one that reaches `mfa.maxAttempts` locks and kills (see {@link countedAttempt}); resolves whether it locked. */
+  private async recordFailure(userId: string, attempt: number, pending: PendingMfaLogin | undefined): Promise<boolean> {
+    if (attempt < this.options.mfa.maxAttempts) return false;
     const now = this.clock.now();
     const strikes = await this.counters.increment(`mfa:strikes:${userId}`, DAY_MS, now);
     const lockMs = Math.min(
@@ -309,6 +326,7 @@ export class MfaService implements OnModuleInit {
       await this.challenges.finishPending(pending.pendingId, pending.expiresAt * 1000);
       await this.challenges.deleteCode(userId);
     }
+    return true;
   }
 
   private async assertSendAllowed(userId: string, ip: string | undefined): Promise<void> {

@@ -5,7 +5,10 @@ import type { MfaFactor } from '../mfa/factors/mfa-factor.js';
 import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 import type { MfaSender } from '../mfa/mfa-sender.js';
 import type { AccountMessagePurpose } from '../account/account-messages.js';
+import type { AuthEventType } from '../events/auth-event.js';
+import type { AuthEventSink } from '../events/auth-event.sink.js';
 import type { AccountTokenStore } from '../stores/account-token.store.js';
+import type { ActivityStore } from '../stores/activity.store.js';
 import type { MfaChallengeStore } from '../stores/mfa-challenge.store.js';
 import type { MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
 import type { MfaStore } from '../stores/mfa.store.js';
@@ -464,6 +467,7 @@ export type AuthRouteName =
   | 'accountDelete'
   | 'loginCodeSend'
   | 'loginCode'
+  | 'activity'
   | 'jwks'
   | 'authorizationServerMetadata';
 
@@ -526,6 +530,8 @@ export interface RoutesOptions {
   loginCodeSend?: string | false;
   /** `POST /login/code` (exists when `loginCode.enabled`). @default 'login/code' */
   loginCode?: string | false;
+  /** `GET /activity`, the caller's security events (exists unless `activityStore: false`). @default 'activity' */
+  activity?: string | false;
   /**
    * Switch for every account lifecycle route (the eight above). @default true
    */
@@ -698,6 +704,45 @@ export interface ResponsesOptions {
   validationStatus?: 400 | 422;
 }
 
+/**
+ * Security events (docs/events.md): what happened, to whom, from where; never a secret. Each sink
+ * gets them off the request path through a bounded queue of its own.
+ */
+export interface EventsOptions {
+  /** Where events go (a class, an instance or `{ useFactory, inject }` each). @default [] */
+  sinks?: ProviderOption<AuthEventSink>[];
+  /**
+   * Log each event as one JSON line through Nest's `Logger` (context `AuthEvents`; warnings for
+   * failures, locks and detected reuse): `true` logs every type but `refresh.rotated`, a list logs
+   * those types. @default false
+   */
+  log?: boolean | AuthEventType[];
+  /**
+   * Hand events to `@nestjs/event-emitter` as `auth.<type>` (e.g. `auth.login.failed`) when the app
+   * has its `EventEmitterModule`. @default true
+   */
+  eventEmitter?: boolean;
+  /** Events waiting per sink; what does not fit is dropped and counted. @default 10000 */
+  queueSize?: number;
+  /** Events per call of a sink. @default 100 */
+  batchSize?: number;
+  /** How long a sink call may take before it is counted as failed and the next batch goes. @default '10s' */
+  sinkTimeout?: Duration;
+}
+
+/** The per-user activity feed (`GET /auth/activity`, CONTRACT §10). */
+export interface ActivityOptions {
+  /**
+   * The event types the feed shows. @default every type but `refresh.rotated`, `mfa.required`,
+   * `mfa.challenge_sent`, `password.rehashed`, `password.breach_check_unavailable` and `account.deleted`
+   */
+  types?: AuthEventType[];
+  /** How long entries are kept (the janitor deletes older ones). @default '90d' */
+  retention?: Duration;
+  /** Entries per page when the client asks for no `limit` (at most 100). @default 20 */
+  pageSize?: number;
+}
+
 /** The options of {@link AuthModule}. */
 export interface AuthModuleOptions {
   /** How tokens travel. @default 'header' */
@@ -830,6 +875,16 @@ export interface AuthModuleOptions {
   loginIdentifiers?: ('username' | 'email')[];
   /** Messages, body shapes and the validation status of the module's responses. */
   responses?: ResponsesOptions;
+  /** Security events: sinks, the JSON log, the `@nestjs/event-emitter` bridge, queue bounds. */
+  events?: EventsOptions;
+  /**
+   * Where the per-user activity feed lives (`GET /auth/activity`); `false` turns the feed off (the
+   * route answers 404). Use a shared store (`TypeOrmActivityStore`, `RedisActivityStore`) with
+   * several instances. @default an in-memory store (`MemoryActivityStore`: one instance only)
+   */
+  activityStore?: ProviderOption<ActivityStore> | false;
+  /** The activity feed: which events it shows, how long they are kept, the page size. */
+  activity?: ActivityOptions;
 }
 
 /** Extras of `forRoot`/`forRootAsync` that shape the module itself (not resolvable by a factory). */

@@ -76,6 +76,8 @@ export const AUTH_DEFAULTS = deepFreeze({
     messages: { login: 'Login successful.', refresh: 'Token refreshed.', logout: 'Logged out.', logoutAll: 'Logged out of all sessions.' },
     validationStatus: 400,
   },
+  events: { sinks: [], log: false, eventEmitter: true, queueSize: 10_000, batchSize: 100, sinkTimeout: '10s' },
+  activity: { retention: '90d', pageSize: 20 },
 } as const satisfies DefaultsOf<AuthModuleOptions>);
 
 /** The default path of every route, relative to the prefix (the two well-known routes: to the app root). */
@@ -104,6 +106,7 @@ const ROUTE_PATHS = {
   accountDelete: 'account/delete',
   loginCodeSend: 'login/code/send',
   loginCode: 'login/code',
+  activity: 'activity',
   jwks: '.well-known/jwks.json',
   authorizationServerMetadata: '.well-known/oauth-authorization-server',
 } as const satisfies Record<AuthRouteName, string>;

@@ -24,7 +24,10 @@ import type {
   ResponsesOptions,
   RevocationOptions,
   AccountMessageTemplate,
+  ActivityOptions,
+  EventsOptions,
 } from './auth-module-options.interface.js';
+import { ACTIVITY_MAX_PAGE, AUTH_EVENT_TYPES, DEFAULT_ACTIVITY_TYPES, type AuthEventType } from '../events/auth-event.js';
 import { ACCOUNT_MESSAGE_PURPOSES } from '../account/account-messages.js';
 import { AUTH_DEFAULTS as D, AUTH_EXTRAS_DEFAULTS, AUTH_ROUTE_NAMES } from './defaults.js';
 import { bool, deepFreeze, duration, integer, isDict, keysOf, oneOf, Problems, section, text, type Dict } from './option-checks.js';
@@ -78,6 +81,9 @@ const ROOT_KEYS = keysOf<AuthModuleOptions>({
   loginIdentifiers: 1,
   responses: 1,
   registration: 1,
+  events: 1,
+  activityStore: 1,
+  activity: 1,
 });
 const JWT_KEYS = keysOf<JwtOptions>({
   secret: 1,
@@ -137,6 +143,8 @@ const PASSWORD_KEYS = keysOf<PasswordPolicyOptions>({ minLength: 1, maxLength: 1
 const HASHING_KEYS = keysOf<PasswordHashingOptions>({ concurrency: 1, queue: 1 });
 const REVOCATION_KEYS = keysOf<RevocationOptions>({ enabled: 1, pollInterval: 1, maxEntries: 1 });
 const RESPONSES_KEYS = keysOf<ResponsesOptions>({ messages: 1, tokenBody: 1, userBody: 1, validationStatus: 1 });
+const EVENTS_KEYS = keysOf<EventsOptions>({ sinks: 1, log: 1, eventEmitter: 1, queueSize: 1, batchSize: 1, sinkTimeout: 1 });
+const ACTIVITY_KEYS = keysOf<ActivityOptions>({ types: 1, retention: 1, pageSize: 1 });
 const MESSAGES_KEYS = keysOf<NonNullable<ResponsesOptions['messages']>>({ login: 1, refresh: 1, logout: 1, logoutAll: 1 });
 
 /**
@@ -172,6 +180,8 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     trustProxyHeaders: bool(p, 'trustProxyHeaders', root.trustProxyHeaders, D.trustProxyHeaders),
     loginIdentifiers: resolveIdentifiers(p, root.loginIdentifiers),
     responses: resolveResponses(p, root.responses),
+    events: resolveEvents(p, root.events),
+    activity: resolveActivity(p, root.activity, root.activityStore),
   };
   if (p.list.length > 0) throw new AuthConfigError(p.list);
   return deepFreeze(resolved);
@@ -502,6 +512,50 @@ function resolvePasswordHashing(p: Problems, raw: unknown): Resolved['passwordHa
   const queue = integer(p, 'passwordHashing.queue', hashing.queue, Math.min(32 * concurrency, MAX_HASH_PLACES), 0);
   if (queue > MAX_HASH_PLACES) p.add('passwordHashing.queue', `must be at most ${MAX_HASH_PLACES}`);
   return { concurrency, queue };
+}
+
+function eventTypes(p: Problems, path: string, value: unknown, fallback: readonly AuthEventType[]): readonly AuthEventType[] {
+  if (value === undefined) return [...fallback];
+  if (!Array.isArray(value) || value.some((t) => !AUTH_EVENT_TYPES.includes(t as AuthEventType))) {
+    p.add(path, `must be a list of event types (${AUTH_EVENT_TYPES.join(', ')})`);
+    return [...fallback];
+  }
+  return [...new Set(value as AuthEventType[])];
+}
+
+function resolveEvents(p: Problems, raw: unknown): Resolved['events'] {
+  const events = section(p, raw, 'events', EVENTS_KEYS);
+  if (events.sinks !== undefined && !Array.isArray(events.sinks)) p.add('events.sinks', 'must be a list of sinks');
+  const everyButRotations = AUTH_EVENT_TYPES.filter((t) => t !== 'refresh.rotated');
+  const log =
+    events.log === undefined || events.log === false
+      ? null
+      : events.log === true
+        ? everyButRotations
+        : eventTypes(p, 'events.log', events.log, everyButRotations);
+  const queueSize = integer(p, 'events.queueSize', events.queueSize, D.events.queueSize, 1);
+  if (queueSize > 1_000_000) p.add('events.queueSize', 'must be at most 1000000');
+  const batchSize = integer(p, 'events.batchSize', events.batchSize, D.events.batchSize, 1);
+  if (batchSize > 10_000) p.add('events.batchSize', 'must be at most 10000');
+  return {
+    log,
+    eventEmitter: bool(p, 'events.eventEmitter', events.eventEmitter, D.events.eventEmitter),
+    queueSize,
+    batchSize,
+    sinkTimeoutMs: duration(p, 'events.sinkTimeout', events.sinkTimeout, D.events.sinkTimeout),
+  };
+}
+
+function resolveActivity(p: Problems, raw: unknown, store: unknown): Resolved['activity'] {
+  const activity = section(p, raw, 'activity', ACTIVITY_KEYS);
+  const pageSize = integer(p, 'activity.pageSize', activity.pageSize, D.activity.pageSize, 1);
+  if (pageSize > ACTIVITY_MAX_PAGE) p.add('activity.pageSize', `must be at most ${ACTIVITY_MAX_PAGE}`);
+  return {
+    enabled: store !== false,
+    types: eventTypes(p, 'activity.types', activity.types, DEFAULT_ACTIVITY_TYPES),
+    retentionMs: duration(p, 'activity.retention', activity.retention, D.activity.retention),
+    pageSize,
+  };
 }
 
 function resolveRevocation(p: Problems, raw: unknown): Resolved['revocation'] {

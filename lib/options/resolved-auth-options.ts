@@ -4,6 +4,7 @@ import type { AccountMessagePurpose } from '../account/account-messages.js';
 import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 import type { AccountMessageTemplate } from './auth-module-options.interface.js';
 import type { PublicUser } from '../users/public-user.js';
+import type { AuthEventType } from '../events/auth-event.js';
 
 /**
  * The module's options after validation: every default filled in, durations in milliseconds (or
@@ -134,6 +135,21 @@ export interface ResolvedAuthOptions {
     readonly tokenBody: NonNullable<ResponsesOptions['tokenBody']> | null;
     readonly userBody: NonNullable<ResponsesOptions['userBody']> | null;
     readonly validationStatus: 400 | 422;
+  };
+  readonly events: {
+    /** The types the JSON log writes, or `null` when off. */
+    readonly log: readonly AuthEventType[] | null;
+    readonly eventEmitter: boolean;
+    readonly queueSize: number;
+    readonly batchSize: number;
+    readonly sinkTimeoutMs: number;
+  };
+  readonly activity: {
+    /** `false` with `activityStore: false`. */
+    readonly enabled: boolean;
+    readonly types: readonly AuthEventType[];
+    readonly retentionMs: number;
+    readonly pageSize: number;
   };
 }
 

@@ -4,6 +4,7 @@ import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from '../stores/mfa-chall
 import { RATE_LIMIT_STORE, type RateLimitStore } from '../stores/rate-limit.store.js';
 import { SESSION_STORE, type SessionStore } from '../stores/session.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
+import { ActivityFeed } from '../events/activity-feed.js';
 
 /** How often ended sessions and MFA state are purged. */
 const INTERVAL_MS = 60 * 60 * 1000;
@@ -14,8 +15,9 @@ const RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Housekeeping, so no store grows without bound: once an hour it purges sessions that ended (expired
- * or revoked) more than a day ago and, where the MFA challenge and account token stores offer `deleteExpired`,
- * expired MFA codes, pending marks, trusted devices and account tokens; every 5 minutes, expired attempt counters (the SQL stores;
+ * or revoked) more than a day ago, activity entries older than `activity.retention` and, where the MFA
+ * challenge and account token stores offer `deleteExpired`, expired MFA codes, pending marks, trusted
+ * devices and account tokens; every 5 minutes, expired attempt counters (the SQL stores;
  * memory and Redis expire their own). The timers are unref'd and stop on shutdown. With several
  * instances each one purges; every `deleteExpired` is idempotent.
  */
@@ -31,6 +33,7 @@ export class SessionJanitor implements OnApplicationBootstrap, OnApplicationShut
     @Inject(MFA_CHALLENGE_STORE) private readonly mfaStore: MfaChallengeStore,
     @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
     @Inject(ACCOUNT_TOKEN_STORE) private readonly accountTokens: AccountTokenStore,
+    private readonly activity: ActivityFeed,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -64,6 +67,7 @@ export class SessionJanitor implements OnApplicationBootstrap, OnApplicationShut
       ['MFA', () => this.mfaStore.deleteExpired?.(now)],
       ['Account token', () => this.accountTokens.deleteExpired?.(now)],
       ['Counter', () => this.counters.deleteExpired?.(now)],
+      ['Activity', () => this.activity.purge(now)],
     ] as const) {
       try {
         await work();

@@ -11,14 +11,13 @@ import { hashRefreshToken, newSessionId, RefreshTokens, refreshTokenSessionId } 
 import type { IssuedTokens } from '../transport/token-transport.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import { RevocationFeed } from './revocation-feed.js';
+import { AuthEvents } from '../events/auth-events.js';
+import type { ClientContext } from '../transport/client-address.js';
 import { KnownSessions } from './known-sessions.js';
 import { isSessionLive } from './session-liveness.js';
 
-/** Where a session was started from (shown in the session list). */
-export interface SessionContext {
-  userAgent?: string;
-  ip?: string;
-}
+/** Where a request came from: shown in the session list, carried by the security events. */
+export type SessionContext = ClientContext;
 
 /** A session as `GET /sessions` lists it. */
 export interface SessionView {
@@ -76,6 +75,7 @@ export class SessionService {
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
     private readonly accessTokens: AccessTokenService,
     private readonly revocations: RevocationFeed,
+    private readonly events: AuthEvents,
   ) {
     this.refreshTokens = new RefreshTokens(options.secretKeys);
   }
@@ -104,7 +104,7 @@ export class SessionService {
     await this.store.create(session);
     this.known.remember(session);
     const cap = this.options.refreshToken.maxSessionsPerUser;
-    if (cap !== null) await this.enforceCap(user.id, cap, now);
+    if (cap !== null) await this.enforceCap(user.id, cap, now, context);
     return this.issue(user, session, refreshToken, accessTtlSeconds, now);
   }
 
@@ -115,18 +115,26 @@ export class SessionService {
    * the newest `cap` of any subset a login sees, so no login revokes it, and the login whose creation
    * came last sees every session and revokes the rest.
    */
-  private async enforceCap(userId: string, cap: number, now: number): Promise<void> {
+  private async enforceCap(userId: string, cap: number, now: number, context: SessionContext): Promise<void> {
     const live = await this.store.listActiveByUser(userId, now);
     if (live.length <= cap) return;
     live.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    for (const old of live.slice(cap)) await this.revokeAt(old.id, now);
+    for (const old of live.slice(cap)) {
+      await this.revokeAt(old.id, now);
+      this.events.emit('session.revoked', { userId, sessionId: old.id, reason: 'session_cap', context });
+    }
   }
 
   /**
    * Rotates a refresh token. `loadUser` is asked for the session's user (it must exist and be enabled,
    * else `TOKEN_USER_INVALID`). Throws `REFRESH_TOKEN_INVALID` or `REFRESH_TOKEN_REUSED`.
    */
-  async refresh(token: string, loadUser: (userId: string) => Promise<AuthUser | null>, accessTtlSeconds?: number): Promise<RefreshOutcome> {
+  async refresh(
+    token: string,
+    loadUser: (userId: string) => Promise<AuthUser | null>,
+    accessTtlSeconds?: number,
+    context: SessionContext = {},
+  ): Promise<RefreshOutcome> {
     const sessionId = refreshTokenSessionId(token);
     if (!sessionId) throw new AuthException('REFRESH_TOKEN_INVALID');
     const hash = hashRefreshToken(token);
@@ -136,15 +144,15 @@ export class SessionService {
     if (known !== undefined) {
       const user = await loadUser(known.userId);
       const outcome =
-        user && !user.disabled ? await this.rotateTo({ id: sessionId, ...known }, user, token, hash, accessTtlSeconds) : undefined;
+        user && !user.disabled ? await this.rotateTo({ id: sessionId, ...known }, user, token, hash, accessTtlSeconds, context) : undefined;
       if (outcome) return outcome;
       // Not current any more, revoked, or the user cannot refresh: the full way decides what to answer.
     }
 
     let session = await this.liveSession(sessionId);
     if (constantTimeEqual(hash, session.refreshTokenHash)) {
-      const user = await this.activeUser(session, loadUser);
-      const outcome = await this.rotateTo(session, user, token, hash, accessTtlSeconds);
+      const user = await this.activeUser(session, loadUser, context);
+      const outcome = await this.rotateTo(session, user, token, hash, accessTtlSeconds, context);
       if (outcome) return outcome;
       // Another request rotated this token first: fall through to the grace path.
       session = await this.liveSession(sessionId);
@@ -158,17 +166,19 @@ export class SessionService {
       const sealed =
         age <= Math.max(reuseGraceMs, orphanGraceMs) && session.previousSuccessor ? open(token, session.previousSuccessor) : undefined;
       if (sealed !== undefined) {
-        const user = await this.activeUser(session, loadUser);
+        const user = await this.activeUser(session, loadUser, context);
         const tokens = JSON.parse(sealed) as IssuedTokens;
+        const reason = age <= reuseGraceMs ? 'concurrent' : 'lost_reply';
+        this.events.emit('refresh.grace_replay', { userId: session.userId, sessionId, reason, context });
         if (age <= reuseGraceMs) return { tokens, user };
         // A lost reply retried later: the same refresh token, a fresh access token (the sealed one may be
         // about to expire) and the session's real remaining lifetime.
         return { tokens: this.reissue(user, session, tokens.refreshToken, accessTtlSeconds, now), user };
       }
-      return this.reuseDetected(sessionId);
+      return this.reuseDetected(session, context);
     }
     // Neither current nor previous: an authentic token of this session is an older generation.
-    if (this.refreshTokens.isAuthentic(token)) return this.reuseDetected(sessionId);
+    if (this.refreshTokens.isAuthentic(token)) return this.reuseDetected(session, context);
     throw new AuthException('REFRESH_TOKEN_INVALID');
   }
 
@@ -183,6 +193,7 @@ export class SessionService {
     token: string,
     hash: string,
     accessTtlSeconds: number | undefined,
+    context: SessionContext,
   ): Promise<RefreshOutcome | undefined> {
     const now = this.clock.now();
     const successor = this.refreshTokens.issue(session.id);
@@ -197,6 +208,7 @@ export class SessionService {
     });
     if (!rotated) return undefined;
     this.known.remember({ id: session.id, userId: session.userId, absoluteExpiresAt: session.absoluteExpiresAt, expiresAt });
+    this.events.emit('refresh.rotated', { userId: session.userId, sessionId: session.id, context });
     return { tokens, user };
   }
 
@@ -215,13 +227,14 @@ export class SessionService {
   }
 
   /** Revokes one of the user's sessions; `NOT_FOUND` when it is not theirs or not live. */
-  async revokeOwn(userId: string, sessionId: string): Promise<void> {
+  async revokeOwn(userId: string, sessionId: string, context: SessionContext = {}): Promise<void> {
     const session = await this.store.findById(sessionId);
     const now = this.clock.now();
     if (!isSessionLive(session, now, userId)) {
       throw new AuthException('NOT_FOUND', { detail: 'Session not found.' });
     }
     await this.revokeAt(sessionId, now);
+    this.events.emit('session.revoked', { userId, sessionId, reason: 'user', context });
   }
 
   /** Revokes one session (no ownership check). */
@@ -234,7 +247,7 @@ export class SessionService {
    * are listed first so that this instance's revocation list has them at once (a session started
    * in between reaches it through the feed).
    */
-  async revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
+  async revokeAll(userId: string, exceptSessionId?: string, reason?: string, context: SessionContext = {}): Promise<number> {
     const now = this.clock.now();
     const live = await this.store.listActiveByUser(userId, now);
     const count = await this.store.revokeAllForUser(userId, now, exceptSessionId);
@@ -242,6 +255,7 @@ export class SessionService {
       if (s.id === exceptSessionId) continue;
       this.known.forget(s.id);
       this.revocations.record(s.id, now);
+      if (reason !== undefined) this.events.emit('session.revoked', { userId, sessionId: s.id, reason, context });
     }
     return count;
   }
@@ -298,17 +312,24 @@ export class SessionService {
     return session;
   }
 
-  private async activeUser(session: StoredSession, loadUser: (userId: string) => Promise<AuthUser | null>): Promise<AuthUser> {
+  private async activeUser(
+    session: StoredSession,
+    loadUser: (userId: string) => Promise<AuthUser | null>,
+    context: SessionContext,
+  ): Promise<AuthUser> {
     const user = await loadUser(session.userId);
     if (!user || user.disabled) {
       await this.revokeAt(session.id, this.clock.now());
+      this.events.emit('session.revoked', { userId: session.userId, sessionId: session.id, reason: 'user_invalid', context });
       throw new AuthException('TOKEN_USER_INVALID');
     }
     return user;
   }
 
-  private async reuseDetected(sessionId: string): Promise<never> {
-    await this.revokeAt(sessionId, this.clock.now());
+  private async reuseDetected(session: StoredSession, context: SessionContext): Promise<never> {
+    await this.revokeAt(session.id, this.clock.now());
+    this.events.emit('refresh.reuse_detected', { userId: session.userId, sessionId: session.id, context });
+    this.events.emit('session.revoked', { userId: session.userId, sessionId: session.id, reason: 'reuse_detected', context });
     throw new AuthException('REFRESH_TOKEN_REUSED');
   }
 }

@@ -5,6 +5,7 @@ import type { AuthModuleOptions, ProviderOption } from '../options/auth-module-o
 import { instantiateProvider } from '../options/resolve-provider.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { MemoryAccountTokenStore } from './memory/memory-account-token.store.js';
+import { MemoryActivityStore } from './memory/memory-activity.store.js';
 import { MemoryMfaStore } from './memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from './memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './memory/memory-session.store.js';
@@ -19,7 +20,8 @@ function timed<T>(store: T, options: ResolvedAuthOptions, name: string): T {
     store instanceof MemorySessionStore ||
     store instanceof MemoryRateLimitStore ||
     store instanceof MemoryMfaStore ||
-    store instanceof MemoryAccountTokenStore;
+    store instanceof MemoryAccountTokenStore ||
+    store instanceof MemoryActivityStore;
   return inMemory ? store : withStoreTimeout(store, options.storeTimeoutMs, name, options.storeReadTimeoutMs);
 }
 

@@ -19,6 +19,7 @@
  * one account token → exactly one gets it).
  */
 export { runAccountTokenStoreContract, type AccountTokenStoreFactory } from './account-token-store.contract.js';
+export { runActivityStoreContract, type ActivityStoreFactory } from './activity-store.contract.js';
 export { runMfaChallengeStoreContract, type MfaChallengeStoreFactory } from './mfa-challenge-store.contract.js';
 export { runMfaEnrolmentStoreContract, type MfaEnrolmentStoreFactory } from './mfa-enrolment-store.contract.js';
 export { runMfaStoreContract, type MfaStoreFactory } from './mfa-store.contract.js';

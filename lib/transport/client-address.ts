@@ -6,7 +6,11 @@ export interface ClientContext {
   ip?: string;
   /** The `User-Agent` header. */
   userAgent?: string;
+  /** The `X-Request-Id` header, when it is 1 to 128 visible ASCII characters (security events carry it). */
+  requestId?: string;
 }
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
  * The client address for rate limits and session records: the framework's `req.ip` (which honours
@@ -20,7 +24,17 @@ export function clientAddress(req: AuthRequest, trustProxyHeaders: boolean): str
   return req.ip ?? req.socket?.remoteAddress;
 }
 
-/** The request's client address and user agent. */
+/** The request's client address, user agent and request id. */
 export function clientContext(req: AuthRequest, trustProxyHeaders: boolean): ClientContext {
-  return { ip: clientAddress(req, trustProxyHeaders), userAgent: headerValue(req, 'user-agent') };
+  const requestId = headerValue(req, 'x-request-id');
+  return {
+    ip: clientAddress(req, trustProxyHeaders),
+    userAgent: headerValue(req, 'user-agent'),
+    requestId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : undefined,
+  };
+}
+
+/** A {@link ClientContext} from what a caller passed: the context itself, or (the older form) the client address alone. */
+export function toClientContext(client: ClientContext | string | undefined): ClientContext {
+  return typeof client === 'string' ? { ip: client } : (client ?? {});
 }

@@ -65,6 +65,9 @@ export function authOptions(
     cookies: { secure: config.cookieSecure },
     ...(config.reuseGraceSeconds === undefined ? {} : { refreshToken: { reuseGraceSeconds: config.reuseGraceSeconds } }),
     ...(config.revocationFeed ? {} : { revocation: { enabled: false } }),
+    // Every security event (but routine refresh rotations) as one JSON line in the log; the activity
+    // feed (GET /auth/activity) is on either way.
+    events: { log: config.eventsLog },
     userStore: new TypeOrmUserStore(dataSource),
     sessionStore,
     // Login and MFA attempt counters in a store every instance shares.

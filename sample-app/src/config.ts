@@ -109,6 +109,8 @@ export interface SampleConfig {
   reuseGraceSeconds: number | undefined;
   /** The revocation feed (`revocation.enabled`); REVOCATION_FEED=off turns it off (benchmark comparison). */
   revocationFeed: boolean;
+  /** The security events as JSON lines in the log (`events.log`); AUTH_EVENTS=off turns them off (benchmark comparison). */
+  eventsLog: boolean;
   /**
    * E-mail verification (EMAIL_VERIFICATION): `optional` (default: a link is sent at registration and
    * on request, sign-in works without it), `required` (sign-in refused until the address is verified)
@@ -404,6 +406,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'gk:',
     reuseGraceSeconds,
     revocationFeed: flag(env.REVOCATION_FEED, true),
+    eventsLog: flag(env.AUTH_EVENTS, true),
     emailVerification,
     passwordResetMethod,
     loginCode,

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredAccountToken } from '../../lib/stores/account-token.store.js';
 import { MemoryAccountTokenStore } from '../../lib/stores/memory/memory-account-token.store.js';
+import { MemoryActivityStore } from '../../lib/stores/memory/memory-activity.store.js';
 import { MemoryMfaStore } from '../../lib/stores/memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from '../../lib/stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from '../../lib/stores/memory/memory-session.store.js';
 import { MemoryUserStore } from '../../lib/stores/memory/memory-user.store.js';
 import {
   runAccountTokenStoreContract,
+  runActivityStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -21,6 +23,7 @@ runSessionStoreContract('memory', async () => {
 runRateLimitStoreContract('memory', async () => ({ store: new MemoryRateLimitStore() }));
 runMfaStoreContract('memory', async () => ({ store: new MemoryMfaStore() }));
 runAccountTokenStoreContract('memory', async () => ({ store: new MemoryAccountTokenStore() }));
+runActivityStoreContract('memory', async (maxPerUser) => ({ store: new MemoryActivityStore({ maxPerUser }) }));
 
 /** What a memory store holds: its maps' and sets' entries, recursively, plus the JSON size of their values. */
 function memoryFootprint(store: object): number {

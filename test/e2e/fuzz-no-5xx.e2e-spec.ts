@@ -93,6 +93,16 @@ const ROUTES: Route[] = [
   { name: 'logout', method: 'POST', auth: true, ...json('/auth/logout', () => ({ allSessions: false })) },
   { name: 'me', method: 'GET', auth: true, path: () => '/auth/me', body: maybeJson },
   { name: 'sessions', method: 'GET', auth: true, path: () => '/auth/sessions', body: maybeJson },
+  {
+    name: 'activity',
+    method: 'GET',
+    auth: true,
+    path: (f) => {
+      const params = [`limit=${f.segment('20')}`, `before=${f.segment('lx0q2k3a.AbCdEfGhIjKlMnOpQrStUv')}`, `limit=${f.segment('5')}`];
+      return `/auth/activity?${params.filter(() => f.chance(0.5)).join('&')}`;
+    },
+    body: maybeJson,
+  },
   { name: 'DELETE sessions/:id', method: 'DELETE', auth: true, path: (f, ctx) => `/auth/sessions/${f.segment(ctx.sessionId)}` },
   {
     name: 'password/change',

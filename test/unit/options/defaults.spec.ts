@@ -96,6 +96,8 @@ const DESCRIBED = {
     'rateLimitStore',
     'accountTokenStore',
     'emailSender',
+    'activityStore',
+    'activity.types',
   ],
   AuthModuleExtras: [],
 } as const;

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { DEFAULT_ACTIVITY_TYPES } from '../../../lib/events/auth-event.js';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
@@ -140,6 +141,8 @@ describe('resolveAuthOptions', () => {
           userBody: null,
           validationStatus: 400,
         },
+        events: { log: null, eventEmitter: true, queueSize: 10_000, batchSize: 100, sinkTimeoutMs: 10_000 },
+        activity: { enabled: true, types: [...DEFAULT_ACTIVITY_TYPES], retentionMs: 90 * 24 * 3600 * 1000, pageSize: 20 },
       });
     });
 
@@ -548,6 +551,7 @@ describe('resolveAuthRoutes', () => {
         accountDelete: 'account/delete',
         loginCodeSend: 'login/code/send',
         loginCode: 'login/code',
+        activity: 'activity',
         jwks: '.well-known/jwks.json',
         authorizationServerMetadata: '.well-known/oauth-authorization-server',
       },

@@ -1,0 +1,43 @@
+/**
+ * Security events (docs/events.md): a sink of your own, the JSON log, the activity feed's store, and
+ * listening through `@nestjs/event-emitter`. The example of the JSDoc of `AuthEventSink`.
+ */
+import { Injectable } from '@nestjs/common';
+import { AuthEvents, AuthModule, MemoryActivityStore, MemoryUserStore, type AuthEvent, type AuthEventSink } from 'nest-gatekeeper';
+
+const SIEM_URL = 'https://siem.example.com/ingest';
+
+export class SiemSink implements AuthEventSink {
+  readonly name = 'siem';
+  async handle(events: readonly AuthEvent[]): Promise<void> {
+    await fetch(SIEM_URL, { method: 'POST', body: JSON.stringify(events) });
+  }
+}
+
+export const authWithEvents = AuthModule.forRoot({
+  jwt: { secret: process.env.JWT_SECRET },
+  userStore: MemoryUserStore,
+  events: {
+    log: true, // one JSON line per event through Nest's Logger
+    sinks: [SiemSink], // a class, an instance or { useFactory, inject }
+  },
+  activityStore: new MemoryActivityStore({ maxPerUser: 50 }), // GET /auth/activity
+  activity: { retention: '90d' },
+});
+
+/** Only the event types a sink asks for reach it. */
+export class ReuseAlarm implements AuthEventSink {
+  readonly types = ['refresh.reuse_detected', 'login.locked', 'mfa.locked'] as const;
+  handle(events: readonly AuthEvent[]): void {
+    for (const event of events) console.warn(`security alarm: ${event.type} for ${event.userId ?? 'an unknown account'} from ${event.ip ?? '?'}`);
+  }
+}
+
+/** What happened to the events so far (e.g. for a health check). */
+@Injectable()
+export class EventHealth {
+  constructor(private readonly events: AuthEvents) {}
+  droppedSoFar(): number {
+    return this.events.stats().sinks.reduce((sum, sink) => sum + sink.dropped, 0);
+  }
+}
