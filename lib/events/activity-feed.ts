@@ -29,6 +29,14 @@ export interface ActivityPage {
 /** How long reading the feed waits for this instance's queued events to reach the store. */
 const SETTLE_MS = 1_000;
 
+/** Failure events (which anyone can cause for any account) kept per account and hour in the feed. */
+export const FEED_FAILURES_PER_HOUR = 20;
+const HOUR_MS = 3_600_000;
+/** Accounts whose hourly failure count an instance keeps (the oldest window is forgotten first). */
+const FAILURE_WINDOWS_MAX = 10_000;
+/** The types a stranger can make happen to an account by trying to sign in. */
+const FAILURE_TYPES: ReadonlySet<AuthEventType> = new Set<AuthEventType>(['login.failed', 'login.locked', 'mfa.failed', 'mfa.locked']);
+
 /**
  * The per-user activity feed: feeds the {@link ActivityStore} from the events (a sink of its own,
  * off the request path) and reads a user's page back. Reading first waits (at most a second) until
@@ -38,6 +46,8 @@ const SETTLE_MS = 1_000;
 export class ActivityFeed {
   /** The sink that records into the store (registered with the others at start-up). */
   readonly sink: AuthEventSink | null;
+  /** Per account: the start of its current hour window and the failures recorded in it. */
+  private readonly failures = new Map<string, { since: number; count: number }>();
 
   constructor(
     @Inject(ACTIVITY_STORE) private readonly store: ActivityStore | null,
@@ -51,7 +61,7 @@ export class ActivityFeed {
         : {
             name: 'activity',
             types: options.activity.types,
-            handle: (batch: readonly AuthEvent[]) => active.record(batch.filter((event) => event.userId !== null)),
+            handle: (batch: readonly AuthEvent[]) => active.record(batch.filter((event) => this.keeps(event))),
           };
   }
 
@@ -97,6 +107,30 @@ export class ActivityFeed {
   async purge(now: number, limit?: number): Promise<number> {
     if (this.store === null) return 0;
     return this.store.deleteOlderThan(now - this.options.activity.retentionMs, limit);
+  }
+
+  /**
+   * Whether the feed records `event`: it must concern a known account, and failures (which a stranger
+   * can cause at will by trying to sign in) are kept up to {@link FEED_FAILURES_PER_HOUR} per account
+   * and hour (per instance), so that guessing cannot push the owner's own entries out of the feed.
+   * Sinks and logs still get every event.
+   */
+  private keeps(event: AuthEvent): boolean {
+    if (event.userId === null) return false;
+    if (!FAILURE_TYPES.has(event.type)) return true;
+    const at = Date.parse(event.at);
+    let window = this.failures.get(event.userId);
+    if (window === undefined || at - window.since >= HOUR_MS || at < window.since) {
+      this.failures.delete(event.userId);
+      if (this.failures.size >= FAILURE_WINDOWS_MAX) {
+        const oldest = this.failures.keys().next();
+        if (oldest.done !== true) this.failures.delete(oldest.value);
+      }
+      window = { since: at, count: 0 };
+      this.failures.set(event.userId, window);
+    }
+    window.count++;
+    return window.count <= FEED_FAILURES_PER_HOUR;
   }
 
   private requireStore(): ActivityStore {

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { FEED_FAILURES_PER_HOUR } from '../../lib/events/activity-feed.js';
+import { MemoryActivityStore } from '../../lib/index.js';
 import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
 
 /** `GET /auth/activity` (CONTRACT §10): the caller's own security events, newest first, paginated. */
@@ -69,6 +71,18 @@ describe('activity feed', () => {
     expect(types).toHaveLength(4);
     expect([types[0], types[3]]).toEqual(['login.succeeded', 'login.succeeded']);
     expect(types.slice(1, 3).sort()).toEqual(['refresh.reuse_detected', 'session.revoked']);
+  });
+
+  it('feed flooding: an attacker’s failed and refused logins cannot push the owner’s own entries out of the feed', async () => {
+    t = await createTestApp({ options: { activityStore: new MemoryActivityStore({ maxPerUser: 30 }) } });
+    const owner = await login();
+    for (let i = 0; i < 60; i++) {
+      const res = await t.http.post('/auth/login').send({ username: 'emilys', password: `guess-${i}` });
+      expect([401, 429]).toContain(res.status);
+    }
+    const feed = (await activity(owner.accessToken, '?limit=100').expect(200)).body as { type: string; sessionId: string | null }[];
+    expect(feed.filter((e) => e.type !== 'login.succeeded').length).toBeLessThanOrEqual(FEED_FAILURES_PER_HOUR);
+    expect(feed.at(-1)).toMatchObject({ type: 'login.succeeded', sessionId: owner.refreshToken.split('.')[0] });
   });
 
   it('pages with limit and the Link header’s cursor, without gaps or repeats', async () => {
