@@ -1,7 +1,7 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuthModule, MemorySessionStore, MfaEnrolmentService, USER_STORE, type AuthModuleOptions, type UserStore } from 'nest-gatekeeper';
 import type { Redis } from 'ioredis';
-import { RedisAccountTokenStore, RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
+import { RedisAccountTokenStore, RedisActivityStore, RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
 import {
   TypeOrmAccountTokenStore,
   TypeOrmMfaStore,
@@ -79,6 +79,8 @@ export function authOptions(
     // The one-time tokens of the account e-mails (reset, verification, e-mail change, sign-in codes):
     // shared by every instance, in Redis when there is one, else in SQL.
     accountTokenStore: redis !== null ? new RedisAccountTokenStore(redis, { keyPrefix }) : new TypeOrmAccountTokenStore(dataSource),
+    // The activity feed (GET /auth/activity): shared in Redis when there is one, else in memory.
+    ...(redis !== null ? { activityStore: new RedisActivityStore(redis, { keyPrefix }) } : {}),
     mfa: {
       methods: ['totp', 'email'],
       encryptionKey: config.mfaEncryptionKey,

@@ -8,6 +8,7 @@ import type { MfaStore } from '../../lib/stores/mfa.store.js';
 import type { RateLimitStore } from '../../lib/stores/rate-limit.store.js';
 import {
   RedisAccountTokenStore,
+  RedisActivityStore,
   redisClientOptions,
   RedisMfaStore,
   RedisRateLimitStore,
@@ -18,6 +19,7 @@ import { authEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import {
   runAccountTokenStoreContract,
+  runActivityStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -130,6 +132,9 @@ runMfaStoreContract(
 runAccountTokenStoreContract(
   'redis',
   fixture((redis, keyPrefix) => new RedisAccountTokenStore(redis, { keyPrefix })),
+);
+runActivityStoreContract('redis', (maxPerUser) =>
+  fixture((redis, keyPrefix) => new RedisActivityStore(redis, { keyPrefix, maxPerUser }))(),
 );
 
 describe('split MFA through the module: mfaEnrolmentStore on SQL (TypeORM, SQLite), mfaChallengeStore on Redis', () => {

@@ -147,6 +147,26 @@ describe('two sample-app processes sharing PostgreSQL and Redis', () => {
     expect(res.body['code']).toBe('REFRESH_TOKEN_INVALID');
   });
 
+  it('the activity feed is shared: a failed login on A and a login on B appear on either (RedisActivityStore)', async () => {
+    expect((await login(a, 'emilys', 'not-the-password')).status).toBe(401);
+    const onB = await loginTokens(b);
+    const feedOn = async (on: SampleProcess): Promise<string[]> => {
+      const res = await fetch(`${on.base}/auth/activity`, { headers: { authorization: `Bearer ${onB.accessToken}`, 'user-agent': 'x' } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { type: string }[]).map((e) => e.type);
+    };
+    // B's own events are there at once (read your writes); A's arrive through Redis within moments.
+    const deadline = Date.now() + 10_000;
+    let onA = await feedOn(a);
+    const newestTwo = (types: string[]): string[] => types.slice(0, 2).sort();
+    while (newestTwo(onA).join() !== 'login.failed,login.succeeded' && Date.now() < deadline) {
+      await sleep(50);
+      onA = await feedOn(a);
+    }
+    expect(newestTwo(onA)).toEqual(['login.failed', 'login.succeeded']);
+    expect(newestTwo(await feedOn(b))).toEqual(['login.failed', 'login.succeeded']);
+  });
+
   it('logout on A → /protected on B 401 within 1.5 s (the revocation feed, Redis pub/sub)', async () => {
     const t = await loginTokens(a);
     const protectedOnB = async (): Promise<Response> =>

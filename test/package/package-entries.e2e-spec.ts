@@ -193,6 +193,8 @@ const SNAPSHOT: Record<EntryName, string[]> = {
   'nest-gatekeeper/redis': [
     'RedisAccountTokenStore',
     'type RedisAccountTokenStoreOptions',
+    'RedisActivityStore',
+    'type RedisActivityStoreOptions',
     'RedisMfaStore',
     'type RedisMfaStoreOptions',
     'RedisRateLimitStore',

@@ -31,12 +31,14 @@
  * matters, and keep TOTP secrets and recovery codes in SQL (`mfaEnrolmentStore`).
  */
 export { RedisAccountTokenStore } from './redis-account-token.store.js';
+export { RedisActivityStore } from './redis-activity.store.js';
 export { redisClientOptions } from './redis-client.options.js';
 export { RedisMfaStore } from './redis-mfa.store.js';
 export { RedisRateLimitStore } from './redis-rate-limit.store.js';
 export { RedisSessionStore } from './redis-session.store.js';
 export type {
   RedisAccountTokenStoreOptions,
+  RedisActivityStoreOptions,
   RedisMfaStoreOptions,
   RedisRateLimitStoreOptions,
   RedisSessionStoreOptions,

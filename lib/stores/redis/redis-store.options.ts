@@ -73,3 +73,14 @@ export interface RedisAccountTokenStoreOptions extends RedisStoreOptions {
    */
   expirySlackMs?: number;
 }
+
+/** Options of {@link RedisActivityStore}. */
+export interface RedisActivityStoreOptions extends RedisStoreOptions {
+  /** Entries kept per account (the oldest go first). @default 50 */
+  maxPerUser?: number;
+  /**
+   * How long an account's entries stay after its last write (the key's TTL). Keep it at least
+   * `activity.retention`, which the janitor applies entry by entry. @default 7_776_000_000 (90 days)
+   */
+  retentionMs?: number;
+}
