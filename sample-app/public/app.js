@@ -130,8 +130,55 @@ function storeTrustToken(token) {
   }
 }
 
+/** What each event type of the activity feed means to the account's owner. */
+const ACTIVITY_LABELS = {
+  'user.registered': 'Account created',
+  'login.succeeded': 'Signed in',
+  'login.failed': 'Failed sign-in',
+  'login.locked': 'Sign-in locked after failed attempts',
+  'mfa.verified': 'Second factor accepted',
+  'mfa.failed': 'Wrong second-factor code',
+  'mfa.locked': 'Second factor locked after failed attempts',
+  'mfa.enabled': 'Second factor turned on',
+  'mfa.disabled': 'Second factor turned off',
+  'mfa.recovery_code_used': 'Recovery code used',
+  'refresh.grace_replay': 'Session refreshed twice at once',
+  'refresh.reuse_detected': 'A stolen refresh token was replayed: the session was ended',
+  'session.revoked': 'Session ended',
+  logout: 'Signed out',
+  'password.changed': 'Password changed',
+  'password.reset_requested': 'Password reset asked for',
+  'email.verified': 'E-mail address verified',
+  'email.changed': 'E-mail address changed',
+  'trusted_device.added': 'Device remembered',
+  'trusted_device.revoked': 'Remembered device forgotten',
+};
+
+/**
+ * Fills the "Recent activity" table from GET /auth/activity (absent when the server has no feed).
+ * Every value, the user agent above all (any client chooses its own), is set as text, never as HTML.
+ */
+function showActivity(entries) {
+  $('activity').replaceChildren();
+  for (const e of entries) {
+    const row = document.createElement('tr');
+    const what = `${ACTIVITY_LABELS[e.type] ?? e.type}${e.current ? ' (this browser)' : ''}`;
+    for (const text of [new Date(e.at).toLocaleString(), what, e.ip ?? '', e.userAgent ?? '']) {
+      const td = document.createElement('td');
+      td.textContent = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+      row.append(td);
+    }
+    row.dataset.type = e.type;
+    $('activity').append(row);
+  }
+}
+
 async function loadApp() {
-  const [me, sessions] = await Promise.all([api('GET', '/auth/me'), api('GET', '/auth/sessions')]);
+  const [me, sessions, activity] = await Promise.all([
+    api('GET', '/auth/me'),
+    api('GET', '/auth/sessions'),
+    api('GET', '/auth/activity?limit=20'),
+  ]);
   if (me.status === 401) return showLogin();
   if (!me.ok) return showError(await problemText(me));
   const user = await me.json();
@@ -164,6 +211,7 @@ async function loadApp() {
       $('sessions').append(row);
     }
   }
+  showActivity(activity.ok ? await activity.json() : []);
   showView('app-view');
   setStatus('Signed in.');
 }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { RedisAccountTokenStore, RedisActivityStore, RedisMfaStore, RedisRateLimitStore, RedisSessionStore } from 'nest-gatekeeper/redis';
 import {
   TypeOrmAccountTokenStore,
+  TypeOrmActivityStore,
   TypeOrmMfaStore,
   TypeOrmRateLimitStore,
   TypeOrmSessionStore,
@@ -79,8 +80,9 @@ export function authOptions(
     // The one-time tokens of the account e-mails (reset, verification, e-mail change, sign-in codes):
     // shared by every instance, in Redis when there is one, else in SQL.
     accountTokenStore: redis !== null ? new RedisAccountTokenStore(redis, { keyPrefix }) : new TypeOrmAccountTokenStore(dataSource),
-    // The activity feed (GET /auth/activity): shared in Redis when there is one, else in memory.
-    ...(redis !== null ? { activityStore: new RedisActivityStore(redis, { keyPrefix }) } : {}),
+    // The activity feed (GET /auth/activity): shared in Redis when there is one, else in SQL, where
+    // the table auth_audit_log is also the operator's audit trail.
+    activityStore: redis !== null ? new RedisActivityStore(redis, { keyPrefix }) : new TypeOrmActivityStore(dataSource),
     mfa: {
       methods: ['totp', 'email'],
       encryptionKey: config.mfaEncryptionKey,

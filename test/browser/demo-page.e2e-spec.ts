@@ -92,7 +92,7 @@ describe('browser demo page (sample app in cookie mode, real Chromium)', () => {
   it('after the access token expires, the page refreshes once for two parallel calls and carries on', async () => {
     const mark = apiCalls.length;
     clock.advance(16 * 60 * 1000); // the 15-minute access token is now expired for the server
-    await page.click('#reload'); // /auth/me and /auth/sessions in parallel
+    await page.click('#reload'); // /auth/me, /auth/sessions and /auth/activity in parallel
     // Locator waits, not waitForFunction: polling a string predicate needs eval, which the page's CSP forbids.
     await page.locator('#refresh-count', { hasText: /^1$/ }).waitFor();
     await page.locator('#sessions tr').first().waitFor();
@@ -105,6 +105,7 @@ describe('browser demo page (sample app in cookie mode, real Chromium)', () => {
     // Both calls first got 401, then succeeded after the one refresh.
     expect(calls('/auth/me', mark).map((c) => c.status)).toEqual([401, 200]);
     expect(calls('/auth/sessions', mark).map((c) => c.status)).toEqual([401, 200]);
+    expect(calls('/auth/activity', mark).map((c) => c.status)).toEqual([401, 200]);
 
     await page.click('#call-protected');
     await page.locator('#protected-result', { hasText: /^200 / }).waitFor();
@@ -126,5 +127,44 @@ describe('browser demo page (sample app in cookie mode, real Chromium)', () => {
     await page.reload();
     await page.locator('#login-view').waitFor({ state: 'visible' });
     expect(await page.locator('#app-view').isHidden()).toBe(true);
+  });
+
+  it('shows the account’s recent activity; a hostile User-Agent is shown as text, never run (stored XSS through the feed)', async () => {
+    const hostile = '<img id="pwned" src="x" onerror="document.title=\'pwned\'">';
+    const other = await browser.newContext({ viewport: { width: 900, height: 900 }, userAgent: hostile });
+    try {
+      const tab = await other.newPage();
+      await tab.goto(`${base}/`);
+      await tab.locator('#login-view').waitFor({ state: 'visible' });
+      await tab.fill('#username', 'emilys');
+      await tab.fill('#password', 'not-her-password');
+      await tab.click('#login-button');
+      await tab.locator('#error', { hasText: /./ }).waitFor();
+      await tab.fill('#password', 'emilyspass');
+      await tab.click('#login-button');
+      await tab.locator('#app-view').waitFor({ state: 'visible' });
+      await tab.locator('#activity tr[data-type="login.failed"]').first().waitFor();
+
+      const rows = await tab
+        .locator('#activity tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => ({ type: tr.getAttribute('data-type'), cells: [...tr.children].map((td) => td.textContent ?? '') })),
+        );
+      // Newest first: this sign-in (this browser), the failed one before it; earlier ones after.
+      expect(rows[0]).toMatchObject({
+        type: 'login.succeeded',
+        cells: [expect.any(String), 'Signed in (this browser)', expect.any(String), expect.stringContaining('<img id="pwned"')],
+      });
+      expect(rows[1]).toMatchObject({
+        type: 'login.failed',
+        cells: [expect.any(String), 'Failed sign-in', expect.any(String), expect.stringContaining('<img')],
+      });
+      expect(rows.some((r) => r.type === 'logout')).toBe(true);
+      // The user agent is text in a cell: no element was made from it and its handler never ran.
+      expect(await tab.locator('#pwned').count()).toBe(0);
+      expect(await tab.title()).not.toBe('pwned');
+    } finally {
+      await other.close();
+    }
   });
 });

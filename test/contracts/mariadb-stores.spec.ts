@@ -4,12 +4,14 @@ import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-e
 import { createAuthMigrations } from '../../lib/stores/typeorm/auth-migrations.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
 import {
   runAccountTokenStoreContract,
+  runActivityStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -123,6 +125,11 @@ for (const [name, dataSource] of [
   runAccountTokenStoreContract(name, async () => {
     await clearTables(dataSource(), authEntities);
     return { store: new TypeOrmAccountTokenStore(dataSource()) };
+  });
+
+  runActivityStoreContract(name, async (maxPerUser) => {
+    await clearTables(dataSource(), authEntities);
+    return { store: new TypeOrmActivityStore(dataSource(), authEntities, { maxPerUser }) };
   });
 }
 

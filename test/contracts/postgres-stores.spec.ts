@@ -3,12 +3,14 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
 import {
   runAccountTokenStoreContract,
+  runActivityStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -97,6 +99,12 @@ runAccountTokenStoreContract('typeorm/postgres', async () => {
   const dataSource = sharedDataSource();
   await clearTables(dataSource, authEntities);
   return { store: new TypeOrmAccountTokenStore(dataSource) };
+});
+
+runActivityStoreContract('typeorm/postgres', async (maxPerUser) => {
+  const dataSource = sharedDataSource();
+  await clearTables(dataSource, authEntities);
+  return { store: new TypeOrmActivityStore(dataSource, authEntities, { maxPerUser }) };
 });
 
 runTypeOrmAdapterChecks('postgres', {

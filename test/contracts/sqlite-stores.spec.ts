@@ -2,12 +2,14 @@ import { DataSource } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
 import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js';
 import {
   runAccountTokenStoreContract,
+  runActivityStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -54,6 +56,11 @@ runMfaStoreContract('typeorm/better-sqlite3', async () => {
 runAccountTokenStoreContract('typeorm/better-sqlite3', async () => {
   const dataSource = await openSqlite();
   return { store: new TypeOrmAccountTokenStore(dataSource), teardown: () => dataSource.destroy() };
+});
+
+runActivityStoreContract('typeorm/better-sqlite3', async (maxPerUser) => {
+  const dataSource = await openSqlite();
+  return { store: new TypeOrmActivityStore(dataSource, authEntities, { maxPerUser }), teardown: () => dataSource.destroy() };
 });
 
 runTypeOrmAdapterChecks('better-sqlite3', {

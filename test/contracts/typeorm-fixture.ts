@@ -47,6 +47,7 @@ export async function clearTables(dataSource: DataSource, entities: AuthEntities
     entities.mfaFinishedPending,
     entities.trustedDevice,
     entities.accountToken,
+    entities.auditLog,
   ];
   for (const entity of mfaTables) {
     await dataSource.createQueryBuilder().delete().from(entity).execute();

@@ -7,6 +7,7 @@ import { createAuthEntities, type AuthEntities } from '../../lib/stores/typeorm/
 import { createAuthMigrations, type AuthMigrationsOptions } from '../../lib/stores/typeorm/auth-migrations.js';
 import { createRateLimitEntity, type AuthRateLimitRow } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
 import { TypeOrmSessionStore } from '../../lib/stores/typeorm/typeorm-session.store.js';
@@ -122,6 +123,9 @@ function tableSet(tablePrefix?: string): TableSet {
   };
 }
 
+/** The tables later migrations add (undone before the first two). */
+const LATER: ReadonlySet<string> = new Set(['auth_account_tokens', 'auth_audit_log']);
+
 const TABLES = [
   'auth_users',
   'auth_sessions',
@@ -133,6 +137,7 @@ const TABLES = [
   'auth_trusted_devices',
   'auth_rate_limits',
   'auth_account_tokens',
+  'auth_audit_log',
 ];
 
 /** A DataSource on `scratch` for the sets' entities and migrations (nothing run yet). */
@@ -213,6 +218,20 @@ async function smoke(dataSource: DataSource, set: TableSet): Promise<void> {
   expect(await mfa.finishPending(pendingId, 10)).toBe(true);
   expect(await mfa.finishPending(pendingId, 10)).toBe(false);
 
+  const activity = new TypeOrmActivityStore(dataSource, set.entities, { maxPerUser: 2 });
+  const at = (ms: number): string => new Date(1_750_000_000_000 + ms).toISOString();
+  const base = { userId: user.id, sessionId: null, ip: '203.0.113.9', userAgent: 'Smoke ✓', requestId: null, reason: null };
+  await activity.record([
+    { ...base, type: 'login.failed', id: 'e1', at: at(0), reason: 'invalid_credentials' },
+    { ...base, type: 'login.succeeded', id: 'e2', at: at(1), method: 'password' },
+    { ...base, type: 'logout', id: 'e3', at: at(2), allSessions: true },
+  ]);
+  expect((await activity.listByUser(user.id, 10)).map((e) => [e.id, e.type, e.userAgent])).toEqual([
+    ['e3', 'logout', 'Smoke ✓'],
+    ['e2', 'login.succeeded', 'Smoke ✓'],
+  ]);
+  expect(await activity.deleteOlderThan(1_750_000_000_000 + 2)).toBe(1);
+
   const limits = new TypeOrmRateLimitStore(dataSource, set.rateLimit);
   const counts = await Promise.all(Array.from({ length: 10 }, () => limits.increment('smoke', 60_000, 1_000)));
   expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -228,6 +247,7 @@ describe('createAuthMigrations', () => {
       expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/),
       expect.stringMatching(/^NestGatekeeperAccountTokens\d{13}$/),
       expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperAuditLog\d{13}$/),
     ]);
     expect(names({ tablePrefix: 'app_' })).toEqual([
       expect.stringMatching(/^NestGatekeeperAuth_app_\d{13}$/),
@@ -235,13 +255,14 @@ describe('createAuthMigrations', () => {
       expect.stringMatching(/^NestGatekeeperRevokedAtIndex_app_\d{13}$/),
       expect.stringMatching(/^NestGatekeeperAccountTokens_app_\d{13}$/),
       expect.stringMatching(/^NestGatekeeperEmailVerified_app_\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperAuditLog_app_\d{13}$/),
     ]);
     expect(names({ tablePrefix: 'app_', rateLimitTable: { tablePrefix: 'rl_' } })[1]).toMatch(/^NestGatekeeperRateLimits_rl_\d{13}$/);
-    expect(names({ rateLimitTable: false })).toHaveLength(4);
+    expect(names({ rateLimitTable: false })).toHaveLength(5);
     // Released migrations never change: later schema changes are new classes, ordered after them.
     const stamps = names().map((n) => Number(n.slice(-13)));
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
-    expect(new Set(stamps).size).toBe(5);
+    expect(new Set(stamps).size).toBe(6);
   });
 });
 
@@ -286,15 +307,17 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
 
       await smoke(dataSource, set);
 
+      await dataSource.undoLastMigration(); // the audit-log table
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_audit_log'));
       await dataSource.undoLastMigration(); // the email_verified column
-      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map(() => true));
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_audit_log'));
       expect(await pendingSchemaChanges(dataSource)).not.toEqual(await expectedChanges([set]));
       await dataSource.undoLastMigration(); // the account-token table
-      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_account_tokens'));
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => !LATER.has(t)));
       await dataSource.undoLastMigration(); // the revoked_at index
-      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_account_tokens'));
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => !LATER.has(t)));
       await dataSource.undoLastMigration(); // the counter table
-      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_rate_limits' && t !== 'auth_account_tokens'));
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_rate_limits' && !LATER.has(t)));
       await dataSource.undoLastMigration(); // the auth tables
       expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map(() => false));
       expect(await dataSource.showMigrations()).toBe(true);
@@ -303,18 +326,18 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
     it('runs two prefixed sets side by side in one database', async () => {
       const sets = [tableSet('one_'), tableSet('two_')];
       dataSource = await open(current(), sets);
-      expect(await dataSource.runMigrations()).toHaveLength(10);
+      expect(await dataSource.runMigrations()).toHaveLength(12);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges(sets));
       for (const set of sets) await smoke(dataSource, set);
-      // Undo goes one migration at a time, the last first: the email_verified columns, the account-token
-      // tables and the indexes of two_ and one_, then two_'s counters.
-      for (let i = 0; i < 6; i++) await dataSource.undoLastMigration();
+      // Undo goes one migration at a time, the last first: the audit-log tables, the email_verified
+      // columns, the account-token tables and the indexes of two_ and one_, then two_'s counters.
+      for (let i = 0; i < 8; i++) await dataSource.undoLastMigration();
       for (const prefix of ['one_', 'two_']) {
-        expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_account_tokens'));
+        expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => !LATER.has(t)));
       }
       await dataSource.undoLastMigration();
-      expect(await hasTables(dataSource, 'two_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits' && t !== 'auth_account_tokens'));
-      expect(await hasTables(dataSource, 'one_')).toEqual(TABLES.map((t) => t !== 'auth_account_tokens'));
+      expect(await hasTables(dataSource, 'two_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits' && !LATER.has(t)));
+      expect(await hasTables(dataSource, 'one_')).toEqual(TABLES.map((t) => !LATER.has(t)));
     });
 
     it('upgrades a database migrated by an earlier release: adds only the later changes', async () => {
@@ -328,6 +351,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
         expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/),
         expect.stringMatching(/^NestGatekeeperAccountTokens\d{13}$/),
         expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
+        expect.stringMatching(/^NestGatekeeperAuditLog\d{13}$/),
       ]);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
     });
@@ -349,7 +373,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       await dataSource.destroy();
 
       dataSource = await open(current(), [set]);
-      expect(await dataSource.runMigrations()).toHaveLength(2);
+      expect(await dataSource.runMigrations()).toHaveLength(3);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
       const store = new TypeOrmUserStore(dataSource, set.entities);
       expect(await store.findByUsername('early')).toMatchObject({ id: 'u-1', email: 'early@example.test', emailVerified: false });
@@ -396,7 +420,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       await dataSource.destroy();
 
       dataSource = await open(current(), [{ ...tableSet('z_'), migrations: { tablePrefix: 'z_', rateLimitTable: false } }]);
-      expect(await dataSource.runMigrations()).toHaveLength(4);
+      expect(await dataSource.runMigrations()).toHaveLength(5);
       expect(await hasTables(dataSource, 'z_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits'));
     });
   });

@@ -257,6 +257,7 @@ const SNAPSHOT: Record<EntryName, string[]> = {
   ],
   'nest-gatekeeper/typeorm': [
     'type AuthAccountTokenRow',
+    'type AuthAuditLogRow',
     'type AuthEntities',
     'type AuthEntitiesOptions',
     'type AuthMfaCodeRow',
@@ -273,6 +274,8 @@ const SNAPSHOT: Record<EntryName, string[]> = {
     'type RateLimitEntityOptions',
     'type RunAuthMigrationsOptions',
     'TypeOrmAccountTokenStore',
+    'TypeOrmActivityStore',
+    'type TypeOrmActivityStoreOptions',
     'TypeOrmMfaStore',
     'TypeOrmRateLimitStore',
     'TypeOrmSessionStore',

@@ -53,6 +53,7 @@ const MIGRATIONS = [
   expect.stringMatching(/^NestGatekeeperRevokedAtIndex\d{13}$/),
   expect.stringMatching(/^NestGatekeeperAccountTokens\d{13}$/),
   expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
+  expect.stringMatching(/^NestGatekeeperAuditLog\d{13}$/),
 ];
 
 describe('sample app on MariaDB (DATABASE_URL=mariadb://… and mysql://…)', () => {

@@ -77,6 +77,26 @@ export type AuthTrustedDeviceRow = StoredTrustedDevice;
 export type AuthAccountTokenRow = StoredAccountToken;
 
 /**
+ * One row of `auth_audit_log`: a security event of an account, as `TypeOrmActivityStore` keeps it
+ * (the audit trail behind the activity feed). Primary key `id` (the event's id); indexed on
+ * (`user_id`, `at`) for the feed and on `at` for the retention.
+ */
+export interface AuthAuditLogRow {
+  id: string;
+  userId: string;
+  type: string;
+  /** Epoch milliseconds. */
+  at: number;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  reason: string | null;
+  /** The event's type-specific fields (e.g. `method`), as JSON, or `null` when it has none. */
+  details: Record<string, JsonValue> | null;
+}
+
+/**
  * The entity schemas of the TypeORM adapters. Pass the object itself (`entities: authEntities`) or its
  * values (`entities: [...Object.values(authEntities), ...]`) to your DataSource, and the same object
  * to the stores' constructors. (A type alias, not an interface, so that it fits TypeORM's
@@ -92,6 +112,7 @@ export type AuthEntities = {
   readonly mfaFinishedPending: EntitySchema<AuthMfaFinishedPendingRow>;
   readonly trustedDevice: EntitySchema<AuthTrustedDeviceRow>;
   readonly accountToken: EntitySchema<AuthAccountTokenRow>;
+  readonly auditLog: EntitySchema<AuthAuditLogRow>;
 };
 
 /** Options of {@link createAuthEntities}. */
@@ -119,6 +140,8 @@ const ID_LENGTH = 128;
 const HASH_LENGTH = 128;
 /** An account-token purpose (`'email-verification'`, …). */
 const PURPOSE_LENGTH = 32;
+/** An event type (`'refresh.reuse_detected'`) or reason. */
+const EVENT_TYPE_LENGTH = 64;
 
 /**
  * Builds the entity schemas (`EntitySchema`, no decorators) of the TypeORM adapters:
@@ -135,6 +158,8 @@ const PURPOSE_LENGTH = 32;
  *   that users may live in another store.
  * - `<prefix>auth_account_tokens`: the one-time tokens of `TypeOrmAccountTokenStore`, primary key
  *   (`user_id`, `purpose`) and a unique index on (`purpose`, `token_hash`); no foreign key either.
+ * - `<prefix>auth_audit_log`: the security events of `TypeOrmActivityStore` (the activity feed),
+ *   primary key `id`, indexed on (`user_id`, `at`) and on `at`; no foreign key.
  *
  * Column types are portable across PostgreSQL, SQLite (better-sqlite3) and MySQL/MariaDB.
  * Every constraint and index has an explicit, prefixed name (the user store relies on the unique
@@ -159,6 +184,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
   const finishedPending = `${prefix}auth_mfa_finished_pending`;
   const devices = `${prefix}auth_trusted_devices`;
   const accountTokens = `${prefix}auth_account_tokens`;
+  const auditLogTable = `${prefix}auth_audit_log`;
 
   const user = new (typeorm().EntitySchema)<AuthUserRow>({
     name: `${prefix}AuthUser`,
@@ -295,6 +321,27 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
     indices: [{ name: `UQ_${accountTokens}_purpose_token_hash`, columns: ['purpose', 'tokenHash'], unique: true }],
   });
 
+  const auditLog = new (typeorm().EntitySchema)<AuthAuditLogRow>({
+    name: `${prefix}AuthAuditLog`,
+    tableName: auditLogTable,
+    columns: {
+      id: { type: 'varchar', length: ID_LENGTH, primary: true },
+      userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH },
+      type: { type: 'varchar', length: EVENT_TYPE_LENGTH },
+      at: { type: 'bigint', transformer: epochMs },
+      sessionId: { name: 'session_id', type: 'varchar', length: ID_LENGTH, nullable: true },
+      ip: { type: 'varchar', length: 64, nullable: true },
+      userAgent: { name: 'user_agent', type: 'text', nullable: true },
+      requestId: { name: 'request_id', type: 'varchar', length: ID_LENGTH, nullable: true },
+      reason: { type: 'varchar', length: EVENT_TYPE_LENGTH, nullable: true },
+      details: { type: 'simple-json', nullable: true },
+    },
+    indices: [
+      { name: `IDX_${auditLogTable}_user_id_at`, columns: ['userId', 'at'] },
+      { name: `IDX_${auditLogTable}_at`, columns: ['at'] },
+    ],
+  });
+
   return Object.freeze({
     user,
     session,
@@ -305,6 +352,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
     mfaFinishedPending,
     trustedDevice,
     accountToken,
+    auditLog,
   });
 }
 
@@ -316,7 +364,7 @@ function uniqueName(table: string, column: 'username' | 'email'): string {
 /**
  * The default entity set (no table prefix): `auth_users`, `auth_sessions`, `auth_refresh_history`,
  * `auth_mfa`, `auth_mfa_recovery_codes`, `auth_mfa_codes`, `auth_mfa_finished_pending`,
- * `auth_trusted_devices`, `auth_account_tokens`.
+ * `auth_trusted_devices`, `auth_account_tokens`, `auth_audit_log`.
  * Add it to your DataSource (`entities: [...Object.values(authEntities), ...yourEntities]`);
  * the TypeORM stores use it unless given another set.
  */
@@ -350,5 +398,8 @@ export const authEntities: AuthEntities = Object.freeze({
   },
   get accountToken() {
     return defaultEntities().accountToken;
+  },
+  get auditLog() {
+    return defaultEntities().auditLog;
   },
 });

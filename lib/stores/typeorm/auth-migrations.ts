@@ -45,10 +45,12 @@ const RATE_LIMIT_TABLE_TIMESTAMP = 1795305600001;
 const REVOKED_AT_INDEX_TIMESTAMP = 1795305600002;
 const ACCOUNT_TOKENS_TABLE_TIMESTAMP = 1795305600003;
 const EMAIL_VERIFIED_COLUMN_TIMESTAMP = 1795305600004;
+const AUDIT_LOG_TABLE_TIMESTAMP = 1795305600005;
 
 const ID_LENGTH = 128;
 const HASH_LENGTH = 128;
 const PURPOSE_LENGTH = 32;
+const EVENT_TYPE_LENGTH = 64;
 
 /** Driver types whose boolean literals are `true`/`false` (elsewhere `1`/`0`). */
 const POSTGRES_TYPES: ReadonlySet<string> = new Set(['postgres', 'aurora-postgres', 'cockroachdb']);
@@ -144,7 +146,8 @@ class ColumnBuilder {
  * `NestGatekeeperAccountTokens[_<prefix>]<timestamp>` the `auth_account_tokens` table (one-time
  * tokens: password reset, e-mail verification, e-mail change, sign-in code) and
  * `NestGatekeeperEmailVerified[_<prefix>]<timestamp>` the column `auth_users.email_verified`
- * (`false` for existing users).
+ * (`false` for existing users), and `NestGatekeeperAuditLog[_<prefix>]<timestamp>` the
+ * `auth_audit_log` table (the security events of `TypeOrmActivityStore`).
  *
  * @returns the migration classes (the auth tables, the counter table when wanted, then the later changes).
  */
@@ -157,7 +160,12 @@ export function createAuthMigrations(options: AuthMigrationsOptions = {}): AuthM
     const rateLimitPrefix = rateLimit === true ? prefix : (rateLimit.tablePrefix ?? '');
     migrations.push(rateLimitTableMigration(rateLimitPrefix, collation));
   }
-  migrations.push(revokedAtIndexMigration(prefix), accountTokensTableMigration(prefix, collation), emailVerifiedColumnMigration(prefix));
+  migrations.push(
+    revokedAtIndexMigration(prefix),
+    accountTokensTableMigration(prefix, collation),
+    emailVerifiedColumnMigration(prefix),
+    auditLogTableMigration(prefix, collation),
+  );
   return migrations;
 }
 
@@ -403,6 +411,51 @@ function emailVerifiedColumnMigration(prefix: string): AuthMigrationClass {
     async down(queryRunner: QueryRunner): Promise<void> {
       const table = await queryRunner.getTable(users);
       if (table?.findColumnByName(column)) await queryRunner.dropColumn(users, column);
+    }
+  };
+}
+
+/**
+ * Creates `<prefix>auth_audit_log` (the security events of `TypeOrmActivityStore`): primary key
+ * `id`, indices `IDX_<table>_user_id_at` on (`user_id`, `at`) (the feed) and `IDX_<table>_at` on
+ * `at` (the retention). Adopts a table that already exists (created by `synchronize`).
+ */
+function auditLogTableMigration(prefix: string, collation: string): AuthMigrationClass {
+  const table = `${prefix}auth_audit_log`;
+  const name = `NestGatekeeperAuditLog${namePart(prefix)}${AUDIT_LOG_TABLE_TIMESTAMP}`;
+
+  return class NestGatekeeperAuditLogTable implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      const { Table, TableIndex } = typeorm();
+      const b = new ColumnBuilder(queryRunner, collation);
+      await queryRunner.createTable(
+        new Table({
+          name: table,
+          columns: [
+            b.column({ name: 'id', type: 'varchar', length: ID_LENGTH, primary: true }),
+            b.column({ name: 'user_id', type: 'varchar', length: ID_LENGTH }),
+            b.column({ name: 'type', type: 'varchar', length: EVENT_TYPE_LENGTH }),
+            b.column({ name: 'at', type: 'bigint' }),
+            b.column({ name: 'session_id', type: 'varchar', length: ID_LENGTH, nullable: true }),
+            b.column({ name: 'ip', type: 'varchar', length: 64, nullable: true }),
+            b.column({ name: 'user_agent', type: 'text', nullable: true }),
+            b.column({ name: 'request_id', type: 'varchar', length: ID_LENGTH, nullable: true }),
+            b.column({ name: 'reason', type: 'varchar', length: EVENT_TYPE_LENGTH, nullable: true }),
+            b.column({ name: 'details', type: 'text', nullable: true }),
+          ],
+          indices: [
+            new TableIndex({ name: `IDX_${table}_user_id_at`, columnNames: ['user_id', 'at'] }),
+            new TableIndex({ name: `IDX_${table}_at`, columnNames: ['at'] }),
+          ],
+        }),
+        true,
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropTable(table, true);
     }
   };
 }

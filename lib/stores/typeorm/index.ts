@@ -12,6 +12,7 @@ export {
   authEntities,
   createAuthEntities,
   type AuthAccountTokenRow,
+  type AuthAuditLogRow,
   type AuthEntities,
   type AuthEntitiesOptions,
   type AuthMfaCodeRow,
@@ -27,6 +28,7 @@ export { createAuthMigrations, type AuthMigrationClass, type AuthMigrationsOptio
 export { runAuthMigrations, type RunAuthMigrationsOptions } from './auth-migrations.runner.js';
 export { createRateLimitEntity, rateLimitEntity, type AuthRateLimitRow, type RateLimitEntityOptions } from './rate-limit.entity.js';
 export { TypeOrmAccountTokenStore } from './typeorm-account-token.store.js';
+export { TypeOrmActivityStore, type TypeOrmActivityStoreOptions } from './typeorm-activity.store.js';
 export { TypeOrmMfaStore } from './typeorm-mfa.store.js';
 export { TypeOrmRateLimitStore } from './typeorm-rate-limit.store.js';
 export { TypeOrmSessionStore } from './typeorm-session.store.js';

@@ -1,0 +1,207 @@
+import type { DataSource, ObjectLiteral, Repository } from 'typeorm';
+import { typeorm } from './typeorm-runtime.js';
+import type { AuthEvent, AuthEventBase, AuthEventType } from '../../events/auth-event.js';
+import type { ActivityCursor, ActivityStore, StoredActivity } from '../activity.store.js';
+import type { JsonValue } from '../user.store.js';
+import { authEntities, type AuthAuditLogRow, type AuthEntities } from './auth-entities.js';
+import { affectedRows, withStoreErrors } from './typeorm-error.mapper.js';
+import { serializeWrite } from './typeorm-write.lock.js';
+
+const STORE = 'TypeOrmActivityStore';
+
+/** The bounds of a {@link TypeOrmActivityStore}. */
+export interface TypeOrmActivityStoreOptions {
+  /** Entries kept per account (the oldest are deleted after each write of the account). @default 50 */
+  maxPerUser?: number;
+}
+
+/** Rows per INSERT (ten columns each: far below every driver's bound on parameters). */
+const INSERT_CHUNK = 100;
+/** The fields of every event, kept in columns of their own; the rest go to `details`. */
+const BASE_FIELDS: ReadonlySet<string> = new Set<keyof AuthEventBase>([
+  'type',
+  'at',
+  'id',
+  'userId',
+  'sessionId',
+  'ip',
+  'userAgent',
+  'requestId',
+  'reason',
+]);
+/** Column bounds (see `createAuthEntities`): longer values are cut, never refused. */
+const ID_LENGTH = 128;
+const IP_LENGTH = 64;
+const SHORT_LENGTH = 64;
+
+/**
+ * An {@link ActivityStore} on a TypeORM `DataSource` (PostgreSQL, SQLite via better-sqlite3,
+ * MySQL/MariaDB) using the `auth_audit_log` table of {@link createAuthEntities} (created by the
+ * `NestGatekeeperAuditLog` migration of {@link createAuthMigrations}): the audit trail of each
+ * account's security events, shared by every instance, and the activity feed read from it.
+ *
+ * - Each row keeps the whole event: the feed's fields, and `request_id`, `reason` and the event's
+ *   own fields (`details`, JSON) for an operator's queries. Events carry no secret (see
+ *   `AuthEvent`), so neither does the table.
+ * - `record` is one `INSERT` per 100 events that skips ids already there (`ON CONFLICT DO NOTHING`,
+ *   `INSERT IGNORE`, `INSERT OR IGNORE`): a batch delivered twice is kept once. Then each account
+ *   written is trimmed to its newest `maxPerUser` entries (one read of the first entry beyond them,
+ *   by the (`user_id`, `at`) index, and one `DELETE` when there is one).
+ * - `listByUser` is one indexed read, newest first by (`at`, `id`); `deleteOlderThan` (the janitor,
+ *   by the `at` index) and `deleteForUser` (account deletion) are `DELETE`s.
+ * - Text is stored as well-formed Unicode without NUL (PostgreSQL refuses NUL in `text`), and cut
+ *   to the column's length.
+ * - An unreachable database rejects with `StoreUnavailableError`; the feed's sink counts the batch
+ *   as failed and requests never see it.
+ */
+export class TypeOrmActivityStore implements ActivityStore {
+  private readonly repository: Repository<AuthAuditLogRow>;
+  private readonly maxPerUser: number;
+
+  /**
+   * @param dataSource an initialised DataSource whose `entities` include `entities`.
+   * @param entities the entity set (default {@link authEntities}; pass your own for a table prefix).
+   * @param options the entries kept per account.
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly entities: AuthEntities = authEntities,
+    options: TypeOrmActivityStoreOptions = {},
+  ) {
+    const maxPerUser = options.maxPerUser ?? 50;
+    if (!Number.isSafeInteger(maxPerUser) || maxPerUser < 1) throw new RangeError(`${STORE}: maxPerUser must be a positive integer`);
+    this.maxPerUser = maxPerUser;
+    this.repository = dataSource.getRepository(entities.auditLog);
+  }
+
+  async record(events: readonly AuthEvent[]): Promise<void> {
+    const rows = events.filter((e): e is AuthEvent & { userId: string } => e.userId !== null).map(toRow);
+    if (rows.length === 0) return;
+    await withStoreErrors(async () => {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const chunk = rows.slice(i, i + INSERT_CHUNK);
+        await serializeWrite(this.dataSource, () =>
+          // ObjectLiteral: see TypeOrmUserStore.create (TS2589).
+          this.dataSource
+            .createQueryBuilder()
+            .insert()
+            .into<ObjectLiteral>(this.entities.auditLog)
+            .values(chunk)
+            .orIgnore()
+            .updateEntity(false)
+            .execute(),
+        );
+      }
+      for (const userId of new Set(rows.map((r) => r.userId))) await this.trim(userId);
+    });
+  }
+
+  async listByUser(userId: string, limit: number, before?: ActivityCursor): Promise<StoredActivity[]> {
+    const rows = await withStoreErrors(() => {
+      const query = this.repository.createQueryBuilder('a').where('a.userId = :userId', { userId });
+      if (before !== undefined) {
+        const { Brackets } = typeorm();
+        query.andWhere(
+          new Brackets((w) => {
+            w.where('a.at < :at', { at: before.at }).orWhere('(a.at = :at AND a.id < :id)', { id: before.id });
+          }),
+        );
+      }
+      return query.orderBy('a.at', 'DESC').addOrderBy('a.id', 'DESC').limit(limit).getMany();
+    });
+    return rows.map(toActivity);
+  }
+
+  async deleteOlderThan(before: number, limit?: number): Promise<number> {
+    return withStoreErrors(async () => {
+      if (limit === undefined) return this.delete({ at: typeorm().LessThan(before) });
+      const oldest = await this.repository.find({
+        select: { id: true },
+        where: { at: typeorm().LessThan(before) },
+        order: { at: 'ASC' },
+        take: limit,
+      });
+      if (oldest.length === 0) return 0;
+      return this.delete({ id: typeorm().In(oldest.map((r) => r.id)) });
+    });
+  }
+
+  async deleteForUser(userId: string): Promise<void> {
+    await withStoreErrors(() => this.delete({ userId }));
+  }
+
+  /** Deletes the account's entries beyond its newest `maxPerUser` (by `at`, then `id`). */
+  private async trim(userId: string): Promise<void> {
+    const [first] = await this.repository.find({
+      select: { id: true, at: true },
+      where: { userId },
+      order: { at: 'DESC', id: 'DESC' },
+      skip: this.maxPerUser,
+      take: 1,
+    });
+    if (first === undefined) return;
+    const { LessThan, LessThanOrEqual } = typeorm();
+    await this.delete([
+      { userId, at: LessThan(first.at) },
+      { userId, at: first.at, id: LessThanOrEqual(first.id) },
+    ]);
+  }
+
+  /** One `DELETE` of the rows matching `where` (an array: any of them); resolves how many. */
+  private async delete(where: object | object[]): Promise<number> {
+    const result = await serializeWrite(this.dataSource, () =>
+      this.dataSource.createQueryBuilder().delete().from(this.entities.auditLog).where(where).execute(),
+    );
+    return affectedRows(result.affected, STORE);
+  }
+}
+
+/** The row of an event. */
+function toRow(event: AuthEvent & { userId: string }): AuthAuditLogRow {
+  const details: Record<string, JsonValue> = {};
+  let hasDetails = false;
+  for (const [key, value] of Object.entries(event)) {
+    if (BASE_FIELDS.has(key) || value === undefined) continue;
+    details[key] = typeof value === 'string' ? storable(value, Number.MAX_SAFE_INTEGER) : value;
+    hasDetails = true;
+  }
+  return {
+    id: storable(event.id, ID_LENGTH),
+    userId: storable(event.userId, ID_LENGTH),
+    type: event.type,
+    at: Date.parse(event.at),
+    sessionId: nullableText(event.sessionId, ID_LENGTH),
+    ip: nullableText(event.ip, IP_LENGTH),
+    userAgent: nullableText(event.userAgent, Number.MAX_SAFE_INTEGER),
+    requestId: nullableText(event.requestId, ID_LENGTH),
+    reason: nullableText(event.reason, SHORT_LENGTH),
+    details: hasDetails ? details : null,
+  };
+}
+
+/** The feed's entry of a row. */
+function toActivity(row: AuthAuditLogRow): StoredActivity {
+  return {
+    id: row.id,
+    type: row.type as AuthEventType,
+    at: row.at,
+    userId: row.userId,
+    sessionId: row.sessionId,
+    ip: row.ip,
+    userAgent: row.userAgent,
+  };
+}
+
+function nullableText(value: string | null, max: number): string | null {
+  return value === null ? null : storable(value, max);
+}
+
+/** Unpaired surrogates (they do not encode as UTF-8). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `value` as every database stores it: no NUL, no unpaired surrogate, at most `max` code points. */
+function storable(value: string, max: number): string {
+  const clean = value.replace(/\0/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  if (clean.length <= max) return clean;
+  return Array.from(clean).slice(0, max).join('');
+}
