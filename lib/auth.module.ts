@@ -16,6 +16,7 @@ import { ActivityController } from './controllers/activity.controller.js';
 import { ActivityFeed } from './events/activity-feed.js';
 import { AuthEvents } from './events/auth-events.js';
 import { EventSinksSetup } from './events/event-sinks.setup.js';
+import { AuthTelemetry } from './telemetry/auth-telemetry.js';
 import { MemoryActivityStore } from './stores/memory/memory-activity.store.js';
 import { ACTIVITY_STORE, assertActivityStore, type ActivityStore } from './stores/activity.store.js';
 import { routeSwitchesProvider, type RouteCondition } from './controllers/route-switches.js';
@@ -300,6 +301,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     },
     AccessTokenService,
     MfaTokenService,
+    { provide: AuthTelemetry, useFactory: (options: ResolvedAuthOptions) => AuthTelemetry.load(options.telemetry), inject: [AUTH_OPTIONS] },
     AuthEvents,
     ActivityFeed,
     EventSinksSetup,
@@ -362,6 +364,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       AuthService,
       AuthEvents,
       ActivityFeed,
+      AuthTelemetry,
       AccessTokenGuard,
       RolesGuard,
     ],

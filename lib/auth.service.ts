@@ -1,4 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AuthTelemetry } from './telemetry/auth-telemetry.js';
+import { Traced } from './telemetry/traced.decorator.js';
 import { AUTH_OPTIONS } from './auth.constants.js';
 import type { HashPermit } from './crypto/bounded-password-hasher.js';
 import { constantTimeEqual, sha256 } from './crypto/secrets.js';
@@ -95,6 +97,8 @@ export class AuthService {
     private readonly mfaEnrolment: MfaEnrolmentService,
     private readonly trustedDevices: TrustedDeviceService,
     private readonly events: AuthEvents,
+    /** The module's OpenTelemetry (spans of the use cases below); optional for subclasses written before it. */
+    @Optional() readonly telemetry?: AuthTelemetry,
   ) {}
 
   /**
@@ -104,6 +108,7 @@ export class AuthService {
    * `CONFLICT`, or — with `registration.revealConflicts: false` — resolves `null` after the same
    * work, exactly as a fresh registration resolves its user, so that the caller can answer both alike.
    */
+  @Traced('gatekeeper.register')
   async register(input: RegisterInput, context: SessionContext = {}): Promise<PublicUser | null> {
     const username = parseIdentifier(input.username, 'username', 'username');
     const email = parseIdentifier(input.email, 'email', 'email');
@@ -158,6 +163,7 @@ export class AuthService {
    * normalised, then validated (`VALIDATION_FAILED` before any look-up; see `parseIdentifier`). When
    * `passwordHashing` is saturated, 503 `AUTH_BUSY` before the account is looked up.
    */
+  @Traced('gatekeeper.login')
   async login(input: LoginInput, context: SessionContext): Promise<LoginOutcome> {
     const permit = this.passwords.reserve();
     try {
@@ -227,6 +233,7 @@ export class AuthService {
    * `INVALID_CREDENTIALS`), then answers like a password login: tokens, or the second step for a user
    * with a second factor other than e-mail codes (the code already proved the mailbox).
    */
+  @Traced('gatekeeper.login_code')
   async loginWithCode(
     input: { email: string; code: string; expiresInMins?: number; trustToken?: string },
     context: SessionContext,
@@ -270,6 +277,7 @@ export class AuthService {
    * Completes a pending login with its second factor (see {@link MfaService.verify}) and starts the
    * session; with `trustDevice`, also remembers the device.
    */
+  @Traced('gatekeeper.mfa.verify')
   async verifyMfa(input: VerifyMfaInput, context: SessionContext): Promise<MfaLoginResult> {
     const { user, accessTtlSeconds } = await this.mfa.verify(input.mfaToken, input.method, input.code, context);
     const tokens = await this.sessions.start(user, context, accessTtlSeconds);
@@ -282,11 +290,13 @@ export class AuthService {
   }
 
   /** Starts a TOTP setup for the caller. */
+  @Traced('gatekeeper.mfa.setup')
   async setupTotp(principal: AuthPrincipal): Promise<{ secret: string; otpauthUrl: string }> {
     return this.mfaEnrolment.setupTotp(await this.requireUser(principal.id));
   }
 
   /** Confirms the caller's TOTP setup; returns the new recovery codes. `client`: the request's {@link ClientContext} (or its address). */
+  @Traced('gatekeeper.mfa.enable')
   async enableTotp(principal: AuthPrincipal, code: string, client?: ClientContext | string): Promise<{ recoveryCodes: string[] }> {
     const context = toClientContext(client);
     const result = await this.mfaEnrolment.enableTotp(await this.requireUser(principal.id), code, context.ip);
@@ -298,6 +308,7 @@ export class AuthService {
    * Turns one of the caller's second factors off after checking the password (rate-limited like
    * login); revokes every trusted device.
    */
+  @Traced('gatekeeper.mfa.disable')
   async disableMfa(principal: AuthPrincipal, method: MfaMethod, password: string, client?: ClientContext | string): Promise<void> {
     const context = toClientContext(client);
     this.passwords.assertLength(password);
@@ -318,12 +329,14 @@ export class AuthService {
   }
 
   /** Revokes one of the caller's trusted devices. */
+  @Traced('gatekeeper.trusted_device.revoke')
   async revokeTrustedDevice(principal: AuthPrincipal, id: string, client?: ClientContext): Promise<void> {
     await this.trustedDevices.revoke(principal.id, id);
     this.events.emit('trusted_device.revoked', { userId: principal.id, sessionId: principal.sessionId, reason: 'user', context: client });
   }
 
   /** Rotates a refresh token (see {@link SessionService.refresh}). */
+  @Traced('gatekeeper.refresh')
   async refresh(refreshToken: string | null, expiresInMins?: number, client?: ClientContext): Promise<TokenGrant> {
     if (refreshToken === null || refreshToken === '') throw new AuthException('REFRESH_TOKEN_MISSING');
     const accessTtl = this.accessTtl(expiresInMins);
@@ -337,6 +350,7 @@ export class AuthService {
   }
 
   /** Revokes the caller's session, or all of their sessions (and then their trusted devices too). */
+  @Traced('gatekeeper.logout')
   async logout(principal: AuthPrincipal, allSessions = false, client?: ClientContext): Promise<void> {
     if (allSessions) {
       await this.sessions.revokeAll(principal.id);
@@ -352,6 +366,7 @@ export class AuthService {
   }
 
   /** Revokes one of the caller's sessions. */
+  @Traced('gatekeeper.session.revoke')
   async revokeSession(principal: AuthPrincipal, sessionId: string, client?: ClientContext): Promise<void> {
     return this.sessions.revokeOwn(principal.id, sessionId, client);
   }
@@ -360,6 +375,7 @@ export class AuthService {
    * Changes the caller's password after checking the current one (rate-limited like login), then
    * revokes every other session and every trusted device.
    */
+  @Traced('gatekeeper.password.change')
   async changePassword(
     principal: AuthPrincipal,
     currentPassword: string,

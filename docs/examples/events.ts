@@ -4,6 +4,8 @@
  */
 import { Injectable } from '@nestjs/common';
 import { AuthEvents, AuthModule, MemoryActivityStore, MemoryUserStore, type AuthEvent, type AuthEventSink } from 'nest-gatekeeper';
+import { authEntities, TypeOrmActivityStore } from 'nest-gatekeeper/typeorm';
+import { DataSource } from 'typeorm';
 
 const SIEM_URL = 'https://siem.example.com/ingest';
 
@@ -23,6 +25,17 @@ export const authWithEvents = AuthModule.forRoot({
   },
   activityStore: new MemoryActivityStore({ maxPerUser: 50 }), // GET /auth/activity
   activity: { retention: '90d' },
+});
+
+export const sqlAuditLog = AuthModule.forRoot({
+  jwt: { secret: process.env.JWT_SECRET },
+  userStore: MemoryUserStore,
+  // auth_audit_log: the feed of every account and the operator's audit trail, in SQL.
+  activityStore: {
+    useFactory: (dataSource: DataSource) => new TypeOrmActivityStore(dataSource, authEntities, { maxPerUser: 200 }),
+    inject: [DataSource],
+  },
+  activity: { retention: '365d' }, // the janitor deletes older rows every hour
 });
 
 /** Only the event types a sink asks for reach it. */

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ActivityFeed } from '../events/activity-feed.js';
 import { AuthEvents } from '../events/auth-events.js';
 import { toClientContext, type ClientContext } from '../transport/client-address.js';
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { AuthTelemetry } from '../telemetry/auth-telemetry.js';
+import { Traced } from '../telemetry/traced.decorator.js';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { constantTimeEqual, randomToken } from '../crypto/secrets.js';
 import { AuthConfigError } from '../errors/auth-config.error.js';
@@ -75,6 +77,8 @@ export class AccountService implements OnModuleInit {
     private readonly mailer: AccountMailer,
     private readonly events: AuthEvents,
     private readonly activity: ActivityFeed,
+    /** The module's OpenTelemetry (spans of the use cases); optional for subclasses written before it. */
+    @Optional() readonly telemetry?: AuthTelemetry,
   ) {
     this.tokens = new AccountTokens(options.secretKeys, options.account.codeLength);
   }
@@ -94,6 +98,7 @@ export class AccountService implements OnModuleInit {
    * `POST /password/forgot`: sends a reset link (or code) to an existing, enabled account. Resolves
    * alike for an unknown one (same store work, nothing sent). 429 beyond the send limits.
    */
+  @Traced('gatekeeper.password.forgot')
   async forgotPassword(input: AccountIdentifier, client: ClientContext | string | undefined): Promise<void> {
     const context = toClientContext(client);
     const { ip } = context;
@@ -122,6 +127,7 @@ export class AccountService implements OnModuleInit {
    * changes the password; the others get `RESET_TOKEN_INVALID`. Then every session and trusted device
    * of the user is revoked, and the address counts as verified (the mailbox was just proved).
    */
+  @Traced('gatekeeper.password.reset')
   async resetPassword(input: ResetPasswordInput, client: ClientContext | string | undefined): Promise<void> {
     const context = toClientContext(client);
     const { ip } = context;
@@ -209,6 +215,7 @@ export class AccountService implements OnModuleInit {
   }
 
   /** `POST /email/verify/resend`: a new verification link for the caller (send-limited; nothing sent when already verified). */
+  @Traced('gatekeeper.email.verify_resend')
   async resendVerification(principal: AuthPrincipal, client: ClientContext | string | undefined): Promise<void> {
     const { ip } = toClientContext(client);
     const user = await this.requireUser(principal.id);
@@ -222,6 +229,7 @@ export class AccountService implements OnModuleInit {
    * `VERIFICATION_TOKEN_INVALID` for anything else (unknown, used, expired, superseded, or the new
    * address taken meanwhile).
    */
+  @Traced('gatekeeper.email.verify')
   async verifyEmail(token: string, client?: ClientContext): Promise<'verified' | 'changed'> {
     const now = this.clock.now();
     const verifyHash = this.tokens.linkHash('email-verification', token);
@@ -253,6 +261,7 @@ export class AccountService implements OnModuleInit {
    * account has gets a "you already have an account" message instead, after the same work, and the
    * caller gets the same answer. 501 `NOT_IMPLEMENTED` without `UserStore.updateEmail`.
    */
+  @Traced('gatekeeper.email.change')
   async changeEmail(
     principal: AuthPrincipal,
     newEmail: string,
@@ -297,6 +306,7 @@ export class AccountService implements OnModuleInit {
    * `accountDeletion.beforeDelete`, revokes every session and trusted device, removes the MFA state
    * and one-time tokens, and deletes the user. 501 `NOT_IMPLEMENTED` without `UserStore.delete`.
    */
+  @Traced('gatekeeper.account.delete')
   async deleteAccount(
     principal: AuthPrincipal,
     password: string,
@@ -333,6 +343,7 @@ export class AccountService implements OnModuleInit {
   // ---------------------------------------------------------------- sign-in codes
 
   /** `POST /login/code/send`: a sign-in code to an existing, enabled account; alike for an unknown one. */
+  @Traced('gatekeeper.login_code.send')
   async sendLoginCode(email: string, client: ClientContext | string | undefined): Promise<void> {
     const { ip } = toClientContext(client);
     const { key, lookup } = this.identify({ email });

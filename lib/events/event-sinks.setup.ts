@@ -9,6 +9,7 @@ import { ActivityFeed } from './activity-feed.js';
 import type { AuthEvent } from './auth-event.js';
 import type { AuthEventSink } from './auth-event.sink.js';
 import { AuthEvents, type RegisteredSink } from './auth-events.js';
+import { AuthTelemetry } from '../telemetry/auth-telemetry.js';
 import { LoggerEventSink } from './logger-event.sink.js';
 
 /** What the bridge needs of `@nestjs/event-emitter`'s `EventEmitter2`. */
@@ -18,7 +19,7 @@ interface Emitter {
 
 /**
  * Registers the event sinks at start-up, once every provider of the app exists: the activity feed's,
- * the JSON log (`events.log`), the `@nestjs/event-emitter` bridge (when the app has the module and
+ * the JSON log (`events.log`), the OpenTelemetry counters (with telemetry on), the `@nestjs/event-emitter` bridge (when the app has the module and
  * `events.eventEmitter` is on), then `events.sinks` in their order.
  */
 @Injectable()
@@ -31,6 +32,7 @@ export class EventSinksSetup implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
     private readonly events: AuthEvents,
     private readonly feed: ActivityFeed,
+    private readonly telemetry: AuthTelemetry,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -38,13 +40,24 @@ export class EventSinksSetup implements OnModuleInit {
     if (this.feed.sink !== null) sinks.push({ sink: this.feed.sink });
     const { log, eventEmitter, queueSize, batchSize, sinkTimeoutMs } = this.options.events;
     if (log !== null) sinks.push({ sink: new LoggerEventSink(log) });
+    const counters = this.telemetry.eventSink();
+    if (counters !== null) sinks.push({ sink: counters });
     const emitter = eventEmitter ? await this.findEmitter() : null;
     if (emitter !== null) {
       sinks.push({
         sink: {
           name: 'event-emitter',
           handle: (batch: readonly AuthEvent[]) => {
-            for (const event of batch) emitter.emit(`auth.${event.type}`, event);
+            // Every event reaches the listeners even if one of them throws; the call then fails (counted).
+            let failure: Error | null = null;
+            for (const event of batch) {
+              try {
+                emitter.emit(`auth.${event.type}`, event);
+              } catch (error) {
+                failure ??= error instanceof Error ? error : new Error(String(error));
+              }
+            }
+            if (failure !== null) throw failure;
           },
         },
       });

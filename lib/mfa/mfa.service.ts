@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
+import { AuthTelemetry } from '../telemetry/auth-telemetry.js';
+import { Traced } from '../telemetry/traced.decorator.js';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
@@ -76,6 +78,8 @@ export class MfaService implements OnModuleInit {
     private readonly tokens: MfaTokenService,
     private readonly factors: MfaFactorRegistry,
     private readonly events: AuthEvents,
+    /** The module's OpenTelemetry (the span of `resend`); optional for subclasses written before it. */
+    @Optional() readonly telemetry?: AuthTelemetry,
   ) {}
 
   /**
@@ -140,6 +144,7 @@ export class MfaService implements OnModuleInit {
   }
 
   /** `POST /mfa/send`: a new code of a sending factor (e-mail, SMS) for the pending login (rate-limited). */
+  @Traced('gatekeeper.mfa.send')
   async resend(mfaToken: string, method: MfaVerifyMethod, client: ClientContext | string | undefined): Promise<MfaSendResult> {
     const { pending, user } = await this.openPending(mfaToken);
     const factor = pending.excludedMethods?.includes(method) === true ? undefined : this.factors.get(method);

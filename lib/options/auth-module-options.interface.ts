@@ -885,6 +885,13 @@ export interface AuthModuleOptions {
   activityStore?: ProviderOption<ActivityStore> | false;
   /** The activity feed: which events it shows, how long they are kept, the page size. */
   activity?: ActivityOptions;
+  /**
+   * OpenTelemetry: a span per use case, counters of outcomes and the latency of store calls, through
+   * `@opentelemetry/api` (an optional peer dependency) and the providers the app's SDK registers.
+   * Without the package it is off whatever this says; `false` turns it off with it (docs/events.md).
+   * @default true
+   */
+  telemetry?: boolean;
 }
 
 /** Extras of `forRoot`/`forRootAsync` that shape the module itself (not resolvable by a factory). */

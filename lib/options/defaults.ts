@@ -78,6 +78,7 @@ export const AUTH_DEFAULTS = deepFreeze({
   },
   events: { sinks: [], log: false, eventEmitter: true, queueSize: 10_000, batchSize: 100, sinkTimeout: '10s' },
   activity: { retention: '90d', pageSize: 20 },
+  telemetry: true,
 } as const satisfies DefaultsOf<AuthModuleOptions>);
 
 /** The default path of every route, relative to the prefix (the two well-known routes: to the app root). */

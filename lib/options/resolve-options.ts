@@ -84,6 +84,7 @@ const ROOT_KEYS = keysOf<AuthModuleOptions>({
   events: 1,
   activityStore: 1,
   activity: 1,
+  telemetry: 1,
 });
 const JWT_KEYS = keysOf<JwtOptions>({
   secret: 1,
@@ -182,6 +183,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     responses: resolveResponses(p, root.responses),
     events: resolveEvents(p, root.events),
     activity: resolveActivity(p, root.activity, root.activityStore),
+    telemetry: bool(p, 'telemetry', root.telemetry, D.telemetry),
   };
   if (p.list.length > 0) throw new AuthConfigError(p.list);
   return deepFreeze(resolved);

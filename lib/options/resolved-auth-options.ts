@@ -151,6 +151,8 @@ export interface ResolvedAuthOptions {
     readonly retentionMs: number;
     readonly pageSize: number;
   };
+  /** Whether to load `@opentelemetry/api` (see `AuthTelemetry`). */
+  readonly telemetry: boolean;
 }
 
 /** One key of the resolved key set. */

@@ -10,10 +10,14 @@ import { MemoryMfaStore } from './memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from './memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './memory/memory-session.store.js';
 import { MemoryUserStore } from './memory/memory-user.store.js';
+import { AuthTelemetry } from '../telemetry/auth-telemetry.js';
 import { withStoreTimeout } from './store-timeout.js';
 
-/** The store with the `storeTimeout` safety net (the in-memory stores cannot hang and stay bare). */
-function timed<T>(store: T, options: ResolvedAuthOptions, name: string): T {
+/**
+ * The store with the `storeTimeout` safety net and, with telemetry on, the latency of its calls (the
+ * in-memory stores cannot hang and stay bare).
+ */
+function timed<T>(store: T, options: ResolvedAuthOptions, name: string, telemetry: AuthTelemetry): T {
   if (typeof store !== 'object' || store === null) return store;
   const inMemory =
     store instanceof MemoryUserStore ||
@@ -22,7 +26,9 @@ function timed<T>(store: T, options: ResolvedAuthOptions, name: string): T {
     store instanceof MemoryMfaStore ||
     store instanceof MemoryAccountTokenStore ||
     store instanceof MemoryActivityStore;
-  return inMemory ? store : withStoreTimeout(store, options.storeTimeoutMs, name, options.storeReadTimeoutMs);
+  if (inMemory) return store;
+  const observe = telemetry.enabled ? telemetry.storeCall.bind(telemetry) : undefined;
+  return withStoreTimeout(store, options.storeTimeoutMs, name, options.storeReadTimeoutMs, observe);
 }
 
 /**
@@ -44,13 +50,19 @@ export function storeProvider<T>(
   const fallbackToken = typeof fallback === 'symbol' ? fallback : null;
   return {
     provide: token,
-    useFactory: async (raw: AuthModuleOptions, moduleRef: ModuleRef, options: ResolvedAuthOptions, shared?: T): Promise<T> => {
+    useFactory: async (
+      raw: AuthModuleOptions,
+      moduleRef: ModuleRef,
+      options: ResolvedAuthOptions,
+      telemetry: AuthTelemetry,
+      shared?: T,
+    ): Promise<T> => {
       const option = pick(raw);
       if (option === undefined || option === null) return typeof fallback === 'symbol' ? (shared as T) : fallback(options);
       const instance = await instantiateProvider(option, moduleRef);
       const value = check === undefined ? instance : check(instance, raw);
-      return name === null ? value : timed(value, options, name);
+      return name === null ? value : timed(value, options, name, telemetry);
     },
-    inject: [AUTH_RAW_OPTIONS, ModuleRef, AUTH_OPTIONS, ...(fallbackToken === null ? [] : [fallbackToken])],
+    inject: [AUTH_RAW_OPTIONS, ModuleRef, AUTH_OPTIONS, AuthTelemetry, ...(fallbackToken === null ? [] : [fallbackToken])],
   };
 }

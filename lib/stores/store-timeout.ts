@@ -11,8 +11,14 @@ import { StoreUnavailableError } from '../errors/store.errors.js';
  * shorter: a read has nothing to wait for but the database). Returns the store itself when `ms` is
  * `null`. One timer per store call (about 1 µs).
  */
-export function withStoreTimeout<T extends object>(store: T, ms: number | null, storeName: string, readMs: number | null = ms): T {
-  if (ms === null) return store;
+export function withStoreTimeout<T extends object>(
+  store: T,
+  ms: number | null,
+  storeName: string,
+  readMs: number | null = ms,
+  observe?: StoreCallObserver,
+): T {
+  if (ms === null && observe === undefined) return store;
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property, receiver): unknown {
@@ -22,9 +28,23 @@ export function withStoreTimeout<T extends object>(store: T, ms: number | null, 
       if (fn === undefined || (fn as { original?: unknown }).original !== value) {
         const method = value as (...args: unknown[]) => unknown;
         const limit = typeof property === 'string' && READ.test(property) && readMs !== null ? readMs : ms;
+        const operation = String(property);
         const call = (...args: unknown[]): unknown => {
+          const started = observe === undefined ? 0 : performance.now();
           const result = method.apply(target, args);
-          return isPromiseLike(result) ? race(result, limit, `${storeName}.${String(property)}`) : result;
+          if (!isPromiseLike(result)) return result;
+          const settled = limit === null ? Promise.resolve(result) : race(result, limit, `${storeName}.${operation}`);
+          if (observe === undefined) return settled;
+          return settled.then(
+            (value) => {
+              observe(storeName, operation, performance.now() - started, true);
+              return value;
+            },
+            (error: unknown) => {
+              observe(storeName, operation, performance.now() - started, false);
+              throw error;
+            },
+          );
         };
         fn = Object.assign(call, { original: value });
         wrapped.set(property, fn);
@@ -33,6 +53,9 @@ export function withStoreTimeout<T extends object>(store: T, ms: number | null, 
     },
   });
 }
+
+/** Told the duration (ms) and outcome of every store call that returned a promise (telemetry). */
+export type StoreCallObserver = (store: string, operation: string, ms: number, ok: boolean) => void;
 
 /** Store methods that only read (they get the read timeout). */
 const READ = /^(find|peek|list|get|has|was|is)(?![a-z])/;

@@ -1,37 +1,18 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  ACTIVITY_STORE,
-  AuthEvents,
-  type ActivityStore,
-  type AuthEvent,
-  type AuthEventSink,
-  type AuthModuleOptions,
-} from '../../lib/index.js';
+import { ACTIVITY_STORE, AuthEvents, type ActivityStore, type AuthEvent, type AuthModuleOptions } from '../../lib/index.js';
+import { EventRecorder } from '../fixtures/event-recorder.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
 
 const EMILY = 'emily.johnson@example.com';
 
-class Recorder implements AuthEventSink {
-  readonly all: AuthEvent[] = [];
-  private seen = 0;
-  handle(events: readonly AuthEvent[]): void {
-    this.all.push(...events);
-  }
-  take(): AuthEvent[] {
-    const fresh = this.all.slice(this.seen);
-    this.seen = this.all.length;
-    return fresh;
-  }
-}
-
 /** The events of the account lifecycle, second-factor delivery and trusted devices. */
 describe('security events of the account lifecycle', () => {
   let t: MfaTestApp;
-  let recorder: Recorder;
+  let recorder: EventRecorder;
   afterEach(() => t.close());
 
   const open = async (options: Partial<AuthModuleOptions> = {}): Promise<void> => {
-    recorder = new Recorder();
+    recorder = new EventRecorder();
     t = await createMfaTestApp({ options: { ...options, events: { sinks: [recorder] } } });
   };
   const events = async (): Promise<AuthEvent[]> => {

@@ -1,34 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { AuthEvents, type AuthEvent, type AuthEventSink } from '../../lib/index.js';
+import { AuthEvents, type AuthEvent } from '../../lib/index.js';
 import { SESSION_STORE, type SessionStore } from '../../lib/stores/session.store.js';
+import { EventRecorder } from '../fixtures/event-recorder.js';
 import { createMfaTestApp, MFA_USERS, TOTP_SECRET, type MfaTestApp } from '../fixtures/mfa-app.js';
-
-/** Records every event, and remembers which it has handed out already. */
-class Recorder implements AuthEventSink {
-  readonly name = 'recorder';
-  readonly all: AuthEvent[] = [];
-  private seen = 0;
-  handle(events: readonly AuthEvent[]): void {
-    this.all.push(...events);
-  }
-  /** The events since the last call. */
-  take(): AuthEvent[] {
-    const fresh = this.all.slice(this.seen);
-    this.seen = this.all.length;
-    return fresh;
-  }
-}
 
 const UA = 'EventsTest/1.0';
 
 describe('security events: every use case emits its event, with who, where and why, and no secret', () => {
   let t: MfaTestApp;
-  let recorder: Recorder;
+  let recorder: EventRecorder;
   /** Every secret the flow handled: none may appear in any event. */
   let secrets: Set<string>;
 
   beforeEach(async () => {
-    recorder = new Recorder();
+    recorder = new EventRecorder();
     secrets = new Set([TOTP_SECRET, MFA_USERS.totp.password, 'emilyspass', 'wrong-password-1', 'newpassword-123']);
     t = await createMfaTestApp({
       options: { events: { sinks: [recorder] }, refreshToken: { reuseGraceSeconds: 2, orphanGraceSeconds: 0 } },

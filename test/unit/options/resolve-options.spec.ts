@@ -129,6 +129,7 @@ describe('resolveAuthOptions', () => {
         storeReadTimeoutMs: 2000,
         defaultRoles: ['user'],
         trustProxyHeaders: false,
+        telemetry: true,
         loginIdentifiers: ['username', 'email'],
         responses: {
           messages: {
