@@ -17,5 +17,5 @@ metrics.setGlobalMeterProvider(
 export const authWithTelemetry = AuthModule.forRoot({
   jwt: { secret: process.env.JWT_SECRET },
   userStore: MemoryUserStore,
-  telemetry: true, // the default: on whenever @opentelemetry/api is installed
+  telemetry: true, // the default: on whenever an OpenTelemetry SDK is registered
 });

@@ -887,8 +887,9 @@ export interface AuthModuleOptions {
   activity?: ActivityOptions;
   /**
    * OpenTelemetry: a span per use case, counters of outcomes and the latency of store calls, through
-   * `@opentelemetry/api` (an optional peer dependency) and the providers the app's SDK registers.
-   * Without the package it is off whatever this says; `false` turns it off with it (docs/events.md).
+   * `@opentelemetry/api` (an optional peer dependency) and the providers the app's SDK registers
+   * before the app starts. Without the package or an SDK it is off whatever this says; `false` turns
+   * it off with them (docs/events.md).
    * @default true
    */
   telemetry?: boolean;

@@ -27,7 +27,7 @@ function timed<T>(store: T, options: ResolvedAuthOptions, name: string, telemetr
     store instanceof MemoryAccountTokenStore ||
     store instanceof MemoryActivityStore;
   if (inMemory) return store;
-  const observe = telemetry.enabled ? telemetry.storeCall.bind(telemetry) : undefined;
+  const observe = telemetry.metering ? telemetry.storeCall.bind(telemetry) : undefined;
   return withStoreTimeout(store, options.storeTimeoutMs, name, options.storeReadTimeoutMs, observe);
 }
 

@@ -37,8 +37,18 @@ interface OtelMeter {
 
 /** What the module needs of `@opentelemetry/api`. */
 export interface OtelApi {
-  trace: { getTracer(name: string, version?: string): OtelTracer };
+  trace: { getTracer(name: string, version?: string): OtelTracer; getTracerProvider(): { getDelegate?(): unknown } };
   metrics: { getMeter(name: string, version?: string): OtelMeter };
+  /** A provider with nothing registered behind it: its delegate is the API's no-op provider. */
+  ProxyTracerProvider: new () => { getDelegate(): unknown };
+  /** The API's no-op meter (the one a no-op meter provider hands out). */
+  createNoopMeter(): unknown;
+}
+
+/** The tracer and meter the module records with (`null`: that signal is off). */
+export interface TelemetrySignals {
+  tracer: OtelTracer | null;
+  meter: OtelMeter | null;
 }
 
 /** `SpanStatusCode.ERROR` of `@opentelemetry/api` (a stable enum value). */
@@ -60,8 +70,8 @@ interface Instruments {
  * The module's OpenTelemetry: a span per use case (`gatekeeper.login`, `gatekeeper.refresh`, …),
  * counters of outcomes fed by the security events, and the latency of every store call. Everything
  * goes through the global tracer and meter providers the app registers (its OpenTelemetry SDK); with
- * `@opentelemetry/api` absent, or `telemetry: false`, it is off and costs nothing: {@link span} calls
- * its work directly.
+ * `@opentelemetry/api` absent, no SDK registered by the time the module starts, or `telemetry: false`,
+ * it is off and costs nothing: {@link span} calls its work directly.
  *
  * Instruments (docs/events.md "OpenTelemetry"): `gatekeeper.logins` {outcome, reason, method},
  * `gatekeeper.refreshes` {outcome}, `gatekeeper.refresh.reuse_detected`, `gatekeeper.lockouts`
@@ -72,12 +82,12 @@ export class AuthTelemetry {
   private readonly tracer: OtelTracer | null;
   private readonly instruments: Instruments | null;
 
-  /** @param api `@opentelemetry/api`, or `null` for telemetry off. */
-  constructor(api: OtelApi | null, version = '0') {
-    this.tracer = api?.trace.getTracer(TELEMETRY_SCOPE, version) ?? null;
-    const meter = api?.metrics.getMeter(TELEMETRY_SCOPE, version);
+  /** @param signals the tracer and meter to record with (`null` each: off). */
+  constructor(signals: TelemetrySignals = { tracer: null, meter: null }) {
+    this.tracer = signals.tracer;
+    const meter = signals.meter;
     this.instruments =
-      meter === undefined
+      meter === null
         ? null
         : {
             logins: meter.createCounter('gatekeeper.logins', {
@@ -96,29 +106,57 @@ export class AuthTelemetry {
   }
 
   /** Telemetry off (no `@opentelemetry/api`, or `telemetry: false`). */
-  static readonly off = new AuthTelemetry(null);
+  static readonly off = new AuthTelemetry();
 
   /**
-   * Telemetry through `@opentelemetry/api` when it is installed (the global providers the app's SDK
-   * registered), else {@link off}.
+   * Telemetry through `@opentelemetry/api` when it is installed and the app's SDK has registered a
+   * tracer provider (spans) or a meter provider (metrics) by now, else {@link off}: with the package
+   * present but no SDK behind it, the module builds no span, event or measurement for nothing.
    */
-  static async load(enabled: boolean, version?: string): Promise<AuthTelemetry> {
+  static async load(enabled: boolean): Promise<AuthTelemetry> {
     if (!enabled) return AuthTelemetry.off;
+    let api: OtelApi;
     try {
       const name = '@opentelemetry/api';
-      const api = (await import(name)) as Partial<OtelApi> & { default?: Partial<OtelApi> };
-      const resolved = api.trace !== undefined ? api : api.default;
-      if (resolved?.trace === undefined || resolved.metrics === undefined) return AuthTelemetry.off;
-      new Logger('AuthTelemetry').debug?.('OpenTelemetry: spans and metrics through @opentelemetry/api.');
-      return new AuthTelemetry(resolved as OtelApi, version);
+      const loaded = (await import(name)) as Partial<OtelApi> & { default?: Partial<OtelApi> };
+      const resolved = loaded.trace !== undefined ? loaded : loaded.default;
+      if (resolved?.trace === undefined || resolved.metrics === undefined || resolved.ProxyTracerProvider === undefined) {
+        return AuthTelemetry.off;
+      }
+      api = resolved as OtelApi;
     } catch {
       return AuthTelemetry.off; // not installed
     }
+    return AuthTelemetry.from(api);
   }
 
-  /** Whether spans and metrics are recorded. */
+  /** Telemetry with whatever providers are registered in `api` now (see {@link load}). */
+  static from(api: OtelApi): AuthTelemetry {
+    const noopTracing = new api.ProxyTracerProvider().getDelegate();
+    const provider = api.trace.getTracerProvider();
+    const tracing = (provider.getDelegate?.() ?? provider) !== noopTracing;
+    const meter = api.metrics.getMeter(TELEMETRY_SCOPE);
+    const metering = meter !== api.createNoopMeter();
+    if (!tracing && !metering) return AuthTelemetry.off;
+    new Logger('AuthTelemetry').log(
+      `OpenTelemetry: ${[tracing ? 'spans' : '', metering ? 'metrics' : ''].filter(Boolean).join(' and ')} through @opentelemetry/api.`,
+    );
+    return new AuthTelemetry({ tracer: tracing ? api.trace.getTracer(TELEMETRY_SCOPE) : null, meter: metering ? meter : null });
+  }
+
+  /** Whether anything is recorded (spans, metrics or both). */
   get enabled(): boolean {
+    return this.tracing || this.metering;
+  }
+
+  /** Whether spans are recorded. */
+  get tracing(): boolean {
     return this.tracer !== null;
+  }
+
+  /** Whether metrics are recorded. */
+  get metering(): boolean {
+    return this.instruments !== null;
   }
 
   /**

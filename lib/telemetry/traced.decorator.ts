@@ -20,7 +20,7 @@ export function Traced(name: string) {
     if (original === undefined) return;
     descriptor.value = function traced(this: TracedService, ...args: never[]): Promise<T> {
       const telemetry = this.telemetry;
-      return telemetry?.enabled === true ? telemetry.span(name, () => original.apply(this, args)) : original.apply(this, args);
+      return telemetry?.tracing === true ? telemetry.span(name, () => original.apply(this, args)) : original.apply(this, args);
     };
   };
 }
