@@ -13,7 +13,8 @@
 //      each; BENCH_STORES=0 skips them), reported as ratios of the in-memory store's refresh/s
 //      measured in the same rounds
 //   5. raw argon2id verifications/s (same parameters, a child process on the server's core), then
-//      POST /auth/login against it
+//      POST /auth/login against it; login and the in-memory refresh also run on an app with
+//      AUTH_EVENTS=off (no security event built), for the events-on/off ratio
 //   6. GET /protected alone, then during a 16-connection login flood
 //   7. GET /protected per signing algorithm (BENCH_ALGORITHMS, default EdDSA,ES256,RS256; 0 skips):
 //      one more sample app per algorithm plus an HS256 one, each with a key of its own from a
@@ -75,6 +76,9 @@ const TARGETS = {
   loginVsRaw: 0.9,
   floodRatio: 0.5,
   feedRatio: 0.95,
+  // Issue 18: login and refresh with the security events (the JSON log, the activity feed in SQLite)
+  // against the same app with AUTH_EVENTS=off (no event built), in the same rounds.
+  eventsRatio: 0.95,
   // Fastify (scenario 9), issue 17: its guarded GET against its /health, its in-memory refresh
   // against Express's refresh of the same run (and an absolute goal), Redis against in-memory, cookie
   // mode against header mode (refresh).
@@ -617,8 +621,12 @@ async function main() {
   // The same app without the revocation feed (REVOCATION_FEED=off), for the refresh comparison.
   const noFeedBase = await startApp(await freePort(), 'header', { REVOCATION_FEED: 'off' }, 'no-feed');
   const noFeedApp = child;
+  // The same app without security events (AUTH_EVENTS=off: no log, no activity feed), for the login
+  // and refresh comparison.
+  const eventsOffBase = await startApp(await freePort(), 'header', { AUTH_EVENTS: 'off' }, 'events-off');
+  const eventsOff = { key: 'eventsOff', label: 'Express, events off', base: eventsOffBase, headerApp: child };
   console.log(
-    `[bench] sample apps on ${base} (header mode), ${cookieBase} (cookie mode) and ${noFeedBase} (REVOCATION_FEED=off); SESSION_STORE=memory, SQLite in ${tempDir}`,
+    `[bench] sample apps on ${base} (header mode), ${cookieBase} (cookie mode), ${noFeedBase} (REVOCATION_FEED=off) and ${eventsOffBase} (AUTH_EVENTS=off); SESSION_STORE=memory, SQLite in ${tempDir}`,
   );
   console.log(
     PIN
@@ -657,6 +665,7 @@ async function main() {
     // connections, the other connections would only warm up the 401 path).
     await refreshRun(p.base, CONNECTIONS + 5, WARMUP);
     if (p === express) await refreshRun(noFeedBase, CONNECTIONS + 5, WARMUP);
+    if (p === express) await refreshRun(eventsOffBase, CONNECTIONS + 5, WARMUP);
     await cannon({ url: `${p.cookieBase}/protected`, headers: p.cookieHeaders, duration: WARMUP });
     await refreshRun(p.cookieBase, CONNECTIONS + 5, WARMUP, 'cookie');
     for (const s of p.stores) await refreshRun(s.base, CONNECTIONS + 5, WARMUP);
@@ -687,6 +696,7 @@ async function main() {
     express: platformRuns(express),
     fastify: fastify ? platformRuns(fastify) : null,
     noFeed: [],
+    eventsOff: [],
     algorithms: algorithmApps.map(() => ({ repeated: [], distinct: [] })),
     resourceServer: { health: [], repeated: [], distinct: [] },
   };
@@ -739,6 +749,10 @@ async function main() {
           child = noFeedApp;
           runs.noFeed.push(
             refreshResultRow('POST /auth/refresh (without the revocation feed)', await refreshRun(noFeedBase, CONNECTIONS + 5, DURATION)),
+          );
+          child = eventsOff.headerApp;
+          runs.eventsOff.push(
+            refreshResultRow('POST /auth/refresh (events off)', await refreshRun(eventsOffBase, CONNECTIONS + 5, DURATION)),
           );
         }
       }
@@ -795,6 +809,7 @@ async function main() {
   const refreshRow = expressRows.refresh;
   const cookieRefreshRow = expressRows.cookieRefresh;
   const noFeedRow = mean(runs.noFeed);
+  const eventsOffRefreshRow = mean(runs.eventsOff);
   const storeRows = expressRows.stores;
   const algorithmRows = runs.algorithms.map((r, i) => ({
     algorithm: algorithmApps[i].algorithm,
@@ -827,14 +842,14 @@ async function main() {
   const raw = rawVerifications(LOGIN_DURATION);
   const rawSignatures = algorithmApps.length > 0 ? rawSignatureVerifications(algorithmApps.map((a) => a.algorithm)) : {};
 
-  // With Fastify: two runs of half the time each per platform, Express, Fastify, Fastify, Express, so
-  // that a drift of the machine over the scenario weighs on both alike.
-  const loginOrder = fastify ? [express, fastify, fastify, express] : [express];
-  const loginDuration = (LOGIN_DURATION * platforms.length) / loginOrder.length;
+  // Two runs of half the time each per app, Express, (Fastify, Fastify,) the events-off app twice,
+  // Express, so that a drift of the machine over the scenario weighs on all alike.
+  const loginOrder = fastify ? [express, eventsOff, fastify, fastify, eventsOff, express] : [express, eventsOff, eventsOff, express];
+  const loginDuration = LOGIN_DURATION / 2;
   console.log(
     `[bench] POST /auth/login ${LOGIN_DURATION} s (${LOGIN_CONNECTIONS} connections)${fastify ? ` on each platform, in runs of ${loginDuration} s: ${loginOrder.map((p) => p.label).join(', ')}` : ''}`,
   );
-  const loginRuns = { express: [], fastify: [] };
+  const loginRuns = { express: [], fastify: [], eventsOff: [] };
   for (const p of loginOrder) {
     child = p.headerApp;
     loginRuns[p.key].push(
@@ -852,6 +867,7 @@ async function main() {
   }
   child = headerApp;
   if (fastify) fastify.headerApp.kill('SIGKILL');
+  eventsOff.headerApp.kill('SIGKILL');
   /** A platform's login runs as one row: logins (2xx) per second over their whole time, CPU per request over all requests. */
   const loginRowOf = (results) => {
     const sum = (pick) => results.reduce((total, r) => total + pick(r), 0);
@@ -867,6 +883,7 @@ async function main() {
     };
   };
   const loginRow = loginRowOf(loginRuns.express);
+  const eventsOffLoginRow = { ...loginRowOf(loginRuns.eventsOff), name: 'POST /auth/login (events off)' };
   if (fastifyRows) fastifyRows.login = loginRowOf(loginRuns.fastify);
 
   console.log(`[bench] GET /protected ${DURATION} s alone, then ${DURATION} s during a ${FLOOD_CONNECTIONS}-connection login flood`);
@@ -893,8 +910,10 @@ async function main() {
     refreshRow,
     cookieRefreshRow,
     ...(noFeedRow ? [noFeedRow] : []),
+    ...(eventsOffRefreshRow ? [eventsOffRefreshRow] : []),
     ...storeRows,
     loginRow,
+    eventsOffLoginRow,
   ];
   // Scenario 9: each Fastify row beside the same scenario's Express row of the same rounds.
   const f = fastifyRows;
@@ -932,6 +951,8 @@ async function main() {
   const loginVsRaw = loginRow.rps / raw.perSecond;
   const floodRatio = floodGetRow.rps / floodIdleRow.rps;
   const feedRatio = noFeedRow ? refreshRow.rps / noFeedRow.rps : null;
+  const eventsRefreshRatio = eventsOffRefreshRow ? refreshRow.rps / eventsOffRefreshRow.rps : null;
+  const eventsLoginRatio = loginRow.rps / eventsOffLoginRow.rps;
   const checks = [
     {
       target: `cookie-mode GET /protected within ${Math.round((1 - TARGETS.cookieRatio) * 100)} % of header mode`,
@@ -967,6 +988,20 @@ async function main() {
             met: feedRatio >= TARGETS.feedRatio,
           },
         ]),
+    ...(eventsRefreshRatio === null
+      ? []
+      : [
+          {
+            target: `refresh with security events within ${Math.round((1 - TARGETS.eventsRatio) * 100)} % of refresh with AUTH_EVENTS=off`,
+            value: `${fmt(eventsRefreshRatio, 3)} ×${cpuBeside(refreshRow, eventsOffRefreshRow)}`,
+            met: eventsRefreshRatio >= TARGETS.eventsRatio,
+          },
+        ]),
+    {
+      target: `login with security events within ${Math.round((1 - TARGETS.eventsRatio) * 100)} % of login with AUTH_EVENTS=off`,
+      value: `${fmt(loginRow.rps)}/s ÷ ${fmt(eventsOffLoginRow.rps)}/s = ${fmt(eventsLoginRatio, 3)} ×${cpuBeside(loginRow, eventsOffLoginRow)}`,
+      met: eventsLoginRatio >= TARGETS.eventsRatio,
+    },
     {
       target: `login/s ≥ ${TARGETS.loginVsRaw} × raw argon2id verifications/s (same core)`,
       value: `${fmt(loginRow.rps)}/s ÷ ${fmt(raw.perSecond)}/s = ${fmt(loginVsRaw, 3)} ×`,
@@ -1166,12 +1201,12 @@ Produced by \`npm run bench\` (\`scripts/bench.mjs\`); every figure below comes 
   same run. PostgreSQL and Redis run on the same 2 CPUs as the app and the load generator.
 - Refresh without the revocation feed: the same scenario on one more in-memory app started with
   \`REVOCATION_FEED=off\`, in the same rounds.
+- Security events on and off: the apps above emit the security events (the JSON log, filtered out
+  at \`LOG_LEVEL=warn\` but built, and the activity feed in SQLite); one more in-memory app started
+  with \`AUTH_EVENTS=off\` emits none, and runs the refresh (right after Express's) and the login
+  scenarios in the same rounds.
 - Login: ${LOGIN_CONNECTIONS} connections, ${LOGIN_DURATION} s, correct password (argon2id m=19 MiB, t=2, p=1), after
-  the other sample apps have stopped${
-    fastify
-      ? ` (on Express and on Fastify: ${loginOrder.length} runs of ${loginDuration} s, ${loginOrder.map((p) => p.label).join(', ')})`
-      : ''
-  }. Raw verifications: the same argon2id parameters, synchronous
+  the other sample apps have stopped (${loginOrder.length} runs of ${loginDuration} s, ${loginOrder.map((p) => p.label).join(', ')}). Raw verifications: the same argon2id parameters, synchronous
   verifications in a loop in a child process on the server's CPU, for ${LOGIN_DURATION} s.
 - Login flood: GET /protected (${CONNECTIONS} connections, a token of \`admin\`) for ${DURATION} s alone, then
   ${DURATION} s during a flood of ${FLOOD_CONNECTIONS} connections logging in with correct passwords, round-robin

@@ -66,8 +66,8 @@ export function authOptions(
     cookies: { secure: config.cookieSecure },
     ...(config.reuseGraceSeconds === undefined ? {} : { refreshToken: { reuseGraceSeconds: config.reuseGraceSeconds } }),
     ...(config.revocationFeed ? {} : { revocation: { enabled: false } }),
-    // Every security event (but routine refresh rotations) as one JSON line in the log; the activity
-    // feed (GET /auth/activity) is on either way.
+    // Every security event (but routine refresh rotations) as one JSON line in the log, and the
+    // activity feed (GET /auth/activity) below; AUTH_EVENTS=off turns both off.
     events: { log: config.eventsLog },
     userStore: new TypeOrmUserStore(dataSource),
     sessionStore,
@@ -81,8 +81,12 @@ export function authOptions(
     // shared by every instance, in Redis when there is one, else in SQL.
     accountTokenStore: redis !== null ? new RedisAccountTokenStore(redis, { keyPrefix }) : new TypeOrmAccountTokenStore(dataSource),
     // The activity feed (GET /auth/activity): shared in Redis when there is one, else in SQL, where
-    // the table auth_audit_log is also the operator's audit trail.
-    activityStore: redis !== null ? new RedisActivityStore(redis, { keyPrefix }) : new TypeOrmActivityStore(dataSource),
+    // the table auth_audit_log is also the operator's audit trail (AUTH_EVENTS=off: no feed).
+    activityStore: !config.eventsLog
+      ? false
+      : redis !== null
+        ? new RedisActivityStore(redis, { keyPrefix })
+        : new TypeOrmActivityStore(dataSource),
     mfa: {
       methods: ['totp', 'email'],
       encryptionKey: config.mfaEncryptionKey,

@@ -109,7 +109,10 @@ export interface SampleConfig {
   reuseGraceSeconds: number | undefined;
   /** The revocation feed (`revocation.enabled`); REVOCATION_FEED=off turns it off (benchmark comparison). */
   revocationFeed: boolean;
-  /** The security events as JSON lines in the log (`events.log`); AUTH_EVENTS=off turns them off (benchmark comparison). */
+  /**
+   * The security events: JSON lines in the log (`events.log`) and the activity feed. AUTH_EVENTS=off
+   * turns both off, so that no event is built (the benchmarks' comparison).
+   */
   eventsLog: boolean;
   /**
    * E-mail verification (EMAIL_VERIFICATION): `optional` (default: a link is sent at registration and

@@ -63,6 +63,38 @@ runActivityStoreContract('typeorm/better-sqlite3', async (maxPerUser) => {
   return { store: new TypeOrmActivityStore(dataSource, authEntities, { maxPerUser }), teardown: () => dataSource.destroy() };
 });
 
+describe('TypeOrmActivityStore on better-sqlite3: trimming', () => {
+  it('feed flooding: an account written to one event at a time stays within maxPerUser + 10 %, and lists its newest entries', async () => {
+    const dataSource = await openSqlite();
+    try {
+      const store = new TypeOrmActivityStore(dataSource, authEntities, { maxPerUser: 50 });
+      const t0 = Date.now();
+      let most = 0;
+      for (let i = 0; i < 200; i++) {
+        await store.record([
+          {
+            type: 'login.failed',
+            id: `e${String(i).padStart(4, '0')}`,
+            at: new Date(t0 + i).toISOString(),
+            userId: 'u-1',
+            sessionId: null,
+            ip: null,
+            userAgent: null,
+            requestId: null,
+            reason: 'invalid_credentials',
+          },
+        ]);
+        most = Math.max(most, await dataSource.createQueryBuilder().from(authEntities.auditLog, 'a').getCount());
+      }
+      expect(most).toBeLessThanOrEqual(55);
+      const newest = await store.listByUser('u-1', 50);
+      expect(newest.map((e) => e.id)).toEqual(Array.from({ length: 50 }, (_, i) => `e${String(199 - i).padStart(4, '0')}`));
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
+
 runTypeOrmAdapterChecks('better-sqlite3', {
   open: async (entities) => {
     const dataSource = await openSqlite(entities);

@@ -11,9 +11,15 @@ const STORE = 'TypeOrmActivityStore';
 
 /** The bounds of a {@link TypeOrmActivityStore}. */
 export interface TypeOrmActivityStoreOptions {
-  /** Entries kept per account (the oldest are deleted after each write of the account). @default 50 */
+  /**
+   * Entries kept per account: the oldest beyond it are deleted once an account has had
+   * `maxPerUser / 10` writes (rounded down) since its last trim, on this instance. @default 50
+   */
   maxPerUser?: number;
 }
+
+/** Accounts whose writes since their last trim this instance remembers (the least recent forgotten: trimmed at their next write). */
+const TRIM_MEMORY = 10_000;
 
 /** Rows per INSERT (ten columns each: far below every driver's bound on parameters). */
 const INSERT_CHUNK = 100;
@@ -44,9 +50,12 @@ const SHORT_LENGTH = 64;
  *   own fields (`details`, JSON) for an operator's queries. Events carry no secret (see
  *   `AuthEvent`), so neither does the table.
  * - `record` is one `INSERT` per 100 events that skips ids already there (`ON CONFLICT DO NOTHING`,
- *   `INSERT IGNORE`, `INSERT OR IGNORE`): a batch delivered twice is kept once. Then each account
- *   written is trimmed to its newest `maxPerUser` entries (one read of the first entry beyond them,
- *   by the (`user_id`, `at`) index, and one `DELETE` when there is one).
+ *   `INSERT IGNORE`, `INSERT OR IGNORE`): a batch delivered twice is kept once. Then an account is
+ *   trimmed to its newest `maxPerUser` entries (one read of the first entry beyond them, by the
+ *   (`user_id`, `at`) index, and one `DELETE` when there is one) once it has had more than
+ *   `maxPerUser / 10` writes since its last trim here: an account holds at most about 10 % more
+ *   than `maxPerUser` rows per instance writing to it, and a busy account costs one `INSERT` per
+ *   event, not three statements.
  * - `listByUser` is one indexed read, newest first by (`at`, `id`); `deleteOlderThan` (the janitor,
  *   by the `at` index) and `deleteForUser` (account deletion) are `DELETE`s.
  * - Text is stored as well-formed Unicode without NUL (PostgreSQL refuses NUL in `text`), and cut
@@ -57,6 +66,10 @@ const SHORT_LENGTH = 64;
 export class TypeOrmActivityStore implements ActivityStore {
   private readonly repository: Repository<AuthAuditLogRow>;
   private readonly maxPerUser: number;
+  /** Writes allowed between two trims of an account. */
+  private readonly slack: number;
+  /** Writes per account since its last trim (insertion order: the least recently trimmed first). */
+  private readonly untrimmed = new Map<string, number>();
 
   /**
    * @param dataSource an initialised DataSource whose `entities` include `entities`.
@@ -71,6 +84,7 @@ export class TypeOrmActivityStore implements ActivityStore {
     const maxPerUser = options.maxPerUser ?? 50;
     if (!Number.isSafeInteger(maxPerUser) || maxPerUser < 1) throw new RangeError(`${STORE}: maxPerUser must be a positive integer`);
     this.maxPerUser = maxPerUser;
+    this.slack = Math.floor(maxPerUser / 10);
     this.repository = dataSource.getRepository(entities.auditLog);
   }
 
@@ -92,7 +106,20 @@ export class TypeOrmActivityStore implements ActivityStore {
             .execute(),
         );
       }
-      for (const userId of new Set(rows.map((r) => r.userId))) await this.trim(userId);
+      const written = new Map<string, number>();
+      for (const row of rows) written.set(row.userId, (written.get(row.userId) ?? 0) + 1);
+      for (const [userId, count] of written) {
+        // An account this instance does not remember counts as due (it may have rows from elsewhere).
+        const since = (this.untrimmed.get(userId) ?? this.slack) + count;
+        this.untrimmed.delete(userId);
+        if (since > this.slack) {
+          await this.trim(userId);
+          this.untrimmed.set(userId, 0);
+        } else {
+          this.untrimmed.set(userId, since);
+        }
+        if (this.untrimmed.size > TRIM_MEMORY) this.untrimmed.delete(this.untrimmed.keys().next().value as string);
+      }
     });
   }
 
