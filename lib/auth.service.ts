@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { legacySchemeOf } from './crypto/legacy-hashes.js';
 import { AuthTelemetry } from './telemetry/auth-telemetry.js';
 import { Traced } from './telemetry/traced.decorator.js';
 import { AUTH_OPTIONS } from './auth.constants.js';
@@ -436,7 +437,5 @@ export class AuthService {
 
 /** The scheme of a stored password hash, for the `password.rehashed` event (never the hash itself). */
 function hashScheme(hash: string): string {
-  const id = /^\$([a-z0-9-]{1,20})\$/.exec(hash)?.[1];
-  if (id === '2a' || id === '2b' || id === '2y') return 'bcrypt';
-  return id ?? (hash.startsWith('pbkdf2_') ? 'pbkdf2' : 'other');
+  return legacySchemeOf(hash) ?? /^\$([a-z0-9-]{1,20})\$/.exec(hash)?.[1] ?? 'other';
 }

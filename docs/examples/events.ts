@@ -54,3 +54,10 @@ export class EventHealth {
     return this.events.stats().sinks.reduce((sum, sink) => sum + sink.dropped, 0);
   }
 }
+
+/** Importing a user table (docs/security.md): bcrypt and PBKDF2 hashes verify, then become argon2id. */
+export const importedUsers = AuthModule.forRoot({
+  jwt: { secret: process.env.JWT_SECRET },
+  userStore: MemoryUserStore,
+  passwordHashing: { legacy: ['bcrypt', 'pbkdf2'] }, // verified, then replaced by argon2id at the next login
+});

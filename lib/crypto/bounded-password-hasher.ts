@@ -1,4 +1,5 @@
 import { Argon2idPasswordHasher } from './argon2id-password.hasher.js';
+import { legacySchemeOf, verifyLegacy, type LegacyHashScheme } from './legacy-hashes.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { PasswordHashingBusyError } from './password-hashing-busy.error.js';
 
@@ -11,6 +12,8 @@ export interface PasswordHashingLimits {
   readonly concurrency: number;
   /** Further operations allowed to wait for a running one to finish (at least 0). */
   readonly queue: number;
+  /** Hashes of other systems also verified (and then due for a rehash), see {@link LegacyHashScheme}. */
+  readonly legacy?: readonly LegacyHashScheme[];
 }
 
 /**
@@ -96,14 +99,31 @@ export class BoundedPasswordHasher implements PasswordHasher {
     return this.run(() => this.inner.hash(password), permit);
   }
 
-  /** Verifies through the inner hasher, under the bound (on `permit`'s place when given). */
+  /**
+   * Verifies through the inner hasher, under the bound (on `permit`'s place when given). A hash of a
+   * scheme in `limits.legacy` (an imported bcrypt or PBKDF2 hash) is verified by that scheme instead,
+   * under the same bound.
+   */
   verify(encoded: string, password: string, permit?: HashPermit): Promise<boolean> {
+    const scheme = this.legacyScheme(encoded);
+    if (scheme !== null) return this.run(() => verifyLegacy(scheme, encoded, password), permit);
     return this.run(() => this.inner.verify(encoded, password), permit);
   }
 
-  /** The inner hasher's answer (no hashing, not bounded); `false` when it has no `needsRehash`. */
+  /**
+   * Whether `encoded` should be replaced at the next login: an imported legacy hash always; else the
+   * inner hasher's answer (no hashing, not bounded), `false` when it has no `needsRehash`.
+   */
   needsRehash(encoded: string): boolean {
+    if (this.legacyScheme(encoded) !== null) return true;
     return this.inner.needsRehash?.(encoded) ?? false;
+  }
+
+  private legacyScheme(encoded: string): LegacyHashScheme | null {
+    const legacy = this.limits.legacy;
+    if (legacy === undefined || legacy.length === 0) return null;
+    const scheme = legacySchemeOf(encoded);
+    return scheme !== null && legacy.includes(scheme) ? scheme : null;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { InjectionToken, Type } from '@nestjs/common';
+import type { LegacyHashScheme } from '../crypto/legacy-hashes.js';
 import type { KeyObject } from 'node:crypto';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { MfaFactor } from '../mfa/factors/mfa-factor.js';
@@ -654,6 +655,14 @@ export interface PasswordHashingOptions {
    * @default 32 × concurrency (at most 1024)
    */
   queue?: number;
+  /**
+   * Hashes imported from another system that the module also verifies, so that an existing user
+   * table works as it is: `'bcrypt'` (`$2a$`/`$2b$`/`$2y$`) and `'pbkdf2'` (Django's
+   * `pbkdf2_sha256$…`, the PHC `$pbkdf2-sha256$…`). Each is replaced by a hash of the configured
+   * hasher (argon2id) at the user's next successful login (`password.rehashed`). See docs/security.md.
+   * @default []
+   */
+  legacy?: LegacyHashScheme[];
 }
 
 /** The routes whose JSON body {@link ResponsesOptions.tokenBody} shapes. */

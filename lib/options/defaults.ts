@@ -65,6 +65,7 @@ export const AUTH_DEFAULTS = deepFreeze({
   },
   registration: { revealConflicts: true, rateLimit: { max: 20, window: '1h' } },
   password: { minLength: 8, maxLength: 128 },
+  passwordHashing: { legacy: [] },
   sessionCheck: false,
   revocation: { enabled: true, pollInterval: '500ms', maxEntries: 1_000_000 },
   storeTimeout: '5s',

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { LEGACY_HASH_SCHEMES, type LegacyHashScheme } from '../crypto/legacy-hashes.js';
 import { AuthConfigError } from '../errors/auth-config.error.js';
 import type {
   AccountDeletionOptions,
@@ -141,7 +142,7 @@ const RATE_LIMIT_KEYS = keysOf<RateLimitOptions>({ enabled: 1, account: 1, ceili
 const ACCOUNT_LIMIT_KEYS = keysOf<NonNullable<RateLimitOptions['account']>>({ maxFailures: 1, window: 1, lockout: 1, maxLockout: 1 });
 const REGISTRATION_KEYS = keysOf<RegistrationOptions>({ revealConflicts: 1, rateLimit: 1 });
 const PASSWORD_KEYS = keysOf<PasswordPolicyOptions>({ minLength: 1, maxLength: 1 });
-const HASHING_KEYS = keysOf<PasswordHashingOptions>({ concurrency: 1, queue: 1 });
+const HASHING_KEYS = keysOf<PasswordHashingOptions>({ concurrency: 1, queue: 1, legacy: 1 });
 const REVOCATION_KEYS = keysOf<RevocationOptions>({ enabled: 1, pollInterval: 1, maxEntries: 1 });
 const RESPONSES_KEYS = keysOf<ResponsesOptions>({ messages: 1, tokenBody: 1, userBody: 1, validationStatus: 1 });
 const EVENTS_KEYS = keysOf<EventsOptions>({ sinks: 1, log: 1, eventEmitter: 1, queueSize: 1, batchSize: 1, sinkTimeout: 1 });
@@ -513,7 +514,16 @@ function resolvePasswordHashing(p: Problems, raw: unknown): Resolved['passwordHa
   if (concurrency > MAX_HASH_PLACES) p.add('passwordHashing.concurrency', `must be at most ${MAX_HASH_PLACES}`);
   const queue = integer(p, 'passwordHashing.queue', hashing.queue, Math.min(32 * concurrency, MAX_HASH_PLACES), 0);
   if (queue > MAX_HASH_PLACES) p.add('passwordHashing.queue', `must be at most ${MAX_HASH_PLACES}`);
-  return { concurrency, queue };
+  let legacy: LegacyHashScheme[] = [...D.passwordHashing.legacy];
+  const given: unknown = hashing.legacy;
+  if (given !== undefined) {
+    if (!Array.isArray(given) || given.some((s: unknown) => !LEGACY_HASH_SCHEMES.includes(s as LegacyHashScheme))) {
+      p.add('passwordHashing.legacy', `must be a list of ${LEGACY_HASH_SCHEMES.map((s) => `'${s}'`).join(', ')}`);
+    } else {
+      legacy = [...new Set(given as LegacyHashScheme[])];
+    }
+  }
+  return { concurrency, queue, legacy };
 }
 
 function eventTypes(p: Problems, path: string, value: unknown, fallback: readonly AuthEventType[]): readonly AuthEventType[] {

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { LegacyHashScheme } from '../crypto/legacy-hashes.js';
 import type { AccessTokenType, AuthRouteName, JwtAlgorithm, JwtKeyStatus, ResponsesOptions } from './auth-module-options.interface.js';
 import type { AccountMessagePurpose } from '../account/account-messages.js';
 import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
@@ -120,7 +121,7 @@ export interface ResolvedAuthOptions {
   };
   readonly password: { readonly minLength: number; readonly maxLength: number };
   /** Bounds of the password hasher (see `passwordHashing`). */
-  readonly passwordHashing: { readonly concurrency: number; readonly queue: number };
+  readonly passwordHashing: { readonly concurrency: number; readonly queue: number; readonly legacy: readonly LegacyHashScheme[] };
   readonly sessionCheck: boolean;
   readonly revocation: { readonly enabled: boolean; readonly pollIntervalMs: number; readonly maxEntries: number };
   /** Milliseconds a store call may take (see `storeTimeout`), or `null` when off. */

@@ -108,6 +108,7 @@ const SNAPSHOT: Record<EntryName, string[]> = {
     'type JwtOptions',
     'type KeyProvider',
     'type KeyReloadResult',
+    'type LegacyHashScheme',
     'LiveSession',
     'LoggerEventSink',
     'type LoginCodeOptions',
@@ -293,7 +294,7 @@ const SNAPSHOT: Record<EntryName, string[]> = {
 /** What the root's declarations may import: an app that uses the root has all of these. */
 const ROOT_TYPE_IMPORTS = [/^@nestjs\//, /^class-validator$/, /^class-transformer$/, /^rxjs$/, /^reflect-metadata$/, /^node:/];
 /** What the root's JavaScript may load: the same, plus the package's own dependencies. */
-const ROOT_RUNTIME_IMPORTS = [...ROOT_TYPE_IMPORTS, /^@node-rs\/argon2$/, /^cookie$/, /^fast-jwt$/, /^otpauth$/];
+const ROOT_RUNTIME_IMPORTS = [...ROOT_TYPE_IMPORTS, /^@node-rs\/argon2$/, /^bcryptjs$/, /^cookie$/, /^fast-jwt$/, /^otpauth$/];
 /** What the resource server's JavaScript may load: the peers it shares with the app, and fast-jwt. */
 const RESOURCE_SERVER_RUNTIME_IMPORTS = [...ROOT_TYPE_IMPORTS, /^fast-jwt$/];
 

@@ -122,7 +122,7 @@ describe('resolveAuthOptions', () => {
         },
         registration: { revealConflicts: true, rateLimit: { max: 20, windowMs: 3_600_000 } },
         password: { minLength: 8, maxLength: 128 },
-        passwordHashing: { concurrency: availableParallelism(), queue: Math.min(32 * availableParallelism(), 1024) },
+        passwordHashing: { concurrency: availableParallelism(), queue: Math.min(32 * availableParallelism(), 1024), legacy: [] },
         sessionCheck: false,
         revocation: { enabled: true, pollIntervalMs: 500, maxEntries: 1_000_000 },
         storeTimeoutMs: 5000,
@@ -227,15 +227,25 @@ describe('resolveAuthOptions', () => {
     });
 
     it('passwordHashing: the queue defaults to 32 × the given concurrency (at most 1024); 0 queued is allowed', () => {
-      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 3 } })).passwordHashing).toEqual({ concurrency: 3, queue: 96 });
-      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 64 } })).passwordHashing).toEqual({ concurrency: 64, queue: 1024 });
+      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 3 } })).passwordHashing).toEqual({
+        concurrency: 3,
+        queue: 96,
+        legacy: [],
+      });
+      expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 64 } })).passwordHashing).toEqual({
+        concurrency: 64,
+        queue: 1024,
+        legacy: [],
+      });
       expect(resolveAuthOptions(opts({ passwordHashing: { concurrency: 1, queue: 0 } })).passwordHashing).toEqual({
         concurrency: 1,
         queue: 0,
+        legacy: [],
       });
       expect(resolveAuthOptions(opts({ passwordHashing: { queue: 2 } })).passwordHashing).toEqual({
         concurrency: availableParallelism(),
         queue: 2,
+        legacy: [],
       });
     });
   });
