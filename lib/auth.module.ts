@@ -9,6 +9,7 @@ import {
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { APP_FILTER, APP_GUARD, ApplicationConfig, ModuleRef } from '@nestjs/core';
 import { AUTH_OPTIONS, AUTH_RAW_OPTIONS, AUTH_ROUTES } from './auth.constants.js';
+import { assertBreachedPasswordChecker, BREACHED_PASSWORD_CHECKER, type BreachedPasswordChecker } from './users/breached-passwords.js';
 import { AuthService } from './auth.service.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { AccountController } from './controllers/account.controller.js';
@@ -239,6 +240,13 @@ function pluggedProviders(): Provider[] {
       () => new MemoryActivityStore(),
       'ActivityStore',
       (store) => (store === null ? null : assertActivityStore(store)),
+    ),
+    storeProvider<BreachedPasswordChecker | null>(
+      BREACHED_PASSWORD_CHECKER,
+      (raw) => (raw.password?.breachedPasswords === false ? undefined : raw.password?.breachedPasswords),
+      () => null,
+      null,
+      (checker) => assertBreachedPasswordChecker(checker),
     ),
     storeProvider<MfaSender | undefined>(
       EMAIL_SENDER,

@@ -118,6 +118,7 @@ export class AuthService {
     let passwordHash: string;
     try {
       await this.limiter.reserveRegistration(context.ip);
+      await this.passwords.assertNotBreached(input.password, 'password', null, context);
       passwordHash = await this.passwords.hasher.hash(input.password, permit);
     } finally {
       permit.release();
@@ -391,6 +392,7 @@ export class AuthService {
     try {
       user = await this.requireUser(principal.id);
       await this.passwords.checkPassword(user, currentPassword, context.ip, permit, 'The current password is wrong.');
+      await this.passwords.assertNotBreached(newPassword, 'newPassword', user.id, context);
       await this.users.updatePasswordHash(user.id, await this.passwords.hasher.hash(newPassword, permit));
     } finally {
       permit.release();

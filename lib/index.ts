@@ -176,6 +176,13 @@ export { MemoryActivityStore, type MemoryActivityStoreOptions } from './stores/m
 export { PASSWORD_HASHER, type PasswordHasher } from './crypto/password-hasher.js';
 export { Argon2idPasswordHasher, type Argon2idParams, type Argon2idThreadOptions } from './crypto/argon2id-password.hasher.js';
 export type { LegacyHashScheme } from './crypto/legacy-hashes.js';
+export {
+  BREACHED_PASSWORD_CHECKER,
+  HibpBreachedPasswordChecker,
+  InjectBreachedPasswordChecker,
+  type BreachedPasswordChecker,
+  type HibpBreachedPasswordCheckerOptions,
+} from './users/breached-passwords.js';
 
 // Time (override AUTH_CLOCK in tests)
 export { AUTH_CLOCK, type Clock } from './util/clock.js';

@@ -3,7 +3,15 @@
  * listening through `@nestjs/event-emitter`. The example of the JSDoc of `AuthEventSink`.
  */
 import { Injectable } from '@nestjs/common';
-import { AuthEvents, AuthModule, MemoryActivityStore, MemoryUserStore, type AuthEvent, type AuthEventSink } from 'nest-gatekeeper';
+import {
+  AuthEvents,
+  AuthModule,
+  HibpBreachedPasswordChecker,
+  MemoryActivityStore,
+  MemoryUserStore,
+  type AuthEvent,
+  type AuthEventSink,
+} from 'nest-gatekeeper';
 import { authEntities, TypeOrmActivityStore } from 'nest-gatekeeper/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -60,4 +68,11 @@ export const importedUsers = AuthModule.forRoot({
   jwt: { secret: process.env.JWT_SECRET },
   userStore: MemoryUserStore,
   passwordHashing: { legacy: ['bcrypt', 'pbkdf2'] }, // verified, then replaced by argon2id at the next login
+});
+
+/** Breached passwords (docs/security.md): new passwords checked against Have I Been Pwned's range API. */
+export const breachedPasswordCheck = AuthModule.forRoot({
+  jwt: { secret: process.env.JWT_SECRET },
+  userStore: MemoryUserStore,
+  password: { minLength: 10, breachedPasswords: new HibpBreachedPasswordChecker({ timeoutMs: 2000 }) },
 });

@@ -135,6 +135,7 @@ export class AccountService implements OnModuleInit {
     const { record, user } = await this.findResetToken(input, ip);
     // Wrong authenticator codes count on a cap of their own; the one that reaches it kills the link.
     await this.mfa.verifyStepUp(user, input.mfaCode, ip, 'password-reset', () => this.store.deleteForUser(user.id, 'password-reset'));
+    await this.passwords.assertNotBreached(input.newPassword, 'newPassword', user.id, context);
     const permit = this.passwords.reserve();
     let passwordHash: string;
     try {

@@ -1,4 +1,5 @@
 import type { InjectionToken, Type } from '@nestjs/common';
+import type { BreachedPasswordChecker } from '../users/breached-passwords.js';
 import type { LegacyHashScheme } from '../crypto/legacy-hashes.js';
 import type { KeyObject } from 'node:crypto';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
@@ -629,6 +630,16 @@ export interface PasswordPolicyOptions {
   minLength?: number;
   /** Checked (in characters and in UTF-8 bytes ×4) before hashing. @default 128 */
   maxLength?: number;
+  /**
+   * Refuse new passwords (registration, change, reset) that appear in a public breach corpus: a
+   * {@link BreachedPasswordChecker}, e.g. `new HibpBreachedPasswordChecker()` (Have I Been Pwned's
+   * k-anonymity range API: only 5 characters of the password's SHA-1 leave the process), as a class,
+   * an instance or `{ useFactory, inject }`. A breached password is 400 `VALIDATION_FAILED`
+   * (`password.breached`); when the service cannot be asked the password is accepted
+   * (`password.breach_check_unavailable`). See docs/security.md.
+   * @default false
+   */
+  breachedPasswords?: ProviderOption<BreachedPasswordChecker> | false;
 }
 
 /**

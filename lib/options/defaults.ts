@@ -64,7 +64,7 @@ export const AUTH_DEFAULTS = deepFreeze({
     sendLimit: { perAccount: { max: 5, window: '15m' }, perAddress: { max: 50, window: '15m' } },
   },
   registration: { revealConflicts: true, rateLimit: { max: 20, window: '1h' } },
-  password: { minLength: 8, maxLength: 128 },
+  password: { minLength: 8, maxLength: 128, breachedPasswords: false },
   passwordHashing: { legacy: [] },
   sessionCheck: false,
   revocation: { enabled: true, pollInterval: '500ms', maxEntries: 1_000_000 },

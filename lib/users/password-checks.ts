@@ -1,4 +1,6 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { AuthEvents, type EventContext } from '../events/auth-events.js';
+import { BREACHED_PASSWORD_CHECKER, type BreachedPasswordChecker } from './breached-passwords.js';
 import { AUTH_OPTIONS } from '../auth.constants.js';
 import { BoundedPasswordHasher, PasswordHashingBusyError, type HashPermit } from '../crypto/bounded-password-hasher.js';
 import { AuthException } from '../errors/auth.exception.js';
@@ -22,6 +24,8 @@ export class PasswordChecks implements OnModuleInit {
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(BoundedPasswordHasher) readonly hasher: BoundedPasswordHasher,
     private readonly limiter: LoginRateLimiter,
+    private readonly events: AuthEvents,
+    @Optional() @Inject(BREACHED_PASSWORD_CHECKER) private readonly breached: BreachedPasswordChecker | null = null,
   ) {}
 
   /** Computes the dummy hash at start-up, so the first unknown-user login costs no more than later ones. */
@@ -57,6 +61,28 @@ export class PasswordChecks implements OnModuleInit {
     if (password.length < minLength || password.length > maxLength || Buffer.byteLength(password, 'utf8') > maxLength * 4) {
       throw new AuthException('VALIDATION_FAILED', { errors: [{ field, message: `must be ${minLength} to ${maxLength} characters` }] });
     }
+  }
+
+  /**
+   * With `password.breachedPasswords`: 400 `VALIDATION_FAILED` on `field` when the new password is
+   * known to be breached (`password.breached`). When the checker cannot answer, the password is
+   * accepted (`password.breach_check_unavailable`): an outage never blocks a sign-up or a reset.
+   */
+  async assertNotBreached(password: string, field: string, userId: string | null, context: EventContext): Promise<void> {
+    const checker = this.breached;
+    if (checker === null) return;
+    let breached: boolean;
+    try {
+      breached = await checker.isBreached(password);
+    } catch {
+      this.events.emit('password.breach_check_unavailable', { userId, context });
+      return;
+    }
+    if (!breached) return;
+    this.events.emit('password.breached', { userId, context });
+    throw new AuthException('VALIDATION_FAILED', {
+      errors: [{ field, message: 'appears in a known data breach: choose another password' }],
+    });
   }
 
   /** Re-checks the password of a signed-in user (rate-limited like login): 401 `INVALID_CREDENTIALS` when wrong. */
