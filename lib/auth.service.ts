@@ -114,11 +114,11 @@ export class AuthService {
     const username = parseIdentifier(input.username, 'username', 'username');
     const email = parseIdentifier(input.email, 'email', 'email');
     this.passwords.assertPolicy(input.password, 'password');
-    const permit = this.passwords.reserve();
+    let permit = this.passwords.reserve();
     let passwordHash: string;
     try {
       await this.limiter.reserveRegistration(context.ip);
-      await this.passwords.assertNotBreached(input.password, 'password', null, context);
+      permit = await this.passwords.assertNotBreached(input.password, 'password', null, context, permit);
       passwordHash = await this.passwords.hasher.hash(input.password, permit);
     } finally {
       permit.release();
@@ -387,12 +387,12 @@ export class AuthService {
     const context = toClientContext(client);
     this.passwords.assertLength(currentPassword);
     this.passwords.assertPolicy(newPassword, 'newPassword');
-    const permit = this.passwords.reserve();
+    let permit = this.passwords.reserve();
     let user: AuthUser;
     try {
       user = await this.requireUser(principal.id);
       await this.passwords.checkPassword(user, currentPassword, context.ip, permit, 'The current password is wrong.');
-      await this.passwords.assertNotBreached(newPassword, 'newPassword', user.id, context);
+      permit = await this.passwords.assertNotBreached(newPassword, 'newPassword', user.id, context, permit);
       await this.users.updatePasswordHash(user.id, await this.passwords.hasher.hash(newPassword, permit));
     } finally {
       permit.release();

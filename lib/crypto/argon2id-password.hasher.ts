@@ -1,6 +1,7 @@
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
 import { HashWorkerPool } from './hash-worker-pool.js';
+import { bcryptCostAllowed, normalisedBcrypt, verifyLegacy } from './legacy-hashes.js';
 import type { PasswordHasher } from './password-hasher.js';
 
 /** Argon2id cost parameters. */
@@ -58,6 +59,20 @@ export class Argon2idPasswordHasher implements PasswordHasher {
   async verify(encoded: string, password: string): Promise<boolean> {
     try {
       return this.pool === null ? await verify(encoded, password) : ((await this.pool.run({ op: 'verify', encoded, password })) as boolean);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Verifies an imported bcrypt hash (see `passwordHashing.legacy`) on the hashing threads, like an
+   * argon2id verification (on the event loop, in bcryptjs's slices, with `threads: false`).
+   * Resolves `false` for a malformed hash.
+   */
+  async verifyBcrypt(encoded: string, password: string): Promise<boolean> {
+    if (this.pool === null || !bcryptCostAllowed(encoded)) return verifyLegacy('bcrypt', encoded, password);
+    try {
+      return (await this.pool.run({ op: 'bcrypt', encoded: normalisedBcrypt(encoded), password })) as boolean;
     } catch {
       return false;
     }

@@ -106,7 +106,13 @@ export class BoundedPasswordHasher implements PasswordHasher {
    */
   verify(encoded: string, password: string, permit?: HashPermit): Promise<boolean> {
     const scheme = this.legacyScheme(encoded);
-    if (scheme !== null) return this.run(() => verifyLegacy(scheme, encoded, password), permit);
+    if (scheme !== null) {
+      const inner = this.inner;
+      // bcrypt on the library hasher's threads (off the event loop); elsewhere in bcryptjs's slices.
+      if (scheme === 'bcrypt' && inner instanceof Argon2idPasswordHasher)
+        return this.run(() => inner.verifyBcrypt(encoded, password), permit);
+      return this.run(() => verifyLegacy(scheme, encoded, password), permit);
+    }
     return this.run(() => this.inner.verify(encoded, password), permit);
   }
 

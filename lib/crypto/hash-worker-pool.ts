@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const argon2 = require(workerData.argon2);
+const bcrypt = require(workerData.bcryptjs);
 if (process.platform === 'linux' && workerData.nice > 0) {
   try {
     const os = require('node:os');
@@ -23,7 +24,14 @@ if (process.platform === 'linux' && workerData.nice > 0) {
 parentPort.on('message', (job) => {
   let reply;
   try {
-    reply = { value: job.op === 'hash' ? argon2.hashSync(job.password, job.options) : argon2.verifySync(job.encoded, job.password) };
+    reply = {
+      value:
+        job.op === 'hash'
+          ? argon2.hashSync(job.password, job.options)
+          : job.op === 'bcrypt'
+            ? bcrypt.compareSync(job.password, job.encoded)
+            : argon2.verifySync(job.encoded, job.password),
+    };
   } catch (error) {
     reply = { error: error instanceof Error ? error.message : String(error) };
   }
@@ -33,7 +41,10 @@ parentPort.on('message', (job) => {
 
 /** One hash or verification, as the hashing thread receives it. */
 export type HashJob =
-  { op: 'hash'; password: string; options: Record<string, number> } | { op: 'verify'; encoded: string; password: string };
+  | { op: 'hash'; password: string; options: Record<string, number> }
+  | { op: 'verify'; encoded: string; password: string }
+  /** An imported bcrypt hash (bcryptjs), off the event loop like argon2id. */
+  | { op: 'bcrypt'; encoded: string; password: string };
 
 interface Queued {
   job: HashJob;
@@ -61,6 +72,7 @@ export class HashWorkerPool {
   private readonly threads: Thread[] = [];
   private readonly queue: Queued[] = [];
   private readonly argon2Path = createRequire(import.meta.url).resolve('@node-rs/argon2');
+  private readonly bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
 
   constructor(
     private readonly size: number,
@@ -95,7 +107,10 @@ export class HashWorkerPool {
   }
 
   private spawn(): Thread {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { argon2: this.argon2Path, nice: this.nice } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { argon2: this.argon2Path, bcryptjs: this.bcryptPath, nice: this.nice },
+    });
     const thread: Thread = { worker, current: null, idleTimer: null };
     worker.on('message', (reply: { value?: string | boolean; error?: string }) => {
       const done = thread.current;

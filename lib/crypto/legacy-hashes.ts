@@ -13,21 +13,32 @@ export type LegacyHashScheme = 'bcrypt' | 'pbkdf2';
 /** Every legacy scheme, for validating options. */
 export const LEGACY_HASH_SCHEMES: readonly LegacyHashScheme[] = Object.freeze(['bcrypt', 'pbkdf2']);
 
-/** bcrypt's modular crypt format: version, cost (04–31), 22 characters of salt and 31 of hash. */
-const BCRYPT = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
+/** bcrypt's modular crypt format: version, cost, 22 characters of salt and 31 of hash. */
+const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+/** bcrypt costs verified: 4 to 15 (cost 15 is about 2 s); a stored hash asking for more is refused, not run. */
+const MAX_BCRYPT_COST = 15;
 /** Django: `pbkdf2_<digest>$<iterations>$<salt>$<base64 hash>` (the salt is used as text). */
 const DJANGO_PBKDF2 = /^pbkdf2_(sha1|sha256|sha512)\$(\d{1,9})\$([^$]{1,128})\$([A-Za-z0-9+/]{16,172}={0,2})$/;
 /** PHC / passlib: `$pbkdf2-<digest>$<iterations or i=N[,l=L]>$<b64 salt>$<b64 hash>` ('.' for '+' in passlib's). */
 const PHC_PBKDF2 =
   /^\$pbkdf2(?:-(sha1|sha256|sha512))?\$(?:i=)?(\d{1,9})(?:,l=\d{1,3})?\$([A-Za-z0-9+/.]{1,172}={0,2})\$([A-Za-z0-9+/.]{16,172}={0,2})$/;
-/** More iterations than any real system uses: a stored hash asking for more is refused, not run. */
-const MAX_PBKDF2_ITERATIONS = 10_000_000;
+/**
+ * More iterations than real systems use (Django 5.2: 1,000,000 for SHA-256): a stored hash asking for
+ * more is refused, not run (it would hold a thread of libuv's small pool, which DNS look-ups share).
+ */
+const MAX_PBKDF2_ITERATIONS = 2_000_000;
 
 /** The legacy scheme of a stored hash, or `null` (argon2id, or anything else). */
 export function legacySchemeOf(encoded: string): LegacyHashScheme | null {
   if (BCRYPT.test(encoded)) return 'bcrypt';
   if (DJANGO_PBKDF2.test(encoded) || PHC_PBKDF2.test(encoded)) return 'pbkdf2';
   return null;
+}
+
+/** Whether a bcrypt hash's cost is one this module runs (4 to {@link MAX_BCRYPT_COST}). */
+export function bcryptCostAllowed(encoded: string): boolean {
+  const cost = Number(BCRYPT.exec(encoded)?.[1]);
+  return cost >= 4 && cost <= MAX_BCRYPT_COST;
 }
 
 /** bcrypt's `$2y$` (PHP) is `$2b$`: the same algorithm under another name, which bcryptjs reads. */
@@ -37,10 +48,12 @@ export function normalisedBcrypt(encoded: string): string {
 
 /**
  * Whether `password` matches a stored hash of `scheme`; `false` (never a rejection) for a malformed
- * one. bcrypt runs in bcryptjs (plain JavaScript, on the event loop in short slices: an imported
- * hash is verified once per user, then replaced by argon2id); PBKDF2 on libuv's thread pool.
+ * one or a cost over the caps. bcrypt runs in bcryptjs here, on the event loop in short slices (the
+ * module's default hasher runs it on its hashing threads instead, see
+ * `Argon2idPasswordHasher.verifyBcrypt`); PBKDF2 on libuv's thread pool.
  */
 export async function verifyLegacy(scheme: LegacyHashScheme, encoded: string, password: string): Promise<boolean> {
+  if (scheme === 'bcrypt' && !bcryptCostAllowed(encoded)) return false;
   try {
     return scheme === 'bcrypt' ? await bcrypt.compare(password, normalisedBcrypt(encoded)) : await verifyPbkdf2(encoded, password);
   } catch {

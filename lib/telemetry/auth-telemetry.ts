@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AuthException } from '../errors/auth.exception.js';
+import { PasswordHashingBusyError } from '../crypto/password-hashing-busy.error.js';
 import { StoreUnavailableError } from '../errors/store.errors.js';
 import type { AuthEvent } from '../events/auth-event.js';
 import type { AuthEventSink } from '../events/auth-event.sink.js';
@@ -14,7 +15,7 @@ export type TelemetryAttributes = Record<string, string | number | boolean>;
 interface OtelSpan {
   setAttribute(key: string, value: string | number | boolean): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
-  recordException(exception: Error): unknown;
+  recordException(exception: { name: string; message: string }): unknown;
   end(): void;
 }
 
@@ -174,8 +175,9 @@ export class AuthTelemetry {
         const code = errorCode(error);
         span.setAttribute('gatekeeper.error', code);
         span.setStatus({ code: SPAN_STATUS_ERROR, message: code });
-        // An unexpected error (a bug, a driver failure) with its stack; refusals are expected outcomes.
-        if (code === 'INTERNAL' && error instanceof Error) span.recordException(error);
+        // An unexpected error (a bug, a driver failure) is recorded by its class only: a driver's
+        // message (and so the stack's first line) may quote a value, e.g. a duplicate e-mail.
+        if (code === 'INTERNAL' && error instanceof Error) span.recordException({ name: error.name, message: error.name });
         throw error;
       } finally {
         span.end();
@@ -251,5 +253,6 @@ function count(i: Instruments, event: AuthEvent): void {
 function errorCode(error: unknown): string {
   if (error instanceof AuthException) return error.code;
   if (error instanceof StoreUnavailableError) return 'STORE_UNAVAILABLE';
+  if (error instanceof PasswordHashingBusyError) return 'AUTH_BUSY';
   return 'INTERNAL';
 }

@@ -60,9 +60,15 @@ export class HibpBreachedPasswordChecker implements BreachedPasswordChecker {
       signal: AbortSignal.timeout(this.timeoutMs),
       redirect: 'error',
     });
-    if (!response.ok) throw new Error(`the range API answered ${response.status}`);
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`the range API answered ${response.status}`);
+    }
     const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > MAX_RANGE_BYTES) throw new Error('the range answer is too large');
+    if (declared > MAX_RANGE_BYTES) {
+      await response.body?.cancel();
+      throw new Error('the range answer is too large');
+    }
     const body = await readBounded(response, MAX_RANGE_BYTES);
     let lines = 0;
     for (const line of body.split(/\r?\n/)) {

@@ -8,6 +8,9 @@ import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { LoginRateLimiter } from '../rate-limit/login-rate-limiter.js';
 import type { AuthUser } from '../stores/user.store.js';
 
+/** How long a breached-password checker may take when `storeTimeout` is off (then accepted). */
+const CHECKER_TIMEOUT_MS = 5_000;
+
 /** The password behind the dummy hash that unknown users' logins are verified against. */
 const DUMMY_PASSWORD = 'nest-gatekeeper dummy password for unknown users';
 
@@ -65,24 +68,54 @@ export class PasswordChecks implements OnModuleInit {
 
   /**
    * With `password.breachedPasswords`: 400 `VALIDATION_FAILED` on `field` when the new password is
-   * known to be breached (`password.breached`). When the checker cannot answer, the password is
-   * accepted (`password.breach_check_unavailable`): an outage never blocks a sign-up or a reset.
+   * known to be breached (`password.breached`). When the checker cannot answer, or has not within
+   * `storeTimeout`, the password is accepted (`password.breach_check_unavailable`): an outage never
+   * blocks a sign-up or a reset. Given the caller's place in the hashing bound, it gives the place
+   * back while it waits on the checker and resolves a new one (503 `AUTH_BUSY` when none is left), so
+   * a slow breach service cannot take the places logins need.
    */
-  async assertNotBreached(password: string, field: string, userId: string | null, context: EventContext): Promise<void> {
+  async assertNotBreached(password: string, field: string, userId: string | null, context: EventContext): Promise<undefined>;
+  async assertNotBreached(
+    password: string,
+    field: string,
+    userId: string | null,
+    context: EventContext,
+    permit: HashPermit,
+  ): Promise<HashPermit>;
+  async assertNotBreached(
+    password: string,
+    field: string,
+    userId: string | null,
+    context: EventContext,
+    permit?: HashPermit,
+  ): Promise<HashPermit | undefined> {
     const checker = this.breached;
-    if (checker === null) return;
-    let breached: boolean;
-    try {
-      breached = await checker.isBreached(password);
-    } catch {
-      this.events.emit('password.breach_check_unavailable', { userId, context });
-      return;
-    }
-    if (!breached) return;
+    if (checker === null) return permit;
+    permit?.release();
+    const verdict = await this.askChecker(checker, password);
+    if (verdict === 'unavailable') this.events.emit('password.breach_check_unavailable', { userId, context });
+    if (verdict !== 'breached') return permit === undefined ? undefined : this.reserve();
     this.events.emit('password.breached', { userId, context });
     throw new AuthException('VALIDATION_FAILED', {
       errors: [{ field, message: 'appears in a known data breach: choose another password' }],
     });
+  }
+
+  /** The checker's answer within `storeTimeout`: only an explicit `true` counts as breached. */
+  private async askChecker(checker: BreachedPasswordChecker, password: string): Promise<'breached' | 'clean' | 'unavailable'> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'unavailable'>((resolve) => {
+      timer = setTimeout(() => resolve('unavailable'), this.options.storeTimeoutMs ?? CHECKER_TIMEOUT_MS);
+    });
+    try {
+      const answer = checker.isBreached(password).then(
+        (breached): 'breached' | 'clean' => (breached === true ? 'breached' : 'clean'),
+        (): 'unavailable' => 'unavailable',
+      );
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Re-checks the password of a signed-in user (rate-limited like login): 401 `INVALID_CREDENTIALS` when wrong. */

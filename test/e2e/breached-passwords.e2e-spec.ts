@@ -87,6 +87,33 @@ describe('breached passwords (Have I Been Pwned range API, against a local serve
     expect(await events(app)).toEqual(expect.arrayContaining(['password.breach_check_unavailable', 'user.registered']));
   });
 
+  it('a slow breach service holds no place of the hashing bound: logins still get theirs (no 503)', async () => {
+    recorder = new EventRecorder();
+    t = await createTestApp({
+      options: {
+        events: { sinks: [recorder] },
+        passwordHashing: { concurrency: 1, queue: 0 },
+        password: { breachedPasswords: new HibpBreachedPasswordChecker({ baseUrl, timeoutMs: 3_000 }) },
+      },
+    });
+    const app = t;
+    const login = () => app.http.post('/auth/login').send({ username: 'emilys', password: 'emilyspass' });
+    // The one place is free once the start-up dummy hash is done.
+    while ((await login()).status === 503) await new Promise((resolve) => setTimeout(resolve, 20));
+    server.mode = 'hang';
+    server.paths.length = 0;
+    let settled = false;
+    const pending = register(app, FRESH).then((r) => {
+      settled = true;
+      return r.status;
+    });
+    // Wait until the registration is waiting on the breach service, then log in beside it.
+    while (server.paths.length === 0 && !settled) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(settled).toBe(false);
+    expect((await login()).status).toBe(200);
+    expect(await pending).toBe(201);
+  });
+
   it('off by default: no request leaves, a breached password is accepted', async () => {
     const app = await start(false);
     server.paths.length = 0;

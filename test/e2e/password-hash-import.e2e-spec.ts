@@ -79,6 +79,13 @@ describe('importing a user table: bcrypt and PBKDF2 hashes verify, then become a
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('a stored bcrypt hash with a cost above 15 is refused without running it (denial of service)', async () => {
+    const greedy = bcrypt.hashSync(PASSWORD, 4).replace(/^\$2b\$04\$/, '$2b$31$');
+    const { t } = await start([user('greedy', greedy)], { passwordHashing: { legacy: ['bcrypt'] } });
+    // Cost 31 would take days: the answer comes at once.
+    expect((await t.http.post('/auth/login').send({ username: 'greedy', password: PASSWORD })).status).toBe(401);
+  });
+
   it('rehash on login when the hasher’s parameters went up: an argon2id hash with weaker parameters is replaced', async () => {
     const weak = await argon2Hash(PASSWORD, { algorithm: Algorithm.Argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 });
     const { t, recorder } = await start([user('weak', weak)], {});

@@ -13,7 +13,9 @@ const STORE = 'TypeOrmActivityStore';
 export interface TypeOrmActivityStoreOptions {
   /**
    * Entries kept per account: the oldest beyond it are deleted once an account has had
-   * `maxPerUser / 10` writes (rounded down) since its last trim, on this instance. @default 50
+   * `maxPerUser / 10` writes (rounded down) since its last trim, on this instance. Whoever holds the
+   * account can push its older entries out by causing that many (logins, logouts): keep an
+   * append-only trail (the JSON log, a SIEM sink) where that matters. @default 500
    */
   maxPerUser?: number;
 }
@@ -39,6 +41,8 @@ const BASE_FIELDS: ReadonlySet<string> = new Set<keyof AuthEventBase>([
 const ID_LENGTH = 128;
 const IP_LENGTH = 64;
 const SHORT_LENGTH = 64;
+/** User agents and detail strings (events cut user agents at 256 already; a custom emitter may not). */
+const TEXT_LENGTH = 512;
 
 /**
  * An {@link ActivityStore} on a TypeORM `DataSource` (PostgreSQL, SQLite via better-sqlite3,
@@ -81,7 +85,7 @@ export class TypeOrmActivityStore implements ActivityStore {
     private readonly entities: AuthEntities = authEntities,
     options: TypeOrmActivityStoreOptions = {},
   ) {
-    const maxPerUser = options.maxPerUser ?? 50;
+    const maxPerUser = options.maxPerUser ?? 500;
     if (!Number.isSafeInteger(maxPerUser) || maxPerUser < 1) throw new RangeError(`${STORE}: maxPerUser must be a positive integer`);
     this.maxPerUser = maxPerUser;
     this.slack = Math.floor(maxPerUser / 10);
@@ -189,7 +193,7 @@ function toRow(event: AuthEvent & { userId: string }): AuthAuditLogRow {
   let hasDetails = false;
   for (const [key, value] of Object.entries(event)) {
     if (BASE_FIELDS.has(key) || value === undefined) continue;
-    details[key] = typeof value === 'string' ? storable(value, Number.MAX_SAFE_INTEGER) : value;
+    details[key] = typeof value === 'string' ? storable(value, TEXT_LENGTH) : value;
     hasDetails = true;
   }
   return {
@@ -199,7 +203,7 @@ function toRow(event: AuthEvent & { userId: string }): AuthAuditLogRow {
     at: Date.parse(event.at),
     sessionId: nullableText(event.sessionId, ID_LENGTH),
     ip: nullableText(event.ip, IP_LENGTH),
-    userAgent: nullableText(event.userAgent, Number.MAX_SAFE_INTEGER),
+    userAgent: nullableText(event.userAgent, TEXT_LENGTH),
     requestId: nullableText(event.requestId, ID_LENGTH),
     reason: nullableText(event.reason, SHORT_LENGTH),
     details: hasDetails ? details : null,

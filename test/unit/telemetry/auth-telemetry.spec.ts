@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import * as api from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { PasswordHashingBusyError } from '../../../lib/crypto/password-hashing-busy.error.js';
 import { AuthTelemetry, type OtelApi } from '../../../lib/telemetry/auth-telemetry.js';
 
 const otel = api as unknown as OtelApi;
@@ -29,6 +30,21 @@ describe('AuthTelemetry: on only when the app registered an SDK', () => {
     const both = AuthTelemetry.from(otel);
     expect([both.tracing, both.metering]).toEqual([true, true]);
     expect(both.eventSink()?.name).toBe('opentelemetry');
+  });
+
+  it('a span records a refusal by its code and an unexpected error by its class only (a driver message may quote a value)', async () => {
+    const spans = new InMemorySpanExporter();
+    api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+    const telemetry = AuthTelemetry.from(otel);
+    await expect(telemetry.span('gatekeeper.login', () => Promise.reject(new PasswordHashingBusyError(2)))).rejects.toThrow();
+    await expect(
+      telemetry.span('gatekeeper.register', () => Promise.reject(new Error("Duplicate entry 'alice@example.com' for key"))),
+    ).rejects.toThrow();
+    const [busy, failed] = spans.getFinishedSpans();
+    expect(busy.attributes).toEqual({ 'gatekeeper.error': 'AUTH_BUSY' });
+    expect(busy.events).toEqual([]);
+    expect(failed.attributes).toEqual({ 'gatekeeper.error': 'INTERNAL' });
+    expect(JSON.stringify(failed.events)).not.toContain('alice');
   });
 
   it('telemetry: false is off whatever is registered', async () => {
