@@ -624,7 +624,7 @@ async function main() {
   // The same app without security events (AUTH_EVENTS=off: no log, no activity feed), for the login
   // and refresh comparison.
   const eventsOffBase = await startApp(await freePort(), 'header', { AUTH_EVENTS: 'off' }, 'events-off');
-  const eventsOff = { key: 'eventsOff', label: 'Express, events off', base: eventsOffBase, headerApp: child };
+  const eventsOff = { key: 'eventsOff', label: 'Express (events off)', base: eventsOffBase, headerApp: child };
   console.log(
     `[bench] sample apps on ${base} (header mode), ${cookieBase} (cookie mode), ${noFeedBase} (REVOCATION_FEED=off) and ${eventsOffBase} (AUTH_EVENTS=off); SESSION_STORE=memory, SQLite in ${tempDir}`,
   );
