@@ -60,7 +60,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 /** Seconds of unmeasured refreshes between a refresh run's logins and its measurement (BENCH_REFRESH_LEAD_IN; 0: none). */
 const REFRESH_LEAD_IN = Number(process.env.BENCH_REFRESH_LEAD_IN ?? 1.5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const LOGIN_DURATION = Number(process.env.BENCH_LOGIN_DURATION ?? 5);
+const LOGIN_DURATION = Number(process.env.BENCH_LOGIN_DURATION ?? 8);
 const LOGIN_CONNECTIONS = 4;
 const FLOOD_CONNECTIONS = 16;
 /** The user whose token the flood scenario's GETs carry (not one of the flooding accounts). */

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { AuthEvent } from '../../lib/events/auth-event.js';
 import { DuplicateUserError, StoreUnavailableError } from '../../lib/errors/store.errors.js';
 import type { StoredSession } from '../../lib/stores/session.store.js';
 import { createAuthEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
+import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
@@ -270,6 +272,63 @@ export function runTypeOrmAdapterChecks(name: string, harness: TypeOrmHarness): 
         );
         expect(String(mfaRows[0].totp_last_step)).toBe('6000000000');
         expect((await mfa.getState(u.id)).totpLastStep).toBe(6_000_000_000);
+      } finally {
+        await close();
+      }
+    });
+
+    it('audit log on prefixed tables: a batch across several INSERTs, hostile text stored clean, details as JSON text', async () => {
+      const entities = createAuthEntities({ tablePrefix: `a${randomUUID().slice(0, 6)}_` });
+      const { dataSource, close } = await harness.open(entities);
+      try {
+        const log = new TypeOrmActivityStore(dataSource, entities, { maxPerUser: 1_000 });
+        const user = randomUUID();
+        const t0 = Date.now();
+        // 250 events: three INSERTs (100, 100, 50 rows), each statement of its own size.
+        const events = Array.from({ length: 250 }, (_, i): AuthEvent => ({
+          type: 'login.failed',
+          id: `e${String(i).padStart(4, '0')}`,
+          at: new Date(t0 + i).toISOString(),
+          userId: user,
+          sessionId: null,
+          ip: '203.0.113.9',
+          userAgent: i === 249 ? `x\0y\uD800z${'ü'.repeat(600)}` : 'Check/1.0',
+          requestId: null,
+          reason: 'invalid_credentials',
+        }));
+        await log.record(events);
+        await log.record(events.slice(0, 120)); // delivered again: kept once
+        const entries = await log.listByUser(user, 1_000);
+        expect(entries).toHaveLength(250);
+        expect(entries[0]?.id).toBe('e0249');
+        expect(entries[0]?.userAgent).toBe(`x\uFFFDy\uFFFDz${'ü'.repeat(507)}`);
+        expect(entries[249]?.at).toBe(t0);
+
+        await log.record([
+          {
+            type: 'logout',
+            id: 'logout-1',
+            at: new Date(t0 + 300).toISOString(),
+            userId: user,
+            sessionId: 's1',
+            ip: null,
+            userAgent: null,
+            requestId: 'r1',
+            reason: null,
+            allSessions: true,
+          },
+        ]);
+        const table = dataSource
+          .getMetadata(entities.auditLog)
+          .tablePath.split('.')
+          .map((part) => dataSource.driver.escape(part))
+          .join('.');
+        const rows: { at: unknown; details: unknown; request_id: unknown }[] = await dataSource.query(
+          `SELECT at, details, request_id FROM ${table} WHERE id = 'logout-1'`,
+        );
+        expect(String(rows[0]?.at)).toBe(String(t0 + 300));
+        expect(JSON.parse(String(rows[0]?.details))).toEqual({ allSessions: true });
+        expect(rows[0]?.request_id).toBe('r1');
       } finally {
         await close();
       }

@@ -1,9 +1,10 @@
-import type { DataSource, ObjectLiteral, Repository } from 'typeorm';
+import type { DataSource, Repository } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
 import type { AuthEvent, AuthEventBase, AuthEventType } from '../../events/auth-event.js';
 import type { ActivityCursor, ActivityStore, StoredActivity } from '../activity.store.js';
 import type { JsonValue } from '../user.store.js';
 import { authEntities, type AuthAuditLogRow, type AuthEntities } from './auth-entities.js';
+import { isMySqlFamily } from './typeorm-dialect.js';
 import { affectedRows, withStoreErrors } from './typeorm-error.mapper.js';
 import { serializeWrite } from './typeorm-write.lock.js';
 
@@ -37,6 +38,8 @@ const BASE_FIELDS: ReadonlySet<string> = new Set<keyof AuthEventBase>([
   'requestId',
   'reason',
 ]);
+/** The columns an INSERT writes, in the order of `rowValues`. */
+const INSERT_COLUMNS = ['id', 'userId', 'type', 'at', 'sessionId', 'ip', 'userAgent', 'requestId', 'reason', 'details'] as const;
 /** Column bounds (see `createAuthEntities`): longer values are cut, never refused. */
 const ID_LENGTH = 128;
 const IP_LENGTH = 64;
@@ -53,8 +56,9 @@ const TEXT_LENGTH = 512;
  * - Each row keeps the whole event: the feed's fields, and `request_id`, `reason` and the event's
  *   own fields (`details`, JSON) for an operator's queries. Events carry no secret (see
  *   `AuthEvent`), so neither does the table.
- * - `record` is one `INSERT` per 100 events that skips ids already there (`ON CONFLICT DO NOTHING`,
- *   `INSERT IGNORE`, `INSERT OR IGNORE`): a batch delivered twice is kept once. Then an account is
+ * - `record` is one `INSERT` per 100 events, in plain SQL with bound parameters, that skips ids
+ *   already there (`ON CONFLICT DO NOTHING`; `ON DUPLICATE KEY UPDATE id = id` on MySQL/MariaDB): a
+ *   batch delivered twice is kept once. Then an account is
  *   trimmed to its newest `maxPerUser` entries (one read of the first entry beyond them, by the
  *   (`user_id`, `at`) index, and one `DELETE` when there is one) once it has had more than
  *   `maxPerUser / 10` writes since its last trim here: an account holds at most about 10 % more
@@ -74,6 +78,8 @@ export class TypeOrmActivityStore implements ActivityStore {
   private readonly slack: number;
   /** Writes per account since its last trim (insertion order: the least recently trimmed first). */
   private readonly untrimmed = new Map<string, number>();
+  /** The INSERT statement per number of rows (see `insertSql`). */
+  private readonly inserts = new Map<number, string>();
 
   /**
    * @param dataSource an initialised DataSource whose `entities` include `entities`.
@@ -98,17 +104,7 @@ export class TypeOrmActivityStore implements ActivityStore {
     await withStoreErrors(async () => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         const chunk = rows.slice(i, i + INSERT_CHUNK);
-        await serializeWrite(this.dataSource, () =>
-          // ObjectLiteral: see TypeOrmUserStore.create (TS2589).
-          this.dataSource
-            .createQueryBuilder()
-            .insert()
-            .into<ObjectLiteral>(this.entities.auditLog)
-            .values(chunk)
-            .orIgnore()
-            .updateEntity(false)
-            .execute(),
-        );
+        await serializeWrite(this.dataSource, () => this.dataSource.query(this.insertSql(chunk.length), chunk.flatMap(rowValues)));
       }
       const written = new Map<string, number>();
       for (const row of rows) written.set(row.userId, (written.get(row.userId) ?? 0) + 1);
@@ -161,6 +157,38 @@ export class TypeOrmActivityStore implements ActivityStore {
     await withStoreErrors(() => this.delete({ userId }));
   }
 
+  /**
+   * The `INSERT` of `count` rows that skips ids already there, written once per size: plain SQL with
+   * bound parameters, so the statement text stays the same from one event to the next (TypeORM's
+   * query builder costs more than the write itself, and on SQLite it writes numbers into the text,
+   * making every statement new to the driver's cache of prepared statements).
+   */
+  private insertSql(count: number): string {
+    let sql = this.inserts.get(count);
+    if (sql !== undefined) return sql;
+    const { driver } = this.dataSource;
+    const metadata = this.dataSource.getMetadata(this.entities.auditLog);
+    const table = metadata.tablePath
+      .split('.')
+      .map((part) => (part === '' ? part : driver.escape(part)))
+      .join('.');
+    const columns = INSERT_COLUMNS.map((property) => {
+      const column = metadata.findColumnWithPropertyName(property);
+      if (column === undefined) throw new Error(`${STORE}: the audit-log entity has no column '${property}'`);
+      return driver.escape(column.databaseName);
+    });
+    const postgres = this.dataSource.options.type === 'postgres';
+    let parameter = 0;
+    const row = (): string => `(${columns.map(() => (postgres ? `$${++parameter}` : '?')).join(', ')})`;
+    const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: count }, row).join(', ')}`;
+    // Only a duplicate id is skipped (see typeorm-dialect.ts: not INSERT IGNORE on MySQL).
+    sql = isMySqlFamily(this.dataSource)
+      ? `${insert} ON DUPLICATE KEY UPDATE ${columns[0]} = ${columns[0]}`
+      : `${insert} ON CONFLICT DO NOTHING`;
+    this.inserts.set(count, sql);
+    return sql;
+  }
+
   /** Deletes the account's entries beyond its newest `maxPerUser` (by `at`, then `id`). */
   private async trim(userId: string): Promise<void> {
     const [first] = await this.repository.find({
@@ -208,6 +236,22 @@ function toRow(event: AuthEvent & { userId: string }): AuthAuditLogRow {
     reason: nullableText(event.reason, SHORT_LENGTH),
     details: hasDetails ? details : null,
   };
+}
+
+/** The row's columns in `INSERT_COLUMNS` order, as every driver binds them. */
+function rowValues(row: AuthAuditLogRow): (string | number | null)[] {
+  return [
+    row.id,
+    row.userId,
+    row.type,
+    row.at,
+    row.sessionId,
+    row.ip,
+    row.userAgent,
+    row.requestId,
+    row.reason,
+    row.details === null ? null : JSON.stringify(row.details),
+  ];
 }
 
 /** The feed's entry of a row. */
