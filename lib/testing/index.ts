@@ -23,6 +23,7 @@ export { runActivityStoreContract, type ActivityStoreFactory } from './activity-
 export { runMfaChallengeStoreContract, type MfaChallengeStoreFactory } from './mfa-challenge-store.contract.js';
 export { runMfaEnrolmentStoreContract, type MfaEnrolmentStoreFactory } from './mfa-enrolment-store.contract.js';
 export { runMfaStoreContract, type MfaStoreFactory } from './mfa-store.contract.js';
+export { runPasskeyStoreContract, type PasskeyStoreFactory } from './passkey-store.contract.js';
 export { runRateLimitStoreContract, type RateLimitStoreFactory } from './rate-limit-store.contract.js';
 export { runSessionStoreContract, type SessionStoreFactory } from './session-store.contract.js';
 export { runUserStoreContract, type UserStoreContractOptions, type UserStoreFactory } from './user-store.contract.js';

@@ -4,6 +4,7 @@ import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-e
 import { createAuthMigrations } from '../../lib/stores/typeorm/auth-migrations.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmPasskeyStore } from '../../lib/stores/typeorm/typeorm-passkey.store.js';
 import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
@@ -12,6 +13,7 @@ import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js
 import {
   runAccountTokenStoreContract,
   runActivityStoreContract,
+  runPasskeyStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -130,6 +132,11 @@ for (const [name, dataSource] of [
   runActivityStoreContract(name, async (maxPerUser) => {
     await clearTables(dataSource(), authEntities);
     return { store: new TypeOrmActivityStore(dataSource(), authEntities, { maxPerUser }) };
+  });
+
+  runPasskeyStoreContract(name, async () => {
+    await clearTables(dataSource(), authEntities);
+    return { store: new TypeOrmPasskeyStore(dataSource()) };
   });
 }
 

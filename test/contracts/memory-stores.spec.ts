@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { StoredAccountToken } from '../../lib/stores/account-token.store.js';
 import { MemoryAccountTokenStore } from '../../lib/stores/memory/memory-account-token.store.js';
 import { MemoryActivityStore } from '../../lib/stores/memory/memory-activity.store.js';
+import { MemoryPasskeyStore } from '../../lib/stores/memory/memory-passkey.store.js';
 import { MemoryMfaStore } from '../../lib/stores/memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from '../../lib/stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from '../../lib/stores/memory/memory-session.store.js';
@@ -10,6 +11,7 @@ import {
   runAccountTokenStoreContract,
   runActivityStoreContract,
   runMfaStoreContract,
+  runPasskeyStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
   runUserStoreContract,
@@ -24,6 +26,7 @@ runRateLimitStoreContract('memory', async () => ({ store: new MemoryRateLimitSto
 runMfaStoreContract('memory', async () => ({ store: new MemoryMfaStore() }));
 runAccountTokenStoreContract('memory', async () => ({ store: new MemoryAccountTokenStore() }));
 runActivityStoreContract('memory', async (maxPerUser) => ({ store: new MemoryActivityStore({ maxPerUser }) }));
+runPasskeyStoreContract('memory', async () => ({ store: new MemoryPasskeyStore() }));
 
 /** What a memory store holds: its maps' and sets' entries, recursively, plus the JSON size of their values. */
 function memoryFootprint(store: object): number {

@@ -3,6 +3,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmPasskeyStore } from '../../lib/stores/typeorm/typeorm-passkey.store.js';
 import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
@@ -11,6 +12,7 @@ import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js
 import {
   runAccountTokenStoreContract,
   runActivityStoreContract,
+  runPasskeyStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -105,6 +107,12 @@ runActivityStoreContract('typeorm/postgres', async (maxPerUser) => {
   const dataSource = sharedDataSource();
   await clearTables(dataSource, authEntities);
   return { store: new TypeOrmActivityStore(dataSource, authEntities, { maxPerUser }) };
+});
+
+runPasskeyStoreContract('typeorm/postgres', async () => {
+  const dataSource = sharedDataSource();
+  await clearTables(dataSource, authEntities);
+  return { store: new TypeOrmPasskeyStore(dataSource) };
 });
 
 runTypeOrmAdapterChecks('postgres', {

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmPasskeyStore } from '../../lib/stores/typeorm/typeorm-passkey.store.js';
 import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
@@ -10,6 +11,7 @@ import { TypeOrmUserStore } from '../../lib/stores/typeorm/typeorm-user.store.js
 import {
   runAccountTokenStoreContract,
   runActivityStoreContract,
+  runPasskeyStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -61,6 +63,11 @@ runAccountTokenStoreContract('typeorm/better-sqlite3', async () => {
 runActivityStoreContract('typeorm/better-sqlite3', async (maxPerUser) => {
   const dataSource = await openSqlite();
   return { store: new TypeOrmActivityStore(dataSource, authEntities, { maxPerUser }), teardown: () => dataSource.destroy() };
+});
+
+runPasskeyStoreContract('typeorm/better-sqlite3', async () => {
+  const dataSource = await openSqlite();
+  return { store: new TypeOrmPasskeyStore(dataSource), teardown: () => dataSource.destroy() };
 });
 
 describe('TypeOrmActivityStore on better-sqlite3: trimming', () => {

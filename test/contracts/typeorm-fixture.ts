@@ -50,6 +50,7 @@ export async function clearTables(dataSource: DataSource, entities: AuthEntities
     entities.trustedDevice,
     entities.accountToken,
     entities.auditLog,
+    entities.passkey,
   ];
   for (const entity of mfaTables) {
     await dataSource.createQueryBuilder().delete().from(entity).execute();

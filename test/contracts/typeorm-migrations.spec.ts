@@ -7,6 +7,7 @@ import { createAuthEntities, type AuthEntities } from '../../lib/stores/typeorm/
 import { createAuthMigrations, type AuthMigrationsOptions } from '../../lib/stores/typeorm/auth-migrations.js';
 import { createRateLimitEntity, type AuthRateLimitRow } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmPasskeyStore } from '../../lib/stores/typeorm/typeorm-passkey.store.js';
 import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
 import { TypeOrmRateLimitStore } from '../../lib/stores/typeorm/typeorm-rate-limit.store.js';
@@ -124,7 +125,7 @@ function tableSet(tablePrefix?: string): TableSet {
 }
 
 /** The tables later migrations add (undone before the first two). */
-const LATER: ReadonlySet<string> = new Set(['auth_account_tokens', 'auth_audit_log']);
+const LATER: ReadonlySet<string> = new Set(['auth_account_tokens', 'auth_audit_log', 'auth_passkeys']);
 
 const TABLES = [
   'auth_users',
@@ -138,6 +139,7 @@ const TABLES = [
   'auth_rate_limits',
   'auth_account_tokens',
   'auth_audit_log',
+  'auth_passkeys',
 ];
 
 /** A DataSource on `scratch` for the sets' entities and migrations (nothing run yet). */
@@ -232,6 +234,22 @@ async function smoke(dataSource: DataSource, set: TableSet): Promise<void> {
   ]);
   expect(await activity.deleteOlderThan(1_750_000_000_000 + 2)).toBe(1);
 
+  const passkeys = new TypeOrmPasskeyStore(dataSource, set.entities);
+  const credential = { id: 'pk-1', credentialId: 'A'.repeat(1_364), userId: user.id, publicKey: 'pQECAyYgASFYIA', counter: 0 };
+  const key = {
+    ...credential,
+    transports: ['internal' as const],
+    backedUp: true,
+    deviceType: 'multiDevice' as const,
+    name: 'Smoke ✓',
+    createdAt: 1,
+    lastUsedAt: null,
+  };
+  expect(await passkeys.add(key, 2)).toBe('added');
+  expect(await passkeys.add({ ...key, userId: 'other' }, 2)).toBe('duplicate');
+  expect(await passkeys.recordUse('pk-1', 0, 4_294_967_295, 2)).toBe(true);
+  expect(await passkeys.listByUser(user.id)).toEqual([{ ...key, counter: 4_294_967_295, lastUsedAt: 2 }]);
+
   const limits = new TypeOrmRateLimitStore(dataSource, set.rateLimit);
   const counts = await Promise.all(Array.from({ length: 10 }, () => limits.increment('smoke', 60_000, 1_000)));
   expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -248,6 +266,7 @@ describe('createAuthMigrations', () => {
       expect.stringMatching(/^NestGatekeeperAccountTokens\d{13}$/),
       expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
       expect.stringMatching(/^NestGatekeeperAuditLog\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperPasskeys\d{13}$/),
     ]);
     expect(names({ tablePrefix: 'app_' })).toEqual([
       expect.stringMatching(/^NestGatekeeperAuth_app_\d{13}$/),
@@ -256,13 +275,14 @@ describe('createAuthMigrations', () => {
       expect.stringMatching(/^NestGatekeeperAccountTokens_app_\d{13}$/),
       expect.stringMatching(/^NestGatekeeperEmailVerified_app_\d{13}$/),
       expect.stringMatching(/^NestGatekeeperAuditLog_app_\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperPasskeys_app_\d{13}$/),
     ]);
     expect(names({ tablePrefix: 'app_', rateLimitTable: { tablePrefix: 'rl_' } })[1]).toMatch(/^NestGatekeeperRateLimits_rl_\d{13}$/);
-    expect(names({ rateLimitTable: false })).toHaveLength(5);
+    expect(names({ rateLimitTable: false })).toHaveLength(6);
     // Released migrations never change: later schema changes are new classes, ordered after them.
     const stamps = names().map((n) => Number(n.slice(-13)));
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
-    expect(new Set(stamps).size).toBe(6);
+    expect(new Set(stamps).size).toBe(7);
   });
 });
 
@@ -307,10 +327,13 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
 
       await smoke(dataSource, set);
 
+      await dataSource.undoLastMigration(); // the passkey table
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_passkeys'));
       await dataSource.undoLastMigration(); // the audit-log table
-      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_audit_log'));
+      const beforeAuditLog = (t: string): boolean => t !== 'auth_audit_log' && t !== 'auth_passkeys';
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map(beforeAuditLog));
       await dataSource.undoLastMigration(); // the email_verified column
-      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_audit_log'));
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map(beforeAuditLog));
       expect(await pendingSchemaChanges(dataSource)).not.toEqual(await expectedChanges([set]));
       await dataSource.undoLastMigration(); // the account-token table
       expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => !LATER.has(t)));
@@ -326,12 +349,13 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
     it('runs two prefixed sets side by side in one database', async () => {
       const sets = [tableSet('one_'), tableSet('two_')];
       dataSource = await open(current(), sets);
-      expect(await dataSource.runMigrations()).toHaveLength(12);
+      expect(await dataSource.runMigrations()).toHaveLength(14);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges(sets));
       for (const set of sets) await smoke(dataSource, set);
-      // Undo goes one migration at a time, the last first: the audit-log tables, the email_verified
-      // columns, the account-token tables and the indexes of two_ and one_, then two_'s counters.
-      for (let i = 0; i < 8; i++) await dataSource.undoLastMigration();
+      // Undo goes one migration at a time, the last first: the passkey tables, the audit-log tables,
+      // the email_verified columns, the account-token tables and the indexes of two_ and one_, then
+      // two_'s counters.
+      for (let i = 0; i < 10; i++) await dataSource.undoLastMigration();
       for (const prefix of ['one_', 'two_']) {
         expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => !LATER.has(t)));
       }
@@ -352,6 +376,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
         expect.stringMatching(/^NestGatekeeperAccountTokens\d{13}$/),
         expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
         expect.stringMatching(/^NestGatekeeperAuditLog\d{13}$/),
+        expect.stringMatching(/^NestGatekeeperPasskeys\d{13}$/),
       ]);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
     });
@@ -373,7 +398,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       await dataSource.destroy();
 
       dataSource = await open(current(), [set]);
-      expect(await dataSource.runMigrations()).toHaveLength(3);
+      expect(await dataSource.runMigrations()).toHaveLength(4);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
       const store = new TypeOrmUserStore(dataSource, set.entities);
       expect(await store.findByUsername('early')).toMatchObject({ id: 'u-1', email: 'early@example.test', emailVerified: false });
@@ -420,7 +445,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       await dataSource.destroy();
 
       dataSource = await open(current(), [{ ...tableSet('z_'), migrations: { tablePrefix: 'z_', rateLimitTable: false } }]);
-      expect(await dataSource.runMigrations()).toHaveLength(5);
+      expect(await dataSource.runMigrations()).toHaveLength(6);
       expect(await hasTables(dataSource, 'z_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits'));
     });
   });

@@ -2,6 +2,7 @@ import type { EntitySchema, ValueTransformer } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
 import type { StoredAccountToken } from '../account-token.store.js';
 import type { StoredOneTimeCode, StoredTrustedDevice } from '../mfa.store.js';
+import type { StoredPasskey } from '../passkey.store.js';
 import type { StoredSession } from '../session.store.js';
 import type { JsonValue, MfaMethod } from '../user.store.js';
 
@@ -97,6 +98,12 @@ export interface AuthAuditLogRow {
 }
 
 /**
+ * One row of `auth_passkeys`: exactly a {@link StoredPasskey} (`transports` as JSON text). Primary
+ * key `id` (SHA-256 of the credential id); indexed on (`user_id`, `created_at`).
+ */
+export type AuthPasskeyRow = StoredPasskey;
+
+/**
  * The entity schemas of the TypeORM adapters. Pass the object itself (`entities: authEntities`) or its
  * values (`entities: [...Object.values(authEntities), ...]`) to your DataSource, and the same object
  * to the stores' constructors. (A type alias, not an interface, so that it fits TypeORM's
@@ -113,6 +120,7 @@ export type AuthEntities = {
   readonly trustedDevice: EntitySchema<AuthTrustedDeviceRow>;
   readonly accountToken: EntitySchema<AuthAccountTokenRow>;
   readonly auditLog: EntitySchema<AuthAuditLogRow>;
+  readonly passkey: EntitySchema<AuthPasskeyRow>;
 };
 
 /** Options of {@link createAuthEntities}. */
@@ -140,6 +148,8 @@ const ID_LENGTH = 128;
 const HASH_LENGTH = 128;
 /** An account-token purpose (`'email-verification'`, …). */
 const PURPOSE_LENGTH = 32;
+/** A passkey's name. */
+const PASSKEY_NAME_LENGTH = 64;
 /** An event type (`'refresh.reuse_detected'`) or reason. */
 const EVENT_TYPE_LENGTH = 64;
 
@@ -160,6 +170,8 @@ const EVENT_TYPE_LENGTH = 64;
  *   (`user_id`, `purpose`) and a unique index on (`purpose`, `token_hash`); no foreign key either.
  * - `<prefix>auth_audit_log`: the security events of `TypeOrmActivityStore` (the activity feed),
  *   primary key `id`, indexed on (`user_id`, `at`) and on `at`; no foreign key.
+ * - `<prefix>auth_passkeys`: the passkeys of `TypeOrmPasskeyStore`, primary key `id`, indexed on
+ *   (`user_id`, `created_at`); no foreign key.
  *
  * Column types are portable across PostgreSQL, SQLite (better-sqlite3) and MySQL/MariaDB.
  * Every constraint and index has an explicit, prefixed name (the user store relies on the unique
@@ -185,6 +197,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
   const devices = `${prefix}auth_trusted_devices`;
   const accountTokens = `${prefix}auth_account_tokens`;
   const auditLogTable = `${prefix}auth_audit_log`;
+  const passkeysTable = `${prefix}auth_passkeys`;
 
   const user = new (typeorm().EntitySchema)<AuthUserRow>({
     name: `${prefix}AuthUser`,
@@ -342,6 +355,25 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
     ],
   });
 
+  const passkey = new (typeorm().EntitySchema)<AuthPasskeyRow>({
+    name: `${prefix}AuthPasskey`,
+    tableName: passkeysTable,
+    columns: {
+      id: { type: 'varchar', length: ID_LENGTH, primary: true },
+      credentialId: { name: 'credential_id', type: 'text' },
+      userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH },
+      publicKey: { name: 'public_key', type: 'text' },
+      counter: { type: 'bigint', transformer: epochMs },
+      transports: { type: 'simple-json' },
+      backedUp: { name: 'backed_up', type: 'boolean' },
+      deviceType: { name: 'device_type', type: 'varchar', length: PURPOSE_LENGTH },
+      name: { type: 'varchar', length: PASSKEY_NAME_LENGTH },
+      createdAt: { name: 'created_at', type: 'bigint', transformer: epochMs },
+      lastUsedAt: { name: 'last_used_at', type: 'bigint', nullable: true, transformer: epochMs },
+    },
+    indices: [{ name: `IDX_${passkeysTable}_user_id_created_at`, columns: ['userId', 'createdAt'] }],
+  });
+
   return Object.freeze({
     user,
     session,
@@ -353,6 +385,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
     trustedDevice,
     accountToken,
     auditLog,
+    passkey,
   });
 }
 
@@ -364,7 +397,7 @@ function uniqueName(table: string, column: 'username' | 'email'): string {
 /**
  * The default entity set (no table prefix): `auth_users`, `auth_sessions`, `auth_refresh_history`,
  * `auth_mfa`, `auth_mfa_recovery_codes`, `auth_mfa_codes`, `auth_mfa_finished_pending`,
- * `auth_trusted_devices`, `auth_account_tokens`, `auth_audit_log`.
+ * `auth_trusted_devices`, `auth_account_tokens`, `auth_audit_log`, `auth_passkeys`.
  * Add it to your DataSource (`entities: [...Object.values(authEntities), ...yourEntities]`);
  * the TypeORM stores use it unless given another set.
  */
@@ -401,5 +434,8 @@ export const authEntities: AuthEntities = Object.freeze({
   },
   get auditLog() {
     return defaultEntities().auditLog;
+  },
+  get passkey() {
+    return defaultEntities().passkey;
   },
 });

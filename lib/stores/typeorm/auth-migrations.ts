@@ -46,11 +46,13 @@ const REVOKED_AT_INDEX_TIMESTAMP = 1795305600002;
 const ACCOUNT_TOKENS_TABLE_TIMESTAMP = 1795305600003;
 const EMAIL_VERIFIED_COLUMN_TIMESTAMP = 1795305600004;
 const AUDIT_LOG_TABLE_TIMESTAMP = 1795305600005;
+const PASSKEYS_TABLE_TIMESTAMP = 1795305600006;
 
 const ID_LENGTH = 128;
 const HASH_LENGTH = 128;
 const PURPOSE_LENGTH = 32;
 const EVENT_TYPE_LENGTH = 64;
+const PASSKEY_NAME_LENGTH = 64;
 
 /** Driver types whose boolean literals are `true`/`false` (elsewhere `1`/`0`). */
 const POSTGRES_TYPES: ReadonlySet<string> = new Set(['postgres', 'aurora-postgres', 'cockroachdb']);
@@ -146,8 +148,9 @@ class ColumnBuilder {
  * `NestGatekeeperAccountTokens[_<prefix>]<timestamp>` the `auth_account_tokens` table (one-time
  * tokens: password reset, e-mail verification, e-mail change, sign-in code) and
  * `NestGatekeeperEmailVerified[_<prefix>]<timestamp>` the column `auth_users.email_verified`
- * (`false` for existing users), and `NestGatekeeperAuditLog[_<prefix>]<timestamp>` the
- * `auth_audit_log` table (the security events of `TypeOrmActivityStore`).
+ * (`false` for existing users), `NestGatekeeperAuditLog[_<prefix>]<timestamp>` the
+ * `auth_audit_log` table (the security events of `TypeOrmActivityStore`), and
+ * `NestGatekeeperPasskeys[_<prefix>]<timestamp>` the `auth_passkeys` table (`TypeOrmPasskeyStore`).
  *
  * @returns the migration classes (the auth tables, the counter table when wanted, then the later changes).
  */
@@ -165,6 +168,7 @@ export function createAuthMigrations(options: AuthMigrationsOptions = {}): AuthM
     accountTokensTableMigration(prefix, collation),
     emailVerifiedColumnMigration(prefix),
     auditLogTableMigration(prefix, collation),
+    passkeysTableMigration(prefix, collation),
   );
   return migrations;
 }
@@ -449,6 +453,49 @@ function auditLogTableMigration(prefix: string, collation: string): AuthMigratio
             new TableIndex({ name: `IDX_${table}_user_id_at`, columnNames: ['user_id', 'at'] }),
             new TableIndex({ name: `IDX_${table}_at`, columnNames: ['at'] }),
           ],
+        }),
+        true,
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropTable(table, true);
+    }
+  };
+}
+
+/**
+ * Creates `<prefix>auth_passkeys` (`TypeOrmPasskeyStore`): primary key `id`, index
+ * `IDX_<table>_user_id_created_at` on (`user_id`, `created_at`). Adopts a table that already exists
+ * (created by `synchronize`).
+ */
+function passkeysTableMigration(prefix: string, collation: string): AuthMigrationClass {
+  const table = `${prefix}auth_passkeys`;
+  const name = `NestGatekeeperPasskeys${namePart(prefix)}${PASSKEYS_TABLE_TIMESTAMP}`;
+
+  return class NestGatekeeperPasskeysTable implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      const { Table, TableIndex } = typeorm();
+      const b = new ColumnBuilder(queryRunner, collation);
+      await queryRunner.createTable(
+        new Table({
+          name: table,
+          columns: [
+            b.column({ name: 'id', type: 'varchar', length: ID_LENGTH, primary: true }),
+            b.column({ name: 'credential_id', type: 'text' }),
+            b.column({ name: 'user_id', type: 'varchar', length: ID_LENGTH }),
+            b.column({ name: 'public_key', type: 'text' }),
+            b.column({ name: 'counter', type: 'bigint' }),
+            b.column({ name: 'transports', type: 'text' }),
+            b.column({ name: 'backed_up', type: 'boolean' }),
+            b.column({ name: 'device_type', type: 'varchar', length: PURPOSE_LENGTH }),
+            b.column({ name: 'name', type: 'varchar', length: PASSKEY_NAME_LENGTH }),
+            b.column({ name: 'created_at', type: 'bigint' }),
+            b.column({ name: 'last_used_at', type: 'bigint', nullable: true }),
+          ],
+          indices: [new TableIndex({ name: `IDX_${table}_user_id_created_at`, columnNames: ['user_id', 'created_at'] })],
         }),
         true,
       );

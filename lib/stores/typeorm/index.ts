@@ -19,6 +19,7 @@ export {
   type AuthMfaFinishedPendingRow,
   type AuthMfaRecoveryCodeRow,
   type AuthMfaRow,
+  type AuthPasskeyRow,
   type AuthRefreshHistoryRow,
   type AuthSessionRow,
   type AuthTrustedDeviceRow,
@@ -30,6 +31,7 @@ export { createRateLimitEntity, rateLimitEntity, type AuthRateLimitRow, type Rat
 export { TypeOrmAccountTokenStore } from './typeorm-account-token.store.js';
 export { TypeOrmActivityStore, type TypeOrmActivityStoreOptions } from './typeorm-activity.store.js';
 export { TypeOrmMfaStore } from './typeorm-mfa.store.js';
+export { TypeOrmPasskeyStore } from './typeorm-passkey.store.js';
 export { TypeOrmRateLimitStore } from './typeorm-rate-limit.store.js';
 export { TypeOrmSessionStore } from './typeorm-session.store.js';
 export { TypeOrmUserStore } from './typeorm-user.store.js';
