@@ -14,6 +14,7 @@ import type { ActivityStore } from '../stores/activity.store.js';
 import type { MfaChallengeStore } from '../stores/mfa-challenge.store.js';
 import type { MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
 import type { MfaStore } from '../stores/mfa.store.js';
+import type { PasskeyStore } from '../stores/passkey.store.js';
 import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import type { SessionStore } from '../stores/session.store.js';
 import type { JsonValue, UserStore } from '../stores/user.store.js';
@@ -372,6 +373,38 @@ export interface EmailVerificationOptions {
   required?: boolean;
   /** How long a verification (or e-mail change) link stays valid. @default '24h' */
   tokenTtl?: Duration;
+}
+
+/**
+ * Passkeys (WebAuthn): sign-in without a password, and a second factor (`passkey`). Built on
+ * `@simplewebauthn/server`; see docs/passkeys.md.
+ */
+export interface PasskeyOptions {
+  /** Offer passkeys: the `passkeys/…` routes and the `passkey` second factor. @default false */
+  enabled?: boolean;
+  /**
+   * The relying party id: the host name the passkeys belong to (`example.com`, or `localhost` in
+   * development), no scheme or port. Passkeys work on it and its subdomains. Required when enabled.
+   */
+  rpId?: string;
+  /** The name authenticators show next to the passkey. @default 'nest-gatekeeper' */
+  rpName?: string;
+  /**
+   * The exact origins the ceremonies run on (`https://app.example.com`): each `https:` (or
+   * `http://localhost…` in development), on the RP id's host or a subdomain of it. Required when
+   * enabled.
+   */
+  origins?: string[];
+  /**
+   * Whether authenticators must verify the user (PIN, biometrics). A sign-in with a verified user
+   * satisfies the second factor; without, users with a second factor still get the second step.
+   * `'required'` refuses passkeys that cannot verify the user. @default 'preferred'
+   */
+  userVerification?: 'required' | 'preferred' | 'discouraged';
+  /** Passkeys per account. @default 10 */
+  maxPerUser?: number;
+  /** How long a ceremony's challenge stays valid (30 s to 10 minutes). @default '5m' */
+  challengeTtl?: Duration;
 }
 
 /** Sign-in by e-mail code, a first factor without a password (`POST /login/code/send`, `POST /login/code`). */
@@ -905,6 +938,13 @@ export interface AuthModuleOptions {
   activityStore?: ProviderOption<ActivityStore> | false;
   /** The activity feed: which events it shows, how long they are kept, the page size. */
   activity?: ActivityOptions;
+  /** Passkeys (WebAuthn): off unless `passkeys.enabled`. */
+  passkeys?: PasskeyOptions;
+  /**
+   * Where passkeys live. Use a shared, durable store (`TypeOrmPasskeyStore`) in production: a lost
+   * passkey is a lost way to sign in. @default an in-memory store (`MemoryPasskeyStore`: one instance only)
+   */
+  passkeyStore?: ProviderOption<PasskeyStore>;
   /**
    * OpenTelemetry: a span per use case, counters of outcomes and the latency of store calls, through
    * `@opentelemetry/api` (an optional peer dependency) and the providers the app's SDK registers

@@ -79,6 +79,7 @@ export const AUTH_DEFAULTS = deepFreeze({
   },
   events: { sinks: [], log: false, eventEmitter: true, queueSize: 10_000, batchSize: 100, sinkTimeout: '10s' },
   activity: { retention: '90d', pageSize: 20 },
+  passkeys: { enabled: false, rpName: 'nest-gatekeeper', userVerification: 'preferred', maxPerUser: 10, challengeTtl: '5m' },
   telemetry: true,
 } as const satisfies DefaultsOf<AuthModuleOptions>);
 

@@ -26,6 +26,7 @@ import type {
   RevocationOptions,
   AccountMessageTemplate,
   ActivityOptions,
+  PasskeyOptions,
   EventsOptions,
 } from './auth-module-options.interface.js';
 import { ACTIVITY_MAX_PAGE, AUTH_EVENT_TYPES, DEFAULT_ACTIVITY_TYPES, type AuthEventType } from '../events/auth-event.js';
@@ -85,6 +86,8 @@ const ROOT_KEYS = keysOf<AuthModuleOptions>({
   events: 1,
   activityStore: 1,
   activity: 1,
+  passkeys: 1,
+  passkeyStore: 1,
   telemetry: 1,
 });
 const JWT_KEYS = keysOf<JwtOptions>({
@@ -147,6 +150,16 @@ const REVOCATION_KEYS = keysOf<RevocationOptions>({ enabled: 1, pollInterval: 1,
 const RESPONSES_KEYS = keysOf<ResponsesOptions>({ messages: 1, tokenBody: 1, userBody: 1, validationStatus: 1 });
 const EVENTS_KEYS = keysOf<EventsOptions>({ sinks: 1, log: 1, eventEmitter: 1, queueSize: 1, batchSize: 1, sinkTimeout: 1 });
 const ACTIVITY_KEYS = keysOf<ActivityOptions>({ types: 1, retention: 1, pageSize: 1 });
+const PASSKEY_KEYS = keysOf<PasskeyOptions>({
+  enabled: 1,
+  rpId: 1,
+  rpName: 1,
+  origins: 1,
+  userVerification: 1,
+  maxPerUser: 1,
+  challengeTtl: 1,
+});
+const USER_VERIFICATION = ['required', 'preferred', 'discouraged'] as const;
 const MESSAGES_KEYS = keysOf<NonNullable<ResponsesOptions['messages']>>({ login: 1, refresh: 1, logout: 1, logoutAll: 1 });
 
 /**
@@ -184,6 +197,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     responses: resolveResponses(p, root.responses),
     events: resolveEvents(p, root.events),
     activity: resolveActivity(p, root.activity, root.activityStore),
+    passkeys: resolvePasskeys(p, root.passkeys),
     telemetry: bool(p, 'telemetry', root.telemetry, D.telemetry),
   };
   if (p.list.length > 0) throw new AuthConfigError(p.list);
@@ -568,6 +582,67 @@ function resolveActivity(p: Problems, raw: unknown, store: unknown): Resolved['a
     retentionMs: duration(p, 'activity.retention', activity.retention, D.activity.retention),
     pageSize,
   };
+}
+
+/** A host name: lower-case labels of letters, digits and hyphens, dot-separated (no scheme, port or path). */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+function resolvePasskeys(p: Problems, raw: unknown): Resolved['passkeys'] {
+  const passkeys = section(p, raw, 'passkeys', PASSKEY_KEYS);
+  const enabled = bool(p, 'passkeys.enabled', passkeys.enabled, D.passkeys.enabled);
+  const rpId = passkeys.rpId === undefined ? '' : text(p, 'passkeys.rpId', passkeys.rpId, '');
+  if (rpId !== '' && !HOST_NAME.test(rpId))
+    p.add('passkeys.rpId', "must be a lower-case host name without scheme, port or path, e.g. 'example.com'");
+  if (enabled && rpId === '') p.add('passkeys.rpId', "is required with passkeys.enabled (the site's host name, e.g. 'example.com')");
+  const origins: string[] = [];
+  if (passkeys.origins !== undefined && !Array.isArray(passkeys.origins)) p.add('passkeys.origins', 'must be an array of origins');
+  else {
+    for (const [i, value] of ((passkeys.origins as unknown[] | undefined) ?? []).entries()) {
+      const origin = passkeyOrigin(value, rpId);
+      if (origin === null) {
+        p.add(
+          `passkeys.origins[${i}]`,
+          `must be an https origin (or http://localhost…) on '${rpId || 'the RP id'}' or a subdomain of it, without path, e.g. 'https://app.example.com'`,
+        );
+      } else origins.push(origin);
+    }
+  }
+  if (enabled && origins.length === 0)
+    p.add('passkeys.origins', "needs at least one origin with passkeys.enabled, e.g. ['https://app.example.com']");
+  const challengeTtlMs = duration(p, 'passkeys.challengeTtl', passkeys.challengeTtl, D.passkeys.challengeTtl);
+  if (challengeTtlMs < 30_000 || challengeTtlMs > 600_000) p.add('passkeys.challengeTtl', 'must be between 30s and 10m');
+  const maxPerUser = integer(p, 'passkeys.maxPerUser', passkeys.maxPerUser, D.passkeys.maxPerUser, 1);
+  if (maxPerUser > 100) p.add('passkeys.maxPerUser', 'must be at most 100');
+  const rpName = text(p, 'passkeys.rpName', passkeys.rpName, D.passkeys.rpName);
+  if (rpName.length === 0 || rpName.length > 64) p.add('passkeys.rpName', 'must be 1 to 64 characters');
+  return {
+    enabled,
+    rpId,
+    rpName,
+    origins,
+    userVerification: oneOf(p, 'passkeys.userVerification', passkeys.userVerification, USER_VERIFICATION, D.passkeys.userVerification),
+    maxPerUser,
+    challengeTtlMs,
+  };
+}
+
+/**
+ * The origin (as browsers serialise it) when `value` is an https origin, or an http one on
+ * `localhost`, whose host is `rpId` or a subdomain of it; `null` otherwise.
+ */
+function passkeyOrigin(value: unknown, rpId: string): string | null {
+  if (typeof value !== 'string') return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.origin === 'null' || url.href !== `${url.origin}/` || value.replace(/\/$/, '') !== url.origin) return null;
+  const local = url.hostname === 'localhost' || url.hostname.endsWith('.localhost');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) return null;
+  if (rpId !== '' && url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) return null;
+  return url.origin;
 }
 
 function resolveRevocation(p: Problems, raw: unknown): Resolved['revocation'] {

@@ -152,6 +152,16 @@ export interface ResolvedAuthOptions {
     readonly retentionMs: number;
     readonly pageSize: number;
   };
+  readonly passkeys: {
+    readonly enabled: boolean;
+    /** `''` when off and not given. */
+    readonly rpId: string;
+    readonly rpName: string;
+    readonly origins: readonly string[];
+    readonly userVerification: 'required' | 'preferred' | 'discouraged';
+    readonly maxPerUser: number;
+    readonly challengeTtlMs: number;
+  };
   /** Whether to load `@opentelemetry/api` (see `AuthTelemetry`). */
   readonly telemetry: boolean;
 }

@@ -97,6 +97,7 @@ const DESCRIBED = {
     'accountTokenStore',
     'emailSender',
     'activityStore',
+    'passkeyStore',
     'activity.types',
   ],
   AuthModuleExtras: [],

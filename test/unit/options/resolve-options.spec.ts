@@ -144,6 +144,15 @@ describe('resolveAuthOptions', () => {
         },
         events: { log: null, eventEmitter: true, queueSize: 10_000, batchSize: 100, sinkTimeoutMs: 10_000 },
         activity: { enabled: true, types: [...DEFAULT_ACTIVITY_TYPES], retentionMs: 90 * 24 * 3600 * 1000, pageSize: 20 },
+        passkeys: {
+          enabled: false,
+          rpId: '',
+          rpName: 'nest-gatekeeper',
+          origins: [],
+          userVerification: 'preferred',
+          maxPerUser: 10,
+          challengeTtlMs: 300_000,
+        },
       });
     });
 
@@ -687,5 +696,69 @@ describe('AuthModule start-up with bad options', () => {
     const b = configError(() => AuthModule.forRootAsync({ useFactory: () => ({ jwt: { secret: SECRET }, userStore }) as never, routes }));
     expect(a.problems).toEqual(['routes.me: must be a URL path of letters, digits and - . _ ~ / :, or false']);
     expect(b.problems).toEqual(a.problems);
+  });
+});
+
+describe('resolveAuthOptions: passkeys', () => {
+  const on = (passkeys: Record<string, unknown>): AuthModuleOptions => opts({ passkeys: { enabled: true, ...passkeys } });
+
+  it('takes an RP id and the origins on it or its subdomains (https, or http on localhost)', () => {
+    const resolved = resolveAuthOptions(on({ rpId: 'example.com', origins: ['https://example.com', 'https://app.example.com:8443/'] }));
+    expect(resolved.passkeys).toMatchObject({
+      enabled: true,
+      rpId: 'example.com',
+      origins: ['https://example.com', 'https://app.example.com:8443'],
+    });
+    expect(resolveAuthOptions(on({ rpId: 'localhost', origins: ['http://localhost:3000'] })).passkeys.origins).toEqual([
+      'http://localhost:3000',
+    ]);
+  });
+
+  it('phishing-prone settings refused: origins off the RP id, plain http, paths, junk; RP ids with a scheme or port', () => {
+    const problems = configError(() =>
+      resolveAuthOptions(
+        on({
+          rpId: 'example.com',
+          origins: [
+            'https://example.com.evil.test',
+            'http://app.example.com',
+            'https://example.com/login',
+            'https://evilexample.com',
+            'not a url',
+            7,
+          ],
+        }),
+      ),
+    ).problems;
+    for (const i of [0, 1, 2, 3, 4, 5])
+      expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^passkeys\\.origins\\[${i}\\]: must be an https origin`)));
+    for (const rpId of ['https://example.com', 'example.com:443', 'Example.com', 'example.com/']) {
+      expect(configError(() => resolveAuthOptions(on({ rpId, origins: ['https://example.com'] }))).problems).toContainEqual(
+        expect.stringMatching(/^passkeys\.rpId: must be a lower-case host name/),
+      );
+    }
+  });
+
+  it('needs an RP id and an origin when enabled; bounds the challenge lifetime and the passkeys per account', () => {
+    expect(configError(() => resolveAuthOptions(on({}))).problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^passkeys\.rpId: is required/),
+        expect.stringMatching(/^passkeys\.origins: needs at least one origin/),
+      ]),
+    );
+    const problems = configError(() =>
+      resolveAuthOptions(
+        on({ rpId: 'localhost', origins: ['http://localhost'], challengeTtl: '1s', maxPerUser: 1000, userVerification: 'always' }),
+      ),
+    ).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'passkeys.challengeTtl: must be between 30s and 10m',
+        'passkeys.maxPerUser: must be at most 100',
+        expect.stringMatching(/^passkeys\.userVerification: /),
+      ]),
+    );
+    // Off: nothing is required.
+    expect(resolveAuthOptions(opts({ passkeys: { enabled: false } })).passkeys.enabled).toBe(false);
   });
 });
