@@ -43,6 +43,12 @@ import { instantiateProvider, resolveProvider } from './options/resolve-provider
 import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved-auth-options.js';
 import { RecoveryCodeFactor } from './mfa/factors/recovery-code.factor.js';
 import { TotpFactor } from './mfa/factors/totp.factor.js';
+import { PasskeyController } from './controllers/passkey.controller.js';
+import { PasskeyFactor } from './mfa/factors/passkey.factor.js';
+import { PasskeyService } from './passkeys/passkey.service.js';
+import { PasskeyVerifier } from './passkeys/passkey-verifier.js';
+import { MemoryPasskeyStore } from './stores/memory/memory-passkey.store.js';
+import { assertPasskeyStore, PASSKEY_STORE, type PasskeyStore } from './stores/passkey.store.js';
 import { MfaFactorRegistry, mfaFactorRegistryProvider } from './mfa/mfa-factor.registry.js';
 import { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
 import { assertMfaSender, EMAIL_SENDER, SMS_SENDER, type MfaSender } from './mfa/mfa-sender.js';
@@ -138,6 +144,23 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
   // Left out at start-up with `activityStore: false`.
   const activity = paths.activity === null ? undefined : mountController(ActivityController, prefix, { list: paths.activity }, guards);
   if (activity !== undefined) controllers.push(activity);
+  // Mounted as the extras say; left out at start-up unless `passkeys.enabled`.
+  const passkeyPaths = {
+    registrationOptions: paths.passkeyRegisterOptions,
+    register: paths.passkeyRegister,
+    list: paths.passkeys,
+    rename: paths.passkey,
+    remove: paths.passkey,
+    loginOptions: paths.passkeyLoginOptions,
+    login: paths.passkeyLogin,
+    mfaOptions: paths.passkeyMfaOptions,
+    mfaVerify: paths.passkeyMfaVerify,
+    enableSecondFactor: paths.passkeyMfaEnable,
+  };
+  const passkeys = Object.values(passkeyPaths).some((path) => path !== null)
+    ? mountController(PasskeyController, prefix, passkeyPaths, guards)
+    : undefined;
+  if (passkeys !== undefined) controllers.push(passkeys);
   // At the app root, not under the prefix; left out at start-up without an asymmetric key.
   const wellKnown = mountController(
     WellKnownController,
@@ -151,6 +174,7 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
   const mfaOn: RouteCondition = (options) => options.mfa.enabled;
   const emailOn: RouteCondition = (options) => options.account.emailEnabled;
   const loginCodeOn: RouteCondition = (options) => options.account.loginCode.enabled;
+  const passkeysOn: RouteCondition = (options) => options.passkeys.enabled;
   return {
     controllers,
     switches: [
@@ -160,6 +184,7 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
       }),
       routeSwitchesProvider(mfa, Object.fromEntries(Object.keys(mfaPaths).map((name) => [name, mfaOn]))),
       routeSwitchesProvider(activity, { list: (options) => options.activity.enabled }),
+      routeSwitchesProvider(passkeys, Object.fromEntries(Object.keys(passkeyPaths).map((name) => [name, passkeysOn]))),
       routeSwitchesProvider(account, {
         forgot: emailOn,
         reset: emailOn,
@@ -241,6 +266,13 @@ function pluggedProviders(): Provider[] {
       'ActivityStore',
       (store) => (store === null ? null : assertActivityStore(store)),
     ),
+    storeProvider<PasskeyStore>(
+      PASSKEY_STORE,
+      (raw) => raw.passkeyStore,
+      () => new MemoryPasskeyStore(),
+      'PasskeyStore',
+      (store) => assertPasskeyStore(store, 'passkeyStore'),
+    ),
     storeProvider<BreachedPasswordChecker | null>(
       BREACHED_PASSWORD_CHECKER,
       (raw) => (raw.password?.breachedPasswords === false ? undefined : raw.password?.breachedPasswords),
@@ -320,6 +352,9 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     LoginRateLimiter,
     TotpFactor,
     RecoveryCodeFactor,
+    PasskeyVerifier,
+    PasskeyFactor,
+    PasskeyService,
     mfaFactorRegistryProvider(MODULE_OPTIONS_TOKEN),
     MfaService,
     MfaEnrolmentService,
@@ -354,6 +389,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       MFA_CHALLENGE_STORE,
       ACCOUNT_TOKEN_STORE,
       ACTIVITY_STORE,
+      PASSKEY_STORE,
       EMAIL_SENDER,
       SMS_SENDER,
       PASSWORD_HASHER,
@@ -370,6 +406,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       MfaFactorRegistry,
       AccountService,
       AuthService,
+      PasskeyService,
       AuthEvents,
       ActivityFeed,
       AuthTelemetry,

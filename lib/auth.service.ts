@@ -12,6 +12,7 @@ import { MfaEnrolmentService } from './mfa/mfa-enrolment.service.js';
 import { MfaService, type MfaVerifyMethod, type PendingMfaBody } from './mfa/mfa.service.js';
 import { TrustedDeviceService, type TrustedDeviceView } from './mfa/trusted-device.service.js';
 import { LoginRateLimiter } from './rate-limit/login-rate-limiter.js';
+import { requestedAccessTtl } from './sessions/access-ttl.js';
 import { SessionService, type SessionContext, type SessionView } from './sessions/session.service.js';
 import { USER_STORE, type AuthUser, type JsonValue, type MfaMethod, type UserStore } from './stores/user.store.js';
 import type { AuthPrincipal } from './tokens/access-token.claims.js';
@@ -410,14 +411,7 @@ export class AuthService {
   }
 
   private accessTtl(expiresInMins: number | undefined): number | undefined {
-    if (expiresInMins === undefined) return undefined;
-    const max = this.options.jwt.maxAccessTokenTtlSeconds;
-    if (!Number.isInteger(expiresInMins) || expiresInMins < 1 || expiresInMins * 60 > max) {
-      throw new AuthException('VALIDATION_FAILED', {
-        errors: [{ field: 'expiresInMins', message: `must be an integer from 1 to ${Math.floor(max / 60)}` }],
-      });
-    }
-    return expiresInMins * 60;
+    return requestedAccessTtl(this.options, expiresInMins);
   }
 
   /** Upgrades a hash made with weaker parameters; resolves the hash the user now has. */

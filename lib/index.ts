@@ -40,6 +40,7 @@ export type {
   EventsOptions,
   EmailVerificationOptions,
   LoginCodeOptions,
+  PasskeyOptions,
   PasswordResetOptions,
   AuthModuleExtras,
   AuthModuleOptions,
@@ -186,3 +187,8 @@ export {
 
 // Time (override AUTH_CLOCK in tests)
 export { AUTH_CLOCK, type Clock } from './util/clock.js';
+
+// Passkeys (docs/passkeys.md)
+export { PASSKEY_METHOD, PasskeyService, type PasskeyView } from './passkeys/passkey.service.js';
+export { PASSKEY_STORE, InjectPasskeyStore, type PasskeyStore, type PasskeyTransport, type StoredPasskey } from './stores/passkey.store.js';
+export { MemoryPasskeyStore } from './stores/memory/memory-passkey.store.js';

@@ -65,6 +65,16 @@ export const AuthErrorCodes = {
     title: 'Not Implemented',
     detail: 'This operation is not supported by the configured user store.',
   },
+  PASSKEY_INVALID: {
+    status: 400,
+    title: 'Bad Request',
+    detail: 'The passkey response could not be verified. Ask for new options and try again.',
+  },
+  PASSKEY_IN_USE: {
+    status: 409,
+    title: 'Conflict',
+    detail: 'This is the last passkey and passkeys are a second factor of this account: turn that second factor off first.',
+  },
   FORBIDDEN: { status: 403, title: 'Forbidden', detail: 'You do not have access to this resource.' },
   CSRF_TOKEN_INVALID: { status: 403, title: 'Forbidden', detail: 'Missing or invalid CSRF token.' },
   NOT_FOUND: { status: 404, title: 'Not Found', detail: 'The resource was not found.' },

@@ -66,6 +66,15 @@ export interface AuthEventDetails {
   'trusted_device.added': object;
   /** A trusted device was revoked (`reason`: `user`, `logout_all`, `password_changed`). */
   'trusted_device.revoked': object;
+  /** A passkey was registered. */
+  'passkey.added': object;
+  /** A passkey was deleted (`reason`: `user`). */
+  'passkey.removed': object;
+  /**
+   * A passkey's signature counter went backwards or stood still (`reason`: `cloned_authenticator`):
+   * another copy of the credential exists somewhere. The sign-in was refused.
+   */
+  'passkey.counter_regression': object;
 }
 
 /** Every event type, e.g. `login.succeeded`. */
@@ -130,6 +139,9 @@ const EVENT_TYPES = {
   'account.deleted': 1,
   'trusted_device.added': 1,
   'trusted_device.revoked': 1,
+  'passkey.added': 1,
+  'passkey.removed': 1,
+  'passkey.counter_regression': 1,
 } satisfies Record<AuthEventType, 1>;
 
 /** Every event type, in catalogue order (docs/events.md). */

@@ -9,6 +9,7 @@ import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from '../stores/mfa-chall
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import { DeliveredCodeFactor } from './factors/delivered-code.factor.js';
 import type { MfaFactor } from './factors/mfa-factor.js';
+import { PasskeyFactor } from './factors/passkey.factor.js';
 import { RecoveryCodeFactor } from './factors/recovery-code.factor.js';
 import { TotpFactor } from './factors/totp.factor.js';
 import { MFA_METHODS, RECOVERY_METHOD, type BuiltInMfaMethod } from './mfa-methods.js';
@@ -16,7 +17,9 @@ import { EMAIL_SENDER, SMS_SENDER, type MfaSender } from './mfa-sender.js';
 import { OneTimeCodes } from './verification-codes.js';
 
 const METHOD_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
-const RESERVED: readonly string[] = [...MFA_METHODS, RECOVERY_METHOD];
+const BUILT_IN: readonly string[] = [...MFA_METHODS, RECOVERY_METHOD];
+/** Names custom factors cannot take: the built-ins, and passkeys (added with `passkeys.enabled`). */
+const RESERVED: readonly string[] = [...BUILT_IN, 'passkey'];
 
 /**
  * The second factors of this module, built once at start-up: the built-ins listed in `mfa.methods`,
@@ -43,12 +46,13 @@ export class MfaFactorRegistry {
   }
 
   /**
-   * The names of the factors added through `mfa.factors` that a request field accepts: every one
-   * at `/mfa/verify`, those that send at `/mfa/send`, the primary ones at `/mfa/disable`.
+   * The names of the factors beyond the built-in ones (those of `mfa.factors`, and `passkey`) that
+   * a request field accepts: every one at `/mfa/verify`, those that send at `/mfa/send`, the primary
+   * ones at `/mfa/disable`.
    */
   customMethods(field: 'verify' | 'send' | 'disable'): string[] {
     return [...this.byMethod.values()]
-      .filter((f) => !RESERVED.includes(f.method))
+      .filter((f) => !BUILT_IN.includes(f.method))
       .filter((f) => (field === 'send' ? f.send !== undefined : field === 'disable' ? f.role !== 'backup' : true))
       .map((f) => f.method);
   }
@@ -93,6 +97,7 @@ export function mfaFactorRegistryProvider(rawOptions: InjectionToken): FactoryPr
       clock: Clock,
       totp: TotpFactor,
       recovery: RecoveryCodeFactor,
+      passkey: PasskeyFactor,
       email: MfaSender | undefined,
       sms: MfaSender | undefined,
     ): Promise<MfaFactorRegistry> => {
@@ -109,7 +114,8 @@ export function mfaFactorRegistryProvider(rawOptions: InjectionToken): FactoryPr
       const custom = await Promise.all((raw.mfa?.factors ?? []).map((option) => resolveProvider(option, moduleRef, () => undefined)));
       const problems = checkCustomFactors(custom);
       if (problems.length > 0) throw new AuthConfigError(problems);
-      return new MfaFactorRegistry([...builtIn, recovery, ...(custom as MfaFactor[])]);
+      const passkeys = options.passkeys.enabled ? [passkey] : [];
+      return new MfaFactorRegistry([...builtIn, ...passkeys, recovery, ...(custom as MfaFactor[])]);
     },
     inject: [
       rawOptions,
@@ -119,6 +125,7 @@ export function mfaFactorRegistryProvider(rawOptions: InjectionToken): FactoryPr
       AUTH_CLOCK,
       TotpFactor,
       RecoveryCodeFactor,
+      PasskeyFactor,
       { token: EMAIL_SENDER, optional: true },
       { token: SMS_SENDER, optional: true },
     ],

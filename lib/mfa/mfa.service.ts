@@ -155,6 +155,19 @@ export class MfaService implements OnModuleInit {
   }
 
   /**
+   * The pending login of `mfaToken` and its user, when `method` is offered to it and usable, and the
+   * user's second factor is not locked (for a factor that prepares its check elsewhere, e.g. the
+   * passkey options). Throws `MFA_TOKEN_INVALID`, 400 for an unavailable method, 429 while locked.
+   */
+  async openFor(mfaToken: string, method: MfaMethod): Promise<{ pending: PendingMfaLogin; user: AuthUser }> {
+    const { pending, user } = await this.openPending(mfaToken);
+    const factor = pending.excludedMethods?.includes(method) === true ? undefined : this.factors.get(method);
+    if (factor === undefined || !(await this.isUsable(user, factor))) throw unavailable('method');
+    await this.assertNotLocked(user.id);
+    return { pending, user };
+  }
+
+  /**
    * `POST /mfa/verify`: checks the second factor of a pending login. Returns the user to start a
    * session for; throws `MFA_TOKEN_INVALID`, `MFA_CODE_INVALID`, 400 for a malformed code or an
    * unavailable method, 429 while the user is locked out.

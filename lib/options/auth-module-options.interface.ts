@@ -503,6 +503,15 @@ export type AuthRouteName =
   | 'loginCodeSend'
   | 'loginCode'
   | 'activity'
+  | 'passkeyRegisterOptions'
+  | 'passkeyRegister'
+  | 'passkeys'
+  | 'passkey'
+  | 'passkeyLoginOptions'
+  | 'passkeyLogin'
+  | 'passkeyMfaOptions'
+  | 'passkeyMfaVerify'
+  | 'passkeyMfaEnable'
   | 'jwks'
   | 'authorizationServerMetadata';
 
@@ -567,6 +576,24 @@ export interface RoutesOptions {
   loginCode?: string | false;
   /** `GET /activity`, the caller's security events (exists unless `activityStore: false`). @default 'activity' */
   activity?: string | false;
+  /** `POST /passkeys/register/options` (the passkey routes exist with `passkeys.enabled`). @default 'passkeys/register/options' */
+  passkeyRegisterOptions?: string | false;
+  /** `POST /passkeys/register`. @default 'passkeys/register' */
+  passkeyRegister?: string | false;
+  /** `GET /passkeys`, the caller's passkeys; `false` leaves out rename and delete too. @default 'passkeys' */
+  passkeys?: string | false;
+  /** `PATCH` and `DELETE /passkeys/:id` (must contain `:id`). @default 'passkeys/:id' */
+  passkey?: string | false;
+  /** `POST /passkeys/login/options`. @default 'passkeys/login/options' */
+  passkeyLoginOptions?: string | false;
+  /** `POST /passkeys/login`. @default 'passkeys/login' */
+  passkeyLogin?: string | false;
+  /** `POST /passkeys/mfa/options` (the `passkey` second factor). @default 'passkeys/mfa/options' */
+  passkeyMfaOptions?: string | false;
+  /** `POST /passkeys/mfa/verify`. @default 'passkeys/mfa/verify' */
+  passkeyMfaVerify?: string | false;
+  /** `POST /passkeys/mfa/enable`. @default 'passkeys/mfa/enable' */
+  passkeyMfaEnable?: string | false;
   /**
    * Switch for every account lifecycle route (the eight above). @default true
    */

@@ -182,7 +182,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     secretKeys: resolveSecretKeys(p, root.secretKey, jwt.keys, jwt.keyProvider),
     refreshToken: resolveRefreshToken(p, root.refreshToken),
     cookies: resolveCookies(p, root.cookies),
-    mfa: resolveMfa(p, root.mfa, root.emailSender),
+    mfa: resolveMfa(p, root.mfa, root.emailSender, isDict(root.passkeys) && root.passkeys.enabled === true),
     account: resolveAccount(p, root),
     rateLimit: resolveRateLimit(p, root.rateLimit),
     registration: resolveRegistration(p, root.registration),
@@ -354,7 +354,7 @@ function resolveCookies(p: Problems, raw: unknown): Resolved['cookies'] {
   return resolved;
 }
 
-function resolveMfa(p: Problems, raw: unknown, emailSender: unknown): Resolved['mfa'] {
+function resolveMfa(p: Problems, raw: unknown, emailSender: unknown, passkeys: boolean): Resolved['mfa'] {
   const mfa = section(p, raw, 'mfa', MFA_KEYS);
   let methods: BuiltInMfaMethod[] = [...D.mfa.methods];
   if (mfa.methods !== undefined) {
@@ -386,7 +386,8 @@ function resolveMfa(p: Problems, raw: unknown, emailSender: unknown): Resolved['
   if (codeLength > 10) p.add('mfa.codeLength', 'must be at most 10');
   const sendLimit = section(p, mfa.sendLimit, 'mfa.sendLimit', SEND_LIMIT_KEYS);
   return {
-    enabled: methods.length > 0 || customFactors > 0,
+    // Passkeys bring a second factor of their own (`passkey`).
+    enabled: methods.length > 0 || customFactors > 0 || passkeys,
     methods,
     required,
     encryptionKeys,
@@ -771,7 +772,8 @@ export function resolveAuthRoutes(extras: AuthModuleExtras): ResolvedAuthRoutes 
   }
   if (paths.sessions === null) paths.session = null;
   if (paths.mfaDevices === null) paths.mfaDevice = null;
-  for (const name of ['session', 'mfaDevice'] as const) {
+  if (paths.passkeys === null) paths.passkey = null;
+  for (const name of ['session', 'mfaDevice', 'passkey'] as const) {
     if (paths[name] !== null && !paths[name].split('/').includes(':id')) p.add(`routes.${name}`, "must contain the ':id' segment");
   }
   const resolved: ResolvedAuthRoutes = {

@@ -78,7 +78,7 @@ export interface PasskeyStore {
   deleteForUser(userId: string): Promise<void>;
 }
 
-/** Injection token of the {@link PasskeyStore} (option `passkeys.store`). */
+/** Injection token of the {@link PasskeyStore} (option `passkeyStore`). */
 export const PASSKEY_STORE = Symbol('nest-gatekeeper:PasskeyStore');
 
 /** Injects the configured {@link PasskeyStore}. */
@@ -96,6 +96,6 @@ const PASSKEY_STORE_METHODS = {
 } satisfies MethodList<PasskeyStore>;
 
 /** Checks at start-up that `store` has every {@link PasskeyStore} method (one `AuthConfigError` otherwise). */
-export function assertPasskeyStore(store: unknown, option = 'passkeys.store'): PasskeyStore {
+export function assertPasskeyStore(store: unknown, option = 'passkeyStore'): PasskeyStore {
   return assertImplements<PasskeyStore>(option, 'PasskeyStore', store, PASSKEY_STORE_METHODS);
 }

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { TEST_HTTP_ADAPTER } from '../fixtures/create-test-app.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
 import { encodeLoose, Fuzzer, httpClient, type FuzzRequest, type FuzzResponse } from '../fixtures/fuzz.js';
+import { SoftAuthenticator } from '../fixtures/soft-authenticator.js';
 import { openSqlStores, type SqlStores } from '../fixtures/sql-stores.js';
 
 /**
@@ -12,8 +13,8 @@ import { openSqlStores, type SqlStores } from '../fixtures/sql-stores.js';
  * 500, and every 4xx an `application/problem+json` document with a `code`.
  *
  * The seed is printed; `FUZZ_SEED=<seed>` replays a run, `FUZZ_ITERATIONS=<n>` sets the requests per
- * route and set-up (default 230: 26 routes × 230 × 6 set-ups = 35,880 requests, 1,380 per route; 4
- * set-ups on Fastify).
+ * route and set-up (default 230: 36 routes × 230 × 6 set-ups = 49,680 requests, 1,380 per route; 4
+ * set-ups on Fastify). The passkey routes get WebAuthn responses of the right shape to mutate.
  */
 const SEED = Number(process.env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
 const PER_ROUTE = Number(process.env['FUZZ_ITERATIONS'] ?? 230);
@@ -54,6 +55,13 @@ const FUZZ_KEYS = [
     status: 'standby' as const,
   },
 ];
+
+/** WebAuthn responses of the right shape (signed by a software authenticator for another challenge), for the fuzzer to mutate. */
+const PASSKEY_ORIGIN = 'http://localhost:3000';
+const authenticator = new SoftAuthenticator(PASSKEY_ORIGIN);
+const SAMPLE_REGISTRATION = authenticator.create({ challenge: 'AAAAAAAAAAAAAAAAAAAAAA', rp: { id: 'localhost' }, user: { id: 'dXNlcg' } });
+const SAMPLE_ASSERTION = authenticator.get({ challenge: 'AAAAAAAAAAAAAAAAAAAAAA', rpId: 'localhost' });
+const SAMPLE_PASSKEY_ID = 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg';
 
 const ROUTES: Route[] = [
   {
@@ -161,6 +169,52 @@ const ROUTES: Route[] = [
     auth: false,
     ...json('/auth/login/code', () => ({ email: 'emily.johnson@example.com', code: '12345678', expiresInMins: 30 })),
   },
+  {
+    name: 'passkeys/register/options',
+    method: 'POST',
+    auth: true,
+    ...json('/auth/passkeys/register/options', () => ({ password: 'wrong-password' })),
+  },
+  {
+    name: 'passkeys/register',
+    method: 'POST',
+    auth: true,
+    ...json('/auth/passkeys/register', () => ({ credential: SAMPLE_REGISTRATION, name: 'Laptop' })),
+  },
+  { name: 'passkeys', method: 'GET', auth: true, path: () => '/auth/passkeys', body: maybeJson },
+  {
+    name: 'PATCH passkeys/:id',
+    method: 'PATCH',
+    auth: true,
+    path: (f) => `/auth/passkeys/${f.segment(SAMPLE_PASSKEY_ID)}`,
+    body: (f) => f.json({ name: 'Phone' }),
+  },
+  { name: 'DELETE passkeys/:id', method: 'DELETE', auth: true, path: (f) => `/auth/passkeys/${f.segment(SAMPLE_PASSKEY_ID)}` },
+  {
+    name: 'passkeys/login/options',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/passkeys/login/options', (f) => (f.chance(0.5) ? { username: 'emilys' } : { email: 'emily.johnson@example.com' })),
+  },
+  {
+    name: 'passkeys/login',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/passkeys/login', () => ({ credential: SAMPLE_ASSERTION, expiresInMins: 30, trustToken: 'x' })),
+  },
+  {
+    name: 'passkeys/mfa/options',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/passkeys/mfa/options', (_f, ctx) => ({ mfaToken: ctx.mfaToken })),
+  },
+  {
+    name: 'passkeys/mfa/verify',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/passkeys/mfa/verify', (_f, ctx) => ({ mfaToken: ctx.mfaToken, credential: SAMPLE_ASSERTION, trustDevice: true })),
+  },
+  { name: 'passkeys/mfa/enable', method: 'POST', auth: true, ...json('/auth/passkeys/mfa/enable', () => ({ password: 'wrong-password' })) },
   {
     name: '.well-known/jwks.json',
     method: 'GET',
@@ -378,6 +432,7 @@ describe(`fuzz: no 5xx from any input (seed ${SEED})`, () => {
           trustProxyHeaders: true,
           rateLimit: limits,
           loginCode: { enabled: true },
+          passkeys: { enabled: true, rpId: 'localhost', origins: [PASSKEY_ORIGIN] },
           accountEmails: { maxAttempts: 1_000_000, sendLimit: { perAccount: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } },
           ...(sql ? { mfaStore: sql.mfaStore } : {}),
         },
