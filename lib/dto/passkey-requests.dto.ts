@@ -14,6 +14,18 @@ const CREDENTIAL_DOC = {
     'The WebAuthn response as JSON: `{ id, rawId, type: "public-key", response: { clientDataJSON, … }, clientExtensionResults }` (what `PublicKeyCredential.toJSON()` returns).',
   type: 'object',
   additionalProperties: true,
+  example: {
+    id: 'hX3u…',
+    rawId: 'hX3u…',
+    type: 'public-key',
+    response: {
+      clientDataJSON: 'eyJ0eXBlIjoid2ViYXV0aG4uZ2V0Ii…',
+      authenticatorData: 'SZYN5YgO…',
+      signature: 'MEUCIQ…',
+      userHandle: 'q1Zc…',
+    },
+    clientExtensionResults: {},
+  },
 } as const;
 
 const PASSWORD_DOC = { description: 'The current password (adding a way in needs it).', example: 'correct-horse-battery' } as const;
@@ -78,14 +90,22 @@ export class PasskeyLoginDto {
   @Max(525_600)
   expiresInMins?: number;
 
-  @ApiPropertyOptional({ description: 'A trusted-device token: skips the second factor for this user.', maxLength: 512 })
+  @ApiPropertyOptional({
+    description: 'A trusted-device token: skips the second factor for this user.',
+    example: 'Zk3m1Qa9…',
+    maxLength: 512,
+  })
   @OptionalField()
   @IsString()
   @MaxLength(512)
   trustToken?: string;
 }
 
-const MFA_TOKEN_DOC = { description: 'The `mfaToken` of the login response (valid 5 minutes).', maxLength: 4096 } as const;
+const MFA_TOKEN_DOC = {
+  description: 'The `mfaToken` of the login response (valid 5 minutes).',
+  example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6Im1mYStqd3QifQ…',
+  maxLength: 4096,
+} as const;
 
 /** `POST /auth/passkeys/mfa/options` */
 export class PasskeyMfaOptionsDto {
@@ -108,7 +128,7 @@ export class PasskeyMfaVerifyDto {
   @IsObject()
   credential!: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'Remember this device (the response carries a `trustToken`).', default: false })
+  @ApiPropertyOptional({ description: 'Remember this device (the response carries a `trustToken`).', example: false, default: false })
   @OptionalField()
   @IsBoolean()
   trustDevice?: boolean;

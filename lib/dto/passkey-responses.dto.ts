@@ -9,13 +9,23 @@ export class PasskeyViewDto {
   id!: string;
   @ApiProperty({ description: 'The name the owner gave it.', example: 'Work laptop' })
   name!: string;
-  @ApiProperty({ format: 'date-time', example: '2026-12-01T10:15:00.000Z' })
+  @ApiProperty({ format: 'date-time', description: 'When it was registered.', example: '2026-12-01T10:15:00.000Z' })
   createdAt!: string;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'The last sign-in or second factor with it.' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'The last sign-in or second factor with it (`null` before the first).',
+    example: '2026-12-02T08:40:00.000Z',
+  })
   lastUsedAt!: string | null;
-  @ApiProperty({ description: 'Synced across the owner’s devices and backed up.' })
+  @ApiProperty({ description: 'Synced across the owner’s devices and backed up.', example: true })
   backedUp!: boolean;
-  @ApiProperty({ enum: ['singleDevice', 'multiDevice'] })
+  @ApiProperty({
+    enum: ['singleDevice', 'multiDevice'],
+    description: '`multiDevice`: a synced passkey; `singleDevice`: bound to one authenticator (a security key).',
+    example: 'multiDevice',
+  })
   deviceType!: string;
 }
 
@@ -25,7 +35,7 @@ export class PasskeyViewDto {
  * / `parseRequestOptionsFromJSON` (or @simplewebauthn/browser's `startRegistration` / `startAuthentication`).
  */
 export class WebAuthnOptionsDto {
-  @ApiProperty({ description: 'base64url; signed by the authenticator, checked once.' })
+  @ApiProperty({ description: 'base64url; signed by the authenticator, checked once.', example: 'AQGd3vN0mZlE0aB8kqIh…' })
   challenge!: string;
   @ApiProperty({ description: 'Milliseconds the browser may wait.', example: 300000 })
   timeout!: number;

@@ -14,6 +14,10 @@
 //   /auth/email/verify), change e-mail, delete account, and sign-in by e-mail code. The server's
 //   settings come as data- attributes of <body>. A token read from the address bar is removed from it
 //   at once (history.replaceState), so it stays out of the history and of bookmarks.
+// - Passkeys (when the server offers them): "Sign in with a passkey" (POST /auth/passkeys/login/options,
+//   navigator.credentials.get, POST /auth/passkeys/login), the account's passkeys with "Add a passkey"
+//   (after the password: /auth/passkeys/register/options, navigator.credentials.create,
+//   /auth/passkeys/register), and the passkey as a second factor (/auth/passkeys/mfa/*).
 
 const $ = (id) => document.getElementById(id);
 /** The server's account settings (see demo-page.controller.ts): passwordReset, emailVerification, loginCode. */
@@ -25,6 +29,7 @@ const METHOD_LABELS = {
   email: 'Code sent by e-mail',
   sms: 'Code sent by SMS',
   recovery: 'Recovery code',
+  passkey: 'Passkey',
 };
 
 function readCookie(name) {
@@ -152,6 +157,9 @@ const ACTIVITY_LABELS = {
   'email.changed': 'E-mail address changed',
   'trusted_device.added': 'Device remembered',
   'trusted_device.revoked': 'Remembered device forgotten',
+  'passkey.added': 'Passkey added',
+  'passkey.removed': 'Passkey deleted',
+  'passkey.counter_regression': 'A copy of one of your passkeys was used: the sign-in was refused',
 };
 
 /**
@@ -174,10 +182,11 @@ function showActivity(entries) {
 }
 
 async function loadApp() {
-  const [me, sessions, activity] = await Promise.all([
+  const [me, sessions, activity, passkeys] = await Promise.all([
     api('GET', '/auth/me'),
     api('GET', '/auth/sessions'),
     api('GET', '/auth/activity?limit=20'),
+    settings.passkeys === 'on' ? api('GET', '/auth/passkeys') : null,
   ]);
   if (me.status === 401) return showLogin();
   if (!me.ok) return showError(await problemText(me));
@@ -212,6 +221,9 @@ async function loadApp() {
     }
   }
   showActivity(activity.ok ? await activity.json() : []);
+  $('passkeys-view').hidden = passkeys === null;
+  $('passkey-mfa-enable').hidden = user.mfaMethods?.includes('passkey') === true;
+  showPasskeys(passkeys?.ok ? await passkeys.json() : []);
   showView('app-view');
   setStatus('Signed in.');
 }
@@ -226,6 +238,7 @@ function showLogin() {
   state.refreshToken = null;
   state.mfa = null;
   $('login-code-view').hidden = settings.loginCode !== 'on';
+  $('passkey-login-view').hidden = settings.passkeys !== 'on';
   showView('login-view');
   setStatus('Signed out.');
 }
@@ -294,13 +307,15 @@ function showMfaStep(challenge) {
   $('mfa-code').focus();
 }
 
-/** Shows "Send code" / "Resend code" for e-mail and SMS only, and a fitting code placeholder. */
+/** Shows "Send code" / "Resend code" for e-mail and SMS only, and a fitting code placeholder (no code for a passkey). */
 function updateMfaMethod() {
   const method = $('mfa-method').value;
   const resend = $('mfa-resend');
   resend.hidden = !isDelivered(method);
   resend.textContent = state.mfa?.sent.has(method) ? 'Resend code' : 'Send code';
   $('mfa-code').placeholder = method === 'recovery' ? 'xxxxx-xxxxx' : '6 digits';
+  $('mfa-code').closest('label').hidden = method === 'passkey';
+  $('mfa-verify').textContent = method === 'passkey' ? 'Use my passkey' : 'Verify';
 }
 
 /** A problem that ended the pending login (expired, finished, too many wrong codes): back to sign-in. */
@@ -333,13 +348,22 @@ $('mfa-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   if (!state.mfa) return;
   showError('');
-  const body = {
-    mfaToken: state.mfa.token,
-    method: $('mfa-method').value,
-    code: $('mfa-code').value.trim(),
-    trustDevice: $('trust-device').checked,
-  };
-  const res = await send('POST', '/auth/mfa/verify', body);
+  const method = $('mfa-method').value;
+  let res;
+  if (method === 'passkey') {
+    // The passkey signs this pending login's challenge.
+    const options = await send('POST', '/auth/passkeys/mfa/options', { mfaToken: state.mfa.token });
+    if (!options.ok) {
+      const problem = await readProblem(options);
+      return problem.code === 'MFA_TOKEN_INVALID' ? pendingLoginEnded(problem) : showError(problem.text);
+    }
+    const credential = await getPasskey(await options.json());
+    if (credential === null) return;
+    res = await send('POST', '/auth/passkeys/mfa/verify', { mfaToken: state.mfa.token, credential, trustDevice: $('trust-device').checked });
+  } else {
+    const body = { mfaToken: state.mfa.token, method, code: $('mfa-code').value.trim(), trustDevice: $('trust-device').checked };
+    res = await send('POST', '/auth/mfa/verify', body);
+  }
   if (!res.ok) {
     const problem = await readProblem(res);
     if (problem.code === 'MFA_TOKEN_INVALID') return pendingLoginEnded(problem);
@@ -517,6 +541,125 @@ $('login-code-form').addEventListener('submit', async (event) => {
   // An account with an authenticator app still goes through the second-factor step.
   if (grant.isRequiresMfa) return showMfaStep(grant);
   await signedIn(grant);
+});
+
+// ---------------------------------------------------------------- passkeys (WebAuthn)
+
+// The server speaks WebAuthn's JSON forms (binary fields as base64url); the browser's API wants bytes.
+const fromBase64url = (text) =>
+  Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4)), (c) => c.charCodeAt(0));
+const toBase64url = (buffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(buffer)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+const withIds = (list) => (list ?? []).map((c) => ({ ...c, id: fromBase64url(c.id) }));
+
+/** A credential as the JSON the server reads (PublicKeyCredential.toJSON where the browser has it). */
+function credentialJson(credential) {
+  if (typeof credential.toJSON === 'function') return credential.toJSON();
+  const r = credential.response;
+  const response = { clientDataJSON: toBase64url(r.clientDataJSON) };
+  if (r.attestationObject) {
+    response.attestationObject = toBase64url(r.attestationObject);
+    response.transports = r.getTransports?.() ?? [];
+  } else {
+    response.authenticatorData = toBase64url(r.authenticatorData);
+    response.signature = toBase64url(r.signature);
+    if (r.userHandle) response.userHandle = toBase64url(r.userHandle);
+  }
+  const json = { id: credential.id, rawId: toBase64url(credential.rawId), type: credential.type, response };
+  return { ...json, clientExtensionResults: credential.getClientExtensionResults(), authenticatorAttachment: credential.authenticatorAttachment };
+}
+
+/** navigator.credentials.get with the server's options; the credential's JSON, or null (cancelled: the error is shown). */
+async function getPasskey(options) {
+  try {
+    const publicKey = { ...options, challenge: fromBase64url(options.challenge), allowCredentials: withIds(options.allowCredentials) };
+    return credentialJson(await navigator.credentials.get({ publicKey }));
+  } catch (error) {
+    showError(`The passkey was not used: ${error.message ?? error}`);
+    return null;
+  }
+}
+
+/** Fills the passkey table: names and dates as text; a delete button each. */
+function showPasskeys(passkeys) {
+  $('passkeys').replaceChildren();
+  for (const p of passkeys) {
+    const row = document.createElement('tr');
+    for (const text of [p.name, new Date(p.createdAt).toLocaleString(), p.lastUsedAt ? new Date(p.lastUsedAt).toLocaleString() : 'never']) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      row.append(td);
+    }
+    const action = document.createElement('td');
+    const button = document.createElement('button');
+    button.textContent = 'Delete';
+    button.addEventListener('click', async () => {
+      showError('');
+      const res = await api('DELETE', `/auth/passkeys/${encodeURIComponent(p.id)}`);
+      if (!res.ok && res.status !== 204) showError(await problemText(res));
+      await loadApp();
+    });
+    action.append(button);
+    row.append(action);
+    row.dataset.passkey = p.id;
+    $('passkeys').append(row);
+  }
+}
+
+$('passkey-login').addEventListener('click', async () => {
+  showError('');
+  const options = await send('POST', '/auth/passkeys/login/options', {});
+  if (!options.ok) return showError(await problemText(options));
+  const credential = await getPasskey(await options.json());
+  if (credential === null) return;
+  const body = { credential };
+  const trustToken = storedTrustToken();
+  if (trustToken) body.trustToken = trustToken;
+  const res = await send('POST', '/auth/passkeys/login', body);
+  if (!res.ok) return showError(await problemText(res));
+  const grant = await res.json();
+  // A passkey that did not verify the user is one factor: an account with a second factor goes on.
+  if (grant.isRequiresMfa) return showMfaStep(grant);
+  await signedIn(grant);
+});
+
+$('passkey-add-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  const options = await api('POST', '/auth/passkeys/register/options', { password: $('passkey-password').value });
+  $('passkey-password').value = '';
+  if (!options.ok) return showError(await problemText(options));
+  const json = await options.json();
+  let credential;
+  try {
+    const publicKey = {
+      ...json,
+      challenge: fromBase64url(json.challenge),
+      user: { ...json.user, id: fromBase64url(json.user.id) },
+      excludeCredentials: withIds(json.excludeCredentials),
+    };
+    credential = credentialJson(await navigator.credentials.create({ publicKey }));
+  } catch (error) {
+    return showError(`No passkey was created: ${error.message ?? error}`);
+  }
+  const name = $('passkey-name').value.trim();
+  const res = await api('POST', '/auth/passkeys/register', name === '' ? { credential } : { credential, name });
+  if (!res.ok) return showError(await problemText(res));
+  $('passkey-name').value = '';
+  await loadApp();
+  setStatus('Passkey added.');
+});
+
+$('passkey-mfa-enable').addEventListener('click', async () => {
+  showError('');
+  const res = await api('POST', '/auth/passkeys/mfa/enable', { password: $('passkey-password').value });
+  $('passkey-password').value = '';
+  if (!res.ok) return showError(await problemText(res));
+  await loadApp();
+  setStatus((await res.json()).message);
 });
 
 /** First load: a `?reset=` link opens the new-password form, a `?verify=` link is confirmed; else the session is resumed. */

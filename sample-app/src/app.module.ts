@@ -6,6 +6,7 @@ import {
   TypeOrmAccountTokenStore,
   TypeOrmActivityStore,
   TypeOrmMfaStore,
+  TypeOrmPasskeyStore,
   TypeOrmRateLimitStore,
   TypeOrmSessionStore,
   TypeOrmUserStore,
@@ -99,6 +100,13 @@ export function authOptions(
     passwordReset: { method: config.passwordResetMethod },
     emailVerification: { enabled: config.emailVerification !== 'off', required: config.emailVerification === 'required' },
     loginCode: { enabled: config.loginCode },
+    // Passkeys (sign-in and second factor) in SQL, the durable store every instance shares.
+    ...(config.passkeys === null
+      ? {}
+      : {
+          passkeys: { enabled: true, rpName: 'nest-gatekeeper demo', ...config.passkeys },
+          passkeyStore: new TypeOrmPasskeyStore(dataSource),
+        }),
     // The account e-mails link to the demo page, which reads the token from the query string.
     links: accountLinks(config),
   };
@@ -120,6 +128,7 @@ export class AppModule {
       passwordResetMethod: config.passwordResetMethod,
       emailVerification: config.emailVerification,
       loginCode: config.loginCode,
+      passkeys: config.passkeys !== null,
     };
     return {
       module: AppModule,

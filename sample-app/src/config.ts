@@ -125,6 +125,12 @@ export interface SampleConfig {
   /** Sign-in by e-mail code (LOGIN_CODE=on; off by default). */
   loginCode: boolean;
   /**
+   * Passkeys (PASSKEYS, on by default): the RP id (WEBAUTHN_RP_ID, default the host of PUBLIC_URL,
+   * i.e. `localhost`) and the origins the browser runs the ceremonies on (WEBAUTHN_ORIGIN,
+   * comma-separated, default the origin of PUBLIC_URL); `null` with PASSKEYS=off.
+   */
+  passkeys: { rpId: string; origins: string[] } | null;
+  /**
    * Where the demo page is reached from a mail client (PUBLIC_URL, default `http://localhost:<PORT>`),
    * without a trailing slash: the links of the account e-mails point to it (see {@link accountLinks}).
    */
@@ -381,6 +387,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const loginCode = choice(env, 'LOGIN_CODE', ['off', 'on'], 'off') === 'on';
 
   const appUrl = publicUrl(env, port);
+  const passkeysOn = choice(env, 'PASSKEYS', ['on', 'off'], 'on') === 'on';
+  const origins = (env.WEBAUTHN_ORIGIN || new URL(appUrl).origin)
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  const passkeys = passkeysOn ? { rpId: env.WEBAUTHN_RP_ID || new URL(appUrl).hostname, origins } : null;
   // Where a role switch (e.g. a verify-only resource server) would pick other keys.
   const jwt = signingKeys(env, algorithm, production && !env.PUBLIC_URL ? null : appUrl, production);
   const mfaEncryptionKey = env.MFA_ENCRYPTION_KEY || DEVELOPMENT_MFA_ENCRYPTION_KEY;
@@ -413,6 +425,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     emailVerification,
     passwordResetMethod,
     loginCode,
+    passkeys,
     publicUrl: appUrl,
     logLevels: LEVELS.slice(0, index + 1),
   };

@@ -27,6 +27,8 @@ export interface DemoPageOptions {
   emailVerification: EmailVerificationSetting;
   /** LOGIN_CODE: offer "Sign in with an e-mail code". */
   loginCode: boolean;
+  /** PASSKEYS: offer "Sign in with a passkey" and the passkey list. */
+  passkeys: boolean;
 }
 
 const escapeHtml = (text: string): string =>
@@ -57,6 +59,7 @@ export function renderDemoPage(template: string, options: DemoPageOptions): stri
     'data-password-reset': options.passwordResetMethod,
     'data-email-verification': options.emailVerification,
     'data-login-code': options.loginCode ? 'on' : 'off',
+    'data-passkeys': options.passkeys ? 'on' : 'off',
   };
   const attributes = Object.entries(settings)
     .map(([name, value]) => ` ${name}="${escapeHtml(value)}"`)

@@ -4,6 +4,7 @@ import { Secret, TOTP } from 'otpauth';
 import { DEMO_TOTP_SECRET } from '../../sample-app/src/seed.js';
 import { createPgDatabase, redisTestPrefix, REDIS_URL, type TestDatabase } from '../fixtures/services.js';
 import { buildSampleApp, postJson, startSampleProcess, type SampleProcess } from '../fixtures/sample-process.js';
+import { SoftAuthenticator } from '../fixtures/soft-authenticator.js';
 
 /**
  * Two sample-app PROCESSES on different ports share one PostgreSQL (users, TOTP enrolment) and one
@@ -12,6 +13,7 @@ import { buildSampleApp, postJson, startSampleProcess, type SampleProcess } from
  */
 
 const GRACE_SECONDS = 2;
+const PASSKEY_ORIGIN = 'http://localhost:3000';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let db: TestDatabase;
@@ -30,6 +32,8 @@ beforeAll(async () => {
     JWT_SECRET: randomBytes(32).toString('base64url'),
     MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
     REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS),
+    // Both instances serve one site (behind one load balancer): the origin of the passkey ceremonies.
+    WEBAUTHN_ORIGIN: PASSKEY_ORIGIN,
   };
   // One after the other: the first creates the schema and seeds the demo users.
   a = await startSampleProcess(env);
@@ -63,6 +67,24 @@ async function loginTokens(on: SampleProcess): Promise<{ accessToken: string; re
 const refresh = (on: SampleProcess, refreshToken: unknown) => postJson(`${on.base}/auth/refresh`, { refreshToken });
 
 describe('two sample-app processes sharing PostgreSQL and Redis', () => {
+  it('passkeys across instances: options from one, the answer to the other; a replayed assertion refused on either', async () => {
+    const authenticator = new SoftAuthenticator(PASSKEY_ORIGIN);
+    const { accessToken } = await loginTokens(a);
+    const bearer = { authorization: `Bearer ${accessToken}` };
+    const options = await postJson(`${a.base}/auth/passkeys/register/options`, { password: 'emilyspass' }, bearer);
+    expect(options.status).toBe(200);
+    const credential = authenticator.create(options.body as never);
+    const registered = await postJson(`${b.base}/auth/passkeys/register`, { credential }, bearer);
+    expect(registered.status).toBe(201);
+
+    const request = await postJson(`${b.base}/auth/passkeys/login/options`, {});
+    const assertion = authenticator.get(request.body as never);
+    const signedIn = await postJson(`${a.base}/auth/passkeys/login`, { credential: assertion });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body).toMatchObject({ isRequiresMfa: false, user: { username: 'emilys' } });
+    for (const on of [b, a]) expect((await postJson(`${on.base}/auth/passkeys/login`, { credential: assertion })).status).toBe(401);
+  });
+
   it('runs both instances on Redis sessions (the keys appear under the run’s prefix)', async () => {
     await loginTokens(a);
     const redis = new Redis(REDIS_URL);

@@ -5,6 +5,9 @@ import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
 import { mfaOptions } from '../fixtures/mfa-app.js';
 import { TestOutbox } from '../fixtures/outbox.js';
 
+/** Passkeys on: their routes and DTOs are documented too. */
+const PASSKEYS = { enabled: true, rpId: 'localhost', origins: ['http://localhost:3000'] };
+
 type Operation = {
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
   responses: Record<string, { content?: Record<string, { schema: { $ref?: string; type?: string; items?: { $ref?: string } } }> }>;
@@ -15,7 +18,7 @@ describe('Swagger document', () => {
   let t: TestApp;
   let doc: OpenAPIObject;
   beforeAll(async () => {
-    t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()) } });
+    t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()), passkeys: PASSKEYS } });
     doc = SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').addBearerAuth().build());
   });
   afterAll(() => t.close());
@@ -31,6 +34,14 @@ describe('Swagger document', () => {
     ['/auth/mfa/verify', 'post', 'MfaVerifyDto', '200', 'TokenResponseDto'],
     ['/auth/mfa/totp/enable', 'post', 'TotpEnableDto', '200', 'RecoveryCodesResponseDto'],
     ['/auth/mfa/disable', 'post', 'MfaDisableDto', '200', 'MessageResponseDto'],
+    ['/auth/passkeys/register/options', 'post', 'PasskeyPasswordDto', '200', 'WebAuthnOptionsDto'],
+    ['/auth/passkeys/register', 'post', 'PasskeyRegisterDto', '201', 'PasskeyViewDto'],
+    ['/auth/passkeys/{id}', 'patch', 'PasskeyRenameDto', '200', 'PasskeyViewDto'],
+    ['/auth/passkeys/login/options', 'post', 'PasskeyLoginOptionsDto', '200', 'WebAuthnOptionsDto'],
+    ['/auth/passkeys/login', 'post', 'PasskeyLoginDto', '200', 'TokenResponseDto'],
+    ['/auth/passkeys/mfa/options', 'post', 'PasskeyMfaOptionsDto', '200', 'WebAuthnOptionsDto'],
+    ['/auth/passkeys/mfa/verify', 'post', 'PasskeyMfaVerifyDto', '200', 'TokenResponseDto'],
+    ['/auth/passkeys/mfa/enable', 'post', 'PasskeyPasswordDto', '200', 'MessageResponseDto'],
   ])('%s documents its request DTO, success DTO and problem responses', (path, method, request, status, response) => {
     const operation = op(path, method);
     expect(operation.requestBody?.content['application/json'].schema.$ref).toBe(`#/components/schemas/${request}`);
@@ -212,7 +223,7 @@ describe("Swagger examples: no demo credential of the sample app in a user's doc
 
 describe('Swagger DTOs', () => {
   it('every field of every schema has a description, and an example unless it is another schema', async () => {
-    const t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()) } });
+    const t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()), passkeys: PASSKEYS } });
     try {
       const doc = SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').build());
       const missing: string[] = [];

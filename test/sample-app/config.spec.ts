@@ -289,6 +289,26 @@ describe('sample app settings: the account lifecycle (EMAIL_VERIFICATION, PASSWO
     });
   });
 
+  it('passkeys: on by default for localhost:PORT; WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN (comma-separated) or PUBLIC_URL set them; PASSKEYS=off', () => {
+    expect(loadConfig({ PORT: '3100' }).passkeys).toEqual({ rpId: 'localhost', origins: ['http://localhost:3100'] });
+    expect(optionsFor({ PORT: '3100' })).toMatchObject({
+      passkeys: { enabled: true, rpId: 'localhost', origins: ['http://localhost:3100'], rpName: 'nest-gatekeeper demo' },
+    });
+    expect(loadConfig({ PUBLIC_URL: 'https://demo.example.com/app' }).passkeys).toEqual({
+      rpId: 'demo.example.com',
+      origins: ['https://demo.example.com'],
+    });
+    expect(loadConfig({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGIN: 'https://a.example.com, https://b.example.com' }).passkeys).toEqual(
+      {
+        rpId: 'example.com',
+        origins: ['https://a.example.com', 'https://b.example.com'],
+      },
+    );
+    expect(loadConfig({ PASSKEYS: 'off' }).passkeys).toBeNull();
+    expect(optionsFor({ PASSKEYS: 'off' }).passkeys).toBeUndefined();
+    expect(() => loadConfig({ PASSKEYS: 'yes' })).toThrow("PASSKEYS: expected 'on', 'off', got 'yes'");
+  });
+
   it('refuses other values, naming the allowed ones', () => {
     expect(() => loadConfig({ EMAIL_VERIFICATION: 'yes' })).toThrow(
       "EMAIL_VERIFICATION: expected 'optional', 'required', 'off', got 'yes'",
