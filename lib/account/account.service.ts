@@ -17,6 +17,7 @@ import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { SessionService } from '../sessions/session.service.js';
 import { ACCOUNT_TOKEN_STORE, type AccountTokenPurpose, type AccountTokenStore } from '../stores/account-token.store.js';
 import { MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
+import { PASSKEY_STORE, type PasskeyStore } from '../stores/passkey.store.js';
 import { RATE_LIMIT_STORE, type RateLimitStore } from '../stores/rate-limit.store.js';
 import { USER_STORE, type AuthUser, type UserStore } from '../stores/user.store.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
@@ -79,6 +80,8 @@ export class AccountService implements OnModuleInit {
     private readonly activity: ActivityFeed,
     /** The module's OpenTelemetry (spans of the use cases); optional for subclasses written before it. */
     @Optional() readonly telemetry?: AuthTelemetry,
+    /** The account's passkeys, deleted with it; optional for subclasses written before passkeys. */
+    @Optional() @Inject(PASSKEY_STORE) private readonly passkeys?: PasskeyStore,
   ) {
     this.tokens = new AccountTokens(options.secretKeys, options.account.codeLength);
   }
@@ -304,8 +307,8 @@ export class AccountService implements OnModuleInit {
 
   /**
    * `POST /account/delete`: after the password (and, for a TOTP user, `mfaCode`), calls
-   * `accountDeletion.beforeDelete`, revokes every session and trusted device, removes the MFA state
-   * and one-time tokens, and deletes the user. 501 `NOT_IMPLEMENTED` without `UserStore.delete`.
+   * `accountDeletion.beforeDelete`, revokes every session and trusted device, removes the MFA state,
+   * one-time tokens and passkeys, and deletes the user. 501 `NOT_IMPLEMENTED` without `UserStore.delete`.
    */
   @Traced('gatekeeper.account.delete')
   async deleteAccount(
@@ -336,6 +339,7 @@ export class AccountService implements OnModuleInit {
     await this.enrolment.clearTotp(user.id);
     await this.enrolment.deleteRecoveryCodes(user.id);
     await this.store.deleteForUser(user.id);
+    await this.passkeys?.deleteForUser(user.id);
     await remove(user.id);
     await this.activity.forgetUser(user.id);
     this.events.emit('account.deleted', { userId: user.id, context });

@@ -164,7 +164,7 @@ export class PasskeyController {
   @ApiOperation({
     summary: 'Start signing in with a passkey',
     description:
-      'Without a body field: any passkey of this site (discoverable credentials). With `username` or `email`: that account’s passkeys (the same kind of answer for an unknown account).',
+      'Any passkey of this site (discoverable credentials). With `username` or `email` (username-first), the sign-in must name the same account and use one of its passkeys; the answer is the same whatever the account.',
   })
   @ApiBody({ type: PasskeyLoginOptionsDto, required: false })
   @ApiOkResponse({ type: WebAuthnOptionsDto })
@@ -199,7 +199,8 @@ export class PasskeyController {
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody | PendingMfaBody | JsonObject> {
     const trustToken = dto.trustToken ?? this.transport.readTrustToken(req);
-    const outcome = await this.passkeys.login(dto.credential, { expiresInMins: dto.expiresInMins, trustToken }, client);
+    const input = { username: dto.username, email: dto.email, expiresInMins: dto.expiresInMins, trustToken };
+    const outcome = await this.passkeys.login(dto.credential, input, client);
     return outcome.pending ?? shapeTokenBody(this.options, this.transport.writeTokens(res, outcome.grant), 'login');
   }
 

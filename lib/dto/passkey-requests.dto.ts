@@ -63,7 +63,8 @@ export class PasskeyRenameDto {
 /** `POST /auth/passkeys/login/options` */
 export class PasskeyLoginOptionsDto {
   @ApiPropertyOptional({
-    description: 'Username-first sign-in: the account whose passkeys to offer. Leave both out for any passkey of this site.',
+    description:
+      'Username-first sign-in: the account the passkey must belong to (send it again with the sign-in). Leave both out for any passkey of this site. The options are the same whatever the account.',
     example: 'jane.doe',
     maxLength: 254,
   })
@@ -82,6 +83,24 @@ export class PasskeyLoginDto {
   @ApiProperty(CREDENTIAL_DOC)
   @IsObject()
   credential!: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description: 'Username-first: the identifier the options were asked for (the passkey must be that account’s).',
+    example: 'jane.doe',
+    maxLength: 254,
+  })
+  @OptionalField()
+  @IdentifierField('username')
+  username?: string;
+
+  @ApiPropertyOptional({
+    description: 'Or the e-mail address the options were asked for.',
+    example: 'jane.doe@example.com',
+    maxLength: 254,
+  })
+  @OptionalField()
+  @IdentifierField('email')
+  email?: string;
 
   @ApiPropertyOptional({ description: 'Access-token lifetime in minutes (at most `jwt.maxAccessTokenTtl`).', example: 30, minimum: 1 })
   @OptionalField()

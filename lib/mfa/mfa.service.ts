@@ -179,7 +179,7 @@ export class MfaService implements OnModuleInit {
     // A backup factor (recovery codes) is checked whether or not codes are left: a spent one is wrong.
     if (factor === undefined || (factor.role !== 'backup' && !(await this.isUsable(user, factor)))) throw unavailable('method');
     assertCodeFormat(factor, code);
-    await this.countedAttempt(user.id, context, pending, () => factor.verify({ user, pending, code }), method);
+    await this.countedAttempt(user.id, context, pending, () => factor.verify({ user, pending, code, client: context }), method);
     if (!(await this.challenges.finishPending(pending.pendingId, pending.expiresAt * 1000))) {
       throw new AuthException('MFA_TOKEN_INVALID');
     }

@@ -592,8 +592,10 @@ function resolvePasskeys(p: Problems, raw: unknown): Resolved['passkeys'] {
   const passkeys = section(p, raw, 'passkeys', PASSKEY_KEYS);
   const enabled = bool(p, 'passkeys.enabled', passkeys.enabled, D.passkeys.enabled);
   const rpId = passkeys.rpId === undefined ? '' : text(p, 'passkeys.rpId', passkeys.rpId, '');
-  if (rpId !== '' && !HOST_NAME.test(rpId))
-    p.add('passkeys.rpId', "must be a lower-case host name without scheme, port or path, e.g. 'example.com'");
+  // An IP address is no RP id (browsers refuse it): a host name, e.g. `localhost` in development.
+  if (rpId !== '' && (!HOST_NAME.test(rpId) || /^[\d.]+$/.test(rpId))) {
+    p.add('passkeys.rpId', "must be a lower-case host name (not an IP address) without scheme, port or path, e.g. 'example.com'");
+  }
   if (enabled && rpId === '') p.add('passkeys.rpId', "is required with passkeys.enabled (the site's host name, e.g. 'example.com')");
   const origins: string[] = [];
   if (passkeys.origins !== undefined && !Array.isArray(passkeys.origins)) p.add('passkeys.origins', 'must be an array of origins');

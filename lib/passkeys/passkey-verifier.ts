@@ -1,4 +1,4 @@
-import { createHmac, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type {
   AuthenticationResponseJSON,
@@ -8,7 +8,6 @@ import type {
 } from '@simplewebauthn/server';
 import type * as WebAuthn from '@simplewebauthn/server';
 import { AUTH_OPTIONS } from '../auth.constants.js';
-import { deriveSubKey } from '../crypto/secrets.js';
 import { AuthEvents, type AuthEventInit } from '../events/auth-events.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { MFA_CHALLENGE_STORE, type MfaChallengeStore } from '../stores/mfa-challenge.store.js';
@@ -30,6 +29,8 @@ const webauthn = (): Promise<WebAuthnLibrary> => (library ??= import('@simpleweb
 
 /** The longest credential id WebAuthn allows, in bytes. */
 const MAX_CREDENTIAL_ID_BYTES = 1023;
+/** The largest public key kept (COSE): RSA-4096 takes ~550 bytes, ML-DSA-87 ~2.6 KB. */
+const MAX_PUBLIC_KEY_BYTES = 4096;
 /** The prefix of a challenge's single-use mark in the challenge store. */
 const USED_PREFIX = 'webauthn:';
 
@@ -52,9 +53,6 @@ export type VerifiedRegistration = Omit<StoredPasskey, 'name' | 'createdAt' | 'l
 @Injectable()
 export class PasskeyVerifier {
   private readonly challenges: PasskeyChallenges;
-  /** Key of the WebAuthn user handles (an opaque id per account, never the account id itself). */
-  private readonly handleKey: Buffer;
-
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
@@ -63,30 +61,29 @@ export class PasskeyVerifier {
     private readonly events: AuthEvents,
   ) {
     this.challenges = new PasskeyChallenges(options.secretKeys);
-    const [first] = options.secretKeys;
-    if (first === undefined) throw new Error('PasskeyVerifier: no secret key');
-    this.handleKey = deriveSubKey(first, 'nest-gatekeeper/webauthn-user-handle/v1');
   }
 
-  /** The WebAuthn user handle of an account: 32 bytes of HMAC, base64url (stable, opaque, no personal data). */
-  userHandle(userId: string): string {
-    return createHmac('sha256', this.handleKey).update(userId).digest('base64url');
-  }
-
-  /** Options for `navigator.credentials.create()`: a new discoverable passkey for `user`, bound to `binding`. */
+  /**
+   * Options for `navigator.credentials.create()`: a new discoverable passkey for `user`, bound to
+   * `binding` and to the WebAuthn user handle they carry: the handle of the account's passkeys, or,
+   * for its first, a new random one (derived from the challenge's random id, so that the
+   * registration can tell which handle it was given: see {@link verifyRegistration}).
+   */
   async creationOptions(
     user: AuthUser,
     binding: string,
     existing: readonly StoredPasskey[],
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const { rpId, rpName, userVerification, challengeTtlMs } = this.options.passkeys;
-    const challenge = this.challenges.issue('register', binding, this.clock.now() + challengeTtlMs);
+    const current = existing[0]?.userHandle;
+    const handleOf = (id: string): string => current ?? newUserHandle(id);
+    const challenge = this.challenges.issue('register', (id) => `${binding}\n${handleOf(id)}`, this.clock.now() + challengeTtlMs);
     return (await webauthn()).generateRegistrationOptions({
       rpName,
       rpID: rpId,
       userName: user.username,
       userDisplayName: user.username,
-      userID: Buffer.from(this.userHandle(user.id), 'base64url'),
+      userID: Buffer.from(handleOf(PasskeyChallenges.idOf(challenge)), 'base64url'),
       challenge: Buffer.from(challenge, 'base64url'),
       timeout: challengeTtlMs,
       attestationType: 'none',
@@ -120,20 +117,35 @@ export class PasskeyVerifier {
 
   /**
    * Verifies a registration response against a challenge of `binding` and uses the challenge up;
-   * `null` when anything is wrong (origin, RP id, challenge, attestation, an unsupported key, a
-   * challenge used before). Never throws for bad input.
+   * `null` when anything is wrong (origin, RP id, challenge, attestation, an unsupported or oversized
+   * key, a challenge used before). Never throws for bad input. The user handle the options carried
+   * is the one whose binding the challenge's MAC matches: the handle of the account's passkeys then
+   * (a few at most), or the new one derived from the challenge.
    */
   async verifyRegistration(response: unknown, binding: string, userId: string): Promise<VerifiedRegistration | null> {
     if (!isCredentialJson(response)) return null;
     const now = this.clock.now();
+    const handles = [...new Set((await this.store.listByUser(userId)).map((p) => p.userHandle))];
     let opened: { id: string; expiresAt: number } | null = null;
+    let userHandle = '';
+    const open = (challenge: string): boolean => {
+      for (const handle of [...handles, null]) {
+        const bound = (id: string): string => `${binding}\n${handle ?? newUserHandle(id)}`;
+        opened = this.challenges.open(challenge, 'register', bound, now);
+        if (opened !== null) {
+          userHandle = handle ?? newUserHandle(opened.id);
+          return true;
+        }
+      }
+      return false;
+    };
     let info;
     try {
       const result = await (
         await webauthn()
       ).verifyRegistrationResponse({
         response: response as unknown as RegistrationResponseJSON,
-        expectedChallenge: (challenge) => (opened = this.challenges.open(challenge, 'register', binding, now)) !== null,
+        expectedChallenge: open,
         expectedOrigin: [...this.options.passkeys.origins],
         expectedRPID: this.options.passkeys.rpId,
         requireUserVerification: this.options.passkeys.userVerification === 'required',
@@ -146,11 +158,13 @@ export class PasskeyVerifier {
     if (info === undefined || challenge === null) return null;
     const rawId = Buffer.from(info.credential.id, 'base64url');
     if (rawId.length === 0 || rawId.length > MAX_CREDENTIAL_ID_BYTES) return null;
+    if (info.credential.publicKey.length > MAX_PUBLIC_KEY_BYTES) return null;
     if (!(await this.useUp(challenge))) return null;
     return {
       id: credentialKey(rawId),
       credentialId: rawId.toString('base64url'),
       userId,
+      userHandle,
       publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
       counter: info.credential.counter,
       transports: knownTransports(info.credential.transports),
@@ -161,9 +175,10 @@ export class PasskeyVerifier {
 
   /**
    * Verifies an assertion of `ceremony` bound to `binding`: the credential must be registered (to
-   * `userId` when given), the signature, origin, RP id and challenge right, the counter moving
-   * forward (a regression is reported as `passkey.counter_regression`: a cloned authenticator), and
-   * the challenge unused. Records the use. Never throws for bad input.
+   * `userId` when given), its user handle the registered one, the signature, origin, RP id and
+   * challenge right, the challenge unused (then used up), and the counter moving forward (a
+   * regression is reported as `passkey.counter_regression`: a cloned authenticator). Records the
+   * use. Never throws for bad input.
    */
   async verifyAssertion(
     response: unknown,
@@ -179,7 +194,8 @@ export class PasskeyVerifier {
     if (passkey === null) return { ok: false, reason: 'unknown_passkey', passkey: null };
     if (userId !== null && passkey.userId !== userId) return { ok: false, reason: 'other_user', passkey };
     const userHandle = (response.response as { userHandle?: unknown }).userHandle;
-    if (typeof userHandle === 'string' && userHandle !== '' && userHandle !== this.userHandle(passkey.userId)) {
+    // The handle the authenticator keeps with the credential must be the one it was registered with.
+    if (typeof userHandle === 'string' && userHandle !== '' && userHandle !== passkey.userHandle) {
       return { ok: false, reason: 'invalid_passkey', passkey };
     }
     const now = this.clock.now();
@@ -208,12 +224,13 @@ export class PasskeyVerifier {
     }
     const challenge: { id: string; expiresAt: number } | null = opened;
     if (info === undefined || challenge === null) return { ok: false, reason: 'invalid_passkey', passkey };
+    // Used first: a replayed response is a replay, never mistaken for a cloned authenticator.
+    if (!(await this.useUp(challenge))) return { ok: false, reason: 'replayed', passkey };
     const counter = info.newCounter;
     if ((counter > 0 || passkey.counter > 0) && counter <= passkey.counter) {
       this.events.emit('passkey.counter_regression', { userId: passkey.userId, reason: 'cloned_authenticator', context });
       return { ok: false, reason: 'counter_regression', passkey };
     }
-    if (!(await this.useUp(challenge))) return { ok: false, reason: 'replayed', passkey };
     // A concurrent use of the same passkey moved the counter first: this one lost the race.
     if (!(await this.store.recordUse(passkey.id, passkey.counter, counter, now))) return { ok: false, reason: 'replayed', passkey };
     return { ok: true, passkey: { ...passkey, counter, lastUsedAt: now }, userVerified: info.userVerified };
@@ -225,14 +242,24 @@ export class PasskeyVerifier {
   }
 }
 
+/**
+ * A new WebAuthn user handle, from a registration challenge's random id: 32 bytes of SHA-256
+ * (random, as the id is; derivable at verification without storing anything before it).
+ */
+function newUserHandle(challengeId: string): string {
+  return hash('sha256', `nest-gatekeeper/webauthn-user-handle/v1\n${challengeId}`, 'base64url');
+}
+
 /** The module's id of a credential: SHA-256 of its raw id, base64url. */
 export function credentialKey(rawId: Buffer): string {
   return hash('sha256', rawId, 'base64url');
 }
 
 /** The transports WebAuthn defines, in the order given (others dropped). */
-function knownTransports(transports: readonly string[] | undefined): PasskeyTransport[] {
-  return (transports ?? []).filter((t): t is PasskeyTransport => (PASSKEY_TRANSPORTS as readonly string[]).includes(t)).slice(0, 8);
+function knownTransports(transports: unknown): PasskeyTransport[] {
+  if (!Array.isArray(transports)) return [];
+  const known = transports.filter((t): t is PasskeyTransport => (PASSKEY_TRANSPORTS as readonly unknown[]).includes(t));
+  return [...new Set(known)];
 }
 
 /** The outer shape every WebAuthn response JSON has (the library checks the rest). */

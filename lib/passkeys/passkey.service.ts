@@ -1,8 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { AUTH_OPTIONS } from '../auth.constants.js';
-import { deriveSubKey } from '../crypto/secrets.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { AuthEvents } from '../events/auth-events.js';
 import { MfaService, type PendingMfaBody } from '../mfa/mfa.service.js';
@@ -58,9 +56,6 @@ const BAD_NAME_CHARACTERS = /[\p{Cc}\p{Cf}\u2028\u2029]|[\uD800-\uDBFF](?![\uDC0
  */
 @Injectable()
 export class PasskeyService {
-  /** Key of the stand-in credential ids shown for accounts without passkeys (username-first). */
-  private readonly decoyKey: Buffer;
-
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
@@ -73,11 +68,7 @@ export class PasskeyService {
     private readonly trustedDevices: TrustedDeviceService,
     private readonly events: AuthEvents,
     @Optional() readonly telemetry?: AuthTelemetry,
-  ) {
-    const [first] = options.secretKeys;
-    if (first === undefined) throw new Error('PasskeyService: no secret key');
-    this.decoyKey = deriveSubKey(first, 'nest-gatekeeper/webauthn-decoy/v1');
-  }
+  ) {}
 
   // ---------------------------------------------------------------- the owner's passkeys
 
@@ -143,15 +134,24 @@ export class PasskeyService {
   /**
    * Deletes one of the caller's passkeys (404 for another user's). The last one is kept (409
    * `PASSKEY_IN_USE`) while passkeys are one of the caller's second factors: turn that off first.
-   * Every account keeps its password, so a deletion never leaves it without a way to sign in.
+   * Checked again after the deletion (concurrent deletions, or the factor turned on meanwhile): a
+   * deletion that left none behind a passkey second factor is undone. Every account keeps its
+   * password, so a deletion never leaves it without a way to sign in.
    */
   @Traced('gatekeeper.passkey.delete')
   async remove(principal: AuthPrincipal, id: string, client: ClientContext): Promise<void> {
     const user = await this.requireUser(principal.id);
     const mine = await this.verifier.store.listByUser(user.id);
-    if (!mine.some((p) => p.id === id)) throw new AuthException('NOT_FOUND', { detail: 'No such passkey.' });
+    const passkey = mine.find((p) => p.id === id);
+    if (passkey === undefined) throw new AuthException('NOT_FOUND', { detail: 'No such passkey.' });
     if (mine.length === 1 && user.mfaMethods.includes(PASSKEY_METHOD)) throw new AuthException('PASSKEY_IN_USE');
     if (!(await this.verifier.store.delete(user.id, id))) throw new AuthException('NOT_FOUND', { detail: 'No such passkey.' });
+    // Write, then read what a concurrent writer may have changed (it does the same the other way).
+    const [now, left] = await Promise.all([this.requireUser(user.id), this.verifier.store.listByUser(user.id)]);
+    if (left.length === 0 && now.mfaMethods.includes(PASSKEY_METHOD)) {
+      await this.verifier.store.add(passkey, this.options.passkeys.maxPerUser);
+      throw new AuthException('PASSKEY_IN_USE');
+    }
     this.events.emit('passkey.removed', { userId: user.id, sessionId: principal.sessionId, reason: 'user', context: client });
   }
 
@@ -171,40 +171,35 @@ export class PasskeyService {
       permit.release();
     }
     if (user.mfaMethods.includes(PASSKEY_METHOD)) throw new AuthException('MFA_ALREADY_ENABLED');
-    if ((await this.verifier.store.listByUser(user.id)).length === 0) {
-      throw new AuthException('MFA_METHOD_UNAVAILABLE', { detail: 'Register a passkey first.' });
-    }
+    const noPasskey = (): AuthException => new AuthException('MFA_METHOD_UNAVAILABLE', { detail: 'Register a passkey first.' });
+    if ((await this.verifier.store.listByUser(user.id)).length === 0) throw noPasskey();
     await this.users.setMfaMethods(user.id, [...user.mfaMethods, PASSKEY_METHOD]);
+    // The last passkey may have gone meanwhile (see remove): never leave a second factor without one.
+    if ((await this.verifier.store.listByUser(user.id)).length === 0) {
+      const now = await this.requireUser(user.id);
+      await this.users.setMfaMethods(
+        user.id,
+        now.mfaMethods.filter((method) => method !== PASSKEY_METHOD),
+      );
+      throw noPasskey();
+    }
     this.events.emit('mfa.enabled', { userId: user.id, sessionId: principal.sessionId, method: PASSKEY_METHOD, context: client });
   }
 
   // ---------------------------------------------------------------- sign-in
 
   /**
-   * Options to sign in with a passkey. Without an identifier: any discoverable passkey of this site.
-   * With `username` or `email` (username-first): that account's passkeys, and for an unknown
-   * account or one without passkeys a stand-in credential id derived from the identifier (stable,
-   * so the answer does not tell whether the account exists). Counted per client address.
+   * Options to sign in with a passkey: any discoverable passkey of this site (every passkey the
+   * module registers is one). With `username` or `email` (username-first), the challenge is bound
+   * to that identifier and the sign-in must name it again: the passkey must then be that account's.
+   * The answer never depends on the account (no look-up is made here): it cannot tell whether an
+   * account exists or has passkeys. Counted per client address.
    */
   @Traced('gatekeeper.passkey.login_options')
-  async loginOptions(
-    identifier: { username?: string; email?: string },
-    client: ClientContext,
-  ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  async loginOptions(identifier: PasskeyIdentifier, client: ClientContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const { max, windowMs } = this.options.rateLimit.address;
     await this.countAddress('options', client, max * 10, windowMs);
-    let allow: { id: string; transports: StoredPasskey['transports'] }[] = [];
-    const given = identifier.email !== undefined ? 'email' : identifier.username !== undefined ? 'username' : null;
-    if (given !== null) {
-      const normalised = parseIdentifier(identifier[given] ?? '', given, given);
-      const user = given === 'email' ? await this.users.findByEmail(normalised) : await this.users.findByUsername(normalised);
-      const passkeys = user === null || user.disabled ? [] : await this.verifier.store.listByUser(user.id);
-      allow =
-        passkeys.length > 0
-          ? passkeys.map((p) => ({ id: p.credentialId, transports: p.transports }))
-          : [{ id: this.decoyId(`${given}:${normalised}`), transports: ['internal', 'hybrid'] }];
-    }
-    return this.verifier.requestOptions('login', '', allow);
+    return this.verifier.requestOptions('login', loginBinding(identifier), []);
   }
 
   /**
@@ -217,16 +212,19 @@ export class PasskeyService {
   @Traced('gatekeeper.passkey.login')
   async login(
     credential: unknown,
-    input: { expiresInMins?: number; trustToken?: string },
+    input: PasskeyIdentifier & { expiresInMins?: number; trustToken?: string },
     context: SessionContext,
   ): Promise<PasskeyLoginOutcome> {
     const accessTtl = requestedAccessTtl(this.options, input.expiresInMins);
+    const binding = loginBinding(input);
     const { max, windowMs } = this.options.rateLimit.address;
     const release = await this.countAddress('fail', context, max, windowMs);
-    const result = await this.verifier.verifyAssertion(credential, 'login', '', null, context);
+    const result = await this.verifier.verifyAssertion(credential, 'login', binding, null, context);
     const user = result.passkey === null ? null : await this.users.findById(result.passkey.userId);
-    if (!result.ok || user === null || user.disabled) {
-      const reason = result.ok ? 'disabled' : result.reason;
+    // Username-first: the passkey must be the named account's.
+    const named = binding === '' || user === null ? true : await this.isNamed(user, input);
+    if (!result.ok || user === null || user.disabled || !named) {
+      const reason = !result.ok ? result.reason : !named ? 'other_user' : 'disabled';
       this.events.emit('login.failed', { userId: user?.id ?? null, reason, context });
       throw new AuthException('INVALID_CREDENTIALS');
     }
@@ -305,9 +303,13 @@ export class PasskeyService {
     };
   }
 
-  /** A stand-in credential id for an identifier without passkeys: 32 bytes of HMAC, base64url. */
-  private decoyId(identifier: string): string {
-    return createHmac('sha256', this.decoyKey).update(identifier).digest('base64url');
+  /** Whether the identifier of a username-first sign-in names `user`. */
+  private async isNamed(user: AuthUser, identifier: PasskeyIdentifier): Promise<boolean> {
+    const named =
+      identifier.email !== undefined
+        ? await this.users.findByEmail(parseIdentifier(identifier.email, 'email', 'email'))
+        : await this.users.findByUsername(parseIdentifier(identifier.username ?? '', 'username', 'username'));
+    return named?.id === user.id;
   }
 
   private async requireUser(id: string): Promise<AuthUser> {
@@ -315,6 +317,19 @@ export class PasskeyService {
     if (!user || user.disabled) throw new AuthException('TOKEN_USER_INVALID');
     return user;
   }
+}
+
+/** The account a username-first sign-in names (neither: any passkey of the site). */
+export interface PasskeyIdentifier {
+  username?: string;
+  email?: string;
+}
+
+/** A sign-in challenge is bound to the identifier of a username-first sign-in (normalised), else to nothing. */
+function loginBinding(identifier: PasskeyIdentifier): string {
+  if (identifier.email !== undefined) return `email:${parseIdentifier(identifier.email, 'email', 'email')}`;
+  if (identifier.username !== undefined) return `username:${parseIdentifier(identifier.username, 'username', 'username')}`;
+  return '';
 }
 
 /** A registration challenge is bound to the user and the session that asked for it. */

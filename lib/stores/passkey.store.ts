@@ -20,6 +20,11 @@ export interface StoredPasskey {
   /** The WebAuthn credential id, base64url (at most 1,364 characters: 1,023 bytes). */
   credentialId: string;
   userId: string;
+  /**
+   * The WebAuthn user handle the authenticator keeps with the credential (base64url, at most 64
+   * bytes): random, the same for every passkey of the account, never the account id.
+   */
+  userHandle: string;
   /** The credential's public key, COSE-encoded, base64url. */
   publicKey: string;
   /** The authenticator's signature counter at the last use (0 for authenticators that do not count). */

@@ -13,6 +13,7 @@ function passkey(userId: string, overrides: Partial<StoredPasskey> = {}): Stored
     id: createHash('sha256').update(raw).digest('base64url'),
     credentialId: raw.toString('base64url'),
     userId,
+    userHandle: randomBytes(32).toString('base64url'),
     publicKey: randomBytes(77).toString('base64url'),
     counter: 0,
     transports: ['internal', 'hybrid'],

@@ -235,7 +235,14 @@ async function smoke(dataSource: DataSource, set: TableSet): Promise<void> {
   expect(await activity.deleteOlderThan(1_750_000_000_000 + 2)).toBe(1);
 
   const passkeys = new TypeOrmPasskeyStore(dataSource, set.entities);
-  const credential = { id: 'pk-1', credentialId: 'A'.repeat(1_364), userId: user.id, publicKey: 'pQECAyYgASFYIA', counter: 0 };
+  const credential = {
+    id: 'pk-1',
+    credentialId: 'A'.repeat(1_364),
+    userId: user.id,
+    userHandle: 'h'.repeat(43),
+    publicKey: 'pQECAyYgASFYIA',
+    counter: 0,
+  };
   const key = {
     ...credential,
     transports: ['internal' as const],

@@ -1,3 +1,4 @@
+import type { ClientContext } from '../../transport/client-address.js';
 import type { AuthUser } from '../../stores/user.store.js';
 import type { PendingMfaLogin } from '../../tokens/mfa-token.service.js';
 
@@ -8,6 +9,8 @@ export interface MfaVerifyContext {
   pending: PendingMfaLogin;
   /** The code, already accepted by {@link MfaFactor.codeFormatError}. */
   code: string;
+  /** Who is asking (address, user agent, request id), for the factor's own events; absent outside a request. */
+  client?: ClientContext;
 }
 
 /** What a factor gets to deliver a code for a pending login. */

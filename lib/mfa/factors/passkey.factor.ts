@@ -36,8 +36,8 @@ export class PasskeyFactor implements MfaFactor {
     }
   }
 
-  async verify({ user, pending, code }: MfaVerifyContext): Promise<boolean> {
-    const result = await this.verifier.verifyAssertion(JSON.parse(code), 'mfa', pending.pendingId, user.id, undefined);
+  async verify({ user, pending, code, client }: MfaVerifyContext): Promise<boolean> {
+    const result = await this.verifier.verifyAssertion(JSON.parse(code), 'mfa', pending.pendingId, user.id, client);
     return result.ok;
   }
 }

@@ -42,9 +42,10 @@ export interface RedisMfaStoreOptions extends RedisStoreOptions {
    */
   codeTtlMs?: number;
   /**
-   * TTL of a finished-pending-login mark. Must be at least the lifetime of an `mfaToken` (5 minutes)
-   * plus the clock difference between instances: a mark that vanished early would let a finished
-   * pending login be used again until its token expires.
+   * TTL of a finished-pending-login mark (and of a used passkey challenge's). Must be at least the
+   * lifetime of an `mfaToken` (5 minutes) and of a passkey challenge (`passkeys.challengeTtl`, at
+   * most 10 minutes), plus the clock difference between instances: a mark that vanished early would
+   * let a finished pending login, or a passkey response, be used again until it expires.
    * @default 3_600_000 (1 hour)
    */
   pendingTtlMs?: number;

@@ -362,6 +362,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
       id: { type: 'varchar', length: ID_LENGTH, primary: true },
       credentialId: { name: 'credential_id', type: 'text' },
       userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH },
+      userHandle: { name: 'user_handle', type: 'varchar', length: ID_LENGTH },
       publicKey: { name: 'public_key', type: 'text' },
       counter: { type: 'bigint', transformer: epochMs },
       transports: { type: 'simple-json' },

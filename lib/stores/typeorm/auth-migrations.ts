@@ -486,6 +486,7 @@ function passkeysTableMigration(prefix: string, collation: string): AuthMigratio
             b.column({ name: 'id', type: 'varchar', length: ID_LENGTH, primary: true }),
             b.column({ name: 'credential_id', type: 'text' }),
             b.column({ name: 'user_id', type: 'varchar', length: ID_LENGTH }),
+            b.column({ name: 'user_handle', type: 'varchar', length: ID_LENGTH }),
             b.column({ name: 'public_key', type: 'text' }),
             b.column({ name: 'counter', type: 'bigint' }),
             b.column({ name: 'transports', type: 'text' }),

@@ -119,6 +119,7 @@ function toRow(p: StoredPasskey): AuthPasskeyRow {
     id: p.id,
     credentialId: p.credentialId,
     userId: p.userId,
+    userHandle: p.userHandle,
     publicKey: p.publicKey,
     counter: p.counter,
     transports: [...p.transports],

@@ -741,7 +741,7 @@ describe('resolveAuthOptions: passkeys', () => {
     ).problems;
     for (const i of [0, 1, 2, 3, 4, 5])
       expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^passkeys\\.origins\\[${i}\\]: must be an https origin`)));
-    for (const rpId of ['https://example.com', 'example.com:443', 'Example.com', 'example.com/']) {
+    for (const rpId of ['https://example.com', 'example.com:443', 'Example.com', 'example.com/', '127.0.0.1', '::1']) {
       expect(configError(() => resolveAuthOptions(on({ rpId, origins: ['https://example.com'] }))).problems).toContainEqual(
         expect.stringMatching(/^passkeys\.rpId: must be a lower-case host name/),
       );
