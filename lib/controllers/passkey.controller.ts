@@ -24,6 +24,7 @@ import {
   PasskeyMfaOptionsDto,
   PasskeyMfaVerifyDto,
   PasskeyPasswordDto,
+  PasskeyReauthDto,
   PasskeyRegisterDto,
   PasskeyRenameDto,
 } from '../dto/passkey-requests.dto.js';
@@ -66,9 +67,9 @@ export class PasskeyController {
   @ApiOperation({
     summary: 'Start adding a passkey',
     description:
-      'Needs the password. Answers the options for `navigator.credentials.create()` (a discoverable credential; the challenge is bound to this session and lives `passkeys.challengeTtl`).',
+      'Needs the password, or the current code of the account’s authenticator app. Answers the options for `navigator.credentials.create()` (a discoverable credential; the challenge is bound to this session and lives `passkeys.challengeTtl`).',
   })
-  @ApiBody({ type: PasskeyPasswordDto })
+  @ApiBody({ type: PasskeyReauthDto })
   @ApiOkResponse({ type: WebAuthnOptionsDto })
   @ApiProblemResponses(
     'VALIDATION_FAILED',
@@ -77,16 +78,17 @@ export class PasskeyController {
     'ACCESS_TOKEN_INVALID',
     'CSRF_TOKEN_INVALID',
     'INVALID_CREDENTIALS',
+    'MFA_CODE_INVALID',
     'CONFLICT',
     'TOO_MANY_REQUESTS',
     'AUTH_BUSY',
   )
   registrationOptions(
-    @JsonBody(authValidationPipe) dto: PasskeyPasswordDto,
+    @JsonBody(authValidationPipe) dto: PasskeyReauthDto,
     @CurrentUser() user: AuthPrincipal,
     @ClientContext() client: ClientContext,
   ): Promise<object> {
-    return this.passkeys.registrationOptions(user, dto.password, client);
+    return this.passkeys.registrationOptions(user, dto, client);
   }
 
   @Post('passkeys/register')

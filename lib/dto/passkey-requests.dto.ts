@@ -30,13 +30,34 @@ const CREDENTIAL_DOC = {
 
 const PASSWORD_DOC = { description: 'The current password (adding a way in needs it).', example: 'correct-horse-battery' } as const;
 
-/** `POST /auth/passkeys/register/options` and `POST /auth/passkeys/mfa/enable` */
+/** `POST /auth/passkeys/mfa/enable` */
 export class PasskeyPasswordDto {
   @ApiProperty(PASSWORD_DOC)
   @IsString()
   @MinLength(1)
   @MaxLength(PASSWORD_FIELD_MAX)
   password!: string;
+}
+
+/** `POST /auth/passkeys/register/options`: the password, or a code of the account's authenticator app. */
+export class PasskeyReauthDto {
+  @ApiPropertyOptional({ ...PASSWORD_DOC, description: 'The current password. Send this or `mfaCode`.' })
+  @OptionalField()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_FIELD_MAX)
+  password?: string;
+
+  @ApiPropertyOptional({
+    description: 'Or, for an account with an authenticator app, its current code (or a recovery code).',
+    example: '123456',
+    maxLength: 64,
+  })
+  @OptionalField()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  mfaCode?: string;
 }
 
 /** `POST /auth/passkeys/register` */

@@ -73,25 +73,23 @@ export class PasskeyService {
   // ---------------------------------------------------------------- the owner's passkeys
 
   /**
-   * Options to register a new passkey, after the caller's password (a stolen access token alone
-   * cannot add a way in). The challenge is bound to the caller and this session. 409 `CONFLICT` at
-   * `passkeys.maxPerUser`.
+   * Options to register a new passkey, after a fresh proof (a stolen access token alone cannot add a
+   * way in): the password, or the current code of the account's authenticator app (or a recovery
+   * code; counted like every code, on a counter of its own). The challenge is bound to the caller
+   * and this session. 409 `CONFLICT` at `passkeys.maxPerUser`.
    */
   @Traced('gatekeeper.passkey.register_options')
   async registrationOptions(
     principal: AuthPrincipal,
-    password: string,
+    proof: { password?: string; mfaCode?: string },
     client: ClientContext,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    this.passwords.assertLength(password);
-    const permit = this.passwords.reserve();
-    let user: AuthUser;
-    try {
-      user = await this.requireUser(principal.id);
-      await this.passwords.checkPassword(user, password, client.ip, permit, 'The password is wrong.');
-    } finally {
-      permit.release();
+    if ((proof.password === undefined) === (proof.mfaCode === undefined)) {
+      throw new AuthException('VALIDATION_FAILED', {
+        errors: [{ field: 'password', message: 'send the password or mfaCode (one of them)' }],
+      });
     }
+    const user = await this.reauthenticate(principal, proof, client);
     const existing = await this.verifier.store.listByUser(user.id);
     if (existing.length >= this.options.passkeys.maxPerUser) throw tooManyPasskeys(this.options.passkeys.maxPerUser);
     return this.verifier.creationOptions(user, registrationBinding(principal), existing);
@@ -301,6 +299,35 @@ export class PasskeyService {
     return async () => {
       await this.counters.decrement(key, this.clock.now(), state.resetAt);
     };
+  }
+
+  /**
+   * The caller, after the password, or a code of their authenticator app (400
+   * `MFA_METHOD_UNAVAILABLE` for `mfaCode` on an account without one: a code of nothing proves nothing).
+   */
+  private async reauthenticate(
+    principal: AuthPrincipal,
+    proof: { password?: string; mfaCode?: string },
+    client: ClientContext,
+  ): Promise<AuthUser> {
+    if (proof.mfaCode !== undefined) {
+      const user = await this.requireUser(principal.id);
+      if (!(await this.mfa.usableMethods(user)).includes('totp')) {
+        throw new AuthException('MFA_METHOD_UNAVAILABLE', { detail: 'This account has no authenticator app: give the password.' });
+      }
+      await this.mfa.verifyStepUp(user, proof.mfaCode, client.ip, 'passkey-register');
+      return user;
+    }
+    const password = proof.password ?? '';
+    this.passwords.assertLength(password);
+    const permit = this.passwords.reserve();
+    try {
+      const user = await this.requireUser(principal.id);
+      await this.passwords.checkPassword(user, password, client.ip, permit, 'The password is wrong.');
+      return user;
+    } finally {
+      permit.release();
+    }
   }
 
   /** Whether the identifier of a username-first sign-in names `user`. */

@@ -117,6 +117,36 @@ describe('passkeys (WebAuthn)', () => {
     );
   });
 
+  it('the fresh proof may be a code of the authenticator app instead of the password (never a code of nothing)', async () => {
+    await start();
+    const totp = MFA_USERS.totp;
+    const pending = await t.loginBody(totp.username, totp.password);
+    t.clock.advance(30_000);
+    const verified = await t.http.post('/auth/mfa/verify').send({ mfaToken: pending.mfaToken, method: 'totp', code: t.totpCode() });
+    const token = verified.body.accessToken as string;
+    const ask = (body: Body, bearerToken = token) =>
+      t.http
+        .post('/auth/passkeys/register/options')
+        .set(...bearer(bearerToken))
+        .send(body);
+    problem(await ask({ mfaCode: '000000' }), 401, 'MFA_CODE_INVALID');
+    problem(await ask({ password: totp.password, mfaCode: '000000' }), 400, 'VALIDATION_FAILED');
+    t.clock.advance(30_000);
+    const options = await ask({ mfaCode: t.totpCode() });
+    expect(options.status).toBe(200);
+    const credential = new SoftAuthenticator(ORIGIN).create(options.body as never);
+    expect(
+      (
+        await t.http
+          .post('/auth/passkeys/register')
+          .set(...bearer(token))
+          .send({ credential })
+      ).status,
+    ).toBe(201);
+    // emily has no authenticator app: her "code" proves nothing.
+    problem(await ask({ mfaCode: '123456' }, await tokenOf()), 400, 'MFA_METHOD_UNAVAILABLE');
+  });
+
   it('phishing: a registration made on another origin or for another RP id is refused', async () => {
     await start();
     const token = await tokenOf();

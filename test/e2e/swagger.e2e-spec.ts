@@ -34,7 +34,7 @@ describe('Swagger document', () => {
     ['/auth/mfa/verify', 'post', 'MfaVerifyDto', '200', 'TokenResponseDto'],
     ['/auth/mfa/totp/enable', 'post', 'TotpEnableDto', '200', 'RecoveryCodesResponseDto'],
     ['/auth/mfa/disable', 'post', 'MfaDisableDto', '200', 'MessageResponseDto'],
-    ['/auth/passkeys/register/options', 'post', 'PasskeyPasswordDto', '200', 'WebAuthnOptionsDto'],
+    ['/auth/passkeys/register/options', 'post', 'PasskeyReauthDto', '200', 'WebAuthnOptionsDto'],
     ['/auth/passkeys/register', 'post', 'PasskeyRegisterDto', '201', 'PasskeyViewDto'],
     ['/auth/passkeys/{id}', 'patch', 'PasskeyRenameDto', '200', 'PasskeyViewDto'],
     ['/auth/passkeys/login/options', 'post', 'PasskeyLoginOptionsDto', '200', 'WebAuthnOptionsDto'],
