@@ -553,6 +553,16 @@ describe('passkeys (WebAuthn)', () => {
     expect([...setCookies(login).keys()]).toEqual(expect.arrayContaining(['access_token', 'refresh_token', 'csrf_token']));
   });
 
+  it('dual mode: a passkey sign-in answers the tokens in the body and in cookies', async () => {
+    await start({}, { accessTokenType: 'both' });
+    const authenticator = new SoftAuthenticator(ORIGIN);
+    expect((await register(await tokenOf(), authenticator)).status).toBe(201);
+    const login = await passkeyLogin(authenticator);
+    expect(login.status).toBe(200);
+    expect(login.body).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String) });
+    expect([...setCookies(login).keys()]).toEqual(expect.arrayContaining(['access_token', 'refresh_token']));
+  });
+
   it('off by default: the passkey routes answer 404', async () => {
     t = await createMfaTestApp();
     const res = await t.http.post('/auth/passkeys/login/options').send({});
