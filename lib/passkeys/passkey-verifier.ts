@@ -104,12 +104,14 @@ export class PasskeyVerifier {
     notAfter = Number.POSITIVE_INFINITY,
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const { rpId, userVerification, challengeTtlMs } = this.options.passkeys;
-    const expiresAt = Math.min(this.clock.now() + challengeTtlMs, notAfter);
+    // One reading of the clock: the timeout is exactly the challenge's lifetime (the same for every caller).
+    const now = this.clock.now();
+    const expiresAt = Math.min(now + challengeTtlMs, notAfter);
     const challenge = this.challenges.issue(ceremony, binding, expiresAt);
     return (await webauthn()).generateAuthenticationOptions({
       rpID: rpId,
       challenge: Buffer.from(challenge, 'base64url'),
-      timeout: Math.max(1_000, expiresAt - this.clock.now()),
+      timeout: Math.max(1_000, expiresAt - now),
       userVerification,
       allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports })),
     });
