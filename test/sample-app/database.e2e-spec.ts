@@ -54,6 +54,7 @@ const MIGRATIONS = [
   expect.stringMatching(/^NestGatekeeperAccountTokens\d{13}$/),
   expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
   expect.stringMatching(/^NestGatekeeperAuditLog\d{13}$/),
+  expect.stringMatching(/^NestGatekeeperPasskeys\d{13}$/),
 ];
 
 describe('sample app on MariaDB (DATABASE_URL=mariadb://… and mysql://…)', () => {
