@@ -20,6 +20,7 @@
  */
 export { runAccountTokenStoreContract, type AccountTokenStoreFactory } from './account-token-store.contract.js';
 export { runActivityStoreContract, type ActivityStoreFactory } from './activity-store.contract.js';
+export { runIdentityStoreContract, type IdentityStoreFactory } from './identity-store.contract.js';
 export { runMfaChallengeStoreContract, type MfaChallengeStoreFactory } from './mfa-challenge-store.contract.js';
 export { runMfaEnrolmentStoreContract, type MfaEnrolmentStoreFactory } from './mfa-enrolment-store.contract.js';
 export { runMfaStoreContract, type MfaStoreFactory } from './mfa-store.contract.js';

@@ -4,6 +4,7 @@ import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-e
 import { createAuthMigrations } from '../../lib/stores/typeorm/auth-migrations.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmIdentityStore } from '../../lib/stores/typeorm/typeorm-identity.store.js';
 import { TypeOrmPasskeyStore } from '../../lib/stores/typeorm/typeorm-passkey.store.js';
 import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
@@ -14,6 +15,7 @@ import {
   runAccountTokenStoreContract,
   runActivityStoreContract,
   runPasskeyStoreContract,
+  runIdentityStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -137,6 +139,11 @@ for (const [name, dataSource] of [
   runPasskeyStoreContract(name, async () => {
     await clearTables(dataSource(), authEntities);
     return { store: new TypeOrmPasskeyStore(dataSource()) };
+  });
+
+  runIdentityStoreContract(name, async () => {
+    await clearTables(dataSource(), authEntities);
+    return { store: new TypeOrmIdentityStore(dataSource()) };
   });
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { StoredAccountToken } from '../../lib/stores/account-token.store.js';
 import { MemoryAccountTokenStore } from '../../lib/stores/memory/memory-account-token.store.js';
 import { MemoryActivityStore } from '../../lib/stores/memory/memory-activity.store.js';
+import { MemoryIdentityStore } from '../../lib/stores/memory/memory-identity.store.js';
 import { MemoryPasskeyStore } from '../../lib/stores/memory/memory-passkey.store.js';
 import { MemoryMfaStore } from '../../lib/stores/memory/memory-mfa.store.js';
 import { MemoryRateLimitStore } from '../../lib/stores/memory/memory-rate-limit.store.js';
@@ -10,6 +11,7 @@ import { MemoryUserStore } from '../../lib/stores/memory/memory-user.store.js';
 import {
   runAccountTokenStoreContract,
   runActivityStoreContract,
+  runIdentityStoreContract,
   runMfaStoreContract,
   runPasskeyStoreContract,
   runRateLimitStoreContract,
@@ -27,6 +29,7 @@ runMfaStoreContract('memory', async () => ({ store: new MemoryMfaStore() }));
 runAccountTokenStoreContract('memory', async () => ({ store: new MemoryAccountTokenStore() }));
 runActivityStoreContract('memory', async (maxPerUser) => ({ store: new MemoryActivityStore({ maxPerUser }) }));
 runPasskeyStoreContract('memory', async () => ({ store: new MemoryPasskeyStore() }));
+runIdentityStoreContract('memory', async () => ({ store: new MemoryIdentityStore() }));
 
 /** What a memory store holds: its maps' and sets' entries, recursively, plus the JSON size of their values. */
 function memoryFootprint(store: object): number {

@@ -3,6 +3,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmIdentityStore } from '../../lib/stores/typeorm/typeorm-identity.store.js';
 import { TypeOrmPasskeyStore } from '../../lib/stores/typeorm/typeorm-passkey.store.js';
 import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
@@ -13,6 +14,7 @@ import {
   runAccountTokenStoreContract,
   runActivityStoreContract,
   runPasskeyStoreContract,
+  runIdentityStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -113,6 +115,12 @@ runPasskeyStoreContract('typeorm/postgres', async () => {
   const dataSource = sharedDataSource();
   await clearTables(dataSource, authEntities);
   return { store: new TypeOrmPasskeyStore(dataSource) };
+});
+
+runIdentityStoreContract('typeorm/postgres', async () => {
+  const dataSource = sharedDataSource();
+  await clearTables(dataSource, authEntities);
+  return { store: new TypeOrmIdentityStore(dataSource) };
 });
 
 runTypeOrmAdapterChecks('postgres', {

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { authEntities, type AuthEntities } from '../../lib/stores/typeorm/auth-entities.js';
 import { rateLimitEntity as rateLimitEntityOf } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmIdentityStore } from '../../lib/stores/typeorm/typeorm-identity.store.js';
 import { TypeOrmPasskeyStore } from '../../lib/stores/typeorm/typeorm-passkey.store.js';
 import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
@@ -12,6 +13,7 @@ import {
   runAccountTokenStoreContract,
   runActivityStoreContract,
   runPasskeyStoreContract,
+  runIdentityStoreContract,
   runMfaStoreContract,
   runRateLimitStoreContract,
   runSessionStoreContract,
@@ -68,6 +70,11 @@ runActivityStoreContract('typeorm/better-sqlite3', async (maxPerUser) => {
 runPasskeyStoreContract('typeorm/better-sqlite3', async () => {
   const dataSource = await openSqlite();
   return { store: new TypeOrmPasskeyStore(dataSource), teardown: () => dataSource.destroy() };
+});
+
+runIdentityStoreContract('typeorm/better-sqlite3', async () => {
+  const dataSource = await openSqlite();
+  return { store: new TypeOrmIdentityStore(dataSource), teardown: () => dataSource.destroy() };
 });
 
 describe('TypeOrmActivityStore on better-sqlite3: trimming', () => {

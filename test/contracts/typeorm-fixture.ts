@@ -51,6 +51,7 @@ export async function clearTables(dataSource: DataSource, entities: AuthEntities
     entities.accountToken,
     entities.auditLog,
     entities.passkey,
+    entities.identity,
   ];
   for (const entity of mfaTables) {
     await dataSource.createQueryBuilder().delete().from(entity).execute();

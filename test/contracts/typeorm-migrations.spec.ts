@@ -7,6 +7,7 @@ import { createAuthEntities, type AuthEntities } from '../../lib/stores/typeorm/
 import { createAuthMigrations, type AuthMigrationsOptions } from '../../lib/stores/typeorm/auth-migrations.js';
 import { createRateLimitEntity, type AuthRateLimitRow } from '../../lib/stores/typeorm/rate-limit.entity.js';
 import { TypeOrmAccountTokenStore } from '../../lib/stores/typeorm/typeorm-account-token.store.js';
+import { TypeOrmIdentityStore } from '../../lib/stores/typeorm/typeorm-identity.store.js';
 import { TypeOrmPasskeyStore } from '../../lib/stores/typeorm/typeorm-passkey.store.js';
 import { TypeOrmActivityStore } from '../../lib/stores/typeorm/typeorm-activity.store.js';
 import { TypeOrmMfaStore } from '../../lib/stores/typeorm/typeorm-mfa.store.js';
@@ -125,7 +126,7 @@ function tableSet(tablePrefix?: string): TableSet {
 }
 
 /** The tables later migrations add (undone before the first two). */
-const LATER: ReadonlySet<string> = new Set(['auth_account_tokens', 'auth_audit_log', 'auth_passkeys']);
+const LATER: ReadonlySet<string> = new Set(['auth_account_tokens', 'auth_audit_log', 'auth_passkeys', 'auth_identities']);
 
 const TABLES = [
   'auth_users',
@@ -140,6 +141,7 @@ const TABLES = [
   'auth_account_tokens',
   'auth_audit_log',
   'auth_passkeys',
+  'auth_identities',
 ];
 
 /** A DataSource on `scratch` for the sets' entities and migrations (nothing run yet). */
@@ -257,6 +259,21 @@ async function smoke(dataSource: DataSource, set: TableSet): Promise<void> {
   expect(await passkeys.recordUse('pk-1', 0, 4_294_967_295, 2)).toBe(true);
   expect(await passkeys.listByUser(user.id)).toEqual([{ ...key, counter: 4_294_967_295, lastUsedAt: 2 }]);
 
+  const identities = new TypeOrmIdentityStore(dataSource, set.entities);
+  const github = {
+    provider: 'github',
+    subject: 'Ab1',
+    userId: user.id,
+    email: 'smoke@example.test',
+    emailVerified: true,
+    createdAt: 1,
+    lastUsedAt: null,
+  };
+  expect(await identities.link(github)).toBe('linked');
+  expect(await identities.link({ ...github, subject: 'ab1' })).toBe('linked'); // case-sensitive
+  expect(await identities.link({ ...github, userId: 'other' })).toBe('taken');
+  expect(await identities.listByUser(user.id)).toHaveLength(2);
+
   const limits = new TypeOrmRateLimitStore(dataSource, set.rateLimit);
   const counts = await Promise.all(Array.from({ length: 10 }, () => limits.increment('smoke', 60_000, 1_000)));
   expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -274,6 +291,7 @@ describe('createAuthMigrations', () => {
       expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
       expect.stringMatching(/^NestGatekeeperAuditLog\d{13}$/),
       expect.stringMatching(/^NestGatekeeperPasskeys\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperIdentities\d{13}$/),
     ]);
     expect(names({ tablePrefix: 'app_' })).toEqual([
       expect.stringMatching(/^NestGatekeeperAuth_app_\d{13}$/),
@@ -283,13 +301,14 @@ describe('createAuthMigrations', () => {
       expect.stringMatching(/^NestGatekeeperEmailVerified_app_\d{13}$/),
       expect.stringMatching(/^NestGatekeeperAuditLog_app_\d{13}$/),
       expect.stringMatching(/^NestGatekeeperPasskeys_app_\d{13}$/),
+      expect.stringMatching(/^NestGatekeeperIdentities_app_\d{13}$/),
     ]);
     expect(names({ tablePrefix: 'app_', rateLimitTable: { tablePrefix: 'rl_' } })[1]).toMatch(/^NestGatekeeperRateLimits_rl_\d{13}$/);
-    expect(names({ rateLimitTable: false })).toHaveLength(6);
+    expect(names({ rateLimitTable: false })).toHaveLength(7);
     // Released migrations never change: later schema changes are new classes, ordered after them.
     const stamps = names().map((n) => Number(n.slice(-13)));
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
-    expect(new Set(stamps).size).toBe(7);
+    expect(new Set(stamps).size).toBe(8);
   });
 });
 
@@ -334,10 +353,12 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
 
       await smoke(dataSource, set);
 
+      await dataSource.undoLastMigration(); // the identity table
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_identities'));
       await dataSource.undoLastMigration(); // the passkey table
-      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_passkeys'));
+      expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => t !== 'auth_passkeys' && t !== 'auth_identities'));
       await dataSource.undoLastMigration(); // the audit-log table
-      const beforeAuditLog = (t: string): boolean => t !== 'auth_audit_log' && t !== 'auth_passkeys';
+      const beforeAuditLog = (t: string): boolean => t !== 'auth_audit_log' && t !== 'auth_passkeys' && t !== 'auth_identities';
       expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map(beforeAuditLog));
       await dataSource.undoLastMigration(); // the email_verified column
       expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map(beforeAuditLog));
@@ -356,13 +377,13 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
     it('runs two prefixed sets side by side in one database', async () => {
       const sets = [tableSet('one_'), tableSet('two_')];
       dataSource = await open(current(), sets);
-      expect(await dataSource.runMigrations()).toHaveLength(14);
+      expect(await dataSource.runMigrations()).toHaveLength(16);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges(sets));
       for (const set of sets) await smoke(dataSource, set);
-      // Undo goes one migration at a time, the last first: the passkey tables, the audit-log tables,
+      // Undo goes one migration at a time, the last first: the identity and passkey tables, the audit-log tables,
       // the email_verified columns, the account-token tables and the indexes of two_ and one_, then
       // two_'s counters.
-      for (let i = 0; i < 10; i++) await dataSource.undoLastMigration();
+      for (let i = 0; i < 12; i++) await dataSource.undoLastMigration();
       for (const prefix of ['one_', 'two_']) {
         expect(await hasTables(dataSource, prefix)).toEqual(TABLES.map((t) => !LATER.has(t)));
       }
@@ -384,6 +405,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
         expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
         expect.stringMatching(/^NestGatekeeperAuditLog\d{13}$/),
         expect.stringMatching(/^NestGatekeeperPasskeys\d{13}$/),
+        expect.stringMatching(/^NestGatekeeperIdentities\d{13}$/),
       ]);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
     });
@@ -405,7 +427,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       await dataSource.destroy();
 
       dataSource = await open(current(), [set]);
-      expect(await dataSource.runMigrations()).toHaveLength(4);
+      expect(await dataSource.runMigrations()).toHaveLength(5);
       expect(await pendingSchemaChanges(dataSource)).toEqual(await expectedChanges([set]));
       const store = new TypeOrmUserStore(dataSource, set.entities);
       expect(await store.findByUsername('early')).toMatchObject({ id: 'u-1', email: 'early@example.test', emailVerified: false });
@@ -452,7 +474,7 @@ for (const db of [postgres, mysqlFamily('mariadb'), mysqlFamily('mysql'), sqlite
       await dataSource.destroy();
 
       dataSource = await open(current(), [{ ...tableSet('z_'), migrations: { tablePrefix: 'z_', rateLimitTable: false } }]);
-      expect(await dataSource.runMigrations()).toHaveLength(6);
+      expect(await dataSource.runMigrations()).toHaveLength(7);
       expect(await hasTables(dataSource, 'z_')).toEqual(TABLES.map((t) => t !== 'auth_rate_limits'));
     });
   });

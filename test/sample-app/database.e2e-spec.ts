@@ -55,6 +55,7 @@ const MIGRATIONS = [
   expect.stringMatching(/^NestGatekeeperEmailVerified\d{13}$/),
   expect.stringMatching(/^NestGatekeeperAuditLog\d{13}$/),
   expect.stringMatching(/^NestGatekeeperPasskeys\d{13}$/),
+  expect.stringMatching(/^NestGatekeeperIdentities\d{13}$/),
 ];
 
 describe('sample app on MariaDB (DATABASE_URL=mariadb://… and mysql://…)', () => {

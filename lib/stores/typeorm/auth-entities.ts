@@ -2,6 +2,7 @@ import type { EntitySchema, ValueTransformer } from 'typeorm';
 import { typeorm } from './typeorm-runtime.js';
 import type { StoredAccountToken } from '../account-token.store.js';
 import type { StoredOneTimeCode, StoredTrustedDevice } from '../mfa.store.js';
+import type { StoredIdentity } from '../identity.store.js';
 import type { StoredPasskey } from '../passkey.store.js';
 import type { StoredSession } from '../session.store.js';
 import type { JsonValue, MfaMethod } from '../user.store.js';
@@ -104,6 +105,12 @@ export interface AuthAuditLogRow {
 export type AuthPasskeyRow = StoredPasskey;
 
 /**
+ * One row of `auth_identities`: exactly a {@link StoredIdentity}. Primary key (`provider`,
+ * `subject`); indexed on (`user_id`, `created_at`).
+ */
+export type AuthIdentityRow = StoredIdentity;
+
+/**
  * The entity schemas of the TypeORM adapters. Pass the object itself (`entities: authEntities`) or its
  * values (`entities: [...Object.values(authEntities), ...]`) to your DataSource, and the same object
  * to the stores' constructors. (A type alias, not an interface, so that it fits TypeORM's
@@ -121,6 +128,7 @@ export type AuthEntities = {
   readonly accountToken: EntitySchema<AuthAccountTokenRow>;
   readonly auditLog: EntitySchema<AuthAuditLogRow>;
   readonly passkey: EntitySchema<AuthPasskeyRow>;
+  readonly identity: EntitySchema<AuthIdentityRow>;
 };
 
 /** Options of {@link createAuthEntities}. */
@@ -150,6 +158,9 @@ const HASH_LENGTH = 128;
 const PURPOSE_LENGTH = 32;
 /** A passkey's name. */
 const PASSKEY_NAME_LENGTH = 64;
+/** A provider's name and an account's id there. */
+const PROVIDER_LENGTH = 64;
+const SUBJECT_LENGTH = 255;
 /** An event type (`'refresh.reuse_detected'`) or reason. */
 const EVENT_TYPE_LENGTH = 64;
 
@@ -172,6 +183,8 @@ const EVENT_TYPE_LENGTH = 64;
  *   primary key `id`, indexed on (`user_id`, `at`) and on `at`; no foreign key.
  * - `<prefix>auth_passkeys`: the passkeys of `TypeOrmPasskeyStore`, primary key `id`, indexed on
  *   (`user_id`, `created_at`); no foreign key.
+ * - `<prefix>auth_identities`: the provider accounts of `TypeOrmIdentityStore`, primary key
+ *   (`provider`, `subject`), indexed on (`user_id`, `created_at`); no foreign key.
  *
  * Column types are portable across PostgreSQL, SQLite (better-sqlite3) and MySQL/MariaDB.
  * Every constraint and index has an explicit, prefixed name (the user store relies on the unique
@@ -198,6 +211,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
   const accountTokens = `${prefix}auth_account_tokens`;
   const auditLogTable = `${prefix}auth_audit_log`;
   const passkeysTable = `${prefix}auth_passkeys`;
+  const identitiesTable = `${prefix}auth_identities`;
 
   const user = new (typeorm().EntitySchema)<AuthUserRow>({
     name: `${prefix}AuthUser`,
@@ -375,6 +389,21 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
     indices: [{ name: `IDX_${passkeysTable}_user_id_created_at`, columns: ['userId', 'createdAt'] }],
   });
 
+  const identity = new (typeorm().EntitySchema)<AuthIdentityRow>({
+    name: `${prefix}AuthIdentity`,
+    tableName: identitiesTable,
+    columns: {
+      provider: { type: 'varchar', length: PROVIDER_LENGTH, primary: true },
+      subject: { type: 'varchar', length: SUBJECT_LENGTH, primary: true },
+      userId: { name: 'user_id', type: 'varchar', length: ID_LENGTH },
+      email: { type: 'varchar', length: 255, nullable: true },
+      emailVerified: { name: 'email_verified', type: 'boolean' },
+      createdAt: { name: 'created_at', type: 'bigint', transformer: epochMs },
+      lastUsedAt: { name: 'last_used_at', type: 'bigint', nullable: true, transformer: epochMs },
+    },
+    indices: [{ name: `IDX_${identitiesTable}_user_id_created_at`, columns: ['userId', 'createdAt'] }],
+  });
+
   return Object.freeze({
     user,
     session,
@@ -387,6 +416,7 @@ export function createAuthEntities(options: AuthEntitiesOptions = {}): AuthEntit
     accountToken,
     auditLog,
     passkey,
+    identity,
   });
 }
 
@@ -398,7 +428,7 @@ function uniqueName(table: string, column: 'username' | 'email'): string {
 /**
  * The default entity set (no table prefix): `auth_users`, `auth_sessions`, `auth_refresh_history`,
  * `auth_mfa`, `auth_mfa_recovery_codes`, `auth_mfa_codes`, `auth_mfa_finished_pending`,
- * `auth_trusted_devices`, `auth_account_tokens`, `auth_audit_log`, `auth_passkeys`.
+ * `auth_trusted_devices`, `auth_account_tokens`, `auth_audit_log`, `auth_passkeys`, `auth_identities`.
  * Add it to your DataSource (`entities: [...Object.values(authEntities), ...yourEntities]`);
  * the TypeORM stores use it unless given another set.
  */
@@ -438,5 +468,8 @@ export const authEntities: AuthEntities = Object.freeze({
   },
   get passkey() {
     return defaultEntities().passkey;
+  },
+  get identity() {
+    return defaultEntities().identity;
   },
 });

@@ -47,6 +47,7 @@ const ACCOUNT_TOKENS_TABLE_TIMESTAMP = 1795305600003;
 const EMAIL_VERIFIED_COLUMN_TIMESTAMP = 1795305600004;
 const AUDIT_LOG_TABLE_TIMESTAMP = 1795305600005;
 const PASSKEYS_TABLE_TIMESTAMP = 1795305600006;
+const IDENTITIES_TABLE_TIMESTAMP = 1795305600007;
 
 const ID_LENGTH = 128;
 const HASH_LENGTH = 128;
@@ -150,7 +151,8 @@ class ColumnBuilder {
  * `NestGatekeeperEmailVerified[_<prefix>]<timestamp>` the column `auth_users.email_verified`
  * (`false` for existing users), `NestGatekeeperAuditLog[_<prefix>]<timestamp>` the
  * `auth_audit_log` table (the security events of `TypeOrmActivityStore`), and
- * `NestGatekeeperPasskeys[_<prefix>]<timestamp>` the `auth_passkeys` table (`TypeOrmPasskeyStore`).
+ * `NestGatekeeperPasskeys[_<prefix>]<timestamp>` the `auth_passkeys` table (`TypeOrmPasskeyStore`), and
+ * `NestGatekeeperIdentities[_<prefix>]<timestamp>` the `auth_identities` table (`TypeOrmIdentityStore`).
  *
  * @returns the migration classes (the auth tables, the counter table when wanted, then the later changes).
  */
@@ -169,6 +171,7 @@ export function createAuthMigrations(options: AuthMigrationsOptions = {}): AuthM
     emailVerifiedColumnMigration(prefix),
     auditLogTableMigration(prefix, collation),
     passkeysTableMigration(prefix, collation),
+    identitiesTableMigration(prefix, collation),
   );
   return migrations;
 }
@@ -360,34 +363,16 @@ function revokedAtIndexMigration(prefix: string): AuthMigrationClass {
  */
 function accountTokensTableMigration(prefix: string, collation: string): AuthMigrationClass {
   const table = `${prefix}auth_account_tokens`;
-  const name = `NestGatekeeperAccountTokens${namePart(prefix)}${ACCOUNT_TOKENS_TABLE_TIMESTAMP}`;
-
-  return class NestGatekeeperAccountTokensTable implements MigrationInterface {
-    readonly name = name;
-
-    async up(queryRunner: QueryRunner): Promise<void> {
-      const { Table, TableIndex } = typeorm();
-      const b = new ColumnBuilder(queryRunner, collation);
-      await queryRunner.createTable(
-        new Table({
-          name: table,
-          columns: [
-            b.column({ name: 'user_id', type: 'varchar', length: ID_LENGTH, primary: true }),
-            b.column({ name: 'purpose', type: 'varchar', length: PURPOSE_LENGTH, primary: true }),
-            b.column({ name: 'token_hash', type: 'varchar', length: HASH_LENGTH }),
-            b.column({ name: 'email', type: 'varchar', length: 255, nullable: true }),
-            b.column({ name: 'expires_at', type: 'bigint' }),
-          ],
-          indices: [new TableIndex({ name: `UQ_${table}_purpose_token_hash`, columnNames: ['purpose', 'token_hash'], isUnique: true })],
-        }),
-        true,
-      );
-    }
-
-    async down(queryRunner: QueryRunner): Promise<void> {
-      await queryRunner.dropTable(table, true);
-    }
-  };
+  return newTableMigration(`NestGatekeeperAccountTokens${namePart(prefix)}${ACCOUNT_TOKENS_TABLE_TIMESTAMP}`, table, collation, {
+    columns: [
+      { name: 'user_id', type: 'varchar', length: ID_LENGTH, primary: true },
+      { name: 'purpose', type: 'varchar', length: PURPOSE_LENGTH, primary: true },
+      { name: 'token_hash', type: 'varchar', length: HASH_LENGTH },
+      { name: 'email', type: 'varchar', length: 255, nullable: true },
+      { name: 'expires_at', type: 'bigint' },
+    ],
+    indices: [{ name: `UQ_${table}_purpose_token_hash`, columnNames: ['purpose', 'token_hash'], isUnique: true }],
+  });
 }
 
 /**
@@ -426,42 +411,24 @@ function emailVerifiedColumnMigration(prefix: string): AuthMigrationClass {
  */
 function auditLogTableMigration(prefix: string, collation: string): AuthMigrationClass {
   const table = `${prefix}auth_audit_log`;
-  const name = `NestGatekeeperAuditLog${namePart(prefix)}${AUDIT_LOG_TABLE_TIMESTAMP}`;
-
-  return class NestGatekeeperAuditLogTable implements MigrationInterface {
-    readonly name = name;
-
-    async up(queryRunner: QueryRunner): Promise<void> {
-      const { Table, TableIndex } = typeorm();
-      const b = new ColumnBuilder(queryRunner, collation);
-      await queryRunner.createTable(
-        new Table({
-          name: table,
-          columns: [
-            b.column({ name: 'id', type: 'varchar', length: ID_LENGTH, primary: true }),
-            b.column({ name: 'user_id', type: 'varchar', length: ID_LENGTH }),
-            b.column({ name: 'type', type: 'varchar', length: EVENT_TYPE_LENGTH }),
-            b.column({ name: 'at', type: 'bigint' }),
-            b.column({ name: 'session_id', type: 'varchar', length: ID_LENGTH, nullable: true }),
-            b.column({ name: 'ip', type: 'varchar', length: 64, nullable: true }),
-            b.column({ name: 'user_agent', type: 'text', nullable: true }),
-            b.column({ name: 'request_id', type: 'varchar', length: ID_LENGTH, nullable: true }),
-            b.column({ name: 'reason', type: 'varchar', length: EVENT_TYPE_LENGTH, nullable: true }),
-            b.column({ name: 'details', type: 'text', nullable: true }),
-          ],
-          indices: [
-            new TableIndex({ name: `IDX_${table}_user_id_at`, columnNames: ['user_id', 'at'] }),
-            new TableIndex({ name: `IDX_${table}_at`, columnNames: ['at'] }),
-          ],
-        }),
-        true,
-      );
-    }
-
-    async down(queryRunner: QueryRunner): Promise<void> {
-      await queryRunner.dropTable(table, true);
-    }
-  };
+  return newTableMigration(`NestGatekeeperAuditLog${namePart(prefix)}${AUDIT_LOG_TABLE_TIMESTAMP}`, table, collation, {
+    columns: [
+      { name: 'id', type: 'varchar', length: ID_LENGTH, primary: true },
+      { name: 'user_id', type: 'varchar', length: ID_LENGTH },
+      { name: 'type', type: 'varchar', length: EVENT_TYPE_LENGTH },
+      { name: 'at', type: 'bigint' },
+      { name: 'session_id', type: 'varchar', length: ID_LENGTH, nullable: true },
+      { name: 'ip', type: 'varchar', length: 64, nullable: true },
+      { name: 'user_agent', type: 'text', nullable: true },
+      { name: 'request_id', type: 'varchar', length: ID_LENGTH, nullable: true },
+      { name: 'reason', type: 'varchar', length: EVENT_TYPE_LENGTH, nullable: true },
+      { name: 'details', type: 'text', nullable: true },
+    ],
+    indices: [
+      { name: `IDX_${table}_user_id_at`, columnNames: ['user_id', 'at'] },
+      { name: `IDX_${table}_at`, columnNames: ['at'] },
+    ],
+  });
 }
 
 /**
@@ -471,35 +438,64 @@ function auditLogTableMigration(prefix: string, collation: string): AuthMigratio
  */
 function passkeysTableMigration(prefix: string, collation: string): AuthMigrationClass {
   const table = `${prefix}auth_passkeys`;
-  const name = `NestGatekeeperPasskeys${namePart(prefix)}${PASSKEYS_TABLE_TIMESTAMP}`;
+  return newTableMigration(`NestGatekeeperPasskeys${namePart(prefix)}${PASSKEYS_TABLE_TIMESTAMP}`, table, collation, {
+    columns: [
+      { name: 'id', type: 'varchar', length: ID_LENGTH, primary: true },
+      { name: 'credential_id', type: 'text' },
+      { name: 'user_id', type: 'varchar', length: ID_LENGTH },
+      { name: 'user_handle', type: 'varchar', length: ID_LENGTH },
+      { name: 'public_key', type: 'text' },
+      { name: 'counter', type: 'bigint' },
+      { name: 'transports', type: 'text' },
+      { name: 'backed_up', type: 'boolean' },
+      { name: 'device_type', type: 'varchar', length: PURPOSE_LENGTH },
+      { name: 'name', type: 'varchar', length: PASSKEY_NAME_LENGTH },
+      { name: 'created_at', type: 'bigint' },
+      { name: 'last_used_at', type: 'bigint', nullable: true },
+    ],
+    indices: [{ name: `IDX_${table}_user_id_created_at`, columnNames: ['user_id', 'created_at'] }],
+  });
+}
 
-  return class NestGatekeeperPasskeysTable implements MigrationInterface {
+/**
+ * Creates `<prefix>auth_identities` (`TypeOrmIdentityStore`): primary key (`provider`, `subject`),
+ * index `IDX_<table>_user_id_created_at`. Adopts a table that already exists.
+ */
+function identitiesTableMigration(prefix: string, collation: string): AuthMigrationClass {
+  const table = `${prefix}auth_identities`;
+  return newTableMigration(`NestGatekeeperIdentities${namePart(prefix)}${IDENTITIES_TABLE_TIMESTAMP}`, table, collation, {
+    columns: [
+      { name: 'provider', type: 'varchar', length: 64, primary: true },
+      { name: 'subject', type: 'varchar', length: 255, primary: true },
+      { name: 'user_id', type: 'varchar', length: ID_LENGTH },
+      { name: 'email', type: 'varchar', length: 255, nullable: true },
+      { name: 'email_verified', type: 'boolean' },
+      { name: 'created_at', type: 'bigint' },
+      { name: 'last_used_at', type: 'bigint', nullable: true },
+    ],
+    indices: [{ name: `IDX_${table}_user_id_created_at`, columnNames: ['user_id', 'created_at'] }],
+  });
+}
+
+/** A table a later migration adds: its columns and its indices. */
+interface NewTable {
+  columns: ColumnSpec[];
+  indices: { name: string; columnNames: string[]; isUnique?: boolean }[];
+}
+
+/**
+ * The migration `name` that creates `table` as `spec` says (adopting a table that already exists,
+ * created by `synchronize`) and drops it on undo.
+ */
+function newTableMigration(name: string, table: string, collation: string, spec: NewTable): AuthMigrationClass {
+  return class NestGatekeeperTable implements MigrationInterface {
     readonly name = name;
 
     async up(queryRunner: QueryRunner): Promise<void> {
       const { Table, TableIndex } = typeorm();
       const b = new ColumnBuilder(queryRunner, collation);
-      await queryRunner.createTable(
-        new Table({
-          name: table,
-          columns: [
-            b.column({ name: 'id', type: 'varchar', length: ID_LENGTH, primary: true }),
-            b.column({ name: 'credential_id', type: 'text' }),
-            b.column({ name: 'user_id', type: 'varchar', length: ID_LENGTH }),
-            b.column({ name: 'user_handle', type: 'varchar', length: ID_LENGTH }),
-            b.column({ name: 'public_key', type: 'text' }),
-            b.column({ name: 'counter', type: 'bigint' }),
-            b.column({ name: 'transports', type: 'text' }),
-            b.column({ name: 'backed_up', type: 'boolean' }),
-            b.column({ name: 'device_type', type: 'varchar', length: PURPOSE_LENGTH }),
-            b.column({ name: 'name', type: 'varchar', length: PASSKEY_NAME_LENGTH }),
-            b.column({ name: 'created_at', type: 'bigint' }),
-            b.column({ name: 'last_used_at', type: 'bigint', nullable: true }),
-          ],
-          indices: [new TableIndex({ name: `IDX_${table}_user_id_created_at`, columnNames: ['user_id', 'created_at'] })],
-        }),
-        true,
-      );
+      const columns = spec.columns.map((column) => b.column(column));
+      await queryRunner.createTable(new Table({ name: table, columns, indices: spec.indices.map((index) => new TableIndex(index)) }), true);
     }
 
     async down(queryRunner: QueryRunner): Promise<void> {

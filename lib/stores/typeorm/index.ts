@@ -15,6 +15,7 @@ export {
   type AuthAuditLogRow,
   type AuthEntities,
   type AuthEntitiesOptions,
+  type AuthIdentityRow,
   type AuthMfaCodeRow,
   type AuthMfaFinishedPendingRow,
   type AuthMfaRecoveryCodeRow,
@@ -30,6 +31,7 @@ export { runAuthMigrations, type RunAuthMigrationsOptions } from './auth-migrati
 export { createRateLimitEntity, rateLimitEntity, type AuthRateLimitRow, type RateLimitEntityOptions } from './rate-limit.entity.js';
 export { TypeOrmAccountTokenStore } from './typeorm-account-token.store.js';
 export { TypeOrmActivityStore, type TypeOrmActivityStoreOptions } from './typeorm-activity.store.js';
+export { TypeOrmIdentityStore } from './typeorm-identity.store.js';
 export { TypeOrmMfaStore } from './typeorm-mfa.store.js';
 export { TypeOrmPasskeyStore } from './typeorm-passkey.store.js';
 export { TypeOrmRateLimitStore } from './typeorm-rate-limit.store.js';
