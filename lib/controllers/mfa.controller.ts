@@ -26,7 +26,7 @@ import type { JsonObject } from '../options/auth-module-options.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
 import type { AuthResponse } from '../transport/http.types.js';
-import { shapeTokenBody } from '../transport/response-shaping.js';
+import { writeMfaGrant } from '../transport/response-shaping.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
 
 const DEVICE_ID = /^[A-Za-z0-9_-]{16}$/;
@@ -87,13 +87,11 @@ export class MfaController {
     @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody | JsonObject> {
-    const { grant, trust } = await this.auth.verifyMfa(
+    const result = await this.auth.verifyMfa(
       { mfaToken: dto.mfaToken, method: dto.method, code: dto.code, trustDevice: dto.trustDevice },
       client,
     );
-    const body = this.transport.writeTokens(res, grant);
-    const trustToken = trust === undefined ? undefined : this.transport.writeTrustToken(res, trust.token, trust.maxAgeSeconds);
-    return shapeTokenBody(this.options, trustToken === undefined ? body : { ...body, trustToken }, 'mfaVerify');
+    return writeMfaGrant(this.options, this.transport, res, result);
   }
 
   @Post('mfa/totp/setup')

@@ -37,7 +37,7 @@ import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import { PASSKEY_METHOD, PasskeyService, type PasskeyView } from '../passkeys/passkey.service.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
 import type { AuthRequest, AuthResponse } from '../transport/http.types.js';
-import { shapeTokenBody } from '../transport/response-shaping.js';
+import { shapeTokenBody, writeMfaGrant } from '../transport/response-shaping.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
 
 /** The id of a passkey in a path: SHA-256 base64url (43 characters); anything else is no passkey. */
@@ -244,13 +244,11 @@ export class PasskeyController {
     @ClientContext() client: ClientContext,
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody | JsonObject> {
-    const { grant, trust } = await this.auth.verifyMfa(
+    const result = await this.auth.verifyMfa(
       { mfaToken: dto.mfaToken, method: PASSKEY_METHOD, code: JSON.stringify(dto.credential), trustDevice: dto.trustDevice },
       client,
     );
-    const body = this.transport.writeTokens(res, grant);
-    const trustToken = trust === undefined ? undefined : this.transport.writeTrustToken(res, trust.token, trust.maxAgeSeconds);
-    return shapeTokenBody(this.options, trustToken === undefined ? body : { ...body, trustToken }, 'mfaVerify');
+    return writeMfaGrant(this.options, this.transport, res, result);
   }
 
   @Post('passkeys/mfa/enable')
