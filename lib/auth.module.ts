@@ -44,6 +44,11 @@ import type { ResolvedAuthOptions, ResolvedAuthRoutes } from './options/resolved
 import { RecoveryCodeFactor } from './mfa/factors/recovery-code.factor.js';
 import { TotpFactor } from './mfa/factors/totp.factor.js';
 import { PasskeyController } from './controllers/passkey.controller.js';
+import { OAuthController } from './controllers/oauth.controller.js';
+import { OAuthClient } from './oauth/oauth-client.js';
+import { OAuthService } from './oauth/oauth.service.js';
+import { MemoryIdentityStore } from './stores/memory/memory-identity.store.js';
+import { assertIdentityStore, IDENTITY_STORE, type IdentityStore } from './stores/identity.store.js';
 import { PasskeyFactor } from './mfa/factors/passkey.factor.js';
 import { PasskeyService } from './passkeys/passkey.service.js';
 import { PasskeyVerifier } from './passkeys/passkey-verifier.js';
@@ -64,6 +69,8 @@ import { ACCOUNT_TOKEN_STORE, assertAccountTokenStore, type AccountTokenStore } 
 import { AccountMailer } from './account/account-mailer.js';
 import { AccountService } from './account/account.service.js';
 import { PasswordChecks } from './users/password-checks.js';
+import { Reauthentication } from './users/reauthentication.js';
+import { SignInMethods } from './users/sign-in-methods.js';
 import { MemoryRateLimitStore } from './stores/memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './stores/memory/memory-session.store.js';
 import { assertMfaChallengeStore, MFA_CHALLENGE_STORE, type MfaChallengeStore } from './stores/mfa-challenge.store.js';
@@ -161,6 +168,21 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
     ? mountController(PasskeyController, prefix, passkeyPaths, guards)
     : undefined;
   if (passkeys !== undefined) controllers.push(passkeys);
+  // Mounted as the extras say; left out at start-up without a provider in `oauth.providers`.
+  const oauthPaths = {
+    start: paths.oauthStart,
+    callback: paths.oauthCallback,
+    formCallback: paths.oauthCallback,
+    exchange: paths.oauthExchange,
+    idToken: paths.oauthToken,
+    list: paths.identities,
+    link: paths.identityLink,
+    unlink: paths.identity,
+  };
+  const oauth = Object.values(oauthPaths).some((path) => path !== null)
+    ? mountController(OAuthController, prefix, oauthPaths, guards)
+    : undefined;
+  if (oauth !== undefined) controllers.push(oauth);
   // At the app root, not under the prefix; left out at start-up without an asymmetric key.
   const wellKnown = mountController(
     WellKnownController,
@@ -175,6 +197,7 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
   const emailOn: RouteCondition = (options) => options.account.emailEnabled;
   const loginCodeOn: RouteCondition = (options) => options.account.loginCode.enabled;
   const passkeysOn: RouteCondition = (options) => options.passkeys.enabled;
+  const oauthOn: RouteCondition = (options) => options.oauth.providers.length > 0;
   return {
     controllers,
     switches: [
@@ -185,6 +208,7 @@ function controllersFor(routes: ResolvedAuthRoutes): { controllers: Type<unknown
       routeSwitchesProvider(mfa, Object.fromEntries(Object.keys(mfaPaths).map((name) => [name, mfaOn]))),
       routeSwitchesProvider(activity, { list: (options) => options.activity.enabled }),
       routeSwitchesProvider(passkeys, Object.fromEntries(Object.keys(passkeyPaths).map((name) => [name, passkeysOn]))),
+      routeSwitchesProvider(oauth, Object.fromEntries(Object.keys(oauthPaths).map((name) => [name, oauthOn]))),
       routeSwitchesProvider(account, {
         forgot: emailOn,
         reset: emailOn,
@@ -273,6 +297,13 @@ function pluggedProviders(): Provider[] {
       'PasskeyStore',
       (store) => assertPasskeyStore(store, 'passkeyStore'),
     ),
+    storeProvider<IdentityStore>(
+      IDENTITY_STORE,
+      (raw) => raw.identityStore,
+      () => new MemoryIdentityStore(),
+      'IdentityStore',
+      (store) => assertIdentityStore(store, 'identityStore'),
+    ),
     storeProvider<BreachedPasswordChecker | null>(
       BREACHED_PASSWORD_CHECKER,
       (raw) => (raw.password?.breachedPasswords === false ? undefined : raw.password?.breachedPasswords),
@@ -355,11 +386,15 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
     PasskeyVerifier,
     PasskeyFactor,
     PasskeyService,
+    OAuthClient,
+    OAuthService,
     mfaFactorRegistryProvider(MODULE_OPTIONS_TOKEN),
     MfaService,
     MfaEnrolmentService,
     TrustedDeviceService,
     PasswordChecks,
+    Reauthentication,
+    SignInMethods,
     AccountMailer,
     AccountService,
     AuthService,
@@ -390,6 +425,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       ACCOUNT_TOKEN_STORE,
       ACTIVITY_STORE,
       PASSKEY_STORE,
+      IDENTITY_STORE,
       EMAIL_SENDER,
       SMS_SENDER,
       PASSWORD_HASHER,
@@ -407,6 +443,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       AccountService,
       AuthService,
       PasskeyService,
+      OAuthService,
       AuthEvents,
       ActivityFeed,
       AuthTelemetry,

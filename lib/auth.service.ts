@@ -261,6 +261,31 @@ export class AuthService {
     return { grant: { tokens, user: toPublicUser(user), message: this.options.responses.messages.login } };
   }
 
+  /**
+   * Ends a sign-in whose first factor was proven elsewhere (a provider account, see `OAuthService`)
+   * like a password login: `EMAIL_NOT_VERIFIED` when verification is required, then the second
+   * step for a user with a second factor (and no trusted device), else a session. `method` names
+   * the first factor in the events (e.g. `oauth:google`).
+   */
+  async signInAfterFirstFactor(
+    user: AuthUser,
+    method: string,
+    context: SessionContext,
+    input: { expiresInMins?: number; accessTtlSeconds?: number; trustToken?: string },
+  ): Promise<LoginOutcome> {
+    const accessTtl = input.accessTtlSeconds ?? this.accessTtl(input.expiresInMins);
+    if (user.disabled) throw new AuthException('INVALID_CREDENTIALS');
+    if (this.options.account.emailVerification.required && user.emailVerified !== true) {
+      this.events.emit('login.failed', { userId: user.id, reason: 'email_not_verified', context });
+      throw new AuthException('EMAIL_NOT_VERIFIED');
+    }
+    const outcome = await this.afterFirstFactor(user, context, accessTtl, () => this.trustedDevices.isTrusted(user, input.trustToken));
+    if (outcome.grant !== undefined) {
+      this.events.emit('login.succeeded', { userId: user.id, sessionId: outcome.grant.tokens.sessionId, method, context });
+    } else this.events.emit('mfa.required', { userId: user.id, context });
+    return outcome;
+  }
+
   /** After a first factor: the second step when the user has one (and no trusted device), else a session. */
   private async afterFirstFactor(
     user: AuthUser,

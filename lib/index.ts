@@ -40,6 +40,7 @@ export type {
   EventsOptions,
   EmailVerificationOptions,
   LoginCodeOptions,
+  OAuthOptions,
   PasskeyOptions,
   PasswordResetOptions,
   AuthModuleExtras,
@@ -192,3 +193,17 @@ export { AUTH_CLOCK, type Clock } from './util/clock.js';
 export { PASSKEY_METHOD, PasskeyService, type PasskeyView } from './passkeys/passkey.service.js';
 export { PASSKEY_STORE, InjectPasskeyStore, type PasskeyStore, type PasskeyTransport, type StoredPasskey } from './stores/passkey.store.js';
 export { MemoryPasskeyStore } from './stores/memory/memory-passkey.store.js';
+
+// Social and enterprise sign-in (docs/social-login.md)
+export {
+  oauthProviders,
+  type GitHubUrls,
+  type OAuth2ProviderOptions,
+  type OAuthClientCredentials,
+  type OAuthProfile,
+  type OAuthProviderOptions,
+  type OidcProviderOptions,
+} from './oauth/oauth-provider.js';
+export { OAuthService, type IdentityView } from './oauth/oauth.service.js';
+export { IDENTITY_STORE, InjectIdentityStore, type IdentityStore, type StoredIdentity } from './stores/identity.store.js';
+export { MemoryIdentityStore } from './stores/memory/memory-identity.store.js';

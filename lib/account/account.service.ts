@@ -18,6 +18,7 @@ import { SessionService } from '../sessions/session.service.js';
 import { ACCOUNT_TOKEN_STORE, type AccountTokenPurpose, type AccountTokenStore } from '../stores/account-token.store.js';
 import { MFA_ENROLMENT_STORE, type MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
 import { PASSKEY_STORE, type PasskeyStore } from '../stores/passkey.store.js';
+import { IDENTITY_STORE, type IdentityStore } from '../stores/identity.store.js';
 import { RATE_LIMIT_STORE, type RateLimitStore } from '../stores/rate-limit.store.js';
 import { USER_STORE, type AuthUser, type UserStore } from '../stores/user.store.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
@@ -82,6 +83,8 @@ export class AccountService implements OnModuleInit {
     @Optional() readonly telemetry?: AuthTelemetry,
     /** The account's passkeys, deleted with it; optional for subclasses written before passkeys. */
     @Optional() @Inject(PASSKEY_STORE) private readonly passkeys?: PasskeyStore,
+    /** The account's linked provider accounts, unlinked with it (optional, as above). */
+    @Optional() @Inject(IDENTITY_STORE) private readonly identities?: IdentityStore,
   ) {
     this.tokens = new AccountTokens(options.secretKeys, options.account.codeLength);
   }
@@ -308,7 +311,7 @@ export class AccountService implements OnModuleInit {
   /**
    * `POST /account/delete`: after the password (and, for a TOTP user, `mfaCode`), calls
    * `accountDeletion.beforeDelete`, revokes every session and trusted device, removes the MFA state,
-   * one-time tokens and passkeys, and deletes the user. 501 `NOT_IMPLEMENTED` without `UserStore.delete`.
+   * one-time tokens, passkeys and linked provider accounts, and deletes the user. 501 `NOT_IMPLEMENTED` without `UserStore.delete`.
    */
   @Traced('gatekeeper.account.delete')
   async deleteAccount(
@@ -340,6 +343,7 @@ export class AccountService implements OnModuleInit {
     await this.enrolment.deleteRecoveryCodes(user.id);
     await this.store.deleteForUser(user.id);
     await this.passkeys?.deleteForUser(user.id);
+    await this.identities?.deleteForUser(user.id);
     await remove(user.id);
     await this.activity.forgetUser(user.id);
     this.events.emit('account.deleted', { userId: user.id, context });

@@ -154,7 +154,14 @@ export class PasskeyController {
   })
   @ApiParam({ name: 'id', description: 'Passkey id from GET /passkeys' })
   @ApiNoContentResponse({ description: 'Deleted.' })
-  @ApiProblemResponses('UNAUTHENTICATED', 'ACCESS_TOKEN_INVALID', 'CSRF_TOKEN_INVALID', 'NOT_FOUND', 'PASSKEY_IN_USE')
+  @ApiProblemResponses(
+    'UNAUTHENTICATED',
+    'ACCESS_TOKEN_INVALID',
+    'CSRF_TOKEN_INVALID',
+    'NOT_FOUND',
+    'PASSKEY_IN_USE',
+    'LAST_SIGN_IN_METHOD',
+  )
   async remove(@Param('id') id: string, @CurrentUser() user: AuthPrincipal, @ClientContext() client: ClientContext): Promise<void> {
     await this.passkeys.remove(user, checkedId(id), client);
   }

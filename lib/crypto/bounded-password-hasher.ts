@@ -105,6 +105,8 @@ export class BoundedPasswordHasher implements PasswordHasher {
    * under the same bound.
    */
   verify(encoded: string, password: string, permit?: HashPermit): Promise<boolean> {
+    // No password (see `unusablePasswordHash`): the same work as a wrong one, and never a match.
+    if (!isPasswordUsable(encoded)) return this.verify(encoded.slice(UNUSABLE_MARK.length), password, permit).then(() => false);
     const scheme = this.legacyScheme(encoded);
     if (scheme !== null) {
       const inner = this.inner;
@@ -121,6 +123,7 @@ export class BoundedPasswordHasher implements PasswordHasher {
    * inner hasher's answer (no hashing, not bounded), `false` when it has no `needsRehash`.
    */
   needsRehash(encoded: string): boolean {
+    if (!isPasswordUsable(encoded)) return false;
     if (this.legacyScheme(encoded) !== null) return true;
     return this.inner.needsRehash?.(encoded) ?? false;
   }
@@ -167,4 +170,21 @@ export class BoundedPasswordHasher implements PasswordHasher {
     const seconds = ((this.admitted / this.limits.concurrency) * this.meanMs) / 1000;
     return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(seconds)));
   }
+}
+
+/** The mark of an account without a password: the stored hash is this, then a hash of a random secret. */
+const UNUSABLE_MARK = '!';
+
+/**
+ * The stored "hash" of an account that has no password (made from a provider sign-in): the mark,
+ * then the hash of a random secret nobody knows, so that a password login on it costs exactly what
+ * a wrong password costs (no timing tells such accounts apart), and never succeeds.
+ */
+export function unusablePasswordHash(hashOfRandomSecret: string): string {
+  return `${UNUSABLE_MARK}${hashOfRandomSecret}`;
+}
+
+/** Whether a stored hash is a password (not the mark of an account without one). */
+export function isPasswordUsable(encoded: string): boolean {
+  return !encoded.startsWith(UNUSABLE_MARK);
 }

@@ -75,6 +75,51 @@ export const AuthErrorCodes = {
     title: 'Conflict',
     detail: 'This is the last passkey and passkeys are a second factor of this account: turn that second factor off first.',
   },
+  OAUTH_STATE_INVALID: {
+    status: 400,
+    title: 'Bad Request',
+    detail: 'This sign-in was not started here, has expired or was finished already: start it again.',
+  },
+  OAUTH_FAILED: {
+    status: 401,
+    title: 'Unauthorized',
+    detail: 'The provider did not confirm this sign-in.',
+  },
+  OAUTH_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    title: 'Service Unavailable',
+    detail: 'The sign-in provider cannot be reached right now: try again later.',
+  },
+  OAUTH_EMAIL_UNVERIFIED: {
+    status: 403,
+    title: 'Forbidden',
+    detail: 'The provider did not confirm an e-mail address for this account: verify it there, or sign in another way.',
+  },
+  OAUTH_EMAIL_IN_USE: {
+    status: 409,
+    title: 'Conflict',
+    detail: 'An account with this e-mail address exists: sign in to it another way, then link this provider from the account.',
+  },
+  OAUTH_SIGN_UP_CLOSED: {
+    status: 403,
+    title: 'Forbidden',
+    detail: 'No account is linked to this provider account, and new accounts cannot be made this way.',
+  },
+  IDENTITY_IN_USE: {
+    status: 409,
+    title: 'Conflict',
+    detail: 'This provider account is linked to another account.',
+  },
+  LAST_SIGN_IN_METHOD: {
+    status: 409,
+    title: 'Conflict',
+    detail: 'This is the last way to sign in to this account: add a password, a passkey or another provider first.',
+  },
+  RETURN_TO_INVALID: {
+    status: 400,
+    title: 'Bad Request',
+    detail: 'returnTo must be a path of this site or a URL on an allowed origin.',
+  },
   FORBIDDEN: { status: 403, title: 'Forbidden', detail: 'You do not have access to this resource.' },
   CSRF_TOKEN_INVALID: { status: 403, title: 'Forbidden', detail: 'Missing or invalid CSRF token.' },
   NOT_FOUND: { status: 404, title: 'Not Found', detail: 'The resource was not found.' },

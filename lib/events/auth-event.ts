@@ -75,6 +75,10 @@ export interface AuthEventDetails {
    * another copy of the credential exists somewhere. The sign-in was refused.
    */
   'passkey.counter_regression': object;
+  /** A provider account was linked to the user (`provider`; `reason`: `sign_in` for a first sign-in, `verified_email`, `user`). */
+  'identity.linked': { provider: string };
+  /** A provider account was unlinked (`provider`). */
+  'identity.unlinked': { provider: string };
 }
 
 /** Every event type, e.g. `login.succeeded`. */
@@ -142,6 +146,8 @@ const EVENT_TYPES = {
   'passkey.added': 1,
   'passkey.removed': 1,
   'passkey.counter_regression': 1,
+  'identity.linked': 1,
+  'identity.unlinked': 1,
 } satisfies Record<AuthEventType, 1>;
 
 /** Every event type, in catalogue order (docs/events.md). */

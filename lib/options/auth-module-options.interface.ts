@@ -14,6 +14,8 @@ import type { ActivityStore } from '../stores/activity.store.js';
 import type { MfaChallengeStore } from '../stores/mfa-challenge.store.js';
 import type { MfaEnrolmentStore } from '../stores/mfa-enrolment.store.js';
 import type { MfaStore } from '../stores/mfa.store.js';
+import type { IdentityStore } from '../stores/identity.store.js';
+import type { OAuthProviderOptions } from '../oauth/oauth-provider.js';
 import type { PasskeyStore } from '../stores/passkey.store.js';
 import type { RateLimitStore } from '../stores/rate-limit.store.js';
 import type { SessionStore } from '../stores/session.store.js';
@@ -407,6 +409,52 @@ export interface PasskeyOptions {
   challengeTtl?: Duration;
 }
 
+/**
+ * Social and enterprise sign-in (OpenID Connect and OAuth 2.0 providers) on `openid-client`; see
+ * docs/social-login.md.
+ */
+export interface OAuthOptions {
+  /**
+   * The providers by name, the `:provider` of the routes (lower-case letters, digits and `-`, at
+   * most 32): `{ google: oauthProviders.google({ clientId, clientSecret }), corp: { type: 'oidc', issuer, clientId } }`.
+   * The routes exist when there is at least one.
+   * @default {}
+   */
+  providers?: Record<string, OAuthProviderOptions>;
+  /**
+   * The absolute URL the app is reachable at by browsers (`https://api.example.com`, with the app's
+   * global prefix if it has one, no trailing slash): each callback URL to register at a provider is
+   * `<baseUrl>/<routes.prefix>/oauth/<name>/callback`. Required with a provider (never taken from
+   * the request's `Host` header). https, or http on localhost / a loopback address in development.
+   */
+  baseUrl?: string;
+  /**
+   * The other origins the browser may be sent back to after a sign-in (`returnTo`), e.g. the SPA's
+   * `https://app.example.com`. Paths on `baseUrl`'s origin are always allowed; anything else is
+   * refused (no open redirect).
+   * @default []
+   */
+  returnToOrigins?: string[];
+  /** Where the browser goes when the sign-in named no `returnTo` (a path, or a URL on an allowed origin). @default '/' */
+  defaultReturnTo?: string;
+  /**
+   * Whether a provider account signs in to an existing account with the same e-mail:
+   * `'verified-email'` links only when the provider says it verified the address AND the account's
+   * address is verified here (no pre-registration takeover); `'never'` never links by e-mail (users
+   * link providers from their account with `POST /identities/link`).
+   * @default 'verified-email'
+   */
+  linking?: 'verified-email' | 'never';
+  /**
+   * Whether a provider account that matches no account creates one (with the provider's verified
+   * e-mail, verified here, and no password). `false`: only linked accounts sign in.
+   * @default true
+   */
+  createUsers?: boolean;
+  /** How long a sign-in may spend at the provider (the state cookie's life), 1 to 30 minutes. @default '10m' */
+  stateTtl?: Duration;
+}
+
 /** Sign-in by e-mail code, a first factor without a password (`POST /login/code/send`, `POST /login/code`). */
 export interface LoginCodeOptions {
   /** Offer it (needs an e-mail sender). @default false */
@@ -512,6 +560,13 @@ export type AuthRouteName =
   | 'passkeyMfaOptions'
   | 'passkeyMfaVerify'
   | 'passkeyMfaEnable'
+  | 'oauthStart'
+  | 'oauthCallback'
+  | 'oauthToken'
+  | 'oauthExchange'
+  | 'identities'
+  | 'identityLink'
+  | 'identity'
   | 'jwks'
   | 'authorizationServerMetadata';
 
@@ -594,6 +649,20 @@ export interface RoutesOptions {
   passkeyMfaVerify?: string | false;
   /** `POST /passkeys/mfa/enable`. @default 'passkeys/mfa/enable' */
   passkeyMfaEnable?: string | false;
+  /** `GET /oauth/:provider`, the start of a sign-in at a provider (the OAuth routes exist with a provider; must contain `:provider`). @default 'oauth/:provider' */
+  oauthStart?: string | false;
+  /** `GET` (and `POST`, for `form_post` providers) `/oauth/:provider/callback`. @default 'oauth/:provider/callback' */
+  oauthCallback?: string | false;
+  /** `POST /oauth/:provider/token`, sign-in with a provider ID token (native apps). @default 'oauth/:provider/token' */
+  oauthToken?: string | false;
+  /** `POST /oauth/exchange`, the login outcome of a finished provider sign-in for a one-time code. @default 'oauth/exchange' */
+  oauthExchange?: string | false;
+  /** `GET /identities`, the caller's linked provider accounts. @default 'identities' */
+  identities?: string | false;
+  /** `POST /identities/link`, start linking a provider account to the caller. @default 'identities/link' */
+  identityLink?: string | false;
+  /** `DELETE /identities/:id` (must contain `:id`). @default 'identities/:id' */
+  identity?: string | false;
   /**
    * Switch for every account lifecycle route (the eight above). @default true
    */
@@ -972,6 +1041,13 @@ export interface AuthModuleOptions {
    * passkey is a lost way to sign in. @default an in-memory store (`MemoryPasskeyStore`: one instance only)
    */
   passkeyStore?: ProviderOption<PasskeyStore>;
+  /** Social and enterprise sign-in: off unless `oauth.providers` names one. */
+  oauth?: OAuthOptions;
+  /**
+   * Where the links between provider accounts and users live. Use a shared, durable store
+   * (`TypeOrmIdentityStore`) in production. @default an in-memory store (`MemoryIdentityStore`: one instance only)
+   */
+  identityStore?: ProviderOption<IdentityStore>;
   /**
    * OpenTelemetry: a span per use case, counters of outcomes and the latency of store calls, through
    * `@opentelemetry/api` (an optional peer dependency) and the providers the app's SDK registers

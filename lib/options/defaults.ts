@@ -80,6 +80,7 @@ export const AUTH_DEFAULTS = deepFreeze({
   events: { sinks: [], log: false, eventEmitter: true, queueSize: 10_000, batchSize: 100, sinkTimeout: '10s' },
   activity: { retention: '90d', pageSize: 20 },
   passkeys: { enabled: false, rpName: 'nest-gatekeeper', userVerification: 'preferred', maxPerUser: 10, challengeTtl: '5m' },
+  oauth: { providers: {}, returnToOrigins: [], defaultReturnTo: '/', linking: 'verified-email', createUsers: true, stateTtl: '10m' },
   telemetry: true,
 } as const satisfies DefaultsOf<AuthModuleOptions>);
 
@@ -119,6 +120,13 @@ const ROUTE_PATHS = {
   passkeyMfaOptions: 'passkeys/mfa/options',
   passkeyMfaVerify: 'passkeys/mfa/verify',
   passkeyMfaEnable: 'passkeys/mfa/enable',
+  oauthStart: 'oauth/:provider',
+  oauthCallback: 'oauth/:provider/callback',
+  oauthToken: 'oauth/:provider/token',
+  oauthExchange: 'oauth/exchange',
+  identities: 'identities',
+  identityLink: 'identities/link',
+  identity: 'identities/:id',
   jwks: '.well-known/jwks.json',
   authorizationServerMetadata: '.well-known/oauth-authorization-server',
 } as const satisfies Record<AuthRouteName, string>;

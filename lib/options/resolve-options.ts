@@ -26,6 +26,7 @@ import type {
   RevocationOptions,
   AccountMessageTemplate,
   ActivityOptions,
+  OAuthOptions,
   PasskeyOptions,
   EventsOptions,
 } from './auth-module-options.interface.js';
@@ -34,7 +35,8 @@ import { ACCOUNT_MESSAGE_PURPOSES } from '../account/account-messages.js';
 import { AUTH_DEFAULTS as D, AUTH_EXTRAS_DEFAULTS, AUTH_ROUTE_NAMES } from './defaults.js';
 import { bool, deepFreeze, duration, integer, isDict, keysOf, oneOf, Problems, section, text, type Dict } from './option-checks.js';
 import { resolveEncryptionKeys, resolveJwtKeys, resolveJwtKeySet, resolveSecretKeys } from './resolve-keys.js';
-import type { ResolvedAuthOptions, ResolvedAuthRoutes, ResolvedJwtKey } from './resolved-auth-options.js';
+import type { ResolvedAuthOptions, ResolvedAuthRoutes, ResolvedJwtKey, ResolvedOAuthProvider } from './resolved-auth-options.js';
+import type { OAuth2ProviderOptions, OidcProviderOptions } from '../oauth/oauth-provider.js';
 import { DELIVERED_MFA_METHODS, MFA_METHODS, type BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 
 type Resolved = ResolvedAuthOptions;
@@ -88,6 +90,8 @@ const ROOT_KEYS = keysOf<AuthModuleOptions>({
   activity: 1,
   passkeys: 1,
   passkeyStore: 1,
+  oauth: 1,
+  identityStore: 1,
   telemetry: 1,
 });
 const JWT_KEYS = keysOf<JwtOptions>({
@@ -160,6 +164,45 @@ const PASSKEY_KEYS = keysOf<PasskeyOptions>({
   challengeTtl: 1,
 });
 const USER_VERIFICATION = ['required', 'preferred', 'discouraged'] as const;
+const OAUTH_KEYS = keysOf<OAuthOptions>({
+  providers: 1,
+  baseUrl: 1,
+  returnToOrigins: 1,
+  defaultReturnTo: 1,
+  linking: 1,
+  createUsers: 1,
+  stateTtl: 1,
+});
+const OIDC_PROVIDER_KEYS = keysOf<OidcProviderOptions>({
+  type: 1,
+  issuer: 1,
+  clientId: 1,
+  clientSecret: 1,
+  tokenEndpointAuthMethod: 1,
+  scopes: 1,
+  label: 1,
+  audiences: 1,
+  responseMode: 1,
+  authorizationParams: 1,
+  trustEmail: 1,
+});
+const OAUTH2_PROVIDER_KEYS = keysOf<OAuth2ProviderOptions>({
+  type: 1,
+  clientId: 1,
+  clientSecret: 1,
+  tokenEndpointAuthMethod: 1,
+  scopes: 1,
+  label: 1,
+  authorizationEndpoint: 1,
+  tokenEndpoint: 1,
+  profile: 1,
+  authorizationParams: 1,
+});
+const LINKING = ['verified-email', 'never'] as const;
+const TOKEN_AUTH_METHODS = ['client_secret_post', 'client_secret_basic'] as const;
+const RESPONSE_MODES = ['query', 'form_post'] as const;
+/** A provider's name: the `:provider` of the routes. */
+const PROVIDER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const MESSAGES_KEYS = keysOf<NonNullable<ResponsesOptions['messages']>>({ login: 1, refresh: 1, logout: 1, logoutAll: 1 });
 
 /**
@@ -198,6 +241,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions | undefined): Resolved
     events: resolveEvents(p, root.events),
     activity: resolveActivity(p, root.activity, root.activityStore),
     passkeys: resolvePasskeys(p, root.passkeys),
+    oauth: resolveOAuth(p, root.oauth),
     telemetry: bool(p, 'telemetry', root.telemetry, D.telemetry),
   };
   if (p.list.length > 0) throw new AuthConfigError(p.list);
@@ -648,6 +692,159 @@ function passkeyOrigin(value: unknown, rpId: string): string | null {
   return url.origin;
 }
 
+function resolveOAuth(p: Problems, raw: unknown): Resolved['oauth'] {
+  const oauth = section(p, raw, 'oauth', OAUTH_KEYS);
+  const rawProviders = oauth.providers ?? {};
+  if (!isDict(rawProviders)) p.add('oauth.providers', 'must be an object of providers by name');
+  const providers: ResolvedOAuthProvider[] = [];
+  for (const [name, value] of Object.entries(isDict(rawProviders) ? rawProviders : {})) {
+    const provider = resolveOAuthProvider(p, name, value);
+    if (!PROVIDER_NAME.test(name) || name === 'exchange') {
+      p.add(`oauth.providers.${name}`, "the name must be 1 to 32 lower-case letters, digits and '-' (not 'exchange')");
+    } else if (provider !== undefined) providers.push(provider);
+  }
+  const baseUrl = oauth.baseUrl === undefined ? '' : (appUrl(oauth.baseUrl) ?? '');
+  if (oauth.baseUrl !== undefined && baseUrl === '') {
+    p.add(
+      'oauth.baseUrl',
+      'must be an absolute https URL (http only on localhost or a loopback address) without query, fragment or trailing slash',
+    );
+  }
+  if (isDict(rawProviders) && Object.keys(rawProviders).length > 0 && oauth.baseUrl === undefined) {
+    p.add(
+      'oauth.baseUrl',
+      "is required with a provider (the app's public URL the callback URLs are built on, e.g. 'https://api.example.com')",
+    );
+  }
+  if (oauth.returnToOrigins !== undefined && !Array.isArray(oauth.returnToOrigins))
+    p.add('oauth.returnToOrigins', 'must be an array of origins');
+  const origins = baseUrl === '' ? [] : [new URL(baseUrl).origin];
+  for (const [i, value] of ((Array.isArray(oauth.returnToOrigins) ? oauth.returnToOrigins : []) as unknown[]).entries()) {
+    const origin = typeof value === 'string' ? appUrl(value) : null;
+    if (origin === null || new URL(origin).origin !== origin) {
+      p.add(
+        `oauth.returnToOrigins[${i}]`,
+        "must be an https origin (http only on localhost or loopback) without path, e.g. 'https://app.example.com'",
+      );
+    } else if (!origins.includes(origin)) origins.push(origin);
+  }
+  const defaultReturnTo = text(p, 'oauth.defaultReturnTo', oauth.defaultReturnTo, D.oauth.defaultReturnTo);
+  const stateTtlMs = duration(p, 'oauth.stateTtl', oauth.stateTtl, D.oauth.stateTtl);
+  if (stateTtlMs < 60_000 || stateTtlMs > 1_800_000) p.add('oauth.stateTtl', 'must be between 1m and 30m');
+  return {
+    providers,
+    baseUrl,
+    returnToOrigins: origins,
+    defaultReturnTo,
+    linking: oneOf(p, 'oauth.linking', oauth.linking, LINKING, D.oauth.linking),
+    createUsers: bool(p, 'oauth.createUsers', oauth.createUsers, D.oauth.createUsers),
+    stateTtlMs,
+  };
+}
+
+/** One provider of `oauth.providers`; `undefined` when it has problems. */
+function resolveOAuthProvider(p: Problems, name: string, raw: unknown): ResolvedOAuthProvider | undefined {
+  const path = `oauth.providers.${name}`;
+  const before = p.list.length;
+  if (!isDict(raw) || (raw.type !== 'oidc' && raw.type !== 'oauth2')) {
+    p.add(path, "must be a provider: { type: 'oidc', issuer, clientId, … }, { type: 'oauth2', … } or a preset (oauthProviders.google(…))");
+    return undefined;
+  }
+  const provider = section(p, raw, path, raw.type === 'oidc' ? OIDC_PROVIDER_KEYS : OAUTH2_PROVIDER_KEYS);
+  const clientId = text(p, `${path}.clientId`, provider.clientId, '');
+  if (clientId === '') p.add(`${path}.clientId`, 'is required');
+  if (provider.clientSecret !== undefined && (typeof provider.clientSecret !== 'string' || provider.clientSecret === '')) {
+    p.add(`${path}.clientSecret`, 'must be a non-empty string');
+  }
+  const scopes = stringList(p, `${path}.scopes`, provider.scopes, raw.type === 'oidc' ? ['openid', 'email', 'profile'] : []);
+  if (raw.type === 'oidc' && !scopes.includes('openid')) p.add(`${path}.scopes`, "must include 'openid'");
+  const params = provider.authorizationParams ?? {};
+  if (!isDict(params) || Object.values(params).some((v) => typeof v !== 'string'))
+    p.add(`${path}.authorizationParams`, 'must be an object of strings');
+  const reserved = ['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'client_id', 'response_type', 'scope'];
+  for (const key of Object.keys(isDict(params) ? params : {})) {
+    if (reserved.includes(key)) p.add(`${path}.authorizationParams.${key}`, 'is set by the module');
+  }
+  const common = {
+    name,
+    label: text(p, `${path}.label`, provider.label, name),
+    clientId,
+    ...(typeof provider.clientSecret === 'string' ? { clientSecret: provider.clientSecret } : {}),
+    scopes,
+    tokenEndpointAuthMethod: oneOf(
+      p,
+      `${path}.tokenEndpointAuthMethod`,
+      provider.tokenEndpointAuthMethod,
+      TOKEN_AUTH_METHODS,
+      'client_secret_post',
+    ),
+    authorizationParams: (isDict(params) ? params : {}) as Record<string, string>,
+  };
+  if (raw.type === 'oidc') {
+    const issuer = typeof provider.issuer === 'string' ? appUrl(provider.issuer, true) : null;
+    if (issuer === null) p.add(`${path}.issuer`, 'must be the https issuer URL (http only on localhost or a loopback address)');
+    if (typeof provider.issuer === 'string' && /\/(common|organizations|consumers)\/v2\.0$/.test(provider.issuer)) {
+      p.add(
+        `${path}.issuer`,
+        'names no tenant: use the tenant id (multi-tenant endpoints have no single issuer to check ID tokens against)',
+      );
+    }
+    const resolved: ResolvedOAuthProvider = {
+      type: 'oidc',
+      ...common,
+      issuer: typeof provider.issuer === 'string' ? provider.issuer : '',
+      audiences: stringList(p, `${path}.audiences`, provider.audiences, []),
+      responseMode: oneOf(p, `${path}.responseMode`, provider.responseMode, RESPONSE_MODES, 'query'),
+      trustEmail: bool(p, `${path}.trustEmail`, provider.trustEmail, false),
+    };
+    return p.list.length > before ? undefined : resolved;
+  }
+  for (const key of ['authorizationEndpoint', 'tokenEndpoint'] as const) {
+    if (typeof provider[key] !== 'string' || appUrl(provider[key], true) === null)
+      p.add(`${path}.${key}`, 'must be an https URL (http only on localhost or loopback)');
+  }
+  if (typeof provider.profile !== 'function') p.add(`${path}.profile`, 'must be a function (accessToken) => Promise<OAuthProfile>');
+  const resolved: ResolvedOAuthProvider = {
+    type: 'oauth2',
+    ...common,
+    authorizationEndpoint: provider.authorizationEndpoint as string,
+    tokenEndpoint: provider.tokenEndpoint as string,
+    profile: provider.profile as OAuth2ProviderOptions['profile'],
+  };
+  return p.list.length > before ? undefined : resolved;
+}
+
+/** A list of non-empty strings (at most 50), or `fallback` when not given. */
+function stringList(p: Problems, path: string, value: unknown, fallback: string[]): string[] {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value) || value.length > 50 || value.some((v) => typeof v !== 'string' || v === '' || v.length > 256)) {
+    p.add(path, 'must be an array of non-empty strings');
+    return fallback;
+  }
+  return [...(value as string[])];
+}
+
+/**
+ * `value` when it is an absolute https URL, or http on localhost or a loopback address, with no
+ * query, fragment, credentials or trailing slash (`withPath`: any path, e.g. an issuer's); `null`
+ * otherwise.
+ */
+function appUrl(value: unknown, withPath = false): string | null {
+  if (typeof value !== 'string') return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  const local =
+    url.hostname === 'localhost' || url.hostname.endsWith('.localhost') || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) return null;
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return null;
+  if (!withPath && (value.endsWith('/') || value.includes('?') || value.includes('#'))) return null;
+  return withPath ? value : url.href.replace(/\/$/, '') === value ? value : null;
+}
+
 function resolveRevocation(p: Problems, raw: unknown): Resolved['revocation'] {
   const revocation = section(p, raw, 'revocation', REVOCATION_KEYS);
   const pollIntervalMs = duration(p, 'revocation.pollInterval', revocation.pollInterval, D.revocation.pollInterval);
@@ -775,8 +972,13 @@ export function resolveAuthRoutes(extras: AuthModuleExtras): ResolvedAuthRoutes 
   if (paths.sessions === null) paths.session = null;
   if (paths.mfaDevices === null) paths.mfaDevice = null;
   if (paths.passkeys === null) paths.passkey = null;
-  for (const name of ['session', 'mfaDevice', 'passkey'] as const) {
+  if (paths.identities === null) paths.identity = null;
+  for (const name of ['session', 'mfaDevice', 'passkey', 'identity'] as const) {
     if (paths[name] !== null && !paths[name].split('/').includes(':id')) p.add(`routes.${name}`, "must contain the ':id' segment");
+  }
+  for (const name of ['oauthStart', 'oauthCallback', 'oauthToken'] as const) {
+    if (paths[name] !== null && !paths[name].split('/').includes(':provider'))
+      p.add(`routes.${name}`, "must contain the ':provider' segment");
   }
   const resolved: ResolvedAuthRoutes = {
     prefix: clean('routes.prefix', routes.prefix, defaults.prefix),

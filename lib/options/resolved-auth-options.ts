@@ -5,6 +5,7 @@ import type { AccountMessagePurpose } from '../account/account-messages.js';
 import type { BuiltInMfaMethod } from '../mfa/mfa-methods.js';
 import type { AccountMessageTemplate } from './auth-module-options.interface.js';
 import type { PublicUser } from '../users/public-user.js';
+import type { OAuthProviderOptions } from '../oauth/oauth-provider.js';
 import type { AuthEventType } from '../events/auth-event.js';
 
 /**
@@ -162,9 +163,30 @@ export interface ResolvedAuthOptions {
     readonly maxPerUser: number;
     readonly challengeTtlMs: number;
   };
+  readonly oauth: {
+    /** The providers, in the order given; empty when social sign-in is off. */
+    readonly providers: readonly ResolvedOAuthProvider[];
+    /** `''` when no provider is configured. */
+    readonly baseUrl: string;
+    /** Origins `returnTo` may point at: `baseUrl`'s and `returnToOrigins`. */
+    readonly returnToOrigins: readonly string[];
+    readonly defaultReturnTo: string;
+    readonly linking: 'verified-email' | 'never';
+    readonly createUsers: boolean;
+    readonly stateTtlMs: number;
+  };
   /** Whether to load `@opentelemetry/api` (see `AuthTelemetry`). */
   readonly telemetry: boolean;
 }
+
+/** A provider of `oauth.providers`, checked, with its name and defaults filled in. */
+export type ResolvedOAuthProvider = OAuthProviderOptions & {
+  readonly name: string;
+  readonly label: string;
+  readonly scopes: readonly string[];
+  readonly tokenEndpointAuthMethod: 'client_secret_post' | 'client_secret_basic';
+  readonly authorizationParams: Readonly<Record<string, string>>;
+};
 
 /** One key of the resolved key set. */
 export interface ResolvedJwtKey {

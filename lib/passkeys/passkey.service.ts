@@ -19,6 +19,8 @@ import type { TokenGrant } from '../transport/token-transport.js';
 import { toClientContext, type ClientContext } from '../transport/client-address.js';
 import { parseIdentifier } from '../users/identifiers.js';
 import { PasswordChecks } from '../users/password-checks.js';
+import { Reauthentication } from '../users/reauthentication.js';
+import { SignInMethods } from '../users/sign-in-methods.js';
 import { toPublicUser } from '../users/public-user.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import { PasskeyVerifier } from './passkey-verifier.js';
@@ -63,6 +65,8 @@ export class PasskeyService {
     @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
     private readonly verifier: PasskeyVerifier,
     private readonly passwords: PasswordChecks,
+    private readonly reauthentication: Reauthentication,
+    private readonly signInMethods: SignInMethods,
     private readonly mfa: MfaService,
     private readonly sessions: SessionService,
     private readonly trustedDevices: TrustedDeviceService,
@@ -84,12 +88,7 @@ export class PasskeyService {
     proof: { password?: string; mfaCode?: string },
     client: ClientContext,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    if ((proof.password === undefined) === (proof.mfaCode === undefined)) {
-      throw new AuthException('VALIDATION_FAILED', {
-        errors: [{ field: 'password', message: 'send the password or mfaCode (one of them)' }],
-      });
-    }
-    const user = await this.reauthenticate(principal, proof, client);
+    const user = await this.reauthentication.prove(principal, proof, client, 'passkey-register');
     const existing = await this.verifier.store.listByUser(user.id);
     if (existing.length >= this.options.passkeys.maxPerUser) throw tooManyPasskeys(this.options.passkeys.maxPerUser);
     return this.verifier.creationOptions(user, registrationBinding(principal), existing);
@@ -133,8 +132,9 @@ export class PasskeyService {
    * Deletes one of the caller's passkeys (404 for another user's). The last one is kept (409
    * `PASSKEY_IN_USE`) while passkeys are one of the caller's second factors: turn that off first.
    * Checked again after the deletion (concurrent deletions, or the factor turned on meanwhile): a
-   * deletion that left none behind a passkey second factor is undone. Every account keeps its
-   * password, so a deletion never leaves it without a way to sign in.
+   * deletion that left none behind a passkey second factor is undone. 409 `LAST_SIGN_IN_METHOD` for
+   * the last way into an account without a password (made from a provider sign-in) when no provider
+   * account is linked any more.
    */
   @Traced('gatekeeper.passkey.delete')
   async remove(principal: AuthPrincipal, id: string, client: ClientContext): Promise<void> {
@@ -143,12 +143,17 @@ export class PasskeyService {
     const passkey = mine.find((p) => p.id === id);
     if (passkey === undefined) throw new AuthException('NOT_FOUND', { detail: 'No such passkey.' });
     if (mine.length === 1 && user.mfaMethods.includes(PASSKEY_METHOD)) throw new AuthException('PASSKEY_IN_USE');
+    if (!(await this.signInMethods.keepsOneAfter(user.id, { passkeys: 1 }))) throw new AuthException('LAST_SIGN_IN_METHOD');
     if (!(await this.verifier.store.delete(user.id, id))) throw new AuthException('NOT_FOUND', { detail: 'No such passkey.' });
     // Write, then read what a concurrent writer may have changed (it does the same the other way).
-    const [now, left] = await Promise.all([this.requireUser(user.id), this.verifier.store.listByUser(user.id)]);
-    if (left.length === 0 && now.mfaMethods.includes(PASSKEY_METHOD)) {
+    const [now, left, keepsOne] = await Promise.all([
+      this.requireUser(user.id),
+      this.verifier.store.listByUser(user.id),
+      this.signInMethods.keepsOneAfter(user.id, {}),
+    ]);
+    if ((left.length === 0 && now.mfaMethods.includes(PASSKEY_METHOD)) || !keepsOne) {
       await this.verifier.store.add(passkey, this.options.passkeys.maxPerUser);
-      throw new AuthException('PASSKEY_IN_USE');
+      throw new AuthException(keepsOne ? 'PASSKEY_IN_USE' : 'LAST_SIGN_IN_METHOD');
     }
     this.events.emit('passkey.removed', { userId: user.id, sessionId: principal.sessionId, reason: 'user', context: client });
   }
@@ -299,35 +304,6 @@ export class PasskeyService {
     return async () => {
       await this.counters.decrement(key, this.clock.now(), state.resetAt);
     };
-  }
-
-  /**
-   * The caller, after the password, or a code of their authenticator app (400
-   * `MFA_METHOD_UNAVAILABLE` for `mfaCode` on an account without one: a code of nothing proves nothing).
-   */
-  private async reauthenticate(
-    principal: AuthPrincipal,
-    proof: { password?: string; mfaCode?: string },
-    client: ClientContext,
-  ): Promise<AuthUser> {
-    if (proof.mfaCode !== undefined) {
-      const user = await this.requireUser(principal.id);
-      if (!(await this.mfa.usableMethods(user)).includes('totp')) {
-        throw new AuthException('MFA_METHOD_UNAVAILABLE', { detail: 'This account has no authenticator app: give the password.' });
-      }
-      await this.mfa.verifyStepUp(user, proof.mfaCode, client.ip, 'passkey-register');
-      return user;
-    }
-    const password = proof.password ?? '';
-    this.passwords.assertLength(password);
-    const permit = this.passwords.reserve();
-    try {
-      const user = await this.requireUser(principal.id);
-      await this.passwords.checkPassword(user, password, client.ip, permit, 'The password is wrong.');
-      return user;
-    } finally {
-      permit.release();
-    }
   }
 
   /** Whether the identifier of a username-first sign-in names `user`. */

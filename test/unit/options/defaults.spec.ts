@@ -98,6 +98,7 @@ const DESCRIBED = {
     'emailSender',
     'activityStore',
     'passkeyStore',
+    'identityStore',
     'activity.types',
   ],
   AuthModuleExtras: [],

@@ -8,6 +8,7 @@ import { AuthModule } from '../../../lib/auth.module.js';
 import { AuthConfigError } from '../../../lib/errors/auth-config.error.js';
 import type { AuthModuleExtras, AuthModuleOptions } from '../../../lib/options/auth-module-options.interface.js';
 import { resolveAuthOptions, resolveAuthRoutes } from '../../../lib/options/resolve-options.js';
+import { oauthProviders } from '../../../lib/oauth/oauth-provider.js';
 import type { ResolvedAuthOptions, ResolvedJwtKey } from '../../../lib/options/resolved-auth-options.js';
 
 /** The active key of a resolved (unscheduled) key set. */
@@ -152,6 +153,15 @@ describe('resolveAuthOptions', () => {
           userVerification: 'preferred',
           maxPerUser: 10,
           challengeTtlMs: 300_000,
+        },
+        oauth: {
+          providers: [],
+          baseUrl: '',
+          returnToOrigins: [],
+          defaultReturnTo: '/',
+          linking: 'verified-email',
+          createUsers: true,
+          stateTtlMs: 600_000,
         },
       });
     });
@@ -581,6 +591,13 @@ describe('resolveAuthRoutes', () => {
         passkeyMfaOptions: 'passkeys/mfa/options',
         passkeyMfaVerify: 'passkeys/mfa/verify',
         passkeyMfaEnable: 'passkeys/mfa/enable',
+        oauthStart: 'oauth/:provider',
+        oauthCallback: 'oauth/:provider/callback',
+        oauthToken: 'oauth/:provider/token',
+        oauthExchange: 'oauth/exchange',
+        identities: 'identities',
+        identityLink: 'identities/link',
+        identity: 'identities/:id',
         jwks: '.well-known/jwks.json',
         authorizationServerMetadata: '.well-known/oauth-authorization-server',
       },
@@ -769,5 +786,67 @@ describe('resolveAuthOptions: passkeys', () => {
     );
     // Off: nothing is required.
     expect(resolveAuthOptions(opts({ passkeys: { enabled: false } })).passkeys.enabled).toBe(false);
+  });
+});
+
+describe('resolveAuthOptions: oauth (social sign-in)', () => {
+  const provider = { type: 'oidc', issuer: 'https://accounts.example.com', clientId: 'app', clientSecret: 'secret' };
+  const with_ = (oauth: Record<string, unknown>): AuthModuleOptions => opts({ oauth: { baseUrl: 'https://api.example.com', ...oauth } });
+
+  it('resolves providers (presets included) with their defaults, and the allowed return origins', () => {
+    const resolved = resolveAuthOptions(
+      with_({
+        providers: { corp: provider, github: oauthProviders.github({ clientId: 'gh', clientSecret: 's' }) },
+        returnToOrigins: ['https://app.example.com'],
+      }),
+    ).oauth;
+    expect(resolved.providers.map((p) => [p.name, p.label, p.type, [...p.scopes]])).toEqual([
+      ['corp', 'corp', 'oidc', ['openid', 'email', 'profile']],
+      ['github', 'GitHub', 'oauth2', ['read:user', 'user:email']],
+    ]);
+    expect(resolved.returnToOrigins).toEqual(['https://api.example.com', 'https://app.example.com']);
+    expect(resolved.providers[0]).toMatchObject({
+      tokenEndpointAuthMethod: 'client_secret_post',
+      responseMode: 'query',
+      trustEmail: false,
+    });
+  });
+
+  it('refuses what would make the flow unsafe or unroutable: plain http off loopback, a multi-tenant issuer, no baseUrl, bad names, reserved parameters', () => {
+    const problems = configError(() =>
+      resolveAuthOptions(
+        opts({
+          oauth: {
+            providers: {
+              Bad_Name: provider,
+              exchange: provider,
+              plain: { ...provider, issuer: 'http://idp.example.com' },
+              entra: oauthProviders.microsoft({ tenant: 'common', clientId: 'x' }),
+              noOpenid: { ...provider, scopes: ['email'] },
+              sneaky: { ...provider, authorizationParams: { state: 'fixed' } },
+              gh: { type: 'oauth2', clientId: 'x', authorizationEndpoint: 'https://gh/authorize', tokenEndpoint: 'ftp://gh/token' },
+            },
+            returnToOrigins: ['https://app.example.com/path', 'http://evil.example'],
+            stateTtl: '1h',
+          },
+        }),
+      ),
+    ).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^oauth\.providers\.Bad_Name: the name must be/),
+        expect.stringMatching(/^oauth\.providers\.exchange: the name must be/),
+        expect.stringMatching(/^oauth\.providers\.plain\.issuer: must be the https issuer URL/),
+        expect.stringMatching(/^oauth\.providers\.entra\.issuer: names no tenant/),
+        expect.stringMatching(/^oauth\.providers\.noOpenid\.scopes: must include 'openid'/),
+        expect.stringMatching(/^oauth\.providers\.sneaky\.authorizationParams\.state: is set by the module/),
+        expect.stringMatching(/^oauth\.providers\.gh\.tokenEndpoint: must be an https URL/),
+        expect.stringMatching(/^oauth\.providers\.gh\.profile: must be a function/),
+        expect.stringMatching(/^oauth\.baseUrl: is required with a provider/),
+        expect.stringMatching(/^oauth\.returnToOrigins\[0\]: must be an https origin/),
+        expect.stringMatching(/^oauth\.returnToOrigins\[1\]: must be an https origin/),
+        expect.stringMatching(/^oauth\.stateTtl: must be between 1m and 30m/),
+      ]),
+    );
   });
 });

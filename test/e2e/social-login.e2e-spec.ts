@@ -1,0 +1,380 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Response } from 'supertest';
+import { AuthEvents, IDENTITY_STORE, type AuthEvent, type AuthModuleOptions, type IdentityStore } from '../../lib/index.js';
+import { cookieHeader, setCookies } from '../fixtures/cookie-jar.js';
+import { EventRecorder } from '../fixtures/event-recorder.js';
+import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
+import { startTestIdp, type TestIdp } from '../fixtures/oidc-provider.js';
+
+const BASE = 'http://localhost:3000';
+const SPA = 'http://localhost:5173';
+const CALLBACK = `${BASE}/auth/oauth/idp/callback`;
+const STATE_COOKIE = 'gk_oauth_state';
+
+function problem(res: Response, status: number, code: string): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+}
+
+const bearer = (token: string): [string, string] => ['Authorization', `Bearer ${token}`];
+
+describe('social sign-in against a real OpenID provider (oidc-provider on loopback)', () => {
+  let idp: TestIdp;
+  let t: MfaTestApp;
+  let events: EventRecorder;
+
+  beforeAll(async () => {
+    idp = await startTestIdp([
+      {
+        client_id: 'gatekeeper',
+        client_secret: 'gatekeeper-secret',
+        redirect_uris: [CALLBACK],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    ]);
+  });
+  afterAll(() => idp.close());
+  afterEach(async () => {
+    idp.accounts.clear();
+    await t.close();
+  });
+
+  const start = async (oauth: Partial<NonNullable<AuthModuleOptions['oauth']>> = {}, options: Partial<AuthModuleOptions> = {}) => {
+    events = new EventRecorder();
+    t = await createMfaTestApp({
+      options: {
+        oauth: {
+          baseUrl: BASE,
+          returnToOrigins: [SPA],
+          providers: {
+            idp: { type: 'oidc', issuer: idp.issuer, clientId: 'gatekeeper', clientSecret: 'gatekeeper-secret', label: 'Test IdP' },
+          },
+          ...oauth,
+        },
+        events: { sinks: [events] },
+        ...options,
+      },
+    });
+  };
+  const ofType = async (type: AuthEvent['type']): Promise<AuthEvent[]> => {
+    await t.app.get(AuthEvents).flush(5_000);
+    return events.all.filter((e) => e.type === type);
+  };
+
+  /** `GET /auth/oauth/idp`: the provider URL and the state cookie. */
+  const begin = async (query = '') => {
+    const res = await t.http.get(`/auth/oauth/idp${query}`);
+    expect(res.status).toBe(302);
+    const cookie = setCookies(res).get(STATE_COOKIE);
+    expect(cookie).toBeDefined();
+    return { url: new URL(res.headers.location), cookie: cookie!.value!, res };
+  };
+  /** Replays the provider's redirect on the app, with the state cookie. */
+  const callback = (back: URL, cookie: string | undefined) => {
+    const req = t.http.get(`${back.pathname}${back.search}`);
+    return cookie === undefined ? req : req.set('Cookie', cookieHeader({ [STATE_COOKIE]: cookie }));
+  };
+  /** A whole browser sign-in as `login` at the provider; resolves the callback's response. */
+  const signIn = async (login: string, query = '') => {
+    const { url, cookie } = await begin(query);
+    return callback(await idp.signIn(url.href, login), cookie);
+  };
+  const codeOf = (res: Response): string => {
+    expect(res.status).toBe(302);
+    const code = new URLSearchParams(new URL(res.headers.location).hash.slice(1)).get('oauth_code');
+    expect(code).toEqual(expect.any(String));
+    return code!;
+  };
+  const exchange = (code: string) => t.http.post('/auth/oauth/exchange').send({ code });
+  const verifyLocalEmail = (id: string) => t.users.setEmailVerified(id, true);
+
+  it('runs the code flow with PKCE (S256), state and nonce, makes a verified account without a password, and signs it in again', async () => {
+    await start();
+    const { url, res } = await begin();
+    expect(url.origin).toBe(idp.issuer);
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(url.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(url.searchParams.get('nonce')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(url.searchParams.get('redirect_uri')).toBe(CALLBACK);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const line = setCookies(res).get(STATE_COOKIE)!;
+    expect(line.raw).toMatch(/HttpOnly/i);
+    expect(line.raw).toMatch(/Path=\/auth\/oauth\/idp\/callback/);
+    expect(line.raw).toMatch(/SameSite=Lax/i);
+    expect(line.maxAge).toBe(600);
+
+    idp.accounts.set('jane', { email: 'Jane.Doe@Example.com', email_verified: true, name: 'Jane' });
+    const first = await signIn('jane');
+    expect(first.headers.location).toMatch(new RegExp(`^${BASE}/#oauth_code=`));
+    // The state cookie is deleted by the callback.
+    expect(setCookies(first).get(STATE_COOKIE)?.maxAge).toBe(0);
+    const tokens = await exchange(codeOf(first));
+    expect(tokens.status).toBe(200);
+    const me = await t.http.get('/auth/me').set(...bearer(tokens.body.accessToken));
+    expect(me.body).toMatchObject({ email: 'jane.doe@example.com', emailVerified: true });
+    // No password: a password login on it fails like a wrong one.
+    const user = (await t.users.findByEmail('jane.doe@example.com'))!;
+    problem(await t.http.post('/auth/login').send({ username: user.username, password: 'anything-at-all' }), 401, 'INVALID_CREDENTIALS');
+
+    const again = await exchange(codeOf(await signIn('jane')));
+    expect(again.status).toBe(200);
+    const meAgain = await t.http.get('/auth/me').set(...bearer(again.body.accessToken));
+    expect(meAgain.body.id).toBe(me.body.id);
+    expect(await ofType('identity.linked')).toEqual([expect.objectContaining({ userId: me.body.id, provider: 'idp', reason: 'sign_in' })]);
+    expect(await ofType('login.succeeded')).toHaveLength(2);
+  });
+
+  it('cookie mode: the callback writes the session cookies and redirects to returnTo', async () => {
+    await start({}, { accessTokenType: 'cookie' });
+    const res = await signIn('cookie-user', `?returnTo=${encodeURIComponent(`${SPA}/app?tab=1`)}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe(`${SPA}/app?tab=1`);
+    const cookies = setCookies(res);
+    expect(cookies.get('access_token')?.raw).toMatch(/HttpOnly/i);
+    expect(cookies.get('refresh_token')?.value).toEqual(expect.any(String));
+  });
+
+  it('state tampering: a changed state, a missing or forged cookie, or another flow’s cookie is refused before the code is used', async () => {
+    await start();
+    const a = await begin();
+    const back = await idp.signIn(a.url.href, 'mallory');
+    const changed = new URL(back);
+    changed.searchParams.set('state', 'x'.repeat(43));
+    problem(await callback(changed, a.cookie), 400, 'OAUTH_STATE_INVALID');
+    problem(await callback(back, undefined), 400, 'OAUTH_STATE_INVALID');
+    const [payload, mac] = a.cookie.split('.') as [string, string];
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), returnTo: 'https://evil.example/' }),
+    ).toString('base64url');
+    problem(await callback(back, `${forged}.${mac}`), 400, 'OAUTH_STATE_INVALID');
+    const b = await begin();
+    problem(await callback(back, b.cookie), 400, 'OAUTH_STATE_INVALID');
+    // The untouched pair still works: nothing above used it up.
+    expect(codeOf(await callback(back, a.cookie))).toEqual(expect.any(String));
+  });
+
+  it('nonce tampering: an ID token issued for another nonce is refused (ID-token injection)', async () => {
+    await start();
+    const { url, cookie } = await begin();
+    url.searchParams.set('nonce', 'attacker-chosen-nonce-0123456789');
+    problem(await callback(await idp.signIn(url.href, 'mallory'), cookie), 401, 'OAUTH_FAILED');
+    expect(await t.users.findByEmail('mallory@idp.test')).toBeNull();
+  });
+
+  it('PKCE tampering: a code issued for another code_challenge is not redeemed (code injection)', async () => {
+    await start();
+    const { url, cookie } = await begin();
+    url.searchParams.set('code_challenge', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    problem(await callback(await idp.signIn(url.href, 'mallory'), cookie), 401, 'OAUTH_FAILED');
+  });
+
+  it('replayed callback: the same code, state and cookie sign in once', async () => {
+    await start();
+    const { url, cookie } = await begin();
+    const back = await idp.signIn(url.href, 'replay');
+    expect(codeOf(await callback(back, cookie))).toEqual(expect.any(String));
+    problem(await callback(back, cookie), 400, 'OAUTH_STATE_INVALID');
+  });
+
+  it('replayed exchange code: the one-time code signs in once, and not after 60 seconds', async () => {
+    await start();
+    const code = codeOf(await signIn('once'));
+    expect((await exchange(code)).status).toBe(200);
+    problem(await exchange(code), 400, 'OAUTH_STATE_INVALID');
+    const late = codeOf(await signIn('once'));
+    t.clock.advanceSeconds(61);
+    problem(await exchange(late), 400, 'OAUTH_STATE_INVALID');
+  });
+
+  it('provider errors are a clear 4xx: access_denied, a missing code, a bogus code', async () => {
+    await start();
+    const { url, cookie } = await begin();
+    const state = url.searchParams.get('state')!;
+    const denied = new URL(`${CALLBACK}?error=access_denied&state=${state}&iss=${encodeURIComponent(idp.issuer)}`);
+    problem(await callback(denied, cookie), 401, 'OAUTH_FAILED');
+    const second = await begin();
+    const bogus = new URL(`${CALLBACK}?code=bogus&state=${second.url.searchParams.get('state')}&iss=${encodeURIComponent(idp.issuer)}`);
+    problem(await callback(bogus, second.cookie), 401, 'OAUTH_FAILED');
+    problem(await t.http.get('/auth/oauth/nope'), 404, 'NOT_FOUND');
+  });
+
+  it('pre-registration takeover: an unverified provider e-mail never links to a local account, nor is it looked up', async () => {
+    await start();
+    await verifyLocalEmail('u-emily');
+    idp.accounts.set('attacker', { email: 'emily.johnson@example.com', email_verified: false });
+    problem(await signIn('attacker'), 403, 'OAUTH_EMAIL_UNVERIFIED');
+    idp.accounts.set('nobody', { email: 'nobody-here@example.com', email_verified: false });
+    // The same answer whether or not an account has the address.
+    problem(await signIn('nobody'), 403, 'OAUTH_EMAIL_UNVERIFIED');
+    expect(await t.app.get<IdentityStore>(IDENTITY_STORE).listByUser('u-emily')).toEqual([]);
+    expect(await t.users.findByEmail('nobody-here@example.com')).toBeNull();
+  });
+
+  it('pre-registration takeover: a verified provider e-mail does not link to a local account whose address was never verified', async () => {
+    await start();
+    idp.accounts.set('victim', { email: 'emily.johnson@example.com', email_verified: true });
+    problem(await signIn('victim'), 409, 'OAUTH_EMAIL_IN_USE');
+    expect(await t.app.get<IdentityStore>(IDENTITY_STORE).listByUser('u-emily')).toEqual([]);
+  });
+
+  it("links by verified e-mail when both sides verified it; with linking 'never' it does not", async () => {
+    await start();
+    await verifyLocalEmail('u-emily');
+    idp.accounts.set('emily-at-idp', { email: 'emily.johnson@example.com', email_verified: true });
+    const tokens = await exchange(codeOf(await signIn('emily-at-idp')));
+    const me = await t.http.get('/auth/me').set(...bearer(tokens.body.accessToken));
+    expect(me.body.id).toBe('u-emily');
+    expect(await ofType('identity.linked')).toEqual([expect.objectContaining({ userId: 'u-emily', reason: 'verified_email' })]);
+    await t.close();
+
+    await start({ linking: 'never' });
+    await verifyLocalEmail('u-emily');
+    problem(await signIn('emily-at-idp'), 409, 'OAUTH_EMAIL_IN_USE');
+  });
+
+  it('a user with TOTP still gets the second step after a social login', async () => {
+    await start();
+    await verifyLocalEmail(MFA_USERS.totp.id);
+    idp.accounts.set('totp-at-idp', { email: MFA_USERS.totp.email, email_verified: true });
+    const pending = await exchange(codeOf(await signIn('totp-at-idp')));
+    expect(pending.status).toBe(200);
+    expect(pending.body).toMatchObject({ isRequiresMfa: true, mfaToken: expect.any(String) });
+    expect(pending.body.accessToken).toBeUndefined();
+    const done = await t.http.post('/auth/mfa/verify').send({ mfaToken: pending.body.mfaToken, method: 'totp', code: t.totpCode() });
+    expect(done.status).toBe(200);
+    expect(done.body.accessToken).toEqual(expect.any(String));
+  });
+
+  it('a user with TOTP gets the second step in cookie mode too (no session cookie on the callback)', async () => {
+    await start({}, { accessTokenType: 'cookie' });
+    await verifyLocalEmail(MFA_USERS.totp.id);
+    idp.accounts.set('totp-at-idp', { email: MFA_USERS.totp.email, email_verified: true });
+    const res = await signIn('totp-at-idp');
+    expect(setCookies(res).get('access_token')).toBeUndefined();
+    expect((await exchange(codeOf(res))).body).toMatchObject({ isRequiresMfa: true });
+  });
+
+  it('open redirect: returnTo outside the allow-list is refused before anything is started', async () => {
+    await start();
+    for (const target of [
+      'https://evil.example/',
+      '//evil.example/x',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      `${SPA}.evil.example/`,
+      'http://user@localhost:3000/',
+    ]) {
+      problem(await t.http.get(`/auth/oauth/idp?returnTo=${encodeURIComponent(target)}`), 400, 'RETURN_TO_INVALID');
+    }
+    problem(await t.http.get('/auth/oauth/idp?returnTo=a&returnTo=b'), 400, 'RETURN_TO_INVALID');
+    const res = await signIn('someone', `?returnTo=${encodeURIComponent('/account?x=1#old')}`);
+    expect(res.headers.location).toMatch(new RegExp(`^${BASE}/account\\?x=1#oauth_code=`));
+  });
+
+  it('link and unlink: after the password, a provider account is linked to the signed-in user; the last way in stays', async () => {
+    await start();
+    const token = (await t.login()).accessToken;
+    problem(
+      await t.http
+        .post('/auth/identities/link')
+        .set(...bearer(token))
+        .send({ provider: 'idp', password: 'wrong-password' }),
+      401,
+      'INVALID_CREDENTIALS',
+    );
+    const link = await t.http
+      .post('/auth/identities/link')
+      .set(...bearer(token))
+      .send({ provider: 'idp', password: 'emilyspass', returnTo: '/settings' });
+    expect(link.status).toBe(200);
+    const back = await idp.signIn(link.body.url, 'emily-elsewhere');
+    const linked = await callback(back, setCookies(link).get(STATE_COOKIE)!.value);
+    expect(linked.status).toBe(302);
+    expect(linked.headers.location).toBe(`${BASE}/settings#oauth_linked=idp`);
+    const list = await t.http.get('/auth/identities').set(...bearer(token));
+    expect(list.body).toEqual([
+      {
+        id: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        provider: 'idp',
+        label: 'Test IdP',
+        email: 'emily-elsewhere@idp.test',
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+      },
+    ]);
+    // The provider account now signs in Emily.
+    const tokens = await exchange(codeOf(await signIn('emily-elsewhere')));
+    expect((await t.http.get('/auth/me').set(...bearer(tokens.body.accessToken))).body.id).toBe('u-emily');
+
+    // Another user cannot take it.
+    const other = (await t.login('admin', 'adminpass123')).accessToken;
+    const steal = await t.http
+      .post('/auth/identities/link')
+      .set(...bearer(other))
+      .send({ provider: 'idp', password: 'adminpass123' });
+    problem(
+      await callback(await idp.signIn(steal.body.url, 'emily-elsewhere'), setCookies(steal).get(STATE_COOKIE)!.value),
+      409,
+      'IDENTITY_IN_USE',
+    );
+
+    // Emily has a password: unlinking is fine. Another user's id is 404.
+    problem(await t.http.delete(`/auth/identities/${list.body[0].id}`).set(...bearer(other)), 404, 'NOT_FOUND');
+    expect((await t.http.delete(`/auth/identities/${list.body[0].id}`).set(...bearer(token))).status).toBe(204);
+    expect((await t.http.get('/auth/identities').set(...bearer(token))).body).toEqual([]);
+    expect(await ofType('identity.unlinked')).toEqual([expect.objectContaining({ userId: 'u-emily', provider: 'idp' })]);
+  });
+
+  it('an account made from a provider sign-in cannot unlink its only provider account (LAST_SIGN_IN_METHOD), even racing', async () => {
+    await start();
+    const tokens = await exchange(codeOf(await signIn('only-idp')));
+    const token = tokens.body.accessToken as string;
+    const [identity] = (await t.http.get('/auth/identities').set(...bearer(token))).body as { id: string }[];
+    problem(await t.http.delete(`/auth/identities/${identity.id}`).set(...bearer(token)), 409, 'LAST_SIGN_IN_METHOD');
+    expect((await t.http.get('/auth/identities').set(...bearer(token))).body).toHaveLength(1);
+  });
+
+  it('native apps: an ID token for this client and nonce signs in once; wrong audience, nonce or a replay are refused', async () => {
+    await start({
+      providers: {
+        idp: { type: 'oidc', issuer: idp.issuer, clientId: 'gatekeeper', clientSecret: 'gatekeeper-secret', audiences: ['native-app'] },
+      },
+    });
+    const nonce = 'native-nonce-0123456789abcdef';
+    const idToken = await idp.nativeIdToken('native-user', nonce);
+    problem(await t.http.post('/auth/oauth/idp/token').send({ idToken, nonce: 'another-nonce-0123456789' }), 401, 'OAUTH_FAILED');
+    const ok = await t.http.post('/auth/oauth/idp/token').send({ idToken, nonce });
+    expect(ok.status).toBe(200);
+    expect(ok.body.accessToken).toEqual(expect.any(String));
+    problem(await t.http.post('/auth/oauth/idp/token').send({ idToken, nonce }), 401, 'OAUTH_FAILED');
+    // Issued to a client this app does not accept: wrong audience.
+    const foreign = await idp.nativeIdToken('native-user', nonce, 'other-app');
+    problem(await t.http.post('/auth/oauth/idp/token').send({ idToken: foreign, nonce }), 401, 'OAUTH_FAILED');
+    // A tampered token (payload changed, signature kept).
+    const [h, p, s] = idToken.split('.') as [string, string, string];
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...payload, sub: 'someone-else' })).toString('base64url')}.${s}`;
+    problem(await t.http.post('/auth/oauth/idp/token').send({ idToken: tampered, nonce }), 401, 'OAUTH_FAILED');
+  });
+
+  it('account deletion unlinks the provider accounts', async () => {
+    await start();
+    const token = (await t.login()).accessToken;
+    const link = await t.http
+      .post('/auth/identities/link')
+      .set(...bearer(token))
+      .send({ provider: 'idp', password: 'emilyspass' });
+    await callback(await idp.signIn(link.body.url, 'emily-gone'), setCookies(link).get(STATE_COOKIE)!.value);
+    expect(await t.app.get<IdentityStore>(IDENTITY_STORE).listByUser('u-emily')).toHaveLength(1);
+    expect(
+      (
+        await t.http
+          .post('/auth/account/delete')
+          .set(...bearer(token))
+          .send({ password: 'emilyspass' })
+      ).status,
+    ).toBe(200);
+    expect(await t.app.get<IdentityStore>(IDENTITY_STORE).find('idp', 'emily-gone')).toBeNull();
+  });
+});
