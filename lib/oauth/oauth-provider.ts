@@ -168,7 +168,8 @@ export async function fetchProviderJson(url: string, accessToken: string): Promi
     redirect: 'error',
     signal: AbortSignal.timeout(API_TIMEOUT_MS),
   });
-  if (!response.ok) throw new Error(`provider API answered ${response.status}`);
+  // The status goes with the error: 5xx is the provider being down (503 to the client), 4xx a refusal.
+  if (!response.ok) throw Object.assign(new Error(`provider API answered ${response.status}`), { status: response.status });
   const length = Number(response.headers.get('content-length') ?? '0');
   if (length > MAX_API_BYTES) throw new Error('provider API answer too large');
   const text = await response.text();

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { TEST_HTTP_ADAPTER } from '../fixtures/create-test-app.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
 import { encodeLoose, Fuzzer, httpClient, type FuzzRequest, type FuzzResponse } from '../fixtures/fuzz.js';
+import { startTestIdp, type TestIdp } from '../fixtures/oidc-provider.js';
 import { SoftAuthenticator } from '../fixtures/soft-authenticator.js';
 import { openSqlStores, type SqlStores } from '../fixtures/sql-stores.js';
 
@@ -13,8 +14,10 @@ import { openSqlStores, type SqlStores } from '../fixtures/sql-stores.js';
  * 500, and every 4xx an `application/problem+json` document with a `code`.
  *
  * The seed is printed; `FUZZ_SEED=<seed>` replays a run, `FUZZ_ITERATIONS=<n>` sets the requests per
- * route and set-up (default 230: 36 routes × 230 × 6 set-ups = 49,680 requests, 1,380 per route; 4
- * set-ups on Fastify). The passkey routes get WebAuthn responses of the right shape to mutate.
+ * route and set-up (default 230: 45 routes × 230 × 6 set-ups = 62,100 requests, 1,380 per route; 4
+ * set-ups on Fastify). The passkey routes get WebAuthn responses of the right shape to mutate; the
+ * social sign-in routes a real OpenID provider (`oidc-provider` on loopback) and shaped states,
+ * state cookies and ID tokens.
  */
 const SEED = Number(process.env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
 const PER_ROUTE = Number(process.env['FUZZ_ITERATIONS'] ?? 230);
@@ -62,6 +65,21 @@ const authenticator = new SoftAuthenticator(PASSKEY_ORIGIN);
 const SAMPLE_REGISTRATION = authenticator.create({ challenge: 'AAAAAAAAAAAAAAAAAAAAAA', rp: { id: 'localhost' }, user: { id: 'dXNlcg' } });
 const SAMPLE_ASSERTION = authenticator.get({ challenge: 'AAAAAAAAAAAAAAAAAAAAAA', rpId: 'localhost' });
 const SAMPLE_PASSKEY_ID = 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg';
+
+/** Shapes of the social sign-in values (a state, a sealed state cookie, an ID token) for the fuzzer to mutate. */
+const SAMPLE_STATE = 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg';
+const SAMPLE_STATE_COOKIE = `${Buffer.from(JSON.stringify({ provider: 'idp', state: SAMPLE_STATE, k: 'state', x: 9e9 })).toString('base64url')}.${SAMPLE_STATE}`;
+const SAMPLE_ID_TOKEN = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'x', aud: 'fuzz', nonce: 'n' })).toString('base64url')}.c2ln`;
+
+/** A query string of mutated `base` fields (sometimes repeated, bracketed or hostile keys). */
+function query(f: Fuzzer, base: Record<string, string>): string {
+  const pairs = Object.entries(base)
+    .filter(() => f.chance(0.85))
+    .map(([k, v]) => `${encodeLoose(k)}=${encodeLoose(f.string(v).slice(0, 5000))}`);
+  if (f.chance(0.3))
+    pairs.push(f.pick(['state=a&state=b', 'code[a]=b', 'returnTo[]=x', '%=%', 'error=access_denied', `x=${'%EF%B7%BA'.repeat(40)}`]));
+  return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
+}
 
 const ROUTES: Route[] = [
   {
@@ -215,6 +233,57 @@ const ROUTES: Route[] = [
     ...json('/auth/passkeys/mfa/verify', (_f, ctx) => ({ mfaToken: ctx.mfaToken, credential: SAMPLE_ASSERTION, trustDevice: true })),
   },
   { name: 'passkeys/mfa/enable', method: 'POST', auth: true, ...json('/auth/passkeys/mfa/enable', () => ({ password: 'wrong-password' })) },
+  {
+    name: 'oauth/:provider',
+    method: 'GET',
+    auth: false,
+    path: (f) => `/auth/oauth/${f.segment('idp')}${query(f, { returnTo: '/account' })}`,
+  },
+  {
+    name: 'oauth/:provider/callback',
+    method: 'GET',
+    auth: false,
+    path: (f) => `/auth/oauth/${f.segment('idp')}/callback${query(f, { code: 'abc', state: SAMPLE_STATE, iss: 'http://127.0.0.1' })}`,
+    body: (f): Pick<FuzzRequest, 'headers' | 'body'> => ({
+      headers: f.chance(0.7) ? { cookie: `gk_oauth_state=${encodeLoose(f.string(SAMPLE_STATE_COOKIE)).slice(0, 4000)}` } : {},
+    }),
+  },
+  {
+    name: 'POST oauth/:provider/callback',
+    method: 'POST',
+    auth: false,
+    path: (f) => `/auth/oauth/${f.segment('idp')}/callback`,
+    body: (f) => {
+      const form = f.form({ code: 'abc', state: SAMPLE_STATE });
+      return {
+        ...form,
+        headers: { ...form.headers, cookie: `gk_oauth_state=${encodeLoose(f.string(SAMPLE_STATE_COOKIE)).slice(0, 4000)}` },
+      };
+    },
+  },
+  {
+    name: 'oauth/exchange',
+    method: 'POST',
+    auth: false,
+    ...json('/auth/oauth/exchange', () => ({ code: SAMPLE_STATE_COOKIE, expiresInMins: 30 })),
+  },
+  {
+    name: 'oauth/:provider/token',
+    method: 'POST',
+    auth: false,
+    path: (f) => `/auth/oauth/${f.segment('idp')}/token`,
+    body: (f) => f.json({ idToken: SAMPLE_ID_TOKEN, nonce: 'a-nonce-of-16-chars-or-more', trustToken: 'x' }),
+  },
+  { name: 'identities', method: 'GET', auth: true, path: () => '/auth/identities', body: maybeJson },
+  {
+    name: 'identities/link',
+    method: 'POST',
+    auth: true,
+    ...json('/auth/identities/link', (f) =>
+      f.chance(0.5) ? { provider: 'idp', password: 'wrong-password', returnTo: '/x' } : { provider: 'idp', mfaCode: '123456' },
+    ),
+  },
+  { name: 'DELETE identities/:id', method: 'DELETE', auth: true, path: (f) => `/auth/identities/${f.segment(SAMPLE_PASSKEY_ID)}` },
   {
     name: '.well-known/jwks.json',
     method: 'GET',
@@ -416,6 +485,15 @@ const ALL_SETUPS = [
 const SETUPS = TEST_HTTP_ADAPTER === 'fastify' ? ALL_SETUPS.filter((s) => s.stores !== 'postgres') : ALL_SETUPS;
 
 describe(`fuzz: no 5xx from any input (seed ${SEED})`, () => {
+  // A real OpenID provider for the social sign-in routes (the start route discovers it).
+  let idp: TestIdp;
+  beforeAll(async () => {
+    idp = await startTestIdp([
+      { client_id: 'fuzz', client_secret: 'fuzz-secret', redirect_uris: [`${PASSKEY_ORIGIN}/auth/oauth/idp/callback`] },
+    ]);
+  });
+  afterAll(() => idp.close());
+
   it.each(SETUPS.map((s, i) => [`${s.stores} stores, ${s.mode} mode`, s, i] as const))(
     '%s: every mutated request to every route ends below 500, every 4xx a problem document with a code',
     async (_name, setup, setupIndex) => {
@@ -433,6 +511,10 @@ describe(`fuzz: no 5xx from any input (seed ${SEED})`, () => {
           rateLimit: limits,
           loginCode: { enabled: true },
           passkeys: { enabled: true, rpId: 'localhost', origins: [PASSKEY_ORIGIN] },
+          oauth: {
+            baseUrl: PASSKEY_ORIGIN,
+            providers: { idp: { type: 'oidc', issuer: idp.issuer, clientId: 'fuzz', clientSecret: 'fuzz-secret' } },
+          },
           accountEmails: { maxAttempts: 1_000_000, sendLimit: { perAccount: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } },
           ...(sql ? { mfaStore: sql.mfaStore } : {}),
         },

@@ -87,6 +87,11 @@ const KNOWN = [
   'MfaController.disable',
   'MfaController.devices',
   'MfaController.revokeDevice',
+  'PasskeyController.list',
+  'PasskeyController.remove',
+  'OAuthController.list',
+  'OAuthController.link',
+  'OAuthController.unlink',
 ];
 
 const sessionOf = (accessToken: string): string =>
@@ -103,7 +108,16 @@ describe.each([
   let routes: ModuleRoute[];
 
   beforeAll(async () => {
-    const options: Partial<AuthModuleOptions> = { refreshToken: { ttl: '2m' }, mfa: mfaOptions(new TestOutbox()) };
+    const options: Partial<AuthModuleOptions> = {
+      refreshToken: { ttl: '2m' },
+      mfa: mfaOptions(new TestOutbox()),
+      passkeys: { enabled: true, rpId: 'localhost', origins: ['http://localhost:3000'] },
+      // Never contacted: a dead session is refused before any provider work.
+      oauth: {
+        baseUrl: 'http://localhost:3000',
+        providers: { idp: { type: 'oidc', issuer: 'https://idp.example.invalid', clientId: 'app' } },
+      },
+    };
     const controllers = [DemoController, AccountController];
     t = await createTestApp({ options, extras: { globalGuard }, controllers });
     noFeed = await createTestApp({ options: { ...options, revocation: { enabled: false } }, extras: { globalGuard }, controllers });
