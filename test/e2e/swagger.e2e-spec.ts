@@ -7,6 +7,11 @@ import { TestOutbox } from '../fixtures/outbox.js';
 
 /** Passkeys on: their routes and DTOs are documented too. */
 const PASSKEYS = { enabled: true, rpId: 'localhost', origins: ['http://localhost:3000'] };
+/** A provider never contacted (documenting the routes needs none). */
+const OAUTH = {
+  baseUrl: 'http://localhost:3000',
+  providers: { idp: { type: 'oidc' as const, issuer: 'https://idp.example.invalid', clientId: 'app' } },
+};
 
 type Operation = {
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
@@ -18,7 +23,7 @@ describe('Swagger document', () => {
   let t: TestApp;
   let doc: OpenAPIObject;
   beforeAll(async () => {
-    t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()), passkeys: PASSKEYS } });
+    t = await createTestApp({ options: { mfa: mfaOptions(new TestOutbox()), passkeys: PASSKEYS, oauth: OAUTH } });
     doc = SwaggerModule.createDocument(t.app, new DocumentBuilder().setTitle('test').addBearerAuth().build());
   });
   afterAll(() => t.close());
@@ -42,6 +47,9 @@ describe('Swagger document', () => {
     ['/auth/passkeys/mfa/options', 'post', 'PasskeyMfaOptionsDto', '200', 'WebAuthnOptionsDto'],
     ['/auth/passkeys/mfa/verify', 'post', 'PasskeyMfaVerifyDto', '200', 'TokenResponseDto'],
     ['/auth/passkeys/mfa/enable', 'post', 'PasskeyPasswordDto', '200', 'MessageResponseDto'],
+    ['/auth/oauth/exchange', 'post', 'OAuthExchangeDto', '200', 'TokenResponseDto'],
+    ['/auth/oauth/{provider}/token', 'post', 'OAuthIdTokenDto', '200', 'TokenResponseDto'],
+    ['/auth/identities/link', 'post', 'IdentityLinkDto', '200', 'OAuthRedirectDto'],
   ])('%s documents its request DTO, success DTO and problem responses', (path, method, request, status, response) => {
     const operation = op(path, method);
     expect(operation.requestBody?.content['application/json'].schema.$ref).toBe(`#/components/schemas/${request}`);
