@@ -401,7 +401,13 @@ export class OAuthService {
     if (!this.options.oauth.createUsers) throw new AuthException('OAUTH_SIGN_UP_CLOSED');
     await this.limiter.reserveRegistration(context.ip);
     const user = await this.createUser(provider, email);
-    if (user === null) throw new AuthException('OAUTH_EMAIL_IN_USE');
+    if (user === null) {
+      // A concurrent first sign-in of the same provider account made the account first: its user.
+      const winner = await this.identities.find(provider.name, profile.subject);
+      const owner = winner === null ? null : await this.users.findById(winner.userId);
+      if (owner !== null && !owner.disabled) return owner;
+      throw new AuthException('OAUTH_EMAIL_IN_USE');
+    }
     this.events.emit('user.registered', { userId: user.id, context });
     return this.linkOrWinner(provider, profile, user, 'sign_in', context);
   }

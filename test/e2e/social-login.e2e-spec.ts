@@ -358,6 +358,19 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     problem(await t.http.post('/auth/oauth/idp/token').send({ idToken: tampered, nonce }), 401, 'OAUTH_FAILED');
   });
 
+  it('two racing first sign-ins of one provider account make one account, and both sign in to it', async () => {
+    await start();
+    const flows = await Promise.all([begin(), begin()]);
+    const backs = await Promise.all(flows.map((flow) => idp.signIn(flow.url.href, 'racer')));
+    const callbacks = await Promise.all(backs.map((back, i) => callback(back, flows[i]!.cookie)));
+    const tokens = await Promise.all(callbacks.map((res) => exchange(codeOf(res))));
+    const ids = await Promise.all(
+      tokens.map(async (res) => (await t.http.get('/auth/me').set(...bearer(res.body.accessToken))).body.id as string),
+    );
+    expect(ids[0]).toBe(ids[1]);
+    expect((await t.users.findByEmail('racer@idp.test'))?.id).toBe(ids[0]);
+  });
+
   it('account deletion unlinks the provider accounts', async () => {
     await start();
     const token = (await t.login()).accessToken;
