@@ -25,7 +25,7 @@ import { AuthException } from '../errors/auth.exception.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import type { PendingMfaBody } from '../mfa/mfa.service.js';
 import type { CallbackParameters } from '../oauth/oauth-client.js';
-import { OAuthService, type IdentityView, type OAuthCookie } from '../oauth/oauth.service.js';
+import { OAuthService, type IdentityView, type OAuthCallbackOutcome, type OAuthCookie } from '../oauth/oauth.service.js';
 import type { JsonObject } from '../options/auth-module-options.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolved-auth-options.js';
 import type { AuthPrincipal } from '../tokens/access-token.claims.js';
@@ -161,7 +161,11 @@ export class OAuthController {
     @Res({ passthrough: true }) res: AuthResponse,
   ): Promise<TokenResponseBody | PendingMfaBody | JsonObject> {
     const trustToken = dto.trustToken ?? this.transport.readTrustToken(req);
-    return this.answer(res, await this.oauth.exchange(dto.code, client, { expiresInMins: dto.expiresInMins, trustToken }));
+    const bindingCookie = this.oauth.bindingCookie();
+    const binding = readCookie(req, bindingCookie.name);
+    if (binding !== undefined) this.setCookie(res, bindingCookie); // good for one exchange
+    const value = binding === undefined || binding.count > 1 ? undefined : binding.value;
+    return this.answer(res, await this.oauth.exchange(dto.code, value, client, { expiresInMins: dto.expiresInMins, trustToken }));
   }
 
   @Public()
@@ -272,15 +276,24 @@ export class OAuthController {
   ): Promise<{ url: string; statusCode: number }> {
     const cleared = this.oauth.stateCookie(provider);
     const cookie = readCookie(req, cleared.name);
-    // The state cookie is good for one callback, whatever happens next.
-    if (cookie !== undefined) this.setCookie(res, cleared);
     const trustToken = this.transport.readTrustToken(req);
     const value = cookie === undefined || cookie.count > 1 ? undefined : cookie.value;
-    const done = await this.oauth.callback(provider, callbackParameters(raw), value, client, trustToken);
+    let done: OAuthCallbackOutcome;
+    try {
+      done = await this.oauth.callback(provider, callbackParameters(raw), value, client, trustToken);
+    } catch (error) {
+      // A request that did not match the flow in progress (a junk or cross-site callback) leaves it be.
+      if (cookie !== undefined && !(error instanceof AuthException && error.code === 'OAUTH_STATE_INVALID')) this.setCookie(res, cleared);
+      throw error;
+    }
+    // The state cookie is good for one callback.
+    this.setCookie(res, cleared);
     const target = new URL(done.returnTo);
     if (done.kind === 'signed-in') this.transport.writeTokens(res, done.outcome.grant);
-    else if (done.kind === 'code') target.hash = new URLSearchParams({ oauth_code: done.code }).toString();
-    else target.hash = new URLSearchParams({ oauth_linked: provider }).toString();
+    else if (done.kind === 'code') {
+      this.setCookie(res, done.binding);
+      target.hash = new URLSearchParams({ oauth_code: done.code }).toString();
+    } else target.hash = new URLSearchParams({ oauth_linked: provider }).toString();
     return { url: target.href, statusCode: 302 };
   }
 

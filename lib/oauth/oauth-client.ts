@@ -7,6 +7,7 @@ import type * as jose from 'jose';
 import type * as openIdClient from 'openid-client';
 import type { Configuration } from 'openid-client';
 import type { OAuthProfile } from './oauth-provider.js';
+import { hasControlCharacter, isWellFormed } from '../util/text.js';
 
 type OpenIdClient = typeof openIdClient;
 type Jose = typeof jose;
@@ -96,7 +97,7 @@ export class OAuthClient {
     }
     if (provider.type === 'oauth2') {
       try {
-        return checkedProfile(await provider.profile(tokens.access_token));
+        return checkedProfile(await withTimeout(provider.profile(tokens.access_token), PROVIDER_TIMEOUT_SECONDS * 1000));
       } catch (error) {
         throw providerError(error);
       }
@@ -124,7 +125,7 @@ export class OAuthClient {
     provider: ResolvedOAuthProvider,
     idToken: string,
     nonce: string,
-  ): Promise<{ profile: OAuthProfile; expiresAt: number }> {
+  ): Promise<{ profile: OAuthProfile; once: string; usableUntil: number }> {
     if (provider.type !== 'oidc') throw new AuthException('OAUTH_FAILED', { detail: 'This provider issues no ID tokens.' });
     const config = await this.configuration(provider);
     const verifier = await (this.jose ??= import('jose'));
@@ -151,10 +152,21 @@ export class OAuthClient {
       throw new AuthException('OAUTH_FAILED');
     }
     const azp = payload.azp;
+    // Several audiences: the authorized party must say which client the token was issued to.
+    if (Array.isArray(payload.aud) && payload.aud.length > 1 && azp === undefined) throw new AuthException('OAUTH_FAILED');
     if (azp !== undefined && (typeof azp !== 'string' || !audiences.includes(azp))) throw new AuthException('OAUTH_FAILED');
     const hashed = createHash('sha256').update(nonce).digest('hex');
-    if (payload.nonce !== nonce && payload.nonce !== hashed) throw new AuthException('OAUTH_FAILED');
-    return { profile: profileOf(payload, provider), expiresAt: (payload.exp as number) * 1000 };
+    if (typeof payload.nonce !== 'string' || (payload.nonce !== nonce && payload.nonce !== hashed)) throw new AuthException('OAUTH_FAILED');
+    const iat = payload.iat as number;
+    const profile = profileOf(payload, provider);
+    return {
+      profile,
+      // The single-use key, from the token's own claims (not from the request, whose nonce may be
+      // the raw value or its hash: both would open the same token).
+      once: createHash('sha256').update(`${metadata.issuer}\n${profile.subject}\n${payload.nonce}\n${iat}`).digest('base64url'),
+      // The token is accepted until its exp, and at most an hour after iat, plus the clock tolerance.
+      usableUntil: (Math.min(payload.exp as number, iat + 3600) + this.options.jwt.clockToleranceSeconds) * 1000,
+    };
   }
 
   private load(): Promise<OpenIdClient> {
@@ -249,15 +261,33 @@ function profileOf(claims: Record<string, unknown>, provider: ResolvedOAuthProvi
   });
 }
 
-/** A profile with a usable subject (1 to 255 characters), else `OAUTH_FAILED`. */
+/**
+ * A profile the stores can keep: a subject of 1 to 255 well-formed characters without control
+ * characters (else `OAUTH_FAILED`); an e-mail of at most 254 such characters (else none, and so not
+ * verified); a name cut to 200.
+ */
 function checkedProfile(profile: OAuthProfile): OAuthProfile {
-  if (typeof profile?.subject !== 'string' || profile.subject.length === 0 || profile.subject.length > 255) {
-    throw new AuthException('OAUTH_FAILED');
-  }
+  const clean = (value: unknown, max: number): value is string =>
+    typeof value === 'string' && value.length > 0 && value.length <= max && isWellFormed(value) && !hasControlCharacter(value);
+  if (!clean(profile?.subject, 255)) throw new AuthException('OAUTH_FAILED');
+  const email = clean(profile.email, 254) ? profile.email : null;
   return {
     subject: profile.subject,
-    email: typeof profile.email === 'string' && profile.email.length <= 320 ? profile.email : null,
-    emailVerified: profile.emailVerified === true && typeof profile.email === 'string',
-    name: typeof profile.name === 'string' ? profile.name.slice(0, 200) : null,
+    email,
+    emailVerified: profile.emailVerified === true && email !== null,
+    name: clean(profile.name, 10_000) ? profile.name.slice(0, 200) : null,
   };
+}
+
+/** `promise`, or a `TimeoutError` after `ms` (a provider's profile call of the app's own writing). */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('provider profile timed out'), { name: 'TimeoutError' })), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -24,6 +24,8 @@ import { parseIdentifier } from '../users/identifiers.js';
 import { PasswordChecks } from '../users/password-checks.js';
 import { Reauthentication, type ReauthenticationProof } from '../users/reauthentication.js';
 import { SignInMethods } from '../users/sign-in-methods.js';
+import { isSessionLive } from '../sessions/session-liveness.js';
+import { SESSION_STORE, type SessionStore } from '../stores/session.store.js';
 import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import { OAuthClient, type CallbackParameters } from './oauth-client.js';
 import type { OAuthProfile } from './oauth-provider.js';
@@ -57,7 +59,7 @@ export interface OAuthStart {
  */
 export type OAuthCallbackOutcome =
   | { kind: 'signed-in'; outcome: LoginOutcome & { grant: NonNullable<LoginOutcome['grant']> }; returnTo: string }
-  | { kind: 'code'; code: string; returnTo: string }
+  | { kind: 'code'; code: string; binding: OAuthCookie; returnTo: string }
   | { kind: 'linked'; returnTo: string };
 
 /** A linked provider account, as its owner sees it (`GET /identities`). */
@@ -117,6 +119,7 @@ export class OAuthService {
     @Inject(USER_STORE) private readonly users: UserStore,
     @Inject(IDENTITY_STORE) private readonly identities: IdentityStore,
     @Inject(MFA_CHALLENGE_STORE) private readonly marks: MfaChallengeStore,
+    @Inject(SESSION_STORE) private readonly sessions: SessionStore,
     @Inject(RATE_LIMIT_STORE) private readonly counters: RateLimitStore,
     private readonly client: OAuthClient,
     private readonly auth: AuthService,
@@ -162,12 +165,15 @@ export class OAuthService {
     trustToken: string | undefined,
   ): Promise<OAuthCallbackOutcome> {
     const provider = this.provider(providerName);
-    const release = await this.countFailure(context);
+    // State first (an HMAC, no store work): a request that is not the end of a flow started in this
+    // browser counts nowhere, so no page can spend a victim's failure budget with junk callbacks.
     const state = this.openState(provider, parameters.state, stateCookie);
+    const release = await this.countFailure(context);
     if (!(await this.marks.finishPending(`oauth:state:${state.state}`, state.expiresAt))) throw new AuthException('OAUTH_STATE_INVALID');
     const profile = await this.client.redeem(provider, this.redirectUri(provider), parameters, state);
     if (state.intent.startsWith('link:')) {
-      await this.link(provider, profile, state.intent.slice('link:'.length), context);
+      const [userId = '', sessionId = ''] = state.intent.slice('link:'.length).split(':');
+      await this.link(provider, profile, userId, sessionId, context);
       await release();
       return { kind: 'linked', returnTo: state.returnTo };
     }
@@ -178,7 +184,7 @@ export class OAuthService {
       if (outcome.grant !== undefined) return { kind: 'signed-in', outcome, returnTo: state.returnTo };
       // The second step: the pending login goes through the exchange (one MFA token, one place).
     }
-    return { kind: 'code', code: this.exchangeCode(user, provider), returnTo: state.returnTo };
+    return { kind: 'code', ...this.exchangeCode(user, provider), returnTo: state.returnTo };
   }
 
   /**
@@ -187,10 +193,25 @@ export class OAuthService {
    * for an unknown, expired or used code.
    */
   @Traced('gatekeeper.oauth.exchange')
-  async exchange(code: string, context: SessionContext, input: { expiresInMins?: number; trustToken?: string }): Promise<LoginOutcome> {
-    const now = this.clock.now();
-    const opened = this.seal.open('exchange', code, now);
-    if (opened === null || typeof opened.u !== 'string' || typeof opened.p !== 'string' || typeof opened.n !== 'string') {
+  async exchange(
+    code: string,
+    binding: string | undefined,
+    context: SessionContext,
+    input: { expiresInMins?: number; trustToken?: string },
+  ): Promise<LoginOutcome> {
+    const release = await this.countFailure(context);
+    const opened = this.seal.open('exchange', code, this.clock.now());
+    if (
+      opened === null ||
+      typeof opened.u !== 'string' ||
+      typeof opened.p !== 'string' ||
+      typeof opened.n !== 'string' ||
+      typeof opened.b !== 'string' ||
+      // Only the browser the callback answered holds the binding cookie: a code planted in another
+      // browser (login CSRF) or read from a URL elsewhere signs in nobody.
+      binding === undefined ||
+      !sameText(hash('sha256', binding, 'base64url'), opened.b)
+    ) {
       throw new AuthException('OAUTH_STATE_INVALID');
     }
     const provider = this.byName.get(opened.p);
@@ -199,6 +220,7 @@ export class OAuthService {
     }
     const user = await this.users.findById(opened.u);
     if (user === null || user.disabled) throw new AuthException('INVALID_CREDENTIALS');
+    await release();
     return this.auth.signInAfterFirstFactor(user, methodOf(provider), context, input);
   }
 
@@ -215,9 +237,9 @@ export class OAuthService {
   ): Promise<LoginOutcome> {
     const provider = this.provider(providerName);
     const release = await this.countFailure(context);
-    const { profile, expiresAt } = await this.client.verifyIdToken(provider, input.idToken, input.nonce);
-    const once = hash('sha256', `${provider.name}\n${profile.subject}\n${input.nonce}`, 'base64url');
-    if (!(await this.marks.finishPending(`oauth:id-token:${once}`, Math.max(expiresAt, this.clock.now() + 1000)))) {
+    const { profile, once, usableUntil } = await this.client.verifyIdToken(provider, input.idToken, input.nonce);
+    // Keyed on the token's own claims (never on what the client sends): one sign-in per ID token.
+    if (!(await this.marks.finishPending(`oauth:id-token:${once}`, Math.max(usableUntil, this.clock.now() + 1000)))) {
       throw new AuthException('OAUTH_FAILED', { detail: 'This ID token was used already: sign in at the provider again.' });
     }
     const user = await this.userFor(provider, profile, context);
@@ -248,7 +270,7 @@ export class OAuthService {
     const provider = this.provider(providerName);
     const target = this.checkedReturnTo(returnTo);
     const user = await this.reauthentication.prove(principal, proof, client, 'identity-link');
-    return this.begin(provider, target, `link:${user.id}`);
+    return this.begin(provider, target, `link:${user.id}:${principal.sessionId}`);
   }
 
   /**
@@ -306,22 +328,38 @@ export class OAuthService {
   /** The state cookie of `provider` (`value` `''`: the one that deletes it). */
   stateCookie(provider: ResolvedOAuthProvider | string, value = ''): OAuthCookie {
     const resolved = typeof provider === 'string' ? this.provider(provider) : provider;
-    const url = new URL(this.redirectUri(resolved));
-    const secure = url.protocol === 'https:';
-    const crossSite = resolved.type === 'oidc' && resolved.responseMode === 'form_post' && secure;
+    const crossSite = resolved.type === 'oidc' && resolved.responseMode === 'form_post' && this.secure;
+    // A form_post callback is a cross-site POST: a Lax cookie would not come with it.
+    return this.cookie(`gk_oauth_${resolved.name}`, value, crossSite ? 'none' : 'lax', this.options.oauth.stateTtlMs);
+  }
+
+  /** The cookie that binds a one-time exchange code to the browser the callback answered (`''`: deletes it). */
+  bindingCookie(value = ''): OAuthCookie {
+    return this.cookie('gk_oauth_exchange', value, 'lax', EXCHANGE_TTL_MS);
+  }
+
+  /**
+   * A flow cookie: HttpOnly, host-only, `Path=/`, `__Host-` on https (a sibling subdomain cannot
+   * plant one: no `Domain` is accepted with the prefix), living `ttlMs` (0 with an empty value).
+   */
+  private cookie(name: string, value: string, sameSite: 'lax' | 'none', ttlMs: number): OAuthCookie {
     return {
-      name: `${secure ? '__Secure-' : ''}gk_oauth_state`,
+      name: `${this.secure ? '__Host-' : ''}${name}`,
       value,
       attributes: {
         httpOnly: true,
-        secure,
-        // A form_post callback is a cross-site POST: a Lax cookie would not come with it.
-        sameSite: crossSite ? 'none' : 'lax',
-        path: url.pathname,
+        secure: this.secure,
+        sameSite,
+        path: '/',
         domain: undefined,
-        maxAge: value === '' ? 0 : Math.floor(this.options.oauth.stateTtlMs / 1000),
+        maxAge: value === '' ? 0 : Math.floor(ttlMs / 1000),
       },
     };
+  }
+
+  /** Whether the app is served over https (`oauth.baseUrl`): the flow cookies are then `Secure` and `__Host-`. */
+  private get secure(): boolean {
+    return this.options.oauth.baseUrl.startsWith('https:');
   }
 
   /** The state cookie's payload when it was made by us for this provider and its `state` is the parameter's. */
@@ -365,10 +403,17 @@ export class OAuthService {
     } catch {
       throw new AuthException('RETURN_TO_INVALID');
     }
-    if (!this.options.oauth.returnToOrigins.includes(url.origin) || url.username !== '' || url.password !== '') {
+    if (
+      (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+      !this.options.oauth.returnToOrigins.includes(url.origin) ||
+      url.username !== '' ||
+      url.password !== ''
+    ) {
       throw new AuthException('RETURN_TO_INVALID');
     }
     url.hash = '';
+    // Bounded as it will be stored (percent-encoding can make it grow): the state cookie must fit.
+    if (url.href.length > RETURN_TO_MAX) throw new AuthException('RETURN_TO_INVALID');
     return url.href;
   }
 
@@ -376,14 +421,17 @@ export class OAuthService {
   private async userFor(provider: ResolvedOAuthProvider, profile: OAuthProfile, context: SessionContext): Promise<AuthUser> {
     const now = this.clock.now();
     const linked = await this.identities.find(provider.name, profile.subject);
-    if (linked !== null) {
-      const user = await this.users.findById(linked.userId);
-      if (user === null || user.disabled) {
-        this.events.emit('login.failed', { userId: user?.id ?? null, reason: 'disabled', context });
+    const owner = linked === null ? null : await this.users.findById(linked.userId);
+    if (linked !== null && owner === null) {
+      // A link left behind by an account deleted meanwhile (a race with the deletion): forgotten.
+      await this.identities.unlink(linked.userId, provider.name, profile.subject);
+    } else if (owner !== null) {
+      if (owner.disabled) {
+        this.events.emit('login.failed', { userId: owner.id, reason: 'disabled', context });
         throw new AuthException('INVALID_CREDENTIALS');
       }
       await this.identities.recordUse(provider.name, profile.subject, profile.email, profile.emailVerified, now);
-      return user;
+      return owner;
     }
     const email = profile.emailVerified ? verifiedEmail(profile.email) : null;
     if (email === null) {
@@ -442,9 +490,16 @@ export class OAuthService {
   }
 
   /** Links a provider account to the user who asked for it (the link intent of a callback). */
-  private async link(provider: ResolvedOAuthProvider, profile: OAuthProfile, userId: string, context: SessionContext): Promise<void> {
-    const user = await this.users.findById(userId);
-    if (user === null || user.disabled) throw new AuthException('OAUTH_STATE_INVALID');
+  private async link(
+    provider: ResolvedOAuthProvider,
+    profile: OAuthProfile,
+    userId: string,
+    sessionId: string,
+    context: SessionContext,
+  ): Promise<void> {
+    // The session that asked must still be alive (not logged out, revoked or expired since).
+    const [user, session] = await Promise.all([this.users.findById(userId), this.sessions.findById(sessionId)]);
+    if (user === null || user.disabled || !isSessionLive(session, this.clock.now(), userId)) throw new AuthException('OAUTH_STATE_INVALID');
     const now = this.clock.now();
     const result = await this.identities.link({
       provider: provider.name,
@@ -489,9 +544,18 @@ export class OAuthService {
     return null;
   }
 
-  /** A one-time code for `POST /oauth/exchange`. */
-  private exchangeCode(user: AuthUser, provider: ResolvedOAuthProvider): string {
-    return this.seal.seal('exchange', { u: user.id, p: provider.name, n: randomToken(16) }, this.clock.now() + EXCHANGE_TTL_MS);
+  /**
+   * A one-time code for `POST /oauth/exchange`, and the cookie that binds it to this browser (the
+   * code carries the SHA-256 of the cookie's random value).
+   */
+  private exchangeCode(user: AuthUser, provider: ResolvedOAuthProvider): { code: string; binding: OAuthCookie } {
+    const binding = randomToken(32);
+    const code = this.seal.seal(
+      'exchange',
+      { u: user.id, p: provider.name, n: randomToken(16), b: hash('sha256', binding, 'base64url') },
+      this.clock.now() + EXCHANGE_TTL_MS,
+    );
+    return { code, binding: this.bindingCookie(binding) };
   }
 
   /** Counts a failure at the client address (429 beyond `rateLimit.address`); resolves the function that gives the place back. */
@@ -534,7 +598,10 @@ function identityId(identity: Pick<StoredIdentity, 'provider' | 'subject'>): str
 function verifiedEmail(email: string | null): string | null {
   if (email === null) return null;
   try {
-    return parseIdentifier(email, 'email', 'email');
+    const normalised = parseIdentifier(email, 'email', 'email');
+    // Only an address that normalisation leaves as the provider verified it (lower-casing aside):
+    // one that NFKC or trimming changes names another mailbox than the one that was verified.
+    return normalised === email.toLowerCase() ? normalised : null;
   } catch {
     return null;
   }

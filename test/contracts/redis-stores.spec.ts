@@ -520,6 +520,23 @@ describe('Redis stores: redis only', () => {
     }
   });
 
+  it('replay after an early expiry: a single-use mark lives until what it guards expires, when that is past pendingTtlMs', async () => {
+    const redis = sharedClient();
+    const keyPrefix = freshPrefix();
+    const mfa = new RedisMfaStore(redis, { keyPrefix, pendingTtlMs: 60_000 });
+    try {
+      // A social sign-in's state (up to 30 minutes) or a native ID token (up to an hour).
+      const id = `oauth:state:${randomUUID()}`;
+      expect(await mfa.finishPending(id, Date.now() + 30 * MINUTE)).toBe(true);
+      const keys = await redis.keys(`${keyPrefix}*${id}`);
+      expect(keys).toHaveLength(1);
+      expect(await redis.pttl(keys[0]!)).toBeGreaterThan(29 * MINUTE);
+      expect(await mfa.finishPending(id, Date.now() + 30 * MINUTE)).toBe(false);
+    } finally {
+      await deleteKeysUnder(redis, keyPrefix);
+    }
+  });
+
   it('drops index entries of records whose keys expired, without deleteExpired', async () => {
     const redis = sharedClient();
     const keyPrefix = freshPrefix();

@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../fixtures/create-test-app.js';
 import { startTestGitHub, type GitHubUser, type TestGitHub } from '../fixtures/github-server.js';
 
 const BASE = 'http://localhost:3000';
-const STATE_COOKIE = 'gk_oauth_state';
+const STATE_COOKIE = 'gk_oauth_github';
 
 function problem(res: Response, status: number, code: string): void {
   expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
@@ -66,7 +66,11 @@ describe('social sign-in with a GitHub-style OAuth 2.0 provider (a local server 
   const exchange = async (res: Response) => {
     expect(res.status).toBe(302);
     const code = new URLSearchParams(new URL(res.headers.location as string).hash.slice(1)).get('oauth_code')!;
-    return t.http.post('/auth/oauth/exchange').send({ code });
+    const binding = setCookies(res).get('gk_oauth_exchange')!.value!;
+    return t.http
+      .post('/auth/oauth/exchange')
+      .set('Cookie', cookieHeader({ gk_oauth_exchange: binding }))
+      .send({ code });
   };
 
   it('signs in with the primary verified e-mail of /user/emails, the numeric id as subject, PKCE sent to the token endpoint', async () => {

@@ -1,15 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import type { Response } from 'supertest';
 import { AuthEvents, IDENTITY_STORE, type AuthEvent, type AuthModuleOptions, type IdentityStore } from '../../lib/index.js';
 import { cookieHeader, setCookies } from '../fixtures/cookie-jar.js';
 import { EventRecorder } from '../fixtures/event-recorder.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
 import { startTestIdp, type TestIdp } from '../fixtures/oidc-provider.js';
+import { openSqlStores, type SqlStores } from '../fixtures/sql-stores.js';
+import { TypeOrmIdentityStore } from '../../lib/stores/typeorm/index.js';
 
 const BASE = 'http://localhost:3000';
 const SPA = 'http://localhost:5173';
 const CALLBACK = `${BASE}/auth/oauth/idp/callback`;
-const STATE_COOKIE = 'gk_oauth_state';
+const STATE_COOKIE = 'gk_oauth_idp';
+const BINDING_COOKIE = 'gk_oauth_exchange';
 
 function problem(res: Response, status: number, code: string): void {
   expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
@@ -85,7 +89,14 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     expect(code).toEqual(expect.any(String));
     return code!;
   };
-  const exchange = (code: string) => t.http.post('/auth/oauth/exchange').send({ code });
+  /** The binding cookie the callback set with its code (only that browser can exchange the code). */
+  const bindingOf = (res: Response): string => setCookies(res).get(BINDING_COOKIE)!.value!;
+  const exchangeCode = (code: string, binding: string | undefined) => {
+    const req = t.http.post('/auth/oauth/exchange');
+    return (binding === undefined ? req : req.set('Cookie', cookieHeader({ [BINDING_COOKIE]: binding }))).send({ code });
+  };
+  /** Exchanges the code of a callback's redirect, with the binding cookie it set. */
+  const exchange = (res: Response) => exchangeCode(codeOf(res), bindingOf(res));
   const verifyLocalEmail = (id: string) => t.users.setEmailVerified(id, true);
 
   it('runs the code flow with PKCE (S256), state and nonce, makes a verified account without a password, and signs it in again', async () => {
@@ -100,7 +111,8 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     expect(res.headers['cache-control']).toBe('no-store');
     const line = setCookies(res).get(STATE_COOKIE)!;
     expect(line.raw).toMatch(/HttpOnly/i);
-    expect(line.raw).toMatch(/Path=\/auth\/oauth\/idp\/callback/);
+    expect(line.raw).toMatch(/Path=\/;/);
+    expect(line.raw).not.toMatch(/Domain=/i);
     expect(line.raw).toMatch(/SameSite=Lax/i);
     expect(line.maxAge).toBe(600);
 
@@ -109,7 +121,7 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     expect(first.headers.location).toMatch(new RegExp(`^${BASE}/#oauth_code=`));
     // The state cookie is deleted by the callback.
     expect(setCookies(first).get(STATE_COOKIE)?.maxAge).toBe(0);
-    const tokens = await exchange(codeOf(first));
+    const tokens = await exchange(first);
     expect(tokens.status).toBe(200);
     const me = await t.http.get('/auth/me').set(...bearer(tokens.body.accessToken));
     expect(me.body).toMatchObject({ email: 'jane.doe@example.com', emailVerified: true });
@@ -117,7 +129,7 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     const user = (await t.users.findByEmail('jane.doe@example.com'))!;
     problem(await t.http.post('/auth/login').send({ username: user.username, password: 'anything-at-all' }), 401, 'INVALID_CREDENTIALS');
 
-    const again = await exchange(codeOf(await signIn('jane')));
+    const again = await exchange(await signIn('jane'));
     expect(again.status).toBe(200);
     const meAgain = await t.http.get('/auth/me').set(...bearer(again.body.accessToken));
     expect(meAgain.body.id).toBe(me.body.id);
@@ -179,12 +191,26 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
 
   it('replayed exchange code: the one-time code signs in once, and not after 60 seconds', async () => {
     await start();
-    const code = codeOf(await signIn('once'));
-    expect((await exchange(code)).status).toBe(200);
-    problem(await exchange(code), 400, 'OAUTH_STATE_INVALID');
-    const late = codeOf(await signIn('once'));
+    const first = await signIn('once');
+    const [code, binding] = [codeOf(first), bindingOf(first)];
+    expect((await exchangeCode(code, binding)).status).toBe(200);
+    problem(await exchangeCode(code, binding), 400, 'OAUTH_STATE_INVALID');
+    const late = await signIn('once');
     t.clock.advanceSeconds(61);
     problem(await exchange(late), 400, 'OAUTH_STATE_INVALID');
+  });
+
+  it('login CSRF: a code planted in another browser (without its binding cookie, or with another one) signs in nobody', async () => {
+    await start();
+    const attackers = await signIn('attacker-account');
+    const victims = await signIn('victim-account');
+    problem(await exchangeCode(codeOf(attackers), undefined), 400, 'OAUTH_STATE_INVALID');
+    problem(await exchangeCode(codeOf(attackers), bindingOf(victims)), 400, 'OAUTH_STATE_INVALID');
+    // The code was not used up by those attempts: its own browser still completes.
+    expect((await exchange(attackers)).status).toBe(200);
+    const binding = setCookies(attackers).get(BINDING_COOKIE)!;
+    expect(binding.raw).toMatch(/HttpOnly/i);
+    expect(binding.maxAge).toBe(60);
   });
 
   it('provider errors are a clear 4xx: access_denied, a missing code, a bogus code', async () => {
@@ -222,7 +248,7 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     await start();
     await verifyLocalEmail('u-emily');
     idp.accounts.set('emily-at-idp', { email: 'emily.johnson@example.com', email_verified: true });
-    const tokens = await exchange(codeOf(await signIn('emily-at-idp')));
+    const tokens = await exchange(await signIn('emily-at-idp'));
     const me = await t.http.get('/auth/me').set(...bearer(tokens.body.accessToken));
     expect(me.body.id).toBe('u-emily');
     expect(await ofType('identity.linked')).toEqual([expect.objectContaining({ userId: 'u-emily', reason: 'verified_email' })]);
@@ -237,7 +263,7 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     await start();
     await verifyLocalEmail(MFA_USERS.totp.id);
     idp.accounts.set('totp-at-idp', { email: MFA_USERS.totp.email, email_verified: true });
-    const pending = await exchange(codeOf(await signIn('totp-at-idp')));
+    const pending = await exchange(await signIn('totp-at-idp'));
     expect(pending.status).toBe(200);
     expect(pending.body).toMatchObject({ isRequiresMfa: true, mfaToken: expect.any(String) });
     expect(pending.body.accessToken).toBeUndefined();
@@ -252,7 +278,7 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     idp.accounts.set('totp-at-idp', { email: MFA_USERS.totp.email, email_verified: true });
     const res = await signIn('totp-at-idp');
     expect(setCookies(res).get('access_token')).toBeUndefined();
-    expect((await exchange(codeOf(res))).body).toMatchObject({ isRequiresMfa: true });
+    expect((await exchange(res)).body).toMatchObject({ isRequiresMfa: true });
   });
 
   it('open redirect: returnTo outside the allow-list is refused before anything is started', async () => {
@@ -304,7 +330,7 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
       },
     ]);
     // The provider account now signs in Emily.
-    const tokens = await exchange(codeOf(await signIn('emily-elsewhere')));
+    const tokens = await exchange(await signIn('emily-elsewhere'));
     expect((await t.http.get('/auth/me').set(...bearer(tokens.body.accessToken))).body.id).toBe('u-emily');
 
     // Another user cannot take it.
@@ -326,9 +352,9 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     expect(await ofType('identity.unlinked')).toEqual([expect.objectContaining({ userId: 'u-emily', provider: 'idp' })]);
   });
 
-  it('an account made from a provider sign-in cannot unlink its only provider account (LAST_SIGN_IN_METHOD), even racing', async () => {
+  it('an account made from a provider sign-in cannot unlink its only provider account (LAST_SIGN_IN_METHOD)', async () => {
     await start();
-    const tokens = await exchange(codeOf(await signIn('only-idp')));
+    const tokens = await exchange(await signIn('only-idp'));
     const token = tokens.body.accessToken as string;
     const [identity] = (await t.http.get('/auth/identities').set(...bearer(token))).body as { id: string }[];
     problem(await t.http.delete(`/auth/identities/${identity.id}`).set(...bearer(token)), 409, 'LAST_SIGN_IN_METHOD');
@@ -363,12 +389,70 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     const flows = await Promise.all([begin(), begin()]);
     const backs = await Promise.all(flows.map((flow) => idp.signIn(flow.url.href, 'racer')));
     const callbacks = await Promise.all(backs.map((back, i) => callback(back, flows[i]!.cookie)));
-    const tokens = await Promise.all(callbacks.map((res) => exchange(codeOf(res))));
+    const tokens = await Promise.all(callbacks.map((res) => exchange(res)));
     const ids = await Promise.all(
       tokens.map(async (res) => (await t.http.get('/auth/me').set(...bearer(res.body.accessToken))).body.id as string),
     );
     expect(ids[0]).toBe(ids[1]);
     expect((await t.users.findByEmail('racer@idp.test'))?.id).toBe(ids[0]);
+  });
+
+  it('native ID token replay: the same token sent with the raw nonce, then with its hash, signs in once', async () => {
+    await start({
+      providers: {
+        idp: { type: 'oidc', issuer: idp.issuer, clientId: 'gatekeeper', clientSecret: 'gatekeeper-secret', audiences: ['native-app'] },
+      },
+    });
+    const raw = 'raw-nonce-kept-by-the-app-0123456789';
+    const hashed = createHash('sha256').update(raw).digest('hex');
+    // The Apple / Google SDK pattern: the provider gets the hash, the app keeps the raw value.
+    const idToken = await idp.nativeIdToken('hash-user', hashed);
+    expect((await t.http.post('/auth/oauth/idp/token').send({ idToken, nonce: raw })).status).toBe(200);
+    problem(await t.http.post('/auth/oauth/idp/token').send({ idToken, nonce: hashed }), 401, 'OAUTH_FAILED');
+  });
+
+  it('failure-budget lock-out: junk callbacks from any page do not spend the address budget of the real sign-in', async () => {
+    await start({}, { rateLimit: { address: { max: 3, window: '15m' } } });
+    for (let i = 0; i < 6; i++) {
+      problem(await t.http.get(`/auth/oauth/idp/callback?code=x&state=${'y'.repeat(43)}`), 400, 'OAUTH_STATE_INVALID');
+    }
+    expect(codeOf(await signIn('budget-user'))).toEqual(expect.any(String));
+  });
+
+  it('a link started by a session that was logged out since is refused at the callback', async () => {
+    await start();
+    const { accessToken } = await t.login();
+    const link = await t.http
+      .post('/auth/identities/link')
+      .set(...bearer(accessToken))
+      .send({ provider: 'idp', password: 'emilyspass' });
+    expect((await t.http.post('/auth/logout').set(...bearer(accessToken))).status).toBe(200);
+    problem(
+      await callback(await idp.signIn(link.body.url, 'late-link'), setCookies(link).get(STATE_COOKIE)!.value),
+      400,
+      'OAUTH_STATE_INVALID',
+    );
+    expect(await t.app.get<IdentityStore>(IDENTITY_STORE).find('idp', 'late-link')).toBeNull();
+  });
+
+  it('a link left behind by a deleted account does not lock the provider account out', async () => {
+    await start();
+    await t.app.get<IdentityStore>(IDENTITY_STORE).link({
+      provider: 'idp',
+      subject: 'orphan',
+      userId: 'u-gone',
+      email: null,
+      emailVerified: false,
+      createdAt: 1,
+      lastUsedAt: null,
+    });
+    expect((await exchange(await signIn('orphan'))).status).toBe(200);
+  });
+
+  it('returnTo: other schemes on an allowed origin, and URLs that grow past the bound once encoded, are refused', async () => {
+    await start();
+    problem(await t.http.get(`/auth/oauth/idp?returnTo=${encodeURIComponent(`blob:${SPA}/x`)}`), 400, 'RETURN_TO_INVALID');
+    problem(await t.http.get(`/auth/oauth/idp?returnTo=${encodeURIComponent(`/${'"'.repeat(1000)}`)}`), 400, 'RETURN_TO_INVALID');
   });
 
   it('account deletion unlinks the provider accounts', async () => {
@@ -389,5 +473,45 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
       ).status,
     ).toBe(200);
     expect(await t.app.get<IdentityStore>(IDENTITY_STORE).find('idp', 'emily-gone')).toBeNull();
+  });
+});
+
+describe('social sign-in on PostgreSQL stores: hostile provider data is a 4xx, never a 500', () => {
+  let idp: TestIdp;
+  let sql: SqlStores;
+  let t: MfaTestApp;
+  beforeAll(async () => {
+    idp = await startTestIdp([
+      { client_id: 'gatekeeper', client_secret: 's', redirect_uris: [CALLBACK], token_endpoint_auth_method: 'client_secret_post' },
+    ]);
+    sql = await openSqlStores('postgres', 'social');
+    t = await createMfaTestApp({
+      options: {
+        ...sql.options,
+        oauth: { baseUrl: BASE, providers: { idp: { type: 'oidc', issuer: idp.issuer, clientId: 'gatekeeper', clientSecret: 's' } } },
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await sql?.close();
+    await idp?.close();
+  });
+
+  const signIn = async (login: string) => {
+    const begin = await t.http.get('/auth/oauth/idp');
+    const back = await idp.signIn(begin.headers.location as string, login);
+    return t.http
+      .get(`${back.pathname}${back.search}`)
+      .set('Cookie', cookieHeader({ [STATE_COOKIE]: setCookies(begin).get(STATE_COOKIE)!.value! }));
+  };
+
+  it('an e-mail longer than the column, a NUL in the subject: refused or dropped, the stores never see them', async () => {
+    idp.accounts.set('long-mail', { email: `${'a'.repeat(290)}@example.com`, email_verified: true });
+    problem(await signIn('long-mail'), 403, 'OAUTH_EMAIL_UNVERIFIED');
+    problem(await signIn('nul\u0000sub'), 401, 'OAUTH_FAILED');
+    idp.accounts.set('fine', { email: 'fine@example.com', email_verified: true });
+    expect((await signIn('fine')).status).toBe(302);
+    expect(await new TypeOrmIdentityStore(sql.dataSource).find('idp', 'fine')).toMatchObject({ email: 'fine@example.com' });
   });
 });

@@ -362,13 +362,16 @@ export class RedisMfaStore implements MfaStore {
 
   /**
    * Marks the pending login as finished with SET NX (in one script with its index entry): exactly one
-   * of concurrent calls with the same id resolves `true`. The mark lives `pendingTtlMs`.
+   * of concurrent calls with the same id resolves `true`. The mark lives `pendingTtlMs`, or until
+   * `expiresAt` when that is later (a WebAuthn challenge or a social sign-in's state may outlive a
+   * pending login: the mark must outlive what it guards).
    */
   async finishPending(pendingId: string, expiresAt: number): Promise<boolean> {
+    const ttlMs = Math.max(this.pendingTtlMs, Math.ceil(expiresAt - Date.now()));
     const reply = await this.run(() =>
       this.scripts.finishPending(
         [this.finishedKey(pendingId), this.finishedIndexKey()],
-        [pendingId, time(expiresAt), this.pendingTtlMs, `${this.luaPrefix}mfa-finished:`],
+        [pendingId, time(expiresAt), ttlMs, `${this.luaPrefix}mfa-finished:`],
       ),
     );
     return integerReply(reply, 'finishPending') === 1;

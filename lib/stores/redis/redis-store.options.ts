@@ -42,10 +42,10 @@ export interface RedisMfaStoreOptions extends RedisStoreOptions {
    */
   codeTtlMs?: number;
   /**
-   * TTL of a finished-pending-login mark (and of a used passkey challenge's). Must be at least the
-   * lifetime of an `mfaToken` (5 minutes) and of a passkey challenge (`passkeys.challengeTtl`, at
-   * most 10 minutes), plus the clock difference between instances: a mark that vanished early would
-   * let a finished pending login, or a passkey response, be used again until it expires.
+   * The least TTL of a finished-pending-login mark (and of the other single-use marks: a used passkey
+   * challenge, a social sign-in's state, exchange code or native ID token). A mark lives this long,
+   * or until the expiry of what it guards when that is later: a mark never vanishes before the
+   * thing it makes single-use. Keep it above the clock difference between instances.
    * @default 3_600_000 (1 hour)
    */
   pendingTtlMs?: number;
