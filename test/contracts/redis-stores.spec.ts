@@ -530,7 +530,7 @@ describe('Redis stores: redis only', () => {
       expect(await mfa.finishPending(id, Date.now() + 30 * MINUTE)).toBe(true);
       const keys = await redis.keys(`${keyPrefix}*${id}`);
       expect(keys).toHaveLength(1);
-      expect(await redis.pttl(keys[0]!)).toBeGreaterThan(29 * MINUTE);
+      expect(await redis.pttl(keys[0])).toBeGreaterThan(29 * MINUTE);
       expect(await mfa.finishPending(id, Date.now() + 30 * MINUTE)).toBe(false);
     } finally {
       await deleteKeysUnder(redis, keyPrefix);

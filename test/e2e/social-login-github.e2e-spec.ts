@@ -54,7 +54,7 @@ describe('social sign-in with a GitHub-style OAuth 2.0 provider (a local server 
     github.signInAs(user);
     const begin = await t.http.get('/auth/oauth/github');
     expect(begin.status).toBe(302);
-    const url = new URL(begin.headers.location as string);
+    const url = new URL(begin.headers.location);
     expect(url.searchParams.get('scope')).toBe('read:user user:email');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     const back = await github.authorize(url.href);
@@ -65,7 +65,7 @@ describe('social sign-in with a GitHub-style OAuth 2.0 provider (a local server 
   };
   const exchange = async (res: Response) => {
     expect(res.status).toBe(302);
-    const code = new URLSearchParams(new URL(res.headers.location as string).hash.slice(1)).get('oauth_code')!;
+    const code = new URLSearchParams(new URL(res.headers.location).hash.slice(1)).get('oauth_code')!;
     const binding = setCookies(res).get('gk_oauth_exchange')!.value!;
     return t.http
       .post('/auth/oauth/exchange')

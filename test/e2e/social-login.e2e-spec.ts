@@ -388,7 +388,7 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     await start();
     const flows = await Promise.all([begin(), begin()]);
     const backs = await Promise.all(flows.map((flow) => idp.signIn(flow.url.href, 'racer')));
-    const callbacks = await Promise.all(backs.map((back, i) => callback(back, flows[i]!.cookie)));
+    const callbacks = await Promise.all(backs.map((back, i) => callback(back, flows[i].cookie)));
     const tokens = await Promise.all(callbacks.map((res) => exchange(res)));
     const ids = await Promise.all(
       tokens.map(async (res) => (await t.http.get('/auth/me').set(...bearer(res.body.accessToken))).body.id as string),
@@ -500,7 +500,7 @@ describe('social sign-in on PostgreSQL stores: hostile provider data is a 4xx, n
 
   const signIn = async (login: string) => {
     const begin = await t.http.get('/auth/oauth/idp');
-    const back = await idp.signIn(begin.headers.location as string, login);
+    const back = await idp.signIn(begin.headers.location, login);
     return t.http
       .get(`${back.pathname}${back.search}`)
       .set('Cookie', cookieHeader({ [STATE_COOKIE]: setCookies(begin).get(STATE_COOKIE)!.value! }));
