@@ -18,9 +18,21 @@
 //   navigator.credentials.get, POST /auth/passkeys/login), the account's passkeys with "Add a passkey"
 //   (after the password: /auth/passkeys/register/options, navigator.credentials.create,
 //   /auth/passkeys/register), and the passkey as a second factor (/auth/passkeys/mfa/*).
+// - Sign-in with an OpenID Connect provider (when the server has one): "Sign in with <label>" navigates
+//   to GET /auth/oauth/<provider>?returnTo=/. The provider sends the browser back to this page either
+//   signed in (cookie mode: the callback set the cookies) or with `#oauth_code=…` in the fragment, which
+//   is exchanged at POST /auth/oauth/exchange for the answer of POST /auth/login (tokens, or the
+//   second-factor step). The account's linked provider accounts (GET /auth/identities), "Unlink"
+//   (DELETE /auth/identities/:id) and "Link <label> account" (after the password, POST
+//   /auth/identities/link, then to the provider; back with `#oauth_linked=<provider>`). The fragment
+//   leaves the address bar at once. Header mode keeps the tokens in memory only: going to the provider
+//   to link an account leaves this page and so its session; sign in again afterwards.
 
 const $ = (id) => document.getElementById(id);
-/** The server's account settings (see demo-page.controller.ts): passwordReset, emailVerification, loginCode. */
+/**
+ * The server's account settings (see demo-page.controller.ts): passwordReset, emailVerification,
+ * loginCode, passkeys, oauthProvider and oauthLabel (empty without a provider).
+ */
 const settings = document.body.dataset;
 const state = { accessToken: null, refreshToken: null, refreshCount: 0, refreshing: null, generation: 0, mfa: null, resetToken: null };
 const TRUST_KEY = 'nest-gatekeeper-demo.trustToken';
@@ -102,14 +114,14 @@ async function api(method, path, body) {
   return res;
 }
 
-/** A problem response as `{ code, text }` (text: status, code, detail and field errors). */
+/** A problem response as `{ code, detail, text }` (text: status, code, detail and field errors). */
 async function readProblem(res) {
   try {
     const p = await res.json();
     const fields = Array.isArray(p.errors) ? p.errors.map((e) => ` ${e.field}: ${e.message}.`).join('') : '';
-    return { code: p.code ?? null, text: `${res.status} ${p.code ?? ''}: ${p.detail ?? p.title ?? ''}${fields}` };
+    return { code: p.code ?? null, detail: p.detail ?? null, text: `${res.status} ${p.code ?? ''}: ${p.detail ?? p.title ?? ''}${fields}` };
   } catch {
-    return { code: null, text: `${res.status}` };
+    return { code: null, detail: null, text: `${res.status}` };
   }
 }
 
@@ -160,6 +172,8 @@ const ACTIVITY_LABELS = {
   'passkey.added': 'Passkey added',
   'passkey.removed': 'Passkey deleted',
   'passkey.counter_regression': 'A copy of one of your passkeys was used: the sign-in was refused',
+  'identity.linked': 'Provider account linked',
+  'identity.unlinked': 'Provider account unlinked',
 };
 
 /**
@@ -182,11 +196,12 @@ function showActivity(entries) {
 }
 
 async function loadApp() {
-  const [me, sessions, activity, passkeys] = await Promise.all([
+  const [me, sessions, activity, passkeys, identities] = await Promise.all([
     api('GET', '/auth/me'),
     api('GET', '/auth/sessions'),
     api('GET', '/auth/activity?limit=20'),
     settings.passkeys === 'on' ? api('GET', '/auth/passkeys') : null,
+    settings.oauthProvider ? api('GET', '/auth/identities') : null,
   ]);
   if (me.status === 401) return showLogin();
   if (!me.ok) return showError(await problemText(me));
@@ -224,6 +239,8 @@ async function loadApp() {
   $('passkeys-view').hidden = passkeys === null;
   $('passkey-mfa-enable').hidden = user.mfaMethods?.includes('passkey') === true;
   showPasskeys(passkeys?.ok ? await passkeys.json() : []);
+  $('identities-view').hidden = identities === null;
+  showIdentities(identities?.ok ? await identities.json() : []);
   showView('app-view');
   setStatus('Signed in.');
 }
@@ -239,6 +256,7 @@ function showLogin() {
   state.mfa = null;
   $('login-code-view').hidden = settings.loginCode !== 'on';
   $('passkey-login-view').hidden = settings.passkeys !== 'on';
+  $('oauth-login-view').hidden = !settings.oauthProvider;
   showView('login-view');
   setStatus('Signed out.');
 }
@@ -272,14 +290,21 @@ $('login-form').addEventListener('submit', async (event) => {
         : '';
     return showError(`${problem.text}${hint}`);
   }
-  const grant = await res.json();
+  await firstFactorDone(await res.json(), trustToken);
+});
+
+/**
+ * The answer of a first factor (POST /auth/login, POST /auth/oauth/exchange): the tokens, or the
+ * second-factor step; `trustToken` is the stored one the request sent, if any.
+ */
+async function firstFactorDone(grant, trustToken) {
   if (grant.isRequiresMfa) {
     // The stored trust token did not skip the step (expired, revoked, or another user's): drop it.
     if (trustToken) storeTrustToken(null);
     return showMfaStep(grant);
   }
   await signedIn(grant);
-});
+}
 
 // ---------------------------------------------------------------- the second-factor step
 
@@ -662,14 +687,98 @@ $('passkey-mfa-enable').addEventListener('click', async () => {
   setStatus((await res.json()).message);
 });
 
-/** First load: a `?reset=` link opens the new-password form, a `?verify=` link is confirmed; else the session is resumed. */
+// ---------------------------------------------------------------- sign-in with a provider (OpenID Connect)
+
+const providerLabel = settings.oauthLabel || settings.oauthProvider;
+$('oauth-login').textContent = `Sign in with ${providerLabel}`;
+$('identity-link').textContent = `Link ${providerLabel} account`;
+
+$('oauth-login').addEventListener('click', () => {
+  showError('');
+  setStatus(`To ${providerLabel}…`);
+  // A full page navigation: the server redirects to the provider, which sends the browser back here.
+  location.assign(`/auth/oauth/${encodeURIComponent(settings.oauthProvider)}?returnTo=/`);
+});
+
+/** POST /auth/oauth/exchange with the one-time code of the callback: answered like POST /auth/login. */
+async function exchangeOAuthCode(code) {
+  const body = { code };
+  const trustToken = storedTrustToken();
+  if (trustToken) body.trustToken = trustToken;
+  const res = await send('POST', '/auth/oauth/exchange', body);
+  if (!res.ok) {
+    const problem = await readProblem(res);
+    showLogin();
+    return showError(`${problem.text} Please sign in again.`);
+  }
+  await firstFactorDone(await res.json(), trustToken);
+}
+
+/** Fills the linked accounts table: label, e-mail and last use as text; an unlink button each. */
+function showIdentities(identities) {
+  $('identities').replaceChildren();
+  for (const identity of identities) {
+    const row = document.createElement('tr');
+    const lastUsed = identity.lastUsedAt ? new Date(identity.lastUsedAt).toLocaleString() : 'never';
+    for (const text of [identity.label, identity.email ?? '', lastUsed]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      row.append(td);
+    }
+    const action = document.createElement('td');
+    const button = document.createElement('button');
+    button.textContent = 'Unlink';
+    button.addEventListener('click', async () => {
+      showError('');
+      const res = await api('DELETE', `/auth/identities/${encodeURIComponent(identity.id)}`);
+      // 409 LAST_SIGN_IN_METHOD: the account would be left with no way to sign in.
+      const problem = res.ok ? null : await readProblem(res);
+      await loadApp();
+      if (problem !== null) showError(problem.code === 'LAST_SIGN_IN_METHOD' ? problem.detail : problem.text);
+      else setStatus(`${identity.label} account unlinked.`);
+    });
+    action.append(button);
+    row.append(action);
+    row.dataset.identity = identity.id;
+    $('identities').append(row);
+  }
+}
+
+$('identity-link-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  const body = { provider: settings.oauthProvider, password: $('identity-link-password').value, returnTo: '/' };
+  const res = await api('POST', '/auth/identities/link', body);
+  $('identity-link-password').value = '';
+  if (!res.ok) return showError(await problemText(res));
+  // The server set the state cookie; the provider sends the browser back with #oauth_linked=<provider>.
+  setStatus(`To ${providerLabel}…`);
+  location.href = (await res.json()).url;
+});
+
+/**
+ * First load: a `?reset=` link opens the new-password form, a `?verify=` link is confirmed, a
+ * `#oauth_code=` from a provider sign-in is exchanged, `#oauth_linked=` says a link finished; else the
+ * session is resumed.
+ */
 async function start() {
   const params = new URLSearchParams(location.search);
   const resetToken = params.get('reset');
   const verifyToken = params.get('verify');
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const oauthCode = fragment.get('oauth_code');
+  const oauthLinked = fragment.get('oauth_linked');
   // The token leaves the address bar (and so the history) before anything else happens.
   if (resetToken !== null || verifyToken !== null) history.replaceState(null, '', location.pathname);
+  else if (oauthCode !== null || oauthLinked !== null) history.replaceState(null, '', `${location.pathname}${location.search}`);
   if (resetToken) return showReset({ token: resetToken });
+  if (oauthCode) return exchangeOAuthCode(oauthCode);
+  if (oauthLinked !== null) {
+    await loadApp();
+    const linked = `Your ${providerLabel} account is linked.`;
+    // Header mode: the tokens were in this page's memory, gone when it went to the provider.
+    return setStatus($('app-view').hidden ? `${linked} Leaving this page for the provider signed you out here: sign in again.` : linked);
+  }
   const verified = verifyToken ? await verifyEmail(verifyToken) : null;
   await loadApp();
   if (verified) (verified.ok ? setStatus : showError)(verified.text);

@@ -5,6 +5,7 @@ import { RedisAccountTokenStore, RedisActivityStore, RedisMfaStore, RedisRateLim
 import {
   TypeOrmAccountTokenStore,
   TypeOrmActivityStore,
+  TypeOrmIdentityStore,
   TypeOrmMfaStore,
   TypeOrmPasskeyStore,
   TypeOrmRateLimitStore,
@@ -12,7 +13,7 @@ import {
   TypeOrmUserStore,
 } from 'nest-gatekeeper/typeorm';
 import { DataSource } from 'typeorm';
-import { accountLinks, type SampleConfig } from './config.js';
+import { accountLinks, OIDC_PROVIDER_NAME, type SampleConfig } from './config.js';
 import { DatabaseModule } from './database.module.js';
 import { DemoOutbox } from './demo-outbox.js';
 import { DEMO_PAGE_OPTIONS, DemoPageController, type DemoPageOptions } from './demo-page.controller.js';
@@ -38,9 +39,10 @@ class DemoSeeder implements OnApplicationBootstrap {
 /**
  * The auth options of the sample app, from its settings, its DataSource, its Redis client (or `null`)
  * and the demo outbox (the e-mail sender of MFA codes and account e-mails, and the SMS sender).
- * Users, TOTP secrets and recovery codes always live in SQL. With Redis, the sessions, the attempt
- * counters, the e-mail codes, the trusted devices and the account e-mails' one-time tokens live
- * there, shared by every instance (without Redis, the tokens live in SQL too).
+ * Users, TOTP secrets, recovery codes, passkeys and linked provider accounts always live in SQL.
+ * With Redis, the sessions, the attempt counters, the e-mail codes, the trusted devices and the
+ * account e-mails' one-time tokens live there, shared by every instance (without Redis, the tokens
+ * live in SQL too).
  */
 export function authOptions(
   config: SampleConfig,
@@ -107,6 +109,27 @@ export function authOptions(
           passkeys: { enabled: true, rpName: 'nest-gatekeeper demo', ...config.passkeys },
           passkeyStore: new TypeOrmPasskeyStore(dataSource),
         }),
+    // Sign-in with an OpenID Connect provider (OIDC_ISSUER, OIDC_CLIENT_ID): its routes exist only
+    // with it. The callback URL to register at the provider: <PUBLIC_URL>/auth/oauth/oidc/callback.
+    ...(config.oidc === null
+      ? {}
+      : {
+          oauth: {
+            baseUrl: config.publicUrl,
+            providers: {
+              [OIDC_PROVIDER_NAME]: {
+                type: 'oidc' as const,
+                issuer: config.oidc.issuer,
+                clientId: config.oidc.clientId,
+                ...(config.oidc.clientSecret === undefined ? {} : { clientSecret: config.oidc.clientSecret }),
+                label: config.oidc.label,
+              },
+            },
+          },
+        }),
+    // The links between provider accounts and users in SQL, the durable store every instance shares;
+    // also without a provider, so that deleting an account deletes its links made earlier.
+    identityStore: new TypeOrmIdentityStore(dataSource),
     // The account e-mails link to the demo page, which reads the token from the query string.
     links: accountLinks(config),
   };
@@ -129,6 +152,7 @@ export class AppModule {
       emailVerification: config.emailVerification,
       loginCode: config.loginCode,
       passkeys: config.passkeys !== null,
+      oauthProvider: config.oidc === null ? null : { name: OIDC_PROVIDER_NAME, label: config.oidc.label },
     };
     return {
       module: AppModule,

@@ -131,12 +131,33 @@ export interface SampleConfig {
    */
   passkeys: { rpId: string; origins: string[] } | null;
   /**
+   * Sign-in with an OpenID Connect provider (on when OIDC_ISSUER and OIDC_CLIENT_ID are set; one
+   * without the other is refused): its issuer URL (OIDC_ISSUER), the client id and secret it issued
+   * to this app (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET; without a secret, a public client with PKCE
+   * only) and the text of the "Sign in with …" button (OIDC_LABEL, default `OpenID`). The callback
+   * URL to register at the provider is `<PUBLIC_URL>/auth/oauth/oidc/callback`; `null` when off.
+   */
+  oidc: SampleOidcSettings | null;
+  /**
    * Where the demo page is reached from a mail client (PUBLIC_URL, default `http://localhost:<PORT>`),
-   * without a trailing slash: the links of the account e-mails point to it (see {@link accountLinks}).
+   * without a trailing slash: the links of the account e-mails point to it (see {@link accountLinks}),
+   * and the OpenID Connect callback URL is built on it (`oauth.baseUrl`).
    */
   publicUrl: string;
   logLevels: LogLevel[];
 }
+
+/** The OpenID Connect provider of the sample app: see {@link SampleConfig.oidc}. */
+export interface SampleOidcSettings {
+  issuer: string;
+  clientId: string;
+  /** `undefined` without OIDC_CLIENT_SECRET (a public client). */
+  clientSecret: string | undefined;
+  label: string;
+}
+
+/** The provider's name in `oauth.providers`, the `:provider` of its routes (`/auth/oauth/oidc`, its callback). */
+export const OIDC_PROVIDER_NAME = 'oidc';
 
 /** EMAIL_VERIFICATION: see {@link SampleConfig.emailVerification}. */
 export type EmailVerificationSetting = 'optional' | 'required' | 'off';
@@ -207,6 +228,33 @@ export function accountLinks(config: Pick<SampleConfig, 'publicUrl'>): {
 } {
   const page = `${config.publicUrl}/`;
   return { passwordReset: `${page}?reset={token}`, emailVerification: `${page}?verify={token}`, emailChange: `${page}?verify={token}` };
+}
+
+/**
+ * OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_LABEL (see {@link SampleConfig.oidc});
+ * `null` when none is set. The issuer URL itself is checked by the auth module at start-up.
+ */
+function oidcSettings(env: NodeJS.ProcessEnv, production: boolean): SampleOidcSettings | null {
+  const issuer = env.OIDC_ISSUER || '';
+  const clientId = env.OIDC_CLIENT_ID || '';
+  if (issuer === '' && clientId === '') {
+    const stray = ['OIDC_CLIENT_SECRET', 'OIDC_LABEL'].filter((name) => env[name]);
+    if (stray.length > 0) {
+      const one = stray.length === 1;
+      throw new SampleConfigError(
+        `${stray.join(' and ')}: ${one ? 'is' : 'are'} only used with OIDC_ISSUER and OIDC_CLIENT_ID; set those too, or unset ${one ? 'it' : 'them'}`,
+      );
+    }
+    return null;
+  }
+  if (issuer === '') throw new SampleConfigError("OIDC_ISSUER: is required with OIDC_CLIENT_ID (the provider's issuer URL)");
+  if (clientId === '') throw new SampleConfigError('OIDC_CLIENT_ID: is required with OIDC_ISSUER (the client id the provider issued)');
+  if (production && !env.PUBLIC_URL) {
+    throw new SampleConfigError(
+      'PUBLIC_URL: is required with OIDC_ISSUER and NODE_ENV=production (the callback URL registered at the provider is built on it)',
+    );
+  }
+  return { issuer, clientId, clientSecret: env.OIDC_CLIENT_SECRET || undefined, label: env.OIDC_LABEL || 'OpenID' };
 }
 
 /** A whole number of milliseconds from `env[name]`, or `fallback` when unset. */
@@ -393,6 +441,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     .map((origin) => origin.trim())
     .filter((origin) => origin !== '');
   const passkeys = passkeysOn ? { rpId: env.WEBAUTHN_RP_ID || new URL(appUrl).hostname, origins } : null;
+  const oidc = oidcSettings(env, production);
   // Where a role switch (e.g. a verify-only resource server) would pick other keys.
   const jwt = signingKeys(env, algorithm, production && !env.PUBLIC_URL ? null : appUrl, production);
   const mfaEncryptionKey = env.MFA_ENCRYPTION_KEY || DEVELOPMENT_MFA_ENCRYPTION_KEY;
@@ -426,6 +475,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     passwordResetMethod,
     loginCode,
     passkeys,
+    oidc,
     publicUrl: appUrl,
     logLevels: LEVELS.slice(0, index + 1),
   };

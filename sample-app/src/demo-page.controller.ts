@@ -29,6 +29,11 @@ export interface DemoPageOptions {
   loginCode: boolean;
   /** PASSKEYS: offer "Sign in with a passkey" and the passkey list. */
   passkeys: boolean;
+  /**
+   * OIDC_ISSUER: the provider of "Sign in with <label>" and the linked accounts (its name in
+   * `oauth.providers`, its label), or `null`.
+   */
+  oauthProvider: { name: string; label: string } | null;
 }
 
 const escapeHtml = (text: string): string =>
@@ -60,6 +65,8 @@ export function renderDemoPage(template: string, options: DemoPageOptions): stri
     'data-email-verification': options.emailVerification,
     'data-login-code': options.loginCode ? 'on' : 'off',
     'data-passkeys': options.passkeys ? 'on' : 'off',
+    'data-oauth-provider': options.oauthProvider?.name ?? '',
+    'data-oauth-label': options.oauthProvider?.label ?? '',
   };
   const attributes = Object.entries(settings)
     .map(([name, value]) => ` ${name}="${escapeHtml(value)}"`)
@@ -90,7 +97,8 @@ const CSP =
  * `/auth/me`, refresh on a 401 with a single-flight refresh, list sessions and log out; a login that
  * needs a second factor gets an MFA step (method, code, resend, "Trust this device"). The account
  * lifecycle: forgot / reset password (from the `?reset=` link, or with a code), e-mail verification
- * (banner, resend, `?verify=` links), change e-mail, delete account, sign-in by e-mail code. Outside
+ * (banner, resend, `?verify=` links), change e-mail, delete account, sign-in by e-mail code, passkeys,
+ * and sign-in with an OpenID Connect provider with the account's linked provider accounts. Outside
  * production it lists the demo users; in production it shows none (see {@link DemoPageOptions}).
  */
 @ApiExcludeController()

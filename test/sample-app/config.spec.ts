@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createAuthMigrations, type AuthMigrationClass } from '../../lib/stores/typeorm/index.js';
+import { createAuthMigrations, TypeOrmIdentityStore, type AuthMigrationClass } from '../../lib/stores/typeorm/index.js';
 import { authOptions } from '../../sample-app/src/app.module.js';
 import {
   accountLinks,
@@ -307,6 +307,59 @@ describe('sample app settings: the account lifecycle (EMAIL_VERIFICATION, PASSWO
     expect(loadConfig({ PASSKEYS: 'off' }).passkeys).toBeNull();
     expect(optionsFor({ PASSKEYS: 'off' }).passkeys).toBeUndefined();
     expect(() => loadConfig({ PASSKEYS: 'yes' })).toThrow("PASSKEYS: expected 'on', 'off', got 'yes'");
+  });
+
+  it('OIDC_ISSUER and OIDC_CLIENT_ID add an OpenID Connect provider on PUBLIC_URL (OIDC_CLIENT_SECRET, OIDC_LABEL); none without them', () => {
+    expect(loadConfig({ PORT: '3100' }).oidc).toBeNull();
+    expect(optionsFor({ PORT: '3100' }).oauth).toBeUndefined();
+    const env = { PORT: '3100', OIDC_ISSUER: 'https://id.example.com/realms/demo', OIDC_CLIENT_ID: 'demo' };
+    expect(loadConfig(env).oidc).toEqual({
+      issuer: 'https://id.example.com/realms/demo',
+      clientId: 'demo',
+      clientSecret: undefined,
+      label: 'OpenID',
+    });
+    // A public client (PKCE only): no clientSecret at all.
+    expect(optionsFor(env).oauth).toEqual({
+      baseUrl: 'http://localhost:3100',
+      providers: { oidc: { type: 'oidc', issuer: 'https://id.example.com/realms/demo', clientId: 'demo', label: 'OpenID' } },
+    });
+    expect(
+      optionsFor({ ...env, PUBLIC_URL: 'https://demo.example.com/', OIDC_CLIENT_SECRET: 's3cret', OIDC_LABEL: 'Company SSO' }).oauth,
+    ).toEqual({
+      baseUrl: 'https://demo.example.com',
+      providers: {
+        oidc: {
+          type: 'oidc',
+          issuer: 'https://id.example.com/realms/demo',
+          clientId: 'demo',
+          clientSecret: 's3cret',
+          label: 'Company SSO',
+        },
+      },
+    });
+    // The production checks: the callback URL is built on PUBLIC_URL, which must then be set.
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), MFA_ENCRYPTION_KEY: 'm'.repeat(32), ...env };
+    expect(refusal(production)).toMatch(/^PUBLIC_URL: is required with OIDC_ISSUER and NODE_ENV=production/);
+    expect(loadConfig({ ...production, PUBLIC_URL: 'https://demo.example.com' }).oidc?.issuer).toBe('https://id.example.com/realms/demo');
+  });
+
+  it('refuses OIDC_ISSUER without OIDC_CLIENT_ID and the other way round, and OIDC_CLIENT_SECRET or OIDC_LABEL alone', () => {
+    expect(refusal({ OIDC_ISSUER: 'https://id.example.com' })).toMatch(/^OIDC_CLIENT_ID: is required with OIDC_ISSUER/);
+    expect(refusal({ OIDC_CLIENT_ID: 'demo', OIDC_CLIENT_SECRET: 's3cret' })).toMatch(/^OIDC_ISSUER: is required with OIDC_CLIENT_ID/);
+    expect(refusal({ OIDC_LABEL: 'Company SSO' })).toBe(
+      'OIDC_LABEL: is only used with OIDC_ISSUER and OIDC_CLIENT_ID; set those too, or unset it',
+    );
+    expect(refusal({ OIDC_CLIENT_SECRET: 's3cret', OIDC_LABEL: 'SSO' })).toMatch(/^OIDC_CLIENT_SECRET and OIDC_LABEL: are only used with/);
+    // Empty values count as unset.
+    expect(loadConfig({ OIDC_ISSUER: '', OIDC_CLIENT_ID: '', OIDC_LABEL: '' }).oidc).toBeNull();
+  });
+
+  it('links provider accounts in SQL (TypeOrmIdentityStore), with or without a provider', () => {
+    expect(optionsFor({}).identityStore).toBeInstanceOf(TypeOrmIdentityStore);
+    expect(optionsFor({ OIDC_ISSUER: 'https://id.example.com', OIDC_CLIENT_ID: 'demo' }).identityStore).toBeInstanceOf(
+      TypeOrmIdentityStore,
+    );
   });
 
   it('refuses other values, naming the allowed ones', () => {
