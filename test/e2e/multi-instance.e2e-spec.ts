@@ -5,6 +5,7 @@ import { DEMO_TOTP_SECRET } from '../../sample-app/src/seed.js';
 import { createPgDatabase, redisTestPrefix, REDIS_URL, type TestDatabase } from '../fixtures/services.js';
 import { buildSampleApp, postJson, startSampleProcess, type SampleProcess } from '../fixtures/sample-process.js';
 import { SoftAuthenticator } from '../fixtures/soft-authenticator.js';
+import { startTestIdp, type TestIdp } from '../fixtures/oidc-provider.js';
 
 /**
  * Two sample-app PROCESSES on different ports share one PostgreSQL (users, TOTP enrolment) and one
@@ -20,11 +21,22 @@ let db: TestDatabase;
 let prefix: string;
 let a: SampleProcess;
 let b: SampleProcess;
+let idp: TestIdp;
+/** The one public URL of both instances (behind one load balancer): the social sign-in callback is built on it. */
+const PUBLIC_URL = 'http://localhost:3000';
 
 beforeAll(async () => {
   buildSampleApp();
   db = await createPgDatabase('multi');
   prefix = redisTestPrefix();
+  idp = await startTestIdp([
+    {
+      client_id: 'multi',
+      client_secret: 'multi-secret',
+      redirect_uris: [`${PUBLIC_URL}/auth/oauth/oidc/callback`],
+      token_endpoint_auth_method: 'client_secret_post',
+    },
+  ]);
   const env = {
     DATABASE_URL: db.url,
     REDIS_URL,
@@ -34,6 +46,10 @@ beforeAll(async () => {
     REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS),
     // Both instances serve one site (behind one load balancer): the origin of the passkey ceremonies.
     WEBAUTHN_ORIGIN: PASSKEY_ORIGIN,
+    PUBLIC_URL,
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: 'multi',
+    OIDC_CLIENT_SECRET: 'multi-secret',
   };
   // One after the other: the first creates the schema and seeds the demo users.
   a = await startSampleProcess(env);
@@ -42,6 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
+  await idp?.close();
   await db?.drop();
   if (prefix) {
     const redis = new Redis(REDIS_URL);
@@ -83,6 +100,35 @@ describe('two sample-app processes sharing PostgreSQL and Redis', () => {
     expect(signedIn.status).toBe(200);
     expect(signedIn.body).toMatchObject({ isRequiresMfa: false, user: { username: 'emilys' } });
     for (const on of [b, a]) expect((await postJson(`${on.base}/auth/passkeys/login`, { credential: assertion })).status).toBe(401);
+  });
+
+  it('social sign-in across instances: started on one, finished on the other, its code exchanged on the first; replays refused on both', async () => {
+    const start = await fetch(`${a.base}/auth/oauth/oidc`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const stateCookie = start.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('gk_oauth_oidc='))!
+      .split(';')[0]!;
+    const back = await idp.signIn(start.headers.get('location')!, 'multi-user');
+    const callbackOn = (on: SampleProcess) =>
+      fetch(`${on.base}${back.pathname}${back.search}`, { redirect: 'manual', headers: { cookie: stateCookie } });
+    const done = await callbackOn(b);
+    expect(done.status).toBe(302);
+    const code = new URLSearchParams(new URL(done.headers.get('location')!).hash.slice(1)).get('oauth_code');
+    const binding = done.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('gk_oauth_exchange='))
+      ?.split(';')[0];
+    if (code !== null) {
+      // Header mode: the one-time code, exchanged on the other instance with its binding cookie.
+      const exchanged = await postJson(`${a.base}/auth/oauth/exchange`, { code }, { cookie: binding! });
+      expect(exchanged.status).toBe(200);
+      expect(exchanged.body).toMatchObject({ user: { email: 'multi-user@idp.test', emailVerified: true } });
+      expect((await postJson(`${b.base}/auth/oauth/exchange`, { code }, { cookie: binding! })).status).toBe(400);
+    } else {
+      expect(done.headers.getSetCookie().some((line) => /access_token=[^;]/.test(line))).toBe(true);
+    }
+    for (const on of [a, b]) expect((await callbackOn(on)).status).toBe(400);
   });
 
   it('runs both instances on Redis sessions (the keys appear under the run’s prefix)', async () => {
