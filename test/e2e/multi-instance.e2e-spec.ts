@@ -108,7 +108,7 @@ describe('two sample-app processes sharing PostgreSQL and Redis', () => {
     const stateCookie = start.headers
       .getSetCookie()
       .find((line) => line.startsWith('gk_oauth_oidc='))!
-      .split(';')[0]!;
+      .split(';')[0];
     const back = await idp.signIn(start.headers.get('location')!, 'multi-user');
     const callbackOn = (on: SampleProcess) =>
       fetch(`${on.base}${back.pathname}${back.search}`, { redirect: 'manual', headers: { cookie: stateCookie } });
