@@ -455,6 +455,28 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     problem(await t.http.get(`/auth/oauth/idp?returnTo=${encodeURIComponent(`/${'"'.repeat(1000)}`)}`), 400, 'RETURN_TO_INVALID');
   });
 
+  it('form_post providers (Apple): the response is posted to the callback, checked like a query one', async () => {
+    await start({
+      providers: {
+        idp: { type: 'oidc', issuer: idp.issuer, clientId: 'gatekeeper', clientSecret: 'gatekeeper-secret', responseMode: 'form_post' },
+      },
+    });
+    const { url, cookie } = await begin();
+    expect(url.searchParams.get('response_mode')).toBe('form_post');
+    const back = await idp.signIn(url.href, 'posted');
+    const fields = idp.formPost(back)!;
+    expect(fields).toMatchObject({ code: expect.any(String), state: url.searchParams.get('state') });
+    const post = (form: Record<string, string>) =>
+      t.http
+        .post(back.pathname)
+        .set('Cookie', cookieHeader({ [STATE_COOKIE]: cookie }))
+        .type('form')
+        .send(form);
+    problem(await post({ ...fields, state: 'x'.repeat(43) }), 400, 'OAUTH_STATE_INVALID');
+    expect((await exchange(await post(fields))).status).toBe(200);
+    problem(await post(fields), 400, 'OAUTH_STATE_INVALID');
+  });
+
   it('account deletion unlinks the provider accounts', async () => {
     await start();
     const token = (await t.login()).accessToken;
