@@ -444,6 +444,7 @@ function withShape(definition: DynamicModule, routes: ResolvedAuthRoutes): Dynam
       AuthService,
       PasskeyService,
       OAuthService,
+      Reauthentication,
       AuthEvents,
       ActivityFeed,
       AuthTelemetry,

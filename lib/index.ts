@@ -204,6 +204,7 @@ export {
   type OAuthProviderOptions,
   type OidcProviderOptions,
 } from './oauth/oauth-provider.js';
-export { OAuthService, type IdentityView } from './oauth/oauth.service.js';
+export { OAuthService, type IdentityView, type OAuthCallbackOutcome, type OAuthCookie, type OAuthStart } from './oauth/oauth.service.js';
+export { Reauthentication, type ReauthenticationProof } from './users/reauthentication.js';
 export { IDENTITY_STORE, InjectIdentityStore, type IdentityStore, type StoredIdentity } from './stores/identity.store.js';
 export { MemoryIdentityStore } from './stores/memory/memory-identity.store.js';

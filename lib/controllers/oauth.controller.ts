@@ -63,7 +63,7 @@ export class OAuthController {
   @ApiOperation({
     summary: 'Sign in with a provider',
     description:
-      'Redirects to the provider with `state`, PKCE (S256) and `nonce`, kept in a signed, HttpOnly cookie scoped to the callback (valid `oauth.stateTtl`).',
+      'Redirects to the provider with `state`, PKCE (S256) and `nonce`, kept in a signed, HttpOnly, host-only cookie `gk_oauth_<provider>` (`__Host-` on https; valid `oauth.stateTtl`).',
   })
   @ApiParam({ name: 'provider', description: 'A key of `oauth.providers`', example: 'google' })
   @ApiQuery({ name: 'returnTo', required: false, description: 'Where to go afterwards: a path here, or a URL on an allowed origin.' })
@@ -125,7 +125,21 @@ export class OAuthController {
   })
   @ApiParam({ name: 'provider', description: 'A key of `oauth.providers`', example: 'apple' })
   @ApiFoundResponse({ description: 'To `returnTo`.' })
-  @ApiProblemResponses('NOT_FOUND', 'MALFORMED_REQUEST', 'OAUTH_STATE_INVALID', 'OAUTH_FAILED', 'TOO_MANY_REQUESTS')
+  @ApiProblemResponses(
+    'NOT_FOUND',
+    'MALFORMED_REQUEST',
+    'OAUTH_STATE_INVALID',
+    'OAUTH_FAILED',
+    'OAUTH_EMAIL_UNVERIFIED',
+    'OAUTH_EMAIL_IN_USE',
+    'OAUTH_SIGN_UP_CLOSED',
+    'IDENTITY_IN_USE',
+    'INVALID_CREDENTIALS',
+    'EMAIL_NOT_VERIFIED',
+    'MFA_ENROLLMENT_REQUIRED',
+    'TOO_MANY_REQUESTS',
+    'OAUTH_PROVIDER_UNAVAILABLE',
+  )
   formCallback(
     @Param('provider') provider: string,
     @FormBody() form: FormFields,
@@ -153,6 +167,7 @@ export class OAuthController {
     'INVALID_CREDENTIALS',
     'EMAIL_NOT_VERIFIED',
     'MFA_ENROLLMENT_REQUIRED',
+    'TOO_MANY_REQUESTS',
   )
   async exchange(
     @JsonBody(authValidationPipe) dto: OAuthExchangeDto,

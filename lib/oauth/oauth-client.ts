@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AUTH_OPTIONS } from '../auth.constants.js';
+import { AUTH_CLOCK, type Clock } from '../util/clock.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { ResolvedAuthOptions, ResolvedOAuthProvider } from '../options/resolved-auth-options.js';
 import type * as jose from 'jose';
@@ -16,6 +17,8 @@ type Jose = typeof jose;
 const PROVIDER_TIMEOUT_SECONDS = 10;
 /** After a failed discovery, how long requests are answered "unavailable" before trying again. */
 const DISCOVERY_RETRY_MS = 5_000;
+/** Google's issuer (its ID tokens may also say `accounts.google.com`). */
+const GOOGLE_ISSUER = 'https://accounts.google.com';
 /** Algorithms accepted on ID tokens of the native route (asymmetric only). */
 const ID_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -45,7 +48,10 @@ export class OAuthClient {
   private readonly configurations = new Map<string, { config: Promise<Configuration>; failedAt?: number }>();
   private readonly keySets = new Map<string, ReturnType<Jose['createRemoteJWKSet']>>();
 
-  constructor(@Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions) {}
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_CLOCK) private readonly clock: Clock,
+  ) {}
 
   /** A new authorization request to `provider`, returning to `redirectUri`. */
   async authorizationRequest(provider: ResolvedOAuthProvider, redirectUri: string): Promise<AuthorizationRequest> {
@@ -140,7 +146,9 @@ export class OAuthClient {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await verifier.jwtVerify(idToken, keySet, {
-        issuer: metadata.issuer,
+        // Google's SDKs may write its issuer without the scheme (documented by Google).
+        issuer: metadata.issuer === GOOGLE_ISSUER ? [GOOGLE_ISSUER, 'accounts.google.com'] : metadata.issuer,
+        currentDate: new Date(this.clock.now()),
         audience: audiences,
         algorithms: ID_TOKEN_ALGORITHMS,
         requiredClaims: ['sub', 'exp', 'iat', 'nonce'],

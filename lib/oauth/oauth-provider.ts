@@ -6,7 +6,9 @@
 export interface OAuthProfile {
   /** The provider's stable id of the account (`sub`; GitHub's numeric user id as text). */
   subject: string;
+  /** The account's e-mail address at the provider, or `null`. */
   email: string | null;
+  /** Whether the provider says it verified `email` (never `true` without one). */
   emailVerified: boolean;
   /** A display name, when the provider gives one. */
   name?: string | null;
@@ -83,10 +85,13 @@ export type OAuthProviderOptions = OidcProviderOptions | OAuth2ProviderOptions;
 
 /** The credentials of a provider preset. */
 export interface OAuthClientCredentials {
+  /** The client id the provider issued to this app. */
   clientId: string;
+  /** The client secret (Apple: the ES256 client-secret JWT). */
   clientSecret?: string;
   /** Replaces the preset's scopes. */
   scopes?: string[];
+  /** The name on "Sign in with …" buttons (default: the provider's). */
   label?: string;
   /** More client ids accepted by the ID-token route (OpenID Connect presets). */
   audiences?: string[];

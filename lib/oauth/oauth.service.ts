@@ -95,8 +95,8 @@ interface StatePayload {
 
 /**
  * Sign-in with OpenID Connect and OAuth 2.0 providers, ending in the normal login outcome: the
- * start (a state cookie holding `state`, `nonce` and the PKCE verifier, signed, HttpOnly, scoped to
- * the callback's path, so any instance can finish the flow), the callback (single use of each
+ * start (a state cookie holding `state`, `nonce` and the PKCE verifier: signed, HttpOnly, host-only,
+ * `__Host-` on https, one per provider, so any instance can finish the flow), the callback (single use of each
  * state, the code redeemed and the ID token checked by {@link OAuthClient}), the linking rules, the
  * ID tokens of native apps, and the signed-in user's linked accounts.
  *

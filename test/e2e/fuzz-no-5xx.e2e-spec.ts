@@ -245,7 +245,7 @@ const ROUTES: Route[] = [
     auth: false,
     path: (f) => `/auth/oauth/${f.segment('idp')}/callback${query(f, { code: 'abc', state: SAMPLE_STATE, iss: 'http://127.0.0.1' })}`,
     body: (f): Pick<FuzzRequest, 'headers' | 'body'> => ({
-      headers: f.chance(0.7) ? { cookie: `gk_oauth_state=${encodeLoose(f.string(SAMPLE_STATE_COOKIE)).slice(0, 4000)}` } : {},
+      headers: f.chance(0.7) ? { cookie: `gk_oauth_idp=${encodeLoose(f.string(SAMPLE_STATE_COOKIE)).slice(0, 4000)}` } : {},
     }),
   },
   {
@@ -257,7 +257,7 @@ const ROUTES: Route[] = [
       const form = f.form({ code: 'abc', state: SAMPLE_STATE });
       return {
         ...form,
-        headers: { ...form.headers, cookie: `gk_oauth_state=${encodeLoose(f.string(SAMPLE_STATE_COOKIE)).slice(0, 4000)}` },
+        headers: { ...form.headers, cookie: `gk_oauth_idp=${encodeLoose(f.string(SAMPLE_STATE_COOKIE)).slice(0, 4000)}` },
       };
     },
   },

@@ -1,7 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import type { Response } from 'supertest';
-import { AuthEvents, IDENTITY_STORE, type AuthEvent, type AuthModuleOptions, type IdentityStore } from '../../lib/index.js';
+import {
+  AuthEvents,
+  IDENTITY_STORE,
+  PASSKEY_STORE,
+  type AuthEvent,
+  type AuthModuleOptions,
+  type IdentityStore,
+  type PasskeyStore,
+} from '../../lib/index.js';
 import { cookieHeader, setCookies } from '../fixtures/cookie-jar.js';
 import { EventRecorder } from '../fixtures/event-recorder.js';
 import { createMfaTestApp, MFA_USERS, type MfaTestApp } from '../fixtures/mfa-app.js';
@@ -375,8 +383,13 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     expect(ok.body.accessToken).toEqual(expect.any(String));
     problem(await t.http.post('/auth/oauth/idp/token').send({ idToken, nonce }), 401, 'OAUTH_FAILED');
     // Issued to a client this app does not accept: wrong audience.
-    const foreign = await idp.nativeIdToken('native-user', nonce, 'other-app');
-    problem(await t.http.post('/auth/oauth/idp/token').send({ idToken: foreign, nonce }), 401, 'OAUTH_FAILED');
+    // A fresh subject and nonce: only the audience is wrong (not a replay of the token above).
+    const foreignNonce = 'foreign-nonce-0123456789abcdef';
+    const foreign = await idp.nativeIdToken('foreign-user', foreignNonce, 'other-app');
+    const refused = await t.http.post('/auth/oauth/idp/token').send({ idToken: foreign, nonce: foreignNonce });
+    problem(refused, 401, 'OAUTH_FAILED');
+    expect(refused.body.detail).not.toMatch(/used already/);
+    expect(await t.users.findByEmail('foreign-user@idp.test')).toBeNull();
     // A tampered token (payload changed, signature kept).
     const [h, p, s] = idToken.split('.') as [string, string, string];
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
@@ -475,6 +488,81 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     problem(await post({ ...fields, state: 'x'.repeat(43) }), 400, 'OAUTH_STATE_INVALID');
     expect((await exchange(await post(fields))).status).toBe(200);
     problem(await post(fields), 400, 'OAUTH_STATE_INVALID');
+  });
+
+  it('createUsers: false — a provider account that matches no account makes none', async () => {
+    await start({ createUsers: false });
+    problem(await signIn('newcomer'), 403, 'OAUTH_SIGN_UP_CLOSED');
+    expect(await t.users.findByEmail('newcomer@idp.test')).toBeNull();
+  });
+
+  it('trustEmail: an enterprise IdP whose addresses are its own counts its e-mail as verified without email_verified', async () => {
+    idp.accounts.set('staff', { email: 'staff@corp.example' });
+    await start();
+    problem(await signIn('staff'), 403, 'OAUTH_EMAIL_UNVERIFIED');
+    expect(await ofType('login.failed')).toEqual([expect.objectContaining({ reason: 'oauth_email_unverified', userId: null })]);
+    await t.close();
+    await start({
+      providers: { idp: { type: 'oidc', issuer: idp.issuer, clientId: 'gatekeeper', clientSecret: 'gatekeeper-secret', trustEmail: true } },
+    });
+    expect((await exchange(await signIn('staff'))).status).toBe(200);
+  });
+
+  it('brute force on the exchange and token routes: failures beyond rateLimit.address answer 429', async () => {
+    await start({}, { rateLimit: { address: { max: 3, window: '15m' } } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await exchangeCode(`${'a'.repeat(20)}.${'b'.repeat(43)}`, 'x')).status);
+    expect(statuses).toEqual([400, 400, 400, 429, 429]);
+    problem(await t.http.post('/auth/oauth/idp/token').send({ idToken: 'a.b.c', nonce: 'n'.repeat(16) }), 429, 'TOO_MANY_REQUESTS');
+  });
+
+  it('linking after a second factor: an authenticator-app code instead of the password', async () => {
+    await start();
+    const pending = await t.loginBody(MFA_USERS.totp.username, MFA_USERS.totp.password);
+    const signedIn = await t.http.post('/auth/mfa/verify').send({ mfaToken: pending.mfaToken, method: 'totp', code: t.totpCode() });
+    const token = signedIn.body.accessToken as string;
+    problem(
+      await t.http
+        .post('/auth/identities/link')
+        .set(...bearer(token))
+        .send({ provider: 'idp', mfaCode: '000000' }),
+      401,
+      'MFA_CODE_INVALID',
+    );
+    const link = await t.http
+      .post('/auth/identities/link')
+      .set(...bearer(token))
+      .send({ provider: 'idp', mfaCode: t.totpCode(1) });
+    expect(link.status).toBe(200);
+    expect(link.headers['cache-control']).toBe('no-store');
+  });
+
+  it('a password-less account keeps its last way in: its last passkey cannot go once no provider account is linked', async () => {
+    await start({}, { passkeys: { enabled: true, rpId: 'localhost', origins: [BASE] } });
+    const tokens = await exchange(await signIn('passkey-owner'));
+    const token = tokens.body.accessToken as string;
+    const me = await t.http.get('/auth/me').set(...bearer(token));
+    await t.app.get<PasskeyStore>(PASSKEY_STORE).add(
+      {
+        id: 'p'.repeat(43),
+        credentialId: 'c'.repeat(43),
+        userId: me.body.id as string,
+        userHandle: 'h'.repeat(43),
+        publicKey: 'k'.repeat(80),
+        counter: 0,
+        transports: [],
+        backedUp: false,
+        deviceType: 'singleDevice',
+        name: 'Key',
+        createdAt: 1,
+        lastUsedAt: null,
+      },
+      10,
+    );
+    const [identity] = (await t.http.get('/auth/identities').set(...bearer(token))).body as { id: string }[];
+    // The passkey is another way in: the provider account can go.
+    expect((await t.http.delete(`/auth/identities/${identity!.id}`).set(...bearer(token))).status).toBe(204);
+    problem(await t.http.delete(`/auth/passkeys/${'p'.repeat(43)}`).set(...bearer(token)), 409, 'LAST_SIGN_IN_METHOD');
   });
 
   it('account deletion unlinks the provider accounts', async () => {
