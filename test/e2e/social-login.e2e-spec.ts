@@ -561,7 +561,7 @@ describe('social sign-in against a real OpenID provider (oidc-provider on loopba
     );
     const [identity] = (await t.http.get('/auth/identities').set(...bearer(token))).body as { id: string }[];
     // The passkey is another way in: the provider account can go.
-    expect((await t.http.delete(`/auth/identities/${identity!.id}`).set(...bearer(token))).status).toBe(204);
+    expect((await t.http.delete(`/auth/identities/${identity.id}`).set(...bearer(token))).status).toBe(204);
     problem(await t.http.delete(`/auth/passkeys/${'p'.repeat(43)}`).set(...bearer(token)), 409, 'LAST_SIGN_IN_METHOD');
   });
 
