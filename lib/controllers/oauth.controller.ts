@@ -22,6 +22,7 @@ import { Public } from '../decorators/public.decorator.js';
 import { TokenResponseDto } from '../dto/auth-responses.dto.js';
 import { IdentityLinkDto, IdentityViewDto, OAuthExchangeDto, OAuthIdTokenDto, OAuthRedirectDto } from '../dto/oauth.dto.js';
 import { AuthException } from '../errors/auth.exception.js';
+import type { AuthErrorCode } from '../errors/error-codes.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import type { PendingMfaBody } from '../mfa/mfa.service.js';
 import type { CallbackParameters } from '../oauth/oauth-client.js';
@@ -34,6 +35,19 @@ import { HttpPlatformRef } from '../transport/http-platform.js';
 import type { AuthRequest, AuthResponse } from '../transport/http.types.js';
 import { shapeTokenBody } from '../transport/response-shaping.js';
 import { TOKEN_TRANSPORT, type TokenResponseBody, type TokenTransport } from '../transport/token-transport.js';
+
+/** What a sign-in with a provider can end in (the callback and the ID-token route), beside each route's own input problems. */
+const SIGN_IN_PROBLEMS = [
+  'OAUTH_FAILED',
+  'OAUTH_EMAIL_UNVERIFIED',
+  'OAUTH_EMAIL_IN_USE',
+  'OAUTH_SIGN_UP_CLOSED',
+  'INVALID_CREDENTIALS',
+  'EMAIL_NOT_VERIFIED',
+  'MFA_ENROLLMENT_REQUIRED',
+  'TOO_MANY_REQUESTS',
+  'OAUTH_PROVIDER_UNAVAILABLE',
+] as const satisfies readonly AuthErrorCode[];
 
 /** The most callback parameters read, and the longest value. */
 const MAX_PARAMETERS = 16;
@@ -91,20 +105,7 @@ export class OAuthController {
   })
   @ApiParam({ name: 'provider', description: 'A key of `oauth.providers`', example: 'google' })
   @ApiFoundResponse({ description: 'To `returnTo`.' })
-  @ApiProblemResponses(
-    'NOT_FOUND',
-    'OAUTH_STATE_INVALID',
-    'OAUTH_FAILED',
-    'OAUTH_EMAIL_UNVERIFIED',
-    'OAUTH_EMAIL_IN_USE',
-    'OAUTH_SIGN_UP_CLOSED',
-    'IDENTITY_IN_USE',
-    'INVALID_CREDENTIALS',
-    'EMAIL_NOT_VERIFIED',
-    'MFA_ENROLLMENT_REQUIRED',
-    'TOO_MANY_REQUESTS',
-    'OAUTH_PROVIDER_UNAVAILABLE',
-  )
+  @ApiProblemResponses('NOT_FOUND', 'OAUTH_STATE_INVALID', 'IDENTITY_IN_USE', ...SIGN_IN_PROBLEMS)
   callback(
     @Param('provider') provider: string,
     @Query() query: unknown,
@@ -125,21 +126,7 @@ export class OAuthController {
   })
   @ApiParam({ name: 'provider', description: 'A key of `oauth.providers`', example: 'apple' })
   @ApiFoundResponse({ description: 'To `returnTo`.' })
-  @ApiProblemResponses(
-    'NOT_FOUND',
-    'MALFORMED_REQUEST',
-    'OAUTH_STATE_INVALID',
-    'OAUTH_FAILED',
-    'OAUTH_EMAIL_UNVERIFIED',
-    'OAUTH_EMAIL_IN_USE',
-    'OAUTH_SIGN_UP_CLOSED',
-    'IDENTITY_IN_USE',
-    'INVALID_CREDENTIALS',
-    'EMAIL_NOT_VERIFIED',
-    'MFA_ENROLLMENT_REQUIRED',
-    'TOO_MANY_REQUESTS',
-    'OAUTH_PROVIDER_UNAVAILABLE',
-  )
+  @ApiProblemResponses('NOT_FOUND', 'MALFORMED_REQUEST', 'OAUTH_STATE_INVALID', 'IDENTITY_IN_USE', ...SIGN_IN_PROBLEMS)
   formCallback(
     @Param('provider') provider: string,
     @FormBody() form: FormFields,
@@ -195,20 +182,7 @@ export class OAuthController {
   @ApiParam({ name: 'provider', description: 'An OpenID Connect provider of `oauth.providers`', example: 'google' })
   @ApiBody({ type: OAuthIdTokenDto })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblemResponses(
-    'VALIDATION_FAILED',
-    'MALFORMED_REQUEST',
-    'NOT_FOUND',
-    'OAUTH_FAILED',
-    'OAUTH_EMAIL_UNVERIFIED',
-    'OAUTH_EMAIL_IN_USE',
-    'OAUTH_SIGN_UP_CLOSED',
-    'INVALID_CREDENTIALS',
-    'EMAIL_NOT_VERIFIED',
-    'MFA_ENROLLMENT_REQUIRED',
-    'TOO_MANY_REQUESTS',
-    'OAUTH_PROVIDER_UNAVAILABLE',
-  )
+  @ApiProblemResponses('VALIDATION_FAILED', 'MALFORMED_REQUEST', 'NOT_FOUND', ...SIGN_IN_PROBLEMS)
   async idToken(
     @Param('provider') provider: string,
     @JsonBody(authValidationPipe) dto: OAuthIdTokenDto,
