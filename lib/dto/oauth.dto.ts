@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PASSWORD_FIELD_MAX } from './auth-requests.dto.js';
+import { PasskeyReauthDto } from './passkey-requests.dto.js';
 import { OptionalField } from './validation.decorators.js';
 
 /* The bodies and answers of the social sign-in routes (`/oauth/…`, `/identities…`). */
@@ -66,29 +66,15 @@ export class OAuthExchangeDto extends LoginOutcomeOptions {
   code!: string;
 }
 
-/** `POST /auth/identities/link`: start linking a provider account to me. */
-export class IdentityLinkDto {
+/**
+ * `POST /auth/identities/link`: start linking a provider account to me, after the fresh proof the
+ * passkey registration asks for too (`password`, or `mfaCode`).
+ */
+export class IdentityLinkDto extends PasskeyReauthDto {
   @ApiProperty({ description: 'The provider’s name (a key of `oauth.providers`).', example: 'google', maxLength: 32 })
   @IsString()
   @Matches(/^[a-z0-9-]{1,32}$/, { message: 'must be a provider name' })
   provider!: string;
-
-  @ApiPropertyOptional({ description: 'The current password. Send this or `mfaCode`.', example: 'correct-horse-battery' })
-  @OptionalField()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(PASSWORD_FIELD_MAX)
-  password?: string;
-
-  @ApiPropertyOptional({
-    description: 'Or, for an account with an authenticator app, its current code (or a recovery code).',
-    example: '123456',
-  })
-  @OptionalField()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(64)
-  mfaCode?: string;
 
   @ApiPropertyOptional({
     description: 'Where the browser goes after the provider (a path here, or a URL on an allowed origin).',
